@@ -1,0 +1,300 @@
+/**
+ * Future: asyncio's low-level awaitable with a result, an exception or a
+ * cancellation, completed by callbacks that always run through the loop.
+ * @module
+ */
+import { CancelledError, InvalidStateError, RuntimeError } from "./errors.js";
+import { currentContext, rootContext, state, type Context } from "./context.js";
+import { Handle } from "./events.js";
+import type { EventLoop } from "./loop.js";
+import { getRunningLoop } from "./running.js";
+
+const PENDING = 0;
+const CANCELLED = 1;
+const RESULT = 2;
+const EXCEPTION = 3;
+type State = typeof PENDING | typeof CANCELLED | typeof RESULT | typeof EXCEPTION;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"] as const;
+
+/** A callback registered with {@link Future.addDoneCallback}. */
+export type DoneCallback<T> = (future: Future<T>) => unknown;
+
+/** What a task awaiting a future must be told: the hook used by {@link Task}. */
+interface Waiter {
+  _setWaiter(fut: Future<unknown>): void;
+  _wakeupGivesCancel(fut: Future<unknown>): CancelledError | undefined;
+}
+
+/** An exception not yet retrieved; reported if its future is collected first. */
+interface Unretrieved {
+  exception: unknown;
+  loop: EventLoop;
+  message: string;
+}
+
+const unretrievedRegistry = new FinalizationRegistry<Unretrieved>((tb) => {
+  tb.loop.callExceptionHandler({ message: tb.message, exception: tb.exception });
+});
+
+/**
+ * A result that will exist later (asyncio's `Future`). Awaitable from async
+ * functions (its `then` follows Promises/A+) and from generator coroutines
+ * with `yield*`. Done callbacks are always scheduled with `callSoon`, never
+ * run synchronously.
+ *
+ * An exception nobody retrieves (no `result()`, `exception()`, `await` or
+ * `then`) is reported once through the loop's exception handler when the
+ * future is garbage-collected ("Future exception was never retrieved").
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const fut = loop.createFuture<number>();
+ *   loop.callLater(0.1, () => fut.setResult(42));
+ *   console.log(await fut); // 42
+ * });
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state: State = PENDING;
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal */ _cancelledExc: CancelledError | undefined = undefined;
+  /** @internal */ _callbacks: Array<[DoneCallback<any>, Context, unknown]> | undefined = undefined;
+  /** @internal */ _tb: Unretrieved | undefined = undefined;
+  /** @internal */ readonly _loop: EventLoop;
+
+  constructor(options?: { loop?: EventLoop }) {
+    this._loop = options?.loop ?? getRunningLoop();
+  }
+
+  /** The loop this future is bound to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+  /** True once the future has a result, an exception or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+  /** True if the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the exception if one was set, a `CancelledError` if
+   * cancelled, or `InvalidStateError` if not done yet.
+   */
+  result(): T {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Result is not ready.");
+    this._retrieved();
+    if (this._state === EXCEPTION) throw this._exception;
+    return this._result as T;
+  }
+
+  /** The exception set on the future, or undefined; throws like {@link result} when cancelled or pending. */
+  exception(): unknown {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Exception is not set.");
+    this._retrieved();
+    return this._exception;
+  }
+
+  /**
+   * Cancels the future: returns false if it was already done; otherwise it
+   * becomes cancelled, its callbacks are scheduled and true is returned.
+   */
+  cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Marks the future done with `result`; `InvalidStateError` if already done. */
+  setResult(result: T): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this._describe()}`);
+    this._result = result;
+    this._state = RESULT;
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Marks the future done with an exception; `InvalidStateError` if already
+   * done. A class (a constructor) is instantiated, as asyncio does.
+   */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this._describe()}`);
+    if (typeof exception === "function") exception = new (exception as new () => unknown)();
+    this._exception = exception;
+    this._state = EXCEPTION;
+    const tb: Unretrieved = { exception, loop: this._loop, message: this._unretrievedMessage() };
+    this._tb = tb;
+    unretrievedRegistry.register(this, tb, tb);
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Adds a callback run (through `callSoon`) with this future once it is
+   * done; scheduled at once if it is already done.
+   */
+  addDoneCallback(fn: DoneCallback<T>, options?: { context?: Context }): void {
+    const context = options?.context ?? currentContext();
+    if (this._state !== PENDING) {
+      this._loop._callSoonHandle(new Handle(fn, [this], this._loop, context));
+      return;
+    }
+    (this._callbacks ??= []).push([fn, context, undefined]);
+  }
+
+  /** Removes every registration of `fn`; returns how many were removed. */
+  removeDoneCallback(fn: DoneCallback<T>): number {
+    const cbs = this._callbacks;
+    if (cbs === undefined) return 0;
+    const kept = cbs.filter((c) => c[0] !== fn);
+    const removed = cbs.length - kept.length;
+    if (removed) this._callbacks = kept;
+    return removed;
+  }
+
+  /**
+   * Promises/A+ `then`. Handlers run asynchronously: through the loop when
+   * the future completes later, in a microtask when it is already done (so
+   * that awaiting a done future does not yield to the loop, as in asyncio).
+   * Calling `then` counts as retrieving the exception: an unhandled
+   * rejection of the returned promise is Node's to report.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this._retrieved();
+    const frame = state.current;
+    const waiter = frame?._task as Waiter | undefined;
+    return new Promise<R1 | R2>((resolve, reject) => {
+      if (this._state !== PENDING) {
+        queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, undefined));
+        return;
+      }
+      (this._callbacks ??= []).push([
+        (fut) => {
+          const cancel = waiter?._wakeupGivesCancel(fut as Future<unknown>);
+          settle(fut, onFulfilled, onRejected, resolve, reject, cancel);
+        },
+        frame?._context ?? rootContext,
+        waiter,
+      ]);
+      waiter?._setWaiter(this as Future<unknown>);
+    });
+  }
+
+  /** Lets a generator coroutine wait with `const x = yield* fut`. */
+  *[Symbol.iterator](): Generator<Future<unknown>, T, unknown> {
+    if (this._state === PENDING) yield this as Future<unknown>;
+    if (this._state === PENDING) throw new RuntimeError("await wasn't used with future");
+    return this.result();
+  }
+
+  /** @internal Future-like for Python's `_make_cancelled_error`, keeping the instance. */
+  _makeCancelledError(): CancelledError {
+    return (this._cancelledExc ??= new CancelledError(this._cancelMessage));
+  }
+
+  /** @internal */
+  _retrieved(): void {
+    const tb = this._tb;
+    if (tb !== undefined) {
+      this._tb = undefined;
+      unretrievedRegistry.unregister(tb);
+    }
+  }
+
+  /** @internal */
+  _unretrievedMessage(): string {
+    return "Future exception was never retrieved";
+  }
+
+  /** @internal */
+  _describe(): string {
+    return `<Future ${STATE_NAMES[this._state].toLowerCase()}>`;
+  }
+
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const cbs = this._callbacks;
+    if (cbs === undefined) return;
+    this._callbacks = undefined;
+    const loop = this._loop;
+    for (let i = 0; i < cbs.length; i++) {
+      const [fn, ctx, task] = cbs[i]!;
+      loop._callSoonHandle(new Handle(fn, [this], loop, ctx, task));
+    }
+  }
+
+  /** @internal The wake-up registration a generator task uses: no extra promise. */
+  _addWakeup(fn: DoneCallback<T>, task: { _context: Context }): void {
+    (this._callbacks ??= []).push([fn, task._context, task]);
+  }
+}
+
+function settle<T, R1, R2>(
+  fut: Future<T>,
+  onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+  onRejected: ((reason: any) => R2 | PromiseLike<R2>) | null | undefined,
+  resolve: (v: R1 | R2 | PromiseLike<R1 | R2>) => void,
+  reject: (e: unknown) => void,
+  cancel: CancelledError | undefined,
+): void {
+  let reason: unknown;
+  if (cancel !== undefined) reason = cancel;
+  else if (fut._state === RESULT) {
+    if (typeof onFulfilled !== "function") return resolve(fut._result as unknown as R1);
+    try {
+      resolve(onFulfilled(fut._result as T));
+    } catch (e) {
+      reject(e);
+    }
+    return;
+  } else reason = fut._state === CANCELLED ? fut._makeCancelledError() : fut._exception;
+  if (typeof onRejected !== "function") return reject(reason);
+  try {
+    resolve(onRejected(reason));
+  } catch (e) {
+    reject(e);
+  }
+}
+
+/**
+ * True if `x` is a {@link Future} (or a {@link Task}).
+ *
+ * @example
+ * ```ts
+ * isFuture(loop.createFuture()); // true
+ * isFuture(Promise.resolve());   // false
+ * ```
+ */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return x instanceof Future;
+}
+
+/** @internal A future that follows a foreign thenable. Cancelling it cannot stop the thenable. */
+export function wrapThenable<T>(loop: EventLoop, thenable: PromiseLike<T>): Future<T> {
+  const fut = new Future<T>({ loop });
+  try {
+    thenable.then(
+      (v) => {
+        if (!fut.done()) fut.setResult(v);
+      },
+      (e) => {
+        if (!fut.done()) fut.setException(e);
+      },
+    );
+  } catch (e) {
+    fut.setException(e);
+  }
+  return fut;
+}

@@ -1,0 +1,32 @@
+/**
+ * asyncio-ts: Python asyncio's concurrency model for TypeScript on Node.js.
+ *
+ * **All times are in seconds** (floats), as in asyncio, Twisted and gevent.
+ * @module
+ */
+export * from "./errors.js";
+export { Context, ContextVar, Token, copyContext } from "./context.js";
+export { Handle, TimerHandle } from "./events.js";
+export { Future, isFuture, type DoneCallback } from "./futures.js";
+export {
+  EventLoop,
+  VirtualTimeLoop,
+  getRunningLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type TaskFactory,
+} from "./loop.js";
+export {
+  Task,
+  createTask,
+  currentTask,
+  allTasks,
+  sleep,
+  ensureFuture,
+  eagerTaskFactory,
+  type Coroutine,
+  type CoroutineLike,
+  type Awaitable,
+  type TaskOptions,
+} from "./tasks.js";
+export { run, runVirtual, Runner, type RunOptions } from "./runners.js";

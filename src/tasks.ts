@@ -1,0 +1,522 @@
+/**
+ * Task: runs a coroutine (an async function or a generator) on the loop,
+ * with asyncio's cancellation: cancel / cancelling / uncancel.
+ * @module
+ */
+import { CancelledError, RuntimeError, ValueError } from "./errors.js";
+import { copyContext, state, type Context } from "./context.js";
+import { Handle } from "./events.js";
+import { Future, wrapThenable } from "./futures.js";
+import { retainHooks, releaseHooks } from "./hooks.js";
+import type { EventLoop } from "./loop.js";
+import { getRunningLoop } from "./running.js";
+
+/**
+ * A generator coroutine: `function*` bodies that wait with `yield*` on
+ * awaitables (`const x = yield* sleep(1, "x")`). Cancellation is thrown in
+ * at the exact suspension point, as in asyncio.
+ */
+export type Coroutine<T> = Generator<unknown, T, any>;
+
+/**
+ * What {@link createTask} and {@link run} accept: an async function (or any
+ * function returning a promise), a generator function or generator object,
+ * or an awaitable (a Future, a promise, a thenable) to wait on.
+ */
+export type CoroutineLike<T> =
+  | (() => PromiseLike<T> | T)
+  | (() => Coroutine<T>)
+  | Coroutine<T>
+  | PromiseLike<T>;
+
+/**
+ * Something both awaitable and `yield*`-able: what {@link sleep} returns and
+ * what every waiting call of the library returns.
+ */
+export interface Awaitable<T> extends PromiseLike<T> {
+  [Symbol.iterator](): Generator<unknown, T, unknown>;
+}
+
+/** Options of {@link createTask}. */
+export interface TaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /** The context to run in (default: a copy of the current one). */
+  context?: Context;
+}
+
+let taskCounter = 0;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+
+function isGenerator(x: unknown): x is Coroutine<unknown> {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Coroutine<unknown>).next === "function" &&
+    typeof (x as Coroutine<unknown>).throw === "function"
+  );
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
+  return typeof x;
+}
+
+/**
+ * A coroutine scheduled on the loop (asyncio's `Task`), itself a
+ * {@link Future} of the coroutine's result.
+ *
+ * Cancellation: `cancel(msg)` makes the coroutine receive a
+ * `CancelledError` at its current suspension point on the next loop
+ * iteration. A generator coroutine receives it at any `yield*`. An async
+ * function receives it when it is suspended on one of this library's
+ * awaitables (a Future, a Task, `sleep`, every primitive); while it awaits a
+ * foreign promise the cancellation is delivered at its next await on one of
+ * ours, or ends the task cancelled if it returns first. {@link signal} is
+ * aborted at the cancel request, so signal-aware APIs stop at once.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   const t = createTask(async () => { await sleep(10); return "late"; }, { name: "slow" });
+ *   await sleep(0.1);
+ *   t.cancel("not needed");
+ *   try { await t; } catch (e) { console.log(isCancelledError(e), (e as Error).message); } // true "not needed"
+ * });
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal */ _coro: Coroutine<T> | undefined;
+  /** @internal */ _fn: (() => unknown) | undefined;
+  /** @internal */ _futWaiter: Future<unknown> | null = null;
+  /** @internal */ _mustCancel = false;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal */ _name: string;
+  /** @internal */ readonly _context: Context;
+  /** @internal */ _abort: AbortController | undefined = undefined;
+  /** @internal */ _hooked = false;
+  /** @internal true for async functions: cancellation arrives through their awaits */ readonly _isAsync: boolean;
+  readonly #source: unknown;
+
+  constructor(coro: CoroutineLike<T>, options?: TaskOptions & { loop?: EventLoop; eagerStart?: boolean }) {
+    super({ loop: options?.loop });
+    const loop = this._loop;
+    if (loop.isClosed()) throw new RuntimeError("Event loop is closed");
+    this.#source = coro;
+    this._isAsync = typeof coro === "function" && !(coro instanceof GeneratorFunction);
+    if (typeof coro === "function") {
+      if (coro instanceof GeneratorFunction) this._coro = (coro as () => Coroutine<T>)();
+      else this._fn = coro as () => unknown;
+    } else if (isGenerator(coro)) {
+      this._coro = coro as Coroutine<T>;
+    } else if (coro instanceof Future) {
+      this._coro = waitOn(coro as Future<T>);
+    } else if (isThenable(coro)) {
+      this._coro = waitOn(wrapThenable(loop, coro as PromiseLike<T>));
+    } else {
+      throw new TypeError(`a coroutine was expected, got ${describe(coro)}: pass an async function, a generator or an awaitable`);
+    }
+    this._name = options?.name ?? `Task-${++taskCounter}`;
+    this._context = options?.context ?? copyContext();
+    loop._tasks.add(this as Task<unknown>);
+    if (options?.eagerStart && loop.isRunning()) {
+      const prev = state.current;
+      state.current = this;
+      try {
+        this._step(undefined, undefined, false);
+      } finally {
+        state.current = prev;
+      }
+    } else {
+      loop._callSoonHandle(new Handle(this._stepFirst, undefined, loop, this._context, this));
+    }
+  }
+
+  /** @internal Frame protocol: the task the current code belongs to. */
+  get _task(): this {
+    return this;
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this._name;
+  }
+  /** Renames the task. */
+  setName(name: string): void {
+    this._name = String(name);
+  }
+  /** The coroutine: the generator, the function, or the awaitable the task was created with. */
+  getCoro(): unknown {
+    return this.#source;
+  }
+  /** The context the task runs in. */
+  getContext(): Context {
+    return this._context;
+  }
+  /** An AbortSignal aborted (with a `CancelledError`) when cancellation of this task is requested. */
+  get signal(): AbortSignal {
+    const ac = (this._abort ??= new AbortController());
+    if (this._numCancelsRequested > 0 && !ac.signal.aborted) ac.abort(new CancelledError(this._cancelMessage));
+    return ac.signal;
+  }
+
+  /** Tasks are completed by their coroutine: always throws `RuntimeError`. */
+  override setResult(_result: T): never {
+    throw new RuntimeError("Task does not support set_result operation");
+  }
+  /** Tasks are completed by their coroutine: always throws `RuntimeError`. */
+  override setException(_exception: unknown): never {
+    throw new RuntimeError("Task does not support set_exception operation");
+  }
+
+  /**
+   * Requests cancellation: the coroutine receives a `CancelledError` at its
+   * next suspension. Returns false if the task is already done. Each call
+   * counts (see {@link cancelling}).
+   */
+  override cancel(msg?: string): boolean {
+    this._retrieved();
+    if (this.done()) return false;
+    this._numCancelsRequested++;
+    if (this._abort !== undefined && !this._abort.signal.aborted) this._abort.abort(new CancelledError(msg));
+    const waiter = this._futWaiter;
+    if (waiter !== null && waiter.cancel(msg)) {
+      // An async function may have registered on a future it does not await
+      // (fut.then(...) without await): keep the request so that it still
+      // arrives at the next await or at the end. The wake-up clears it.
+      if (this._isAsync) {
+        this._mustCancel = true;
+        this._cancelMessage = msg;
+      }
+      return true;
+    }
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** The number of pending cancellation requests (cancel calls not matched by uncancel). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /** Decrements the cancellation requests (never below 0) and returns the rest; at 0 a pending cancel is dropped. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** @internal */
+  override _unretrievedMessage(): string {
+    return "Task exception was never retrieved";
+  }
+  /** @internal */
+  override _describe(): string {
+    return `<Task ${this.done() ? "finished" : "pending"} name='${this._name}'>`;
+  }
+
+  /** @internal Called by Future.then when this task's code awaits `fut`. */
+  _setWaiter(fut: Future<unknown>): void {
+    this._futWaiter = fut;
+    if (this._mustCancel) fut.cancel(this._cancelMessage);
+  }
+
+  /** @internal The wake-up of an async function: a pending cancel replaces the outcome. */
+  _wakeupGivesCancel(fut: Future<unknown>): CancelledError | undefined {
+    if (this._futWaiter !== fut) return undefined;
+    this._futWaiter = null;
+    if (!this._mustCancel) return undefined;
+    this._mustCancel = false;
+    return fut.cancelled() ? undefined : this._makeCancelledError();
+  }
+
+  /** @internal */
+  _stepFirst = (): void => {
+    this._step(undefined, undefined, false);
+  };
+
+  /** @internal asyncio's `__step`. */
+  _step(value: unknown, exc: unknown, hasExc: boolean): void {
+    if (this.done()) return;
+    if (this._mustCancel) {
+      if (!hasExc || !(exc instanceof CancelledError)) {
+        exc = this._makeCancelledError();
+        hasExc = true;
+      }
+      this._mustCancel = false;
+    }
+    this._futWaiter = null;
+    if (this._isAsync) return this._startAsync(exc, hasExc);
+    const coro = this._coro!;
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = hasExc ? coro.throw(exc) : coro.next(value);
+    } catch (e) {
+      this._finishWithError(e);
+      return;
+    }
+    if (r.done) {
+      this._finishWithResult(r.value);
+      return;
+    }
+    this._onYield(r.value);
+  }
+
+  /** @internal What a generator yielded: a future to wait on, a thenable, or a bare yield. */
+  _onYield(y: unknown): void {
+    const loop = this._loop;
+    if (y === undefined) {
+      loop._callSoonHandle(new Handle(this._stepFirst, undefined, loop, this._context, this));
+      return;
+    }
+    let fut: Future<unknown>;
+    if (y instanceof Future) fut = y;
+    else if (isThenable(y)) fut = wrapThenable(loop, y);
+    else return this._throwNext(new RuntimeError(`Task got bad yield: ${describe(y)}`));
+    if (fut._loop !== loop) return this._throwNext(new RuntimeError(`Task ${this._describe()} got Future attached to a different loop`));
+    if (fut === (this as Future<unknown>)) return this._throwNext(new RuntimeError(`Task cannot await on itself: ${this._describe()}`));
+    if (fut.done()) {
+      loop._callSoonHandle(new Handle(this._wakeup, [fut], loop, this._context, this));
+    } else {
+      fut._addWakeup(this._wakeup, this);
+    }
+    this._futWaiter = fut;
+    if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
+  }
+
+  /** @internal asyncio's `__wakeup`. */
+  _wakeup = (fut: Future<unknown>): void => {
+    let value: unknown;
+    try {
+      value = fut.result();
+    } catch (e) {
+      this._step(undefined, e, true);
+      return;
+    }
+    this._step(value, undefined, false);
+  };
+
+  /** @internal */
+  _throwNext(e: unknown): void {
+    const loop = this._loop;
+    loop._callSoonHandle(new Handle(() => this._step(undefined, e, true), undefined, loop, this._context, this));
+  }
+
+  /** @internal The first (and only) step of an async function: call it in the task's frame. */
+  _startAsync(exc: unknown, hasExc: boolean): void {
+    const fn = this._fn;
+    if (fn === undefined) return; // started already: async functions have one step
+    this._fn = undefined;
+    if (hasExc) {
+      // Cancelled (or failed) before it started: the body never runs, as a
+      // coroutine that receives a throw before its first line.
+      this._finishWithError(exc);
+      return;
+    }
+    retainHooks();
+    this._hooked = true;
+    const prev = state.current;
+    state.current = this;
+    try {
+      const p = fn();
+      if (isThenable(p)) p.then(this._asyncReturn, this._finishWithError);
+      else this._asyncReturn(p);
+    } catch (e) {
+      this._finishWithError(e);
+    } finally {
+      state.current = prev;
+    }
+  }
+
+  /** @internal */
+  _asyncReturn = (v: unknown): void => {
+    this._finishWithResult(v as T);
+  };
+
+  /** @internal */
+  _finishWithResult(v: T): void {
+    if (this.done()) return;
+    if (this._mustCancel) {
+      // Cancel requested right before the coroutine returned: the task ends cancelled.
+      this._mustCancel = false;
+      Future.prototype.cancel.call(this, this._cancelMessage);
+    } else {
+      Future.prototype.setResult.call(this, v);
+    }
+    this._onDone();
+  }
+
+  /** @internal */
+  _finishWithError = (e: unknown): void => {
+    if (this.done()) return;
+    if (e instanceof CancelledError) {
+      this._cancelledExc = e;
+      Future.prototype.cancel.call(this, e.message || undefined);
+    } else {
+      Future.prototype.setException.call(this, e);
+    }
+    this._onDone();
+  };
+
+  /** @internal */
+  _onDone(): void {
+    this._futWaiter = null;
+    this._loop._tasks.delete(this as Task<unknown>);
+    if (this._hooked) {
+      this._hooked = false;
+      releaseHooks();
+    }
+  }
+}
+
+function* waitOn<T>(fut: Future<T>): Coroutine<T> {
+  return yield* fut;
+}
+
+/**
+ * Creates a task on the running loop (asyncio's `create_task`), through the
+ * loop's task factory if one is set.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   const t = createTask(async () => 1 + 1, { name: "sum" });
+ *   console.log(await t); // 2
+ * });
+ * ```
+ */
+export function createTask<T>(coro: CoroutineLike<T>, options?: TaskOptions): Task<T> {
+  return getRunningLoop().createTask(coro, options);
+}
+
+/**
+ * The task whose code is running, or undefined outside a task. Right inside
+ * async functions, generator coroutines and the task's callbacks.
+ *
+ * @example
+ * ```ts
+ * await run(async () => console.log(currentTask()?.getName())); // "Task-1"
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  const t = state.current?._task;
+  return t instanceof Task && !t.done() ? t : undefined;
+}
+
+/**
+ * The tasks of the running loop (or of `loop`) that are not done.
+ *
+ * @example
+ * ```ts
+ * await run(async () => { createTask(async () => sleep(1)); console.log(allTasks().size); }); // 2
+ * ```
+ */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const l = loop ?? getRunningLoop();
+  const out = new Set<Task<unknown>>();
+  for (const t of l._tasks) if (!t.done()) out.add(t);
+  return out;
+}
+
+class Yield<T> implements Awaitable<T> {
+  constructor(readonly value: T) {}
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    // One loop iteration, as a bare `yield` in asyncio; a pending cancel of
+    // the awaiting task is delivered here.
+    const frame = state.current;
+    const task = frame?._task instanceof Task ? (frame._task as Task<unknown>) : undefined;
+    const loop = task?._loop ?? getRunningLoop();
+    return new Promise<T>((resolve, reject) => {
+      const cb = (): void => {
+        if (task !== undefined && task._mustCancel) {
+          task._mustCancel = false;
+          reject(task._makeCancelledError());
+        } else resolve(this.value);
+      };
+      loop._callSoonHandle(new Handle(cb, undefined, loop, frame?._context ?? task?._context ?? copyContext(), task));
+    }).then(onFulfilled, onRejected);
+  }
+  *[Symbol.iterator](): Generator<unknown, T, unknown> {
+    yield undefined;
+    return this.value;
+  }
+}
+
+/**
+ * Suspends the current task for `delay` seconds (asyncio's `sleep`), then
+ * returns `result`. `sleep(0)` yields exactly one loop iteration. Works with
+ * `await` and with `yield*`.
+ *
+ * @example
+ * ```ts
+ * await sleep(0.5);                    // half a second
+ * const v = await sleep(1, "done");    // "done"
+ * function* gen() { yield* sleep(0); } // one iteration, in a generator coroutine
+ * ```
+ */
+export function sleep(delay: number): Awaitable<void>;
+export function sleep<T>(delay: number, result: T): Awaitable<T>;
+export function sleep<T>(delay: number, result?: T): Awaitable<T> {
+  if (typeof delay !== "number") throw new TypeError(`sleep() delay must be a number of seconds, got ${describe(delay)}`);
+  if (Number.isNaN(delay)) throw new ValueError("Invalid delay: NaN");
+  if (delay <= 0) return new Yield(result as T);
+  const loop = getRunningLoop();
+  const fut = loop.createFuture<T>();
+  const h = loop.callLater(delay, setResultUnlessCancelled<T>, fut, result as T);
+  fut.addDoneCallback(() => h.cancel());
+  return fut;
+}
+
+function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.cancelled()) fut.setResult(result);
+}
+
+/**
+ * A Future for `x`: `x` itself if it is a Future or Task, a new Task for a
+ * coroutine, or a Future that follows a promise or thenable.
+ *
+ * @example
+ * ```ts
+ * const fut = ensureFuture(fetch(url)); // a Future that follows the promise
+ * ```
+ */
+export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
+  const loop = options?.loop;
+  if (x instanceof Future) {
+    if (loop !== undefined && x._loop !== loop) throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    return x;
+  }
+  const l = loop ?? getRunningLoop();
+  if (typeof x === "function" || isGenerator(x)) return l.createTask(x);
+  if (isThenable(x)) return wrapThenable(l, x as PromiseLike<T>);
+  throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(x)}`);
+}
+
+/**
+ * A task factory that runs each new task's first step at once, inside
+ * `createTask` (asyncio's `eager_task_factory`). A generator coroutine that
+ * finishes without suspending is done when `createTask` returns; an async
+ * function runs to its first suspension synchronously, and its completion
+ * is seen after the current microtasks (JavaScript reports an async
+ * function's return only through a promise).
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().setTaskFactory(eagerTaskFactory);
+ * ```
+ */
+export function eagerTaskFactory<T>(loop: EventLoop, coro: CoroutineLike<T>, options?: TaskOptions): Task<T> {
+  return new Task(coro, { ...options, loop, eagerStart: true });
+}
