@@ -30,3 +30,4 @@ export {
   type TaskOptions,
 } from "./tasks.js";
 export { run, runVirtual, Runner, type RunOptions } from "./runners.js";
+export { toAwaitable, readyAwaitable } from "./awaitable.js";

@@ -427,7 +427,8 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return out;
 }
 
-class Yield<T> implements Awaitable<T> {
+/** @internal One loop iteration: a bare `yield` for generators, a callSoon for async functions. */
+export class Yield<T> implements Awaitable<T> {
   constructor(readonly value: T) {}
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
