@@ -8,6 +8,7 @@
 export interface Frame {
   /** @internal */ readonly _context: Context;
   /** @internal */ readonly _task: unknown;
+  /** @internal */ readonly _loop?: { readonly _running: boolean };
 }
 
 /**

@@ -108,6 +108,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * becomes cancelled, its callbacks are scheduled and true is returned.
    */
   cancel(msg?: string): boolean {
+    this._retrieved(); // as asyncio: a cancel attempt silences the "never retrieved" report
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
     this._cancelMessage = msg;

@@ -9,7 +9,7 @@ import { currentContext, type Context } from "./context.js";
 import { Handle, TimerHandle } from "./events.js";
 import { Future } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
-import { _getRunningLoop, _setRunningLoop } from "./running.js";
+import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
 export { getRunningLoop, _getRunningLoop } from "./running.js";
 
 /** What the exception handler receives (asyncio's context dict). */
@@ -168,9 +168,8 @@ export class EventLoop {
   runForever(): Promise<void> {
     this._checkClosed();
     this._checkNotRunning();
-    if (_getRunningLoop() !== undefined) throw new RuntimeError("Cannot run the event loop while another loop is running");
     this._running = true;
-    _setRunningLoop(this);
+    _loopStarted(this);
     return new Promise<void>((resolve, reject) => {
       this._runDone = { resolve, reject };
       this._wake();
@@ -327,14 +326,17 @@ export class EventLoop {
     }
     if (!this._running) return;
     this._inTick = true;
+    const prevTicking = _setTicking(this);
     try {
       this._beforeIteration();
       this._runOnce();
     } catch (e) {
       this._inTick = false;
+      _setTicking(prevTicking);
       this._finishRun(e);
       return;
     }
+    _setTicking(prevTicking);
     this._inTick = false;
     if (this._stopping) this._finishRun(undefined);
     else this._scheduleNext();
@@ -344,7 +346,7 @@ export class EventLoop {
   _finishRun(error: unknown): void {
     this._stopping = false;
     this._running = false;
-    if (_getRunningLoop() === this) _setRunningLoop(undefined);
+    _loopStopped(this);
     if (this._immediate !== undefined) clearImmediate(this._immediate);
     if (this._timeout !== undefined) clearTimeout(this._timeout);
     this._immediate = this._timeout = undefined;

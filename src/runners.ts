@@ -3,8 +3,8 @@
  * @module
  */
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./errors.js";
-import type { Context } from "./context.js";
-import { EventLoop, VirtualTimeLoop, _getRunningLoop } from "./loop.js";
+import { copyContext, state, type Context } from "./context.js";
+import { EventLoop, VirtualTimeLoop } from "./loop.js";
 import { Task, allTasks, type CoroutineLike } from "./tasks.js";
 
 /** Options of {@link run} and {@link Runner}. */
@@ -37,6 +37,7 @@ export class Runner {
   #loop: EventLoop | undefined;
   #closed = false;
   #interrupts = 0;
+  #context: Context | undefined;
   readonly #options: RunOptions;
 
   constructor(options?: RunOptions) {
@@ -56,9 +57,11 @@ export class Runner {
 
   /** Runs `main` as a task to completion and returns its result. */
   async run<T>(main: CoroutineLike<T>, options?: { context?: Context }): Promise<T> {
-    if (_getRunningLoop() !== undefined) throw new RuntimeError("Runner.run() cannot be called from a running event loop");
+    if (state.current?._loop?._running) throw new RuntimeError("Runner.run() cannot be called from a running event loop");
     const loop = this.getLoop();
-    const task = loop.createTask(main, { context: options?.context });
+    // Every run shares the runner's context, as asyncio.Runner does.
+    const context = options?.context ?? (this.#context ??= copyContext());
+    const task = loop.createTask(main, { context });
     const onSigint = (): void => {
       this.#interrupts++;
       if (this.#interrupts === 1 && !task.done()) {
@@ -75,17 +78,15 @@ export class Runner {
     try {
       return await loop.runUntilComplete(task);
     } catch (e) {
-      if (e instanceof CancelledError && this.#interrupts > 0 && task.uncancel() === 0) throw new KeyboardInterrupt();
+      // A task factory may return a task-like without uncancel(), as asyncio allows.
+      const uncancel = (task as Partial<Task<T>>).uncancel;
+      if (e instanceof CancelledError && this.#interrupts > 0 && typeof uncancel === "function" && uncancel.call(task) === 0) {
+        throw new KeyboardInterrupt();
+      }
       throw e;
     } finally {
       if (sigint) process.off("SIGINT", onSigint);
     }
-  }
-
-  /** @internal Test hook: what the first SIGINT does. */
-  _interrupt(task: Task<unknown>): void {
-    this.#interrupts++;
-    task.cancel();
   }
 
   /** Cancels and awaits the remaining tasks, reports their errors, and closes the loop. */

@@ -37,3 +37,13 @@ export async function collectGarbage(): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
 }
+
+/**
+ * asyncio's `test_utils.run_briefly`: runs the loop for two iterations (the
+ * one that completes a helper future, and the one that stops the loop).
+ */
+export async function runBriefly(loop: VirtualTimeLoop): Promise<void> {
+  const f = loop.createFuture<void>();
+  loop.callSoon(() => f.setResult());
+  await loop.runUntilComplete(f);
+}
