@@ -181,6 +181,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
         queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, undefined));
         return;
       }
+      if ((waiter as unknown) === this) {
+        const err = new RuntimeError(`Task cannot await on itself: ${this._describe()}`);
+        queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, err));
+        return;
+      }
       (this._callbacks ??= []).push([
         (fut) => {
           const cancel = waiter?._wakeupGivesCancel(fut as Future<unknown>);
@@ -248,10 +253,10 @@ function settle<T, R1, R2>(
   onRejected: ((reason: any) => R2 | PromiseLike<R2>) | null | undefined,
   resolve: (v: R1 | R2 | PromiseLike<R1 | R2>) => void,
   reject: (e: unknown) => void,
-  cancel: CancelledError | undefined,
+  override: Error | undefined,
 ): void {
   let reason: unknown;
-  if (cancel !== undefined) reason = cancel;
+  if (override !== undefined) reason = override;
   else if (fut._state === RESULT) {
     if (typeof onFulfilled !== "function") return resolve(fut._result as unknown as R1);
     try {

@@ -24,8 +24,8 @@ export type Coroutine<T> = Generator<unknown, T, any>;
  * or an awaitable (a Future, a promise, a thenable) to wait on.
  */
 export type CoroutineLike<T> =
-  | (() => PromiseLike<T> | T)
   | (() => Coroutine<T>)
+  | (() => PromiseLike<T>)
   | Coroutine<T>
   | PromiseLike<T>;
 
