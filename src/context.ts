@@ -58,6 +58,8 @@ export class Context {
   }
 }
 
+import { RuntimeError, ValueError } from "./errors.js";
+
 const MISSING: unique symbol = Symbol("MISSING");
 
 /**
@@ -116,10 +118,10 @@ export class ContextVar<T> {
   }
   /** Restores the value that `token`'s `set` replaced. */
   reset(token: Token<T>): void {
-    if (token._used) throw new Error("RuntimeError: Token has already been used once");
-    if (token.variable !== this) throw new Error("ValueError: Token was created by a different ContextVar");
+    if (token._used) throw new RuntimeError("Token has already been used once");
+    if (token.variable !== this) throw new ValueError("Token was created by a different ContextVar");
     const ctx = currentContext();
-    if (token._context !== ctx) throw new Error("ValueError: Token was created in a different Context");
+    if (token._context !== ctx) throw new ValueError("Token was created in a different Context");
     token._used = true;
     ctx._write(this as ContextVar<unknown>, token._old, token._old !== MISSING);
   }

@@ -144,7 +144,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * done; scheduled at once if it is already done.
    */
   addDoneCallback(fn: DoneCallback<T>, options?: { context?: Context }): void {
-    const context = options?.context ?? currentContext();
+    // A copy, as asyncio: what the callback sets must not leak into the caller's context.
+    const context = options?.context ?? currentContext().copy();
     if (this._state !== PENDING) {
       this._loop._callSoonHandle(new Handle(fn, [this], this._loop, context));
       return;
