@@ -1,0 +1,571 @@
+/**
+ * Waiting on several awaitables (asyncio's `gather`, `wait`, `wait_for`,
+ * `as_completed` and `shield`, from `tasks.py`), with asyncio's
+ * cancellation rules.
+ * @module
+ */
+import { CancelledError, TimeoutError, ValueError } from "./errors.js";
+import type { TimerHandle } from "./events.js";
+import { Future, wrapThenable } from "./futures.js";
+import { toAwaitable } from "./awaitable.js";
+import { ensureFuture, type Awaitable, type Coroutine } from "./tasks.js";
+import type { EventLoop } from "./loop.js";
+import { getRunningLoop } from "./running.js";
+import { DualAwaitable, Timeout, isGenerator, isThenable } from "./timeouts.js";
+
+/**
+ * The value an awaitable, a coroutine or a coroutine function produces:
+ * `Resolved<Future<number>>`, `Resolved<() => Promise<number>>` and
+ * `Resolved<() => Coroutine<number>>` are all `number`.
+ */
+export type Resolved<X> =
+  X extends PromiseLike<infer R>
+    ? R
+    : X extends Generator<unknown, infer R, any>
+      ? R
+      : X extends (...args: any[]) => infer Y
+        ? Y extends PromiseLike<infer R>
+          ? R
+          : Y extends Generator<unknown, infer R, any>
+            ? R
+            : Y
+        : never;
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
+  return typeof x;
+}
+
+/**
+ * A Future for `arg` (asyncio's `ensure_future`, as the combinators use
+ * it): a Future as is; a coroutine function, a generator or one of our
+ * generator awaitables as a new Task (so that it can be cancelled exactly);
+ * a foreign promise as a Future that follows it.
+ */
+function toFuture<T>(arg: unknown, loop: EventLoop | undefined): Future<T> {
+  if (arg instanceof Future) {
+    if (loop !== undefined && arg._loop !== loop) throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    return arg as Future<T>;
+  }
+  const l = loop ?? getRunningLoop();
+  if (typeof arg === "function" || isGenerator(arg)) return l.createTask(arg as () => Coroutine<T>);
+  if (isThenable(arg)) {
+    const it = (arg as { [Symbol.iterator]?: () => unknown })[Symbol.iterator];
+    // One of our awaitables (toAwaitable, sleep(0), ...): run it in a task.
+    if (typeof it === "function") return l.createTask(it.call(arg) as Coroutine<T>);
+    return wrapThenable(l, arg as PromiseLike<T>);
+  }
+  if (Array.isArray(arg)) throw new TypeError("An asyncio.Future, a coroutine or an awaitable is required, got an array (spread it: gather(...list))");
+  return ensureFuture(arg as PromiseLike<T>, { loop: l });
+}
+
+// ---------------------------------------------------------------------------
+// gather
+
+/** Options of {@link gather}, given as its last argument. */
+export interface GatherOptions {
+  /** Put exceptions (and cancellations, as `CancelledError`) in the results instead of failing. */
+  returnExceptions?: boolean;
+}
+
+/**
+ * The Future {@link gather} returns (asyncio's `_GatheringFuture`).
+ * Cancelling it cancels the children that are not done, and the gather
+ * then ends with a `CancelledError` even with `returnExceptions`.
+ */
+export class GatheringFuture<T> extends Future<T> {
+  /** @internal */ readonly _children: Future<unknown>[];
+  /** @internal */ _cancelRequested = false;
+
+  /** @internal */
+  constructor(children: Future<unknown>[], loop: EventLoop) {
+    super({ loop });
+    this._children = children;
+  }
+
+  /**
+   * Cancels every child that is not done. Returns true if at least one
+   * accepted; false if the gather is already done (the children are then
+   * left alone) or no child could be cancelled.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let ret = false;
+    for (const child of this._children) if (child.cancel(msg)) ret = true;
+    // A child accepted: the gather must end cancelled whatever
+    // returnExceptions says (bpo-32684).
+    if (ret) this._cancelRequested = true;
+    return ret;
+  }
+}
+
+function isGatherOptions(x: unknown): x is GatherOptions {
+  if (typeof x !== "object" || x === null || isThenable(x) || isGenerator(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return (proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(x, "returnExceptions");
+}
+
+/**
+ * Runs awaitables concurrently and returns a Future of their results, in
+ * the order given (asyncio's `gather`). Coroutine functions, generators and
+ * our awaitables become tasks; a Future is used as is; a promise is
+ * followed. The same object given twice runs once and its result appears
+ * at both positions.
+ *
+ * Without `returnExceptions`, the first error (or a child's cancellation,
+ * as a `CancelledError`) fails the gather at once; the other children keep
+ * running. With `{ returnExceptions: true }` as the last argument, errors
+ * and cancellations are put in the results. Cancelling the returned Future
+ * cancels the children.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await gather(sleep(1, "a"), async () => "b");
+ * const results = await gather(ok(), failing(), { returnExceptions: true }); // ["ok", Error]
+ * ```
+ */
+export function gather(): GatheringFuture<[]>;
+export function gather<A extends readonly unknown[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
+export function gather<A extends readonly unknown[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly unknown[]>(...aws: A): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
+  let returnExceptions = false;
+  if (args.length > 0 && isGatherOptions(args[args.length - 1])) {
+    returnExceptions = !!(args.pop() as GatherOptions).returnExceptions;
+  }
+  if (args.length === 0) {
+    const outer = new GatheringFuture<unknown[]>([], getRunningLoop());
+    outer.setResult([]);
+    return outer;
+  }
+
+  let nfinished = 0;
+  let outer: GatheringFuture<unknown[]> | undefined = undefined;
+  const doneCallback = (fut: Future<unknown>): void => {
+    nfinished++;
+    if (outer === undefined || outer.done()) {
+      // Too late to matter: only mark the exception as retrieved.
+      if (!fut.cancelled()) fut.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (fut.cancelled()) {
+        // A child's cancellation fails the gather; the gather itself is not cancelled.
+        outer.setException(fut._makeCancelledError());
+        return;
+      }
+      if (hasException(fut)) {
+        outer.setException(fut.exception());
+        return;
+      }
+    }
+    if (nfinished === nfuts) {
+      const results: unknown[] = [];
+      for (const f of children) {
+        if (f.cancelled()) results.push(new CancelledError(f._cancelMessage ?? ""));
+        else if (hasException(f)) results.push(f.exception());
+        else results.push(f.result());
+      }
+      if (outer._cancelRequested) {
+        // Python uses the last child's `_make_cancelled_error()` here.
+        const last = children[children.length - 1]!;
+        outer.setException(last.cancelled() ? last._makeCancelledError() : new CancelledError(last._cancelMessage));
+      } else {
+        outer.setResult(results);
+      }
+    }
+  };
+
+  const argToFut = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  const doneFuts: Future<unknown>[] = [];
+  let nfuts = 0;
+  let loop: EventLoop | undefined = undefined;
+  for (const arg of args) {
+    let fut = argToFut.get(arg);
+    if (fut === undefined) {
+      fut = toFuture<unknown>(arg, loop);
+      loop ??= fut._loop;
+      nfuts++;
+      argToFut.set(arg, fut);
+      if (fut.done()) doneFuts.push(fut);
+      else fut.addDoneCallback(doneCallback);
+    }
+    children.push(fut);
+  }
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  // Children already done are handled now that `outer` exists, so a
+  // gather of done futures completes at once.
+  for (const f of doneFuts) doneCallback(f);
+  return outer;
+}
+
+// `exception()` returns undefined both for "no exception" and for a thrown
+// `undefined`; look at the state instead.
+function hasException(f: Future<unknown>): boolean {
+  try {
+    f.result();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// shield
+
+/**
+ * Protects `aw` from the cancellation of the awaiting task (asyncio's
+ * `shield`): cancelling the caller cancels only the returned outer Future,
+ * and `aw` keeps running (keep a reference to it). If `aw` is cancelled by
+ * other means, the outer Future is cancelled too. An `aw` already done is
+ * returned as is.
+ *
+ * @example
+ * ```ts
+ * const save = createTask(async () => saveToDisk());
+ * try { await shield(save); } catch (e) { if (isCancelledError(e)) await save; throw e; }
+ * ```
+ */
+export function shield<T>(aw: Future<T> | Awaitable<T> | PromiseLike<T> | (() => PromiseLike<T>) | (() => Coroutine<T>) | Coroutine<T>): Future<T> {
+  const inner = toFuture<T>(aw, undefined);
+  if (inner.done()) return inner;
+  const loop = inner._loop;
+  const outer = loop.createFuture<T>();
+
+  const innerDone = (inner: Future<T>): void => {
+    if (outer.cancelled()) {
+      if (!inner.cancelled()) inner.exception(); // mark retrieved
+      return;
+    }
+    if (inner.cancelled()) outer.cancel();
+    else if (hasException(inner)) outer.setException(inner.exception());
+    else outer.setResult(inner.result());
+  };
+  const outerDone = (): void => {
+    if (!inner.done()) inner.removeDoneCallback(innerDone);
+  };
+  inner.addDoneCallback(innerDone);
+  outer.addDoneCallback(outerDone);
+  return outer;
+}
+
+// ---------------------------------------------------------------------------
+// wait
+
+/** {@link wait} returns when any future finishes or is cancelled. */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** {@link wait} returns when any future fails (not counting cancellations), or when all are done. */
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** {@link wait} returns when all futures are done (the default). */
+export const ALL_COMPLETED = "ALL_COMPLETED";
+/** When {@link wait} returns: {@link FIRST_COMPLETED}, {@link FIRST_EXCEPTION} or {@link ALL_COMPLETED}. */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /** Seconds to wait at most (`null`/`undefined`: no limit). At the limit, `wait` returns; it never throws `TimeoutError`. */
+  timeout?: number | null;
+  /** When to return (default {@link ALL_COMPLETED}). */
+  returnWhen?: ReturnWhen;
+}
+
+/** What {@link wait} returns: the futures done, and those still pending, when it returned. */
+export interface WaitResult<F> {
+  /** The futures that are done. */
+  done: Set<F>;
+  /** The futures that are not done. */
+  pending: Set<F>;
+}
+
+function checkTimeout(x: unknown): number | null {
+  if (x === null || x === undefined) return null;
+  if (typeof x !== "number") throw new TypeError(`timeout must be a number of seconds or null, got ${describe(x)}`);
+  if (Number.isNaN(x)) throw new ValueError("Invalid timeout: NaN");
+  return x;
+}
+
+/**
+ * Waits for Futures or Tasks (asyncio's `wait`) and returns
+ * `{ done, pending }`. It never cancels them and never throws
+ * `TimeoutError`: at the timeout, it returns what is done so far.
+ * Coroutines are refused (`TypeError`: create tasks first), an empty
+ * collection is a `ValueError`, and so is a bad `returnWhen`. The checks run
+ * when `wait` is called.
+ *
+ * @example
+ * ```ts
+ * const { done, pending } = await wait([t1, t2], { returnWhen: FIRST_COMPLETED, timeout: 5 });
+ * for (const t of pending) t.cancel();
+ * ```
+ */
+export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitOptions): Awaitable<WaitResult<F>> {
+  if (fs instanceof Future || isGenerator(fs) || typeof fs === "function" || isThenable(fs)) {
+    throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
+  }
+  if (fs == null || typeof (fs as Iterable<F>)[Symbol.iterator] !== "function") throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
+  const set = new Set(fs);
+  if (set.size === 0) throw new ValueError("Set of Tasks/Futures is empty.");
+  const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw new ValueError(`Invalid return_when value: ${String(returnWhen)}`);
+  }
+  const timeout = checkTimeout(options?.timeout);
+  for (const f of set) {
+    if (typeof f === "function" || isGenerator(f)) throw new TypeError("Passing coroutines is forbidden, use tasks explicitly.");
+    if (!(f instanceof Future)) throw new TypeError(`wait() expects Futures or Tasks, got ${describe(f)}: wrap promises with ensureFuture()`);
+  }
+  return toAwaitable(waitGen(set, timeout, returnWhen, getRunningLoop()));
+}
+
+function releaseWaiter(waiter: Future<unknown>): void {
+  if (!waiter.done()) waiter.setResult(undefined);
+}
+
+// asyncio's _wait.
+function* waitGen<F extends Future<any>>(fs: Set<F>, timeout: number | null, returnWhen: ReturnWhen, loop: EventLoop): Coroutine<WaitResult<F>> {
+  const waiter = loop.createFuture<void>();
+  const timeoutHandle: TimerHandle | undefined = timeout !== null ? loop.callLater(timeout, releaseWaiter, waiter) : undefined;
+  let counter = fs.size;
+  const onCompletion = (f: Future<unknown>): void => {
+    counter--;
+    if (counter <= 0 || returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && !f.cancelled() && hasException(f))) {
+      timeoutHandle?.cancel();
+      if (!waiter.done()) waiter.setResult(undefined);
+    }
+  };
+  for (const f of fs) f.addDoneCallback(onCompletion);
+  try {
+    yield* waiter;
+  } finally {
+    timeoutHandle?.cancel();
+    for (const f of fs) f.removeDoneCallback(onCompletion);
+  }
+  const done = new Set<F>();
+  const pending = new Set<F>();
+  for (const f of fs) (f.done() ? done : pending).add(f);
+  return { done, pending };
+}
+
+// ---------------------------------------------------------------------------
+// waitFor
+
+/**
+ * Waits for `aw` with a time limit in seconds (asyncio 3.12+'s
+ * `wait_for`): at the limit `aw` is cancelled, and `TimeoutError` is thrown
+ * once it has finished (if `aw` suppressed the cancellation and returned a
+ * value, that value is returned). `timeout` `null`/`undefined` means no
+ * limit. A coroutine (an async function, a generator function or object,
+ * or one of our awaitables) runs inside the calling task, as
+ * `timeout(t).run(...)`; with `timeout <= 0` it is wrapped in a task that
+ * is cancelled before it starts.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const data = await waitFor(async () => fetchData(), 5);
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("too slow");
+ * }
+ * ```
+ */
+export function waitFor<T>(
+  aw: Future<T> | Awaitable<T> | PromiseLike<T> | (() => PromiseLike<T>) | (() => Coroutine<T>) | Coroutine<T>,
+  timeout: number | null | undefined,
+): Awaitable<T> {
+  const delay = checkTimeout(timeout);
+  const body = (): unknown => (typeof aw === "function" ? (aw as () => unknown)() : aw);
+  return new DualAwaitable<T>(
+    async () => {
+      if (delay !== null && delay <= 0) return await toAwaitable(waitForZero<T>(aw));
+      return await new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(body as () => PromiseLike<T>);
+    },
+    function* (): Coroutine<T> {
+      if (delay !== null && delay <= 0) return yield* waitForZero<T>(aw);
+      return yield* new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(body as () => PromiseLike<T>);
+    },
+  );
+}
+
+// The `timeout <= 0` path of wait_for.
+function* waitForZero<T>(aw: unknown): Coroutine<T> {
+  const fut = toFuture<T>(aw, undefined);
+  if (fut.done()) return fut.result();
+  yield* cancelAndWait(fut);
+  try {
+    return fut.result();
+  } catch (e) {
+    if (e instanceof CancelledError) throw new TimeoutError(undefined, { cause: e });
+    throw e;
+  }
+}
+
+// Cancels `fut` and waits for it on a separate waiter, so that this wait
+// can itself be cancelled.
+function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
+  const waiter = getRunningLoop().createFuture<void>();
+  const cb = (): void => releaseWaiter(waiter);
+  fut.addDoneCallback(cb);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.removeDoneCallback(cb);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// asCompleted
+
+/** Options of {@link asCompleted}. */
+export interface AsCompletedOptions {
+  /** Seconds after which every pending step throws `TimeoutError` (`null`/`undefined`: no limit). */
+  timeout?: number | null;
+}
+
+// The done-queue of asCompleted: asyncio's Queue reduced to unbounded
+// put_nowait/get, with the same wake-up rules for cancelled getters.
+class DoneQueue<T> {
+  readonly #items: T[] = [];
+  readonly #getters: Future<void>[] = [];
+  constructor(readonly loop: EventLoop) {}
+  putNowait(item: T): void {
+    this.#items.push(item);
+    this.#wakeupNext();
+  }
+  #wakeupNext(): void {
+    while (this.#getters.length > 0) {
+      const g = this.#getters.shift()!;
+      if (!g.done()) {
+        g.setResult(undefined);
+        return;
+      }
+    }
+  }
+  *get(): Coroutine<T> {
+    while (this.#items.length === 0) {
+      const getter = this.loop.createFuture<void>();
+      this.#getters.push(getter);
+      try {
+        yield* getter;
+      } catch (e) {
+        getter.cancel();
+        const i = this.#getters.indexOf(getter);
+        if (i >= 0) this.#getters.splice(i, 1);
+        // Woken but cancelled: pass the wake-up on.
+        if (this.#items.length > 0 && !getter.cancelled()) this.#wakeupNext();
+        throw e;
+      }
+    }
+    return this.#items.shift()!;
+  }
+}
+
+/**
+ * What {@link asCompleted} returns (asyncio 3.13's `_AsCompletedIterator`).
+ * `for await` yields the original Futures and Tasks (new Tasks for
+ * coroutines) in the order they finish; plain `for ... of` yields
+ * awaitables that give the next result (or throw its error), usable with
+ * `await` and with `yield*`. Both forms throw `TimeoutError` for each step
+ * still pending at the timeout.
+ */
+export class AsCompletedIterator<T> implements AsyncIterable<Future<T>>, Iterable<Awaitable<T>> {
+  readonly #done: DoneQueue<Future<T> | null>;
+  #timeoutHandle: TimerHandle | undefined = undefined;
+  readonly #todo: Set<Future<T>>;
+  #todoLeft: number;
+
+  /** @internal */
+  constructor(aws: Iterable<unknown>, timeout: number | null) {
+    const loop = getRunningLoop();
+    this.#done = new DoneQueue(loop);
+    const todo = new Set<Future<T>>();
+    for (const aw of new Set(aws)) todo.add(toFuture<T>(aw, loop));
+    for (const f of todo) f.addDoneCallback(this.#handleCompletion);
+    if (todo.size > 0 && timeout !== null) this.#timeoutHandle = loop.callLater(timeout, this.#handleTimeout);
+    this.#todo = todo;
+    this.#todoLeft = todo.size;
+  }
+
+  /** Async iteration: the original futures, as they finish. */
+  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+    return {
+      next: async (): Promise<IteratorResult<Future<T>>> => {
+        if (this.#todoLeft === 0) return { done: true, value: undefined };
+        this.#todoLeft--;
+        // Boxed: a promise cannot resolve to a Future (a thenable) without awaiting it.
+        const [f] = await toAwaitable(this.#waitForOneBoxed());
+        return { done: false, value: f };
+      },
+    };
+  }
+
+  /** Plain iteration: one awaitable per future, giving the next result to arrive. */
+  [Symbol.iterator](): Iterator<Awaitable<T>> {
+    return {
+      next: (): IteratorResult<Awaitable<T>> => {
+        if (this.#todoLeft === 0) return { done: true, value: undefined };
+        this.#todoLeft--;
+        return { done: false, value: toAwaitable(this.#resolveOne()) };
+      },
+    };
+  }
+
+  *#waitForOne(): Coroutine<Future<T>> {
+    const f = yield* this.#done.get();
+    if (f === null) throw new TimeoutError(); // the sentinel of #handleTimeout
+    return f;
+  }
+
+  *#waitForOneBoxed(): Coroutine<[Future<T>]> {
+    return [yield* this.#waitForOne()];
+  }
+
+  *#resolveOne(): Coroutine<T> {
+    const f = yield* this.#waitForOne();
+    return f.result();
+  }
+
+  #handleTimeout = (): void => {
+    for (const f of this.#todo) {
+      f.removeDoneCallback(this.#handleCompletion);
+      this.#done.putNowait(null);
+    }
+    this.#todo.clear();
+  };
+
+  #handleCompletion = (f: Future<T>): void => {
+    if (this.#todo.size === 0) return; // #handleTimeout came first
+    this.#todo.delete(f);
+    this.#done.putNowait(f);
+    if (this.#todo.size === 0 && this.#timeoutHandle !== undefined) this.#timeoutHandle.cancel();
+  };
+}
+
+/**
+ * Iterates over awaitables in the order they finish (asyncio 3.13's
+ * `as_completed`). Duplicates are removed. `for await` gives back the
+ * original Futures/Tasks; plain iteration gives awaitables of the results.
+ * With `timeout`, every step still pending then throws `TimeoutError`.
+ *
+ * @example
+ * ```ts
+ * for await (const t of asCompleted([t1, t2, t3], { timeout: 10 })) {
+ *   console.log(t.getName(), t.result());
+ * }
+ * for (const next of asCompleted([t1, t2])) console.log(await next);
+ * ```
+ */
+export function asCompleted<F extends readonly unknown[]>(
+  aws: F | Iterable<F[number]>,
+  options?: AsCompletedOptions,
+): AsCompletedIterator<Resolved<F[number]>> {
+  if (aws instanceof Future || isThenable(aws)) throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
+  if (aws == null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function") throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
+  return new AsCompletedIterator<Resolved<F[number]>>(aws as Iterable<unknown>, checkTimeout(options?.timeout));
+}
