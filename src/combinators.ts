@@ -268,7 +268,7 @@ export const ALL_COMPLETED = "ALL_COMPLETED";
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
 /** Options of {@link wait}. */
-export interface WaitOptions {
+export interface WaitFuturesOptions {
   /** Seconds to wait at most (`null`/`undefined`: no limit). At the limit, `wait` returns; it never throws `TimeoutError`. */
   timeout?: number | null;
   /** When to return (default {@link ALL_COMPLETED}). */
@@ -304,7 +304,7 @@ function checkTimeout(x: unknown): number | null {
  * for (const t of pending) t.cancel();
  * ```
  */
-export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitOptions): Awaitable<WaitResult<F>> {
+export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitFuturesOptions): Awaitable<WaitResult<F>> {
   if (fs instanceof Future || isGenerator(fs) || typeof fs === "function" || isThenable(fs)) {
     throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
   }

@@ -31,3 +31,24 @@ export {
 } from "./tasks.js";
 export { run, runVirtual, Runner, type RunOptions } from "./runners.js";
 export { toAwaitable, readyAwaitable } from "./awaitable.js";
+export { ExceptionGroup, type ExceptionMatcher } from "./exceptiongroup.js";
+export { Timeout, timeout, timeoutAt, type TimeoutState, type ScopeBody } from "./timeouts.js";
+export { TaskGroup } from "./taskgroups.js";
+export {
+  gather,
+  GatheringFuture,
+  shield,
+  wait,
+  waitFor,
+  asCompleted,
+  AsCompletedIterator,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type ReturnWhen,
+  type WaitFuturesOptions,
+  type WaitResult,
+  type GatherOptions,
+  type AsCompletedOptions,
+  type Resolved,
+} from "./combinators.js";
