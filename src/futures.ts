@@ -133,6 +133,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof exception === "function") exception = new (exception as new () => unknown)();
     this._exception = exception;
     this._state = EXCEPTION;
+    // The report below holds the exception strongly; an Error's unformatted
+    // stack holds its call sites' receivers (often this very task), which
+    // would keep the future alive forever. Formatting the stack drops them.
+    if (exception instanceof Error) void exception.stack;
     const tb: Unretrieved = { exception, loop: this._loop, message: this._unretrievedMessage() };
     this._tb = tb;
     unretrievedRegistry.register(this, tb, tb);
