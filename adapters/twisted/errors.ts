@@ -1,0 +1,189 @@
+/**
+ * The errors of `twisted.internet.defer` and `twisted.internet.error` that
+ * the Deferred adapter raises.
+ * @module
+ */
+import { CancelledError as CoreCancelledError } from "../../src/index.js";
+import type { Failure } from "./failure.js";
+
+/**
+ * `callback()` or `errback()` was called on a Deferred that already fired
+ * (Twisted's `defer.AlreadyCalledError`). With {@link setDebugging} on, the
+ * message holds the creator and first-invoker stacks.
+ *
+ * @example
+ * ```ts
+ * const d = new Deferred<number>();
+ * d.callback(1);
+ * try { d.callback(2); } catch (e) { e instanceof AlreadyCalledError; } // true
+ * ```
+ */
+export class AlreadyCalledError extends Error {
+  override name = "AlreadyCalledError";
+}
+
+/**
+ * A Deferred was cancelled (Twisted's `defer.CancelledError`).
+ *
+ * It is a **subclass of the core's `CancelledError`**, so that
+ * `isCancelledError(e)` is true for it and a Task awaiting a cancelled
+ * Deferred ends cancelled, as a Task awaiting any cancelled awaitable does.
+ * `failure.check(CancelledError)` with this class matches only Deferred
+ * cancellations; pass the core class to match both.
+ *
+ * @example
+ * ```ts
+ * const d = new Deferred();
+ * d.addErrback((f: Failure) => { f.trap(CancelledError); return "stopped"; });
+ * d.cancel(); // d.result === "stopped"
+ * ```
+ */
+export class CancelledError extends CoreCancelledError {
+  override name = "CancelledError";
+}
+
+/**
+ * A Deferred timed out (Twisted's `defer.TimeoutError`), raised by
+ * {@link Deferred.addTimeout}. Carries the timeout in seconds.
+ *
+ * @example
+ * ```ts
+ * d.addTimeout(5, clock);
+ * clock.advance(5); // d fails with TimeoutError(5, "Deferred")
+ * ```
+ */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  /** The timeout, in seconds. */
+  readonly timeout: number | undefined;
+  constructor(timeout?: number, what?: string) {
+    super(timeout === undefined ? "" : `${what ?? "Deferred"} timed out after ${timeout} seconds`);
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * {@link ensureDeferred} or {@link Deferred.fromCoroutine} got something that
+ * is neither a coroutine (a generator object), a promise, nor a Deferred
+ * (Twisted's `NotACoroutineError`, a `TypeError`).
+ *
+ * @example
+ * ```ts
+ * try { ensureDeferred(42 as never); } catch (e) { e instanceof NotACoroutineError; } // true
+ * ```
+ */
+export class NotACoroutineError extends TypeError {
+  override name = "NotACoroutineError";
+}
+
+/**
+ * The first failure of a {@link DeferredList} with `fireOnOneErrback` (and
+ * so of {@link gatherResults}): the member's {@link Failure} and its index.
+ *
+ * @example
+ * ```ts
+ * gatherResults([succeed(1), fail(new Error("x"))]).addErrback((f: Failure) => {
+ *   const e = f.value as FirstError; // e.index === 1, e.subFailure.value.message === "x"
+ * });
+ * ```
+ */
+export class FirstError extends Error {
+  override name = "FirstError";
+  /** The failure of the member Deferred. */
+  readonly subFailure: Failure;
+  /** The member's position in the list. */
+  readonly index: number;
+  constructor(failure: Failure, index: number) {
+    super(`FirstError[#${index}, ${failure.getErrorMessage()}]`);
+    this.subFailure = failure;
+    this.index = index;
+  }
+  /** Twisted's `__cmp__`: equal when the index and the sub-failure are the same. */
+  equals(other: unknown): boolean {
+    return other instanceof FirstError && other.index === this.index && other.subFailure === this.subFailure;
+  }
+}
+
+/**
+ * Every Deferred given to {@link race} failed: the failures, in input order
+ * (Twisted's `FailureGroup`).
+ *
+ * @example
+ * ```ts
+ * race([fail(new Error("a")), fail(new Error("b"))]).addErrback((f: Failure) => (f.value as FailureGroup).failures.length); // 2
+ * ```
+ */
+export class FailureGroup extends Error {
+  override name = "FailureGroup";
+  /** The failures, in the order of the input Deferreds. */
+  readonly failures: Failure[];
+  constructor(failures: Failure[]) {
+    super(`${failures.length} failures: ${failures.map((f) => f.getErrorMessage()).join("; ")}`);
+    this.failures = failures;
+  }
+}
+
+/**
+ * {@link DeferredQueue.put} on a full queue (Twisted's `QueueOverflow`),
+ * raised synchronously.
+ *
+ * @example
+ * ```ts
+ * const q = new DeferredQueue<number>(1);
+ * q.put(1);
+ * try { q.put(2); } catch (e) { e instanceof QueueOverflow; } // true
+ * ```
+ */
+export class QueueOverflow extends Error {
+  override name = "QueueOverflow";
+}
+
+/**
+ * {@link DeferredQueue.get} when the backlog of waiting getters is full
+ * (Twisted's `QueueUnderflow`), raised synchronously.
+ *
+ * @example
+ * ```ts
+ * const q = new DeferredQueue<number>(undefined, 0);
+ * try { q.get(); } catch (e) { e instanceof QueueUnderflow; } // true
+ * ```
+ */
+export class QueueUnderflow extends Error {
+  override name = "QueueUnderflow";
+}
+
+/**
+ * A {@link DelayedCall} was cancelled or reset after it already ran
+ * (`twisted.internet.error.AlreadyCalled`).
+ *
+ * @example
+ * ```ts
+ * const call = clock.callLater(1, f);
+ * clock.advance(1);
+ * try { call.cancel(); } catch (e) { e instanceof AlreadyCalled; } // true
+ * ```
+ */
+export class AlreadyCalled extends Error {
+  override name = "AlreadyCalled";
+  constructor(message = "Tried to cancel an already-called event.") {
+    super(message);
+  }
+}
+
+/**
+ * A {@link DelayedCall} was cancelled or reset after it was cancelled
+ * (`twisted.internet.error.AlreadyCancelled`).
+ *
+ * @example
+ * ```ts
+ * const call = clock.callLater(1, f);
+ * call.cancel();
+ * try { call.cancel(); } catch (e) { e instanceof AlreadyCancelled; } // true
+ * ```
+ */
+export class AlreadyCancelled extends Error {
+  override name = "AlreadyCancelled";
+  constructor(message = "Tried to cancel an already-cancelled event.") {
+    super(message);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * inlineCallbacks: generator functions that `yield` Deferreds (or Futures,
+ * promises, generator coroutines) and read as sequential code (Twisted's
+ * `inlineCallbacks` / `_inlineCallbacks`), with Twisted's cancellation:
+ * cancelling the returned Deferred cancels what the generator waits on,
+ * and the resulting `CancelledError` is thrown in at its `yield`.
+ * @module
+ */
+import { Future } from "../../src/index.js";
+import { Deferred, fromPromise } from "./deferred.js";
+import { Failure } from "./failure.js";
+
+/** @internal A generator object (what a `function*` returns). */
+export function isGeneratorObject(x: unknown): x is Generator<unknown, unknown, unknown> {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function" &&
+    typeof (x as Generator)[Symbol.iterator] === "function"
+  );
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+/** The Deferred to fire when the generator finishes, and the one it waits on now. */
+interface CancellationStatus {
+  deferred: Deferred<any>;
+  waitingOn: Deferred<any> | undefined;
+}
+
+/** Raised into the outer Deferred by its canceller only, to tell handleCancel it is a cancellation. */
+class InternalInlineCallbacksCancelledError extends Error {
+  override name = "_InternalInlineCallbacksCancelledError";
+}
+
+/** What a yielded value is waited on as: Deferreds as they are; Futures, coroutines and promises adapted; anything else is sent back at once. */
+function asDeferred(y: unknown): Deferred<unknown> | undefined {
+  if (y instanceof Deferred) return y;
+  if (y instanceof Future) return Deferred.fromFuture(y);
+  if (isGeneratorObject(y)) return cancellableInlineCallbacks(y);
+  if (isThenable(y)) return fromPromise(y);
+  return undefined;
+}
+
+/**
+ * Twisted's `_inlineCallbacks`: send results in, throw failures in, until
+ * the generator yields a Deferred without a result. The `waiting` pair is
+ * Twisted's guard against recursion: a Deferred that fires during
+ * `addBoth` hands its result back to this loop instead of recursing.
+ */
+function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, unknown>, status: CancellationStatus): void {
+  const waiting: [boolean, unknown] = [true, undefined];
+  for (;;) {
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = result instanceof Failure ? result.throwExceptionIntoGenerator(gen) : gen.next(result);
+    } catch (e) {
+      status.deferred.errback(new Failure(e));
+      return;
+    }
+    if (r.done) {
+      if (r.value instanceof Deferred) status.deferred.errback(new TypeError("an inlineCallbacks generator returned a Deferred: yield it and return its result"));
+      else status.deferred.callback(r.value);
+      return;
+    }
+    const d = asDeferred(r.value);
+    if (d === undefined) {
+      result = r.value; // not awaitable: hand it straight back (testYieldNonDeferred)
+      continue;
+    }
+    d.addBoth((res: unknown) => {
+      if (waiting[0]) {
+        waiting[0] = false;
+        waiting[1] = res;
+      } else {
+        inlineCallbacksStep(res, gen, status);
+      }
+      return undefined;
+    });
+    if (waiting[0]) {
+      // Not fired yet: come back through the addBoth above.
+      waiting[0] = false;
+      status.waitingOn = d;
+      return;
+    }
+    result = waiting[1];
+    waiting[0] = true;
+    waiting[1] = undefined;
+  }
+}
+
+/** @internal Twisted's `_cancellableInlineCallbacks`. */
+export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>): Deferred<T> {
+  const cancel = (it: Deferred<any>): void => {
+    // Put handleCancel first, before the callbacks the caller added.
+    const tmp = it.callbacks;
+    it.callbacks = [];
+    it.addErrback(handleCancel);
+    it.callbacks = it.callbacks.concat(tmp);
+    it.errback(new Failure(new InternalInlineCallbacksCancelledError()));
+  };
+  const deferred = new Deferred<T>(cancel);
+  const status: CancellationStatus = { deferred, waitingOn: undefined };
+  // Forward the cancel to what the generator waits on; the generator decides
+  // (through the CancelledError thrown at its yield) how `deferred` ends.
+  const handleCancel = (result: Failure): Deferred<any> => {
+    result.trap(InternalInlineCallbacksCancelledError);
+    status.deferred = new Deferred(cancel);
+    const awaited = status.waitingOn;
+    awaited?.cancel();
+    return status.deferred;
+  };
+  inlineCallbacksStep(undefined, gen as Generator<unknown, unknown, unknown>, status);
+  return deferred;
+}
+
+/**
+ * Turns a generator function that `yield`s Deferreds (or Futures, promises,
+ * generator coroutines) into a function returning a Deferred of its return
+ * value (Twisted's `@inlineCallbacks`). Each `yield d` gives back `d`'s
+ * result, or throws its failure's value; a non-awaitable value is given
+ * back at once. Cancelling the returned Deferred cancels the Deferred the
+ * generator waits on, which throws `CancelledError` in at the `yield`: the
+ * generator may catch it and go on. A function that does not return a
+ * generator gets a `TypeError`. JavaScript's `async` functions cannot have
+ * errors thrown in, hence `function*`.
+ *
+ * @example
+ * ```ts
+ * const getUser = inlineCallbacks(function* (id: number) {
+ *   const row = yield db.runQuery("SELECT name FROM users WHERE id = ?", id);
+ *   return row[0].name as string;
+ * });
+ * getUser(1).addCallback(console.log);
+ * ```
+ */
+export function inlineCallbacks<A extends unknown[], R>(f: (...args: A) => Generator<unknown, R, any>): (...args: A) => Deferred<R> {
+  if (typeof f !== "function") throw new TypeError(`inlineCallbacks requires a generator function, got ${typeof f}`);
+  const name = f.name || "<anonymous>";
+  const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
+    const gen: unknown = f.apply(this, args);
+    if (!isGeneratorObject(gen)) {
+      throw new TypeError(`inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`);
+    }
+    return cancellableInlineCallbacks(gen as Generator<unknown, R, any>);
+  };
+  Object.defineProperty(unwindGenerator, "name", { value: name });
+  return unwindGenerator;
+}
