@@ -1,0 +1,23 @@
+// Runs one scenario (or the memory table) in this fresh process and prints
+// its results as one JSON line on stdout: a fresh process per scenario keeps
+// one scenario's heap, JIT state and GC history out of the next one's figures.
+import { measure } from "./harness.js";
+import { measureMemory } from "./memory.js";
+import { scenarios } from "./scenarios.js";
+
+const [id, samplesArg, warmupArg] = process.argv.slice(2);
+const log = (s: string): void => void process.stderr.write(s + "\n");
+
+if (id === "memory") {
+  const rows = await measureMemory(log);
+  process.stdout.write(JSON.stringify({ id, rows }) + "\n");
+} else {
+  const sc = scenarios.find((s) => s.id === id);
+  if (sc === undefined) {
+    log(`unknown scenario ${id}; known: ${scenarios.map((s) => s.id).join(", ")}, memory`);
+    process.exit(2);
+  }
+  const results = await measure(sc, { samples: Number(samplesArg ?? 5), warmup: Number(warmupArg ?? 1) });
+  for (const r of results) log(`  ${r.name}: ${r.skip ?? r.error ?? Math.round(r.median) + " " + sc.unit}`);
+  process.stdout.write(JSON.stringify({ id, results }) + "\n");
+}

@@ -1,0 +1,60 @@
+// The targets of issue 7, checked against one run's medians.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Result } from "./harness.js";
+import type { MemRow } from "./memory.js";
+
+/** Where bench:python leaves its medians (for the Queue target). */
+export const PYTHON_RESULTS = fileURLToPath(new URL("results/python.json", import.meta.url));
+
+interface Target {
+  what: string;
+  ours: [string, string];
+  peer: [string, string] | "asyncio.Queue";
+  /** ours / peer must be at least this (or at most, for memory). */
+  bound: number;
+  memory?: boolean;
+}
+
+const TARGETS: Target[] = [
+  { what: "Task running an async fn ≥ 1/2 native async fn", ours: ["tasks", "createTask(async fn)"], peer: ["tasks", "native async fn + Promise.all"], bound: 0.5 },
+  { what: "Future await ≥ 2/3 native Promise await", ours: ["future", "Future, await in an async-fn task"], peer: ["future", "native Promise"], bound: 2 / 3 },
+  { what: "Lock ≥ 4x async-mutex (ESM, what `import` gets)", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "async-mutex Mutex (ESM, what `import` gets)"], bound: 4 },
+  { what: "Lock ≥ 4x async-mutex (CJS)", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "async-mutex Mutex (CJS, `require`)"], bound: 4 },
+  { what: "Lock ≥ 1/4 hand-written mutex", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "hand-written mutex"], bound: 0.25 },
+  { what: "Lock (generator task) ≥ 1/4 hand-written mutex", ours: ["lock", "Lock, yield* in a generator task"], peer: ["lock", "hand-written mutex"], bound: 0.25 },
+  { what: "Semaphore-limited jobs ≥ 2x p-limit", ours: ["limit", "Semaphore, one Task per job (asyncio style)"], peer: ["limit", "p-limit"], bound: 2 },
+  { what: "bounded Queue ≥ 2x asyncio.Queue (CPython 3.13)", ours: ["queue", "Queue(100), async-fn tasks"], peer: "asyncio.Queue", bound: 2 },
+  { what: "bounded Queue (generator tasks) ≥ 2x asyncio.Queue (CPython 3.13)", ours: ["queue", "Queue(100), generator tasks"], peer: "asyncio.Queue", bound: 2 },
+  { what: "pending Task memory ≤ 3x a suspended native async fn", ours: ["memory", "Task(async fn) suspended on a pending Future"], peer: ["memory", "native async fn suspended on a pending promise"], bound: 3, memory: true },
+];
+
+function pythonQueue(): number | undefined {
+  if (!existsSync(PYTHON_RESULTS)) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(PYTHON_RESULTS, "utf8")) as Record<string, Record<string, number>>;
+    return r["asyncio 3.13"]?.["queue"];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The targets table: measured ratio and whether it is met. */
+export function targetsTable(byId: Map<string, Result[]>, mem: MemRow[] | undefined): string {
+  const value = ([id, name]: [string, string]): number => {
+    if (id === "memory") return mem?.find((r) => r.name === name)?.bytes ?? NaN;
+    return byId.get(id)?.find((r) => r.name === name)?.median ?? NaN;
+  };
+  const lines = ["### Targets (issue 7)", "", "| target | ours | peer | ratio | met? |", "|---|---:|---:|---:|:---:|"];
+  for (const t of TARGETS) {
+    const o = value(t.ours);
+    const p = t.peer === "asyncio.Queue" ? (pythonQueue() ?? NaN) : value(t.peer);
+    const ratio = o / p;
+    const fmt = (x: number): string => (!Number.isFinite(x) ? "–" : t.memory ? `${Math.round(x)} B` : x >= 1e6 ? `${(x / 1e6).toFixed(2)}M/s` : `${(x / 1e3).toFixed(0)}k/s`);
+    const met = !Number.isFinite(ratio) ? "not measured" : (t.memory ? ratio <= t.bound : ratio >= t.bound) ? "yes" : "**no**";
+    lines.push(`| ${t.what} | ${fmt(o)} | ${fmt(p)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + "x" : "–"} | ${met} |`);
+  }
+  if (pythonQueue() === undefined) lines.push("", "The Queue targets need `npm run bench:python` first (it leaves asyncio's figure in bench/results/python.json).");
+  lines.push("");
+  return lines.join("\n");
+}
