@@ -24,6 +24,7 @@ export interface Frame {
 export class Context {
   /** @internal */ _vars: Map<ContextVar<unknown>, unknown>;
   /** @internal */ _shared: boolean;
+  /** An empty context (or, internally, one sharing `vars` until written). */
   constructor(vars?: Map<ContextVar<unknown>, unknown>) {
     this._vars = vars ?? new Map();
     this._shared = vars !== undefined;
@@ -74,6 +75,7 @@ export class Token<T> {
   /** @internal */ _used = false;
   /** @internal */
   constructor(
+    /** The variable whose `set` made this token. */
     readonly variable: ContextVar<T>,
     /** @internal */ readonly _context: Context,
     /** @internal */ readonly _old: T | typeof MISSING,
@@ -94,7 +96,13 @@ export class Token<T> {
  */
 export class ContextVar<T> {
   readonly #default: T | typeof MISSING;
+  /**
+   * A new context variable.
+   * @param name - the variable's name, for messages.
+   * @param options - `default`: the value `get()` returns when the variable is unset.
+   */
   constructor(
+    /** The variable's name. */
     readonly name: string,
     options?: { default?: T },
   ) {

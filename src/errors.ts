@@ -16,7 +16,12 @@
  * ```
  */
 export class CancelledError extends Error {
+  /** Always `"CancelledError"`. */
   override name = "CancelledError";
+  /**
+   * A cancellation error.
+   * @param message - the message given to `cancel(msg)`, if any.
+   */
   constructor(message?: string) {
     super(message ?? "");
   }
@@ -33,6 +38,7 @@ export class CancelledError extends Error {
  * ```
  */
 export class InvalidStateError extends Error {
+  /** Always `"InvalidStateError"`. */
   override name = "InvalidStateError";
 }
 
@@ -45,6 +51,7 @@ export class InvalidStateError extends Error {
  * ```
  */
 export class TimeoutError extends Error {
+  /** Always `"TimeoutError"`. */
   override name = "TimeoutError";
 }
 
@@ -58,6 +65,7 @@ export class TimeoutError extends Error {
  * ```
  */
 export class RuntimeError extends Error {
+  /** Always `"RuntimeError"`. */
   override name = "RuntimeError";
 }
 
@@ -71,6 +79,7 @@ export class RuntimeError extends Error {
  * ```
  */
 export class ValueError extends Error {
+  /** Always `"ValueError"`. */
   override name = "ValueError";
 }
 
@@ -84,6 +93,7 @@ export class ValueError extends Error {
  * ```
  */
 export class KeyboardInterrupt extends Error {
+  /** Always `"KeyboardInterrupt"`. */
   override name = "KeyboardInterrupt";
 }
 

@@ -66,6 +66,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _tb: Unretrieved | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
+  /** A pending future on `options.loop`, or on the running loop. */
   constructor(options?: { loop?: EventLoop }) {
     this._loop = options?.loop ?? getRunningLoop();
   }

@@ -441,6 +441,7 @@ export class VirtualTimeLoop extends EventLoop {
   /** True if time jumps to the next timer whenever nothing is ready. */
   autojump: boolean;
 
+  /** Starts the clock at `start` seconds (default 0); `autojump` defaults to true. */
   constructor(options?: { start?: number; autojump?: boolean }) {
     super();
     this._now = options?.start ?? 0;

@@ -40,6 +40,7 @@ export class Runner {
   #context: Context | undefined;
   readonly #options: RunOptions;
 
+  /** A runner whose loop is created on first use. */
   constructor(options?: RunOptions) {
     this.#options = options ?? {};
   }

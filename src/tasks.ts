@@ -34,6 +34,7 @@ export type CoroutineLike<T> =
  * what every waiting call of the library returns.
  */
 export interface Awaitable<T> extends PromiseLike<T> {
+  /** The generator form, for `yield*` in generator coroutines. */
   [Symbol.iterator](): Generator<unknown, T, unknown>;
 }
 
@@ -104,6 +105,11 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal true for async functions: cancellation arrives through their awaits */ readonly _isAsync: boolean;
   readonly #source: unknown;
 
+  /**
+   * Schedules `coro` on `options.loop` (or the running loop); prefer
+   * {@link createTask}, which honours the loop's task factory.
+   * `eagerStart` runs the first step at once when the loop is running.
+   */
   constructor(coro: CoroutineLike<T>, options?: TaskOptions & { loop?: EventLoop; eagerStart?: boolean }) {
     super({ loop: options?.loop });
     const loop = this._loop;
