@@ -52,3 +52,32 @@ export {
   type AsCompletedOptions,
   type Resolved,
 } from "./combinators.js";
+export {
+  Lock,
+  Event,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Barrier,
+  BrokenBarrierError,
+  AcquireRelease,
+  type CriticalSection,
+  type AbortOptions,
+  type LockStatistics,
+  type EventStatistics,
+  type ConditionStatistics,
+  type SemaphoreStatistics,
+  type BarrierStatistics,
+  type BarrierState,
+} from "./locks.js";
+export {
+  Queue,
+  PriorityQueue,
+  LifoQueue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  pythonCompare,
+  type QueueStatistics,
+  type PriorityQueueOptions,
+} from "./queues.js";

@@ -1,0 +1,262 @@
+/**
+ * Building blocks shared by the synchronization primitives and the queues:
+ * a deque of waiter futures, the `{ signal }` option's abort hook, loop
+ * binding (asyncio's `_LoopBoundMixin`) and cheap ready awaitables for the
+ * uncontended fast paths.
+ * @module
+ */
+import { RuntimeError } from "./errors.js";
+import { Future } from "./futures.js";
+import type { EventLoop } from "./loop.js";
+import { getRunningLoop } from "./running.js";
+import { readyAwaitable } from "./awaitable.js";
+import { Yield, type Awaitable, type Coroutine } from "./tasks.js";
+
+/**
+ * Options accepted by every waiting call of the primitives and queues
+ * (`acquire`, `wait`, `get`, `put`, `join`, `run`, `enter`).
+ *
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * setTimeout(() => ac.abort(new Error("gave up")), 1000);
+ * await lock.acquire({ signal: ac.signal });
+ * ```
+ */
+export interface AbortOptions {
+  /**
+   * Aborting it removes this one waiter at once and makes the call fail
+   * with `signal.reason`, exactly as if the waiting task had been cancelled
+   * (the wake-up passes on to the next waiter). Already aborted: the call
+   * throws `signal.reason` without changing anything.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A double-ended queue with O(1) push and shift and O(n) removal of a
+ * given element: the waiter lines (asyncio's `collections.deque`).
+ * @internal
+ */
+export class Deque<T> {
+  /** @internal */ _a: (T | undefined)[] = [];
+  /** @internal */ _h = 0;
+
+  /** @internal */
+  get length(): number {
+    return this._a.length - this._h;
+  }
+  /** @internal */
+  push(x: T): void {
+    this._a.push(x);
+  }
+  /** @internal The first element, undefined when empty. */
+  peek(): T | undefined {
+    return this._h < this._a.length ? this._a[this._h] : undefined;
+  }
+  /** @internal */
+  at(i: number): T | undefined {
+    return this._a[this._h + i];
+  }
+  /** @internal Removes and returns the first element (undefined when empty). */
+  shift(): T | undefined {
+    const a = this._a;
+    const h = this._h;
+    if (h >= a.length) return undefined;
+    const x = a[h];
+    a[h] = undefined; // no reference kept to what left the line
+    if (h + 1 === a.length) {
+      a.length = 0;
+      this._h = 0;
+    } else if (h >= 1024 && h * 2 >= a.length) {
+      this._a = a.slice(h + 1);
+      this._h = 0;
+    } else this._h = h + 1;
+    return x;
+  }
+  /** @internal Removes and returns the last element (undefined when empty). */
+  pop(): T | undefined {
+    if (this._h >= this._a.length) return undefined;
+    const x = this._a.pop();
+    if (this._h >= this._a.length) {
+      this._a.length = 0;
+      this._h = 0;
+    }
+    return x;
+  }
+  /** @internal Removes the first occurrence of `x`; false if absent. */
+  remove(x: T): boolean {
+    const a = this._a;
+    const h = this._h;
+    if (h < a.length && a[h] === x) {
+      this.shift();
+      return true;
+    }
+    const i = a.indexOf(x, h);
+    if (i < 0) return false;
+    a.splice(i, 1);
+    return true;
+  }
+  /** @internal */
+  clear(): void {
+    this._a = [];
+    this._h = 0;
+  }
+  /** @internal */
+  *[Symbol.iterator](): Generator<T, void, unknown> {
+    const a = this._a;
+    for (let i = this._h; i < a.length; i++) yield a[i] as T;
+  }
+}
+
+/**
+ * The abort side of one wait: on abort, a waiter still pending is removed
+ * from its line at once (`remove`) and its future fails with
+ * `signal.reason`; a waiter already woken is marked `late` (the primitive
+ * then undoes the wake-up as for a cancellation). The listener is removed
+ * by {@link AbortHook.dispose} when the wait ends.
+ * @internal
+ */
+export class AbortHook {
+  /** @internal true once an abort came after the future was done. */ late = false;
+  /** @internal true once an abort failed the pending future. */ hit = false;
+  /** @internal */
+  constructor(
+    readonly signal: AbortSignal,
+    readonly fut: Future<any>,
+    readonly remove: (() => void) | undefined,
+  ) {
+    signal.addEventListener("abort", this);
+  }
+  /** @internal The EventListener protocol: no closure per waiter. */
+  handleEvent(): void {
+    const fut = this.fut;
+    if (fut.done()) {
+      this.late = true;
+      return;
+    }
+    this.hit = true;
+    this.remove?.();
+    fut.setException(this.signal.reason);
+  }
+  /** @internal */
+  dispose(): void {
+    this.signal.removeEventListener("abort", this);
+  }
+  /** @internal True when the wait was aborted (pending or late). */
+  get aborted(): boolean {
+    return this.hit || this.late;
+  }
+}
+
+/**
+ * asyncio's `_LoopBoundMixin._get_loop`: a primitive binds to the running
+ * loop at its first wait; a wait from another loop is a `RuntimeError`.
+ * @internal
+ */
+export function boundLoop(self: { _loop: EventLoop | undefined }): EventLoop {
+  const loop = getRunningLoop();
+  if (self._loop === undefined) self._loop = loop;
+  else if (loop !== self._loop) throw new RuntimeError(`${self.constructor.name} is bound to a different event loop`);
+  return loop;
+}
+
+// Ready awaitables for the fast paths: a native resolved promise (awaiting
+// one costs a single microtask, about 3x a thenable object) with an
+// iterator attached so that `yield*` works too.
+function* readyIter(this: { _v: unknown }): Generator<never, unknown, unknown> {
+  return this._v;
+}
+
+/** @internal A resolved promise that is also `yield*`-able (no loop iteration, no generator until `yield*`). */
+export function ready<T>(value: T): Awaitable<T> {
+  // A thenable item must not be assimilated eagerly (a rejected one would
+  // become an unhandled rejection on the yield* path): the lazy core form.
+  if ((typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function")
+    return readyAwaitable(value);
+  const p = Promise.resolve(value) as Promise<T> & { _v: T; [Symbol.iterator]: typeof readyIter };
+  p._v = value;
+  p[Symbol.iterator] = readyIter;
+  return p as unknown as Awaitable<T>;
+}
+
+/** @internal Shared ready awaitables: one allocation for the whole program. */
+export const READY_TRUE: Awaitable<true> = ready(true as const);
+/** @internal */
+export const READY_VOID: Awaitable<void> = ready(undefined as void);
+
+/** @internal True when `x` is a generator object (a generator coroutine). */
+export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
+  return typeof x === "object" && x !== null && typeof (x as Generator).next === "function" && typeof (x as Generator).throw === "function";
+}
+
+/** @internal */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * Wraps a generator coroutine as an {@link Awaitable}, like the core's
+ * `toAwaitable`, with a driver built for iteration-exact waits: `await`
+ * drives the generator from the callbacks of the futures it yields (through
+ * `Future.then`, so the awaiting task's cancellation lands exactly there)
+ * and resumes the awaiting code one microtask after the future's callback,
+ * the same as awaiting a Future directly. (Driving it from an async function
+ * costs two more microtask hops, which lets a `sleep(0)` scheduled later in
+ * the same loop iteration resume first, unlike asyncio.)
+ * @internal
+ */
+export function waitGen<T>(gen: Coroutine<T>): Awaitable<T> {
+  return new GenAwaitable(gen);
+}
+
+class GenAwaitable<T> implements Awaitable<T> {
+  #gen: Coroutine<T> | undefined;
+  constructor(gen: Coroutine<T>) {
+    this.#gen = gen;
+  }
+  [Symbol.iterator](): Coroutine<T> {
+    const g = this.#gen;
+    if (g === undefined) throw new RuntimeError("cannot reuse already awaited coroutine");
+    this.#gen = undefined;
+    return g;
+  }
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let gen: Coroutine<T>;
+    try {
+      gen = this[Symbol.iterator]();
+    } catch (e) {
+      return Promise.reject(e).then(onFulfilled, onRejected);
+    }
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const finish = (ok: boolean, v: unknown): void => {
+        const h = ok ? onFulfilled : onRejected;
+        if (typeof h !== "function") return ok ? resolve(v as R1) : reject(v);
+        try {
+          resolve(h(v as T));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const step = (value: unknown, exc: unknown, hasExc: boolean): void => {
+        let r: IteratorResult<unknown, T>;
+        try {
+          r = hasExc ? gen.throw(exc) : gen.next(value);
+        } catch (e) {
+          return finish(false, e);
+        }
+        if (r.done) return finish(true, r.value);
+        const y = r.value;
+        const awaitable: PromiseLike<unknown> =
+          y instanceof Future ? y : y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+        awaitable.then(onValue, onError);
+      };
+      const onValue = (v: unknown): void => step(v, undefined, false);
+      const onError = (e: unknown): void => step(undefined, e, true);
+      step(undefined, undefined, false);
+    });
+  }
+}
