@@ -181,7 +181,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   constructor(canceller?: ((d: Deferred<T>) => unknown) | null) {
     if (canceller != null) checkCallable(canceller, "Deferred canceller");
     this._canceller = canceller ?? undefined;
-    if (Deferred.debug) this._getDebugInfo().creator = stackHere(2);
+    if (Deferred.debug) this._getDebugInfo().creator = stackHere(3);
   }
 
   /**
@@ -438,7 +438,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       if (Deferred.debug) throw new AlreadyCalledError("\n" + debugTracebacks(this._getDebugInfo()));
       throw new AlreadyCalledError();
     }
-    if (Deferred.debug) this._getDebugInfo().invoker = stackHere(3);
+    if (Deferred.debug) this._getDebugInfo().invoker = stackHere(4);
     this.called = true;
     // Break the reference cycle a canceller closing over its Deferred makes.
     this._canceller = undefined;
@@ -517,6 +517,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         // As much of the chain as can run has run: record an unhandled
         // Failure for the collection-time report, or clear it.
         if (current.result instanceof Failure) {
+          current.result.cleanFailure();
           const info = current._getDebugInfo();
           info.failResult = current.result;
           info.loop ??= tryRunningLoop();

@@ -120,8 +120,16 @@ export class Failure {
     file(this.getTraceback());
   }
 
-  /** Twisted's `cleanFailure`: drops frame references. Nothing to drop in JavaScript; kept for ported code. */
-  cleanFailure(): void {}
+  /**
+   * Drops frame references (Twisted's `cleanFailure`). In V8 an Error keeps
+   * its frames' functions and receivers until its `stack` is first read, so
+   * reading it here lets a failed Deferred (the receiver of its own
+   * callbacks' frames) be collected, and reported.
+   */
+  cleanFailure(): void {
+    const v = this.value;
+    if (v instanceof Error) void v.stack;
+  }
 
   /** `[Failure instance: Traceback: <Type>: message]`, as Twisted's `__str__`. */
   toString(): string {
