@@ -8,6 +8,7 @@
 import {
   CancelledError,
   Future,
+  copyContext,
   getRunningLoop,
   isFuture,
   type CoroutineLike,
@@ -88,6 +89,11 @@ export function resolveFuture<T>(fut: Future<T>, x: unknown, seen?: Set<object>)
     return rejectFuture(fut, e);
   }
   if (typeof then !== "function") return fut.setResult(x as T);
+  followThenable(fut, x, then, seen);
+}
+
+/** @internal §2.3.3.3: calls `then` (already read) of the thenable `x`. */
+function followThenable<T>(fut: Future<T>, x: object, then: Function, seen: Set<object> | undefined): void {
   if (seen?.has(x)) return rejectFuture(fut, new TypeError("Chaining cycle detected: a thenable resolved with itself"));
   const chain = seen ?? new Set<object>();
   chain.add(x);
@@ -170,20 +176,23 @@ export function ensureFuture<T>(x: Future<T> | CoroutineLike<T> | PromiseLike<T>
   }
   const l = loop ?? getRunningLoop();
   if (typeof x === "function" || isGeneratorObject(x)) return l.createTask(x as CoroutineLike<T>);
-  if (isObjectLike(x) && hasThen(x)) {
-    const fut = l.createFuture<T>();
-    resolveFuture(fut, x);
-    return fut;
+  if (isObjectLike(x)) {
+    let then: unknown;
+    let thrown = false;
+    try {
+      then = (x as { then?: unknown }).then; // read once (§2.3.3.1)
+    } catch (e) {
+      then = e;
+      thrown = true;
+    }
+    if (thrown || typeof then === "function") {
+      const fut = l.createFuture<T>();
+      if (thrown) rejectFuture(fut, then);
+      else followThenable(fut, x, then as Function, undefined);
+      return fut;
+    }
   }
   throw new TypeError(`ensureFuture() needs a Future, a coroutine or an awaitable (a thenable), got ${describe(x)}`);
-}
-
-function hasThen(x: object): boolean {
-  try {
-    return typeof (x as { then?: unknown }).then === "function";
-  } catch {
-    return true; // a throwing `then` getter: resolveFuture turns it into the exception
-  }
 }
 
 /**
@@ -277,3 +286,26 @@ export function toPromise<T>(future: Future<T> | CoroutineLike<T> | PromiseLike<
 }
 
 function noop(): void {}
+
+/**
+ * @internal Calls `ok(value)` or `fail(reason)` once `x` settles, without
+ * making the current task a waiter of `x`: a Future is followed through a
+ * done callback, any other thenable's `then` is called outside the task's
+ * frame (calling a Future's `then` inside a task registers the task as
+ * waiting on it, so that a cancel of the task would go to that Future).
+ */
+export function whenSettled(x: PromiseLike<unknown>, ok: (v: unknown) => void, fail: (e: unknown) => void): void {
+  if (isFuture(x)) {
+    x.addDoneCallback((f) => {
+      let v: unknown;
+      try {
+        v = f.result();
+      } catch (e) {
+        return fail(e);
+      }
+      ok(v);
+    });
+    return;
+  }
+  copyContext().run(() => x.then(ok, fail));
+}
