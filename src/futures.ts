@@ -180,6 +180,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     this._retrieved();
+    // Done already: native promise reactions are the cheapest asynchronous
+    // call (and do not yield to the loop, as awaiting a done future in asyncio).
+    if (this._state === RESULT) {
+      const v = this._result;
+      if ((typeof v !== "object" && typeof v !== "function") || v === null) return Promise.resolve(v as T).then(onFulfilled, onRejected);
+    } else if (this._state === EXCEPTION) return Promise.reject(this._exception).then(onFulfilled, onRejected);
+    else if (this._state === CANCELLED) return Promise.reject(this._makeCancelledError()).then(onFulfilled, onRejected);
     const frame = state.current;
     const waiter = frame?._task as Waiter | undefined;
     return new Promise<R1 | R2>((resolve, reject) => {
@@ -243,13 +250,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const loop = this._loop;
     for (let i = 0; i < cbs.length; i++) {
       const [fn, ctx, task] = cbs[i]!;
-      loop._callSoonHandle(new Handle(fn, [this], loop, ctx, task));
+      // Internal registrations (a task's wake-up, an await) also get the task.
+      loop._callSoonHandle(new Handle(fn, task === undefined ? [this] : [this, task], loop, ctx, task));
     }
   }
 
   /** @internal The wake-up registration a generator task uses: no extra promise. */
-  _addWakeup(fn: DoneCallback<T>, task: { _context: Context }): void {
-    (this._callbacks ??= []).push([fn, task._context, task]);
+  _addWakeup(fn: (fut: Future<any>, task: any) => void, task: { _context: Context }): void {
+    (this._callbacks ??= []).push([fn as DoneCallback<any>, task._context, task]);
   }
 }
 

@@ -140,7 +140,7 @@ export class Task<T = unknown> extends Future<T> {
         state.current = prev;
       }
     } else {
-      loop._callSoonHandle(new Handle(this._stepFirst, undefined, loop, this._context, this));
+      loop._callSoonHandle(new Handle(stepTask, [this], loop, this._context, this));
     }
   }
 
@@ -245,11 +245,6 @@ export class Task<T = unknown> extends Future<T> {
     return fut.cancelled() ? undefined : this._makeCancelledError();
   }
 
-  /** @internal */
-  _stepFirst = (): void => {
-    this._step(undefined, undefined, false);
-  };
-
   /** @internal asyncio's `__step`. */
   _step(value: unknown, exc: unknown, hasExc: boolean): void {
     if (this.done()) return;
@@ -281,7 +276,7 @@ export class Task<T = unknown> extends Future<T> {
   _onYield(y: unknown): void {
     const loop = this._loop;
     if (y === undefined) {
-      loop._callSoonHandle(new Handle(this._stepFirst, undefined, loop, this._context, this));
+      loop._callSoonHandle(new Handle(stepTask, [this], loop, this._context, this));
       return;
     }
     let fut: Future<unknown>;
@@ -291,25 +286,13 @@ export class Task<T = unknown> extends Future<T> {
     if (fut._loop !== loop) return this._throwNext(new RuntimeError(`Task ${this._describe()} got Future attached to a different loop`));
     if (fut === (this as Future<unknown>)) return this._throwNext(new RuntimeError(`Task cannot await on itself: ${this._describe()}`));
     if (fut.done()) {
-      loop._callSoonHandle(new Handle(this._wakeup, [fut], loop, this._context, this));
+      loop._callSoonHandle(new Handle(wakeupTask, [fut, this], loop, this._context, this));
     } else {
-      fut._addWakeup(this._wakeup, this);
+      fut._addWakeup(wakeupTask, this);
     }
     this._futWaiter = fut;
     if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
   }
-
-  /** @internal asyncio's `__wakeup`. */
-  _wakeup = (fut: Future<unknown>): void => {
-    let value: unknown;
-    try {
-      value = fut.result();
-    } catch (e) {
-      this._step(undefined, e, true);
-      return;
-    }
-    this._step(value, undefined, false);
-  };
 
   /** @internal */
   _throwNext(e: unknown): void {
@@ -334,19 +317,18 @@ export class Task<T = unknown> extends Future<T> {
     state.current = this;
     try {
       const p = fn();
-      if (isThenable(p)) p.then(this._asyncReturn, this._finishWithError);
-      else this._asyncReturn(p);
+      if (isThenable(p)) {
+        p.then(
+          (v) => this._finishWithResult(v as T),
+          (e) => this._finishWithError(e),
+        );
+      } else this._finishWithResult(p as T);
     } catch (e) {
       this._finishWithError(e);
     } finally {
       state.current = prev;
     }
   }
-
-  /** @internal */
-  _asyncReturn = (v: unknown): void => {
-    this._finishWithResult(v as T);
-  };
 
   /** @internal */
   _finishWithResult(v: T): void {
@@ -362,7 +344,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** @internal */
-  _finishWithError = (e: unknown): void => {
+  _finishWithError(e: unknown): void {
     if (this.done()) return;
     if (e instanceof CancelledError) {
       this._cancelledExc = e;
@@ -371,7 +353,8 @@ export class Task<T = unknown> extends Future<T> {
       Future.prototype.setException.call(this, e);
     }
     this._onDone();
-  };
+  }
+
 
   /** @internal */
   _onDone(): void {
@@ -382,6 +365,23 @@ export class Task<T = unknown> extends Future<T> {
       releaseHooks();
     }
   }
+}
+
+/** A task's first step, and the step after a bare `yield`. */
+function stepTask(task: Task<unknown>): void {
+  task._step(undefined, undefined, false);
+}
+
+/** asyncio's `Task.__wakeup`: resume `task` with the outcome of `fut`. */
+function wakeupTask(fut: Future<unknown>, task: Task<unknown>): void {
+  let value: unknown;
+  try {
+    value = fut.result();
+  } catch (e) {
+    task._step(undefined, e, true);
+    return;
+  }
+  task._step(value, undefined, false);
 }
 
 function* waitOn<T>(fut: Future<T>): Coroutine<T> {
