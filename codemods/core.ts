@@ -1,0 +1,280 @@
+/**
+ * Shared plumbing for the transforms: parsing, text edits, small AST
+ * helpers. Transforms edit text ranges (never reprint a whole file), so
+ * comments and formatting outside a converted site are kept byte for byte.
+ * @module
+ */
+import { ts } from "ts-morph";
+import type { ReasonCode } from "./reasons.js";
+
+/**
+ * The name of a transform.
+ * @example
+ * ```ts
+ * const t: TransformName = "callbacks";
+ * ```
+ */
+export type TransformName = "promise-chains" | "callbacks" | "node-apis";
+
+/**
+ * All transforms, in the order the engine runs them.
+ * @example
+ * ```ts
+ * console.log(TRANSFORM_NAMES.join(","));
+ * ```
+ */
+export const TRANSFORM_NAMES: readonly TransformName[] = ["node-apis", "callbacks", "promise-chains"];
+
+/**
+ * One callback site found by a transform, with its outcome. `line` and
+ * `column` are 1-based and refer to the input text.
+ * @example
+ * ```ts
+ * const s: Site = { line: 3, column: 1, transform: "callbacks", status: "refused", reason: "ZALGO" };
+ * ```
+ */
+export interface Site {
+  /** 1-based line in the input. */
+  line: number;
+  /** 1-based column in the input. */
+  column: number;
+  /** Which transform owns the site. */
+  transform: TransformName;
+  /** Whether it was converted or left unchanged. */
+  status: "converted" | "refused";
+  /** The reason code when refused. */
+  reason?: ReasonCode;
+  /** A short label (function name, API) to help reading reports. */
+  name?: string;
+}
+
+/**
+ * Options for {@link migrateSource} and {@link migrateProject}.
+ * @example
+ * ```ts
+ * const o: MigrateOptions = { transforms: ["callbacks"], dualApi: "inline" };
+ * ```
+ */
+export interface MigrateOptions {
+  /** Transforms to run (default: all). */
+  transforms?: readonly TransformName[];
+  /**
+   * How converted functions keep their callback-compatible surface:
+   * `"inline"` (default) inserts a small local helper once per file, so the
+   * file needs no new dependency; `"import"` imports `dualApi` from
+   * `asyncio-ts/promise`.
+   */
+  dualApi?: "inline" | "import";
+  /**
+   * Treat any function called with a trailing `function (err, …)` continuation
+   * as a well-behaved err-first API (calls it once, asynchronously). Off by
+   * default: such calls are refused with `UNKNOWN_CALLEE`.
+   */
+  assumeErrFirst?: boolean;
+}
+
+/** A replacement of input range [start, end) by text. @internal */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Applies non-overlapping edits (any order) to text. @internal */
+export function applyEdits(text: string, edits: readonly Edit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = "";
+  let pos = 0;
+  for (const e of sorted) {
+    if (e.start < pos) throw new Error("overlapping edits");
+    out += text.slice(pos, e.start) + e.text;
+    pos = e.end;
+  }
+  return out + text.slice(pos);
+}
+
+/** Maps a position in the edited text back to the text before the edits. @internal */
+export function mapBack(pos: number, edits: readonly Edit[]): number {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let delta = 0;
+  for (const e of sorted) {
+    const newStart = e.start + delta;
+    const newEnd = newStart + e.text.length;
+    if (pos < newStart) break;
+    if (pos < newEnd) return e.start;
+    delta += e.text.length - (e.end - e.start);
+  }
+  return pos - delta;
+}
+
+/** Script kind from a file name. @internal */
+export function scriptKindOf(fileName: string): ts.ScriptKind {
+  if (fileName.endsWith(".tsx")) return ts.ScriptKind.TSX;
+  if (/\.(ts|mts|cts)$/.test(fileName)) return ts.ScriptKind.TS;
+  if (fileName.endsWith(".jsx")) return ts.ScriptKind.JSX;
+  return ts.ScriptKind.JS;
+}
+
+/** True for a TypeScript file name. @internal */
+export function isTsFile(fileName: string): boolean {
+  return /\.(ts|tsx|mts|cts)$/.test(fileName);
+}
+
+/** Parses text; returns the source file and its syntax errors. @internal */
+export function parse(fileName: string, text: string): { sf: ts.SourceFile; errors: string[] } {
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKindOf(fileName));
+  const diags = (sf as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
+  const errors = diags.map((d) => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(d.start ?? 0);
+    return `${fileName}:${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+  });
+  return { sf, errors };
+}
+
+/** What a transform produces for one file in one pass. @internal */
+export interface PassResult {
+  edits: Edit[];
+  /** Sites with positions in the pass's input text. */
+  sites: Array<Omit<Site, "line" | "column"> & { pos: number }>;
+}
+
+/** Context given to a transform pass. @internal */
+export interface FileContext {
+  fileName: string;
+  text: string;
+  sf: ts.SourceFile;
+  options: MigrateOptions;
+  /** Names of functions exported by other files that are converted, by resolved module path. */
+  project?: ProjectIndex;
+}
+
+/** Cross-file knowledge: which module exports are (dual) async functions. @internal */
+export interface ProjectIndex {
+  /** absolute file → set of export names ("module.exports" for the whole export) that are converted. */
+  asyncExports: Map<string, Set<string>>;
+  /** Resolves a relative module specifier from a file to a project file, if any. */
+  resolve(fromFile: string, specifier: string): string | undefined;
+}
+
+/** Leading whitespace of the line containing pos. @internal */
+export function indentAt(text: string, pos: number): string {
+  const lineStart = text.lastIndexOf("\n", pos - 1) + 1;
+  const m = /^[ \t]*/.exec(text.slice(lineStart));
+  return m ? m[0] : "";
+}
+
+/** Detects the file's indentation unit (two spaces by default). @internal */
+export function indentUnit(text: string): string {
+  const m = /\n(\t+|  +)\S/.exec(text);
+  if (!m) return "  ";
+  return m[1].startsWith("\t") ? "\t" : m[1].length >= 4 && !/\n  \S/.test(text) ? "    " : "  ";
+}
+
+/** Every identifier name occurring under node. @internal */
+export function identifierNames(node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+/** True if node is a function-like boundary for `this`/`arguments` (not an arrow). @internal */
+export function isNonArrowFunction(n: ts.Node): boolean {
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isFunctionExpression(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n) ||
+    ts.isClassStaticBlockDeclaration(n)
+  );
+}
+
+/** True if `this` or `arguments` is used in node's own function scope (arrows see through). @internal */
+export function usesThisOrArguments(body: ts.Node): { usesThis: boolean; usesArguments: boolean } {
+  let usesThis = false;
+  let usesArguments = false;
+  const visit = (n: ts.Node): void => {
+    if (isNonArrowFunction(n) || ts.isClassLike(n)) return;
+    if (n.kind === ts.SyntaxKind.ThisKeyword) usesThis = true;
+    if (ts.isIdentifier(n) && n.text === "arguments") usesArguments = true;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return { usesThis, usesArguments };
+}
+
+/** Removes one level of parentheses. @internal */
+export function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
+}
+
+/** Ranges of template literals inside a chunk of code (parsed on its own). @internal */
+function templateRanges(text: string): Array<[number, number]> {
+  const sf = ts.createSourceFile("chunk.ts", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const out: Array<[number, number]> = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n)) out.push([n.getStart(sf), n.end]);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/**
+ * Re-indents every line after the first: strips `remove` when the line starts
+ * with it, then prepends `add`. Lines that begin inside a template literal
+ * are left alone (their whitespace is part of a string). @internal
+ */
+export function shiftIndent(text: string, remove: string, add: string): string {
+  if (!remove && !add) return text;
+  const templates = text.includes("`") ? templateRanges(text) : [];
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const nl = text.indexOf("\n", i);
+    if (nl < 0) {
+      out += text.slice(i);
+      return out;
+    }
+    out += text.slice(i, nl + 1);
+    let j = nl + 1;
+    const inTemplate = templates.some(([a, b]) => j > a && j < b);
+    const lineEnd = text.indexOf("\n", j);
+    const line = text.slice(j, lineEnd < 0 ? text.length : lineEnd);
+    if (!inTemplate && line.trim() !== "") {
+      if (remove && line.startsWith(remove)) j += remove.length;
+      else if (remove) j += /^[ \t]*/.exec(line)![0].length > remove.length ? 0 : /^[ \t]*/.exec(line)![0].length;
+      out += add;
+    }
+    i = j;
+  }
+}
+
+/** Wraps expression text in parentheses unless it is already a primary/call/member expression. @internal */
+export function paren(text: string): string {
+  const sf = ts.createSourceFile("e.ts", `(${text});`, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const st = sf.statements[0];
+  if (!st || !ts.isExpressionStatement(st)) return `(${text})`;
+  const e = (st.expression as ts.ParenthesizedExpression).expression;
+  const simple =
+    ts.isIdentifier(e) ||
+    ts.isCallExpression(e) ||
+    ts.isPropertyAccessExpression(e) ||
+    ts.isElementAccessExpression(e) ||
+    ts.isLiteralExpression(e) ||
+    ts.isParenthesizedExpression(e) ||
+    ts.isNewExpression(e) ||
+    ts.isTemplateExpression(e) ||
+    ts.isArrayLiteralExpression(e) ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    e.kind === ts.SyntaxKind.ThisKeyword;
+  return simple ? text : `(${text})`;
+}

@@ -1,0 +1,193 @@
+/**
+ * The engine: runs the transforms over one file (each to a fixed point,
+ * re-parsing between passes) and over a project (repeating until the set of
+ * converted exports stops changing, so call sites in other files can await
+ * them).
+ * @module
+ */
+import * as path from "node:path";
+import { ts } from "ts-morph";
+import {
+  type Edit,
+  type FileContext,
+  type MigrateOptions,
+  type PassResult,
+  type ProjectIndex,
+  type Site,
+  TRANSFORM_NAMES,
+  type TransformName,
+  mapBack,
+  parse,
+} from "./core.js";
+import { callbacksPass, convertedExports } from "./transforms/callbacks.js";
+import { promiseChainsPass } from "./transforms/promise-chains.js";
+import { nodeApisPass } from "./transforms/node-apis.js";
+
+/**
+ * The result of migrating one file's text.
+ * @example
+ * ```ts
+ * const r: FileResult = migrateSource("x.then(f)", "a.js");
+ * if (r.changed) console.log(r.output);
+ * ```
+ */
+export interface FileResult {
+  /** File name as given. */
+  file: string;
+  /** The migrated text (the input itself when nothing changed or on a parse error). */
+  output: string;
+  /** True when output differs from the input. */
+  changed: boolean;
+  /** Every site found, in input order. */
+  sites: Site[];
+  /** Syntax errors of the input; when present, nothing was changed. */
+  parseErrors?: string[];
+}
+
+const PASSES: Record<TransformName, (ctx: FileContext) => PassResult> = {
+  "node-apis": nodeApisPass,
+  callbacks: callbacksPass,
+  "promise-chains": promiseChainsPass,
+};
+
+/** Maximum passes per transform (nested sites are converted one level per pass). */
+const MAX_PASSES = 6;
+
+/**
+ * Migrates one file's text. Pure: no file system access.
+ * @param text - the source text.
+ * @param fileName - used for the language (.js/.mjs/.cjs/.ts/.tsx) and in reports.
+ * @param options - which transforms and how.
+ * @param project - cross-file knowledge (set by {@link migrateProject}).
+ * @example
+ * ```ts
+ * const { output, sites } = migrateSource(
+ *   "function f() { return p.then((v) => v + 1); }", "a.js");
+ * ```
+ */
+export function migrateSource(text: string, fileName: string, options: MigrateOptions = {}, project?: ProjectIndex): FileResult {
+  const first = parse(fileName, text);
+  if (first.errors.length > 0) return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
+  const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
+  // Sites keyed by input position + transform: a later pass's finding wins.
+  const sites = new Map<string, Site & { pos: number }>();
+  const history: Edit[][] = [];
+  let current = text;
+  let sf = first.sf;
+  const toInput = (pos: number): number => {
+    let p = pos;
+    for (let i = history.length - 1; i >= 0; i--) p = mapBack(p, history[i]);
+    return p;
+  };
+  for (const name of TRANSFORM_NAMES) {
+    if (!wanted.has(name)) continue;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const ctx: FileContext = { fileName, text: current, sf, options, project };
+      const r = PASSES[name](ctx);
+      const record = (s: PassResult["sites"][number], status?: Site["status"], reason?: Site["reason"]): void => {
+        const inPos = toInput(s.pos);
+        const { line, character } = first.sf.getLineAndCharacterOfPosition(inPos);
+        const site: Site & { pos: number } = { line: line + 1, column: character + 1, transform: s.transform, status: status ?? s.status, pos: inPos };
+        const rs = reason ?? s.reason;
+        if (rs) site.reason = rs;
+        if (s.name) site.name = s.name;
+        sites.set(`${inPos}:${s.transform}`, site);
+      };
+      if (r.edits.length === 0) {
+        for (const s of r.sites) record(s);
+        break;
+      }
+      const next = applyAll(current, r.edits);
+      const reparsed = parse(fileName, next);
+      if (reparsed.errors.length > 0) {
+        // Never produce unparseable code: drop the pass, report its conversions.
+        for (const s of r.sites) record(s, "refused", s.status === "converted" ? "OUTPUT_DID_NOT_PARSE" : undefined);
+        break;
+      }
+      for (const s of r.sites) record(s);
+      history.push(r.edits);
+      current = next;
+      sf = reparsed.sf;
+    }
+  }
+  const list = [...sites.values()].sort((a, b) => a.pos - b.pos || a.transform.localeCompare(b.transform));
+  return {
+    file: fileName,
+    output: current,
+    changed: current !== text,
+    sites: list.map(({ pos: _pos, ...s }) => s),
+  };
+}
+
+function applyAll(text: string, edits: Edit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = "";
+  let pos = 0;
+  for (const e of sorted) {
+    if (e.start < pos) throw new Error(`codemod bug: overlapping edits at ${e.start}`);
+    out += text.slice(pos, e.start) + e.text;
+    pos = e.end;
+  }
+  return out + text.slice(pos);
+}
+
+/**
+ * One input file for {@link migrateProject}.
+ * @example
+ * ```ts
+ * const f: ProjectFile = { file: "/abs/lib/a.js", text: "…" };
+ * ```
+ */
+export interface ProjectFile {
+  /** Absolute (or project-relative) path. */
+  file: string;
+  /** Its text. */
+  text: string;
+}
+
+const EXTS = [".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"];
+
+/** Resolves relative specifiers among the project's files. */
+function makeIndex(files: readonly ProjectFile[]): ProjectIndex {
+  const known = new Set(files.map((f) => path.resolve(f.file)));
+  return {
+    asyncExports: new Map(),
+    resolve(from: string, spec: string): string | undefined {
+      if (!spec.startsWith(".")) return undefined;
+      const base = path.resolve(path.dirname(path.resolve(from)), spec);
+      const tries = [base, ...EXTS.map((e) => base + e), ...EXTS.map((e) => path.join(base, "index" + e))];
+      if (/\.js$/.test(base)) tries.push(base.replace(/\.js$/, ".ts"), base.replace(/\.js$/, ".tsx"));
+      return tries.find((t) => known.has(t));
+    },
+  };
+}
+
+/**
+ * Migrates several files together, so that a converted function's call sites
+ * in other files can await it. Rounds repeat until the set of converted
+ * exports is stable (at most 5 rounds). Pure: no file system access.
+ * @param files - the files and their texts.
+ * @param options - which transforms and how.
+ * @returns one result per input file, in input order.
+ * @example
+ * ```ts
+ * const results = migrateProject([{ file: "/p/a.js", text: a }, { file: "/p/b.js", text: b }]);
+ * ```
+ */
+export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
+  const index = makeIndex(files);
+  let results: FileResult[] = [];
+  let signature = "";
+  for (let round = 0; round < 5; round++) {
+    results = files.map((f) => migrateSource(f.text, f.file, options, index));
+    for (const r of results) {
+      if (r.parseErrors) continue;
+      const sf = ts.createSourceFile(r.file, r.output, ts.ScriptTarget.Latest, true);
+      index.asyncExports.set(path.resolve(r.file), convertedExports(sf));
+    }
+    const sig = JSON.stringify([...index.asyncExports].map(([k, v]) => [k, [...v].sort()]));
+    if (sig === signature) break;
+    signature = sig;
+  }
+  return results;
+}

@@ -1,0 +1,16 @@
+/**
+ * asyncio-ts/codemods: migrate callback-style and promise-chain JavaScript /
+ * TypeScript to async/await without changing behaviour. What cannot be proven
+ * safe is left unchanged and reported with a reason code ({@link REASONS}).
+ *
+ * @example
+ * ```ts
+ * import { migrateSource } from "asyncio-ts/codemods";
+ * const { output, sites } = migrateSource(text, "lib/a.js");
+ * ```
+ * @module
+ */
+export { migrateSource, migrateProject, type FileResult, type ProjectFile } from "./engine.js";
+export { TRANSFORM_NAMES, type TransformName, type Site, type MigrateOptions } from "./core.js";
+export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
+export { buildReport, type Report, type ReportFile, type ReportSummary } from "./report.js";

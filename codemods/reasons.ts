@@ -1,0 +1,83 @@
+/**
+ * Reason codes: why a codemod left a site unchanged. Every refusal in a
+ * report carries exactly one of these codes; docs/codemods.md shows a
+ * before/after example for each.
+ * @module
+ */
+
+/**
+ * Every reason code with its one-line description.
+ * @example
+ * ```ts
+ * import { REASONS } from "asyncio-ts/codemods";
+ * console.log(REASONS.ZALGO);
+ * ```
+ */
+export const REASONS = {
+  // promise-chains
+  TWO_HANDLER_THEN: "`.then(ok, err)` with two handlers: the equivalent form would not be simpler; left as is",
+  HANDLER_NOT_FUNCTION: "a handler is not a function literal or a reference to a known function declaration/const",
+  HANDLER_MEMBER_REFERENCE: "a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this`",
+  HANDLER_USES_THIS: "a `function` handler uses `this` or `arguments`, which differ once inlined",
+  CONDITIONAL_RETURN: "a handler that is not the last link returns from more than one place",
+  HANDLER_DECLARES_VAR: "a handler declares `var` or function names that would leak into the enclosing function once inlined",
+  HANDLER_PARAMS: "a handler's parameters are not a single plain identifier (or none)",
+  NOT_RETURNED: "the chain is not returned from its function (a floating chain): awaiting it would change timing",
+  NON_NATIVE_PROMISE: "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
+  FUNCTION_NOT_PROMISE_RETURNING: "the enclosing function has a path that does not return a promise, so making it async changes its result",
+  FINALLY_ARGUMENT: "`.finally()` is given something other than a function",
+  NAME_COLLISION: "inlining would declare a name the function already uses",
+  // callbacks
+  CALLBACK_ESCAPES: "the callback is stored, reassigned, or passed on instead of being called",
+  USES_ARGUMENTS: "the function reads `arguments`, whose length changes when the callback is dropped",
+  ZALGO: "the callback is called synchronously on some paths and asynchronously on others",
+  SYNC_CALLBACK: "the callback is always called synchronously: an async function would call it later",
+  MAYBE_NEVER_CALLED: "some path ends without calling the callback",
+  CALLBACK_NOT_LAST: "code runs after the callback call or after the asynchronous call whose continuation calls it",
+  CALLBACK_IN_NESTED_FUNCTION: "the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…)",
+  CALLBACK_IN_EXPRESSION: "the callback call is part of a larger expression",
+  UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
+  MULTIPLE_RESULTS: "the callback is given more than one result value, which a promise cannot carry",
+  UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
+  ERROR_IGNORED: "a continuation ignores its error argument: with await the error would throw instead",
+  CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
+  RETURNS_VALUE: "the function returns a value synchronously, which callers may use",
+  SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
+  TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
+  ALREADY_ASYNC: "the function is already async or a generator",
+  // node-apis
+  EXECUTOR_SHAPE: "the `new Promise` executor does more than wrap a single callback call",
+  NOT_NODE_MODULE: "the receiver is not bound to a Node core module by require/import",
+  NO_PROMISE_API: "this Node API has no promise equivalent with the same results",
+  OUTPUT_DID_NOT_PARSE: "the rewrite produced code that does not parse (a codemod bug): the site was left unchanged",
+  ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
+} as const;
+
+/**
+ * A reason code (a key of {@link REASONS}).
+ * @example
+ * ```ts
+ * const code: ReasonCode = "ZALGO";
+ * ```
+ */
+export type ReasonCode = keyof typeof REASONS;
+
+/**
+ * Thrown inside a transform's analysis to refuse the current site.
+ * @example
+ * ```ts
+ * throw new Refusal("ZALGO");
+ * ```
+ */
+export class Refusal extends Error {
+  /** The reason code. */
+  readonly reason: ReasonCode;
+  /**
+   * @param reason - why the site is refused.
+   * @param detail - optional extra words for debugging.
+   */
+  constructor(reason: ReasonCode, detail?: string) {
+    super(detail ? `${reason}: ${detail}` : reason);
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The `--report` JSON: every site of every file plus a summary.
+ * @module
+ */
+import type { FileResult } from "./engine.js";
+import type { Site } from "./core.js";
+
+/**
+ * One file in a report.
+ * @example
+ * ```ts
+ * const f: ReportFile = { file: "lib/a.js", changed: true, sites: [] };
+ * ```
+ */
+export interface ReportFile {
+  /** Path as given on the command line (relative to the working directory). */
+  file: string;
+  /** Whether the migration changed the file. */
+  changed: boolean;
+  /** Its sites, in source order. */
+  sites: Site[];
+  /** Syntax errors: the file did not parse and was left untouched. */
+  parseErrors?: string[];
+}
+
+/**
+ * Totals over all files.
+ * @example
+ * ```ts
+ * const s: ReportSummary = { files: 1, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, byTransform: {} };
+ * ```
+ */
+export interface ReportSummary {
+  /** Files examined. */
+  files: number;
+  /** Files whose text changed. */
+  filesChanged: number;
+  /** Files that did not parse (left untouched). */
+  filesUnparsable: number;
+  /** Sites found (converted + refused). */
+  sites: number;
+  /** Sites converted. */
+  converted: number;
+  /** Sites refused. */
+  refused: number;
+  /** Refused sites per reason code. */
+  refusedByReason: Record<string, number>;
+  /** Per transform: found / converted / refused. */
+  byTransform: Record<string, { sites: number; converted: number; refused: number }>;
+}
+
+/**
+ * The whole report: `{ files: [{ file, changed, sites: [{ line, column, transform, status, reason? }] }], summary }`.
+ * @example
+ * ```ts
+ * const r: Report = buildReport([]);
+ * ```
+ */
+export interface Report {
+  /** Report format version. */
+  version: 1;
+  /** Every file examined. */
+  files: ReportFile[];
+  /** Totals. */
+  summary: ReportSummary;
+}
+
+/**
+ * Builds a report from migration results.
+ * @param results - file results (file names as they should appear).
+ * @example
+ * ```ts
+ * const report = buildReport([migrateSource(text, "a.js")]);
+ * console.log(report.summary.converted);
+ * ```
+ */
+export function buildReport(results: readonly FileResult[]): Report {
+  const summary: ReportSummary = { files: 0, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, byTransform: {} };
+  const files: ReportFile[] = [];
+  for (const r of results) {
+    summary.files++;
+    if (r.changed) summary.filesChanged++;
+    if (r.parseErrors) summary.filesUnparsable++;
+    const f: ReportFile = { file: r.file, changed: r.changed, sites: r.sites };
+    if (r.parseErrors) f.parseErrors = r.parseErrors;
+    files.push(f);
+    for (const s of r.sites) {
+      summary.sites++;
+      const t = (summary.byTransform[s.transform] ??= { sites: 0, converted: 0, refused: 0 });
+      t.sites++;
+      if (s.status === "converted") {
+        summary.converted++;
+        t.converted++;
+      } else {
+        summary.refused++;
+        t.refused++;
+        const k = s.reason ?? "UNKNOWN";
+        summary.refusedByReason[k] = (summary.refusedByReason[k] ?? 0) + 1;
+      }
+    }
+  }
+  return { version: 1, files, summary };
+}

@@ -1,0 +1,779 @@
+/**
+ * The `callbacks` transform: a function whose last parameter is a Node-style
+ * callback becomes an async function behind a callback-compatible wrapper.
+ *
+ * Invariants (each is checked; a site that breaks one is refused):
+ * - the callback parameter is only ever called, never stored or passed on;
+ * - every path through the function ends in exactly one callback call, made
+ *   from a continuation of a call known to call its continuation once,
+ *   asynchronously (Node core APIs, functions converted by this run) — so the
+ *   original was always asynchronous and the async version calls it as often;
+ * - nothing runs after a callback call or after the call carrying the
+ *   continuation, so flattening the continuation after an `await` keeps order.
+ * @module
+ */
+import { ts } from "ts-morph";
+import {
+  applyEdits,
+  type Edit,
+  type FileContext,
+  type PassResult,
+  indentAt,
+  indentUnit,
+  isNonArrowFunction,
+  isTsFile,
+  shiftIndent,
+  skipParens,
+  usesThisOrArguments,
+} from "../core.js";
+import { Refusal, type ReasonCode } from "../reasons.js";
+import { moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+
+/** Names that mark a last parameter as a callback. */
+const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "cback"]);
+
+/** Name of the inline helper inserted once per file. */
+export const DUAL_HELPER = "__asyncioDual";
+
+type FnLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+interface Candidate {
+  fn: FnLike;
+  cbName: string;
+  /** The name callers use for it in this file (undefined: only reachable another way). */
+  localName?: string;
+  label: string;
+}
+
+function isCandidate(n: ts.Node): n is FnLike {
+  return (
+    (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) &&
+    n.body !== undefined &&
+    ts.isBlock(n.body) &&
+    n.parameters.length > 0
+  );
+}
+
+function lastParamName(fn: FnLike): string | undefined {
+  const p = fn.parameters[fn.parameters.length - 1];
+  return ts.isIdentifier(p.name) ? p.name.text : undefined;
+}
+
+/** The already-converted wrapper shape: `{ return __asyncioDual(cb, async () => …) }`. */
+function isConvertedWrapper(fn: FnLike): boolean {
+  const body = fn.body as ts.Block;
+  if (body.statements.length !== 1) return false;
+  const s = body.statements[0];
+  return (
+    ts.isReturnStatement(s) &&
+    s.expression !== undefined &&
+    ts.isCallExpression(s.expression) &&
+    ts.isIdentifier(s.expression.expression) &&
+    (s.expression.expression.text === DUAL_HELPER || s.expression.expression.text === "dualApi")
+  );
+}
+
+/** Name by which a function node is called in its file, if it has a single obvious one. */
+function localNameOf(fn: FnLike): string | undefined {
+  if (ts.isFunctionDeclaration(fn)) return fn.name?.text;
+  const p = fn.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) && p.initializer === fn) return p.name.text;
+  return undefined;
+}
+
+/** Export names under which a module exposes a binding or node. */
+function exportNamesOf(sf: ts.SourceFile, fn: FnLike, localName: string | undefined): string[] {
+  const names: string[] = [];
+  const p = fn.parent;
+  // module.exports = function…, exports.x = function…
+  if (p && ts.isBinaryExpression(p) && p.right === fn && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const t = exportTarget(p.left);
+    if (t) names.push(t);
+  }
+  if (ts.isFunctionDeclaration(fn) && fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+    names.push(fn.modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword) ? "default" : (localName ?? "default"));
+  }
+  if (localName) {
+    for (const st of sf.statements) {
+      if (ts.isExpressionStatement(st) && ts.isBinaryExpression(st.expression)) {
+        const b = st.expression;
+        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(b.right)) && (skipParens(b.right) as ts.Identifier).text === localName) {
+          const t = exportTarget(b.left);
+          if (t) names.push(t);
+        }
+      }
+      if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause) && !st.moduleSpecifier) {
+        for (const el of st.exportClause.elements) {
+          if ((el.propertyName ?? el.name).getText(sf) === localName) names.push(el.name.getText(sf));
+        }
+      }
+      if (ts.isVariableStatement(st) && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === localName) names.push(localName);
+      }
+    }
+  }
+  return names;
+}
+
+function exportTarget(left: ts.Expression): string | undefined {
+  const l = skipParens(left);
+  if (ts.isPropertyAccessExpression(l)) {
+    const obj = l.expression;
+    if (ts.isIdentifier(obj) && obj.text === "module" && l.name.text === "exports") return "module.exports";
+    if (ts.isIdentifier(obj) && obj.text === "exports") return l.name.text;
+    if (ts.isPropertyAccessExpression(obj) && ts.isIdentifier(obj.expression) && obj.expression.text === "module" && obj.name.text === "exports") return l.name.text;
+  }
+  return undefined;
+}
+
+/** Counts declarations of each name in the file (to know whether a plain name call is unambiguous). */
+function declarationCounts(sf: ts.SourceFile): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (n: ts.BindingName | ts.Identifier | undefined): void => {
+    if (!n) return;
+    if (ts.isIdentifier(n)) counts.set(n.text, (counts.get(n.text) ?? 0) + 1);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) add(el.name);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassDeclaration(n) || ts.isClassExpression(n)) add(n.name);
+    if (ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) add(n.name);
+    if (ts.isImportClause(n)) add(n.name);
+    if (ts.isImportSpecifier(n) || ts.isNamespaceImport(n)) add(n.name);
+    if (ts.isCatchClause(n) && n.variableDeclaration) add(n.variableDeclaration.name);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return counts;
+}
+
+/** Identifiers in node that name bindings (not property names after a dot or in literals). */
+function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (n === exclude) return;
+    if (ts.isIdentifier(n)) {
+      const p = n.parent;
+      const isPropName =
+        (ts.isPropertyAccessExpression(p) && p.name === n) ||
+        (ts.isPropertyAssignment(p) && p.name === n) ||
+        (ts.isMethodDeclaration(p) && p.name === n) ||
+        (ts.isPropertyDeclaration(p) && p.name === n);
+      if (!isPropName) names.add(n.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+/** Names a block would hoist/declare when its statements are moved into the enclosing scope. */
+function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
+  const names = new Set<string>();
+  const addBinding = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
+  };
+  for (const s of stmts) {
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) addBinding(d.name);
+    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.add(s.name.text);
+  }
+  // `var` anywhere (not in nested functions) hoists to the function.
+  const visit = (n: ts.Node): void => {
+    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) addBinding(d.name);
+    ts.forEachChild(n, visit);
+  };
+  for (const s of stmts) visit(s);
+  return names;
+}
+
+function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
+  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
+}
+
+function isNullish(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return (
+    x.kind === ts.SyntaxKind.NullKeyword ||
+    (ts.isIdentifier(x) && x.text === "undefined") ||
+    (ts.isVoidExpression(x) && ts.isNumericLiteral(x.expression))
+  );
+}
+
+function isSurelyTruthy(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return ts.isNewExpression(x) || ts.isObjectLiteralExpression(x) || ts.isArrayLiteralExpression(x) || (ts.isStringLiteral(x) && x.text !== "");
+}
+
+function isSimpleRef(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return ts.isIdentifier(x) || (ts.isPropertyAccessExpression(x) && isSimpleRef(x.expression));
+}
+
+function isBareReturn(s: ts.Statement | undefined): boolean {
+  return !!s && ts.isReturnStatement(s) && s.expression === undefined;
+}
+
+function containsNode(root: ts.Node, pred: (n: ts.Node) => boolean, stopAtFunctions = false): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (pred(n)) {
+      found = true;
+      return;
+    }
+    if (stopAtFunctions && ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/** How a continuation's call is awaited. */
+interface AwaitPlan {
+  /** Expression text to await (the call without its continuation). */
+  expr: string;
+  /** Max success values the awaited promise can carry in the continuation's shape. */
+  maxValues: number;
+  /** The awaited value is an array of the success values (unknown callees with several). */
+  arrayValues?: boolean;
+  label: string;
+}
+
+/** Analysis + rewrite of one candidate. Throws Refusal. */
+class FunctionConverter {
+  readonly edits: Edit[] = [];
+  syncCalls = 0;
+  asyncCalls = 0;
+  private readonly usedInFn: ts.Node;
+
+  constructor(
+    private readonly ctx: FileContext,
+    private readonly cand: Candidate,
+    private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
+    private readonly unit: string,
+  ) {
+    this.usedInFn = cand.fn;
+  }
+
+  private get sf(): ts.SourceFile {
+    return this.ctx.sf;
+  }
+
+  private text(n: ts.Node): string {
+    return n.getText(this.sf);
+  }
+
+  /** Text of [start, end) with the edits made inside it applied; those edits are consumed. */
+  private render(start: number, end: number, fromIndex: number): string {
+    const inner = this.edits.splice(fromIndex).map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
+    return applyEdits(this.sf.text.slice(start, end), inner);
+  }
+
+  private isCbRef(n: ts.Node): boolean {
+    return ts.isIdentifier(n) && n.text === this.cand.cbName;
+  }
+
+  private containsCb(n: ts.Node): boolean {
+    return containsNode(n, (x) => this.isCbRef(x));
+  }
+
+  /** Entry: converts the body; returns the new body text between the braces. */
+  convertBody(): string {
+    const fn = this.cand.fn;
+    if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) || (fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("ALREADY_ASYNC");
+    const body = fn.body as ts.Block;
+    // Uses of the callback: only as a callee; no shadowing declarations.
+    const visit = (n: ts.Node): void => {
+      if (this.isCbRef(n) && n !== fn.parameters[fn.parameters.length - 1].name) {
+        const p = n.parent;
+        if (!(ts.isCallExpression(p) && p.expression === n)) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    const { usesArguments } = usesThisOrArguments(body);
+    if (usesArguments) throw new Refusal("USES_ARGUMENTS");
+    const decls = declarationCounts(body as unknown as ts.SourceFile);
+    if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
+
+    const start = this.edits.length;
+    this.convertList(body.statements, false, true, new Set(), new Set());
+    if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
+    return this.render(body.getStart(this.sf) + 1, body.end - 1, start);
+  }
+
+  /**
+   * Converts a statement list in the callback's control flow. Returns whether
+   * it terminates (every path ends in a callback call, a throw or an await of
+   * a terminating continuation).
+   */
+  private convertList(stmts: readonly ts.Statement[], inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>): boolean {
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i];
+      const isLast = i === stmts.length - 1;
+      const bareReturnNext = i === stmts.length - 2 && isBareReturn(stmts[i + 1]);
+      if (!this.containsCb(s)) {
+        if (containsNode(s, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
+        if (ts.isThrowStatement(s)) {
+          if (!inCont) throw new Refusal("SYNC_THROW");
+          return true;
+        }
+        if (!inCont && containsNode(s, ts.isThrowStatement, true)) throw new Refusal("SYNC_THROW");
+        continue;
+      }
+      const expr = ts.isExpressionStatement(s) ? s.expression : ts.isReturnStatement(s) ? s.expression : undefined;
+      // (a) a callback call statement
+      if (expr && isCallTo(expr, this.cand.cbName)) {
+        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST");
+        if (inCont) this.asyncCalls++;
+        else this.syncCalls++;
+        const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
+        const repl = this.cbCallText(expr, known, truthy);
+        const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && repl.includes(";") && repl.indexOf(";") !== repl.length - 1;
+        this.edits.push({ start: s.getStart(this.sf), end, text: braces ? `{ ${repl} }` : repl });
+        return true;
+      }
+      // (b) if statement
+      if (ts.isIfStatement(s)) {
+        if (this.containsCb(s.expression)) throw new Refusal("CALLBACK_IN_EXPRESSION");
+        const lead = leftmostConjunct(s.expression);
+        const thenTruthy = new Set(truthy);
+        if (lead && ts.isIdentifier(lead)) thenTruthy.add(lead.text);
+        const t = this.convertBranch(s.thenStatement, inCont, isLast && mustTerminate, known, thenTruthy);
+        const e = s.elseStatement ? this.convertBranch(s.elseStatement, inCont, isLast && mustTerminate, known, truthy) : false;
+        if (t && e) return true;
+        if (isLast && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a branch falls through to the end");
+        if ((!t && this.containsCb(s.thenStatement)) || (!e && s.elseStatement && this.containsCb(s.elseStatement))) throw new Refusal("CALLBACK_NOT_LAST");
+        continue;
+      }
+      if (ts.isBlock(s)) {
+        const t = this.convertList(s.statements, inCont, isLast && mustTerminate, known, truthy);
+        if (t) return true;
+        throw new Refusal("CALLBACK_NOT_LAST");
+      }
+      // (d) a call carrying a continuation
+      if (expr && ts.isCallExpression(skipParens(expr))) {
+        const call = skipParens(expr) as ts.CallExpression;
+        const last = call.arguments[call.arguments.length - 1];
+        if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
+          if (!isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
+          const end = bareReturnNext ? stmts[i + 1].end : s.end;
+          const r = this.convertContinuation(s, call, last, end);
+          return r;
+        }
+      }
+      throw new Refusal(this.whyUnsupported(s));
+    }
+    if (mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "falls off the end");
+    return false;
+  }
+
+  private convertBranch(s: ts.Statement, inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>): boolean {
+    if (ts.isBlock(s)) return this.convertList(s.statements, inCont, mustTerminate, known, truthy);
+    return this.convertList([s], inCont, mustTerminate, known, truthy);
+  }
+
+  private whyUnsupported(s: ts.Statement): ReasonCode {
+    let reason: ReasonCode = "CALLBACK_IN_EXPRESSION";
+    const visit = (n: ts.Node, inFn: boolean, inLoop: boolean): void => {
+      if (this.isCbRef(n)) {
+        if (inFn) reason = "CALLBACK_IN_NESTED_FUNCTION";
+        else if (inLoop && reason === "CALLBACK_IN_EXPRESSION") reason = "UNSUPPORTED_STATEMENT";
+        return;
+      }
+      const fn = ts.isFunctionLike(n);
+      const loop = ts.isIterationStatement(n, false) || ts.isSwitchStatement(n) || ts.isTryStatement(n) || ts.isLabeledStatement(n);
+      ts.forEachChild(n, (c) => visit(c, inFn || fn, inLoop || loop));
+    };
+    visit(s, false, false);
+    return reason;
+  }
+
+  /** The statement(s) replacing a callback call. `known` holds error names known to be null here. */
+  private cbCallText(call: ts.CallExpression, known: Set<string>, truthy: Set<string>): string {
+    const args = call.arguments;
+    if (args.some(ts.isSpreadElement)) throw new Refusal("CALLBACK_IN_EXPRESSION", "spread");
+    if (args.length === 0) return "return;";
+    const a0 = args[0];
+    const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
+    if (nullish) {
+      if (args.length === 1) return "return;";
+      if (args.length === 2) return `return ${this.text(args[1])};`;
+      throw new Refusal("MULTIPLE_RESULTS");
+    }
+    if (isSurelyTruthy(a0) || (ts.isIdentifier(a0) && truthy.has(a0.text))) {
+      if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
+      return `throw ${this.text(a0)};`;
+    }
+    if (!isSimpleRef(a0)) throw new Refusal("CALLBACK_IN_EXPRESSION", "error argument is not a simple reference");
+    if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
+    const e = this.text(a0);
+    return `if (${e}) throw ${e}; return${args.length === 2 ? " " + this.text(args[1]) : ""};`;
+  }
+
+  private convertContinuation(s: ts.Statement, call: ts.CallExpression, cont: ts.FunctionExpression | ts.ArrowFunction, end: number): boolean {
+    // Shape of the continuation.
+    if (ts.isFunctionExpression(cont)) {
+      const u = usesThisOrArguments(cont.body);
+      if (u.usesThis || u.usesArguments || cont.name) throw new Refusal("CONTINUATION_SHAPE", "this/arguments/named");
+    }
+    if (cont.modifiers?.length || (cont as ts.FunctionExpression).asteriskToken) throw new Refusal("CONTINUATION_SHAPE", "async/generator");
+    const params = cont.parameters;
+    if (params.length === 0 || params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
+    const errName = (params[0].name as ts.Identifier).text;
+    const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
+    const plan = this.awaitable(call, values.length);
+    if (!plan) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    if (values.length > plan.maxValues) throw new Refusal("MULTIPLE_RESULTS", plan.label);
+    if (!ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
+    const stmts = cont.body.statements;
+
+    // Which form: propagate (`if (err) return cb(err)` first), forward (err only passed to cb), or general.
+    let rest: readonly ts.Statement[] = stmts;
+    let form: "propagate" | "forward" | "general";
+    const first = stmts[0];
+    const errRefsOutsideCbFirstArg = (nodes: readonly ts.Node[]): number => {
+      let count = 0;
+      const visit = (n: ts.Node): void => {
+        if (ts.isIdentifier(n) && n.text === errName) {
+          const p = n.parent;
+          const okUse = ts.isCallExpression(p) && isCallTo(p, this.cand.cbName) && p.arguments[0] === n;
+          if (!okUse) count++;
+        }
+        ts.forEachChild(n, visit);
+      };
+      nodes.forEach(visit);
+      return count;
+    };
+    const totalErrRefs = (nodes: readonly ts.Node[]): number => {
+      let c = 0;
+      const visit = (n: ts.Node): void => {
+        if (ts.isIdentifier(n) && n.text === errName) c++;
+        ts.forEachChild(n, visit);
+      };
+      nodes.forEach(visit);
+      return c;
+    };
+    if (first && isPropagation(first, errName, this.cand.cbName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
+      form = "propagate";
+      rest = stmts.slice(1);
+      this.asyncCalls++;
+    } else if (errRefsOutsideCbFirstArg(stmts) === 0) {
+      if (totalErrRefs(stmts) === 0) throw new Refusal("ERROR_IGNORED");
+      form = "forward";
+    } else {
+      form = "general";
+    }
+    if (plan.arrayValues === undefined && values.length > 1) throw new Refusal("MULTIPLE_RESULTS");
+
+    // Name hygiene: names we bring into the enclosing scope must not be used elsewhere in the function.
+    const outside = boundNamesUsed(this.usedInFn, cont);
+    const introduced = new Set<string>(values);
+    if (form === "general") introduced.add(errName);
+    const hoisted = declaredNames(rest);
+    const argNames = new Set<string>();
+    for (const a of call.arguments.slice(0, -1)) for (const n of boundNamesUsed(a)) argNames.add(n);
+    for (const n of introduced) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+    for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+
+    const known = new Set<string>();
+    if (form !== "general") known.add(errName);
+    const startIdx = this.edits.length;
+    let terminates: boolean;
+    if (rest.length === 0) {
+      throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
+    } else {
+      terminates = this.convertList(rest, true, true, known, new Set());
+    }
+    const restText = this.render(rest[0].getStart(this.sf), rest[rest.length - 1].end, startIdx);
+    const sIndent = indentAt(this.sf.text, s.getStart(this.sf));
+    const restIndent = indentAt(this.sf.text, rest[0].getStart(this.sf));
+    const decl = values.some((v) => isAssigned(cont.body, v)) ? "let" : "const";
+    const target = values.length === 0 ? "" : plan.arrayValues ? `[${values.join(", ")}]` : values[0];
+    let out: string;
+    if (form !== "general") {
+      const head = target ? `${decl} ${target} = await ${plan.expr};` : `await ${plan.expr};`;
+      out = `${head}\n${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
+    } else {
+      const caught = freshName("error", boundNamesUsed(this.sf));
+      const lets = [`${errName} = null`, ...values].join(", ");
+      const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
+      const u = this.unit;
+      out =
+        `let ${lets};\n${sIndent}try {\n${sIndent}${u}${assign}\n${sIndent}} catch (${caught}) {\n${sIndent}${u}${errName} = ${caught};\n${sIndent}}\n` +
+        `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
+    }
+    this.edits.push({ start: s.getStart(this.sf), end, text: out });
+    return terminates;
+  }
+}
+
+function _declaredVarOnly(stmts: readonly ts.Statement[], name: string): boolean {
+  let isVar = false;
+  const visit = (n: ts.Node): void => {
+    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) {
+      for (const d of n.declarations) if (ts.isIdentifier(d.name) && d.name.text === name) isVar = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  stmts.forEach(visit);
+  return isVar;
+}
+
+function freshName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let i = 1; used.has(name); i++) name = `${base}${i}`;
+  return name;
+}
+
+function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
+  let x = skipParens(e);
+  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) x = skipParens(x.left);
+  return x;
+}
+
+function isAssigned(root: ts.Node, name: string): boolean {
+  return containsNode(root, (n) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const l = skipParens(n.left);
+      return ts.isIdentifier(l) && l.text === name;
+    }
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+      const o = skipParens(n.operand);
+      return ts.isIdentifier(o) && o.text === name;
+    }
+    return false;
+  });
+}
+
+/** `if (err) return cb(err);` / `if (err) { return cb(err); }` / `if (err) { cb(err); return; }` with no else. */
+function isPropagation(s: ts.Statement, errName: string, cbName: string): boolean {
+  if (!ts.isIfStatement(s) || s.elseStatement) return false;
+  const c = skipParens(s.expression);
+  if (!ts.isIdentifier(c) || c.text !== errName) return false;
+  let body: readonly ts.Statement[] = ts.isBlock(s.thenStatement) ? s.thenStatement.statements : [s.thenStatement];
+  if (body.length === 2 && isBareReturn(body[1]) && ts.isExpressionStatement(body[0])) body = [body[0]];
+  if (body.length !== 1) return false;
+  const b = body[0];
+  const e = ts.isReturnStatement(b) ? b.expression : ts.isExpressionStatement(b) && ts.isBlock(s.thenStatement) ? b.expression : undefined;
+  if (ts.isExpressionStatement(b) && !ts.isBlock(s.thenStatement)) return false;
+  return !!e && isCallTo(e, cbName) && e.arguments.length === 1 && ts.isIdentifier(e.arguments[0]) && e.arguments[0].text === errName;
+}
+
+/** The inline helper: keeps a converted function callable with a trailing Node-style callback. */
+export function dualHelperText(ts_: boolean, useImport: boolean): string {
+  if (useImport) {
+    return ts_
+      ? `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}<T>(cb: unknown, run: () => Promise<T>): Promise<T> | void {\n  if (typeof cb !== "function") return run();\n  return (dualApi(run) as (cb: unknown) => void)(cb);\n}\n`
+      : `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}(cb, run) {\n  if (typeof cb !== "function") return run();\n  return dualApi(run)(cb);\n}\n`;
+  }
+  const sig = ts_ ? `<T>(cb: unknown, run: () => Promise<T>): Promise<T> | void` : `(cb, run)`;
+  const cbT = ts_ ? ` as (error: unknown, value?: T) => void` : "";
+  return (
+    `\n// Added by asyncio-ts migrate: runs the async body and, when the caller passed a\n` +
+    `// Node-style callback, reports the outcome to it on a later tick, as util.callbackify does.\n` +
+    `function ${DUAL_HELPER}${sig} {\n` +
+    `  const promise = run();\n` +
+    `  if (typeof cb !== "function") return promise;\n` +
+    `  const callback = cb${cbT};\n` +
+    `  promise.then(\n` +
+    `    (value) => { process.nextTick(callback, null, value); },\n` +
+    `    (error) => { process.nextTick(callback, error || Object.assign(new Error("Promise was rejected with a falsy value"), { reason: error })); },\n` +
+    `  );\n` +
+    `}\n`
+  );
+}
+
+/** Result type a TypeScript callback type promises: `(err, value: T) => void` gives T. */
+function promisedType(fn: FnLike, sf: ts.SourceFile): string {
+  const p = fn.parameters[fn.parameters.length - 1];
+  const t = p.type;
+  if (!t || !ts.isFunctionTypeNode(t)) throw new Refusal("TS_FORM", "callback parameter has no function type");
+  if (t.parameters.length > 2) throw new Refusal("MULTIPLE_RESULTS");
+  if (t.parameters.length < 2) return "void";
+  const v = t.parameters[1];
+  if (!v.type) return "any";
+  return v.type.getText(sf);
+}
+
+/** Runs one pass of the callbacks transform over a file. */
+export function callbacksPass(ctx: FileContext): PassResult {
+  const { sf } = ctx;
+  const result: PassResult = { edits: [], sites: [] };
+  const ts_ = isTsFile(ctx.fileName);
+  const unit = indentUnit(sf.text);
+  const bindings = moduleBindings(sf);
+  const decls = declarationCounts(sf);
+
+  const cands: Candidate[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isCandidate(n)) {
+      const cbName = lastParamName(n);
+      if (cbName && CALLBACK_NAMES.has(cbName) && !isConvertedWrapper(n)) {
+        const localName = localNameOf(n);
+        cands.push({ fn: n, cbName, localName, label: localName ?? (ts.isMethodDeclaration(n) ? n.name.getText(sf) : "(anonymous)") });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+
+  // Already-converted wrappers in this file are awaitable too.
+  const wrappers = new Set<string>();
+  const visitW = (n: ts.Node): void => {
+    if (isCandidate(n) && isConvertedWrapper(n)) {
+      const name = localNameOf(n);
+      if (name) wrappers.add(name);
+    }
+    ts.forEachChild(n, visitW);
+  };
+  visitW(sf);
+
+  // Imported converted functions (other files of the project).
+  const importedAsync = new Set<string>(); // plain names
+  const importedModules = new Map<string, Set<string>>(); // binding → export names
+  if (ctx.project) {
+    for (const [local, spec] of bindings.requires) {
+      const target = ctx.project.resolve(ctx.fileName, spec.module);
+      const exp = target ? ctx.project.asyncExports.get(target) : undefined;
+      if (!exp) continue;
+      if (spec.member === undefined) {
+        if (exp.has("module.exports") || (spec.esmDefault && exp.has("default"))) importedAsync.add(local);
+        importedModules.set(local, exp);
+      } else if (exp.has(spec.member)) importedAsync.add(local);
+    }
+  }
+
+  let alive = new Set(cands);
+  const refusals = new Map<Candidate, Refusal>();
+  const converted = new Map<Candidate, string>();
+  for (let round = 0; round < 20; round++) {
+    const localAsync = new Set<string>(wrappers);
+    for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
+    const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
+      const args = call.arguments.slice(0, -1).map((a) => a.getText(sf)).join(", ");
+      const callee = call.expression;
+      if (ts.isIdentifier(callee) && (localAsync.has(callee.text) || importedAsync.has(callee.text)) && (decls.get(callee.text) ?? 0) <= 1) {
+        return { expr: `${callee.text}(${args})`, maxValues: 1, label: callee.text };
+      }
+      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+        const mod = importedModules.get(callee.expression.text);
+        if (mod?.has(callee.name.text)) return { expr: `${callee.getText(sf)}(${args})`, maxValues: 1, label: callee.getText(sf) };
+        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, ctx.fileName);
+        if (node) return node;
+      }
+      if (ctx.options.assumeErrFirst) {
+        const calleeText = callee.getText(sf);
+        const sep = args ? ", " : "";
+        if (values > 1) {
+          return {
+            expr: `new Promise((resolve, reject) => ${calleeText}(${args}${sep}(error, ...values) => (error ? reject(error) : resolve(values))))`,
+            maxValues: 99,
+            arrayValues: true,
+            label: calleeText,
+          };
+        }
+        return {
+          expr: `new Promise((resolve, reject) => ${calleeText}(${args}${sep}(error, value) => (error ? reject(error) : resolve(value))))`,
+          maxValues: 1,
+          label: calleeText,
+        };
+      }
+      return undefined;
+    };
+    let changed = false;
+    converted.clear();
+    for (const c of [...alive]) {
+      try {
+        if (ts_ && !ts.isFunctionDeclaration(c.fn)) throw new Refusal("TS_FORM");
+        if (ts_) promisedType(c.fn, sf);
+        const conv = new FunctionConverter(ctx, c, awaitable, unit);
+        converted.set(c, conv.convertBody());
+      } catch (e) {
+        if (!(e instanceof Refusal)) throw e;
+        refusals.set(c, e);
+        alive.delete(c);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  alive = new Set(converted.keys());
+
+  // Emit outermost conversions only; nested ones are handled by the next pass.
+  const emitted: Candidate[] = [];
+  for (const c of cands) {
+    const refusal = refusals.get(c);
+    const nestedInConverted = [...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end);
+    if (nestedInConverted) continue;
+    const pos = c.fn.getStart(sf);
+    if (refusal) {
+      result.sites.push({ pos, transform: "callbacks", status: "refused", reason: refusal.reason, name: c.label });
+      continue;
+    }
+    const bodyText = converted.get(c)!;
+    const fn = c.fn;
+    const body = fn.body as ts.Block;
+    const closeIndent = indentAt(sf.text, body.end - 1);
+    const trimmed = bodyText.replace(/\s*$/, "");
+    const shifted = shiftIndent(trimmed, "", unit);
+    const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
+    const newBody = `{\n${closeIndent}${unit}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${closeIndent}${unit}});\n${closeIndent}}`;
+    if (ts_ && ts.isFunctionDeclaration(fn)) {
+      const t = promisedType(fn, sf);
+      const cbParam = fn.parameters[fn.parameters.length - 1];
+      const head = sf.text.slice(fn.getStart(sf), fn.parameters.pos - 1); // `export function name<T>`
+      const others = fn.parameters.slice(0, -1).map((p) => p.getText(sf));
+      const cbType = cbParam.type!.getText(sf);
+      const ind = indentAt(sf.text, fn.getStart(sf));
+      const cbDecl = `${c.cbName}: ${cbType}`;
+      const overloads =
+        `${head}(${others.join(", ")}): Promise<${t}>;\n${ind}` +
+        `${head}(${[...others, cbDecl].join(", ")}): void;\n${ind}` +
+        `${head}(${[...others, `${c.cbName}?: ${cbType}`].join(", ")}): Promise<${t}> | void `;
+      result.edits.push({ start: fn.getStart(sf), end: body.getStart(sf), text: overloads });
+    }
+    result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+    result.sites.push({ pos, transform: "callbacks", status: "converted", name: c.label });
+    emitted.push(c);
+  }
+  if (emitted.length > 0 && !sf.text.includes(`function ${DUAL_HELPER}`)) {
+    const useImport = ctx.options.dualApi === "import";
+    let text = dualHelperText(ts_, useImport);
+    if (!sf.text.endsWith("\n")) text = "\n" + text;
+    result.edits.push({ start: sf.text.length, end: sf.text.length, text });
+    if (useImport && !/\bdualApi\b/.test(sf.text)) {
+      const isEsm = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) || ts_;
+      const line = isEsm ? `import { dualApi } from "asyncio-ts/promise";\n` : `const { dualApi } = require("asyncio-ts/promise");\n`;
+      const at = firstStatementInsertPos(sf);
+      result.edits.push({ start: at, end: at, text: line });
+    }
+  }
+  return result;
+}
+
+/** After a shebang and leading "use strict" directives. */
+function firstStatementInsertPos(sf: ts.SourceFile): number {
+  let pos = 0;
+  if (sf.text.startsWith("#!")) pos = sf.text.indexOf("\n") + 1;
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression)) pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
+    else break;
+  }
+  return pos;
+}
+
+/** Export names of the functions a pass converts (for other files' call sites). */
+export function convertedExports(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+export type { ModuleBindings };

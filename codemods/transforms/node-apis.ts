@@ -1,0 +1,198 @@
+/**
+ * The `node-apis` transform: a `new Promise` whose executor only wraps one
+ * Node core callback call (fs, dns, zlib, crypto, stream.pipeline…) becomes
+ * that API's promise form; a `setTimeout` wrapper becomes
+ * `timers/promises`. (Node callback calls inside functions the `callbacks`
+ * transform converts are rewritten there, with the same table.)
+ *
+ * Invariant: the executor settles exactly as the callback decides
+ * (`err ? reject(err) : resolve(value)`), so the promise API, which rejects
+ * with the same error and resolves with the same single value, is
+ * equivalent.
+ * @module
+ */
+import { ts } from "ts-morph";
+import { type FileContext, type PassResult, skipParens } from "../core.js";
+import { Refusal } from "../reasons.js";
+import { moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+
+function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
+  return ts.isBlock(fn.body) ? fn.body.statements : fn.body;
+}
+
+/** The single expression an executor/continuation body evaluates, if it is only that. */
+function soleExpression(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  const b = bodyStatements(fn);
+  if (!Array.isArray(b)) return skipParens(b as ts.Expression);
+  const stmts = b as readonly ts.Statement[];
+  if (stmts.length === 1) {
+    const s = stmts[0];
+    if (ts.isExpressionStatement(s)) return skipParens(s.expression);
+    if (ts.isReturnStatement(s) && s.expression) return skipParens(s.expression);
+  }
+  return undefined;
+}
+
+function isCall(e: ts.Node | undefined, name: string, argc?: number): e is ts.CallExpression {
+  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name && (argc === undefined || e.arguments.length === argc);
+}
+
+function isIdent(e: ts.Node | undefined, name: string): boolean {
+  return !!e && ts.isIdentifier(e) && e.text === name;
+}
+
+/**
+ * Does the continuation `(err, v) => …` settle as `err ? reject(err) : resolve(v)`?
+ * Returns the number of values it resolves with (0 or 1), or undefined.
+ */
+function settlesErrFirst(cont: ts.Node, resolve: string, reject: string): number | undefined {
+  if (!ts.isArrowFunction(cont) && !ts.isFunctionExpression(cont)) return undefined;
+  const ps = cont.parameters;
+  if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) return undefined;
+  const err = (ps[0].name as ts.Identifier).text;
+  const val = ps[1] ? (ps[1].name as ts.Identifier).text : undefined;
+  const isReject = (e: ts.Node | undefined) => !!e && isCall(skipParens(e as ts.Expression), reject, 1) && isIdent((skipParens(e as ts.Expression) as ts.CallExpression).arguments[0], err);
+  const isResolve = (e: ts.Node | undefined) => {
+    if (!e) return false;
+    const x = skipParens(e as ts.Expression);
+    if (!isCall(x, resolve)) return false;
+    if (x.arguments.length === 0) return val === undefined;
+    return x.arguments.length === 1 && val !== undefined && isIdent(x.arguments[0], val);
+  };
+  const stmtExpr = (s: ts.Statement | undefined): ts.Expression | undefined =>
+    s && ts.isExpressionStatement(s) ? s.expression : s && ts.isReturnStatement(s) ? s.expression : undefined;
+  const single = (s: ts.Statement): ts.Expression | undefined => {
+    if (ts.isBlock(s)) {
+      if (s.statements.length === 1) return stmtExpr(s.statements[0]);
+      if (s.statements.length === 2 && ts.isReturnStatement(s.statements[1]) && !s.statements[1].expression) return stmtExpr(s.statements[0]);
+      return undefined;
+    }
+    return stmtExpr(s);
+  };
+  const e = soleExpression(cont);
+  if (e && ts.isConditionalExpression(e) && isIdent(skipParens(e.condition), err) && isReject(e.whenTrue) && isResolve(e.whenFalse)) return val ? 1 : 0;
+  if (!ts.isBlock(cont.body)) return undefined;
+  const st = cont.body.statements;
+  const ifs = st[0];
+  if (!ifs || !ts.isIfStatement(ifs) || !isIdent(skipParens(ifs.expression), err)) return undefined;
+  if (!isReject(single(ifs.thenStatement))) return undefined;
+  if (ifs.elseStatement) {
+    if (st.length !== 1 || !isResolve(single(ifs.elseStatement))) return undefined;
+    return val ? 1 : 0;
+  }
+  // `if (err) return reject(err); resolve(v);` — the then-branch must return.
+  const then = ifs.thenStatement;
+  const returns = ts.isReturnStatement(then) || (ts.isBlock(then) && then.statements.some(ts.isReturnStatement));
+  if (!returns || st.length !== 2 || !isResolve(stmtExpr(st[1]))) return undefined;
+  return val ? 1 : 0;
+}
+
+function timersExpr(b: ModuleBindings, ms: string, value: string | undefined): string {
+  const mod = b.esm ? `(await import("node:timers/promises"))` : `require("node:timers/promises")`;
+  return `${mod}.setTimeout(${ms}${value ? `, ${value}` : ""})`;
+}
+
+/** Runs one pass of the node-apis transform. */
+export function nodeApisPass(ctx: FileContext): PassResult {
+  const { sf } = ctx;
+  const result: PassResult = { edits: [], sites: [] };
+  const b = moduleBindings(sf);
+  const visit = (n: ts.Node): void => {
+    if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "Promise" && n.arguments?.length === 1) {
+      const exec = skipParens(n.arguments[0]);
+      if (ts.isArrowFunction(exec) || ts.isFunctionExpression(exec)) {
+        const site = analyse(n, exec);
+        if (site) {
+          const pos = n.getStart(sf);
+          if (site instanceof Refusal) result.sites.push({ pos, transform: "node-apis", status: "refused", reason: site.reason, name: "new Promise" });
+          else {
+            result.sites.push({ pos, transform: "node-apis", status: "converted", name: site.label });
+            result.edits.push({ start: pos, end: n.end, text: site.expr });
+          }
+          return;
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+
+  /** undefined: not a site (not a wrapper around a callback API at all). */
+  const analyse = (n: ts.NewExpression, exec: ts.ArrowFunction | ts.FunctionExpression): { expr: string; label: string } | Refusal | undefined => {
+    const ps = exec.parameters;
+    if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name))) return undefined;
+    const resolve = (ps[0].name as ts.Identifier).text;
+    const reject = ps[1] ? (ps[1].name as ts.Identifier).text : "\0";
+    const e = soleExpression(exec);
+    if (!e || !ts.isCallExpression(e)) {
+      // A wrapper around something, but more than one call: only report it when it mentions a core API.
+      return undefined;
+    }
+    const callee = e.expression;
+    // setTimeout(resolve, ms[, value]) / setTimeout(() => resolve(v), ms)
+    if (ts.isIdentifier(callee) && callee.text === "setTimeout" && !b.requires.has("setTimeout")) {
+      if (b.esm && !insideAsync(n)) return new Refusal("NO_PROMISE_API", "needs await import in ESM");
+      const [fnArg, ms, ...extra] = e.arguments;
+      if (!fnArg || !ms) return new Refusal("EXECUTOR_SHAPE", "setTimeout without delay");
+      if (isIdent(fnArg, resolve)) {
+        if (extra.length > 1) return new Refusal("EXECUTOR_SHAPE");
+        return { expr: timersExpr(b, ms.getText(sf), extra[0]?.getText(sf)), label: "setTimeout" };
+      }
+      if ((ts.isArrowFunction(fnArg) || ts.isFunctionExpression(fnArg)) && fnArg.parameters.length === 0 && extra.length === 0) {
+        const inner = soleExpression(fnArg);
+        if (inner && isCall(inner, resolve) && inner.arguments.length <= 1) {
+          const v = inner.arguments[0];
+          if (v && !isConstantish(v)) return new Refusal("EXECUTOR_SHAPE", "value computed when the timer fires");
+          return { expr: timersExpr(b, ms.getText(sf), v?.getText(sf)), label: "setTimeout" };
+        }
+      }
+      return new Refusal("EXECUTOR_SHAPE");
+    }
+    // emitter.once(name, resolve)
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "once" && e.arguments.length === 2 && isIdent(e.arguments[1], resolve)) {
+      return new Refusal("ONCE_WITHOUT_ERROR_HANDLER");
+    }
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
+    const mod = b.core.get(callee.expression.text);
+    const cont = e.arguments[e.arguments.length - 1];
+    if (!cont || (!ts.isArrowFunction(cont) && !ts.isFunctionExpression(cont))) return undefined;
+    if (!mod) return new Refusal("NOT_NODE_MODULE", callee.getText(sf));
+    const values = settlesErrFirst(cont, resolve, reject);
+    if (values === undefined) return new Refusal("EXECUTOR_SHAPE");
+    const args = e.arguments.slice(0, -1);
+    if (args.some((a) => containsIdent(a, resolve) || containsIdent(a, reject))) return new Refusal("EXECUTOR_SHAPE");
+    const plan = nodeAwaitable(b, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), ctx.fileName);
+    if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
+    if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
+    if (plan.expr.includes("await ") && !insideAsync(n)) return new Refusal("NO_PROMISE_API", "needs await import in ESM");
+    // The executor resolved with no value: keep that (the promise API may resolve with one).
+    const expr = values === 0 && plan.maxValues > 0 ? `${plan.expr}.then(() => undefined)` : plan.expr;
+    return { expr, label: plan.label };
+  };
+  visit(sf);
+  return result;
+}
+
+function isConstantish(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return ts.isLiteralExpression(x) || x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword || x.kind === ts.SyntaxKind.NullKeyword;
+}
+
+function containsIdent(n: ts.Node, name: string): boolean {
+  let found = false;
+  const v = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(x) && x.text === name) found = true;
+    ts.forEachChild(x, v);
+  };
+  v(n);
+  return found;
+}
+
+function insideAsync(n: ts.Node): boolean {
+  let p = n.parent;
+  while (p) {
+    if (ts.isFunctionLike(p)) return !!(p as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+    p = p.parent;
+  }
+  return false;
+}

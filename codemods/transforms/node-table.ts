@@ -1,0 +1,123 @@
+/**
+ * Node core callback APIs and their promise equivalents, plus how a file
+ * binds module names (require/import).
+ * @module
+ */
+import { ts } from "ts-morph";
+
+/** One local binding of a module (or of a member of it). @internal */
+export interface RequireSpec {
+  module: string;
+  member?: string;
+  esmDefault?: boolean;
+}
+
+/** Module bindings found at a file's top level. @internal */
+export interface ModuleBindings {
+  /** local name → core module name ("fs", "dns", …) for whole-module bindings. */
+  core: Map<string, string>;
+  /** local name → any module binding. */
+  requires: Map<string, RequireSpec>;
+  /** The file uses ES module syntax. */
+  esm: boolean;
+}
+
+const CORE = new Set(["fs", "dns", "zlib", "crypto", "child_process", "stream", "events", "timers", "util"]);
+
+function coreName(spec: string): string | undefined {
+  const s = spec.startsWith("node:") ? spec.slice(5) : spec;
+  return CORE.has(s) ? s : undefined;
+}
+
+function requireArg(e: ts.Expression | undefined): string | undefined {
+  if (e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "require" && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0])) {
+    return e.arguments[0].text;
+  }
+  return undefined;
+}
+
+/** Collects top-level `var x = require("m")`, `var x = require("m").y`, `const {y} = require("m")` and imports. @internal */
+export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
+  const b: ModuleBindings = { core: new Map(), requires: new Map(), esm: false };
+  const add = (local: string, spec: RequireSpec): void => {
+    b.requires.set(local, spec);
+    const c = coreName(spec.module);
+    if (c && spec.member === undefined) b.core.set(local, c);
+    if (c && spec.member === "promises") b.core.set(local, `${c}/promises`);
+  };
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st)) b.esm = true;
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause && !st.importClause.isTypeOnly) {
+      const m = st.moduleSpecifier.text;
+      const ic = st.importClause;
+      if (ic.name) add(ic.name.text, { module: m, esmDefault: true });
+      if (ic.namedBindings && ts.isNamespaceImport(ic.namedBindings)) add(ic.namedBindings.name.text, { module: m });
+      if (ic.namedBindings && ts.isNamedImports(ic.namedBindings)) {
+        for (const el of ic.namedBindings.elements) add(el.name.text, { module: m, member: (el.propertyName ?? el.name).text });
+      }
+    }
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        let init = d.initializer;
+        let member: string | undefined;
+        if (init && ts.isPropertyAccessExpression(init)) {
+          member = init.name.text;
+          init = init.expression;
+        }
+        const m = requireArg(init);
+        if (!m) continue;
+        if (ts.isIdentifier(d.name)) add(d.name.text, { module: m, member });
+        else if (ts.isObjectBindingPattern(d.name) && member === undefined) {
+          for (const el of d.name.elements) {
+            if (ts.isIdentifier(el.name) && !el.dotDotDotToken) add(el.name.text, { module: m, member: el.propertyName ? el.propertyName.getText(sf) : el.name.text });
+          }
+        }
+      }
+    }
+  }
+  return b;
+}
+
+/** fs methods whose `fs.promises` twin resolves with the callback's single result. */
+export const FS_METHODS = new Set([
+  "access", "appendFile", "chmod", "chown", "copyFile", "cp", "lchown", "link", "lstat", "lutimes", "mkdir", "mkdtemp",
+  "readdir", "readFile", "readlink", "realpath", "rename", "rm", "rmdir", "stat", "statfs", "symlink", "truncate",
+  "unlink", "utimes", "writeFile", "opendir",
+]);
+/** dns methods whose `dns.promises` twin resolves with the single result. */
+export const DNS_METHODS = new Set([
+  "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs",
+  "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt", "reverse",
+]);
+/** Callback APIs with no promise module whose util.promisify form resolves with the single result. */
+export const PROMISIFY_METHODS: Record<string, Set<string>> = {
+  zlib: new Set(["deflate", "deflateRaw", "gzip", "gunzip", "inflate", "inflateRaw", "unzip", "brotliCompress", "brotliDecompress"]),
+  crypto: new Set(["randomBytes", "pbkdf2", "scrypt", "randomFill", "generateKeyPair"]),
+};
+/** stream functions with a `stream.promises` twin. */
+export const STREAM_METHODS = new Set(["pipeline", "finished"]);
+
+/**
+ * The promise form of `obj.method(args, cont)` when obj is a core module
+ * binding, or undefined. @internal
+ */
+export function nodeAwaitable(
+  b: ModuleBindings,
+  obj: string,
+  method: string,
+  args: string,
+  _fileName: string,
+): { expr: string; maxValues: number; label: string } | undefined {
+  const mod = b.core.get(obj);
+  if (!mod) return undefined;
+  const label = `${mod}.${method}`;
+  if (mod === "fs" && FS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label };
+  if (mod === "dns" && DNS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label };
+  if (mod === "stream" && STREAM_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 0, label };
+  const set = PROMISIFY_METHODS[mod];
+  if (set?.has(method) && method !== "generateKeyPair") {
+    const util = b.esm ? `(await import("node:util"))` : `require("node:util")`;
+    return { expr: `${util}.promisify(${obj}.${method})(${args})`, maxValues: 1, label };
+  }
+  return undefined;
+}

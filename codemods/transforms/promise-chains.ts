@@ -1,0 +1,530 @@
+/**
+ * The `promise-chains` transform: a returned `.then/.catch/.finally` chain
+ * becomes sequential `await`s in an async function.
+ *
+ * Invariants:
+ * - handlers keep their call semantics: a reference `f` becomes `f(value)`
+ *   only when `f` is a function declaration/const function of this file
+ *   (so `.then(undefined-ish)` pass-through and `this` are unchanged);
+ *   member references (`path.basename`) are refused, never inlined;
+ * - `.then(ok, err)` with two handlers is refused (a try/catch around `ok`
+ *   would also catch `ok`'s own errors: TypeScript #27621);
+ * - a function only becomes async if every path already returns a promise;
+ * - inlined names never collide with names the function already uses;
+ * - inside a `try`, `return x` becomes `return await x` so rejections are caught.
+ * @module
+ */
+import { ts } from "ts-morph";
+import { type FileContext, type PassResult, indentAt, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
+import { Refusal } from "../reasons.js";
+import { moduleBindings } from "./node-table.js";
+import { DUAL_HELPER } from "./callbacks.js";
+
+type Fn = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+interface Link {
+  kind: "then" | "catch" | "finally";
+  handler: ts.Expression;
+  call: ts.CallExpression;
+}
+
+const NON_NATIVE = /^(bluebird|q|when|rsvp|es6-promise|pinkie|pinkie-promise|any-promise|promise|native-or-bluebird|jquery)$/;
+
+function isChainCall(e: ts.Expression): e is ts.CallExpression {
+  return ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ["then", "catch", "finally"].includes(e.expression.name.text);
+}
+
+/** Splits `R.then(a).catch(b)` into R and links; undefined when not a chain. */
+function splitChain(e: ts.Expression): { receiver: ts.Expression; links: Link[] } | undefined {
+  const links: Link[] = [];
+  let cur = skipParens(e);
+  while (isChainCall(cur)) {
+    const pa = cur.expression as ts.PropertyAccessExpression;
+    const kind = pa.name.text as Link["kind"];
+    if (cur.arguments.length === 0) return undefined;
+    if (kind === "then" && cur.arguments.length === 2) {
+      const second = skipParens(cur.arguments[1]);
+      const first = skipParens(cur.arguments[0]);
+      const nullish = (x: ts.Expression) => x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === "undefined");
+      if (nullish(first) && !nullish(second)) links.unshift({ kind: "catch", handler: cur.arguments[1], call: cur });
+      else if (!nullish(second)) throw new Refusal("TWO_HANDLER_THEN");
+      else links.unshift({ kind, handler: cur.arguments[0], call: cur });
+    } else if (cur.arguments.length === 1) {
+      links.unshift({ kind, handler: cur.arguments[0], call: cur });
+    } else return undefined;
+    cur = skipParens(pa.expression);
+  }
+  if (links.length === 0) return undefined;
+  return { receiver: cur, links };
+}
+
+function isPromiseExpr(e: ts.Expression, chains: Set<ts.Node>): boolean {
+  const x = skipParens(e);
+  if (chains.has(x)) return true;
+  if (ts.isNewExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "Promise") return true;
+  if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && ts.isIdentifier(x.expression.expression) && x.expression.expression.text === "Promise") {
+    return ["resolve", "reject", "all", "allSettled", "race", "any"].includes(x.expression.name.text);
+  }
+  if (ts.isAwaitExpression(x)) return false;
+  return false;
+}
+
+/** Returns (not inside nested functions) of a function body. */
+function ownReturns(body: ts.Node): ts.ReturnStatement[] {
+  const out: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n)) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return out;
+}
+
+function boundNames(node: ts.Node, exclude?: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (n === exclude) return;
+    if (ts.isIdentifier(n)) {
+      const p = n.parent;
+      const prop = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+      if (!prop) names.add(n.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}
+
+function topDeclared(stmts: readonly ts.Statement[]): string[] {
+  const out: string[] = [];
+  const add = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) out.push(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) add(el.name);
+  };
+  for (const s of stmts) {
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) add(d.name);
+    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) out.push(s.name.text);
+  }
+  const visit = (n: ts.Node): void => {
+    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) add(d.name);
+    ts.forEachChild(n, visit);
+  };
+  stmts.forEach(visit);
+  return out;
+}
+
+/** Functions of the file callable by a unique plain name. */
+function functionNames(sf: ts.SourceFile): Map<string, number> {
+  const counts = new Map<string, number>();
+  const fnNames = new Set<string>();
+  const add = (name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionDeclaration(n) && n.name) {
+      add(n.name.text);
+      fnNames.add(n.name.text);
+    } else if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) {
+      add(n.name.text);
+      const init = n.initializer && skipParens(n.initializer);
+      const isConst = (n.parent.flags & ts.NodeFlags.Const) !== 0;
+      if (init && isConst && (ts.isFunctionExpression(init) || ts.isArrowFunction(init))) fnNames.add(n.name.text);
+    } else if ((ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name)) add(n.name.text);
+    else if (ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n)) if (n.name) add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  const out = new Map<string, number>();
+  for (const n of fnNames) out.set(n, counts.get(n) ?? 0);
+  return out;
+}
+
+class ChainConverter {
+  private used: Set<string>;
+  private declared = new Set<string>();
+  constructor(
+    private readonly sf: ts.SourceFile,
+    private readonly fn: Fn,
+    private readonly fnNames: Map<string, number>,
+    chain: ts.Node,
+    private readonly unit: string,
+  ) {
+    this.used = boundNames(fn, chain);
+  }
+
+  private fresh(base: string): string {
+    let n = base;
+    for (let i = 1; this.used.has(n) || this.declared.has(n); i++) n = `${base}${i}`;
+    this.declared.add(n);
+    return n;
+  }
+
+  private claim(name: string): void {
+    if (this.used.has(name) || this.declared.has(name)) throw new Refusal("NAME_COLLISION", name);
+    this.declared.add(name);
+  }
+
+  /** A handler as (parameter name or undefined, statements text, value expression or undefined, rawBody). */
+  private handler(link: Link, isLast: boolean): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block } {
+    const h = skipParens(link.handler);
+    if (ts.isPropertyAccessExpression(h) || ts.isElementAccessExpression(h)) throw new Refusal("HANDLER_MEMBER_REFERENCE", h.getText(this.sf));
+    if (ts.isIdentifier(h)) {
+      if (this.fnNames.get(h.text) !== 1) throw new Refusal("HANDLER_NOT_FUNCTION", h.text);
+      return { stmts: [], ref: h.text };
+    }
+    if (!ts.isFunctionExpression(h) && !ts.isArrowFunction(h)) {
+      throw new Refusal(link.kind === "finally" ? "FINALLY_ARGUMENT" : "HANDLER_NOT_FUNCTION");
+    }
+    if (ts.isFunctionExpression(h)) {
+      if (h.asteriskToken) throw new Refusal("HANDLER_NOT_FUNCTION", "generator");
+      const u = usesThisOrArguments(h.body);
+      if (u.usesThis || u.usesArguments || h.name) throw new Refusal("HANDLER_USES_THIS");
+    } else if (usesThisOrArguments(h.body).usesArguments) throw new Refusal("HANDLER_USES_THIS");
+    const maxParams = link.kind === "finally" ? 0 : 1;
+    if (h.parameters.length > maxParams || h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) {
+      throw new Refusal("HANDLER_PARAMS");
+    }
+    const param = h.parameters[0] ? (h.parameters[0].name as ts.Identifier).text : undefined;
+    if (!ts.isBlock(h.body)) return { param, stmts: [], value: h.body.getText(this.sf) };
+    const stmts = [...h.body.statements];
+    const returns = ownReturns(h.body);
+    if (!isLast || link.kind === "finally") {
+      const lastStmt = stmts[stmts.length - 1];
+      const tailReturn = lastStmt && ts.isReturnStatement(lastStmt) ? lastStmt : undefined;
+      if (returns.some((r) => r !== tailReturn)) throw new Refusal("CONDITIONAL_RETURN");
+      if (tailReturn) {
+        stmts.pop();
+        return { param, stmts, value: tailReturn.expression ? tailReturn.expression.getText(this.sf) : "undefined" };
+      }
+      return { param, stmts, value: undefined };
+    }
+    return { param, stmts, block: h.body };
+  }
+
+  private stmtsText(stmts: ts.Statement[], indent: string, awaitReturns: boolean): string {
+    if (stmts.length === 0) return "";
+    const start = stmts[0].getStart(this.sf);
+    const end = stmts[stmts.length - 1].end;
+    let text = this.sf.text.slice(start, end);
+    if (awaitReturns) {
+      const edits: Array<{ at: number; end: number; text: string }> = [];
+      for (const s of stmts) {
+        for (const r of ownReturnsOfStmt(s)) {
+          if (r.expression) edits.push({ at: r.expression.getStart(this.sf) - start, end: r.expression.end - start, text: `await ${paren(r.expression.getText(this.sf))}` });
+        }
+      }
+      edits.sort((a, b) => b.at - a.at);
+      for (const e of edits) text = text.slice(0, e.at) + e.text + text.slice(e.end);
+    }
+    return indent + shiftIndent(text, indentAt(this.sf.text, start), indent) + "\n";
+  }
+
+  /** The statements replacing `return <chain>`; `indent` is the return statement's indentation. */
+  convert(receiver: ts.Expression, links: Link[], indent: string, falls: boolean): string {
+    // Split at the last catch/finally: everything before goes into a try.
+    let out = "";
+    let value = receiver.getText(this.sf); // expression for the chain's value so far (not awaited)
+    let i = 0;
+    const emitThen = (link: Link, isLast: boolean, ind: string, inTry: boolean): void => {
+      const h = this.handler(link, isLast);
+      // Bind the awaited value.
+      let arg: string | undefined;
+      if (h.ref) {
+        arg = this.fresh("value");
+        out += `${ind}const ${arg} = await ${paren(value)};\n`;
+      } else if (h.param) {
+        this.claim(h.param);
+        out += `${ind}const ${h.param} = await ${paren(value)};\n`;
+        arg = h.param;
+      } else out += `${ind}await ${paren(value)};\n`;
+      for (const n of topDeclared(h.stmts.length ? h.stmts : h.block ? [...h.block.statements] : [])) this.claim(n);
+      if (h.ref) {
+        value = `${h.ref}(${arg})`;
+      } else if (h.block) {
+        out += this.stmtsText([...h.block.statements], ind, inTry);
+        const last = h.block.statements[h.block.statements.length - 1];
+        if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) {
+          if (falls) out += `${ind}return;\n`;
+        }
+        value = "";
+        return;
+      } else {
+        out += this.stmtsText(h.stmts, ind, false);
+        value = h.value ?? "undefined";
+      }
+    };
+    // Position of the last catch/finally.
+    let lastGuard = -1;
+    for (let k = 0; k < links.length; k++) if (links[k].kind !== "then") lastGuard = k;
+    if (lastGuard >= 0) {
+      const guard = links[lastGuard];
+      const guardIsLast = lastGuard === links.length - 1;
+      const resultVar = guardIsLast ? undefined : this.fresh("result");
+      const inner = indent + this.unit;
+      if (resultVar) out += `${indent}let ${resultVar};\n`;
+      out += `${indent}try {\n`;
+      // The guarded prefix, converted recursively with the same converter.
+      const prefix = links.slice(0, lastGuard);
+      const sub = new ChainConverterView(this, inner);
+      out += sub.prefix(receiver, prefix, resultVar);
+      if (guard.kind === "catch") {
+        const h = this.handler(guard, guardIsLast);
+        const errName = h.param ?? this.fresh("error");
+        out += `${indent}} catch (${errName}) {\n`;
+        if (h.ref) {
+          out += resultVar ? `${inner}${resultVar} = await ${h.ref}(${errName});\n` : `${inner}return ${h.ref}(${errName});\n`;
+        } else if (h.block) {
+          out += this.stmtsText([...h.block.statements], inner, false);
+          const last = h.block.statements[h.block.statements.length - 1];
+          if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
+        } else {
+          for (const n of topDeclared(h.stmts)) this.claim(n);
+          out += this.stmtsText(h.stmts, inner, false);
+          out += resultVar ? `${inner}${resultVar} = await ${paren(h.value ?? "undefined")};\n` : `${inner}return ${h.value ?? "undefined"};\n`;
+        }
+        out += `${indent}}\n`;
+      } else {
+        const h = this.handler(guard, false);
+        out += `${indent}} finally {\n`;
+        if (h.ref) out += `${inner}await ${h.ref}();\n`;
+        else {
+          for (const n of topDeclared(h.stmts)) this.claim(n);
+          out += this.stmtsText(h.stmts, inner, false);
+          if (h.value !== undefined) out += `${inner}await ${paren(h.value)};\n`;
+        }
+        out += `${indent}}\n`;
+      }
+      if (guardIsLast) return out;
+      value = resultVar!;
+      i = lastGuard + 1;
+    }
+    for (; i < links.length; i++) emitThen(links[i], i === links.length - 1, indent, false);
+    if (value) out += `${indent}return ${value};\n`;
+    return out;
+  }
+
+  /** Converts a guarded prefix: ends by assigning to resultVar or returning (awaited). */
+  prefixText(receiver: ts.Expression, links: Link[], indent: string, resultVar: string | undefined): string {
+    const saved = this.convertInTry(receiver, links, indent);
+    return saved.text + (resultVar ? `${indent}${resultVar} = await ${paren(saved.value)};\n` : `${indent}return await ${paren(saved.value)};\n`);
+  }
+
+  private convertInTry(receiver: ts.Expression, links: Link[], indent: string): { text: string; value: string } {
+    let text = "";
+    let value = receiver.getText(this.sf);
+    for (const link of links) {
+      if (link.kind !== "then") {
+        // Nested guards inside the prefix: keep it simple and refuse.
+        throw new Refusal("CONDITIONAL_RETURN", "several catch/finally links");
+      }
+      const h = this.handler(link, false);
+      let arg: string | undefined;
+      if (h.ref) {
+        arg = this.fresh("value");
+        text += `${indent}const ${arg} = await ${paren(value)};\n`;
+        value = `${h.ref}(${arg})`;
+        continue;
+      }
+      if (h.param) {
+        this.claim(h.param);
+        text += `${indent}const ${h.param} = await ${paren(value)};\n`;
+      } else text += `${indent}await ${paren(value)};\n`;
+      for (const n of topDeclared(h.stmts)) this.claim(n);
+      text += this.stmtsText(h.stmts, indent, false);
+      value = h.value ?? "undefined";
+    }
+    return { text, value };
+  }
+}
+
+/** Small view so the guarded prefix is emitted at a deeper indent. */
+class ChainConverterView {
+  constructor(
+    private readonly c: ChainConverter,
+    private readonly indent: string,
+  ) {}
+  prefix(receiver: ts.Expression, links: Link[], resultVar: string | undefined): string {
+    return this.c.prefixText(receiver, links, this.indent, resultVar);
+  }
+}
+
+function ownReturnsOfStmt(s: ts.Statement): ts.ReturnStatement[] {
+  const out: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n)) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(s);
+  return out;
+}
+
+function enclosingFunction(n: ts.Node): Fn | undefined {
+  let p = n.parent;
+  while (p) {
+    if (ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isArrowFunction(p) || ts.isMethodDeclaration(p)) return p;
+    if (ts.isFunctionLike(p) || ts.isClassStaticBlockDeclaration(p)) return undefined;
+    p = p.parent;
+  }
+  return undefined;
+}
+
+function isAsync(fn: Fn): boolean {
+  return !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+/** Runs one pass of the promise-chains transform. */
+export function promiseChainsPass(ctx: FileContext): PassResult {
+  const { sf } = ctx;
+  const result: PassResult = { edits: [], sites: [] };
+  const unit = indentUnit(sf.text);
+  const bindings = moduleBindings(sf);
+  const nonNative = [...bindings.requires.values()].some((r) => NON_NATIVE.test(r.module));
+  const fnNames = functionNames(sf);
+
+  // Outermost chain calls (a call whose parent is not itself the receiver of a chain link).
+  const chains: ts.CallExpression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionDeclaration(n) && n.name?.text === DUAL_HELPER) return;
+    if (ts.isExpression(n) && isChainCall(n)) {
+      const parent = n.parent;
+      const isReceiver = ts.isPropertyAccessExpression(parent) && parent.expression === n && ts.isCallExpression(parent.parent) && isChainCall(parent.parent);
+      if (!isReceiver) {
+        chains.push(n);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  // Skip chains nested inside another chain (converted in a later pass).
+  const outer = chains.filter((c) => !chains.some((o) => o !== c && o.pos <= c.pos && c.end <= o.end));
+  const converting = new Map<Fn, Set<ts.Node>>();
+  const plans: Array<{ chain: ts.CallExpression; stmt: ts.ReturnStatement | ts.ArrowFunction; fn: Fn }> = [];
+  for (const chain of outer) {
+    const pos = chain.getStart(sf);
+    const label = (chain.expression as ts.PropertyAccessExpression).name.text;
+    try {
+      const split = splitChain(chain);
+      if (!split) continue; // not a chain shape we recognise as a site
+      if (!split.links.some((l) => l.kind === "then" || l.kind === "catch")) continue;
+      const parent = skipParensUp(chain);
+      const isReturn = ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === chainTop(chain));
+      if (!isReturn) throw new Refusal("NOT_RETURNED");
+      const fn = enclosingFunction(chain);
+      if (!fn) throw new Refusal("NOT_RETURNED");
+      if ((fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("NOT_RETURNED", "generator");
+      if (!isAsync(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
+      const root = rootOf(split.receiver);
+      if (root === "$" || root === "jQuery") throw new Refusal("NON_NATIVE_PROMISE");
+      const set = converting.get(fn) ?? new Set<ts.Node>();
+      set.add(chain);
+      converting.set(fn, set);
+      plans.push({ chain, stmt: parent as ts.ReturnStatement | ts.ArrowFunction, fn });
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
+    }
+  }
+  // Check each function once all its chains are known; then emit.
+  const refusedFns = new Map<Fn, Refusal>();
+  for (const [fn, set] of converting) {
+    if (isAsync(fn)) continue;
+    if (ts.isMethodDeclaration(fn) && (ts.isGetAccessor(fn) || ts.isSetAccessor(fn))) continue;
+    if (!fn.body) continue;
+    if (!ts.isBlock(fn.body)) continue; // arrow with expression body: the chain is the whole result
+    const returns = ownReturns(fn.body);
+    const stmts = fn.body.statements;
+    const last = stmts[stmts.length - 1];
+    const ok =
+      returns.every((r) => r.expression && isPromiseExpr(r.expression, set)) &&
+      last !== undefined &&
+      ts.isReturnStatement(last) &&
+      !containsThrow(fn.body);
+    if (!ok) refusedFns.set(fn, new Refusal("FUNCTION_NOT_PROMISE_RETURNING"));
+  }
+  const asyncAdded = new Set<Fn>();
+  // One chain per function per pass keeps edits disjoint and names fresh.
+  const done = new Set<Fn>();
+  for (const plan of plans) {
+    const pos = plan.chain.getStart(sf);
+    const label = (plan.chain.expression as ts.PropertyAccessExpression).name.text;
+    const refusal = refusedFns.get(plan.fn);
+    if (refusal) {
+      result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: refusal.reason, name: label });
+      continue;
+    }
+    if (done.has(plan.fn)) continue;
+    try {
+      const split = splitChain(plan.chain)!;
+      const conv = new ChainConverter(sf, plan.fn, fnNames, plan.chain, unit);
+      if (ts.isReturnStatement(plan.stmt)) {
+        const indent = indentAt(sf.text, plan.stmt.getStart(sf));
+        const body = plan.fn.body as ts.Block;
+        const isFinal = body.statements[body.statements.length - 1] === plan.stmt;
+        let text = conv.convert(split.receiver, split.links, indent, !isFinal).replace(/\n$/, "");
+        text = text.slice(indent.length);
+        const needsBlock = !ts.isBlock(plan.stmt.parent);
+        if (needsBlock) text = `{\n${indent}${unit}${shiftIndent(text, "", unit)}\n${indent}}`;
+        result.edits.push({ start: plan.stmt.getStart(sf), end: plan.stmt.end, text });
+      } else {
+        // Arrow with expression body: `(x) => p.then(f)` → `async (x) => { … }`.
+        const arrow = plan.stmt;
+        const indent = indentAt(sf.text, arrow.getStart(sf));
+        const inner = indent + unit;
+        const text = conv.convert(split.receiver, split.links, inner, false).replace(/\n$/, "");
+        result.edits.push({ start: arrow.body.getStart(sf), end: arrow.body.end, text: `{\n${text}\n${indent}}` });
+      }
+      if (!isAsync(plan.fn) && !asyncAdded.has(plan.fn)) {
+        asyncAdded.add(plan.fn);
+        result.edits.push({ start: asyncInsertPos(plan.fn, sf), end: asyncInsertPos(plan.fn, sf), text: "async " });
+      }
+      done.add(plan.fn);
+      result.sites.push({ pos, transform: "promise-chains", status: "converted", name: label });
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
+    }
+  }
+  // Functions that had chains left for later passes still need `async` only when converted;
+  // nothing else to do here.
+  return result;
+}
+
+function containsThrow(body: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isThrowStatement(n)) found = true;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
+}
+
+function asyncInsertPos(fn: Fn, sf: ts.SourceFile): number {
+  if (ts.isMethodDeclaration(fn)) return fn.name.getStart(sf) - (fn.asteriskToken ? 1 : 0);
+  if (ts.isArrowFunction(fn)) return fn.getStart(sf) + (fn.modifiers?.length ? 0 : 0);
+  // function declarations / expressions: before the `function` keyword (after export/default).
+  const kw = fn.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.FunctionKeyword);
+  return kw ? kw.getStart(sf) : fn.getStart(sf);
+}
+
+function chainTop(chain: ts.Node): ts.Node {
+  let n = chain;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n;
+}
+
+function skipParensUp(chain: ts.Node): ts.Node {
+  return chainTop(chain).parent;
+}
+
+function rootOf(e: ts.Expression): string | undefined {
+  let x = skipParens(e);
+  for (;;) {
+    if (ts.isCallExpression(x)) x = skipParens(x.expression);
+    else if (ts.isPropertyAccessExpression(x)) x = skipParens(x.expression);
+    else break;
+  }
+  return ts.isIdentifier(x) ? x.text : undefined;
+}
