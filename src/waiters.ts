@@ -197,13 +197,19 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
 
 /**
  * Wraps a generator coroutine as an {@link Awaitable}, like the core's
- * `toAwaitable`, with a driver built for iteration-exact waits: `await`
- * drives the generator from the callbacks of the futures it yields (through
- * `Future.then`, so the awaiting task's cancellation lands exactly there)
- * and resumes the awaiting code one microtask after the future's callback,
- * the same as awaiting a Future directly. (Driving it from an async function
- * costs two more microtask hops, which lets a `sleep(0)` scheduled later in
- * the same loop iteration resume first, unlike asyncio.)
+ * `toAwaitable`, with two differences that make waits iteration-exact:
+ *
+ * - the generator's first step runs at once, in the call (`lock.acquire()`
+ *   joins the line when called, as the body of an asyncio coroutine that is
+ *   awaited at once; `await` would otherwise start it a microtask later,
+ *   after other tasks of the same loop iteration have run). An error of that
+ *   step is delivered by the awaitable, not thrown by the call;
+ * - `await` drives the generator from the callbacks of the futures it
+ *   yields (through `Future.then`, so the awaiting task's cancellation lands
+ *   exactly there) and resumes the awaiting code one microtask after the
+ *   future's callback, as awaiting a Future directly does (driving it from
+ *   an async function costs two more hops, which lets a `sleep(0)` scheduled
+ *   later in the same iteration resume first, unlike asyncio).
  * @internal
  */
 export function waitGen<T>(gen: Coroutine<T>): Awaitable<T> {
@@ -212,22 +218,49 @@ export function waitGen<T>(gen: Coroutine<T>): Awaitable<T> {
 
 class GenAwaitable<T> implements Awaitable<T> {
   #gen: Coroutine<T> | undefined;
+  #first: IteratorResult<unknown, T> | undefined;
+  #error: unknown;
   constructor(gen: Coroutine<T>) {
     this.#gen = gen;
+    try {
+      this.#first = gen.next();
+    } catch (e) {
+      this.#error = e;
+    }
   }
-  [Symbol.iterator](): Coroutine<T> {
+  #take(): [Coroutine<T>, IteratorResult<unknown, T> | undefined, unknown] {
     const g = this.#gen;
     if (g === undefined) throw new RuntimeError("cannot reuse already awaited coroutine");
     this.#gen = undefined;
-    return g;
+    const first = this.#first;
+    this.#first = undefined;
+    return [g, first, this.#error];
+  }
+  *[Symbol.iterator](): Coroutine<T> {
+    const [gen, first, error] = this.#take();
+    if (first === undefined) throw error;
+    let r = first;
+    while (!r.done) {
+      let v: unknown;
+      try {
+        v = yield r.value;
+      } catch (e) {
+        r = gen.throw(e);
+        continue;
+      }
+      r = gen.next(v);
+    }
+    return r.value;
   }
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     let gen: Coroutine<T>;
+    let first: IteratorResult<unknown, T> | undefined;
+    let error: unknown;
     try {
-      gen = this[Symbol.iterator]();
+      [gen, first, error] = this.#take();
     } catch (e) {
       return Promise.reject(e).then(onFulfilled, onRejected);
     }
@@ -241,6 +274,13 @@ class GenAwaitable<T> implements Awaitable<T> {
           reject(e);
         }
       };
+      const handle = (r: IteratorResult<unknown, T>): void => {
+        if (r.done) return finish(true, r.value);
+        const y = r.value;
+        const awaitable: PromiseLike<unknown> =
+          y instanceof Future ? y : y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+        awaitable.then(onValue, onError);
+      };
       const step = (value: unknown, exc: unknown, hasExc: boolean): void => {
         let r: IteratorResult<unknown, T>;
         try {
@@ -248,15 +288,12 @@ class GenAwaitable<T> implements Awaitable<T> {
         } catch (e) {
           return finish(false, e);
         }
-        if (r.done) return finish(true, r.value);
-        const y = r.value;
-        const awaitable: PromiseLike<unknown> =
-          y instanceof Future ? y : y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
-        awaitable.then(onValue, onError);
+        handle(r);
       };
       const onValue = (v: unknown): void => step(v, undefined, false);
       const onError = (e: unknown): void => step(undefined, e, true);
-      step(undefined, undefined, false);
+      if (first === undefined) finish(false, error);
+      else handle(first);
     });
   }
 }
