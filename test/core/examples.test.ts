@@ -15,3 +15,18 @@ test("README crawl: at most 3 at a time, a 2 s timeout each, all in one TaskGrou
   // /a, /b, /c start at once; /d waits for /a (0.5 s) and /e for /d (0.7 s); /c times out at 2 s.
   t.is(elapsed, 2);
 });
+
+test("README taste: a timeout around an awaited task cancels the task", async (t) => {
+  const { sleep, createTask, timeout, TimeoutError } = await import("../../src/index.js");
+  const cancelled = await runTest(async () => {
+    const slow = createTask(async () => sleep(10, "late"));
+    try {
+      await timeout(1).run(() => slow);
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      return slow.cancelled();
+    }
+    return "no timeout";
+  });
+  t.is(cancelled, true);
+});
