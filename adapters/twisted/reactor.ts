@@ -9,6 +9,14 @@ import { EventLoop, RuntimeError, getRunningLoop, type TimerHandle } from "../..
 import { AlreadyCalled, AlreadyCancelled } from "./errors.js";
 import type { IDelayedCall, IReactorTime } from "./interfaces.js";
 
+function tryRunningLoop(): EventLoop | undefined {
+  try {
+    return getRunningLoop();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A call scheduled through a {@link Reactor}: an {@link IDelayedCall} over
  * the loop's `TimerHandle` (`reset` and `delay` reschedule it).
@@ -43,7 +51,7 @@ export class LoopDelayedCall implements IDelayedCall {
   _schedule(when: number): TimerHandle {
     return this._loop.callAt(Math.max(when, 0), () => {
       this.called = true;
-      this._reactor._calls.delete(this);
+      this._reactor._callsOf(this._loop).delete(this);
       this._func(...this._args);
     });
   }
@@ -57,7 +65,7 @@ export class LoopDelayedCall implements IDelayedCall {
     if (this.called) throw new AlreadyCalled();
     this.cancelled = true;
     this._handle.cancel();
-    this._reactor._calls.delete(this);
+    this._reactor._callsOf(this._loop).delete(this);
   }
 
   reset(secondsFromNow: number): void {
@@ -97,7 +105,8 @@ export class LoopDelayedCall implements IDelayedCall {
  */
 export class Reactor implements IReactorTime {
   /** @internal */ _loop: EventLoop | undefined;
-  /** @internal */ readonly _calls = new Set<LoopDelayedCall>();
+  /** @internal the pending calls, per loop (an unbound reactor serves whichever loop runs) */
+  readonly _calls = new WeakMap<EventLoop, Set<LoopDelayedCall>>();
   /** @internal */ _startup: Array<[(...args: any[]) => unknown, unknown[]]> = [];
 
   /** @param loop - the loop to schedule on; default: the running loop at each call. */
@@ -130,12 +139,21 @@ export class Reactor implements IReactorTime {
     if (typeof delay !== "number" || Number.isNaN(delay)) throw new TypeError(`callLater() delay must be a number of seconds, got ${typeof delay}`);
     if (typeof f !== "function") throw new TypeError(`callLater() needs a function, got ${typeof f}`);
     const call = new LoopDelayedCall(this, this.loop, delay, f, args);
-    this._calls.add(call);
+    this._callsOf(call._loop).add(call);
     return call;
   }
 
+  /** The pending calls on the loop in use (the unbound reactor serves whichever loop runs). */
   getDelayedCalls(): readonly LoopDelayedCall[] {
-    return [...this._calls];
+    const loop = this._loop ?? tryRunningLoop();
+    return loop === undefined || loop.isClosed() ? [] : [...this._callsOf(loop)];
+  }
+
+  /** @internal */
+  _callsOf(loop: EventLoop): Set<LoopDelayedCall> {
+    let calls = this._calls.get(loop);
+    if (calls === undefined) this._calls.set(loop, (calls = new Set()));
+    return calls;
   }
 
   /** Calls `f(...args)` now if the loop runs, else as soon as {@link run} starts it. */

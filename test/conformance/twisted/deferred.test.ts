@@ -80,7 +80,7 @@ test("DeferredTests.test_addCallbacksNoneErrback", (t) => {
 
 test("DeferredTests.testCallbackErrors", (t) => {
   let l: Failure[] = [];
-  let d = new Deferred()
+  let d: Deferred<any> = new Deferred()
     .addCallback(() => {
       throw new RangeError("division by zero");
     })

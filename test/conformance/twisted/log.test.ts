@@ -13,11 +13,11 @@ function unhandled(errors: Array<{ message?: string }>) {
 test.serial("LogTests.test_errorLog", async (t) => {
   const { loop } = await runOn(async () => {
     (() => {
-      new Deferred<number>()
-        .addCallback(() => {
-          throw new RangeError("division by zero");
-        })
-        .callback(1);
+      const d = new Deferred<number>();
+      d.addCallback(() => {
+        throw new RangeError("division by zero");
+      });
+      d.callback(1);
     })();
     await collectGarbage();
   });

@@ -40,7 +40,7 @@ test("DeferredAddTimeoutTests.test_timedOutCustom", (t) => {
   d.addTimeout(10, clock, () => "OVERRIDDEN");
   assertNoResult(d);
   clock.advance(15);
-  t.is(successResultOf(d), "OVERRIDDEN");
+  t.is(successResultOf<unknown>(d), "OVERRIDDEN");
 });
 
 test("DeferredAddTimeoutTests.test_successResultBeforeTimeout", (t) => {
@@ -389,7 +389,7 @@ test("DeferredFutureAdapterTests.test_asFuture", async (t) => {
     t.false(aFuture.done());
     d.callback(13);
     await sleep(0);
-    t.is(successResultOf(d), undefined);
+    t.is(successResultOf<unknown>(d), undefined);
     t.is(aFuture.result(), 13);
   });
 });
@@ -404,7 +404,7 @@ test("DeferredFutureAdapterTests.test_asFutureCancelFuture", async (t) => {
     aFuture.cancel();
     await sleep(0);
     t.true(called);
-    t.is(successResultOf(d), undefined);
+    t.is(successResultOf<unknown>(d), undefined);
     t.throws(() => aFuture.result(), { instanceOf: CoreCancelledError });
   });
 });
@@ -415,7 +415,7 @@ test("DeferredFutureAdapterTests.test_asFutureSuccessCancel", async (t) => {
     const aFuture = d.asFuture(getRunningLoop());
     aFuture.cancel();
     await sleep(0);
-    t.is(successResultOf(d), undefined);
+    t.is(successResultOf<unknown>(d), undefined);
     t.throws(() => aFuture.result(), { instanceOf: CoreCancelledError });
   });
 });
