@@ -24,3 +24,15 @@ const simulated = await runVirtual(async () => {
   return getRunningLoop().time();
 });
 console.log(`virtual clock: slept ${simulated} s of loop time in ${Date.now() - t0} ms of real time`);
+
+console.log("\n== the crawl example: Semaphore(3) + TaskGroup + timeout(2), on the virtual clock");
+const { crawl } = await import("./crawl.js");
+await runVirtual(async () => {
+  const pages = await crawl(["/a", "/b", "/c", "/d", "/e"]);
+  for (const [url, page] of pages) console.log(`  ${url}: ${page}`);
+  console.log(`  done at t=${getRunningLoop().time()} s (loop time)`);
+});
+
+console.log("\n== asyncio-ts migrate: a legacy callback library converted to async/await");
+const { main: migrateDemo } = await import("./migrate-demo.js");
+await migrateDemo();
