@@ -110,7 +110,6 @@ function nameOf(fn: Function): string {
  */
 export function fromCallback<F extends (...args: any[]) => any>(fn: CustomPromisified<F>): (...args: Parameters<F>) => Future<Awaited<ReturnType<F>>>;
 export function fromCallback<A extends unknown[]>(fn: (...args: [...A, (err: any, ...results: any[]) => void]) => void, options: { multiArgs: true }): (...args: A) => Future<unknown[]>;
-export function fromCallback<A extends unknown[]>(fn: (...args: [...A, (err: any) => void]) => void, options?: FromCallbackOptions): (...args: A) => Future<void>;
 export function fromCallback<A extends unknown[], R>(fn: (...args: [...A, NodeCallback<R>]) => void, options?: FromCallbackOptions): (...args: A) => Future<R>;
 export function fromCallback(fn: Function, options?: FromCallbackOptions): (...args: unknown[]) => Future<unknown>;
 export function fromCallback(fn: unknown, options?: FromCallbackOptions): (...args: unknown[]) => Future<unknown> {
