@@ -147,11 +147,16 @@ export interface ProjectFile {
 
 const EXTS = [".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"];
 
-/** Resolves relative specifiers among the project's files. */
-function makeIndex(files: readonly ProjectFile[]): ProjectIndex {
-  const known = new Set(files.map((f) => path.resolve(f.file)));
+/**
+ * Cross-file knowledge for a set of files: resolves relative module
+ * specifiers among them and holds the converted exports found so far. @internal
+ */
+export function makeIndex(allFiles: readonly string[], asyncExports?: Record<string, string[]>): ProjectIndex {
+  const known = new Set(allFiles.map((f) => path.resolve(f)));
+  const map = new Map<string, Set<string>>();
+  for (const [k, v] of Object.entries(asyncExports ?? {})) map.set(k, new Set(v));
   return {
-    asyncExports: new Map(),
+    asyncExports: map,
     resolve(from: string, spec: string): string | undefined {
       if (!spec.startsWith(".")) return undefined;
       const base = path.resolve(path.dirname(path.resolve(from)), spec);
@@ -160,6 +165,44 @@ function makeIndex(files: readonly ProjectFile[]): ProjectIndex {
       return tries.find((t) => known.has(t));
     },
   };
+}
+
+/** Export names of the converted functions in a migrated output text. @internal */
+export function exportsOf(file: string, output: string): string[] {
+  const sf = ts.createSourceFile(file, output, ts.ScriptTarget.Latest, true);
+  return [...convertedExports(sf)].sort();
+}
+
+/** Runs one round over some files with the given index. @internal */
+export function migrateRound(files: readonly ProjectFile[], options: MigrateOptions, index: ProjectIndex): FileResult[] {
+  return files.map((f) => migrateSource(f.text, f.file, options, index));
+}
+
+/**
+ * Round driver shared by {@link migrateProject} and the CLI's worker pool:
+ * `round(asyncExports)` migrates every file with that cross-file knowledge.
+ * @internal
+ */
+export async function driveRounds(
+  files: readonly ProjectFile[],
+  round: (asyncExports: Record<string, string[]>) => Promise<FileResult[]> | FileResult[],
+): Promise<FileResult[]> {
+  let exportsMap: Record<string, string[]> = {};
+  let results: FileResult[] = [];
+  for (let i = 0; i < 5; i++) {
+    results = await round(exportsMap);
+    const next: Record<string, string[]> = {};
+    for (const r of results) {
+      if (r.parseErrors) continue;
+      const e = exportsOf(r.file, r.output);
+      if (e.length) next[path.resolve(r.file)] = e;
+    }
+    const same = JSON.stringify(next) === JSON.stringify(exportsMap);
+    exportsMap = next;
+    if (same) break;
+  }
+  void files;
+  return results;
 }
 
 /**
@@ -175,19 +218,20 @@ function makeIndex(files: readonly ProjectFile[]): ProjectIndex {
  * ```
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
-  const index = makeIndex(files);
+  const all = files.map((f) => f.file);
+  let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
-  let signature = "";
-  for (let round = 0; round < 5; round++) {
-    results = files.map((f) => migrateSource(f.text, f.file, options, index));
+  for (let i = 0; i < 5; i++) {
+    results = migrateRound(files, options, makeIndex(all, exportsMap));
+    const next: Record<string, string[]> = {};
     for (const r of results) {
       if (r.parseErrors) continue;
-      const sf = ts.createSourceFile(r.file, r.output, ts.ScriptTarget.Latest, true);
-      index.asyncExports.set(path.resolve(r.file), convertedExports(sf));
+      const e = exportsOf(r.file, r.output);
+      if (e.length) next[path.resolve(r.file)] = e;
     }
-    const sig = JSON.stringify([...index.asyncExports].map(([k, v]) => [k, [...v].sort()]));
-    if (sig === signature) break;
-    signature = sig;
+    const same = JSON.stringify(next) === JSON.stringify(exportsMap);
+    exportsMap = next;
+    if (same) break;
   }
   return results;
 }

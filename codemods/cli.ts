@@ -1,0 +1,303 @@
+/**
+ * `asyncio-ts migrate <paths or globs…>`: the command-line front end of the
+ * codemods. Dry run (unified diffs) by default; `--write` replaces files
+ * atomically; `--report` writes every site as JSON.
+ *
+ * Exit codes: 0 done; 1 refused sites with `--strict`; 2 bad usage or a file
+ * that does not parse (reported, left untouched).
+ * @module
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { Command, CommanderError, Option } from "commander";
+import fg from "fast-glob";
+import ignore from "ignore";
+import { createTwoFilesPatch } from "diff";
+import cliProgress from "cli-progress";
+import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
+import { driveRounds, makeIndex, migrateRound, type FileResult, type ProjectFile } from "./engine.js";
+import { buildReport } from "./report.js";
+import type { WorkerRequest } from "./worker.js";
+
+const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  dryRun?: boolean;
+  write?: boolean;
+  report?: string;
+  transform?: string;
+  include?: string[];
+  exclude?: string[];
+  jobs: string;
+  strict?: boolean;
+  dualApi: "inline" | "import";
+  assumeErrFirst?: boolean;
+  progress: boolean;
+  diff: boolean;
+}
+
+/** Finds the files to migrate, relative to cwd, respecting .gitignore and include/exclude. */
+export async function collectFiles(args: readonly string[], cwd: string, include?: string[], exclude?: string[]): Promise<string[]> {
+  const ig = ignore();
+  ig.add(["node_modules/", ".git/"]);
+  // .gitignore files from the working directory and each directory argument up to the filesystem root.
+  const seen = new Set<string>();
+  const addGitignore = (dir: string): void => {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+      const f = path.join(d, ".gitignore");
+      if (!seen.has(f) && fs.existsSync(f)) {
+        seen.add(f);
+        const rel = path.relative(cwd, d);
+        const lines = fs.readFileSync(f, "utf8").split(/\r?\n/);
+        // Patterns of a .gitignore below cwd apply relative to its directory.
+        if (rel && !rel.startsWith("..")) ig.add(lines.filter((l) => l.trim() && !l.startsWith("#")).map((l) => prefixPattern(rel, l)));
+        else if (!rel) ig.add(lines);
+      }
+      if (fs.existsSync(path.join(d, ".git")) || path.dirname(d) === d) break;
+    }
+  };
+  addGitignore(cwd);
+  const out = new Set<string>();
+  for (const arg of args) {
+    const abs = path.resolve(cwd, arg);
+    let matches: string[];
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
+      addGitignore(abs);
+      matches = await fg(`**/*.{${SOURCE_EXTS.join(",")}}`, { cwd: abs, absolute: true, dot: false, ignore: ["**/node_modules/**"] });
+    } else if (fs.existsSync(abs)) {
+      matches = [abs];
+    } else {
+      matches = await fg(arg, { cwd, absolute: true, dot: false, ignore: ["**/node_modules/**"] });
+    }
+    for (const m of matches) {
+      if (!SOURCE_EXTS.some((e) => m.endsWith("." + e)) || /\.d\.[mc]?ts$/.test(m)) continue;
+      const rel = path.relative(cwd, m);
+      if (!rel.startsWith("..") && ig.ignores(rel.split(path.sep).join("/"))) continue;
+      out.add(m);
+    }
+  }
+  let files = [...out].sort();
+  const relOf = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
+  if (include?.length) {
+    const inc = ignore().add(include);
+    files = files.filter((f) => inc.ignores(relOf(f)));
+  }
+  if (exclude?.length) {
+    const exc = ignore().add(exclude);
+    files = files.filter((f) => !exc.ignores(relOf(f)));
+  }
+  return files;
+}
+
+function prefixPattern(dir: string, line: string): string {
+  const d = dir.split(path.sep).join("/");
+  const neg = line.startsWith("!");
+  const body = neg ? line.slice(1) : line;
+  const anchored = body.startsWith("/") || body.slice(0, -1).includes("/");
+  const p = anchored ? `${d}/${body.replace(/^\//, "")}` : `${d}/**/${body}`;
+  return (neg ? "!" : "") + p;
+}
+
+/** Writes text to file atomically: a temp file in the same directory, then rename. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.asyncio-ts-${process.pid}-${Date.now()}.tmp`);
+  const mode = fs.statSync(file).mode;
+  try {
+    fs.writeFileSync(tmp, text, { mode });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Where the compiled worker is, or the .ts source in a development checkout. */
+function makeWorker(): Worker {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const js = path.join(here, "worker.js");
+  if (fs.existsSync(js)) return new Worker(pathToFileURL(js));
+  // Development checkout: on Node 20 a loader given by --import is not applied
+  // inside worker threads, so the worker registers tsx itself, then loads the source.
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const source = pathToFileURL(path.join(here, "worker.ts")).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, jobs: number, onProgress: (n: number) => void): Promise<FileResult[]> {
+  const workers = Array.from({ length: jobs }, () => makeWorker());
+  let nextId = 0;
+  const call = (w: Worker, req: Omit<WorkerRequest, "id">): Promise<FileResult[]> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const onMsg = (m: { id: number; results?: FileResult[]; error?: string }) => {
+        if (m.id !== id) return;
+        w.off("message", onMsg);
+        w.off("error", onErr);
+        if (m.error) reject(new Error(m.error));
+        else resolve(m.results!);
+      };
+      const onErr = (e: Error) => reject(e);
+      w.on("message", onMsg);
+      w.on("error", onErr);
+      w.postMessage({ ...req, id });
+    });
+  const allFiles = files.map((f) => f.file);
+  try {
+    return await driveRounds(files, async (asyncExports) => {
+      // Chunks keep results in input order.
+      const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
+      files.forEach((f, i) => chunks[i % jobs].push(f));
+      const parts = await Promise.all(chunks.map((c, i) => (c.length ? call(workers[i], { files: c, allFiles, options, asyncExports }) : Promise.resolve([]))));
+      onProgress(files.length);
+      const byFile = new Map<string, FileResult>();
+      for (const p of parts) for (const r of p) byFile.set(r.file, r);
+      return files.map((f) => byFile.get(f.file)!);
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+async function runInProcess(files: ProjectFile[], options: MigrateOptions, onProgress: (n: number) => void): Promise<FileResult[]> {
+  const allFiles = files.map((f) => f.file);
+  return driveRounds(files, (asyncExports) => {
+    const index = makeIndex(allFiles, asyncExports);
+    const out: FileResult[] = [];
+    for (const f of files) {
+      out.push(...migrateRound([f], options, index));
+      onProgress(1);
+    }
+    return out;
+  });
+}
+
+/**
+ * Runs the CLI with the given arguments (without `node` and the script).
+ * @returns the exit code.
+ */
+export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  const program = new Command();
+  program
+    .name("asyncio-ts")
+    .description("asyncio-ts tools")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  let code = 0;
+  program
+    .command("migrate")
+    .description("convert callbacks and promise chains to async/await (dry run: prints diffs)")
+    .argument("<paths...>", "files, directories or globs")
+    .option("--dry-run", "print unified diffs, write nothing (default)")
+    .option("--write", "write the converted files (atomically)")
+    .option("--report <file>", "write every site as JSON to this file")
+    .option("--transform <names>", `comma-separated transforms (${TRANSFORM_NAMES.join(", ")}); default all`)
+    .option("--include <globs...>", "only files matching these globs (gitignore syntax, relative to cwd)")
+    .option("--exclude <globs...>", "skip files matching these globs")
+    .option("--jobs <n>", "worker threads", "1")
+    .option("--strict", "exit 1 when any site was refused")
+    .addOption(new Option("--dual-api <mode>", "how converted functions keep a callback surface").choices(["inline", "import"]).default("inline"))
+    .option("--assume-err-first", "treat unknown functions called with a (err, …) continuation as well-behaved err-first APIs")
+    .option("--no-progress", "no progress bar")
+    .option("--no-diff", "with --dry-run, print only the summary")
+    .action(async (paths: string[], opts: CliOptions) => {
+      code = await migrate(paths, opts, io);
+    });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`asyncio-ts: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}
+
+async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+  if (opts.write && opts.dryRun) throw new UsageError("--write and --dry-run exclude each other");
+  const jobs = Number(opts.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
+  let transforms: TransformName[] | undefined;
+  if (opts.transform) {
+    transforms = opts.transform.split(",").map((t) => t.trim()).filter(Boolean) as TransformName[];
+    const bad = transforms.filter((t) => !TRANSFORM_NAMES.includes(t));
+    if (bad.length || transforms.length === 0) throw new UsageError(`unknown transform ${bad.join(", ")} (known: ${TRANSFORM_NAMES.join(", ")})`);
+  }
+  const files = await collectFiles(paths, io.cwd, opts.include, opts.exclude);
+  if (files.length === 0) throw new UsageError(`no .js/.mjs/.cjs/.ts/.tsx files match ${paths.join(" ")}`);
+  const options: MigrateOptions = { transforms, dualApi: opts.dualApi, assumeErrFirst: !!opts.assumeErrFirst };
+  const inputs: ProjectFile[] = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8") }));
+
+  const tty = opts.progress && (io.stderr as NodeJS.WriteStream).isTTY === true;
+  const bar = tty ? new cliProgress.SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: "migrate [{bar}] {value}/{total} files" }, cliProgress.Presets.shades_classic) : undefined;
+  // Each round visits every file; the bar shows the current round's progress.
+  bar?.start(files.length, 0);
+  let done = 0;
+  const onProgress = (n: number) => {
+    done = (done + n) % (files.length + 1);
+    bar?.update(Math.min(done, files.length));
+  };
+  const started = Date.now();
+  const results = jobs > 1 && files.length > 1 ? await runWithWorkers(inputs, options, Math.min(jobs, files.length), onProgress) : await runInProcess(inputs, options, onProgress);
+  bar?.update(files.length);
+  bar?.stop();
+
+  const rel = (f: string) => path.relative(io.cwd, f).split(path.sep).join("/") || f;
+  let unparsable = 0;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const input = inputs[i];
+    if (r.parseErrors) {
+      unparsable++;
+      io.stderr.write(`asyncio-ts: ${rel(r.file)} does not parse; left untouched:\n${r.parseErrors.slice(0, 5).map((e) => "  " + e).join("\n")}\n`);
+      continue;
+    }
+    if (!r.changed) continue;
+    if (opts.write) writeAtomic(r.file, r.output);
+    else if (opts.diff) io.stdout.write(createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }));
+  }
+  const report = buildReport(results.map((r) => ({ ...r, file: rel(r.file) })));
+  if (opts.report) fs.writeFileSync(path.resolve(io.cwd, opts.report), JSON.stringify(report, null, 2) + "\n");
+  const s = report.summary;
+  const secs = (Date.now() - started) / 1000;
+  const reasons = Object.entries(s.refusedByReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  io.stderr.write(
+    `asyncio-ts migrate: ${s.files} files, ${s.filesChanged} ${opts.write ? "changed" : "would change"}, ` +
+      `${s.sites} sites: ${s.converted} converted, ${s.refused} refused${reasons ? ` (${reasons})` : ""}` +
+      `${unparsable ? `, ${unparsable} did not parse` : ""} in ${secs.toFixed(1)}s\n`,
+  );
+  if (unparsable > 0) return 2;
+  if (opts.strict && s.refused > 0) return 1;
+  return 0;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (invokedDirectly) {
+  // `asyncio-ts migrate … | head` closes stdout early: not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (e) => {
+      process.stderr.write(`asyncio-ts: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

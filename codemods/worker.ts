@@ -1,0 +1,26 @@
+/**
+ * Worker thread for `asyncio-ts migrate --jobs N`: migrates the files it is
+ * sent with the cross-file knowledge of the current round.
+ * @module
+ */
+import { parentPort } from "node:worker_threads";
+import { makeIndex, migrateRound, type ProjectFile } from "./engine.js";
+import type { MigrateOptions } from "./core.js";
+
+/** A request to a worker. @internal */
+export interface WorkerRequest {
+  id: number;
+  files: ProjectFile[];
+  allFiles: string[];
+  options: MigrateOptions;
+  asyncExports: Record<string, string[]>;
+}
+
+parentPort?.on("message", (req: WorkerRequest) => {
+  try {
+    const results = migrateRound(req.files, req.options, makeIndex(req.allFiles, req.asyncExports));
+    parentPort!.postMessage({ id: req.id, results });
+  } catch (e) {
+    parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+  }
+});
