@@ -305,7 +305,8 @@ function checkTimeout(x: unknown): number | null {
  * ```
  */
 export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitFuturesOptions): Awaitable<WaitResult<F>> {
-  if (fs instanceof Future || isGenerator(fs) || typeof fs === "function" || isThenable(fs)) {
+  // A generator object is taken as an iterable of futures (Python accepts generator expressions).
+  if (fs instanceof Future || typeof fs === "function" || isThenable(fs)) {
     throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
   }
   if (fs == null || typeof (fs as Iterable<F>)[Symbol.iterator] !== "function") throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
