@@ -190,8 +190,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * this Deferred.
    */
   addCallbacks<R = T, E = never>(
-    callback: (result: T, ...args: any[]) => R | Deferred<R> | Failure,
-    errback?: ((failure: Failure, ...args: any[]) => E | Deferred<E> | Failure) | null,
+    callback: (result: T, ...args: any[]) => R | Deferred<R> | Future<R> | Failure,
+    errback?: ((failure: Failure, ...args: any[]) => E | Deferred<E> | Future<E> | Failure) | null,
     callbackArgs?: unknown[] | null,
     errbackArgs?: unknown[] | null,
   ): Deferred<R | E> {
@@ -203,19 +203,19 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /** Adds a callback for the success track (failures pass by it). Extra `args` follow the result. Returns this Deferred. */
-  addCallback<R, A extends unknown[] = []>(callback: (result: T, ...args: A) => R | Deferred<R> | Failure, ...args: A): Deferred<R> {
+  addCallback<R, A extends unknown[] = []>(callback: (result: T, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
     checkCallable(callback, "Deferred callback");
     return this.addCallbacks(callback as ChainFunction, failthru, args, args) as unknown as Deferred<R>;
   }
 
   /** Adds an errback, called with the {@link Failure} (successes pass by it). Returns this Deferred. */
-  addErrback<R = T, A extends unknown[] = []>(errback: (failure: Failure, ...args: A) => R | Deferred<R> | Failure, ...args: A): Deferred<T | R> {
+  addErrback<R = T, A extends unknown[] = []>(errback: (failure: Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<T | R> {
     checkCallable(errback, "Deferred errback");
     return this.addCallbacks(passthru as ChainFunction, errback as ChainFunction, args, args) as unknown as Deferred<T | R>;
   }
 
   /** Adds the same function as callback and errback: it receives the result or the {@link Failure}. Returns this Deferred. */
-  addBoth<R, A extends unknown[] = []>(fn: (result: T | Failure, ...args: A) => R | Deferred<R> | Failure, ...args: A): Deferred<R> {
+  addBoth<R, A extends unknown[] = []>(fn: (result: T | Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
     checkCallable(fn, "Deferred callback");
     return this.addCallbacks(fn as ChainFunction, fn as ChainFunction, args, args) as unknown as Deferred<R>;
   }
