@@ -199,18 +199,18 @@ export async function installDeps(entry: CorpusEntry, pkgDir: string, cfg: Packa
 
 /**
  * The argv prefix that runs the migrate CLI from this checkout:
- * $ASYNCIO_TS_CLI if set (split on spaces), else bin/asyncio-ts.js, else
- * codemods/cli.ts through tsx (by absolute URL, since the CLI runs with the
- * corpus package as its working directory).
+ * $ASYNCIO_TS_CLI if set (split on spaces), else codemods/cli.ts through tsx
+ * (always the current source; tsx by absolute URL, since the CLI runs with
+ * the corpus package as its working directory), else bin/asyncio-ts.js.
  */
 export function migrateCli(): string[] {
   const env = process.env["ASYNCIO_TS_CLI"];
   if (env) return env.split(" ").filter(Boolean);
-  const bin = join(REPO, "bin/asyncio-ts.js");
-  if (existsSync(bin)) return [process.execPath, bin];
   const cli = join(REPO, "codemods/cli.ts");
   if (existsSync(cli)) return [process.execPath, "--import", import.meta.resolve("tsx"), cli];
-  throw new Error("the migrate CLI was not found (bin/asyncio-ts.js or codemods/cli.ts); set ASYNCIO_TS_CLI to override");
+  const bin = join(REPO, "bin/asyncio-ts.js");
+  if (existsSync(bin)) return [process.execPath, bin];
+  throw new Error("the migrate CLI was not found (codemods/cli.ts or bin/asyncio-ts.js); set ASYNCIO_TS_CLI to override");
 }
 
 /** One site of the migrate report (docs/codemods.md). */

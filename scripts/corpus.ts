@@ -69,6 +69,15 @@ function testEnv(pkgHome: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Test names sometimes carry paths that differ on every run (fs-vacuum names
+ * its assertions after mkdtemp folders): replace the package's own folder and
+ * any /tmp/<one segment> by placeholders, so ids are stable across runs.
+ */
+export function normaliseOutput(text: string, pkgDir: string): string {
+  return text.split(pkgDir).join("<pkg>").replace(/\/tmp\/[^/\s'"]+/g, "/tmp/<tmp>");
+}
+
 /** Runs the package's test command once and parses per-test results. */
 async function runTests(entry: CorpusEntry, cfg: PackageConfig, pkgDir: string, home: string, label: string, opts: Options): Promise<TestResult[]> {
   const logDir = join(dirname(pkgDir), "logs");
@@ -87,7 +96,7 @@ async function runTests(entry: CorpusEntry, cfg: PackageConfig, pkgDir: string, 
   const command = entry.testCommand.replace(/^HOME=<[^>]*>\s+/, "");
   const r = await runCommand(command, { cwd: pkgDir, env, timeoutSeconds: opts.timeout });
   writeFileSync(join(logDir, `${label}.out`), r.stdout + "\n--- stderr ---\n" + r.stderr + `\n--- exit ${r.code} ${r.signal ?? ""}${r.timedOut ? " TIMEOUT" : ""}\n`);
-  const results = parseResults(cfg.parser, r.stdout, cfg.scriptPattern);
+  const results = parseResults(cfg.parser, normaliseOutput(r.stdout, pkgDir), cfg.scriptPattern);
   if (r.timedOut) results.push({ id: `[${label} run finished within ${opts.timeout} s]`, ok: false });
   return results;
 }
@@ -259,15 +268,18 @@ export function renderTable(rows: PackageOutcome[]): string {
   return [head, sep, ...lines, "", summary].join("\n");
 }
 
+const list = (xs: string[], max = 8): string =>
+  xs.slice(0, max).map((x) => `\`${x}\``).join(", ") + (xs.length > max ? ` … and ${xs.length - max} more` : "");
+
 function renderDetails(rows: PackageOutcome[]): string {
   const parts: string[] = [];
   for (const r of rows) {
     const bits: string[] = [];
     if (Object.keys(r.sitesByTransform).length)
       bits.push("sites by transform: " + Object.entries(r.sitesByTransform).map(([k, v]) => `${k} ${v.converted} converted / ${v.refused} refused`).join("; "));
-    if (r.lost.length) bits.push("lost: " + r.lost.map((x) => `\`${x}\``).join(", "));
-    if (r.flakyInBaseline.length) bits.push("flaky in the baseline (excluded): " + r.flakyInBaseline.map((x) => `\`${x}\``).join(", "));
-    if (r.flakyAfter.length) bits.push("failed in one of the two after-runs only: " + r.flakyAfter.map((x) => `\`${x}\``).join(", "));
+    if (r.lost.length) bits.push(`lost ${r.lost.length}: ` + list(r.lost, 20));
+    if (r.flakyInBaseline.length) bits.push(`passed in one baseline run only (${r.flakyInBaseline.length}, excluded): ` + list(r.flakyInBaseline));
+    if (r.flakyAfter.length) bits.push(`failed in one of the two after-runs only (${r.flakyAfter.length}): ` + list(r.flakyAfter));
     if (r.gained.length) bits.push(`passing after but not in the baseline: ${r.gained.length}`);
     if (r.migrateExit !== null && r.migrateExit !== 0) bits.push(`migrate exit code ${r.migrateExit}`);
     bits.push(...r.notes);
