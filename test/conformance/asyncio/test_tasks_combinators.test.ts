@@ -981,3 +981,55 @@ test("test_as_completed_invalid_args", async (t) => {
     fut.cancel();
   });
 });
+
+// ---- further gather rules (asyncio.md §2.5) -------------------------------------
+
+test("gather: cancel() with returnExceptions still ends in CancelledError (bpo-32684)", async (t) => {
+  await runTest(async () => {
+    const g = gather(sleep(10), sleep(20), { returnExceptions: true });
+    await sleep(1);
+    t.true(g.cancel("stop"));
+    const e = await raises(g);
+    t.true(e instanceof CancelledError);
+    t.false(g.cancelled()); // set via setException, not cancelled itself
+    t.false(g.cancel()); // done: refused
+  });
+});
+
+test("gather: children already done complete the gather at once (eager)", async (t) => {
+  const loop = makeLoop();
+  const a = loop.createFuture<number>();
+  const b = loop.createFuture<number>();
+  a.setResult(1);
+  b.setResult(2);
+  const g = gather(a, b);
+  t.true(g.done());
+  t.deepEqual(g.result(), [1, 2]);
+  const failed = loop.createFuture<number>();
+  failed.setException(new ValueError("x"));
+  const g2 = gather(a, failed);
+  t.true(g2.done());
+  t.true(g2.exception() instanceof ValueError);
+  loop.close();
+});
+
+test("gather: a later child error after the gather failed is marked retrieved, not reported", async (t) => {
+  const loop = makeLoop();
+  await loop.runUntilComplete(async () => {
+    const g = gather(
+      async () => {
+        throw new ValueError("first");
+      },
+      async () => {
+        await sleep(1);
+        throw new ValueError("second");
+      },
+    );
+    t.is(((await raises(g)) as Error).message, "first");
+    await sleep(2);
+  });
+  const { collectGarbage } = await import("../../helpers/loop.js");
+  await collectGarbage();
+  t.deepEqual(loop.errors, []);
+  loop.close();
+});
