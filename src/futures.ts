@@ -279,7 +279,11 @@ function settle<T, R1, R2>(
       reject(e);
     }
     return;
-  } else reason = fut._state === CANCELLED ? fut._makeCancelledError() : fut._exception;
+  } else {
+    // Delivered to a handler registered before the exception was set: retrieved.
+    fut._retrieved();
+    reason = fut._state === CANCELLED ? fut._makeCancelledError() : fut._exception;
+  }
   if (typeof onRejected !== "function") return reject(reason);
   try {
     resolve(onRejected(reason));
