@@ -1025,3 +1025,301 @@ test("await using: cancelling the parent aborts the group", async (t) => {
     t.is(getRunningLoop().time(), 1);
   });
 });
+
+// ---- ExceptionGroup: ports from CPython 3.13 Lib/test/test_exception_group.py ----
+// (the group class TaskGroup raises; `except*` is done with split/subgroup).
+// Differences, because JavaScript can throw anything: members need not be
+// Error instances (Python: "Item 0 of second argument (exceptions) is not an
+// exception"), and any class may be a matcher, not only exception types.
+// Arrays stand for Python's tuples of types.
+
+type Template = Error | Template[];
+
+/** assertMatchesTemplate: the shape of a (nested) group. */
+function matchesTemplate(t: ExecutionContext, exc: unknown, cls: Function | null, template: Template): void {
+  if (cls !== null) t.is((exc as object).constructor, cls);
+  if (exc instanceof ExceptionGroup) {
+    t.true(Array.isArray(template));
+    const tl = template as Template[];
+    t.is(exc.exceptions.length, tl.length);
+    exc.exceptions.forEach((e, i) => matchesTemplate(t, e, null, tl[i]!));
+  } else {
+    t.false(Array.isArray(template));
+    t.is((exc as object).constructor, (template as Error).constructor);
+    t.is((exc as Error).message, (template as Error).message);
+  }
+}
+
+function leaves(exc: unknown): unknown[] {
+  if (exc === undefined) return [];
+  if (exc instanceof ExceptionGroup) return exc.exceptions.flatMap(leaves);
+  return [exc];
+}
+
+function createSimpleEg(): ExceptionGroup {
+  const memory = new Error("context and cause for ValueError(1)");
+  return new ExceptionGroup(
+    "simple eg",
+    [new ValueError("1", { cause: memory }), new TypeError("int"), new ValueError("2")],
+    { cause: new Error("eg cause") },
+  );
+}
+const egTemplate = (): Template[] => [new ValueError("1"), new TypeError("int"), new ValueError("2")];
+
+test("test_bad_EG_construction__bad_message", (t) => {
+  t.throws(() => new ExceptionGroup(new ValueError("12") as never, [new SyntaxError("bad syntax")]), { instanceOf: TypeError, message: /argument 1 must be str/ });
+  t.throws(() => new ExceptionGroup(null as never, [new ValueError("12")]), { instanceOf: TypeError, message: /argument 1 must be str/ });
+});
+
+test("test_bad_EG_construction__bad_excs_sequence", (t) => {
+  t.throws(() => new ExceptionGroup("eg", null as never), { instanceOf: TypeError, message: /second argument \(exceptions\) must be a sequence/ });
+  t.throws(() => new ExceptionGroup("eg", 42 as never), { instanceOf: TypeError, message: /must be a sequence/ });
+  t.throws(() => new ExceptionGroup("eg", []), { instanceOf: ValueError, message: /second argument \(exceptions\) must be a non-empty sequence/ });
+});
+
+test("test_basics_ExceptionGroup_fields", (t) => {
+  const eg = createSimpleEg();
+  t.is(eg.groupMessage, "simple eg");
+  t.is(eg.message, "simple eg (3 sub-exceptions)"); // str(eg)
+  t.is(new ExceptionGroup("one", [new Error()]).message, "one (1 sub-exception)");
+  t.true(eg.exceptions[0] instanceof ValueError);
+  t.true((eg.exceptions[0] as Error).cause instanceof Error);
+  t.is(eg.errors as unknown, eg.exceptions); // it is an AggregateError
+  t.true(eg instanceof AggregateError);
+  t.is(eg.name, "ExceptionGroup");
+});
+
+test("test_fields_are_readonly", (t) => {
+  const eg = new ExceptionGroup("eg", [new TypeError("1"), new Error("2")]);
+  t.throws(() => {
+    (eg as unknown as { exceptions: unknown }).exceptions = [];
+  }, { instanceOf: TypeError });
+  t.throws(() => {
+    (eg.exceptions as unknown[]).push(new Error());
+  }, { instanceOf: TypeError });
+});
+
+test("test_basics_subgroup_split__bad_arg_type", (t) => {
+  const eg = createSimpleEg();
+  for (const arg of ["bad arg", new Error("instance not type"), [Error, 42], 42, null]) {
+    t.throws(() => eg.subgroup(arg as never), { instanceOf: TypeError });
+    t.throws(() => eg.split(arg as never), { instanceOf: TypeError });
+  }
+});
+
+test("test_basics_subgroup_by_type__passthrough", (t) => {
+  const eg = createSimpleEg();
+  t.is(eg.subgroup(Error), eg); // BaseException / Exception
+  t.is(eg.subgroup(AggregateError), eg);
+  t.is(eg.subgroup(ExceptionGroup), eg);
+});
+
+test("test_basics_subgroup_by_type__no_match", (t) => {
+  t.is(createSimpleEg().subgroup(RangeError), undefined);
+});
+
+test("test_basics_subgroup_by_type__match", (t) => {
+  const eg = createSimpleEg();
+  for (const [matchType, template] of [
+    [ValueError, [new ValueError("1"), new ValueError("2")]],
+    [TypeError, [new TypeError("int")]],
+    [[ValueError, TypeError], egTemplate()],
+  ] as const) {
+    const sub = eg.subgroup(matchType as never)!;
+    t.is(sub.groupMessage, eg.groupMessage);
+    matchesTemplate(t, sub, ExceptionGroup, template as Template[]);
+  }
+});
+
+test("test_basics_subgroup_by_predicate__passthrough", (t) => {
+  const eg = createSimpleEg();
+  const f = (): boolean => true;
+  t.is(eg.subgroup(f), eg);
+  t.is(eg.subgroup(function named() {
+    return true;
+  }), eg);
+});
+
+test("test_basics_subgroup_by_predicate__no_match", (t) => {
+  t.is(createSimpleEg().subgroup(() => false), undefined);
+});
+
+test("test_basics_subgroup_by_predicate__match", (t) => {
+  const eg = createSimpleEg();
+  for (const [cls, template] of [
+    [ValueError, [new ValueError("1"), new ValueError("2")]],
+    [TypeError, [new TypeError("int")]],
+  ] as const) {
+    const sub = eg.subgroup((e) => e instanceof cls)!;
+    t.is(sub.groupMessage, eg.groupMessage);
+    matchesTemplate(t, sub, ExceptionGroup, template as unknown as Template[]);
+  }
+});
+
+test("test_basics_split_by_type__passthrough", (t) => {
+  const eg = createSimpleEg();
+  for (const E of [Error, AggregateError, ExceptionGroup]) {
+    const [match, rest] = eg.split(E);
+    matchesTemplate(t, match, ExceptionGroup, egTemplate());
+    t.is(rest, undefined);
+  }
+});
+
+test("test_basics_split_by_type__no_match", (t) => {
+  const [match, rest] = createSimpleEg().split(RangeError);
+  t.is(match, undefined);
+  matchesTemplate(t, rest, ExceptionGroup, egTemplate());
+});
+
+test("test_basics_split_by_type__match", (t) => {
+  const eg = createSimpleEg();
+  const VE = ValueError;
+  const TE = TypeError;
+  const cases: [unknown, Template[], Template[] | undefined][] = [
+    [VE, [new VE("1"), new VE("2")], [new TE("int")]],
+    [TE, [new TE("int")], [new VE("1"), new VE("2")]],
+    [[VE, TE], egTemplate(), undefined],
+    [[RangeError, VE], [new VE("1"), new VE("2")], [new TE("int")]],
+  ];
+  for (const [matchType, matchTemplate, restTemplate] of cases) {
+    const [match, rest] = eg.split(matchType as never);
+    t.is(match!.groupMessage, eg.groupMessage);
+    matchesTemplate(t, match, ExceptionGroup, matchTemplate);
+    if (restTemplate !== undefined) {
+      t.is(rest!.groupMessage, eg.groupMessage);
+      matchesTemplate(t, rest, ExceptionGroup, restTemplate);
+    } else t.is(rest, undefined);
+    // each part keeps the group's cause and stack
+    for (const part of [match, rest]) {
+      if (part !== undefined) {
+        t.is(part.cause, eg.cause);
+        t.is(part.stack, eg.stack);
+      }
+    }
+  }
+});
+
+test("test_basics_split_by_predicate__passthrough", (t) => {
+  const [match, rest] = createSimpleEg().split(() => true);
+  matchesTemplate(t, match, ExceptionGroup, egTemplate());
+  t.is(rest, undefined);
+});
+
+test("test_basics_split_by_predicate__no_match", (t) => {
+  const [match, rest] = createSimpleEg().split(() => false);
+  t.is(match, undefined);
+  matchesTemplate(t, rest, ExceptionGroup, egTemplate());
+});
+
+test("test_split_by_type", (t) => {
+  // NestedExceptionGroupSplitTest: three levels, a subclass in the middle.
+  class MyExceptionGroup extends ExceptionGroup {}
+  const VE = (v: number): ValueError => new ValueError(String(v));
+  const TE = (): TypeError => new TypeError("int");
+  const level1 = (i: number): ExceptionGroup => new ExceptionGroup("msg1", [VE(i), TE(), VE(i + 1)]);
+  const level2 = (i: number): ExceptionGroup => new MyExceptionGroup("msg2", [level1(i), level1(i + 1), VE(i + 2)]);
+  const eg = new ExceptionGroup("msg3", [level2(6), VE(7)]);
+  const egTpl: Template[] = [
+    [
+      [VE(6), TE(), VE(7)],
+      [VE(7), TE(), VE(8)],
+      VE(8),
+    ],
+    VE(7),
+  ];
+  const valueErrorsTpl: Template[] = [[[VE(6), VE(7)], [VE(7), VE(8)], VE(8)], VE(7)];
+  const typeErrorsTpl: Template[] = [[[TE()], [TE()]]];
+  matchesTemplate(t, eg, ExceptionGroup, egTpl);
+
+  const check = (cond: unknown): [ExceptionGroup | undefined, ExceptionGroup | undefined] => {
+    const [match, rest] = eg.split(cond as never);
+    const sg = eg.subgroup(cond as never);
+    // match and subgroup have the same leaves; each leaf is in exactly one part
+    t.deepEqual(leaves(match), leaves(sg));
+    t.is(leaves(eg).length, leaves(match).length + leaves(rest).length);
+    return [match, rest];
+  };
+
+  let [match, rest] = check(SyntaxError); // Match Nothing
+  t.is(match, undefined);
+  matchesTemplate(t, rest, ExceptionGroup, egTpl);
+
+  [match, rest] = check(Error); // Match Everything
+  matchesTemplate(t, match, ExceptionGroup, egTpl);
+  t.is(rest, undefined);
+  [match, rest] = check([ValueError, TypeError]);
+  matchesTemplate(t, match, ExceptionGroup, egTpl);
+  t.is(rest, undefined);
+
+  [match, rest] = check(ValueError);
+  matchesTemplate(t, match, ExceptionGroup, valueErrorsTpl);
+  matchesTemplate(t, rest, ExceptionGroup, typeErrorsTpl);
+
+  [match, rest] = check([TypeError, SyntaxError]);
+  matchesTemplate(t, match, ExceptionGroup, typeErrorsTpl);
+  matchesTemplate(t, rest, ExceptionGroup, valueErrorsTpl);
+
+  [match, rest] = eg.split(ExceptionGroup);
+  t.is(match, eg);
+  t.is(rest, undefined);
+
+  // Match MyExceptionGroup (an ExceptionGroup subclass): the nested group as a whole.
+  [match, rest] = eg.split(MyExceptionGroup);
+  matchesTemplate(t, match, ExceptionGroup, [egTpl[0]!]);
+  matchesTemplate(t, rest, ExceptionGroup, [egTpl[1]!]);
+  t.true(match!.exceptions[0] instanceof MyExceptionGroup);
+});
+
+test("test_drive_invalid_return_value", (t) => {
+  class MyEg extends ExceptionGroup {
+    override derive(): ExceptionGroup<any> {
+      return 42 as never;
+    }
+  }
+  const eg = new MyEg("eg", [new TypeError("1"), new ValueError("2")]);
+  t.throws(() => eg.split(TypeError), { instanceOf: TypeError, message: /derive must return an instance of ExceptionGroup/ });
+  t.throws(() => eg.subgroup(TypeError), { instanceOf: TypeError, message: /derive must return/ });
+});
+
+test("test_split_ExceptionGroup_subclass_derive_and_new_overrides", (t) => {
+  class EG extends ExceptionGroup {
+    constructor(
+      message: string,
+      excs: Iterable<unknown>,
+      readonly code: number,
+    ) {
+      super(message, excs);
+    }
+    override derive<F>(excs: Iterable<F>): ExceptionGroup<F> {
+      return new EG(this.groupMessage, excs, this.code) as ExceptionGroup<F>;
+    }
+  }
+  const nested = new EG("nested", [new TypeError("2")], 101);
+  const eg = new EG("eg", [new ValueError("1"), nested], 42);
+  matchesTemplate(t, eg, EG, [new ValueError("1"), [new TypeError("2")]]);
+
+  let [match, rest] = eg.split(RangeError); // Match Nothing
+  t.is(match, undefined);
+  matchesTemplate(t, rest, EG, [new ValueError("1"), [new TypeError("2")]]);
+  t.is((rest as EG).code, 42);
+  t.is((rest!.exceptions[1] as EG).code, 101);
+
+  [match, rest] = eg.split([ValueError, TypeError]); // Match Everything
+  matchesTemplate(t, match, EG, [new ValueError("1"), [new TypeError("2")]]);
+  t.is((match as EG).code, 42);
+  t.is((match!.exceptions[1] as EG).code, 101);
+  t.is(rest, undefined);
+
+  [match, rest] = eg.split(ValueError);
+  matchesTemplate(t, match, EG, [new ValueError("1")]);
+  t.is((match as EG).code, 42);
+  matchesTemplate(t, rest, EG, [[new TypeError("2")]]);
+  t.is((rest as EG).code, 42);
+});
+
+test("ExceptionGroup: non-Error members (JavaScript can throw anything)", (t) => {
+  const eg = new ExceptionGroup("m", ["a string", 42, new ValueError("v")]);
+  const [match, rest] = eg.split((e) => typeof e === "string");
+  t.deepEqual(match!.exceptions, ["a string"]);
+  t.is(rest!.exceptions.length, 2);
+});
