@@ -1033,3 +1033,20 @@ test("gather: a later child error after the gather failed is marked retrieved, n
   t.deepEqual(loop.errors, []);
   loop.close();
 });
+
+test("gather: typed tuple results (checked by tsc)", async (t) => {
+  await runTest(async () => {
+    const r: [string, number, boolean] = await gather(
+      sleep(1, "x"),
+      async () => 2,
+      function* () {
+        return yield* sleep(0, true);
+      },
+    );
+    t.deepEqual(r, ["x", 2, true]);
+    const r2: [unknown, unknown] = await gather(sleep(0, 1), Promise.resolve("p"), { returnExceptions: true });
+    t.deepEqual(r2, [1, "p"]);
+    const r3: [number] = await gather(sleep(0, 1), { returnExceptions: false });
+    t.deepEqual(r3, [1]);
+  });
+});
