@@ -6,7 +6,7 @@
  * @module
  */
 import { promisify } from "node:util";
-import { getRunningLoop, type Coroutine, type Future } from "../../src/index.js";
+import { ValueError, getRunningLoop, type Coroutine, type Future } from "../../src/index.js";
 import { describe, ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
 
 /** Options of {@link fromCallback}. */
@@ -286,7 +286,7 @@ export function dualApi<A extends unknown[], R>(
 ): ((...args: A) => Promise<R>) & ((...args: [...A, (err: unknown, result?: R) => void]) => void) {
   if (typeof fn !== "function") throw new TypeError(`dualApi() expects a function returning a promise, got ${describe(fn)}`);
   const arity = options?.arity ?? fn.length;
-  if (!Number.isInteger(arity) || arity < 0) throw new RangeError(`dualApi() arity must be a non-negative integer, got ${String(arity)}`);
+  if (!Number.isInteger(arity) || arity < 0) throw new ValueError(`dualApi() arity must be a non-negative integer, got ${String(arity)}`);
   const dual = function (this: unknown, ...args: unknown[]): Promise<R> | undefined {
     if (args.length <= arity || typeof args[args.length - 1] !== "function") return Reflect.apply(fn, this, args) as Promise<R>;
     const cb = (args.pop() as (...a: unknown[]) => void).bind(this);

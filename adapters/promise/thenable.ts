@@ -8,6 +8,7 @@
 import {
   CancelledError,
   Future,
+  ValueError,
   copyContext,
   getRunningLoop,
   isFuture,
@@ -170,7 +171,7 @@ export function ensureFuture<T>(x: Future<T> | CoroutineLike<T> | PromiseLike<T>
   const loop = options?.loop;
   if (isFuture(x)) {
     if (loop !== undefined && x.getLoop() !== loop) {
-      throw new RangeError("The future belongs to a different loop than the one specified as the loop argument");
+      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
     }
     return x as Future<T>;
   }

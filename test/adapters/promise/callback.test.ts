@@ -10,6 +10,7 @@ import {
   Future,
   RuntimeError,
   TimeoutError,
+  ValueError,
   createTask,
   getRunningLoop,
   sleep,
@@ -470,7 +471,7 @@ test("dualApi: arity option, for a function whose own last parameter is a functi
   const map = dualApi(async (xs: number[], f: (x: number) => number = (x) => x) => xs.map(f), { arity: 2 });
   t.deepEqual(await map([1, 2], (x) => x * 10), [10, 20]);
   t.deepEqual(await new Promise((res) => map([1, 2], (x) => x * 10, (_e, v) => res(v))), [10, 20]);
-  t.throws(() => dualApi(async () => 1, { arity: -1 }), { instanceOf: RangeError });
+  t.throws(() => dualApi(async () => 1, { arity: -1 }), { instanceOf: ValueError });
 });
 
 test("dualApi: a non-function is a TypeError with a clear message", (t) => {
@@ -492,4 +493,17 @@ test.serial("dualApi and toCallback never leave a native promise rejecting unhan
     process.off("unhandledRejection", onUnhandled);
   }
   t.deepEqual(seen, []);
+});
+
+test("a callback that throws: called once, the throw is an uncaught exception (as util.callbackify), never an unhandled rejection", async (t) => {
+  const { execFile } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const child = fileURLToPath(new URL("./throwing-callback-child.ts", import.meta.url));
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ["--import=tsx", child], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+  const r = JSON.parse(out) as { calls: Record<string, number>; uncaught: string[]; unhandled: number };
+  t.deepEqual(r.calls, { dual: 1, toCallback: 1, callbackify: 1 });
+  t.deepEqual(r.uncaught.sort(), ["from callbackify callback", "from dualApi callback", "from toCallback callback"]);
+  t.is(r.unhandled, 0);
 });

@@ -9,10 +9,11 @@ import {
   getRunningLoop,
   isCancelledError,
   sleep,
+  ValueError,
   type Coroutine,
 } from "../../../src/index.js";
 import { ensureFuture, toPromise, FuturePromise } from "../../../adapters/promise/index.js";
-import { runOn, runTest } from "../../helpers/loop.js";
+import { makeLoop, runOn, runTest } from "../../helpers/loop.js";
 
 test("ensureFuture: a Future or a Task is returned as is", async (t) => {
   await runTest(async () => {
@@ -60,8 +61,15 @@ test("ensureFuture: bad input is a TypeError naming what it got", async (t) => {
   });
 });
 
-test("ensureFuture: needs a running loop unless one is given", (t) => {
+test("ensureFuture: needs a running loop unless one is given; a Future of another loop is a ValueError", async (t) => {
   t.throws(() => ensureFuture(Promise.resolve(1)), { message: /no running event loop/ });
+  const other = makeLoop();
+  const fut = ensureFuture(Promise.resolve(1), { loop: other });
+  t.is(fut.getLoop(), other);
+  await runTest(async () => {
+    t.throws(() => ensureFuture(fut, { loop: getRunningLoop() }), { instanceOf: ValueError, message: /different loop/ });
+  });
+  other.close();
 });
 
 // ---- Promises/A+ §2.3.3 details, on ensureFuture ---------------------------
