@@ -15,7 +15,7 @@ import {
 import { ensureFuture, toPromise, FuturePromise } from "../../../adapters/promise/index.js";
 import { makeLoop, runOn, runTest } from "../../helpers/loop.js";
 
-test("ensureFuture: a Future or a Task is returned as is", async (t) => {
+test("test_ensure_future_future, test_ensure_future_task: a Future or a Task is returned as is", async (t) => {
   await runTest(async () => {
     const fut = getRunningLoop().createFuture<number>();
     t.is(ensureFuture(fut), fut);
@@ -25,7 +25,7 @@ test("ensureFuture: a Future or a Task is returned as is", async (t) => {
   });
 });
 
-test("ensureFuture: coroutines become tasks (async function, generator function, generator object)", async (t) => {
+test("test_ensure_future_coroutine: coroutines become tasks (async function, generator function, generator object)", async (t) => {
   await runTest(async () => {
     const a = ensureFuture(async () => "a");
     const b = ensureFuture(function* (): Coroutine<string> {
@@ -53,7 +53,7 @@ test("ensureFuture: a native promise, fulfilled and rejected", async (t) => {
   });
 });
 
-test("ensureFuture: bad input is a TypeError naming what it got", async (t) => {
+test("test_ensure_future_neither: bad input is a TypeError naming what it got", async (t) => {
   await runTest(async () => {
     t.throws(() => ensureFuture(42 as never), { instanceOf: TypeError, message: /got number/ });
     t.throws(() => ensureFuture({ then: 1 } as never), { instanceOf: TypeError, message: /got Object/ });
@@ -61,7 +61,7 @@ test("ensureFuture: bad input is a TypeError naming what it got", async (t) => {
   });
 });
 
-test("ensureFuture: needs a running loop unless one is given; a Future of another loop is a ValueError", async (t) => {
+test("test_ensure_future_error_msg: needs a running loop unless one is given; a Future of another loop is a ValueError", async (t) => {
   t.throws(() => ensureFuture(Promise.resolve(1)), { message: /no running event loop/ });
   const other = makeLoop();
   const fut = ensureFuture(Promise.resolve(1), { loop: other });
@@ -188,7 +188,10 @@ test("a thenable rejecting with a function keeps that exact function as the exce
 
 // ---- cancellation cannot stop a foreign promise ------------------------------
 
-test("cancelling a Future made from a promise: the Future is cancelled, the promise runs on, its value is dropped", async (t) => {
+// asyncio's test_wrap_future_cancel cancels the source concurrent Future too:
+// a JavaScript promise has no cancel, so only test_wrap_future_cancel2's
+// half holds (the source keeps its outcome, the wrapper is cancelled).
+test("test_wrap_future_cancel2: cancelling a Future made from a promise: the Future is cancelled, the promise runs on, its value is dropped", async (t) => {
   const { loop } = await runOn(async () => {
     let resolve!: (v: string) => void;
     let ran = false;

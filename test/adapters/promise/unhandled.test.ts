@@ -28,7 +28,7 @@ async function reports(scenario: () => Promise<void>): Promise<{ loop: TestLoop;
 
 const messages = (loop: TestLoop) => loop.errors.map((c) => [c.message, (c.exception as Error)?.message]);
 
-test.serial("ensureFuture of a rejected promise nobody awaits: reported once by the loop, not by Node", async (t) => {
+test.serial("test_future_exception_never_retrieved: ensureFuture of a rejected promise nobody awaits: reported once by the loop, not by Node", async (t) => {
   const { loop, unhandled } = await reports(async () => {
     ensureFuture(Promise.reject(new Error("native")));
     ensureFuture(Bluebird.reject(new Error("bluebird")));
