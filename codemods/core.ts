@@ -278,3 +278,26 @@ export function paren(text: string): string {
     e.kind === ts.SyntaxKind.ThisKeyword;
   return simple ? text : `(${text})`;
 }
+
+/** True when the expression text always evaluates to a primitive (so awaiting it only costs a tick). @internal */
+export function isSurelyPrimitive(text: string): boolean {
+  const sf = ts.createSourceFile("e.ts", `(${text});`, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const st = sf.statements[0];
+  if (!st || !ts.isExpressionStatement(st)) return false;
+  const prim = (e: ts.Expression): boolean => {
+    e = skipParens(e);
+    if (ts.isLiteralExpression(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) return true;
+    if ([ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(e.kind)) return true;
+    if (ts.isIdentifier(e)) return e.text === "undefined";
+    if (ts.isPrefixUnaryExpression(e) || ts.isTypeOfExpression(e) || ts.isVoidExpression(e)) return true;
+    if (ts.isBinaryExpression(e)) {
+      const k = e.operatorToken.kind;
+      const passThrough = [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.CommaToken];
+      if (passThrough.includes(k)) return prim(e.left) && prim(e.right);
+      return k < ts.SyntaxKind.FirstAssignment || k > ts.SyntaxKind.LastAssignment;
+    }
+    if (ts.isConditionalExpression(e)) return prim(e.whenTrue) && prim(e.whenFalse);
+    return false;
+  };
+  return prim(st.expression);
+}

@@ -27,7 +27,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
-import { moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+import { Imports, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
 const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "cback"]);
@@ -150,7 +150,7 @@ function declarationCounts(sf: ts.SourceFile): Map<string, number> {
 function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   const names = new Set<string>();
   const visit = (n: ts.Node): void => {
-    if (n === exclude) return;
+    if (n === exclude || ts.isTypeNode(n)) return;
     if (ts.isIdentifier(n)) {
       const p = n.parent;
       const isPropName =
@@ -245,6 +245,8 @@ class FunctionConverter {
   readonly edits: Edit[] = [];
   syncCalls = 0;
   asyncCalls = 0;
+  /** Argument counts the original passes to the callback on success (0: `cb()`, 1: `cb(null)`, 2: `cb(null, v)`). */
+  readonly successArities = new Set<number>();
   private readonly usedInFn: ts.Node;
 
   constructor(
@@ -347,6 +349,15 @@ class FunctionConverter {
         if ((!t && this.containsCb(s.thenStatement)) || (!e && s.elseStatement && this.containsCb(s.elseStatement))) throw new Refusal("CALLBACK_NOT_LAST");
         continue;
       }
+      // try { no callback here } catch (e) { … ends by calling it … }: the catch is a branch.
+      if (ts.isTryStatement(s) && s.catchClause && !this.containsCb(s.tryBlock) && !(s.finallyBlock && this.containsCb(s.finallyBlock))) {
+        if (containsNode(s.tryBlock, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in try");
+        if (s.finallyBlock) throw new Refusal("UNSUPPORTED_STATEMENT", "finally");
+        const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy);
+        if (!c) throw new Refusal("CALLBACK_NOT_LAST", "catch block falls through");
+        if (isLast && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
+        continue;
+      }
       if (ts.isBlock(s)) {
         const t = this.convertList(s.statements, inCont, isLast && mustTerminate, known, truthy);
         if (t) return true;
@@ -394,10 +405,14 @@ class FunctionConverter {
   private cbCallText(call: ts.CallExpression, known: Set<string>, truthy: Set<string>): string {
     const args = call.arguments;
     if (args.some(ts.isSpreadElement)) throw new Refusal("CALLBACK_IN_EXPRESSION", "spread");
-    if (args.length === 0) return "return;";
+    if (args.length === 0) {
+      this.successArities.add(0);
+      return "return;";
+    }
     const a0 = args[0];
     const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
     if (nullish) {
+      this.successArities.add(Math.min(args.length, 2));
       if (args.length === 1) return "return;";
       if (args.length === 2) return `return ${this.text(args[1])};`;
       throw new Refusal("MULTIPLE_RESULTS");
@@ -409,6 +424,7 @@ class FunctionConverter {
     if (!isSimpleRef(a0)) throw new Refusal("CALLBACK_IN_EXPRESSION", "error argument is not a simple reference");
     if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
     const e = this.text(a0);
+    this.successArities.add(args.length);
     return `if (${e}) throw ${e}; return${args.length === 2 ? " " + this.text(args[1]) : ""};`;
   }
 
@@ -569,17 +585,18 @@ export function dualHelperText(ts_: boolean, useImport: boolean): string {
       ? `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}<T>(cb: unknown, run: () => Promise<T>): Promise<T> | void {\n  if (typeof cb !== "function") return run();\n  return (dualApi(run) as (cb: unknown) => void)(cb);\n}\n`
       : `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}(cb, run) {\n  if (typeof cb !== "function") return run();\n  return dualApi(run)(cb);\n}\n`;
   }
-  const sig = ts_ ? `<T>(cb: unknown, run: () => Promise<T>): Promise<T> | void` : `(cb, run)`;
+  const sig = ts_ ? `<T>(cb: unknown, run: () => Promise<T>, arity = 2): Promise<T> | void` : `(cb, run, arity = 2)`;
   const cbT = ts_ ? ` as (error: unknown, value?: T) => void` : "";
   return (
     `\n// Added by asyncio-ts migrate: runs the async body and, when the caller passed a\n` +
     `// Node-style callback, reports the outcome to it on a later tick, as util.callbackify does.\n` +
+    `// \`arity\`: how many arguments the original passed on success (cb(), cb(null), cb(null, value)).\n` +
     `function ${DUAL_HELPER}${sig} {\n` +
     `  const promise = run();\n` +
     `  if (typeof cb !== "function") return promise;\n` +
     `  const callback = cb${cbT};\n` +
     `  promise.then(\n` +
-    `    (value) => { process.nextTick(callback, null, value); },\n` +
+    `    (value) => { arity === 0 ? process.nextTick(callback) : arity === 1 ? process.nextTick(callback, null) : process.nextTick(callback, null, value); },\n` +
     `    (error) => { process.nextTick(callback, error || Object.assign(new Error("Promise was rejected with a falsy value"), { reason: error })); },\n` +
     `  );\n` +
     `}\n`
@@ -606,6 +623,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const unit = indentUnit(sf.text);
   const bindings = moduleBindings(sf);
   const decls = declarationCounts(sf);
+  const imports = new Imports(sf, bindings);
 
   const cands: Candidate[] = [];
   const visit = (n: ts.Node): void => {
@@ -649,6 +667,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
   const converted = new Map<Candidate, string>();
+  const arities = new Map<Candidate, number>();
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
@@ -661,7 +680,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const mod = importedModules.get(callee.expression.text);
         if (mod?.has(callee.name.text)) return { expr: `${callee.getText(sf)}(${args})`, maxValues: 1, label: callee.getText(sf) };
-        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, ctx.fileName);
+        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
       }
       if (ctx.options.assumeErrFirst) {
@@ -691,6 +710,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (ts_) promisedType(c.fn, sf);
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, conv.convertBody());
+        arities.set(c, conv.successArities.size === 1 ? [...conv.successArities][0] : 2);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -720,7 +740,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const trimmed = bodyText.replace(/\s*$/, "");
     const shifted = shiftIndent(trimmed, "", unit);
     const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
-    const newBody = `{\n${closeIndent}${unit}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${closeIndent}${unit}});\n${closeIndent}}`;
+    const arity = arities.get(c) ?? 2;
+    const arityArg = arity === 2 ? "" : `, ${arity}`;
+    const newBody = `{\n${closeIndent}${unit}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${closeIndent}${unit}}${arityArg});\n${closeIndent}}`;
     if (ts_ && ts.isFunctionDeclaration(fn)) {
       const t = promisedType(fn, sf);
       const cbParam = fn.parameters[fn.parameters.length - 1];
@@ -739,6 +761,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
     result.sites.push({ pos, transform: "callbacks", status: "converted", name: c.label });
     emitted.push(c);
   }
+  if (emitted.length > 0) result.edits.push(...imports.edits());
   if (emitted.length > 0 && !sf.text.includes(`function ${DUAL_HELPER}`)) {
     const useImport = ctx.options.dualApi === "import";
     let text = dualHelperText(ts_, useImport);

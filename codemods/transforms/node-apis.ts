@@ -14,7 +14,7 @@
 import { ts } from "ts-morph";
 import { type FileContext, type PassResult, skipParens } from "../core.js";
 import { Refusal } from "../reasons.js";
-import { moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
 
 function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
   return ts.isBlock(fn.body) ? fn.body.statements : fn.body;
@@ -87,9 +87,8 @@ function settlesErrFirst(cont: ts.Node, resolve: string, reject: string): number
   return val ? 1 : 0;
 }
 
-function timersExpr(b: ModuleBindings, ms: string, value: string | undefined): string {
-  const mod = b.esm ? `(await import("node:timers/promises"))` : `require("node:timers/promises")`;
-  return `${mod}.setTimeout(${ms}${value ? `, ${value}` : ""})`;
+function timersExpr(imports: Imports, ms: string, value: string | undefined): string {
+  return `${imports.member("node:timers/promises", "setTimeout", "sleep")}(${ms}${value ? `, ${value}` : ""})`;
 }
 
 /** Runs one pass of the node-apis transform. */
@@ -97,6 +96,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const { sf } = ctx;
   const result: PassResult = { edits: [], sites: [] };
   const b = moduleBindings(sf);
+  const imports = new Imports(sf, b);
   const visit = (n: ts.Node): void => {
     if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "Promise" && n.arguments?.length === 1) {
       const exec = skipParens(n.arguments[0]);
@@ -130,19 +130,18 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     const callee = e.expression;
     // setTimeout(resolve, ms[, value]) / setTimeout(() => resolve(v), ms)
     if (ts.isIdentifier(callee) && callee.text === "setTimeout" && !b.requires.has("setTimeout")) {
-      if (b.esm && !insideAsync(n)) return new Refusal("NO_PROMISE_API", "needs await import in ESM");
       const [fnArg, ms, ...extra] = e.arguments;
       if (!fnArg || !ms) return new Refusal("EXECUTOR_SHAPE", "setTimeout without delay");
       if (isIdent(fnArg, resolve)) {
         if (extra.length > 1) return new Refusal("EXECUTOR_SHAPE");
-        return { expr: timersExpr(b, ms.getText(sf), extra[0]?.getText(sf)), label: "setTimeout" };
+        return { expr: timersExpr(imports, ms.getText(sf), extra[0]?.getText(sf)), label: "setTimeout" };
       }
       if ((ts.isArrowFunction(fnArg) || ts.isFunctionExpression(fnArg)) && fnArg.parameters.length === 0 && extra.length === 0) {
         const inner = soleExpression(fnArg);
         if (inner && isCall(inner, resolve) && inner.arguments.length <= 1) {
           const v = inner.arguments[0];
           if (v && !isConstantish(v)) return new Refusal("EXECUTOR_SHAPE", "value computed when the timer fires");
-          return { expr: timersExpr(b, ms.getText(sf), v?.getText(sf)), label: "setTimeout" };
+          return { expr: timersExpr(imports, ms.getText(sf), v?.getText(sf)), label: "setTimeout" };
         }
       }
       return new Refusal("EXECUTOR_SHAPE");
@@ -160,15 +159,15 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     if (values === undefined) return new Refusal("EXECUTOR_SHAPE");
     const args = e.arguments.slice(0, -1);
     if (args.some((a) => containsIdent(a, resolve) || containsIdent(a, reject))) return new Refusal("EXECUTOR_SHAPE");
-    const plan = nodeAwaitable(b, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), ctx.fileName);
+    const plan = nodeAwaitable(b, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), imports);
     if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
     if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
-    if (plan.expr.includes("await ") && !insideAsync(n)) return new Refusal("NO_PROMISE_API", "needs await import in ESM");
     // The executor resolved with no value: keep that (the promise API may resolve with one).
     const expr = values === 0 && plan.maxValues > 0 ? `${plan.expr}.then(() => undefined)` : plan.expr;
     return { expr, label: plan.label };
   };
   visit(sf);
+  result.edits.push(...imports.edits());
   return result;
 }
 
@@ -186,13 +185,4 @@ function containsIdent(n: ts.Node, name: string): boolean {
   };
   v(n);
   return found;
-}
-
-function insideAsync(n: ts.Node): boolean {
-  let p = n.parent;
-  while (p) {
-    if (ts.isFunctionLike(p)) return !!(p as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-    p = p.parent;
-  }
-  return false;
 }

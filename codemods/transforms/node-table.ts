@@ -4,6 +4,7 @@
  * @module
  */
 import { ts } from "ts-morph";
+import { type Edit, identifierNames } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -47,6 +48,7 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
   };
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st)) b.esm = true;
+    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) b.esm = true;
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause && !st.importClause.isTypeOnly) {
       const m = st.moduleSpecifier.text;
       const ic = st.importClause;
@@ -106,7 +108,7 @@ export function nodeAwaitable(
   obj: string,
   method: string,
   args: string,
-  _fileName: string,
+  imports: Imports,
 ): { expr: string; maxValues: number; label: string } | undefined {
   const mod = b.core.get(obj);
   if (!mod) return undefined;
@@ -116,8 +118,49 @@ export function nodeAwaitable(
   if (mod === "stream" && STREAM_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 0, label };
   const set = PROMISIFY_METHODS[mod];
   if (set?.has(method) && method !== "generateKeyPair") {
-    const util = b.esm ? `(await import("node:util"))` : `require("node:util")`;
-    return { expr: `${util}.promisify(${obj}.${method})(${args})`, maxValues: 1, label };
+    return { expr: `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`, maxValues: 1, label };
   }
   return undefined;
+}
+
+/**
+ * Names of module members a pass needs: in CommonJS an inline
+ * `require("m").x`; in an ES module a named import added once at the top
+ * (reusing an existing import of the same member). @internal
+ */
+export class Imports {
+  private readonly wanted = new Map<string, { module: string; name: string; local: string }>();
+  private used?: Set<string>;
+  constructor(
+    private readonly sf: ts.SourceFile,
+    private readonly b: ModuleBindings,
+  ) {}
+
+  /** An expression naming `module`'s export `name`. */
+  member(module: string, name: string, preferred = name): string {
+    if (!this.b.esm) return `require(${JSON.stringify(module)}).${name}`;
+    const bare = module.replace(/^node:/, "");
+    for (const [local, spec] of this.b.requires) {
+      if (spec.member === name && spec.module.replace(/^node:/, "") === bare) return local;
+    }
+    const key = `${module}#${name}`;
+    const have = this.wanted.get(key);
+    if (have) return have.local;
+    this.used ??= identifierNames(this.sf);
+    let local = preferred;
+    for (let i = 1; this.used.has(local); i++) local = `${preferred}${i}`;
+    this.used.add(local);
+    this.wanted.set(key, { module, name, local });
+    return local;
+  }
+
+  /** The import declarations to insert (after the last existing import). */
+  edits(): Edit[] {
+    if (this.wanted.size === 0) return [];
+    const lastImport = [...this.sf.statements].filter(ts.isImportDeclaration).pop();
+    const at = lastImport ? lastImport.end : 0;
+    const lines = [...this.wanted.values()].map((w) => `import { ${w.name === w.local ? w.name : `${w.name} as ${w.local}`} } from ${JSON.stringify(w.module)};`);
+    const text = lastImport ? "\n" + lines.join("\n") : lines.join("\n") + "\n";
+    return [{ start: at, end: at, text }];
+  }
 }

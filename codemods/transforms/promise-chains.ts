@@ -15,7 +15,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, type PassResult, indentAt, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
+import { type FileContext, type PassResult, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
 import { Refusal } from "../reasons.js";
 import { moduleBindings } from "./node-table.js";
 import { DUAL_HELPER } from "./callbacks.js";
@@ -84,7 +84,7 @@ function ownReturns(body: ts.Node): ts.ReturnStatement[] {
 function boundNames(node: ts.Node, exclude?: ts.Node): Set<string> {
   const names = new Set<string>();
   const visit = (n: ts.Node): void => {
-    if (n === exclude) return;
+    if (n === exclude || ts.isTypeNode(n)) return;
     if (ts.isIdentifier(n)) {
       const p = n.parent;
       const prop = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
@@ -203,14 +203,15 @@ class ChainConverter {
 
   private stmtsText(stmts: ts.Statement[], indent: string, awaitReturns: boolean): string {
     if (stmts.length === 0) return "";
-    const start = stmts[0].getStart(this.sf);
+    const comments = ts.getLeadingCommentRanges(this.sf.text, stmts[0].pos);
+    const start = comments?.length ? comments[0].pos : stmts[0].getStart(this.sf);
     const end = stmts[stmts.length - 1].end;
     let text = this.sf.text.slice(start, end);
     if (awaitReturns) {
       const edits: Array<{ at: number; end: number; text: string }> = [];
       for (const s of stmts) {
         for (const r of ownReturnsOfStmt(s)) {
-          if (r.expression) edits.push({ at: r.expression.getStart(this.sf) - start, end: r.expression.end - start, text: `await ${paren(r.expression.getText(this.sf))}` });
+          if (r.expression) edits.push({ at: r.expression.getStart(this.sf) - start, end: r.expression.end - start, text: awaited(r.expression.getText(this.sf)) });
         }
       }
       edits.sort((a, b) => b.at - a.at);
@@ -219,133 +220,104 @@ class ChainConverter {
     return indent + shiftIndent(text, indentAt(this.sf.text, start), indent) + "\n";
   }
 
-  /** The statements replacing `return <chain>`; `indent` is the return statement's indentation. */
-  convert(receiver: ts.Expression, links: Link[], indent: string, falls: boolean): string {
-    // Split at the last catch/finally: everything before goes into a try.
-    let out = "";
-    let value = receiver.getText(this.sf); // expression for the chain's value so far (not awaited)
-    let i = 0;
-    const emitThen = (link: Link, isLast: boolean, ind: string, inTry: boolean): void => {
-      const h = this.handler(link, isLast);
-      // Bind the awaited value.
-      let arg: string | undefined;
-      if (h.ref) {
-        arg = this.fresh("value");
-        out += `${ind}const ${arg} = await ${paren(value)};\n`;
-      } else if (h.param) {
-        this.claim(h.param);
-        out += `${ind}const ${h.param} = await ${paren(value)};\n`;
-        arg = h.param;
-      } else out += `${ind}await ${paren(value)};\n`;
-      for (const n of topDeclared(h.stmts.length ? h.stmts : h.block ? [...h.block.statements] : [])) this.claim(n);
-      if (h.ref) {
-        value = `${h.ref}(${arg})`;
-      } else if (h.block) {
-        out += this.stmtsText([...h.block.statements], ind, inTry);
+  /**
+   * Lowers `receiver.links…` to statements at `indent`, delivering the chain's
+   * value to `sink`: returned (inside a try: `return await`), or assigned to a
+   * variable. A catch/finally link wraps everything before it in a try; the
+   * links after it continue from a result variable.
+   */
+  lower(receiver: string, links: Link[], indent: string, sink: Sink, falls: boolean): string {
+    let g = -1;
+    for (let k = 0; k < links.length; k++) if (links[k].kind !== "then") g = k;
+    if (g < 0) return this.lowerThens(receiver, links, indent, sink, falls);
+    const guard = links[g];
+    const rest = links.slice(g + 1);
+    const inner = indent + this.unit;
+    const resultVar = rest.length ? this.fresh("result") : undefined;
+    // Where the guarded part and the handler deliver their value.
+    const partSink: Sink = resultVar ? { kind: "assign", name: resultVar } : sink.kind === "assign" ? sink : { kind: "return", inTry: true };
+    let out = resultVar ? `${indent}let ${resultVar};\n` : "";
+    out += `${indent}try {\n`;
+    out += this.lower(receiver, links.slice(0, g), inner, partSink, false);
+    if (guard.kind === "catch") {
+      const handlerSink: Sink = resultVar ? { kind: "assign", name: resultVar } : sink;
+      const h = this.handler(guard, handlerSink.kind === "return");
+      const errName = h.param ?? this.fresh("error");
+      if (h.param) this.claimCatch(h.param);
+      out += `${indent}} catch (${errName}) {\n`;
+      if (h.ref) out += deliver(handlerSink, `${h.ref}(${errName})`, inner);
+      else if (h.block) {
+        out += this.stmtsText([...h.block.statements], inner, handlerSink.kind === "return" && handlerSink.inTry === true);
         const last = h.block.statements[h.block.statements.length - 1];
-        if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) {
-          if (falls) out += `${ind}return;\n`;
-        }
-        value = "";
-        return;
+        if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
       } else {
-        out += this.stmtsText(h.stmts, ind, false);
-        value = h.value ?? "undefined";
+        for (const n of topDeclared(h.stmts)) this.claim(n);
+        out += this.stmtsText(h.stmts, inner, false);
+        out += deliver(handlerSink, h.value ?? "undefined", inner);
       }
-    };
-    // Position of the last catch/finally.
-    let lastGuard = -1;
-    for (let k = 0; k < links.length; k++) if (links[k].kind !== "then") lastGuard = k;
-    if (lastGuard >= 0) {
-      const guard = links[lastGuard];
-      const guardIsLast = lastGuard === links.length - 1;
-      const resultVar = guardIsLast ? undefined : this.fresh("result");
-      const inner = indent + this.unit;
-      if (resultVar) out += `${indent}let ${resultVar};\n`;
-      out += `${indent}try {\n`;
-      // The guarded prefix, converted recursively with the same converter.
-      const prefix = links.slice(0, lastGuard);
-      const sub = new ChainConverterView(this, inner);
-      out += sub.prefix(receiver, prefix, resultVar);
-      if (guard.kind === "catch") {
-        const h = this.handler(guard, guardIsLast);
-        const errName = h.param ?? this.fresh("error");
-        out += `${indent}} catch (${errName}) {\n`;
-        if (h.ref) {
-          out += resultVar ? `${inner}${resultVar} = await ${h.ref}(${errName});\n` : `${inner}return ${h.ref}(${errName});\n`;
-        } else if (h.block) {
-          out += this.stmtsText([...h.block.statements], inner, false);
-          const last = h.block.statements[h.block.statements.length - 1];
-          if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
-        } else {
-          for (const n of topDeclared(h.stmts)) this.claim(n);
-          out += this.stmtsText(h.stmts, inner, false);
-          out += resultVar ? `${inner}${resultVar} = await ${paren(h.value ?? "undefined")};\n` : `${inner}return ${h.value ?? "undefined"};\n`;
-        }
-        out += `${indent}}\n`;
-      } else {
-        const h = this.handler(guard, false);
-        out += `${indent}} finally {\n`;
-        if (h.ref) out += `${inner}await ${h.ref}();\n`;
-        else {
-          for (const n of topDeclared(h.stmts)) this.claim(n);
-          out += this.stmtsText(h.stmts, inner, false);
-          if (h.value !== undefined) out += `${inner}await ${paren(h.value)};\n`;
-        }
-        out += `${indent}}\n`;
+      out += `${indent}}\n`;
+    } else {
+      const h = this.handler(guard, false);
+      out += `${indent}} finally {\n`;
+      if (h.ref) out += `${inner}await ${h.ref}();\n`;
+      else {
+        for (const n of topDeclared(h.stmts)) this.claim(n);
+        out += this.stmtsText(h.stmts, inner, false);
+        if (h.value !== undefined && !isSurelyPrimitive(h.value)) out += `${inner}await ${paren(h.value)};\n`;
       }
-      if (guardIsLast) return out;
-      value = resultVar!;
-      i = lastGuard + 1;
+      out += `${indent}}\n`;
     }
-    for (; i < links.length; i++) emitThen(links[i], i === links.length - 1, indent, false);
-    if (value) out += `${indent}return ${value};\n`;
+    if (resultVar) out += this.lower(resultVar, rest, indent, sink, falls);
     return out;
   }
 
-  /** Converts a guarded prefix: ends by assigning to resultVar or returning (awaited). */
-  prefixText(receiver: ts.Expression, links: Link[], indent: string, resultVar: string | undefined): string {
-    const saved = this.convertInTry(receiver, links, indent);
-    return saved.text + (resultVar ? `${indent}${resultVar} = await ${paren(saved.value)};\n` : `${indent}return await ${paren(saved.value)};\n`);
+  private claimCatch(name: string): void {
+    // A catch parameter is scoped to its clause, but must not shadow a name the function uses.
+    if (this.used.has(name)) throw new Refusal("NAME_COLLISION", name);
   }
 
-  private convertInTry(receiver: ts.Expression, links: Link[], indent: string): { text: string; value: string } {
-    let text = "";
-    let value = receiver.getText(this.sf);
-    for (const link of links) {
-      if (link.kind !== "then") {
-        // Nested guards inside the prefix: keep it simple and refuse.
-        throw new Refusal("CONDITIONAL_RETURN", "several catch/finally links");
-      }
-      const h = this.handler(link, false);
+  private lowerThens(receiver: string, links: Link[], indent: string, sink: Sink, falls: boolean): string {
+    let out = "";
+    let value = receiver;
+    for (let i = 0; i < links.length; i++) {
+      const isLast = i === links.length - 1;
+      const h = this.handler(links[i], isLast && sink.kind === "return");
       let arg: string | undefined;
       if (h.ref) {
         arg = this.fresh("value");
-        text += `${indent}const ${arg} = await ${paren(value)};\n`;
+        out += `${indent}const ${arg} = await ${paren(value)};\n`;
         value = `${h.ref}(${arg})`;
         continue;
       }
       if (h.param) {
         this.claim(h.param);
-        text += `${indent}const ${h.param} = await ${paren(value)};\n`;
-      } else text += `${indent}await ${paren(value)};\n`;
+        out += `${indent}const ${h.param} = ${awaited(value)};\n`;
+      } else if (!isSurelyPrimitive(value)) out += `${indent}await ${paren(value)};\n`;
+      if (h.block) {
+        for (const n of topDeclared([...h.block.statements])) this.claim(n);
+        out += this.stmtsText([...h.block.statements], indent, sink.kind === "return" && sink.inTry === true);
+        const last = h.block.statements[h.block.statements.length - 1];
+        if ((!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) && (falls || (sink.kind === "return" && sink.inTry))) out += `${indent}return;\n`;
+        return out;
+      }
       for (const n of topDeclared(h.stmts)) this.claim(n);
-      text += this.stmtsText(h.stmts, indent, false);
+      out += this.stmtsText(h.stmts, indent, false);
       value = h.value ?? "undefined";
     }
-    return { text, value };
+    return out + deliver(sink, value, indent);
   }
 }
 
-/** Small view so the guarded prefix is emitted at a deeper indent. */
-class ChainConverterView {
-  constructor(
-    private readonly c: ChainConverter,
-    private readonly indent: string,
-  ) {}
-  prefix(receiver: ts.Expression, links: Link[], resultVar: string | undefined): string {
-    return this.c.prefixText(receiver, links, this.indent, resultVar);
-  }
+type Sink = { kind: "return"; inTry?: boolean } | { kind: "assign"; name: string };
+
+/** `await v`, or just `v` when v is surely a primitive (awaiting cannot adopt anything). */
+function awaited(value: string): string {
+  return isSurelyPrimitive(value) ? value : `await ${paren(value)}`;
+}
+
+function deliver(sink: Sink, value: string, indent: string): string {
+  if (sink.kind === "assign") return `${indent}${sink.name} = ${awaited(value)};\n`;
+  return sink.inTry ? `${indent}return ${awaited(value)};\n` : `${indent}return ${value};\n`;
 }
 
 function ownReturnsOfStmt(s: ts.Statement): ts.ReturnStatement[] {
@@ -461,7 +433,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         const indent = indentAt(sf.text, plan.stmt.getStart(sf));
         const body = plan.fn.body as ts.Block;
         const isFinal = body.statements[body.statements.length - 1] === plan.stmt;
-        let text = conv.convert(split.receiver, split.links, indent, !isFinal).replace(/\n$/, "");
+        let text = conv.lower(split.receiver.getText(sf), split.links, indent, { kind: "return" }, !isFinal).replace(/\n$/, "");
         text = text.slice(indent.length);
         const needsBlock = !ts.isBlock(plan.stmt.parent);
         if (needsBlock) text = `{\n${indent}${unit}${shiftIndent(text, "", unit)}\n${indent}}`;
@@ -471,7 +443,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         const arrow = plan.stmt;
         const indent = indentAt(sf.text, arrow.getStart(sf));
         const inner = indent + unit;
-        const text = conv.convert(split.receiver, split.links, inner, false).replace(/\n$/, "");
+        const text = conv.lower(split.receiver.getText(sf), split.links, inner, { kind: "return" }, false).replace(/\n$/, "");
         result.edits.push({ start: arrow.body.getStart(sf), end: arrow.body.end, text: `{\n${text}\n${indent}}` });
       }
       if (!isAsync(plan.fn) && !asyncAdded.has(plan.fn)) {
