@@ -277,8 +277,13 @@ class GenAwaitable<T> implements Awaitable<T> {
       const handle = (r: IteratorResult<unknown, T>): void => {
         if (r.done) return finish(true, r.value);
         const y = r.value;
+        if (y instanceof Future) {
+          if (y.done()) relay(y, onValue, onError);
+          else y.then(onValue, onError);
+          return;
+        }
         const awaitable: PromiseLike<unknown> =
-          y instanceof Future ? y : y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+          y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
         awaitable.then(onValue, onError);
       };
       const step = (value: unknown, exc: unknown, hasExc: boolean): void => {
@@ -296,4 +301,31 @@ class GenAwaitable<T> implements Awaitable<T> {
       else handle(first);
     });
   }
+}
+
+// The eager first step suspends the generator on a future, as an asyncio
+// task suspends at its first await; `await` binds to that future a
+// microtask later. If the future completed in between (woken by another
+// task's step of the same iteration), its outcome must still reach the
+// generator as asyncio's wake-up would: through the loop, one iteration
+// later, with a cancellation requested meanwhile taking precedence (the
+// task's pending cancel is applied when it binds to the pending relay).
+// Binding directly would resume at once and drop such a cancellation.
+function relay<T>(fut: Future<T>, onValue: (v: T) => void, onError: (e: unknown) => void): void {
+  const proxy = new Future<T>({ loop: fut.getLoop() });
+  proxy.then(onValue, onError); // registers the awaiting task on a pending future
+  if (proxy.done()) return; // the task's pending cancellation was applied to it
+  if (fut.cancelled()) {
+    proxy._cancelledExc = fut._makeCancelledError(); // the same CancelledError instance
+    proxy.cancel(fut._cancelMessage);
+    return;
+  }
+  let v: T;
+  try {
+    v = fut.result();
+  } catch (e) {
+    proxy.setException(e);
+    return;
+  }
+  proxy.setResult(v);
 }
