@@ -53,6 +53,7 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
   readonly consumeErrors: boolean;
   /** @internal */ readonly _deferredList: Array<Deferred<T>>;
 
+  /** Watches `deferredList` (adding its callbacks to each member) with the given {@link DeferredListOptions}. */
   constructor(deferredList: Iterable<Deferred<T>>, options?: DeferredListOptions) {
     super();
     const list = Array.from(deferredList);

@@ -174,6 +174,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /** @internal */ _debugInfo: DebugInfo | undefined = undefined;
 
   /**
+   * A Deferred without a result yet.
    * @param canceller - called with this Deferred by {@link cancel} while it
    * has not fired; it may call `callback`/`errback` itself, otherwise the
    * Deferred fails with {@link CancelledError}.

@@ -19,6 +19,7 @@ import type { Failure } from "./failure.js";
  * ```
  */
 export class AlreadyCalledError extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "AlreadyCalledError";
 }
 
@@ -39,6 +40,7 @@ export class AlreadyCalledError extends Error {
  * ```
  */
 export class CancelledError extends CoreCancelledError {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "CancelledError";
 }
 
@@ -53,9 +55,15 @@ export class CancelledError extends CoreCancelledError {
  * ```
  */
 export class TimeoutError extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "TimeoutError";
   /** The timeout, in seconds. */
   readonly timeout: number | undefined;
+  /**
+   * A timeout error for `timeout` seconds.
+   * @param timeout - the timeout, in seconds
+   * @param what - what timed out (Twisted passes "Deferred")
+   */
   constructor(timeout?: number, what?: string) {
     super(timeout === undefined ? "" : `${what ?? "Deferred"} timed out after ${timeout} seconds`);
     this.timeout = timeout;
@@ -73,6 +81,7 @@ export class TimeoutError extends Error {
  * ```
  */
 export class NotACoroutineError extends TypeError {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "NotACoroutineError";
 }
 
@@ -88,11 +97,13 @@ export class NotACoroutineError extends TypeError {
  * ```
  */
 export class FirstError extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "FirstError";
   /** The failure of the member Deferred. */
   readonly subFailure: Failure;
   /** The member's position in the list. */
   readonly index: number;
+  /** Wraps the member's `failure` and its `index` in the list. */
   constructor(failure: Failure, index: number) {
     super(`FirstError[#${index}, ${failure.getErrorMessage()}]`);
     this.subFailure = failure;
@@ -114,9 +125,11 @@ export class FirstError extends Error {
  * ```
  */
 export class FailureGroup extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "FailureGroup";
   /** The failures, in the order of the input Deferreds. */
   readonly failures: Failure[];
+  /** Groups `failures`, in input order. */
   constructor(failures: Failure[]) {
     super(`${failures.length} failures: ${failures.map((f) => f.getErrorMessage()).join("; ")}`);
     this.failures = failures;
@@ -135,6 +148,7 @@ export class FailureGroup extends Error {
  * ```
  */
 export class QueueOverflow extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "QueueOverflow";
 }
 
@@ -149,6 +163,7 @@ export class QueueOverflow extends Error {
  * ```
  */
 export class QueueUnderflow extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "QueueUnderflow";
 }
 
@@ -164,7 +179,9 @@ export class QueueUnderflow extends Error {
  * ```
  */
 export class AlreadyCalled extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "AlreadyCalled";
+  /** A default message names the failed operation. */
   constructor(message = "Tried to cancel an already-called event.") {
     super(message);
   }
@@ -182,7 +199,9 @@ export class AlreadyCalled extends Error {
  * ```
  */
 export class AlreadyCancelled extends Error {
+  /** The error class name, as shown in stacks and tracebacks. */
   override name = "AlreadyCancelled";
+  /** A default message names the failed operation. */
   constructor(message = "Tried to cancel an already-cancelled event.") {
     super(message);
   }

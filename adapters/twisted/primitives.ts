@@ -100,6 +100,7 @@ export class DeferredSemaphore extends ConcurrencyPrimitive {
   /** The number of tokens it was made with. */
   readonly limit: number;
 
+  /** A semaphore with `tokens` (an integer ≥ 1; `ValueError` otherwise) slots. */
   constructor(tokens: number) {
     super();
     if (typeof tokens !== "number" || !Number.isInteger(tokens)) throw new TypeError(`DeferredSemaphore tokens must be an integer, got ${tokens}`);
@@ -158,6 +159,7 @@ export class DeferredQueue<T> {
   /** The most waiting getters at once, or undefined. */
   readonly backlog: number | undefined;
 
+  /** A queue holding at most `size` items with at most `backlog` waiting getters (undefined or null: no bound). */
   constructor(size?: number | null, backlog?: number | null) {
     this.size = size ?? undefined;
     this.backlog = backlog ?? undefined;

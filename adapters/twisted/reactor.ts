@@ -109,7 +109,10 @@ export class Reactor implements IReactorTime {
   readonly _calls = new WeakMap<EventLoop, Set<LoopDelayedCall>>();
   /** @internal */ _startup: Array<[(...args: any[]) => unknown, unknown[]]> = [];
 
-  /** @param loop - the loop to schedule on; default: the running loop at each call. */
+  /**
+   * A reactor over `loop`.
+   * @param loop - the loop to schedule on; default: the running loop at each call.
+   */
   constructor(loop?: EventLoop) {
     this._loop = loop;
   }

@@ -235,6 +235,7 @@ export class LoopingCall {
   /** @internal */ _runAtStart = false;
   /** @internal */ _realLastTime: number | undefined = undefined;
 
+  /** A LoopingCall of `f(...args)`; nothing runs until {@link start}. */
   constructor(f: (...args: any[]) => unknown, ...args: unknown[]) {
     if (typeof f !== "function") throw new TypeError(`LoopingCall needs a function, got ${typeof f}`);
     this.f = f;
