@@ -157,3 +157,15 @@ test("the legacy example of the migration demo passes its own tests", (t) => {
   t.true(r.length >= 10);
   t.deepEqual(r.filter((x) => !x.ok), []);
 });
+
+test("the migration demo keeps the legacy tests passing and leaves examples/legacy untouched", async (t) => {
+  const { main } = await import("../examples/migrate-demo.js");
+  const lines: string[] = [];
+  // main() itself throws if examples/legacy was modified.
+  const r = await main({ log: (s) => lines.push(s) });
+  t.true(r.totalTests >= 10);
+  t.is(r.testsBefore, r.totalTests);
+  t.true(r.samePassSet, lines.join("\n"));
+  t.is(r.sites, r.converted + Object.values(r.refused).reduce((a, b) => a + b, 0));
+  t.true(lines.some((l) => l.includes("exactly the same tests pass")));
+});
