@@ -62,7 +62,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | undefined = undefined;
-  /** @internal */ _callbacks: Array<[DoneCallback<any>, Context, unknown]> | undefined = undefined;
+  /** @internal registrations, flat: callback, context, task (the task is undefined for user callbacks) */ _callbacks: unknown[] | undefined = undefined;
   /** @internal */ _tb: Unretrieved | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
@@ -155,15 +155,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._loop._callSoonHandle(new Handle(fn, [this], this._loop, context));
       return;
     }
-    (this._callbacks ??= []).push([fn, context, undefined]);
+    (this._callbacks ??= []).push(fn, context, undefined);
   }
 
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (cbs === undefined) return 0;
-    const kept = cbs.filter((c) => c[0] !== fn);
-    const removed = cbs.length - kept.length;
+    const kept: unknown[] = [];
+    for (let i = 0; i < cbs.length; i += 3) if (cbs[i] !== fn) kept.push(cbs[i], cbs[i + 1], cbs[i + 2]);
+    const removed = (cbs.length - kept.length) / 3;
     if (removed) this._callbacks = kept;
     return removed;
   }
@@ -199,14 +200,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
         queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, err));
         return;
       }
-      (this._callbacks ??= []).push([
-        (fut) => {
-          const cancel = waiter?._wakeupGivesCancel(fut as Future<unknown>);
-          settle(fut, onFulfilled, onRejected, resolve, reject, cancel);
-        },
+      (this._callbacks ??= []).push(
+        settleReaction,
         frame?._context ?? rootContext,
-        waiter,
-      ]);
+        new Reaction(waiter, onFulfilled, onRejected, resolve, reject),
+      );
       waiter?._setWaiter(this as Future<unknown>);
     });
   }
@@ -248,17 +246,36 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === undefined) return;
     this._callbacks = undefined;
     const loop = this._loop;
-    for (let i = 0; i < cbs.length; i++) {
-      const [fn, ctx, task] = cbs[i]!;
-      // Internal registrations (a task's wake-up, an await) also get the task.
-      loop._callSoonHandle(new Handle(fn, task === undefined ? [this] : [this, task], loop, ctx, task));
+    for (let i = 0; i < cbs.length; i += 3) {
+      const fn = cbs[i] as DoneCallback<T>;
+      const ctx = cbs[i + 1] as Context;
+      const extra = cbs[i + 2];
+      // Internal registrations (a task's wake-up, an await's reaction) get a second argument.
+      if (extra === undefined) loop._callSoonHandle(new Handle(fn, [this], loop, ctx));
+      else loop._callSoonHandle(new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra));
     }
   }
 
   /** @internal The wake-up registration a generator task uses: no extra promise. */
   _addWakeup(fn: (fut: Future<any>, task: any) => void, task: { _context: Context }): void {
-    (this._callbacks ??= []).push([fn as DoneCallback<any>, task._context, task]);
+    (this._callbacks ??= []).push(fn, task._context, task);
   }
+}
+
+/** An await (or then) waiting on a pending future: what its wake-up must do. */
+class Reaction {
+  constructor(
+    readonly waiter: Waiter | undefined,
+    readonly onFulfilled: ((value: any) => unknown) | null | undefined,
+    readonly onRejected: ((reason: any) => unknown) | null | undefined,
+    readonly resolve: (v: any) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+}
+
+function settleReaction(fut: Future<unknown>, r: Reaction): void {
+  const cancel = r.waiter?._wakeupGivesCancel(fut);
+  settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, cancel);
 }
 
 function settle<T, R1, R2>(

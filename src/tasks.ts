@@ -98,7 +98,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
-  /** @internal */ _name: string;
+  /** @internal a name, or the task's number until a name is asked for (no string per task) */ _name: string | number;
   /** @internal */ readonly _context: Context;
   /** @internal */ _abort: AbortController | undefined = undefined;
   /** @internal */ _hooked = false;
@@ -128,7 +128,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       throw new TypeError(`a coroutine was expected, got ${describe(coro)}: pass an async function, a generator or an awaitable`);
     }
-    this._name = options?.name ?? `Task-${++taskCounter}`;
+    this._name = options?.name ?? ++taskCounter;
     this._context = options?.context ?? copyContext();
     loop._tasks.add(this as Task<unknown>);
     if (options?.eagerStart && loop.isRunning()) {
@@ -151,6 +151,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The task's name. */
   getName(): string {
+    if (typeof this._name === "number") this._name = `Task-${this._name}`;
     return this._name;
   }
   /** Renames the task. */
@@ -227,7 +228,7 @@ export class Task<T = unknown> extends Future<T> {
   }
   /** @internal */
   override _describe(): string {
-    return `<Task ${this.done() ? "finished" : "pending"} name='${this._name}'>`;
+    return `<Task ${this.done() ? "finished" : "pending"} name='${this.getName()}'>`;
   }
 
   /** @internal Called by Future.then when this task's code awaits `fut`. */
