@@ -140,8 +140,13 @@ test("fromCallback copies the function's own properties, and util.promisify of t
   t.is(Object.getPrototypeOf(ours), Object.getPrototypeOf(node));
 });
 
-test("fromCallback multiArgs: all success arguments, as an array", async (t) => {
+test("fromCallback multiArgs: all success arguments, as an array (a custom implementation wins over it)", async (t) => {
+  function legacy(cb: Cb): void {
+    cb(null, 1, 2);
+  }
+  (legacy as unknown as Record<symbol, unknown>)[promisify.custom] = () => Promise.resolve("custom");
   await runTest(async () => {
+    t.is(await fromCallback(legacy as (cb: Cb) => void, { multiArgs: true })(), "custom" as never);
     t.deepEqual(await fromCallback(later(null, "a", "b"), { multiArgs: true })("x"), ["a", "b"]);
     t.deepEqual(await fromCallback(later(null), { multiArgs: true })("x"), []);
     const e = new Error("m");
