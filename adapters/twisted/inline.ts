@@ -6,7 +6,7 @@
  * and the resulting `CancelledError` is thrown in at its `yield`.
  * @module
  */
-import { Future } from "../../src/index.js";
+import { Future, copyContext, type Context } from "../../src/index.js";
 import { Deferred, fromPromise } from "./deferred.js";
 import { Failure } from "./failure.js";
 
@@ -40,7 +40,7 @@ class InternalInlineCallbacksCancelledError extends Error {
 function asDeferred(y: unknown): Deferred<unknown> | undefined {
   if (y instanceof Deferred) return y;
   if (y instanceof Future) return Deferred.fromFuture(y);
-  if (isGeneratorObject(y)) return cancellableInlineCallbacks(y);
+  if (isGeneratorObject(y)) return cancellableInlineCallbacks(y, copyContext());
   if (isThenable(y)) return fromPromise(y);
   return undefined;
 }
@@ -51,12 +51,15 @@ function asDeferred(y: unknown): Deferred<unknown> | undefined {
  * Twisted's guard against recursion: a Deferred that fires during
  * `addBoth` hands its result back to this loop instead of recursing.
  */
-function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, unknown>, status: CancellationStatus): void {
+function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, unknown>, status: CancellationStatus, context: Context): void {
   const waiting: [boolean, unknown] = [true, undefined];
   for (;;) {
     let r: IteratorResult<unknown, unknown>;
     try {
-      r = result instanceof Failure ? result.throwExceptionIntoGenerator(gen) : gen.next(result);
+      // Every step runs in the context copied at the first call, so context
+      // variables set by whoever fires a Deferred do not leak in.
+      const sent = result;
+      r = context.run(() => (sent instanceof Failure ? sent.throwExceptionIntoGenerator(gen) : gen.next(sent)));
     } catch (e) {
       status.deferred.errback(new Failure(e));
       return;
@@ -76,7 +79,7 @@ function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, u
         waiting[0] = false;
         waiting[1] = res;
       } else {
-        inlineCallbacksStep(res, gen, status);
+        inlineCallbacksStep(res, gen, status, context);
       }
       return undefined;
     });
@@ -93,7 +96,7 @@ function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, u
 }
 
 /** @internal Twisted's `_cancellableInlineCallbacks`. */
-export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>): Deferred<T> {
+export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>, context: Context = copyContext()): Deferred<T> {
   const cancel = (it: Deferred<any>): void => {
     // Put handleCancel first, before the callbacks the caller added.
     const tmp = it.callbacks;
@@ -113,7 +116,7 @@ export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>): 
     awaited?.cancel();
     return status.deferred;
   };
-  inlineCallbacksStep(undefined, gen as Generator<unknown, unknown, unknown>, status);
+  inlineCallbacksStep(undefined, gen as Generator<unknown, unknown, unknown>, status, context);
   return deferred;
 }
 
@@ -122,7 +125,11 @@ export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>): 
  * generator coroutines) into a function returning a Deferred of its return
  * value (Twisted's `@inlineCallbacks`). Each `yield d` gives back `d`'s
  * result, or throws its failure's value; a non-awaitable value is given
- * back at once. Cancelling the returned Deferred cancels the Deferred the
+ * back at once. Each step runs in a copy of the context current at the
+ * call (Twisted runs it in a copied `contextvars` context), so context
+ * variables set elsewhere while it waits do not leak in; inside a step,
+ * `currentTask()` is undefined (the generator is not a Task). Cancelling
+ * the returned Deferred cancels the Deferred the
  * generator waits on, which throws `CancelledError` in at the `yield`: the
  * generator may catch it and go on. A function that does not return a
  * generator gets a `TypeError`. JavaScript's `async` functions cannot have
@@ -141,11 +148,12 @@ export function inlineCallbacks<A extends unknown[], R>(f: (...args: A) => Gener
   if (typeof f !== "function") throw new TypeError(`inlineCallbacks requires a generator function, got ${typeof f}`);
   const name = f.name || "<anonymous>";
   const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
-    const gen: unknown = f.apply(this, args);
+    const context = copyContext();
+    const gen: unknown = context.run(() => f.apply(this, args));
     if (!isGeneratorObject(gen)) {
       throw new TypeError(`inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`);
     }
-    return cancellableInlineCallbacks(gen as Generator<unknown, R, any>);
+    return cancellableInlineCallbacks(gen as Generator<unknown, R, any>, context);
   };
   Object.defineProperty(unwindGenerator, "name", { value: name });
   return unwindGenerator;

@@ -4,8 +4,10 @@
 // JavaScript difference: inlineCallbacks takes a `function*`, and a plain
 // `return` is the result (Twisted's returnValue is deprecated; we have none).
 import test from "ava";
+import { ContextVar, copyContext } from "../../../src/index.js";
 import {
   CancelledError,
+  Clock,
   Deferred,
   Failure,
   fail,
@@ -246,4 +248,55 @@ test("inlineCallbacks: a Failure yielded value is a value (only Deferreds fail)"
   // Twisted: a yielded non-Deferred is sent back; a Failure sent back is thrown in.
   // Ours follows _inlineCallbacks literally: the result is a Failure, so it is thrown in.
   t.is(failureResultOf(f()).getErrorMessage(), "as a value");
+});
+
+// test_defer.py CoroutineContextVarsTests.test_withInlineCallbacks: each step
+// runs in the context copied at the call; what the Deferreds' firers set does
+// not leak in.
+test("CoroutineContextVarsTests.test_withInlineCallbacks", (t) => {
+  const clock = new Clock();
+  const v = new ContextVar<number>("testvar");
+  const root = copyContext();
+  root.run(() => {
+    v.set(1);
+    const mutatingDeferred = new Deferred<boolean>();
+    mutatingDeferred.addCallback(() => void v.set(3));
+    const mutatingDeferredThatFails = new Deferred<number>();
+    mutatingDeferredThatFails.addCallback(() => void v.set(4));
+    mutatingDeferredThatFails.addCallback(() => {
+      throw new RangeError("division by zero");
+    });
+    const yieldingDeferred = inlineCallbacks(function* () {
+      const d = new Deferred<boolean>();
+      clock.callLater(1, () => d.callback(true));
+      yield d;
+      v.set(3);
+    });
+    const testFunction = inlineCallbacks(function* () {
+      t.is(v.get(), 2);
+      yield succeed(1);
+      t.is(v.get(), 2);
+      clock.callLater(1, () => mutatingDeferred.callback(true));
+      yield mutatingDeferred;
+      t.is(v.get(), 2);
+      clock.callLater(1, () => mutatingDeferredThatFails.callback(1));
+      try {
+        yield mutatingDeferredThatFails;
+        throw new Error("???? should have failed");
+      } catch (e) {
+        t.true(e instanceof RangeError);
+        t.is(v.get(), 2);
+      }
+      yield yieldingDeferred();
+      t.is(v.get(), 2);
+      return true;
+    });
+    v.set(2);
+    const d = testFunction();
+    clock.advance(1);
+    clock.advance(1);
+    clock.advance(1);
+    t.is(successResultOf(d), true);
+    t.is(v.get(), 4); // the firers ran here, in the caller's context
+  });
 });
