@@ -33,6 +33,10 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 /** A task factory: see {@link EventLoop.setTaskFactory}. */
 export type TaskFactory = <T>(loop: EventLoop, coro: CoroutineLike<T>, options?: TaskOptions) => Task<T>;
 
+const AsyncFunction = (async () => {}).constructor;
+const GeneratorFunction = function* () {}.constructor;
+const AsyncGeneratorFunction = async function* () {}.constructor;
+
 // asyncio's constants for the lazy purge of cancelled timers.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
@@ -259,6 +263,11 @@ export class EventLoop {
   /** @internal */
   _checkCallback(cb: unknown, method: string): void {
     if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${typeof cb}`);
+    // As asyncio: a coroutine function would only create a coroutine that never runs.
+    const kind = cb.constructor;
+    if (kind === AsyncFunction || kind === GeneratorFunction || kind === AsyncGeneratorFunction) {
+      throw new TypeError(`coroutines cannot be used with ${method}(): use createTask()`);
+    }
     this._checkClosed();
   }
   /** @internal */

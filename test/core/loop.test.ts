@@ -275,3 +275,36 @@ test("cancelling a task awaiting another task cancels that task (cancellation pr
   t.true(inner!.cancelled());
   loop.close();
 });
+
+test("bad input: coroutine functions cannot be used with callSoon/callLater (as asyncio)", (t) => {
+  const loop = makeLoop();
+  t.throws(() => loop.callSoon(async () => {}), { instanceOf: TypeError, message: /coroutines cannot be used with callSoon\(\)/ });
+  t.throws(() => loop.callLater(1, function* () {}), { instanceOf: TypeError, message: /coroutines cannot be used with callAt\(\)/ });
+  loop.close();
+});
+
+test("VirtualTimeLoop with autojump off: time moves only through advance()", async (t) => {
+  const loop = makeLoop({ autojump: false });
+  const fired: number[] = [];
+  loop.callLater(5, () => fired.push(loop.time()));
+  loop.callLater(10, () => fired.push(loop.time()));
+  const run = loop.runForever();
+  await nodeTurns(3); // Node iterations pass; virtual time does not
+  t.is(loop.time(), 0);
+  t.deepEqual(fired, []);
+  loop.advance(5);
+  await nodeTurns(3);
+  t.deepEqual(fired, [5]);
+  t.throws(() => loop.advance(-1), { instanceOf: ValueError });
+  loop.advance(7);
+  await nodeTurns(3);
+  t.deepEqual(fired, [5, 12]);
+  loop.stop();
+  await run;
+  loop.close();
+});
+
+/** Lets Node run `n` macrotask turns (our loop iterates once per turn when it has work). */
+async function nodeTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}

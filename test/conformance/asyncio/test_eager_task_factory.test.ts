@@ -4,7 +4,7 @@
 // function's return only through a promise, so its completion is seen after
 // the current microtasks (see the "[async]" variants).
 import test from "ava";
-import { CancelledError, ContextVar, allTasks, currentTask, eagerTaskFactory, sleep, type Coroutine, type Task } from "../../../src/index.js";
+import { CancelledError, ContextVar, Task, TaskGroup, allTasks, currentTask, eagerTaskFactory, gather, sleep, type Coroutine } from "../../../src/index.js";
 import { makeLoop } from "../../helpers/loop.js";
 
 function eagerLoop() {
@@ -137,3 +137,45 @@ test("test_context_vars", async (t) => {
   });
   loop.close();
 });
+
+// BaseTaskCountingTests: a factory that counts the tasks created without an eager start.
+function countingLoop(eager: boolean) {
+  const loop = makeLoop();
+  const counter = { count: 0 };
+  loop.setTaskFactory((l, coro, options) => {
+    if (!eager) counter.count++;
+    return new Task(coro, { ...options, loop: l, eagerStart: eager });
+  });
+  return { loop, counter };
+}
+
+function* recursiveTaskgroups(width: number, depth: number): Coroutine<void> {
+  if (depth === 0) return;
+  yield* new TaskGroup().run(function* (tg): Coroutine<void> {
+    for (let i = 0; i < width; i++) tg.createTask(recursiveTaskgroups(width, depth - 1));
+  });
+}
+
+function* recursiveGather(width: number, depth: number): Coroutine<void> {
+  if (depth === 0) return;
+  yield* gather(...Array.from({ length: width }, () => recursiveGather(width, depth - 1)));
+}
+
+for (const [eager, expected] of [
+  [false, 781], // 1 + 5 + 5^2 + 5^3 + 5^4
+  [true, 0],
+] as const) {
+  const cls = eager ? "EagerTests" : "NonEagerTests";
+  test(`${cls}.test_recursive_taskgroups`, async (t) => {
+    const { loop, counter } = countingLoop(eager);
+    await loop.runUntilComplete(loop.createTask(recursiveTaskgroups(5, 4)));
+    t.is(counter.count, expected);
+    loop.close();
+  });
+  test(`${cls}.test_recursive_gather`, async (t) => {
+    const { loop, counter } = countingLoop(eager);
+    await loop.runUntilComplete(loop.createTask(recursiveGather(5, 4)));
+    t.is(counter.count, expected);
+    loop.close();
+  });
+}
