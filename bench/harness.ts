@@ -3,7 +3,7 @@
 // discarded, with a full GC and an emptied Node loop before every sample, so
 // that they share the machine's noise instead of each getting its own.
 import { performance } from "node:perf_hooks";
-import { hooksInstalled } from "../src/hooks.js";
+import { hooksInstalled } from "./ours.js";
 
 /** One way of doing a scenario's job. `run(n)` does n operations. */
 export interface Contender {

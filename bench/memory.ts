@@ -7,9 +7,9 @@ import pLimit from "p-limit";
 import PQueue from "p-queue";
 import { Mutex as MutexEsm, Semaphore as SemaphoreEsm } from "async-mutex";
 import Bluebird from "bluebird";
-import { createTask, getRunningLoop, sleep, type Future, type Task } from "../src/index.js";
+import type { Future, Task } from "../src/index.js";
 import { median, settle } from "./harness.js";
-import { Lock, Queue, Semaphore, missing, onLoop } from "./ours.js";
+import { Lock, Queue, Semaphore, createTask, getRunningLoop, missing, onLoop, sleep } from "./ours.js";
 
 const require = createRequire(import.meta.url);
 const asyncMutexCjs = require("async-mutex") as typeof import("async-mutex");
@@ -108,7 +108,7 @@ const cases: MemCase[] = [
       for (let i = 0; i < n; i++) ts.push(createTask(async () => await fut));
       await sleep(0);
       await sleep(0);
-      return () => fut.setResult();
+      return () => ts.forEach((t) => t.cancel());
     }),
   },
   {
@@ -126,7 +126,7 @@ const cases: MemCase[] = [
         );
       await sleep(0);
       await sleep(0);
-      return () => fut.setResult();
+      return () => ts.forEach((t) => t.cancel());
     }),
   },
   // ---- a pending future
@@ -196,7 +196,7 @@ const cases: MemCase[] = [
       // Never released: the waiters become garbage with the lock.
       for (let i = 0; i < n; i++) lock.acquire().then(noop, noop);
       await sleep(0);
-      return noop;
+      return () => void lock;
     }),
   },
   // ---- a queued item / a queued job in a limiter
@@ -209,7 +209,7 @@ const cases: MemCase[] = [
     hold: inLoop(async (n) => {
       const q = new Queue!();
       for (let i = 0; i < n; i++) q.putNowait(i);
-      return noop;
+      return () => void q;
     }),
   },
   {
@@ -260,7 +260,7 @@ const cases: MemCase[] = [
       await sem.acquire();
       for (let i = 0; i < n; i++) sem.acquire().then(noop, noop);
       await sleep(0);
-      return noop;
+      return () => void sem;
     }),
   },
 ];

@@ -2,10 +2,25 @@
 // that land later (Lock, Semaphore, Queue, gather, waitFor, timeout,
 // TaskGroup) are looked up by name so that a scenario lights up when its
 // export exists and says "not exported yet" before.
-import * as lib from "../src/index.js";
-import { EventLoop, type Awaitable } from "../src/index.js";
+//
+// What is measured is the library as users run it: src/ compiled by tsc
+// (bench/run.ts builds it into node_modules/.cache/asyncio-ts-bench and
+// passes the folder in ASYNCIO_TS_BENCH_LIB). Run through tsx instead, every
+// class-field arrow function gets esbuild's `__name` wrapper (keepNames),
+// which costs time and memory per Task that no user pays.
+import type * as Lib from "../src/index.js";
+import type * as Hooks from "../src/hooks.js";
+import type { Awaitable, CoroutineLike } from "../src/index.js";
 
-export { lib };
+const dir = process.env.ASYNCIO_TS_BENCH_LIB ?? new URL("../src", import.meta.url).href;
+const ext = process.env.ASYNCIO_TS_BENCH_LIB ? ".js" : ".ts";
+
+/** The library's exports. */
+export const lib = (await import(`${dir}/index${ext}`)) as typeof Lib;
+/** Where the measured library comes from (for the doc). */
+export const libSource = process.env.ASYNCIO_TS_BENCH_LIB ? "src/ compiled by tsc" : "src/ through tsx (not what users run)";
+export const { hooksInstalled } = (await import(`${dir}/hooks${ext}`)) as typeof Hooks;
+export const { EventLoop, createTask, getRunningLoop, sleep } = lib;
 const mod = lib as unknown as Record<string, unknown>;
 
 /** Our Lock, as asyncio's: acquire() is awaitable (and yield*-able), release() synchronous. */
@@ -49,10 +64,10 @@ export function missing(...names: string[]): string | undefined {
 
 // One real-time loop per process for all our contenders: each sample is one
 // runUntilComplete (one extra loop iteration, negligible against the sample).
-let shared: EventLoop | undefined;
+let shared: Lib.EventLoop | undefined;
 
 /** Runs `main` as a task on our (real-time) loop and returns its result. */
-export function onLoop<T>(main: lib.CoroutineLike<T>): Promise<T> {
+export function onLoop<T>(main: CoroutineLike<T>): Promise<T> {
   shared ??= new EventLoop();
   return shared.runUntilComplete(main);
 }

@@ -8,9 +8,9 @@ import pLimit from "p-limit";
 import PQueue from "p-queue";
 import { Mutex as MutexEsm, Semaphore as SemaphoreEsm } from "async-mutex";
 import { Subject } from "rxjs";
-import { createTask, getRunningLoop, sleep, type Coroutine, type Future, type Task } from "../src/index.js";
+import type { Coroutine, Future, Task } from "../src/index.js";
 import type { Contender, Scenario } from "./harness.js";
-import { Lock, Queue, Semaphore, TaskGroup, gather, missing, onLoop, timeout, waitFor } from "./ours.js";
+import { Lock, Queue, Semaphore, TaskGroup, createTask, gather, getRunningLoop, missing, onLoop, sleep, timeout, waitFor } from "./ours.js";
 
 const require = createRequire(import.meta.url);
 const asyncMutexCjs = require("async-mutex") as typeof import("async-mutex");
@@ -138,7 +138,7 @@ const s1: Scenario = {
     },
     {
       name: "effection spawn",
-      n: 5_000,
+      n: 1_000,
       async run(n) {
         await effection.run(function* () {
           const tasks = [];
@@ -161,7 +161,7 @@ const s1: Scenario = {
     {
       name: "createTask(async fn awaiting sleep(0))",
       ours: true,
-      n: 100_000,
+      n: 50_000,
       async run(n) {
         await onLoop(async () => {
           const ts = times(n, () =>
@@ -177,7 +177,7 @@ const s1: Scenario = {
     {
       name: "createTask(generator, yield* sleep(0))",
       ours: true,
-      n: 100_000,
+      n: 50_000,
       async run(n) {
         await onLoop(function* () {
           const ts = times(n, () => createTask(genJob));
@@ -216,7 +216,7 @@ const s2: Scenario = {
     },
     {
       name: "bluebird, awaited natively",
-      n: 50_000,
+      n: 20_000,
       async run(n) {
         let s = 0;
         for (let i = 0; i < n; i++) {
@@ -344,8 +344,8 @@ const s3a: Scenario = {
         }
       },
     },
-    mutexUncontended("async-mutex Mutex (ESM, what `import` gets)", () => new MutexEsm() as unknown as MutexLike, 100_000),
-    mutexUncontended("async-mutex Mutex (CJS, `require`)", () => new asyncMutexCjs.Mutex() as unknown as MutexLike, 500_000),
+    mutexUncontended("async-mutex Mutex (ESM, what `import` gets)", () => new MutexEsm() as unknown as MutexLike, 50_000),
+    mutexUncontended("async-mutex Mutex (CJS, `require`)", () => new asyncMutexCjs.Mutex() as unknown as MutexLike, 200_000),
     oursIf(
       {
         name: "Lock, await in an async-fn task",
@@ -367,7 +367,7 @@ const s3a: Scenario = {
       {
         name: "Lock, yield* in a generator task",
         ours: true,
-        n: 5_000_000,
+        n: 2_000_000,
         async run(n) {
           await onLoop(function* () {
             const lock = new Lock!();
@@ -395,7 +395,7 @@ const s3b: Scenario = {
     {
       name: "hand-written mutex",
       reference: true,
-      n: 1_000_000,
+      n: 500_000,
       async run(n) {
         const m = new HandMutex();
         await contended(n, () => m.acquire(), () => m.release(), (f) => f());
@@ -403,7 +403,7 @@ const s3b: Scenario = {
     },
     {
       name: "async-mutex Mutex (ESM)",
-      n: 100_000,
+      n: 30_000,
       async run(n) {
         const m = new MutexEsm();
         await contended(n, () => m.acquire(), () => m.release(), (f) => f());
@@ -411,7 +411,7 @@ const s3b: Scenario = {
     },
     {
       name: "async-mutex Mutex (CJS)",
-      n: 300_000,
+      n: 100_000,
       async run(n) {
         const m = new asyncMutexCjs.Mutex();
         await contended(n, () => m.acquire(), () => m.release(), (f) => f());
@@ -421,7 +421,7 @@ const s3b: Scenario = {
       {
         name: "Lock, 100 async-fn tasks",
         ours: true,
-        n: 200_000,
+        n: 100_000,
         async run(n) {
           await onLoop(async () => {
             const lock = new Lock!();
@@ -440,7 +440,7 @@ const s4: Scenario = {
   id: "limit",
   title: "4. 100k jobs, at most 10 at a time (jobs/s)",
   unit: "jobs/s",
-  notes: ["A job is the short async function of scenario 1 (`await null; return 1`)."],
+  notes: ["A job is the short async function of scenario 1 (`await null; return 1`).", "All jobs are queued at once (a Task or a pending call per job); ours with a Task per job run 50k jobs per sample (100k Tasks take over 2 s on this machine), which keeps their queue half as deep as the peers'."],
   contenders: [
     {
       name: "10 hand-written workers",
@@ -485,7 +485,7 @@ const s4: Scenario = {
     },
     {
       name: "async-mutex Semaphore (ESM)",
-      n: 10_000,
+      n: 5_000,
       async run(n) {
         const sem = new SemaphoreEsm(10);
         const rs = await Promise.all(times(n, () => sem.runExclusive(job)));
@@ -504,7 +504,7 @@ const s4: Scenario = {
       {
         name: "Semaphore, one Task per job (asyncio style)",
         ours: true,
-        n: 100_000,
+        n: 50_000,
         async run(n) {
           await onLoop(async () => {
             const sem = new Semaphore!(10);
@@ -531,7 +531,7 @@ const s4: Scenario = {
       {
         name: "TaskGroup + Semaphore",
         ours: true,
-        n: 100_000,
+        n: 50_000,
         async run(n) {
           await onLoop(async () => {
             const sem = new Semaphore!(10);
@@ -761,7 +761,7 @@ const s6: Scenario = {
       {
         name: "gather of 10k tasks (async fn)",
         ours: true,
-        n: 100_000,
+        n: 20_000,
         async run(n) {
           await onLoop(async () => {
             for (let g = 0; g < n / G; g++) check((await gather!(...times(G, () => createTask(job)))).length, G, "results");
@@ -816,7 +816,7 @@ const s7: Scenario = {
     {
       name: "setTimeout + Promise.race + clearTimeout",
       reference: true,
-      n: 200_000,
+      n: 100_000,
       async run(n) {
         let s = 0;
         for (let i = 0; i < n; i++) {
@@ -833,7 +833,7 @@ const s7: Scenario = {
     },
     {
       name: "Promise.race with AbortSignal.timeout",
-      n: 50_000,
+      n: 10_000,
       async run(n) {
         let s = 0;
         for (let i = 0; i < n; i++) s += await Promise.race([job(), abortPromise(AbortSignal.timeout(10_000))]);
@@ -845,7 +845,7 @@ const s7: Scenario = {
       {
         name: "waitFor(task, 10)",
         ours: true,
-        n: 200_000,
+        n: 20_000,
         async run(n) {
           await onLoop(async () => {
             let s = 0;
@@ -860,7 +860,7 @@ const s7: Scenario = {
       {
         name: "timeout(10).run(fn)",
         ours: true,
-        n: 200_000,
+        n: 50_000,
         async run(n) {
           await onLoop(async () => {
             let s = 0;
@@ -885,7 +885,7 @@ const s8: Scenario = {
     {
       name: "setImmediate callback chain",
       reference: true,
-      n: 200_000,
+      n: 100_000,
       run(n) {
         return new Promise<void>((resolve) => {
           let k = n;
@@ -899,7 +899,7 @@ const s8: Scenario = {
     },
     {
       name: "await new Promise(r => setImmediate(r))",
-      n: 200_000,
+      n: 100_000,
       async run(n) {
         for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
       },
@@ -907,7 +907,7 @@ const s8: Scenario = {
     {
       name: "loop.callSoon callback chain",
       ours: true,
-      n: 200_000,
+      n: 100_000,
       async run(n) {
         await onLoop(() => {
           const loop = getRunningLoop();
@@ -925,7 +925,7 @@ const s8: Scenario = {
     {
       name: "await sleep(0) in an async-fn task",
       ours: true,
-      n: 200_000,
+      n: 50_000,
       async run(n) {
         await onLoop(async () => {
           for (let i = 0; i < n; i++) await sleep(0);
@@ -935,7 +935,7 @@ const s8: Scenario = {
     {
       name: "yield* sleep(0) in a generator task",
       ours: true,
-      n: 200_000,
+      n: 100_000,
       async run(n) {
         await onLoop(function* () {
           for (let i = 0; i < n; i++) yield* sleep(0);
