@@ -101,6 +101,14 @@ function exportNamesOf(sf: ts.SourceFile, fn: FnLike, localName: string | undefi
           const t = exportTarget(b.left);
           if (t) names.push(t);
         }
+        // module.exports = { name, alias: name }
+        const right = skipParens(b.right);
+        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && exportTarget(b.left) === "module.exports" && ts.isObjectLiteralExpression(right)) {
+          for (const p of right.properties) {
+            if (ts.isShorthandPropertyAssignment(p) && p.name.text === localName) names.push(localName);
+            if (ts.isPropertyAssignment(p) && ts.isIdentifier(skipParens(p.initializer)) && (skipParens(p.initializer) as ts.Identifier).text === localName && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) names.push(p.name.text);
+          }
+        }
       }
       if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause) && !st.moduleSpecifier) {
         for (const el of st.exportClause.elements) {
@@ -131,8 +139,8 @@ function declarationCounts(sf: ts.SourceFile): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (n: ts.BindingName | ts.Identifier | undefined): void => {
     if (!n) return;
+    // Binding patterns are counted through their BindingElement nodes.
     if (ts.isIdentifier(n)) counts.set(n.text, (counts.get(n.text) ?? 0) + 1);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) add(el.name);
   };
   const visit = (n: ts.Node): void => {
     if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassDeclaration(n) || ts.isClassExpression(n)) add(n.name);
