@@ -41,7 +41,8 @@ export class Context {
   /** Runs `fn` with this context as the current one. */
   run<R>(fn: () => R): R {
     const prev = state.current;
-    state.current = { _context: this, _task: undefined };
+    // Running in another context does not change which loop runs the code.
+    state.current = { _context: this, _task: undefined, _loop: prev?._loop };
     try {
       return fn();
     } finally {
