@@ -59,6 +59,7 @@ function toPredicate(condition: ExceptionMatcher): (e: unknown) => boolean {
  * ```
  */
 export class ExceptionGroup<E = unknown> extends AggregateError {
+  /** Always `"ExceptionGroup"`. */
   override name = "ExceptionGroup";
   /** The message given to the constructor, without the sub-exception count (Python's `eg.message`). */
   readonly groupMessage: string;
