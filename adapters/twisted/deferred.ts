@@ -22,6 +22,9 @@ const CONTINUE: ChainFunction = () => {
   throw new Error("unreachable: _CONTINUE is never called");
 };
 
+/** The shared argument list of links without extra arguments (never mutated). */
+const NO_ARGS: unknown[] = [];
+
 /** One link of the chain: `[callback, callbackArgs, errback, errbackArgs]`. */
 export type ChainLink = [ChainFunction, unknown[], ChainFunction, unknown[]];
 
@@ -198,7 +201,12 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<R | E> {
     checkCallable(callback, "Deferred callback");
     if (errback != null) checkCallable(errback, "Deferred errback");
-    this.callbacks.push([callback as ChainFunction, callbackArgs ?? [], (errback ?? failthru) as ChainFunction, errbackArgs ?? []]);
+    this.callbacks.push([
+      callback as ChainFunction,
+      callbackArgs == null || callbackArgs.length === 0 ? NO_ARGS : callbackArgs,
+      (errback ?? failthru) as ChainFunction,
+      errbackArgs == null || errbackArgs.length === 0 ? NO_ARGS : errbackArgs,
+    ]);
     if (this.called) this._runCallbacks();
     return this as unknown as Deferred<R | E>;
   }
@@ -206,19 +214,28 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /** Adds a callback for the success track (failures pass by it). Extra `args` follow the result. Returns this Deferred. */
   addCallback<R, A extends unknown[] = []>(callback: (result: T, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
     checkCallable(callback, "Deferred callback");
-    return this.addCallbacks(callback as ChainFunction, failthru, args, args) as unknown as Deferred<R>;
+    const a = args.length === 0 ? NO_ARGS : args;
+    this.callbacks.push([callback as ChainFunction, a, failthru as ChainFunction, a]);
+    if (this.called) this._runCallbacks();
+    return this as unknown as Deferred<R>;
   }
 
   /** Adds an errback, called with the {@link Failure} (successes pass by it). Returns this Deferred. */
   addErrback<R = T, A extends unknown[] = []>(errback: (failure: Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<T | R> {
     checkCallable(errback, "Deferred errback");
-    return this.addCallbacks(passthru as ChainFunction, errback as ChainFunction, args, args) as unknown as Deferred<T | R>;
+    const a = args.length === 0 ? NO_ARGS : args;
+    this.callbacks.push([passthru as ChainFunction, a, errback as ChainFunction, a]);
+    if (this.called) this._runCallbacks();
+    return this as unknown as Deferred<T | R>;
   }
 
   /** Adds the same function as callback and errback: it receives the result or the {@link Failure}. Returns this Deferred. */
   addBoth<R, A extends unknown[] = []>(fn: (result: T | Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
     checkCallable(fn, "Deferred callback");
-    return this.addCallbacks(fn as ChainFunction, fn as ChainFunction, args, args) as unknown as Deferred<R>;
+    const a = args.length === 0 ? NO_ARGS : args;
+    this.callbacks.push([fn as ChainFunction, a, fn as ChainFunction, a]);
+    if (this.called) this._runCallbacks();
+    return this as unknown as Deferred<R>;
   }
 
   /**
