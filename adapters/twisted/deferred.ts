@@ -564,16 +564,17 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
 }
 
-/** @internal A Deferred following a promise; cancelling it cannot stop the promise (it fails with CancelledError, and the promise's outcome is dropped). */
+/**
+ * @internal A Deferred following a promise. It has no canceller (a promise
+ * cannot be stopped): cancelling it fails it with CancelledError and the
+ * promise's one later outcome is swallowed, as Twisted does for any
+ * Deferred without a canceller.
+ */
 export function fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
   const d = new Deferred<T>();
   p.then(
-    (v) => {
-      if (!d.called) d.callback(v);
-    },
-    (e) => {
-      if (!d.called) d.errback(e);
-    },
+    (v) => d.callback(v),
+    (e) => d.errback(e),
   );
   return d;
 }
