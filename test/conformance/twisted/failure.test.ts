@@ -12,7 +12,7 @@ test("FailureTests.test_failAndTrap: trap returns the matching class, re-throws 
   const f = new Failure(new Derived("d"));
   t.is(f.trap(RangeError, Base), Base);
   const e = t.throws(() => f.trap(RangeError, TypeError));
-  t.is(e, f.value);
+  t.is(e, f.value as Error);
 });
 
 test("FailureTests.test_check: classes or qualified names", (t) => {
