@@ -12,7 +12,7 @@ import { resolveFuture, rejectFuture } from "../../../adapters/promise/thenable.
 const require = createRequire(import.meta.url);
 const promisesAplusTests = require("promises-aplus-tests") as (
   adapter: unknown,
-  opts: { reporter: unknown },
+  opts: { reporter: unknown; timeout: number },
   cb: (err: unknown) => void,
 ) => void;
 
@@ -76,7 +76,11 @@ function reporter(runner: MochaRunner): void {
   });
 }
 
-promisesAplusTests(adapter, { reporter }, () => {
+// The suite's own default timeout is 200 ms per test, for tests that wait
+// about 50 ms of real time: too tight when CI runs test files in parallel on
+// a busy machine. A timeout only detects hangs; it does not change what a
+// test checks.
+promisesAplusTests(adapter, { reporter, timeout: 5000 }, () => {
   loop.stop();
   void running.then(() => {
     loop.close();
