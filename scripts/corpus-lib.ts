@@ -180,21 +180,35 @@ export async function installDeps(entry: CorpusEntry, pkgDir: string, cfg: Packa
   writeFileSync(join(pkgDir, "package.json"), JSON.stringify(pj, null, 2) + "\n");
   const lock = lockPath(entry);
   const flags = ["--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"];
-  let r: RunOutput;
   const fromLock = existsSync(lock) && !update;
-  if (fromLock) {
-    copyFileSync(lock, join(pkgDir, "package-lock.json"));
-    r = await runArgv(["npm", "ci", ...flags], { cwd: pkgDir, timeoutSeconds: 600 });
-  } else {
-    rmSync(join(pkgDir, "package-lock.json"), { force: true });
-    r = await runArgv(["npm", "install", ...flags], { cwd: pkgDir, timeoutSeconds: 600 });
-    if (r.code === 0) {
-      mkdirSync(dirname(lock), { recursive: true });
-      copyFileSync(join(pkgDir, "package-lock.json"), lock);
+  // What the test command runs from node_modules (node_modules/.bin/tap,
+  // node_modules/mocha/bin/_mocha) must exist after the install: npm has been
+  // seen to exit 0 with a bin link missing when several installs share the
+  // cache, so a missing one means one more install, then an error.
+  const needed = [...entry.testCommand.matchAll(/node_modules\/[^\s;&|]+/g)].map((m) => m[0]);
+  const missing = () => needed.filter((p) => !existsSync(join(pkgDir, p)));
+  let r: RunOutput | undefined;
+  let attempts = 0;
+  while (attempts < 2) {
+    attempts++;
+    if (fromLock) {
+      copyFileSync(lock, join(pkgDir, "package-lock.json"));
+      r = await runArgv(["npm", "ci", ...flags], { cwd: pkgDir, timeoutSeconds: 600 });
+    } else {
+      rmSync(join(pkgDir, "package-lock.json"), { force: true });
+      r = await runArgv(["npm", "install", ...flags], { cwd: pkgDir, timeoutSeconds: 600 });
     }
+    writeFileSync(join(dirname(pkgDir), `install-${attempts}.log`), r.stdout + "\n--- stderr ---\n" + r.stderr + `\n--- exit ${r.code}\n`);
+    if (r.code === 0 && missing().length === 0) break;
   }
-  if (r.code !== 0) throw new Error(`installing ${entry.spec} failed (exit ${r.code}): ${r.stderr.trim().slice(-2000)}`);
-  return fromLock ? "npm ci (stored lockfile)" : `npm install (lockfile stored in ${lock})`;
+  if (r!.code !== 0) throw new Error(`installing ${entry.spec} failed (exit ${r!.code}): ${r!.stderr.trim().slice(-2000)}`);
+  if (missing().length) throw new Error(`installing ${entry.spec} left ${missing().join(", ")} missing, twice`);
+  if (!fromLock) {
+    mkdirSync(dirname(lock), { recursive: true });
+    copyFileSync(join(pkgDir, "package-lock.json"), lock);
+  }
+  const how = fromLock ? "npm ci (stored lockfile)" : `npm install (lockfile stored in ${lock})`;
+  return attempts > 1 ? `${how}, second attempt (the first left a test binary missing)` : how;
 }
 
 /**

@@ -143,6 +143,7 @@ function tallyReport(report: MigrateReport, out: PackageOutcome): void {
 interface Prepared {
   base: string;
   pkgDir: string;
+  install: string;
 }
 
 /** Fetches (integrity checked), extracts and installs one package. Several may run at once. */
@@ -157,7 +158,7 @@ async function preparePackage(entry: CorpusEntry, cfg: PackageConfig | undefined
   await extractTarball(tgz, pkgDir);
   const how = await installDeps(entry, pkgDir, cfg, opts.updateLocks);
   opts.log(`[${entry.spec}] installed: ${how}`);
-  return { base, pkgDir };
+  return { base, pkgDir, install: how };
 }
 
 /** The whole pipeline for one package. Never throws: errors become an ERROR row. */
@@ -169,6 +170,7 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
     const p = await (prepared ?? preparePackage(entry, cfg, opts));
     const dir = p.pkgDir;
     pkgDir = dir;
+    if (p.install.includes("second attempt")) out.notes.push(`install: ${p.install}`);
     const base = p.base;
     if (!cfg) throw new Error(`no entry for ${entry.name} in corpus/packages.json`);
 
