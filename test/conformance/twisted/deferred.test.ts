@@ -803,3 +803,19 @@ test("R7: the canceller is dropped once the Deferred fires (no reference cycle)"
   d.callback(1);
   t.is(d._canceller, undefined);
 });
+
+test("R8: cancelling the inner Deferred an outer one waits on fails the outer chain with CancelledError", (t) => {
+  const inner = new Deferred<number>();
+  const outer = succeed(1).addCallback(() => inner);
+  assertNoResultHere(outer);
+  inner.cancel();
+  t.is(inner.result, undefined); // the failure moved to the outer chain
+  const f = failureResultOf(outer, CancelledError);
+  t.true(f.value instanceof CancelledError);
+  inner.callback(5); // the producer's late call is swallowed (no canceller)
+  t.throws(() => inner.callback(6), { instanceOf: AlreadyCalledError });
+});
+
+function assertNoResultHere(d: Deferred<unknown>): void {
+  if (d.paused === 0 && d.called && !(d.result instanceof Deferred)) throw new Error(`${d} has a result`);
+}
