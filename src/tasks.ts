@@ -97,6 +97,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _fn: (() => unknown) | undefined;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
+  /** @internal the waiter that accepted the pending cancel (async functions): its own outcome is delivered */ _cancelAcceptedBy: Future<unknown> | null = null;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal a name, or the task's number until a name is asked for (no string per task) */ _name: string | number;
   /** @internal */ readonly _context: Context;
@@ -200,9 +201,11 @@ export class Task<T = unknown> extends Future<T> {
       if (this._isAsync) {
         this._mustCancel = true;
         this._cancelMessage = msg;
+        this._cancelAcceptedBy = waiter;
       }
       return true;
     }
+    this._cancelAcceptedBy = null;
     this._mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -243,7 +246,11 @@ export class Task<T = unknown> extends Future<T> {
     this._futWaiter = null;
     if (!this._mustCancel) return undefined;
     this._mustCancel = false;
-    return fut.cancelled() ? undefined : this._makeCancelledError();
+    // As asyncio: a waiter that accepted the cancel delivers its own outcome
+    // (a Task may swallow the cancellation, or fail with another error).
+    const accepted = this._cancelAcceptedBy === fut;
+    this._cancelAcceptedBy = null;
+    return accepted || fut.cancelled() ? undefined : this._makeCancelledError();
   }
 
   /** @internal asyncio's `__step`. */
