@@ -503,11 +503,10 @@ test("test_taskgroup_15", async (t) => {
   });
 });
 
-// The outer runner awaits the nested runner's task: with a generator runner
-// this is asyncio's __step exactly. With an async-function runner it fails
-// because of a core bug (reported): an async task whose cancel was accepted
-// by the Task it awaits gets a CancelledError at wake-up instead of that
-// Task's outcome (here the ExceptionGroup), see Task._wakeupGivesCancel.
+// The outer runner awaits the nested runner's task, with a generator runner
+// and with an async-function runner. (The async form needs the awaited
+// Task's outcome to be delivered although it accepted the runner's cancel:
+// Task._wakeupGivesCancel, fixed in core.)
 function taskgroup16(t: ExecutionContext, asyncRunner: boolean): Promise<void> {
   return runTest(async () => {
     async function nestedRunner(): Promise<void> {
@@ -539,7 +538,7 @@ function taskgroup16(t: ExecutionContext, asyncRunner: boolean): Promise<void> {
 }
 
 test("test_taskgroup_16", (t) => taskgroup16(t, false));
-test.failing("test_taskgroup_16 (async-function runner: core bug, see above)", (t) => taskgroup16(t, true));
+test("test_taskgroup_16 (async-function runner)", (t) => taskgroup16(t, true));
 
 test("test_taskgroup_17", async (t) => {
   await runTest(async () => {

@@ -239,11 +239,10 @@ test("test_wait_for_waits_for_task_cancellation_w_timeout_0", async (t) => {
 
 class FooException extends Error {}
 
-// With an async-function caller this fails because of a core bug (reported):
-// the caller's cancel (by the timeout) was accepted by innerTask, which then
-// failed with FooException, but Task._wakeupGivesCancel replaces that outcome
-// with a CancelledError (so TimeoutError is raised). The generator port passes.
-test.failing("test_wait_for_reraises_exception_during_cancellation (async-function caller: core bug)", async (t) => {
+// The async-function caller needs innerTask's FooException to be delivered
+// although innerTask accepted the caller's cancel (Task._wakeupGivesCancel,
+// fixed in core); the generator port below follows asyncio's __step.
+test("test_wait_for_reraises_exception_during_cancellation (async-function caller)", async (t) => {
   await runTest(async () => {
     const foo = async (): Promise<void> => {
       const innerTask = createTask(async () => {
