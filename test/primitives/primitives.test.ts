@@ -569,3 +569,46 @@ test("fast paths do not yield to the loop", async (t) => {
   });
   loop.close();
 });
+
+// The pass-on rules of Queue.put/get (asyncio's `if not self.full() and not
+// putter.cancelled(): self._wakeup_next(self._putters)`), with cancel() and
+// with an abort.
+for (const how of ["cancel", "abort"] as const) {
+  test(`Queue: a putter woken by getNowait() and then stopped (${how}) passes the free slot on`, async (t) => {
+    await runTest(async () => {
+      const q = new Queue<number>(1);
+      q.putNowait(0);
+      const ac = new AbortController();
+      const p1 = createTask(() => q.put(1, { signal: ac.signal }));
+      const p2 = createTask(() => q.put(2));
+      await tick();
+      t.is(q.getNowait(), 0); // wakes p1
+      if (how === "cancel") p1.cancel();
+      else ac.abort(new Reason("late"));
+      await tick();
+      await tick();
+      t.true(p1.done());
+      t.true(p2.done());
+      t.is(q.getNowait(), 2);
+      t.deepEqual(q.statistics().putters, 0);
+    });
+  });
+
+  test(`Queue: a getter woken by putNowait() and then stopped (${how}) passes the item on`, async (t) => {
+    await runTest(async () => {
+      const q = new Queue<number>();
+      const ac = new AbortController();
+      const g1 = createTask(() => q.get({ signal: ac.signal }));
+      const g2 = createTask(() => q.get());
+      await tick();
+      q.putNowait(7); // wakes g1
+      if (how === "cancel") g1.cancel();
+      else ac.abort(new Reason("late"));
+      await tick();
+      await tick();
+      t.true(g1.done());
+      t.is(await g2, 7);
+      t.is(q.qsize(), 0);
+    });
+  });
+}
