@@ -28,7 +28,6 @@ export const REASONS = {
   NAME_COLLISION: "inlining would declare a name the function already uses",
   // callbacks
   CALLBACK_ESCAPES: "the callback is stored, reassigned, or passed on instead of being called",
-  USES_ARGUMENTS: "the function reads `arguments`, whose length changes when the callback is dropped",
   ZALGO: "the callback is called synchronously on some paths and asynchronously on others",
   SYNC_CALLBACK: "the callback is always called synchronously: an async function would call it later",
   MAYBE_NEVER_CALLED: "some path ends without calling the callback",
@@ -42,6 +41,7 @@ export const REASONS = {
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
   TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
+  ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
   ALREADY_ASYNC: "the function is already async or a generator",
   // node-apis
   EXECUTOR_SHAPE: "the `new Promise` executor does more than wrap a single callback call",

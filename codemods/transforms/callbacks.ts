@@ -34,6 +34,8 @@ const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "c
 
 /** Name of the inline helper inserted once per file. */
 export const DUAL_HELPER = "__asyncioDual";
+/** Name of the helper that starts the first call synchronously. */
+export const START_HELPER = "__asyncioStart";
 
 type FnLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
@@ -59,11 +61,12 @@ function lastParamName(fn: FnLike): string | undefined {
   return ts.isIdentifier(p.name) ? p.name.text : undefined;
 }
 
-/** The already-converted wrapper shape: `{ return __asyncioDual(cb, async () => …) }`. */
+/** The already-converted wrapper shape: `{ …prologue; return __asyncioDual(cb, async () => …) }`. */
 function isConvertedWrapper(fn: FnLike): boolean {
   const body = fn.body as ts.Block;
-  if (body.statements.length !== 1) return false;
-  const s = body.statements[0];
+  // The wrapper ends with `return __asyncioDual(cb, async () => …)` (after the kept prologue).
+  const s = body.statements[body.statements.length - 1];
+  if (!s) return false;
   return (
     ts.isReturnStatement(s) &&
     s.expression !== undefined &&
@@ -289,28 +292,97 @@ class FunctionConverter {
   }
 
   /** Entry: converts the body; returns the new body text between the braces. */
-  convertBody(): string {
+  /** Name of the promise started synchronously for the first asynchronous call (set by convertBody). */
+  private startVar?: string;
+  /** `const started = __asyncioStart(…)` once the first call is converted. */
+  startDecl?: string;
+
+  /**
+   * Entry: returns the synchronous prologue (kept outside the async body, so
+   * its checks and throws stay synchronous), and the converted rest.
+   */
+  convertBody(): { prologue: string; rest: string } {
     const fn = this.cand.fn;
     if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) || (fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("ALREADY_ASYNC");
     const body = fn.body as ts.Block;
-    // Uses of the callback: only as a callee; no shadowing declarations.
+    const decls = declarationCounts(body as unknown as ts.SourceFile);
+    if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
+    const stmts = body.statements;
+    // The prologue: statements before the first one that calls the callback (or hands it to a continuation).
+    let k = stmts.findIndex((st) => containsNode(st, (n) => this.isCbRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st));
+    if (k < 0) k = stmts.length;
+    for (const st of stmts.slice(0, k)) {
+      this.checkPrologueRefs(st);
+      if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
+    }
+    // After the prologue the callback may only be called.
     const visit = (n: ts.Node): void => {
-      if (this.isCbRef(n) && n !== fn.parameters[fn.parameters.length - 1].name) {
+      if (this.isCbRef(n)) {
         const p = n.parent;
         if (!(ts.isCallExpression(p) && p.expression === n)) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
     };
-    visit(body);
-    const { usesArguments } = usesThisOrArguments(body);
-    if (usesArguments) throw new Refusal("USES_ARGUMENTS");
-    const decls = declarationCounts(body as unknown as ts.SourceFile);
-    if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
+    stmts.slice(k).forEach(visit);
+    if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
-    const start = this.edits.length;
-    this.convertList(body.statements, false, true, new Set(), new Set());
+    const first = stmts[k];
+    const startsAsync = this.isContinuationStatement(first) && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
+    if (startsAsync) this.startVar = freshName("started", boundNamesUsed(this.sf));
+    const mark = this.edits.length;
+    this.convertList(stmts.slice(k), false, true, new Set(), new Set());
     if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
-    return this.render(body.getStart(this.sf) + 1, body.end - 1, start);
+    // The first asynchronous call must run synchronously, as before, so that its
+    // argument errors still throw from the call.
+    if (!startsAsync) throw new Refusal("ASYNC_START_NESTED");
+    const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
+    const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
+    return { prologue, rest };
+  }
+
+  private isContinuationStatement(st: ts.Statement): boolean {
+    const e = ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined;
+    if (!e || !ts.isCallExpression(skipParens(e))) return false;
+    const call = skipParens(e) as ts.CallExpression;
+    const last = call.arguments[call.arguments.length - 1];
+    return !!last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last);
+  }
+
+  /** In the prologue the callback may be tested, asserted or normalised (`cb = options`), not called or handed on. */
+  private checkPrologueRefs(st: ts.Statement): void {
+    const isAssert = (e: ts.Expression): boolean => {
+      const x = skipParens(e);
+      return (ts.isIdentifier(x) && x.text === "assert") || (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "assert");
+    };
+    const ok = (n: ts.Node): boolean => {
+      let child = n;
+      let p = n.parent;
+      while (ts.isParenthesizedExpression(p)) {
+        child = p;
+        p = p.parent;
+      }
+      if (ts.isTypeOfExpression(p)) return true;
+      if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+      if (ts.isBinaryExpression(p)) {
+        const k = p.operatorToken.kind;
+        if ([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(k)) return true;
+        if (k === ts.SyntaxKind.EqualsToken && p.left === child) return true;
+        if ([ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(k)) {
+          const q = p.parent;
+          return ts.isBinaryExpression(q) && q.operatorToken.kind === ts.SyntaxKind.EqualsToken && this.isCbRef(skipParens(q.left));
+        }
+      }
+      if (ts.isIfStatement(p) && p.expression === child) return true;
+      if (ts.isConditionalExpression(p) && p.condition === child) return true;
+      if (ts.isCallExpression(p) && p.expression === child) throw new Refusal("SYNC_CALLBACK");
+      if (ts.isCallExpression(p) && isAssert(p.expression)) return true;
+      return false;
+    };
+    const visit = (n: ts.Node): void => {
+      if (this.isCbRef(n) && !ok(n)) throw new Refusal("CALLBACK_ESCAPES", this.text(n.parent));
+      ts.forEachChild(n, visit);
+    };
+    visit(st);
   }
 
   /**
@@ -447,8 +519,16 @@ class FunctionConverter {
     if (params.length === 0 || params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
     const errName = (params[0].name as ts.Identifier).text;
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
-    const plan = this.awaitable(call, values.length);
-    if (!plan) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    const plan0 = this.awaitable(call, values.length);
+    if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    let plan = plan0;
+    if (this.startVar && !this.startDecl) {
+      // The first call keeps its callback form and starts synchronously.
+      const args = call.arguments.slice(0, -1).map((a) => this.text(a));
+      const doneArg = plan0.arrayValues ? "(error, ...values) => done(error, values)" : "done";
+      this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, doneArg].join(", ")}));`;
+      plan = { ...plan0, expr: this.startVar };
+    }
     if (values.length > plan.maxValues) throw new Refusal("MULTIPLE_RESULTS", plan.label);
     if (!ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
     const stmts = cont.body.statements;
@@ -457,9 +537,13 @@ class FunctionConverter {
     let rest: readonly ts.Statement[] = stmts;
     let form: "propagate" | "forward" | "general";
     const first = stmts[0];
+    // A nested function whose parameter reuses the error's name shadows it.
+    const shadows = (n: ts.Node): boolean =>
+      ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === errName);
     const errRefsOutsideCbFirstArg = (nodes: readonly ts.Node[]): number => {
       let count = 0;
       const visit = (n: ts.Node): void => {
+        if (shadows(n)) return;
         if (ts.isIdentifier(n) && n.text === errName) {
           const p = n.parent;
           const okUse = ts.isCallExpression(p) && isCallTo(p, this.cand.cbName) && p.arguments[0] === n;
@@ -473,6 +557,7 @@ class FunctionConverter {
     const totalErrRefs = (nodes: readonly ts.Node[]): number => {
       let c = 0;
       const visit = (n: ts.Node): void => {
+        if (shadows(n)) return;
         if (ts.isIdentifier(n) && n.text === errName) c++;
         ts.forEachChild(n, visit);
       };
@@ -611,6 +696,24 @@ export function dualHelperText(ts_: boolean, useImport: boolean): string {
   );
 }
 
+/** The helper that runs a callback API call now and gives its outcome as a promise. */
+export function startHelperText(ts_: boolean): string {
+  const sig = ts_ ? `(start: (done: (error: unknown, value?: any) => void) => void): Promise<any>` : `(start)`;
+  const settleT = ts_ ? `: (error: unknown, value?: any) => void` : "";
+  return (
+    `\n// Added by asyncio-ts migrate: makes the first call of a converted function synchronously,\n` +
+    `// as the original did (its argument errors still throw from the call), and gives its outcome as a promise.\n` +
+    `function ${START_HELPER}${sig} {\n` +
+    `  let settle${settleT} = () => {};\n` +
+    `  const promise = new Promise((resolve, reject) => {\n` +
+    `    settle = (error, value) => (error ? reject(error) : resolve(value));\n` +
+    `  });\n` +
+    `  start(settle);\n` +
+    `  return promise;\n` +
+    `}\n`
+  );
+}
+
 /** Result type a TypeScript callback type promises: `(err, value: T) => void` gives T. */
 function promisedType(fn: FnLike, sf: ts.SourceFile): string {
   const p = fn.parameters[fn.parameters.length - 1];
@@ -674,7 +777,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
 
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
-  const converted = new Map<Candidate, string>();
+  const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const arities = new Map<Candidate, number>();
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
@@ -717,7 +820,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (ts_ && !ts.isFunctionDeclaration(c.fn)) throw new Refusal("TS_FORM");
         if (ts_) promisedType(c.fn, sf);
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
-        converted.set(c, conv.convertBody());
+        converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         arities.set(c, conv.successArities.size === 1 ? [...conv.successArities][0] : 2);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
@@ -741,16 +844,18 @@ export function callbacksPass(ctx: FileContext): PassResult {
       result.sites.push({ pos, transform: "callbacks", status: "refused", reason: refusal.reason, name: c.label });
       continue;
     }
-    const bodyText = converted.get(c)!;
+    const parts = converted.get(c)!;
     const fn = c.fn;
     const body = fn.body as ts.Block;
     const closeIndent = indentAt(sf.text, body.end - 1);
-    const trimmed = bodyText.replace(/\s*$/, "");
-    const shifted = shiftIndent(trimmed, "", unit);
+    const inner = indentAt(sf.text, body.statements[0].getStart(sf));
+    const restText = parts.rest.replace(/\s*$/, "");
+    const shifted = `\n${inner}${unit}` + shiftIndent(restText, "", unit);
+    const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
     const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
     const arity = arities.get(c) ?? 2;
     const arityArg = arity === 2 ? "" : `, ${arity}`;
-    const newBody = `{\n${closeIndent}${unit}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${closeIndent}${unit}}${arityArg});\n${closeIndent}}`;
+    const newBody = `{${parts.prologue || `\n${inner}`}${startLine}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${inner}}${arityArg});\n${closeIndent}}`;
     if (ts_ && ts.isFunctionDeclaration(fn)) {
       const t = promisedType(fn, sf);
       const cbParam = fn.parameters[fn.parameters.length - 1];
@@ -773,6 +878,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   if (emitted.length > 0 && !sf.text.includes(`function ${DUAL_HELPER}`)) {
     const useImport = ctx.options.dualApi === "import";
     let text = dualHelperText(ts_, useImport);
+    if (!sf.text.includes(`function ${START_HELPER}`)) text += startHelperText(ts_);
     if (!sf.text.endsWith("\n")) text = "\n" + text;
     result.edits.push({ start: sf.text.length, end: sf.text.length, text });
     if (useImport && !/\bdualApi\b/.test(sf.text)) {
