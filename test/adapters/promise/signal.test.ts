@@ -5,6 +5,7 @@ import {
   CancelledError,
   Task,
   currentTask,
+  eagerTaskFactory,
   getRunningLoop,
   isCancelledError,
   sleep,
@@ -127,6 +128,33 @@ test("createTask: the listener is removed once the task is done; without a signa
     ac.abort(); // too late: nothing happens
     t.is(await task, "ok");
     t.is(await createTask(async () => 2), 2);
+  });
+});
+
+test("createTask: with the eager task factory (a task done inside createTask keeps no listener)", async (t) => {
+  await runTest(async () => {
+    const loop = getRunningLoop();
+    loop.setTaskFactory(eagerTaskFactory);
+    try {
+      const ac = new AbortController();
+      const gen = createTask(
+        function* (): Coroutine<number> {
+          return 1;
+        },
+        { signal: ac.signal },
+      );
+      t.true(gen.done());
+      t.is(listeners(ac.signal), 0);
+      const asyncTask = createTask(async () => 2, { signal: ac.signal });
+      t.is(await asyncTask, 2);
+      await sleep(0);
+      t.is(listeners(ac.signal), 0);
+      const waiting = createTask(async () => sleep(5), { signal: ac.signal });
+      ac.abort("eager");
+      t.is(((await outcome(waiting)) as Error).message, "eager");
+    } finally {
+      loop.setTaskFactory(undefined);
+    }
   });
 });
 
