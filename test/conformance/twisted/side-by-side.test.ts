@@ -9,8 +9,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   CancelledError,
+  Clock,
   Deferred,
   DeferredList,
+  DeferredLock,
+  DeferredQueue,
+  DeferredSemaphore,
+  LoopingCall,
+  QueueOverflow,
+  QueueUnderflow,
+  TimeoutError,
+  deferLater,
   Failure,
   FirstError,
   fail,
@@ -143,7 +152,85 @@ function inline_callbacks_cancellation(): string[] {
   return trace;
 }
 
-const SCENARIOS: Record<string, () => string[]> = { chain_switching, pause_on_inner, deferred_list_flags, inline_callbacks_cancellation };
+function clock_timeouts_loopingcall(): string[] {
+  const trace: string[] = [];
+  const clock = new Clock();
+  const d = new Deferred<unknown>();
+  d.addErrback((f) => (trace.push("eb-before<-" + fmt(f)), f));
+  d.addTimeout(5, clock);
+  d.addBoth((r) => {
+    const f = r as Failure;
+    trace.push(`after<-${f.parents[0]} timeout=${(f.value as TimeoutError).timeout}`);
+  });
+  clock.advance(4.9);
+  trace.push(`t=${pyFloat(clock.seconds())} called=${fmt(d.called)}`);
+  clock.advance(0.1);
+  const d2 = new Deferred<unknown>((c) => c.callback("cancel-success"));
+  d2.addTimeout(1, clock);
+  d2.addBoth((r) => void trace.push("d2<-" + fmt(r)));
+  clock.advance(1);
+  const times: number[] = [];
+  const lc = new LoopingCall(() => void times.push(clock.seconds()));
+  lc.clock = clock;
+  lc.start(1.0);
+  clock.advance(1);
+  clock.advance(2.5);
+  clock.advance(0.5);
+  lc.stop();
+  trace.push("loop:[" + times.map(pyFloat).join(",") + "]");
+  const dl = deferLater(clock, 2, () => "later");
+  dl.addBoth((r) => void trace.push("deferLater<-" + fmt(r)));
+  clock.advance(2);
+  return trace;
+}
+
+/** Python's str() of a float: always a decimal point. */
+function pyFloat(x: number): string {
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+function lock_semaphore_queue(): string[] {
+  const trace: string[] = [];
+  const lock = new DeferredLock();
+  for (const name of ["a", "b", "c"]) lock.acquire().addCallback(() => void trace.push("lock:" + name));
+  const cWaiter = lock.waiting[1]!;
+  cWaiter.addErrback((f) => void trace.push("cancelled:" + fmt(f)));
+  cWaiter.cancel();
+  trace.push(`waiting:${lock.waiting.length}`);
+  lock.release();
+  trace.push("locked:" + fmt(lock.locked));
+  lock.release();
+  trace.push("locked:" + fmt(lock.locked));
+  const sem = new DeferredSemaphore(2);
+  for (const name of ["x", "y", "z"]) sem.acquire().addCallback(() => void trace.push("sem:" + name));
+  sem.release();
+  trace.push(`tokens:${sem.tokens}`);
+  const q = new DeferredQueue<number>(1, 1);
+  q.get().addCallback((v) => void trace.push("got:" + fmt(v)));
+  try {
+    q.get();
+  } catch (e) {
+    if (e instanceof QueueUnderflow) trace.push("underflow");
+  }
+  q.put(1);
+  q.put(2);
+  try {
+    q.put(3);
+  } catch (e) {
+    if (e instanceof QueueOverflow) trace.push("overflow");
+  }
+  q.get().addCallback((v) => void trace.push("got:" + fmt(v)));
+  return trace;
+}
+
+const SCENARIOS: Record<string, () => string[]> = {
+  clock_timeouts_loopingcall,
+  lock_semaphore_queue,
+  chain_switching,
+  pause_on_inner,
+  deferred_list_flags,
+  inline_callbacks_cancellation,
+};
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -154,7 +154,74 @@ def inline_callbacks_cancellation():
     return trace
 
 
+def clock_timeouts_loopingcall():
+    from twisted.internet.task import Clock, LoopingCall, deferLater
+
+    trace = []
+    clock = Clock()
+    d = Deferred()
+    d.addErrback(lambda f: trace.append("eb-before<-" + fmt(f)) or f)
+    d.addTimeout(5, clock)
+    d.addBoth(lambda r: trace.append("after<-%s timeout=%s" % (r.type.__name__, r.value.args[0])))
+    clock.advance(4.9)
+    trace.append("t=%s called=%s" % (clock.seconds(), fmt(d.called)))
+    clock.advance(0.1)
+    d2 = Deferred(lambda c: c.callback("cancel-success"))
+    d2.addTimeout(1, clock)
+    d2.addBoth(lambda r: trace.append("d2<-" + fmt(r)))
+    clock.advance(1)
+    times = []
+    lc = LoopingCall(lambda: times.append(clock.seconds()))
+    lc.clock = clock
+    lc.start(1.0)
+    clock.advance(1)
+    clock.advance(2.5)
+    clock.advance(0.5)
+    lc.stop()
+    trace.append("loop:" + fmt(times))
+    dl = deferLater(clock, 2, lambda: "later")
+    dl.addBoth(lambda r: trace.append("deferLater<-" + fmt(r)))
+    clock.advance(2)
+    return trace
+
+
+def lock_semaphore_queue():
+    trace = []
+    lock = defer.DeferredLock()
+    for name in ("a", "b", "c"):
+        lock.acquire().addCallback(lambda l, n=name: trace.append("lock:" + n))
+    c_waiter = lock.waiting[1]
+    c_waiter.addErrback(lambda f: trace.append("cancelled:" + fmt(f)))
+    c_waiter.cancel()
+    trace.append("waiting:%d" % len(lock.waiting))
+    lock.release()
+    trace.append("locked:" + fmt(lock.locked))
+    lock.release()
+    trace.append("locked:" + fmt(lock.locked))
+    sem = defer.DeferredSemaphore(2)
+    for name in ("x", "y", "z"):
+        sem.acquire().addCallback(lambda s, n=name: trace.append("sem:" + n))
+    sem.release()
+    trace.append("tokens:%d" % sem.tokens)
+    q = defer.DeferredQueue(1, 1)
+    q.get().addCallback(lambda v: trace.append("got:" + fmt(v)))
+    try:
+        q.get()
+    except defer.QueueUnderflow:
+        trace.append("underflow")
+    q.put(1)
+    q.put(2)
+    try:
+        q.put(3)
+    except defer.QueueOverflow:
+        trace.append("overflow")
+    q.get().addCallback(lambda v: trace.append("got:" + fmt(v)))
+    return trace
+
+
 SCENARIOS = {
+    "clock_timeouts_loopingcall": clock_timeouts_loopingcall,
+    "lock_semaphore_queue": lock_semaphore_queue,
     "chain_switching": chain_switching,
     "pause_on_inner": pause_on_inner,
     "deferred_list_flags": deferred_list_flags,
