@@ -249,6 +249,8 @@ interface AwaitPlan {
   /** The awaited value is an array of the success values (unknown callees with several). */
   arrayValues?: boolean;
   label: string;
+  /** How many arguments the callee passes its callback on success: a number, or a same-file function's name. */
+  arity?: number | string;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -258,6 +260,8 @@ class FunctionConverter {
   asyncCalls = 0;
   /** Argument counts the original passes to the callback on success (0: `cb()`, 1: `cb(null)`, 2: `cb(null, v)`). */
   readonly successArities = new Set<number>();
+  /** Same-file converted functions this one hands its callback to (their success arity becomes ours). */
+  readonly arityDeps = new Set<string>();
   private readonly usedInFn: ts.Node;
 
   constructor(
@@ -309,17 +313,19 @@ class FunctionConverter {
     if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
     const stmts = body.statements;
     // The prologue: statements before the first one that calls the callback (or hands it to a continuation).
-    let k = stmts.findIndex((st) => containsNode(st, (n) => this.isCbRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st));
+    let k = stmts.findIndex((st) => containsNode(st, (n) => this.isCbRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st));
     if (k < 0) k = stmts.length;
     for (const st of stmts.slice(0, k)) {
       this.checkPrologueRefs(st);
       if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
     }
-    // After the prologue the callback may only be called.
+    // After the prologue the callback may only be called, or handed on as the last argument (checked in convertList).
     const visit = (n: ts.Node): void => {
       if (this.isCbRef(n)) {
         const p = n.parent;
-        if (!(ts.isCallExpression(p) && p.expression === n)) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
+        const called = ts.isCallExpression(p) && p.expression === n;
+        const handedOn = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n && ts.isStatement(skipParensUp(p).parent);
+        if (!called && !handedOn) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
     };
@@ -327,7 +333,7 @@ class FunctionConverter {
     if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
     const first = stmts[k];
-    const startsAsync = this.isContinuationStatement(first) && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
+    const startsAsync = (this.isContinuationStatement(first) || this.isTailPass(first)) && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
     if (startsAsync) this.startVar = freshName("started", boundNamesUsed(this.sf));
     const mark = this.edits.length;
     this.convertList(stmts.slice(k), false, true, new Set(), new Set());
@@ -338,6 +344,14 @@ class FunctionConverter {
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
+  }
+
+  private isTailPass(st: ts.Statement): boolean {
+    const e = ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined;
+    if (!e || !ts.isCallExpression(skipParens(e))) return false;
+    const call = skipParens(e) as ts.CallExpression;
+    const last = call.arguments[call.arguments.length - 1];
+    return !!last && this.isCbRef(last);
   }
 
   private isContinuationStatement(st: ts.Statement): boolean {
@@ -442,6 +456,29 @@ class FunctionConverter {
         const t = this.convertList(s.statements, inCont, isLast && mustTerminate, known, truthy);
         if (t) return true;
         throw new Refusal("CALLBACK_NOT_LAST");
+      }
+      // (c) the callback handed on as the last argument of a known err-first call: `g(args, cb)`
+      if (expr && ts.isCallExpression(skipParens(expr))) {
+        const call = skipParens(expr) as ts.CallExpression;
+        const last = call.arguments[call.arguments.length - 1];
+        if (last && this.isCbRef(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
+          if (!isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
+          const plan = this.awaitable(call, 1);
+          if (!plan || plan.arity === undefined || plan.arrayValues) throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
+          if (typeof plan.arity === "number") this.successArities.add(plan.arity);
+          else this.arityDeps.add(plan.arity);
+          let awaited = plan.expr;
+          if (this.startVar && !this.startDecl) {
+            const args = call.arguments.slice(0, -1).map((a) => this.text(a));
+            this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}));`;
+            awaited = this.startVar;
+          }
+          if (inCont) this.asyncCalls++;
+          else this.asyncCalls++;
+          const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
+          this.edits.push({ start: s.getStart(this.sf), end, text: `return await ${awaited};` });
+          return true;
+        }
       }
       // (d) a call carrying a continuation
       if (expr && ts.isCallExpression(skipParens(expr))) {
@@ -618,6 +655,11 @@ class FunctionConverter {
   }
 }
 
+function skipParensUp(n: ts.Node): ts.Node {
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n;
+}
+
 function _declaredVarOnly(stmts: readonly ts.Statement[], name: string): boolean {
   let isVar = false;
   const visit = (n: ts.Node): void => {
@@ -778,6 +820,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
+  const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string> }>();
   const arities = new Map<Candidate, number>();
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
@@ -786,7 +829,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const args = call.arguments.slice(0, -1).map((a) => a.getText(sf)).join(", ");
       const callee = call.expression;
       if (ts.isIdentifier(callee) && (localAsync.has(callee.text) || importedAsync.has(callee.text)) && (decls.get(callee.text) ?? 0) <= 1) {
-        return { expr: `${callee.text}(${args})`, maxValues: 1, label: callee.text };
+        return { expr: `${callee.text}(${args})`, maxValues: 1, label: callee.text, arity: localAsync.has(callee.text) ? callee.text : undefined };
       }
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const mod = importedModules.get(callee.expression.text);
@@ -821,7 +864,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (ts_) promisedType(c.fn, sf);
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
-        arities.set(c, conv.successArities.size === 1 ? [...conv.successArities][0] : 2);
+        ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps });
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -832,6 +875,25 @@ export function callbacksPass(ctx: FileContext): PassResult {
     if (!changed) break;
   }
   alive = new Set(converted.keys());
+  // Success arity: own callback calls plus those of the functions the callback is handed to.
+  const byName = new Map<string, Candidate>();
+  for (const c of alive) if (c.localName) byName.set(c.localName, c);
+  const arityOf = (c: Candidate, seen: Set<Candidate>): Set<number> => {
+    const info = ownArities.get(c);
+    const out = new Set<number>(info?.own ?? []);
+    if (seen.has(c)) return out;
+    seen.add(c);
+    for (const d of info?.deps ?? []) {
+      const dc = byName.get(d);
+      if (dc) for (const a of arityOf(dc, seen)) out.add(a);
+      else out.add(2);
+    }
+    return out;
+  };
+  for (const c of alive) {
+    const set = arityOf(c, new Set());
+    arities.set(c, set.size === 1 ? [...set][0] : 2);
+  }
 
   // Emit outermost conversions only; nested ones are handled by the next pass.
   const emitted: Candidate[] = [];

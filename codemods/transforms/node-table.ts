@@ -86,6 +86,14 @@ export const FS_METHODS = new Set([
   "readdir", "readFile", "readlink", "realpath", "rename", "rm", "rmdir", "stat", "statfs", "symlink", "truncate",
   "unlink", "utimes", "writeFile", "opendir",
 ]);
+/** fs methods that call back with `(null)` only on success (checked on Node 20); the others in FS_METHODS pass `(null, value)`. */
+export const FS_VOID = new Set([
+  "unlink", "writeFile", "appendFile", "rmdir", "rename", "chmod", "access", "utimes", "copyFile", "truncate", "symlink",
+  "link", "rm", "chown", "lchown", "lutimes",
+]);
+/** fs methods whose success arity depends on their options (mkdir's `recursive`). */
+const FS_ARITY_VARIES = new Set(["mkdir", "cp"]);
+
 /** dns methods whose `dns.promises` twin resolves with the single result. */
 export const DNS_METHODS = new Set([
   "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs",
@@ -109,16 +117,19 @@ export function nodeAwaitable(
   method: string,
   args: string,
   imports: Imports,
-): { expr: string; maxValues: number; label: string } | undefined {
+): { expr: string; maxValues: number; label: string; arity?: number } | undefined {
   const mod = b.core.get(obj);
   if (!mod) return undefined;
   const label = `${mod}.${method}`;
-  if (mod === "fs" && FS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label };
-  if (mod === "dns" && DNS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label };
+  if (mod === "fs" && FS_METHODS.has(method)) {
+    const arity = FS_ARITY_VARIES.has(method) ? undefined : FS_VOID.has(method) ? 1 : 2;
+    return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity };
+  }
+  if (mod === "dns" && DNS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity: 2 };
   if (mod === "stream" && STREAM_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 0, label };
   const set = PROMISIFY_METHODS[mod];
   if (set?.has(method) && method !== "generateKeyPair") {
-    return { expr: `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`, maxValues: 1, label };
+    return { expr: `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`, maxValues: 1, label, arity: 2 };
   }
   return undefined;
 }
