@@ -2,7 +2,8 @@
 // (contenders interleaved inside it), then the memory table, prints the
 // markdown tables and writes them to docs/benchmarks.md with the machine and
 // the versions. Options: --only=id,id  --samples=N  --warmup=N  --no-write
-// --tsx (measure src/ through tsx instead of the tsc build)
+// --tsx (measure src/ through tsx instead of the tsc build)  --codemods (also
+// run bench/codemod-speed.ts into its section)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -108,6 +109,18 @@ const machine = [
 const targets = targetsTable(byId, mem);
 const body = ["## Node.js: `npm run bench`", "", machine, "", targets, "", ...parts].join("\n");
 process.stdout.write(body + "\n");
+// Codemod speed belongs to the codemod corpus owner (bench/codemod-speed.ts):
+// it reads the public corpus and takes minutes, so it runs only with --codemods.
+if (args.has("codemods") && write) {
+  if (existsSync(`${ROOT}/bench/codemod-speed.ts`)) {
+    log("codemod speed (bench/codemod-speed.ts)…");
+    const r = spawnSync(process.execPath, ["--import=tsx", "bench/codemod-speed.ts"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const out = r.status === 0 ? r.stdout.trim() : `bench/codemod-speed.ts failed:\n\n\`\`\`\n${(r.stderr ?? "").slice(-2000)}\n\`\`\``;
+    writeSection("codemods", `## Codemod speed (\`npm run bench -- --codemods\`, bench/codemod-speed.ts)\n\n${out}\n`);
+  } else writeSection("codemods", "## Codemod speed\n\nbench/codemod-speed.ts does not exist yet.\n");
+}
+if (existsSync(`${ROOT}/bench/findings.md`) && write) writeSection("findings", readFileSync(`${ROOT}/bench/findings.md`, "utf8"));
+
 if (write && !only) {
   mkdirSync(`${ROOT}/bench/results`, { recursive: true });
   writeFileSync(`${ROOT}/bench/results/node.json`, JSON.stringify({ results: Object.fromEntries(byId), memory: mem }, null, 1) + "\n");

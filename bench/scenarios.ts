@@ -529,6 +529,21 @@ const s4: Scenario = {
     ),
     oursIf(
       {
+        name: "Semaphore.run(job) for each job, Promise.all (p-limit style)",
+        ours: true,
+        n: 100_000,
+        async run(n) {
+          await onLoop(async () => {
+            const sem = new Semaphore!(10);
+            const rs = await Promise.all(times(n, () => sem.run!(job)));
+            check(rs.length, n, "jobs");
+          });
+        },
+      },
+      "Semaphore",
+    ),
+    oursIf(
+      {
         name: "TaskGroup + Semaphore",
         ours: true,
         n: 50_000,
