@@ -335,7 +335,8 @@ export function wrapThenable<T>(loop: EventLoop, thenable: PromiseLike<T>): Futu
       },
     );
   } catch (e) {
-    fut.setException(e);
+    // Promises/A+ 2.3.3.3.4.1: a throw after resolve/reject was called is ignored.
+    if (!fut.done()) fut.setException(e);
   }
   return fut;
 }
