@@ -10,6 +10,7 @@ import {
   isCancelledError,
   sleep,
   ValueError,
+  ensureFuture as coreEnsureFuture,
   type Coroutine,
 } from "../../../src/index.js";
 import { ensureFuture, toPromise, FuturePromise } from "../../../adapters/promise/index.js";
@@ -128,6 +129,20 @@ test("2.3.3.3.4: a throw after resolution is ignored", async (t) => {
     return await ensureFuture(thenable as PromiseLike<string>);
   });
   t.is(result, "kept");
+  t.deepEqual(loop.errors, []);
+});
+
+test("core ensureFuture / createTask(thenable): a throw after resolution is ignored too (2.3.3.3.4.1)", async (t) => {
+  const { result, loop } = await runOn(async () => {
+    const thenable = {
+      then(res: (v: string) => void) {
+        res("kept");
+        throw new Error("after resolve");
+      },
+    };
+    return [await coreEnsureFuture(thenable as PromiseLike<string>), await createTask(thenable as PromiseLike<string>)];
+  });
+  t.deepEqual(result, ["kept", "kept"]);
   t.deepEqual(loop.errors, []);
 });
 
