@@ -9,6 +9,7 @@ import {
   DeferredQueue,
   DeferredSemaphore,
   Failure,
+  FirstError,
   NotACoroutineError,
   QueueOverflow,
   QueueUnderflow,
@@ -464,4 +465,173 @@ test("DeferredFutureAdapterTests.test_fromFutureDeferredCancelled", async (t) =>
     t.throws(() => cancelled.result(), { instanceOf: CoreCancelledError });
     failureResultOf(d).trap(CoreCancelledError);
   });
+});
+
+// ---- the rest of DeferredAddTimeoutTests (…Custom use onTimeoutCancel = _overrideFunc) ----
+
+const overrideFunc = () => "OVERRIDDEN";
+
+test("DeferredAddTimeoutTests.test_timeoutChainable", (t) => {
+  const d = new Deferred<void>();
+  d.addTimeout(5, new Clock());
+  d.addCallback(() => "done");
+  d.callback(undefined);
+  t.is(successResultOf<unknown>(d), "done");
+});
+
+for (const [name, custom] of [
+  ["test_successResultBeforeTimeoutCustom", true],
+] as const) {
+  test(`DeferredAddTimeoutTests.${name}`, (t) => {
+    const clock = new Clock();
+    const d = new Deferred<string>();
+    d.addTimeout(10, clock, custom ? overrideFunc : undefined);
+    const innerDeferred = new Deferred<void>();
+    let dCallbacked: string | undefined;
+    d.addCallback((results) => {
+      dCallbacked = results;
+      return innerDeferred;
+    });
+    d.callback("results");
+    t.is(dCallbacked, "results");
+    clock.advance(15);
+    assertNoResult(innerDeferred);
+  });
+}
+
+test("DeferredAddTimeoutTests.test_failureBeforeTimeoutCustom", (t) => {
+  const clock = new Clock();
+  const d = new Deferred<void>();
+  d.addTimeout(10, clock, overrideFunc);
+  const innerDeferred = new Deferred<void>();
+  let dErrbacked: Failure | undefined;
+  const error = new ValueError("fail");
+  d.addErrback((f) => {
+    dErrbacked = f;
+    return innerDeferred;
+  });
+  d.errback(error);
+  t.is(dErrbacked!.value, error);
+  clock.advance(15);
+  assertNoResult(innerDeferred);
+});
+
+test("DeferredAddTimeoutTests.test_timedOutProvidedCancelFailure", (t) => {
+  const clock = new Clock();
+  const error = new ValueError("what!");
+  const d = new Deferred<void>((c) => c.errback(error));
+  d.addTimeout(10, clock);
+  assertNoResult(d);
+  clock.advance(15);
+  t.is(failureResultOf(d, ValueError).value, error);
+});
+
+test("DeferredAddTimeoutTests.test_cancelBeforeTimeoutCustom", (t) => {
+  const clock = new Clock();
+  const d = new Deferred<void>();
+  d.addTimeout(10, clock, overrideFunc);
+  const innerDeferred = new Deferred<void>();
+  let dCanceled: Failure | undefined;
+  d.addErrback((f) => {
+    dCanceled = f;
+    return innerDeferred;
+  });
+  d.cancel();
+  t.is(dCanceled!.type, CancelledError);
+  clock.advance(15);
+  assertNoResult(innerDeferred);
+});
+
+test("DeferredAddTimeoutTests.test_providedCancelCalledBeforeTimeoutCustom", (t) => {
+  const clock = new Clock();
+  const d = new Deferred<void>((c) => c.errback(new ValueError("what!")));
+  d.addTimeout(10, clock, overrideFunc);
+  assertNoResult(d);
+  clock.advance(15);
+  t.is(successResultOf<unknown>(d), "OVERRIDDEN");
+});
+
+test("DeferredAddTimeoutTests.test_errbackAddedBeforeTimeoutCustom", (t) => {
+  const clock = new Clock();
+  const d = new Deferred<void>();
+  let dErrbacked: Failure | undefined;
+  d.addErrback((f) => {
+    dErrbacked = f;
+    return f;
+  });
+  d.addTimeout(10, clock, overrideFunc);
+  clock.advance(15);
+  t.true(dErrbacked!.value instanceof CancelledError);
+  t.is(successResultOf<unknown>(d), "OVERRIDDEN");
+});
+
+test("DeferredAddTimeoutTests.test_errbackAddedBeforeTimeoutSuppressesCancellationCustom", (t) => {
+  const clock = new Clock();
+  const d = new Deferred<void>();
+  let dErrbacked: Failure | undefined;
+  d.addErrback((f) => {
+    dErrbacked = f;
+  });
+  d.addTimeout(10, clock, overrideFunc);
+  clock.advance(15);
+  t.true(dErrbacked!.value instanceof CancelledError);
+  t.is(successResultOf<unknown>(d), "OVERRIDDEN");
+});
+
+test("DeferredAddTimeoutTests.test_callbackAddedToCancelerBeforeTimeoutCustom", (t) => {
+  const clock = new Clock();
+  const success = "success";
+  const d = new Deferred<string>((x) => x.callback(success));
+  let dCallbacked: string | undefined;
+  d.addCallback((value) => {
+    dCallbacked = value;
+    return value;
+  });
+  d.addTimeout(10, clock, overrideFunc);
+  clock.advance(15);
+  t.is(dCallbacked, success);
+  t.is(successResultOf<unknown>(d), "OVERRIDDEN");
+});
+
+// ---- the rest of OtherPrimitivesTests ----------------------------------------------
+
+for (const [name, make] of [
+  ["test_cancelLockAfterAcquired", () => new DeferredLock().acquire()],
+  ["test_cancelSemaphoreAfterAcquired", () => new DeferredSemaphore(1).acquire()],
+  [
+    "test_cancelQueueAfterSynchronousGet",
+    () => {
+      const q = new DeferredQueue<null>();
+      const d = q.get();
+      q.put(null);
+      return d;
+    },
+  ],
+] as const) {
+  test(`OtherPrimitivesTests.${name}`, (t) => {
+    const d = (make as () => Deferred<unknown>)();
+    d.addErrback(() => t.fail("Unexpected errback call!"));
+    d.cancel();
+    t.true(d.called);
+  });
+}
+
+// ---- FirstErrorTests -----------------------------------------------------------------
+
+test("FirstErrorTests.test_str / test_repr", (t) => {
+  const f = new Failure(new ValueError("some text"));
+  const error = new FirstError(f, 3);
+  t.is(error.message, "FirstError[#3, some text]");
+  t.is(error.index, 3);
+  t.is(error.subFailure, f);
+});
+
+test("FirstErrorTests.test_comparison", (t) => {
+  const firstFailure = new Failure(new RangeError());
+  const one = new FirstError(firstFailure, 13);
+  const anotherOne = new FirstError(firstFailure, 13);
+  const another = new FirstError(new Failure(new ValueError("bar")), 9);
+  t.true(one.equals(anotherOne));
+  t.false(one.equals(another));
+  t.false(one.equals(10));
 });
