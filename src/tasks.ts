@@ -124,6 +124,10 @@ export class Task<T = unknown> extends Future<T> {
       this._coro = coro as Coroutine<T>;
     } else if (coro instanceof Future) {
       this._coro = waitOn(coro as Future<T>);
+    } else if (isThenable(coro) && typeof (coro as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
+      // One of our awaitables (sleep(0), toAwaitable, timeout().run, ...): its
+      // generator form runs in this task, not in the creator's (then()).
+      this._coro = (coro as unknown as Iterable<unknown>)[Symbol.iterator]() as Coroutine<T>;
     } else if (isThenable(coro)) {
       this._coro = waitOn(wrapThenable(loop, coro as PromiseLike<T>));
     } else {
@@ -515,6 +519,8 @@ export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loo
   }
   const l = loop ?? getRunningLoop();
   if (typeof x === "function" || isGenerator(x)) return l.createTask(x);
+  // One of our awaitables (thenable and iterable): a task runs its generator form.
+  if (isThenable(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") return l.createTask(x);
   if (isThenable(x)) return wrapThenable(l, x as PromiseLike<T>);
   throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(x)}`);
 }
