@@ -24,6 +24,8 @@ import {
   shield,
   sleep,
   wait,
+  timeout,
+  currentTask,
   type Coroutine,
   type VirtualTimeLoop,
 } from "../../../src/index.js";
@@ -1048,5 +1050,26 @@ test("gather: typed tuple results (checked by tsc)", async (t) => {
     t.deepEqual(r2, [1, "p"]);
     const r3: [number] = await gather(sleep(0, 1), { returnExceptions: false });
     t.deepEqual(r3, [1]);
+  });
+});
+
+test("createTask/ensureFuture of a scope or combinator awaitable runs it in the new task", async (t) => {
+  // Regression (core): these awaitables are thenables; taking them through
+  // then() ran them in the creator's task, so the timeout cancelled the creator.
+  await runTest(async () => {
+    const t1 = createTask(timeout(1).run(async () => {
+      await sleep(10);
+      return "late";
+    }));
+    t.true((await raises(t1)) instanceof TimeoutError);
+    t.is(currentTask()!.cancelling(), 0);
+    const a = createTask(sleep(5));
+    const w = ensureFuture(wait([a], { timeout: 1 }));
+    await sleep(0.5);
+    w.cancel();
+    t.true((await raises(w)) instanceof CancelledError);
+    t.false(a.cancelled());
+    t.is(currentTask()!.cancelling(), 0);
+    a.cancel();
   });
 });
