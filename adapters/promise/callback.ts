@@ -9,7 +9,15 @@ import { promisify } from "node:util";
 import { ValueError, getRunningLoop, type Coroutine, type Future } from "../../src/index.js";
 import { describe, ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
 
-/** Options of {@link fromCallback}. */
+/**
+ * Options of {@link fromCallback}.
+ *
+ * @example
+ * ```ts
+ * const opts: FromCallbackOptions = { multiArgs: true };
+ * const [a, b] = await fromCallback(twoResults, opts)(); // cb(null, a, b)
+ * ```
+ */
 export interface FromCallbackOptions {
   /**
    * Resolve with the array of every success argument of the callback
@@ -19,12 +27,26 @@ export interface FromCallbackOptions {
   multiArgs?: boolean;
 }
 
-/** A Node-style callback: an error (falsy on success) then the results. */
+/**
+ * A Node-style callback: an error (falsy on success) then the result.
+ *
+ * @example
+ * ```ts
+ * const cb: NodeCallback<string> = (err, text) => { if (err) throw err; console.log(text); };
+ * ```
+ */
 export type NodeCallback<R> = (err: any, result: R) => void;
 
 /**
  * A function with a `util.promisify.custom` implementation (as `setTimeout`).
  * @typeParam F - the promise-returning implementation's type.
+ *
+ * @example
+ * ```ts
+ * const legacy = Object.assign((cb: NodeCallback<number>) => cb(null, 1), {
+ *   [promisify.custom]: async () => 1,
+ * }) satisfies CustomPromisified<() => Promise<number>>;
+ * ```
  */
 export interface CustomPromisified<F extends (...args: any[]) => any> {
   /** The promise-returning implementation `util.promisify` uses instead. */
@@ -246,7 +268,15 @@ export function toCallback<A extends unknown[], R>(
   return callbackified as (...args: [...A, (err: any, result: R) => void]) => void;
 }
 
-/** Options of {@link dualApi}. */
+/**
+ * Options of {@link dualApi}.
+ *
+ * @example
+ * ```ts
+ * // map(xs, mapper?) or map(xs, mapper, callback): the mapper is not a callback
+ * const map = dualApi(async (xs: number[], f = (x: number) => x) => xs.map(f), { arity: 2 });
+ * ```
+ */
 export interface DualApiOptions {
   /**
    * How many arguments come before the callback. A call is a callback call

@@ -74,7 +74,15 @@ function checkSignal(signal: unknown, who: string): asserts signal is AbortSigna
 
 // ---- createTask with a signal ----------------------------------------------
 
-/** Options of this module's {@link createTask}: the core's, plus `signal`. */
+/**
+ * Options of this module's {@link createTask}: the core's, plus `signal`.
+ *
+ * @example
+ * ```ts
+ * const opts: SignalTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) };
+ * createTask(fetchAll, opts);
+ * ```
+ */
 export interface SignalTaskOptions extends TaskOptions {
   /**
    * Cancels the task when it aborts, with the abort reason as the cancel

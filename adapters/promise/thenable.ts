@@ -16,7 +16,15 @@ import {
   type EventLoop,
 } from "../../src/index.js";
 
-/** Anything with a `then` method: what Promises/A+ §1.2 calls a thenable. */
+/**
+ * Anything with a `then` method: what Promises/A+ §1.2 calls a thenable.
+ *
+ * @example
+ * ```ts
+ * const t: Thenable<number> = { then: (ok) => ok(1) };
+ * await ensureFuture(t); // 1
+ * ```
+ */
 export type Thenable<T> = PromiseLike<T>;
 
 function isObjectLike(x: unknown): x is object {
