@@ -111,16 +111,18 @@ export function passthru<T>(arg: T): T {
   return arg;
 }
 
-function fmtResult(r: unknown): string {
+/** A Python-like repr of a result, for `toString()`. */
+function fmtResult(r: unknown, depth = 0): string {
   if (r instanceof Failure) return `<Failure ${r.getBriefTraceback()}>`;
   if (typeof r === "string") return `'${r}'`;
-  if (r === undefined) return "None";
+  if (r === undefined || r === null) return "None";
   if (r instanceof Deferred) return String(r);
-  try {
-    return typeof r === "object" ? JSON.stringify(r) ?? String(r) : String(r);
-  } catch {
-    return String(r);
+  if (Array.isArray(r)) return depth > 2 ? "[...]" : `[${r.map((x) => fmtResult(x, depth + 1)).join(", ")}]`;
+  if (typeof r === "object") {
+    const name = (r as object).constructor?.name;
+    return name && name !== "Object" ? `<${name}>` : "{...}";
   }
+  return String(r);
 }
 
 /**
