@@ -27,7 +27,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
-import { Imports, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+import { Imports, fsLikeArity, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
 const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "cback"]);
@@ -837,22 +837,31 @@ export function callbacksPass(ctx: FileContext): PassResult {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
       }
+      // fs-style functions reached another way (graceful-fs, `require('fs').lstat`): called in
+      // their callback form through the start helper, which keeps their exact behaviour.
+      const calleeText = callee.getText(sf);
+      const sep = args ? ", " : "";
+      const fsArity = ts.isIdentifier(callee)
+        ? (decls.get(callee.text) ?? 0) <= 1
+          ? fsLikeArity(bindings, callee.text)
+          : undefined
+        : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+          ? fsLikeArity(bindings, callee.expression.text, callee.name.text)
+          : undefined;
+      if (fsArity !== undefined) {
+        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: fsArity };
+      }
       if (ctx.options.assumeErrFirst) {
-        const calleeText = callee.getText(sf);
-        const sep = args ? ", " : "";
+        // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
         if (values > 1) {
           return {
-            expr: `new Promise((resolve, reject) => ${calleeText}(${args}${sep}(error, ...values) => (error ? reject(error) : resolve(values))))`,
+            expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}(error, ...values) => done(error, values)))`,
             maxValues: 99,
             arrayValues: true,
             label: calleeText,
           };
         }
-        return {
-          expr: `new Promise((resolve, reject) => ${calleeText}(${args}${sep}(error, value) => (error ? reject(error) : resolve(value))))`,
-          maxValues: 1,
-          label: calleeText,
-        };
+        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: 2 };
       }
       return undefined;
     };

@@ -107,6 +107,24 @@ export const PROMISIFY_METHODS: Record<string, Set<string>> = {
 /** stream functions with a `stream.promises` twin. */
 export const STREAM_METHODS = new Set(["pipeline", "finished"]);
 
+/** Modules that expose fs's callback API with fs's semantics (but no `promises` we can rely on). */
+const FS_COMPATIBLE = new Set(["graceful-fs"]);
+
+/**
+ * Success arity of an fs-style function bound by name: `var lstat = require('graceful-fs').lstat`,
+ * `const { stat } = require('fs')`, or `gfs.stat` with `gfs = require('graceful-fs')`.
+ * Undefined when not an fs callback function of known arity. @internal
+ */
+export function fsLikeArity(b: ModuleBindings, objOrName: string, method?: string): number | undefined {
+  const spec = b.requires.get(objOrName);
+  if (!spec) return undefined;
+  const mod = spec.module.replace(/^node:/, "");
+  if (mod !== "fs" && !FS_COMPATIBLE.has(mod)) return undefined;
+  const m = method === undefined ? spec.member : spec.member === undefined ? method : undefined;
+  if (!m || !FS_METHODS.has(m) || FS_ARITY_VARIES.has(m)) return undefined;
+  return FS_VOID.has(m) ? 1 : 2;
+}
+
 /**
  * The promise form of `obj.method(args, cont)` when obj is a core module
  * binding, or undefined. @internal
