@@ -6,6 +6,9 @@
 //     (or ends in "Callback"/"Cb");
 //   - an err-first callback: a function whose FIRST parameter is named err,
 //     er, error (with optional "_" around it).
+// The helpers the codemod adds (functions named __asyncio…, and the
+// `(done) => original(…, done)` adapters passed to them) are not the
+// package's code and are not counted.
 // The TypeScript parser is used for .js too: it accepts all the syntax these
 // packages use and needs no type information here.
 import ts from "typescript";
@@ -29,7 +32,16 @@ export function countCallbacks(fileName: string, text: string): CallbackCounts {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind);
   const counts: CallbackCounts = { takesCallback: 0, errFirst: 0, lines: text.split(/\r?\n/).filter((l) => l.trim()).length };
   const paramName = (p: ts.ParameterDeclaration | undefined): string => (p && ts.isIdentifier(p.name) ? p.name.text : "");
+  const isHelper = (n: ts.Node): boolean =>
+    (ts.isFunctionDeclaration(n) && !!n.name && n.name.text.startsWith("__asyncio")) ||
+    (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text.startsWith("__asyncio"));
   const visit = (node: ts.Node): void => {
+    if (isHelper(node)) {
+      // A helper call's own arguments are adapters; what the body of the
+      // async function passed to __asyncioDual contains is still counted.
+      if (ts.isCallExpression(node)) for (const a of node.arguments) if (ts.isFunctionLike(a) && "body" in a && a.body) ts.forEachChild(a.body, visit);
+      return;
+    }
     if (ts.isFunctionLike(node) && "parameters" in node && (node as ts.SignatureDeclaration).parameters.length > 0) {
       const params = (node as ts.SignatureDeclaration).parameters;
       // Only functions with a body: type signatures are not code.

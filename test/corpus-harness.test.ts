@@ -169,3 +169,18 @@ test("the migration demo keeps the legacy tests passing and leaves examples/lega
   t.is(r.sites, r.converted + Object.values(r.refused).reduce((a, b) => a + b, 0));
   t.true(lines.some((l) => l.includes("exactly the same tests pass")));
 });
+
+test("countCallbacks: the codemod's helpers and adapters are not the package's code", (t) => {
+  const src = `
+    function save(file, text, callback) {
+      const started = __asyncioStart((done) => fs.writeFile(file, text, done));
+      return __asyncioDual(callback, async () => {
+        fs.stat(file, function (err, st) {});
+        return await started;
+      }, 1);
+    }
+    function __asyncioDual(cb, run, arity = 2) { promise.then((value) => {}, (error) => {}); }
+    function __asyncioStart(start) { settle = (error, value) => {}; }
+  `;
+  t.deepEqual({ ...countCallbacks("a.js", src), lines: 0 }, { takesCallback: 1, errFirst: 1, lines: 0 });
+});
