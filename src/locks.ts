@@ -63,6 +63,9 @@ export abstract class AcquireRelease {
    */
   abstract release(): void;
 
+  /** @internal The waiting path of `acquire` as a generator (it re-checks the fast path first). */
+  abstract _acquireGen(signal: AbortSignal | undefined): Coroutine<true>;
+
   /**
    * Acquires, runs `fn` (an async function, a generator function or a plain
    * function), releases in a `finally`, and returns `fn`'s result: asyncio's
@@ -99,7 +102,9 @@ export abstract class AcquireRelease {
 }
 
 function* runGen<R>(cm: AcquireRelease, fn: CriticalSection<R>, options: AbortOptions | undefined): Coroutine<R> {
-  yield* cm.acquire(options);
+  const signal = options?.signal;
+  if (signal !== undefined) signal.throwIfAborted();
+  yield* cm._acquireGen(signal); // the waiting generator itself: no wrapper awaitable
   try {
     const r = fn();
     if (isGenerator(r)) return yield* (r as Coroutine<R>);
@@ -433,6 +438,11 @@ export class Condition extends AcquireRelease {
    */
   release(): void {
     this._lock.release();
+  }
+
+  /** @internal */
+  _acquireGen(signal: AbortSignal | undefined): Coroutine<true> {
+    return this._lock._acquireGen(signal);
   }
 
   /**

@@ -164,11 +164,22 @@ export function boundLoop(self: { _loop: EventLoop | undefined }): EventLoop {
 // Ready awaitables for the fast paths: a native resolved promise (awaiting
 // one costs a single microtask, about 3x a thenable object) with an
 // iterator attached so that `yield*` works too.
-function* readyIter(this: { _v: unknown }): Generator<never, unknown, unknown> {
-  return this._v;
+// `yield*` on a ready awaitable: an iterator that is done at once, with no
+// generator allocated (a generator object costs more than the wait).
+class DoneIterator<T> implements Iterator<never, T, unknown> {
+  constructor(readonly value: T) {}
+  next(): IteratorReturnResult<T> {
+    return { value: this.value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+function readyIter(this: { _v: unknown }): Generator<never, unknown, unknown> {
+  return new DoneIterator(this._v) as unknown as Generator<never, unknown, unknown>;
 }
 
-/** @internal A resolved promise that is also `yield*`-able (no loop iteration, no generator until `yield*`). */
+/** @internal A resolved promise that is also `yield*`-able (no loop iteration, no generator). */
 export function ready<T>(value: T): Awaitable<T> {
   // A thenable item must not be assimilated eagerly (a rejected one would
   // become an unhandled rejection on the yield* path): the lazy core form.
@@ -180,10 +191,20 @@ export function ready<T>(value: T): Awaitable<T> {
   return p as unknown as Awaitable<T>;
 }
 
+// The shared ones return one shared iterator: nothing is allocated per call.
+function constant<T>(value: T): Awaitable<T> {
+  const p = Promise.resolve(value) as Promise<T> & { [Symbol.iterator]: () => Generator<never, T, unknown> };
+  const it = new DoneIterator(value) as unknown as Generator<never, T, unknown>;
+  const result = Object.freeze({ value, done: true as const });
+  (it as unknown as { next: () => unknown }).next = () => result;
+  p[Symbol.iterator] = () => it;
+  return p as unknown as Awaitable<T>;
+}
+
 /** @internal Shared ready awaitables: one allocation for the whole program. */
-export const READY_TRUE: Awaitable<true> = ready(true as const);
+export const READY_TRUE: Awaitable<true> = constant(true as const);
 /** @internal */
-export const READY_VOID: Awaitable<void> = ready(undefined as void);
+export const READY_VOID: Awaitable<void> = constant(undefined as void);
 
 /** @internal True when `x` is a generator object (a generator coroutine). */
 export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
@@ -265,41 +286,54 @@ class GenAwaitable<T> implements Awaitable<T> {
       return Promise.reject(e).then(onFulfilled, onRejected);
     }
     return new Promise<R1 | R2>((resolve, reject) => {
-      const finish = (ok: boolean, v: unknown): void => {
-        const h = ok ? onFulfilled : onRejected;
-        if (typeof h !== "function") return ok ? resolve(v as R1) : reject(v);
-        try {
-          resolve(h(v as T));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      const handle = (r: IteratorResult<unknown, T>): void => {
-        if (r.done) return finish(true, r.value);
-        const y = r.value;
-        if (y instanceof Future) {
-          if (y.done()) relay(y, onValue, onError);
-          else y.then(onValue, onError);
-          return;
-        }
-        const awaitable: PromiseLike<unknown> =
-          y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
-        awaitable.then(onValue, onError);
-      };
-      const step = (value: unknown, exc: unknown, hasExc: boolean): void => {
-        let r: IteratorResult<unknown, T>;
-        try {
-          r = hasExc ? gen.throw(exc) : gen.next(value);
-        } catch (e) {
-          return finish(false, e);
-        }
-        handle(r);
-      };
-      const onValue = (v: unknown): void => step(v, undefined, false);
-      const onError = (e: unknown): void => step(undefined, e, true);
-      if (first === undefined) finish(false, error);
-      else handle(first);
+      const d = new Driver<T, R1, R2>(gen, resolve, reject, onFulfilled, onRejected);
+      if (first === undefined) d.finish(false, error);
+      else d.handle(first);
     });
+  }
+}
+
+// Drives a generator from the callbacks of the futures it yields (one
+// object and two closures per wait).
+class Driver<T, R1, R2> {
+  constructor(
+    readonly gen: Coroutine<T>,
+    readonly resolve: (v: R1 | R2 | PromiseLike<R1 | R2>) => void,
+    readonly reject: (e: unknown) => void,
+    readonly onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+    readonly onRejected: ((reason: any) => R2 | PromiseLike<R2>) | null | undefined,
+  ) {}
+  onValue = (v: unknown): void => this.step(v, undefined, false);
+  onError = (e: unknown): void => this.step(undefined, e, true);
+  finish(ok: boolean, v: unknown): void {
+    const h = ok ? this.onFulfilled : this.onRejected;
+    if (typeof h !== "function") return ok ? this.resolve(v as R1) : this.reject(v);
+    try {
+      this.resolve(h(v as T));
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+  handle(r: IteratorResult<unknown, T>): void {
+    if (r.done) return this.finish(true, r.value);
+    const y = r.value;
+    if (y instanceof Future) {
+      if (y.done()) relay(y, this.onValue, this.onError);
+      else y.then(this.onValue, this.onError);
+      return;
+    }
+    const awaitable: PromiseLike<unknown> =
+      y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+    awaitable.then(this.onValue, this.onError);
+  }
+  step(value: unknown, exc: unknown, hasExc: boolean): void {
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = hasExc ? this.gen.throw(exc) : this.gen.next(value);
+    } catch (e) {
+      return this.finish(false, e);
+    }
+    this.handle(r);
   }
 }
 
