@@ -177,6 +177,15 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /** @internal */ _runningCallbacks = false;
   /** @internal the Deferred whose result this one waits for */ _chainedTo: Deferred<any> | undefined = undefined;
   /** @internal */ _debugInfo: DebugInfo | undefined = undefined;
+  /** @internal */ _debug: boolean | undefined = undefined;
+
+  /** This Deferred's debugging flag: the class-wide {@link Deferred.debug} unless set on the instance (as Twisted's attribute lookup). */
+  get debug(): boolean {
+    return this._debug ?? Deferred.debug;
+  }
+  set debug(on: boolean) {
+    this._debug = Boolean(on);
+  }
 
   /**
    * A Deferred without a result yet.
@@ -455,10 +464,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         this._suppressAlreadyCalled = false;
         return;
       }
-      if (Deferred.debug) throw new AlreadyCalledError("\n" + debugTracebacks(this._getDebugInfo()));
+      if (this.debug) throw new AlreadyCalledError("\n" + debugTracebacks(this._getDebugInfo()));
       throw new AlreadyCalledError();
     }
-    if (Deferred.debug) this._getDebugInfo().invoker = stackHere(4);
+    if (this.debug) this._getDebugInfo().invoker = stackHere(4);
     this.called = true;
     // Break the reference cycle a canceller closing over its Deferred makes.
     this._canceller = undefined;

@@ -3,7 +3,7 @@
 // loop's exception handler (Python reports in DebugInfo.__del__; we use a
 // FinalizationRegistry, exercised with --expose-gc).
 import test from "ava";
-import { Deferred, Failure, fail, DeferredList } from "../../../adapters/twisted/index.js";
+import { Deferred, Failure, fail, DeferredList, logError } from "../../../adapters/twisted/index.js";
 import { collectGarbage, runOn } from "../../helpers/loop.js";
 
 function unhandled(errors: Array<{ message?: string }>) {
@@ -119,4 +119,44 @@ test.serial("without a running loop the report goes to console.error", async (t)
   t.is(logged.length, 1);
   t.regex(logged[0]!, /^Unhandled error in Deferred:\nTraceback \(most recent call last\):/);
   t.regex(logged[0]!, /TypeError: nobody listens/);
+});
+
+test.serial("LogTests.test_errorLogWithInnerFrameRef", async (t) => {
+  const { loop } = await runOn(async () => {
+    (function _subErrorLogWithInnerFrameRef() {
+      const d = new Deferred<number>();
+      d.addCallback(() => {
+        throw new RangeError("division by zero");
+      });
+      d.callback(1);
+    })();
+    await collectGarbage();
+  });
+  t.is(unhandled(loop.errors).length, 1);
+});
+
+test.serial("LogTests.test_errorLogDebugInfo: a Deferred with debug set on the instance reports its invoker", async (t) => {
+  const { loop } = await runOn(async () => {
+    (function doit() {
+      const d = new Deferred<number>();
+      d.debug = true;
+      d.addCallback(() => {
+        throw new RangeError("division by zero");
+      });
+      d.callback(1);
+    })();
+    await collectGarbage();
+  });
+  const errs = unhandled(loop.errors) as unknown as Array<{ traceback: string }>;
+  t.is(errs.length, 1);
+  t.regex(errs[0]!.traceback, /\n\(debug:  I: First Invoker was:\n I:.*doit/s);
+});
+
+test.serial("UtilTests.test_logErrorReturnsError / test_logErrorLogsError", async (t) => {
+  const { loop } = await runOn(async () => {
+    const error = new Failure(new RangeError());
+    t.is(logError(error), error);
+  });
+  t.is(loop.errors.length, 1);
+  t.is((loop.errors[0] as unknown as { failure: Failure }).failure.value instanceof RangeError, true);
 });
