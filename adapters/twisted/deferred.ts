@@ -183,6 +183,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   get debug(): boolean {
     return this._debug ?? Deferred.debug;
   }
+  /** Sets this Deferred's own debugging flag (a later {@link setDebugging} no longer applies to it). */
   set debug(on: boolean) {
     this._debug = Boolean(on);
   }
