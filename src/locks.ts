@@ -13,7 +13,7 @@ import { RuntimeError, ValueError, isCancelledError } from "./errors.js";
 import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import type { Awaitable, Coroutine } from "./tasks.js";
-import { AbortHook, Deque, READY_TRUE, boundLoop, isGenerator, isThenable, ready, waitGen, type AbortOptions } from "./waiters.js";
+import { AbortHook, Deque, FutWaiter, READY_TRUE, boundLoop, isGenerator, isThenable, ready, waitFut, waitGen, type AbortOptions } from "./waiters.js";
 
 export type { AbortOptions } from "./waiters.js";
 
@@ -182,32 +182,42 @@ export class Lock extends AcquireRelease {
       this._locked = true;
       return READY_TRUE;
     }
-    return waitGen(this._acquireGen(signal));
+    return new FutWaiter(this, ...this._enqueue(signal));
   }
 
-  /** @internal asyncio's `Lock.acquire`. */
+  /** @internal Joins the line (asyncio's `Lock.acquire` up to `await fut`). */
+  _enqueue(signal: AbortSignal | undefined): [Future<boolean>, AbortHook | undefined] {
+    const waiters = (this._waiters ??= new Deque());
+    const fut = boundLoop(this).createFuture<boolean>();
+    waiters.push(fut);
+    return [fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut))];
+  }
+
+  /** @internal asyncio's `Lock.acquire`, as a generator. */
   *_acquireGen(signal: AbortSignal | undefined): Coroutine<true> {
     if (!this._locked && (this._waiters === undefined || allCancelled(this._waiters))) {
       this._locked = true;
       return true;
     }
-    const waiters = (this._waiters ??= new Deque());
-    const fut = boundLoop(this).createFuture<boolean>();
-    waiters.push(fut);
-    const hook = signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut));
-    try {
-      try {
-        yield* fut;
-        if (hook?.late) throw signal!.reason; // woken, then aborted: as a cancellation
-      } finally {
-        waiters.remove(fut);
-        hook?.dispose();
+    const [fut, hook] = this._enqueue(signal);
+    return yield* waitFut(this, fut, hook);
+  }
+
+  /** @internal asyncio's `Lock.acquire` after `await fut`. */
+  _afterWait(fut: Future<boolean>, hook: AbortHook | undefined, failed: boolean, exc: unknown): true {
+    this._waiters!.remove(fut);
+    if (hook !== undefined) {
+      hook.dispose();
+      if (!failed && hook.late) {
+        failed = true; // woken, then aborted: as a cancellation
+        exc = hook.signal.reason;
       }
-    } catch (e) {
+    }
+    if (failed) {
       // Cancellation or abort, the only exceptions that can occur here. If
       // the lock is free, make sure the head of the line will run (bpo-27585).
       if (!this._locked) this._wakeUpFirst();
-      throw e;
+      throw exc;
     }
     this._locked = true;
     return true;
@@ -326,24 +336,21 @@ export class Event {
     const signal = options?.signal;
     if (signal !== undefined) signal.throwIfAborted();
     if (this._value) return READY_TRUE;
-    return waitGen(this._waitGen(signal));
-  }
-
-  /** @internal */
-  *_waitGen(signal: AbortSignal | undefined): Coroutine<true> {
-    if (this._value) return true;
     const waiters = this._waiters;
     const fut = boundLoop(this).createFuture<boolean>();
     waiters.push(fut);
-    const hook = signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut));
-    try {
-      yield* fut;
-      if (hook?.late) throw signal!.reason;
-      return true;
-    } finally {
-      waiters.remove(fut);
-      hook?.dispose();
+    return new FutWaiter(this, fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut)));
+  }
+
+  /** @internal asyncio's `Event.wait` after `await fut`. */
+  _afterWait(fut: Future<boolean>, hook: AbortHook | undefined, failed: boolean, exc: unknown): true {
+    this._waiters.remove(fut);
+    if (hook !== undefined) {
+      hook.dispose();
+      if (!failed && hook.late) throw hook.signal.reason;
     }
+    if (failed) throw exc;
+    return true;
   }
 
   /**
@@ -660,34 +667,44 @@ export class Semaphore extends AcquireRelease {
       this._value--;
       return READY_TRUE;
     }
-    return waitGen(this._acquireGen(signal));
+    return new FutWaiter(this, ...this._enqueue(signal));
   }
 
-  /** @internal asyncio 3.13's `Semaphore.acquire`. */
+  /** @internal Joins the line. */
+  _enqueue(signal: AbortSignal | undefined): [Future<boolean>, AbortHook | undefined] {
+    const waiters = (this._waiters ??= new Deque());
+    const fut = boundLoop(this).createFuture<boolean>();
+    waiters.push(fut);
+    return [fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut))];
+  }
+
+  /** @internal asyncio 3.13's `Semaphore.acquire`, as a generator. */
   *_acquireGen(signal: AbortSignal | undefined): Coroutine<true> {
     if (!this.locked()) {
       this._value--;
       return true;
     }
-    const waiters = (this._waiters ??= new Deque());
-    const fut = boundLoop(this).createFuture<boolean>();
-    waiters.push(fut);
-    const hook = signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut));
+    const [fut, hook] = this._enqueue(signal);
+    return yield* waitFut(this, fut, hook);
+  }
+
+  /** @internal asyncio 3.13's `Semaphore.acquire` after `await fut`. */
+  _afterWait(fut: Future<boolean>, hook: AbortHook | undefined, failed: boolean, exc: unknown): true {
     try {
-      try {
-        try {
-          yield* fut;
-          if (hook?.late) throw signal!.reason;
-        } finally {
-          waiters.remove(fut);
-          hook?.dispose();
+      this._waiters!.remove(fut);
+      if (hook !== undefined) {
+        hook.dispose();
+        if (!failed && hook.late) {
+          failed = true; // woken, then aborted: as a cancellation
+          exc = hook.signal.reason;
         }
-      } catch (e) {
+      }
+      if (failed) {
         // Woken (a permit was reserved for us by _wakeUpNext) but not
         // taking it: give the permit back. An abort that failed the pending
         // future reserved nothing.
         if (fut.done() && !fut.cancelled() && !hook?.hit) this._value++;
-        throw e;
+        throw exc;
       }
     } finally {
       // New waiters may have queued behind us while permits were free

@@ -363,3 +363,86 @@ function relay<T>(fut: Future<T>, onValue: (v: T) => void, onError: (e: unknown)
   }
   proxy.setResult(v);
 }
+
+/**
+ * A primitive whose wait is one future: `_afterWait` runs asyncio's code
+ * after the `await fut` (its `finally` and `except CancelledError` parts),
+ * for both ways of waiting, and returns the call's value or throws.
+ * @internal
+ */
+export interface AfterWait<T> {
+  _afterWait(fut: Future<any>, hook: AbortHook | undefined, failed: boolean, exc: unknown): T;
+}
+
+/** @internal The generator form of a one-future wait (for `yield*` and for composed generators). */
+export function* waitFut<T>(owner: AfterWait<T>, fut: Future<any>, hook: AbortHook | undefined): Coroutine<T> {
+  try {
+    yield* fut;
+  } catch (e) {
+    return owner._afterWait(fut, hook, true, e);
+  }
+  return owner._afterWait(fut, hook, false, undefined);
+}
+
+/**
+ * The awaitable of a one-future wait, already in the waiter line when
+ * created (as the eager first step of {@link waitGen}). `await` registers
+ * on the future directly, without a generator; `yield*` uses
+ * {@link waitFut}. Single use.
+ * @internal
+ */
+export class FutWaiter<T> implements Awaitable<T> {
+  #owner: AfterWait<T> | undefined;
+  readonly fut: Future<any>;
+  readonly hook: AbortHook | undefined;
+  constructor(owner: AfterWait<T>, fut: Future<any>, hook: AbortHook | undefined) {
+    this.#owner = owner;
+    this.fut = fut;
+    this.hook = hook;
+  }
+  #take(): AfterWait<T> {
+    const o = this.#owner;
+    if (o === undefined) throw new RuntimeError("cannot reuse already awaited coroutine");
+    this.#owner = undefined;
+    return o;
+  }
+  [Symbol.iterator](): Coroutine<T> {
+    return waitFut(this.#take(), this.fut, this.hook);
+  }
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let owner: AfterWait<T>;
+    try {
+      owner = this.#take();
+    } catch (e) {
+      return Promise.reject(e).then(onFulfilled, onRejected);
+    }
+    const fut = this.fut;
+    const hook = this.hook;
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const done = (failed: boolean, exc: unknown): void => {
+        let ok = true;
+        let v: unknown;
+        try {
+          v = owner._afterWait(fut, hook, failed, exc);
+        } catch (e) {
+          ok = false;
+          v = e;
+        }
+        const h = ok ? onFulfilled : onRejected;
+        if (typeof h !== "function") return ok ? resolve(v as R1) : reject(v);
+        try {
+          resolve(h(v as T));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const onValue = (): void => done(false, undefined);
+      const onError = (e: unknown): void => done(true, e);
+      if (fut.done()) relay(fut, onValue, onError);
+      else fut.then(onValue, onError);
+    });
+  }
+}
