@@ -1,5 +1,5 @@
 // npm run corpus [-- --only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate]
-//                  [--migrate-args "--assume-err-first"]   (extra migrate options; the doc then says which)
+//                  [--migrate-args=--assume-err-first]   (extra migrate options, after "=")
 //
 // For each package of corpus/public.tsv: fetch the exact tarball from the
 // registry (sha512 checked against the tsv), install its dependencies from the
@@ -356,7 +356,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     },
   });
   if (values.help) {
-    console.log("usage: npm run corpus -- [--only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args '--assume-err-first …']");
+    console.log("usage: npm run corpus -- [--only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--assume-err-first]");
     return 0;
   }
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
