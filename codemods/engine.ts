@@ -6,6 +6,7 @@
  * @module
  */
 import * as path from "node:path";
+import * as vm from "node:vm";
 import { ts } from "ts-morph";
 import {
   type Edit,
@@ -99,7 +100,7 @@ export function migrateSource(text: string, fileName: string, options: MigrateOp
       }
       const next = applyAll(current, r.edits);
       const reparsed = parse(fileName, next);
-      if (reparsed.errors.length > 0) {
+      if (reparsed.errors.length > 0 || !engineAccepts(fileName, next, reparsed.sf)) {
         // Never produce unparseable code: drop the pass, report its conversions.
         for (const s of r.sites) record(s, "refused", s.status === "converted" ? "OUTPUT_DID_NOT_PARSE" : undefined);
         break;
@@ -117,6 +118,23 @@ export function migrateSource(text: string, fileName: string, options: MigrateOp
     changed: current !== text,
     sites: list.map(({ pos: _pos, ...s }) => s),
   };
+}
+
+/**
+ * A second opinion for CommonJS JavaScript: V8's own parser (TypeScript's
+ * parser accepts some code that is only a checker error, such as
+ * `else let x = 1`). Compiled, never run.
+ */
+function engineAccepts(fileName: string, text: string, sf: ts.SourceFile): boolean {
+  if (!/\.(c?js)$/.test(fileName)) return true;
+  const esm = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+  if (esm) return true;
+  try {
+    new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, "")}\n})`, { filename: fileName });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function applyAll(text: string, edits: Edit[]): string {

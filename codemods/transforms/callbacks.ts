@@ -324,7 +324,12 @@ class FunctionConverter {
       if (this.isCbRef(n)) {
         const p = n.parent;
         const called = ts.isCallExpression(p) && p.expression === n;
-        const handedOn = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n && ts.isStatement(skipParensUp(p).parent);
+        const host = ts.isCallExpression(p) ? skipParensUp(p).parent : undefined;
+        const handedOn =
+          ts.isCallExpression(p) &&
+          p.arguments[p.arguments.length - 1] === n &&
+          !!host &&
+          (ts.isStatement(host) || (ts.isConditionalExpression(host) && ts.isReturnStatement(skipParensUp(host).parent)));
         if (!called && !handedOn) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
@@ -344,6 +349,29 @@ class FunctionConverter {
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
+  }
+
+  private isTailPassCall(e: ts.Expression): boolean {
+    const x = skipParens(e);
+    if (!ts.isCallExpression(x)) return false;
+    const last = x.arguments[x.arguments.length - 1];
+    return !!last && this.isCbRef(last) && !x.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(x.expression);
+  }
+
+  /** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. */
+  private tailPassText(call: ts.CallExpression): string {
+    const plan = this.awaitable(call, 1);
+    if (!plan || plan.arity === undefined || plan.arrayValues) throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
+    if (typeof plan.arity === "number") this.successArities.add(plan.arity);
+    else this.arityDeps.add(plan.arity);
+    let awaited = plan.expr;
+    if (this.startVar && !this.startDecl) {
+      const args = call.arguments.slice(0, -1).map((a) => this.text(a));
+      this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}));`;
+      awaited = this.startVar;
+    }
+    this.asyncCalls++;
+    return `return await ${awaited};`;
   }
 
   private isTailPass(st: ts.Statement): boolean {
@@ -404,11 +432,14 @@ class FunctionConverter {
    * it terminates (every path ends in a callback call, a throw or an await of
    * a terminating continuation).
    */
-  private convertList(stmts: readonly ts.Statement[], inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>): boolean {
+  private convertList(stmts: readonly ts.Statement[], inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>, flowEnd = true): boolean {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i];
-      const isLast = i === stmts.length - 1;
+      // An expression statement may end a path only where nothing runs after it: at the end of the
+      // flow (function/continuation), or followed by a bare `return`.
+      const isLast = i === stmts.length - 1 && flowEnd;
       const bareReturnNext = i === stmts.length - 2 && isBareReturn(stmts[i + 1]);
+      const lastHere = i === stmts.length - 1;
       if (!this.containsCb(s)) {
         if (containsNode(s, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
         if (ts.isThrowStatement(s)) {
@@ -426,7 +457,7 @@ class FunctionConverter {
         else this.syncCalls++;
         const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
         const repl = this.cbCallText(expr, known, truthy);
-        const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && repl.includes(";") && repl.indexOf(";") !== repl.length - 1;
+        const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !repl.startsWith("{") && repl.includes(";") && repl.indexOf(";") !== repl.length - 1;
         this.edits.push({ start: s.getStart(this.sf), end, text: braces ? `{ ${repl} }` : repl });
         return true;
       }
@@ -436,48 +467,56 @@ class FunctionConverter {
         const lead = leftmostConjunct(s.expression);
         const thenTruthy = new Set(truthy);
         if (lead && ts.isIdentifier(lead)) thenTruthy.add(lead.text);
-        const t = this.convertBranch(s.thenStatement, inCont, isLast && mustTerminate, known, thenTruthy);
-        const e = s.elseStatement ? this.convertBranch(s.elseStatement, inCont, isLast && mustTerminate, known, truthy) : false;
+        const t = this.convertBranch(s.thenStatement, inCont, lastHere && mustTerminate, known, thenTruthy, isLast);
+        const e = s.elseStatement ? this.convertBranch(s.elseStatement, inCont, lastHere && mustTerminate, known, truthy, isLast) : false;
         if (t && e) return true;
-        if (isLast && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a branch falls through to the end");
-        if ((!t && this.containsCb(s.thenStatement)) || (!e && s.elseStatement && this.containsCb(s.elseStatement))) throw new Refusal("CALLBACK_NOT_LAST");
+        if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a branch falls through to the end");
         continue;
       }
       // try { no callback here } catch (e) { … ends by calling it … }: the catch is a branch.
       if (ts.isTryStatement(s) && s.catchClause && !this.containsCb(s.tryBlock) && !(s.finallyBlock && this.containsCb(s.finallyBlock))) {
         if (containsNode(s.tryBlock, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in try");
         if (s.finallyBlock) throw new Refusal("UNSUPPORTED_STATEMENT", "finally");
-        const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy);
+        const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy, false);
         if (!c) throw new Refusal("CALLBACK_NOT_LAST", "catch block falls through");
-        if (isLast && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
+        if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
         continue;
       }
       if (ts.isBlock(s)) {
-        const t = this.convertList(s.statements, inCont, isLast && mustTerminate, known, truthy);
+        const t = this.convertList(s.statements, inCont, lastHere && mustTerminate, known, truthy, isLast);
         if (t) return true;
-        throw new Refusal("CALLBACK_NOT_LAST");
+        if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a block falls through to the end");
+        continue;
       }
       // (c) the callback handed on as the last argument of a known err-first call: `g(args, cb)`
-      if (expr && ts.isCallExpression(skipParens(expr))) {
-        const call = skipParens(expr) as ts.CallExpression;
-        const last = call.arguments[call.arguments.length - 1];
-        if (last && this.isCbRef(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
-          if (!isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
-          const plan = this.awaitable(call, 1);
-          if (!plan || plan.arity === undefined || plan.arrayValues) throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
-          if (typeof plan.arity === "number") this.successArities.add(plan.arity);
-          else this.arityDeps.add(plan.arity);
-          let awaited = plan.expr;
-          if (this.startVar && !this.startDecl) {
-            const args = call.arguments.slice(0, -1).map((a) => this.text(a));
-            this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}));`;
-            awaited = this.startVar;
+      if (expr && this.isTailPassCall(expr)) {
+        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
+        const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
+        this.edits.push({ start: s.getStart(this.sf), end, text: this.tailPassText(skipParens(expr) as ts.CallExpression) });
+        return true;
+      }
+      // (c') `return cond ? g(args, cb) : cb(err)`: each branch is a tail pass or a callback call.
+      if (expr && ts.isReturnStatement(s) && ts.isConditionalExpression(skipParens(expr))) {
+        const c = skipParens(expr) as ts.ConditionalExpression;
+        const branch = (b: ts.Expression): string | undefined => {
+          const x = skipParens(b);
+          if (this.isTailPassCall(x)) return this.tailPassText(x as ts.CallExpression);
+          if (isCallTo(x, this.cand.cbName)) {
+            if (inCont) this.asyncCalls++;
+            else this.syncCalls++;
+            return this.cbCallText(x, known, truthy);
           }
-          if (inCont) this.asyncCalls++;
-          else this.asyncCalls++;
-          const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
-          this.edits.push({ start: s.getStart(this.sf), end, text: `return await ${awaited};` });
-          return true;
+          return undefined;
+        };
+        if (!this.containsCb(c.condition)) {
+          const t = branch(c.whenTrue);
+          const f = t === undefined ? undefined : branch(c.whenFalse);
+          if (t !== undefined && f !== undefined) {
+            const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
+            const text = `if (${this.text(c.condition)}) { ${t} } ${f}`;
+            this.edits.push({ start: s.getStart(this.sf), end: s.end, text: braces ? `{ ${text} }` : text });
+            return true;
+          }
         }
       }
       // (d) a call carrying a continuation
@@ -485,7 +524,7 @@ class FunctionConverter {
         const call = skipParens(expr) as ts.CallExpression;
         const last = call.arguments[call.arguments.length - 1];
         if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
-          if (!isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
+          if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
           const end = bareReturnNext ? stmts[i + 1].end : s.end;
           const r = this.convertContinuation(s, call, last, end);
           return r;
@@ -497,9 +536,9 @@ class FunctionConverter {
     return false;
   }
 
-  private convertBranch(s: ts.Statement, inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>): boolean {
-    if (ts.isBlock(s)) return this.convertList(s.statements, inCont, mustTerminate, known, truthy);
-    return this.convertList([s], inCont, mustTerminate, known, truthy);
+  private convertBranch(s: ts.Statement, inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>, flowEnd: boolean): boolean {
+    if (ts.isBlock(s)) return this.convertList(s.statements, inCont, mustTerminate, known, truthy, flowEnd);
+    return this.convertList([s], inCont, mustTerminate, known, truthy, flowEnd);
   }
 
   private whyUnsupported(s: ts.Statement): ReasonCode {
@@ -538,8 +577,14 @@ class FunctionConverter {
       if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
       return `throw ${this.text(a0)};`;
     }
-    if (!isSimpleRef(a0)) throw new Refusal("CALLBACK_IN_EXPRESSION", "error argument is not a simple reference");
     if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
+    if (!isSimpleRef(a0)) {
+      // Evaluated once, as the original did.
+      if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n))) throw new Refusal("CALLBACK_IN_EXPRESSION");
+      const tmp = freshName("error", boundNamesUsed(this.cand.fn));
+      this.successArities.add(args.length);
+      return `{ const ${tmp} = ${this.text(a0)}; if (${tmp}) throw ${tmp}; return${args.length === 2 ? " " + this.text(args[1]) : ""}; }`;
+    }
     const e = this.text(a0);
     this.successArities.add(args.length);
     return `if (${e}) throw ${e}; return${args.length === 2 ? " " + this.text(args[1]) : ""};`;
@@ -650,6 +695,9 @@ class FunctionConverter {
         `let ${lets};\n${sIndent}try {\n${sIndent}${u}${assign}\n${sIndent}} catch (${caught}) {\n${sIndent}${u}${errName} = ${caught};\n${sIndent}}\n` +
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     }
+    // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.
+    const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
+    if (single) out = `{\n${sIndent}${this.unit}${shiftIndent(out, "", this.unit)}\n${sIndent}}`;
     this.edits.push({ start: s.getStart(this.sf), end, text: out });
     return terminates;
   }
