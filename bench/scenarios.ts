@@ -215,6 +215,24 @@ const s2: Scenario = {
       },
     },
     {
+      name: "native Promise, inside one of our async-fn tasks",
+      ours: true,
+      n: 1_000_000,
+      async run(n) {
+        await onLoop(async () => {
+          let s = 0;
+          for (let i = 0; i < n; i++) {
+            let res!: (v: number) => void;
+            const p = new Promise<number>((r) => (res = r));
+            res(1);
+            s += await p;
+          }
+          check(s, n, "sum");
+        });
+      },
+      note: "user code, not our Future: what the promise hooks that carry the current task cost every promise inside a task",
+    },
+    {
       name: "bluebird, awaited natively",
       n: 20_000,
       async run(n) {
@@ -343,6 +361,18 @@ const s3a: Scenario = {
           m.release();
         }
       },
+    },
+    {
+      name: "hand-written mutex, `await` on every acquire",
+      n: 5_000_000,
+      async run(n) {
+        const m = new HandMutex();
+        for (let i = 0; i < n; i++) {
+          await m.acquire();
+          m.release();
+        }
+      },
+      note: "the floor of any acquire that must be awaited: one `await` per cycle",
     },
     mutexUncontended("async-mutex Mutex (ESM, what `import` gets)", () => new MutexEsm() as unknown as MutexLike, 50_000),
     mutexUncontended("async-mutex Mutex (CJS, `require`)", () => new asyncMutexCjs.Mutex() as unknown as MutexLike, 200_000),
