@@ -1,7 +1,8 @@
 // Random Deferred programs (fast-check, fixed seed) run on our Deferred and
 // on real Twisted through the same small interpreter (random_programs.py),
 // traces compared: callbacks and errbacks that return, raise, return
-// Failures, chain to other Deferreds, pause/unpause, cancel, fire twice.
+// Failures, chain to other Deferreds, pause/unpause, cancel, fire twice,
+// chainDeferred, DeferredList (all flag combinations) and gatherResults.
 // Skipped with a printed reason when Twisted is not importable.
 import test from "ava";
 import fc from "fast-check";
@@ -9,20 +10,31 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AlreadyCalledError, Deferred, Failure } from "../../../adapters/twisted/index.js";
+import { AlreadyCalledError, Deferred, DeferredList, Failure, FirstError, gatherResults } from "../../../adapters/twisted/index.js";
 
 class Boom extends Error {}
 
 type Action = ["ret", number] | ["raise", number] | ["fail", number] | ["id"] | ["none"] | ["chain", number] | ["trap"];
-type Op = ["cb" | "eb" | "both", number, Action] | ["fire", number, "ok" | "err", number] | ["pause", number] | ["unpause", number] | ["cancel", number];
+type Op =
+  | ["cb" | "eb" | "both", number, Action]
+  | ["fire", number, "ok" | "err", number]
+  | ["pause", number]
+  | ["unpause", number]
+  | ["cancel", number]
+  | ["chainDeferred", number, number]
+  | ["dl", number, number[], boolean, boolean, boolean]
+  | ["gather", number, number[], boolean];
 interface Program {
   n: number;
   ops: Op[];
 }
 
 function fmt(v: unknown): string {
+  if (v instanceof Failure && v.value instanceof FirstError) return `F:FirstError:#${v.value.index}:${fmt(v.value.subFailure)}`;
   if (v instanceof Failure) return `F:${v.parents[0]}:${v.getErrorMessage()}`;
   if (v === undefined || v === null) return "None";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (Array.isArray(v)) return "[" + v.map(fmt).join(",") + "]";
   if (v instanceof Deferred) return "Deferred";
   return String(v);
 }
@@ -30,6 +42,7 @@ function fmt(v: unknown): string {
 function run(program: Program): string[] {
   const trace: string[] = [];
   const ds = Array.from({ length: program.n }, () => new Deferred<unknown>());
+  const lists: Deferred<unknown>[] = [];
   let step = 0;
   const make = (kind: string, d: number, action: Action) => {
     step += 1;
@@ -84,6 +97,15 @@ function run(program: Program): string[] {
         case "cancel":
           D.cancel();
           break;
+        case "chainDeferred":
+          D.chainDeferred(ds[op[2]]!);
+          break;
+        case "dl":
+          lists.push(new DeferredList(op[2].map((i) => ds[i]!), { fireOnOneCallback: op[3], fireOnOneErrback: op[4], consumeErrors: op[5] }) as Deferred<unknown>);
+          break;
+        case "gather":
+          lists.push(gatherResults(op[2].map((i) => ds[i]!), { consumeErrors: op[3] }) as Deferred<unknown>);
+          break;
       }
     } catch (e) {
       if (!(e instanceof AlreadyCalledError)) throw e;
@@ -93,6 +115,10 @@ function run(program: Program): string[] {
   ds.forEach((D, i) => {
     trace.push(`d${i} called=${D.called} paused=${D.paused} result=${D.called ? fmt(D.result) : "-"}`);
     D.addErrback(() => undefined);
+  });
+  lists.forEach((L, i) => {
+    trace.push(`list${i} called=${L.called} result=${L.called ? fmt(L.result) : "-"}`);
+    L.addErrback(() => undefined);
   });
   return trace;
 }
@@ -115,6 +141,12 @@ const opArb: fc.Arbitrary<Op> = fc.integer({ min: 0, max: N - 1 }).chain((d) =>
     { weight: 1, arbitrary: fc.tuple(fc.constant("pause" as const), fc.constant(d)) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("unpause" as const), fc.constant(d)) },
     { weight: 1, arbitrary: fc.tuple(fc.constant("cancel" as const), fc.constant(d)) },
+    ...(d < N - 1 ? [{ weight: 1, arbitrary: fc.tuple(fc.constant("chainDeferred" as const), fc.constant(d), fc.integer({ min: d + 1, max: N - 1 })) }] : []),
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constant("dl" as const), fc.constant(d), fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }), fc.boolean(), fc.boolean(), fc.boolean()),
+    },
+    { weight: 1, arbitrary: fc.tuple(fc.constant("gather" as const), fc.constant(d), fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }), fc.boolean()) },
   ) as fc.Arbitrary<Op>,
 );
 const programs: Program[] = fc.sample(
