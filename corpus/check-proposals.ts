@@ -29,7 +29,10 @@ function loadProposals(): Case[] {
         inputFile,
         ext: path.extname(inputFile),
         input: fs.readFileSync(path.join(dir, inputFile), "utf8"),
-        options: transform === "pipeline" ? {} : { transforms: [transform as TransformName] },
+        options: {
+          ...(fs.existsSync(path.join(dir, "options.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "options.json"), "utf8")) : {}),
+          ...(transform === "pipeline" ? {} : { transforms: [transform as TransformName] }),
+        },
         scenario: fs.existsSync(path.join(dir, "scenario.mjs")) ? path.join(dir, "scenario.mjs") : undefined,
       });
     }
