@@ -131,7 +131,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   setException(exception: unknown): void {
     if (this._state !== PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this._describe()}`);
-    if (typeof exception === "function") exception = new (exception as new () => unknown)();
+    // An Error class is instantiated, as asyncio does with an exception class;
+    // any other function is kept as the value (JavaScript may reject with anything).
+    if (typeof exception === "function" && (exception === Error || exception.prototype instanceof Error)) {
+      exception = new (exception as new () => unknown)();
+    }
     this._exception = exception;
     this._state = EXCEPTION;
     // The report below holds the exception strongly; an Error's unformatted
