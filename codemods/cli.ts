@@ -257,6 +257,11 @@ async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.W
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     const input = inputs[i];
+    if (r.internalError) {
+      unparsable++;
+      io.stderr.write(`asyncio-ts: internal error on ${rel(r.file)} (please report); left untouched:\n  ${r.internalError.split("\n").slice(0, 4).join("\n  ")}\n`);
+      continue;
+    }
     if (r.parseErrors) {
       unparsable++;
       io.stderr.write(`asyncio-ts: ${rel(r.file)} does not parse; left untouched:\n${r.parseErrors.slice(0, 5).map((e) => "  " + e).join("\n")}\n`);

@@ -43,6 +43,8 @@ export interface FileResult {
   sites: Site[];
   /** Syntax errors of the input; when present, nothing was changed. */
   parseErrors?: string[];
+  /** A codemod bug hit on this file (the file is left unchanged and the run fails with exit 2). */
+  internalError?: string;
 }
 
 const PASSES: Record<TransformName, (ctx: FileContext) => PassResult> = {
@@ -67,6 +69,15 @@ const MAX_PASSES = 6;
  * ```
  */
 export function migrateSource(text: string, fileName: string, options: MigrateOptions = {}, project?: ProjectIndex): FileResult {
+  try {
+    return migrateSourceUnguarded(text, fileName, options, project);
+  } catch (e) {
+    // A codemod bug must never cost the user their file or the rest of the run.
+    return { file: fileName, output: text, changed: false, sites: [], internalError: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+}
+
+function migrateSourceUnguarded(text: string, fileName: string, options: MigrateOptions, project?: ProjectIndex): FileResult {
   const first = parse(fileName, text);
   if (first.errors.length > 0) return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);

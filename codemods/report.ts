@@ -21,6 +21,8 @@ export interface ReportFile {
   sites: Site[];
   /** Syntax errors: the file did not parse and was left untouched. */
   parseErrors?: string[];
+  /** A codemod bug hit on this file (left untouched). */
+  internalError?: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export function buildReport(results: readonly FileResult[]): Report {
     if (r.parseErrors) summary.filesUnparsable++;
     const f: ReportFile = { file: r.file, changed: r.changed, sites: r.sites };
     if (r.parseErrors) f.parseErrors = r.parseErrors;
+    if (r.internalError) f.internalError = r.internalError;
     files.push(f);
     for (const s of r.sites) {
       summary.sites++;

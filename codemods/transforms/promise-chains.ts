@@ -351,7 +351,12 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   const result: PassResult = { edits: [], sites: [] };
   const unit = indentUnit(sf.text);
   const bindings = moduleBindings(sf);
-  const nonNative = [...bindings.requires.values()].some((r) => NON_NATIVE.test(r.module));
+  // A file that imports a promise library, or implements `then` itself (a promise library's own
+  // source), may hand out non-native thenables whose extra methods callers rely on.
+  const nonNative =
+    [...bindings.requires.values()].some((r) => NON_NATIVE.test(r.module)) ||
+    /prototype(\.then|\[["']then["']\])\s*=/.test(sf.text) ||
+    rebindsPromise(sf);
   const fnNames = functionNames(sf);
 
   // Outermost chain calls (a call whose parent is not itself the receiver of a chain link).
@@ -387,7 +392,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       if ((fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("NOT_RETURNED", "generator");
       if (!isAsync(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
       const root = rootOf(split.receiver);
-      if (root === "$" || root === "jQuery") throw new Refusal("NON_NATIVE_PROMISE");
+      // `this.then(…)`: code implementing a thenable (a promise library's own methods).
+      if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword) throw new Refusal("NON_NATIVE_PROMISE");
       const set = converting.get(fn) ?? new Set<ts.Node>();
       set.add(chain);
       converting.set(fn, set);
@@ -462,6 +468,19 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   return result;
 }
 
+/** True when the file declares its own `Promise` (a parameter, variable, import or class): not the native one. */
+function rebindsPromise(sf: ts.SourceFile): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name) && n.name.text === "Promise") found = true;
+    if ((ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isClassDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name?.text === "Promise") found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 function containsThrow(body: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
@@ -498,5 +517,6 @@ function rootOf(e: ts.Expression): string | undefined {
     else if (ts.isPropertyAccessExpression(x)) x = skipParens(x.expression);
     else break;
   }
+  if (x.kind === ts.SyntaxKind.ThisKeyword) return "this";
   return ts.isIdentifier(x) ? x.text : undefined;
 }
