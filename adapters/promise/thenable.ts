@@ -132,11 +132,16 @@ function followThenable<T>(fut: Future<T>, x: object, then: Function, seen: Set<
 /** @internal Fails `fut` with exactly `e`, whatever `e` is. */
 export function rejectFuture(fut: Future<unknown>, e: unknown): void {
   if (fut.done()) return lateOutcome(fut, true, e);
-  // The core instantiates a function given to setException (an exception
-  // class, as asyncio); a promise may reject with any function: pass it
-  // through a constructor that returns it as is.
-  if (typeof e === "function") fut.setException(function reason() { return e; });
-  else fut.setException(e);
+  // The core instantiates an Error class given to setException (an exception
+  // class, as asyncio); a promise may reject with the class itself: pass it
+  // through an "Error class" whose constructor returns it as is.
+  if (typeof e === "function" && (e === Error || e.prototype instanceof Error)) {
+    const passThrough = function reason(): unknown {
+      return e;
+    };
+    passThrough.prototype = Object.create(Error.prototype);
+    fut.setException(passThrough);
+  } else fut.setException(e);
 }
 
 function lateOutcome(fut: Future<unknown>, failed: boolean, e: unknown): void {

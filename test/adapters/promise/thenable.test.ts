@@ -323,3 +323,10 @@ test("toPromise: promise-only code (Promise.all, Promise.race) works with it", a
     c.cancel();
   });
 });
+
+test("a thenable rejecting with an Error class keeps that exact class as the exception", async (t) => {
+  await runTest(async () => {
+    const fut = ensureFuture({ then: (_: unknown, rej: (e: unknown) => void) => rej(TypeError) } as PromiseLike<never>);
+    t.is(await fut.then(undefined, (e) => e), TypeError);
+  });
+});
