@@ -806,6 +806,7 @@ export class BoundedSemaphore extends Semaphore {
  * ```
  */
 export class BrokenBarrierError extends RuntimeError {
+  /** Always `"BrokenBarrierError"`. */
   override name = "BrokenBarrierError";
 }
 

@@ -19,6 +19,7 @@ import { AbortHook, Deque, READY_VOID, boundLoop, ready, waitGen, type AbortOpti
  * ```
  */
 export class QueueEmpty extends Error {
+  /** Always `"QueueEmpty"`. */
   override name = "QueueEmpty";
 }
 
@@ -31,6 +32,7 @@ export class QueueEmpty extends Error {
  * ```
  */
 export class QueueFull extends Error {
+  /** Always `"QueueFull"`. */
   override name = "QueueFull";
 }
 
@@ -44,6 +46,7 @@ export class QueueFull extends Error {
  * ```
  */
 export class QueueShutDown extends Error {
+  /** Always `"QueueShutDown"`. */
   override name = "QueueShutDown";
 }
 
