@@ -245,7 +245,10 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
     out.afterPasses = [...a1].filter((x) => stable.has(x)).length;
     out.lost = lost;
     out.gained = minus(a1, union(b1, b2));
-    out.identical = lost.length === 0 && out.flakyAfter.length === 0 && minus(a1, stable).length === 0;
+    // Identical: every stable test passed (both after-runs, when a retry ran)
+    // and nothing passed that never passed in the baseline; tests that
+    // passed in one baseline run only are left out of the comparison.
+    out.identical = lost.length === 0 && out.flakyAfter.length === 0 && out.gained.length === 0;
     out.status = lost.length ? "LOST TESTS" : "ok";
     log(`after: ${a1.size} passing; lost ${lost.length}${lost.length ? ": " + lost.slice(0, 5).join("; ") : ""}`);
   } catch (e) {
