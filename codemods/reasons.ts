@@ -39,6 +39,7 @@ export const REASONS = {
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
   ERROR_IGNORED: "a continuation ignores its error argument: with await the error would throw instead",
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
+  RETURNS_VALUE: "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
   TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
   ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",

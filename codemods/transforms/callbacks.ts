@@ -251,6 +251,8 @@ interface AwaitPlan {
   label: string;
   /** How many arguments the callee passes its callback on success: a number, or a same-file function's name. */
   arity?: number | string;
+  /** Only assumed err-first (--assume-err-first): its return value and callback-less behaviour are unknown. */
+  assumed?: boolean;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -351,6 +353,16 @@ class FunctionConverter {
     return { prologue, rest };
   }
 
+  /** A statement of the function's own flow (not inside a continuation). */
+  private isTopLevel(s: ts.Statement): boolean {
+    let p: ts.Node | undefined = s.parent;
+    while (p && p !== this.cand.fn) {
+      if (ts.isFunctionLike(p)) return false;
+      p = p.parent;
+    }
+    return true;
+  }
+
   private isTailPassCall(e: ts.Expression): boolean {
     const x = skipParens(e);
     if (!ts.isCallExpression(x)) return false;
@@ -359,9 +371,12 @@ class FunctionConverter {
   }
 
   /** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. */
-  private tailPassText(call: ts.CallExpression): string {
+  private tailPassText(call: ts.CallExpression, returnsItsValue: boolean): string {
     const plan = this.awaitable(call, 1);
     if (!plan || plan.arity === undefined || plan.arrayValues) throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
+    // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
+    // (a sync twin without callback, a stream, a request object).
+    if (returnsItsValue && plan.assumed) throw new Refusal("RETURNS_VALUE", plan.label);
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
@@ -492,7 +507,7 @@ class FunctionConverter {
       if (expr && this.isTailPassCall(expr)) {
         if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
         const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
-        this.edits.push({ start: s.getStart(this.sf), end, text: this.tailPassText(skipParens(expr) as ts.CallExpression) });
+        this.edits.push({ start: s.getStart(this.sf), end, text: this.tailPassText(skipParens(expr) as ts.CallExpression, ts.isReturnStatement(s) && !inCont) });
         return true;
       }
       // (c') `return cond ? g(args, cb) : cb(err)`: each branch is a tail pass or a callback call.
@@ -500,7 +515,7 @@ class FunctionConverter {
         const c = skipParens(expr) as ts.ConditionalExpression;
         const branch = (b: ts.Expression): string | undefined => {
           const x = skipParens(b);
-          if (this.isTailPassCall(x)) return this.tailPassText(x as ts.CallExpression);
+          if (this.isTailPassCall(x)) return this.tailPassText(x as ts.CallExpression, !inCont);
           if (isCallTo(x, this.cand.cbName)) {
             if (inCont) this.asyncCalls++;
             else this.syncCalls++;
@@ -603,6 +618,7 @@ class FunctionConverter {
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s)) throw new Refusal("RETURNS_VALUE", plan0.label);
     let plan = plan0;
     if (this.startVar && !this.startDecl) {
       // The first call keeps its callback form and starts synchronously.
@@ -877,11 +893,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const args = call.arguments.slice(0, -1).map((a) => a.getText(sf)).join(", ");
       const callee = call.expression;
       if (ts.isIdentifier(callee) && (localAsync.has(callee.text) || importedAsync.has(callee.text)) && (decls.get(callee.text) ?? 0) <= 1) {
-        return { expr: `${callee.text}(${args})`, maxValues: 1, label: callee.text, arity: localAsync.has(callee.text) ? callee.text : undefined };
+        // Called in its callback form, exactly as the original did: a prologue that checks the
+        // callback (`assert(typeof cb === 'function')`) keeps passing.
+        const sep0 = args ? ", " : "";
+        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: localAsync.has(callee.text) ? callee.text : undefined };
       }
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const mod = importedModules.get(callee.expression.text);
-        if (mod?.has(callee.name.text)) return { expr: `${callee.getText(sf)}(${args})`, maxValues: 1, label: callee.getText(sf) };
+        if (mod?.has(callee.name.text)) {
+          const sep0 = args ? ", " : "";
+          return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf) };
+        }
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
       }
@@ -907,9 +929,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
             maxValues: 99,
             arrayValues: true,
             label: calleeText,
+            assumed: true,
           };
         }
-        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: 2 };
+        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: 2, assumed: true };
       }
       return undefined;
     };
