@@ -274,7 +274,12 @@ export function renderTable(rows: PackageOutcome[]): string {
     const pct = r.sites ? ` (${Math.round((100 * r.converted) / r.sites)}%)` : "";
     const cb = r.cbBefore && r.cbAfter ? `${r.cbBefore.takesCallback} / ${r.cbBefore.errFirst} → ${r.cbAfter.takesCallback} / ${r.cbAfter.errFirst}` : "–";
     const status = r.status === "ERROR" ? `ERROR: ${(r.error ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)}` : r.status;
-    const ident = r.status === "ERROR" ? "–" : r.identical ? "yes" : r.lost.length ? `no: lost ${r.lost.length}` : "no (flaky, nothing lost)";
+    const ident =
+      r.status === "ERROR" ? "–"
+      : r.identical ? "yes"
+      : r.lost.length ? `no: lost ${r.lost.length}`
+      : r.flakyAfter.length ? "no (flaky after, nothing lost)"
+      : `no (${r.gained.length} newly passing, nothing lost)`;
     return `| ${r.spec} | ${status} | ${r.libraryFiles} | ${r.sites} | ${r.converted}${pct} | ${fmtReasons(r.refusedByReason)} | ${cb} | ${r.baselinePasses} → ${r.afterPasses} | ${ident} | ${r.filesPerSecond ? r.filesPerSecond.toFixed(1) : "–"} |`;
   });
   const total = rows.reduce((a, r) => ({ sites: a.sites + r.sites, converted: a.converted + r.converted }), { sites: 0, converted: 0 });
