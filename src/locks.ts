@@ -17,7 +17,17 @@ import { AbortHook, Deque, FutWaiter, READY_TRUE, boundLoop, isGenerator, isThen
 
 export type { AbortOptions } from "./waiters.js";
 
-/** A function that {@link Lock.run} and the other `run` methods call while holding the primitive: an async function, a generator function or a plain function. */
+/**
+ * A function that {@link Lock.run} and the other `run` methods call while
+ * holding the primitive: an async function, a generator function or a
+ * plain function.
+ *
+ * @example
+ * ```ts
+ * const section: CriticalSection<number> = async () => { await sleep(0.1); return 1; };
+ * await lock.run(section);
+ * ```
+ */
 export type CriticalSection<R> = () => PromiseLike<R> | Coroutine<R> | R;
 
 // Releases once, on `await using` exit.
@@ -126,7 +136,14 @@ function allCancelled(waiters: Deque<Future<unknown>>): boolean {
   return true;
 }
 
-/** What {@link Lock.statistics} returns. */
+/**
+ * What {@link Lock.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { locked, waiters }: LockStatistics = lock.statistics();
+ * ```
+ */
 export interface LockStatistics {
   /** True while the lock is held. */
   locked: boolean;
@@ -260,7 +277,14 @@ export class Lock extends AcquireRelease {
   }
 }
 
-/** What {@link Event.statistics} returns. */
+/**
+ * What {@link Event.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { isSet, waiters }: EventStatistics = ev.statistics();
+ * ```
+ */
 export interface EventStatistics {
   /** The flag. */
   isSet: boolean;
@@ -366,7 +390,14 @@ export class Event {
   }
 }
 
-/** What {@link Condition.statistics} returns. */
+/**
+ * What {@link Condition.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { lockStatistics, waiters }: ConditionStatistics = cond.statistics();
+ * ```
+ */
 export interface ConditionStatistics {
   /** The statistics of the underlying lock. */
   lockStatistics: LockStatistics;
@@ -591,7 +622,14 @@ export class Condition extends AcquireRelease {
   }
 }
 
-/** What {@link Semaphore.statistics} returns. */
+/**
+ * What {@link Semaphore.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { value, waiters }: SemaphoreStatistics = sem.statistics();
+ * ```
+ */
 export interface SemaphoreStatistics {
   /** Permits available now (permits reserved for woken waiters are already taken). */
   value: number;
@@ -810,10 +848,24 @@ export class BrokenBarrierError extends RuntimeError {
   override name = "BrokenBarrierError";
 }
 
-/** The states of a {@link Barrier}. */
+/**
+ * The states of a {@link Barrier}.
+ *
+ * @example
+ * ```ts
+ * const state: BarrierState = barrier.statistics().state; // "filling"
+ * ```
+ */
 export type BarrierState = "filling" | "draining" | "resetting" | "broken";
 
-/** What {@link Barrier.statistics} returns. */
+/**
+ * What {@link Barrier.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { parties, nWaiting, state, broken }: BarrierStatistics = barrier.statistics();
+ * ```
+ */
 export interface BarrierStatistics {
   /** Tasks needed to trip the barrier. */
   parties: number;

@@ -50,7 +50,14 @@ export class QueueShutDown extends Error {
   override name = "QueueShutDown";
 }
 
-/** What {@link Queue.statistics} returns. */
+/**
+ * What {@link Queue.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * const { qsize, getters, putters, unfinishedTasks }: QueueStatistics = q.statistics();
+ * ```
+ */
 export interface QueueStatistics {
   /** Items in the queue. */
   qsize: number;
@@ -454,7 +461,14 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
-/** Options of {@link PriorityQueue}. */
+/**
+ * Options of {@link PriorityQueue}.
+ *
+ * @example
+ * ```ts
+ * const opts: PriorityQueueOptions<Job> = { compare: (a, b) => a.deadline - b.deadline };
+ * ```
+ */
 export interface PriorityQueueOptions<T> {
   /** Orders the items: negative if `a` comes out first. Default {@link pythonCompare}. */
   compare?: (a: T, b: T) => number;
