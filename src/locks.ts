@@ -112,9 +112,20 @@ export abstract class AcquireRelease {
 }
 
 function* runGen<R>(cm: AcquireRelease, fn: CriticalSection<R>, options: AbortOptions | undefined): Coroutine<R> {
-  const signal = options?.signal;
-  if (signal !== undefined) signal.throwIfAborted();
-  yield* cm._acquireGen(signal); // the waiting generator itself: no wrapper awaitable
+  const a = cm.acquire(options); // joins the line now (the eager first step)
+  if (a instanceof FutWaiter) {
+    // Waits on the future here rather than in a nested generator (a
+    // pending run() is one generator: memory per queued job is speed).
+    let failed = false;
+    let exc: unknown;
+    try {
+      yield* a.fut;
+    } catch (e) {
+      failed = true;
+      exc = e;
+    }
+    a._resume(failed, exc);
+  } else if (a !== READY_TRUE) yield* a;
   try {
     const r = fn();
     if (isGenerator(r)) return yield* (r as Coroutine<R>);

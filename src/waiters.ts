@@ -409,6 +409,10 @@ export class FutWaiter<T> implements Awaitable<T> {
   [Symbol.iterator](): Coroutine<T> {
     return waitFut(this.#take(), this.fut, this.hook);
   }
+  /** @internal For a generator that waits on `fut` itself (no nested generator): runs the after-wait code. */
+  _resume(failed: boolean, exc: unknown): T {
+    return this.#take()._afterWait(this.fut, this.hook, failed, exc);
+  }
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
