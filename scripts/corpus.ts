@@ -397,6 +397,25 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const configs = readConfigs();
   const cli = opts.migrate ? migrateCli() : [];
   mkdirSync(opts.workDir, { recursive: true });
+  // Two runs sharing a work dir would delete each other's package trees.
+  const lock = join(opts.workDir, ".lock");
+  try {
+    mkdirSync(lock);
+  } catch {
+    const pid = Number(existsSync(join(lock, "pid")) ? readFileSync(join(lock, "pid"), "utf8") : NaN);
+    let alive = false;
+    try {
+      alive = pid > 0 && process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      console.error(`the work dir ${opts.workDir} is in use by process ${pid}; pass another --work-dir`);
+      return 2;
+    }
+  }
+  writeFileSync(join(lock, "pid"), String(process.pid));
+  process.on("exit", () => rmSync(lock, { recursive: true, force: true }));
   const t0 = performance.now();
   const rows: PackageOutcome[] = [];
   // Fetching and installing run 4 at a time; the tests run one package at a
