@@ -128,12 +128,15 @@ if (args.has("codemods") && write) {
     writeSection("codemods", `## Codemod speed (\`npm run bench -- --codemods\`, bench/codemod-speed.ts)\n\n${out}\n`);
   } else writeSection("codemods", "## Codemod speed\n\nbench/codemod-speed.ts does not exist yet.\n");
 }
-if (existsSync(`${ROOT}/bench/findings.md`) && write) writeSection("findings", readFileSync(`${ROOT}/bench/findings.md`, "utf8"));
+// The hand-written parts are refreshed on every run.
+if (write) {
+  writeSection("intro", readFileSync(`${ROOT}/bench/intro.md`, "utf8"));
+  if (existsSync(`${ROOT}/bench/findings.md`)) writeSection("findings", readFileSync(`${ROOT}/bench/findings.md`, "utf8"));
+}
 
 if (write && !only) {
   mkdirSync(`${ROOT}/bench/results`, { recursive: true });
   writeFileSync(`${ROOT}/bench/results/node.json`, JSON.stringify({ results: Object.fromEntries(byId), memory: mem }, null, 1) + "\n");
-  writeSection("intro", readFileSync(`${ROOT}/bench/intro.md`, "utf8"));
   writeSection("node", body);
   log(`written to docs/benchmarks.md (${seconds.toFixed(0)} s)`);
 }
