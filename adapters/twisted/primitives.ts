@@ -10,6 +10,20 @@ import { RuntimeError, ValueError } from "../../src/index.js";
 import { Deferred, maybeDeferred, succeed } from "./deferred.js";
 import { QueueOverflow, QueueUnderflow } from "./errors.js";
 
+/** Releases its primitive once, at the end of an `await using` block. */
+class Releaser implements AsyncDisposable {
+  #owner: ConcurrencyPrimitive | undefined;
+  constructor(owner: ConcurrencyPrimitive) {
+    this.#owner = owner;
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    const o = this.#owner;
+    this.#owner = undefined;
+    o?.release();
+    return Promise.resolve();
+  }
+}
+
 /**
  * What DeferredLock and DeferredSemaphore share (Twisted's
  * `_ConcurrencyPrimitive`): `acquire`, `release`, and `run`.
@@ -28,6 +42,23 @@ export abstract class ConcurrencyPrimitive {
   abstract acquire(): Deferred<this>;
   /** Releases: hands the primitive to the first waiter, synchronously. */
   abstract release(): void;
+
+  /**
+   * Acquires, and fires with a handle whose `Symbol.asyncDispose` releases
+   * (once): Twisted's `async with lock:` (`__aenter__`/`__aexit__`) as
+   * `await using`, the same shape as the core primitives' `enter()`.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using _ = await lock.enter();
+   *   // ... held until the end of the block
+   * }
+   * ```
+   */
+  enter(): Deferred<AsyncDisposable> {
+    return this.acquire().addCallback(() => new Releaser(this));
+  }
 
   /**
    * Acquires, calls `f(...args)`, and releases once its result (a Deferred

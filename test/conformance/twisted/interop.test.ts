@@ -8,6 +8,7 @@ import {
   Deferred,
   DeferredLock,
   DeferredQueue,
+  DeferredSemaphore,
   Failure,
   deferLater,
   inlineCallbacks,
@@ -229,5 +230,59 @@ test("asFuture / fromFuture round trip keeps the value and errors", async (t) =>
     await sleep(0);
     await sleep(0);
     t.is(failureResultOf(back2, SyntaxError).getErrorMessage(), "s");
+  });
+});
+
+// test_defer.py CoroutineContextVarsTests.test_asyncWithLock: `async with lock:`
+// is `await using _ = await lock.enter()` in TypeScript.
+test("CoroutineContextVarsTests.test_asyncWithLock", async (t) => {
+  await runOn(async () => {
+    const lock = new DeferredLock();
+    let d: Deferred<void>;
+    {
+      await using _ = await lock.enter();
+      t.true(lock.locked);
+      d = lock.acquire().addCallback(() => lock.release());
+      t.true(lock.locked);
+      t.false(d.called);
+    }
+    t.true(d.called);
+    await d;
+    t.false(lock.locked);
+  });
+});
+
+test("CoroutineContextVarsTests.test_asyncWithSemaphore", async (t) => {
+  await runOn(async () => {
+    const sem = new DeferredSemaphore(3);
+    let d2: Deferred<unknown>;
+    {
+      await using _a = await sem.enter();
+      t.is(sem.tokens, 2);
+      {
+        await using _b = await sem.enter();
+        t.is(sem.tokens, 1);
+        const d1 = sem.acquire();
+        d2 = sem.acquire();
+        t.is(sem.tokens, 0);
+        t.true(d1.called);
+        t.false(d2.called);
+      }
+      t.is(sem.tokens, 0);
+      t.true(d2.called);
+    }
+    t.is(sem.tokens, 1);
+  });
+});
+
+test("CoroutineContextVarsTests.test_asyncWithLockException", async (t) => {
+  await runOn(async () => {
+    const lock = new DeferredLock();
+    await t.throwsAsync(async () => {
+      await using _ = await lock.enter();
+      t.true(lock.locked);
+      throw new RangeError("oh no");
+    }, { instanceOf: RangeError });
+    t.false(lock.locked);
   });
 });
