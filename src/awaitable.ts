@@ -12,8 +12,9 @@ import { Yield, type Awaitable, type Coroutine } from "./tasks.js";
  * Wraps a generator coroutine as an {@link Awaitable}: `yield*` runs it in
  * the calling generator task; `await` drives it inside the calling async
  * function (each future it yields is awaited there, so a cancellation of the
- * task is thrown into the generator at that point). Single use, like a
- * Python coroutine object.
+ * task is thrown into the generator at that point). Single use, and lazy
+ * like a Python coroutine object: nothing runs until it is awaited (the
+ * primitives use an eager variant, which joins a waiter line at call time).
  *
  * @example
  * ```ts
