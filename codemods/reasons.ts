@@ -37,7 +37,6 @@ export const REASONS = {
   UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
   MULTIPLE_RESULTS: "the callback is given more than one result value, which a promise cannot carry",
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
-  ERROR_IGNORED: "a continuation ignores its error argument: with await the error would throw instead",
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   RETURNS_VALUE: "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",

@@ -613,8 +613,9 @@ class FunctionConverter {
     }
     if (cont.modifiers?.length || (cont as ts.FunctionExpression).asteriskToken) throw new Refusal("CONTINUATION_SHAPE", "async/generator");
     const params = cont.parameters;
-    if (params.length === 0 || params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
-    const errName = (params[0].name as ts.Identifier).text;
+    if (params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
+    // No parameters: the continuation ignores the outcome (`fs.unlink(p, function () { cb(); })`).
+    const errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
@@ -633,7 +634,7 @@ class FunctionConverter {
 
     // Which form: propagate (`if (err) return cb(err)` first), forward (err only passed to cb), or general.
     let rest: readonly ts.Statement[] = stmts;
-    let form: "propagate" | "forward" | "general";
+    let form: "propagate" | "forward" | "general" | "ignored";
     const first = stmts[0];
     // A nested function whose parameter reuses the error's name shadows it.
     const shadows = (n: ts.Node): boolean =>
@@ -666,8 +667,10 @@ class FunctionConverter {
       form = "propagate";
       rest = stmts.slice(1);
       this.asyncCalls++;
+    } else if (totalErrRefs(stmts) === 0) {
+      // The original deliberately ignores the error: so does an empty catch.
+      form = "ignored";
     } else if (errRefsOutsideCbFirstArg(stmts) === 0) {
-      if (totalErrRefs(stmts) === 0) throw new Refusal("ERROR_IGNORED");
       form = "forward";
     } else {
       form = "general";
@@ -685,7 +688,7 @@ class FunctionConverter {
     for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
 
     const known = new Set<string>();
-    if (form !== "general") known.add(errName);
+    if (form === "propagate" || form === "forward") known.add(errName);
     const startIdx = this.edits.length;
     let terminates: boolean;
     if (rest.length === 0) {
@@ -699,9 +702,16 @@ class FunctionConverter {
     const decl = values.some((v) => isAssigned(cont.body, v)) ? "let" : "const";
     const target = values.length === 0 ? "" : plan.arrayValues ? `[${values.join(", ")}]` : values[0];
     let out: string;
-    if (form !== "general") {
+    if (form === "propagate" || form === "forward") {
       const head = target ? `${decl} ${target} = await ${plan.expr};` : `await ${plan.expr};`;
       out = `${head}\n${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
+    } else if (form === "ignored") {
+      const u = this.unit;
+      const lets = values.length ? `let ${values.join(", ")};\n${sIndent}` : "";
+      const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
+      out =
+        `${lets}try {\n${sIndent}${u}${assign}\n${sIndent}} catch {\n${sIndent}${u}// the original ignored this error\n${sIndent}}\n` +
+        `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else {
       const caught = freshName("error", boundNamesUsed(this.sf));
       const lets = [`${errName} = null`, ...values].join(", ");
