@@ -148,11 +148,22 @@ export interface FileContext {
   project?: ProjectIndex;
 }
 
-/** Cross-file knowledge: which module exports are (dual) async functions. @internal */
+/**
+ * Cross-file knowledge for {@link migrateSource}: which exports of the other
+ * files are converted functions (built by {@link migrateProject}).
+ * @example
+ * ```ts
+ * const index: ProjectIndex = { asyncExports: new Map(), resolve: () => undefined };
+ * ```
+ */
 export interface ProjectIndex {
-  /** absolute file → set of export names ("module.exports" for the whole export) that are converted. */
+  /** Absolute file → export names (`"module.exports"` for the whole export) that are converted functions. */
   asyncExports: Map<string, Set<string>>;
-  /** Resolves a relative module specifier from a file to a project file, if any. */
+  /**
+   * Resolves a relative module specifier from a file to a project file, if any.
+   * @param fromFile - the importing file.
+   * @param specifier - the module specifier as written.
+   */
   resolve(fromFile: string, specifier: string): string | undefined;
 }
 

@@ -15,39 +15,71 @@
  */
 export const REASONS = {
   // promise-chains
-  TWO_HANDLER_THEN: "`.then(ok, err)` with two handlers: the equivalent form would not be simpler; left as is",
+  /** `.then(ok, err)` with two handlers: a try/catch around ok would also catch errors thrown by ok */
+  TWO_HANDLER_THEN: "`.then(ok, err)` with two handlers: a try/catch around ok would also catch errors thrown by ok",
+  /** a handler is not a function literal or a reference to a known function declaration/const */
   HANDLER_NOT_FUNCTION: "a handler is not a function literal or a reference to a known function declaration/const",
+  /** a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this` */
   HANDLER_MEMBER_REFERENCE: "a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this`",
+  /** a `function` handler uses `this` or `arguments`, which differ once inlined */
   HANDLER_USES_THIS: "a `function` handler uses `this` or `arguments`, which differ once inlined",
+  /** a handler that is not the last link returns from more than one place */
   CONDITIONAL_RETURN: "a handler that is not the last link returns from more than one place",
+  /** a handler's parameters are not a single plain identifier (or none) */
   HANDLER_PARAMS: "a handler's parameters are not a single plain identifier (or none)",
+  /** the chain is not returned from its function (a floating chain): awaiting it would change timing */
   NOT_RETURNED: "the chain is not returned from its function (a floating chain): awaiting it would change timing",
+  /** the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods */
   NON_NATIVE_PROMISE: "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
+  /** the enclosing function has a path that does not return a promise, so making it async changes its result */
   FUNCTION_NOT_PROMISE_RETURNING: "the enclosing function has a path that does not return a promise, so making it async changes its result",
+  /** `.finally()` is given something other than a function */
   FINALLY_ARGUMENT: "`.finally()` is given something other than a function",
+  /** inlining would declare a name the function already uses */
   NAME_COLLISION: "inlining would declare a name the function already uses",
   // callbacks
+  /** the callback is stored, reassigned, or passed on instead of being called */
   CALLBACK_ESCAPES: "the callback is stored, reassigned, or passed on instead of being called",
+  /** the callback is called synchronously on some paths and asynchronously on others */
   ZALGO: "the callback is called synchronously on some paths and asynchronously on others",
+  /** the callback is always called synchronously: an async function would call it later */
   SYNC_CALLBACK: "the callback is always called synchronously: an async function would call it later",
+  /** some path ends without calling the callback */
   MAYBE_NEVER_CALLED: "some path ends without calling the callback",
+  /** code runs after the callback call or after the asynchronous call whose continuation calls it */
   CALLBACK_NOT_LAST: "code runs after the callback call or after the asynchronous call whose continuation calls it",
+  /** the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…) */
   CALLBACK_IN_NESTED_FUNCTION: "the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…)",
+  /** the callback call is part of a larger expression */
   CALLBACK_IN_EXPRESSION: "the callback call is part of a larger expression",
+  /** the callback is called inside a loop, switch, try or other statement we cannot prove runs it once */
   UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
+  /** the callback is given more than one result value, which a promise cannot carry */
   MULTIPLE_RESULTS: "the callback is given more than one result value, which a promise cannot carry",
+  /** a continuation is passed to a function not known to call it exactly once, asynchronously, err-first */
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
+  /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
+  /** the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use */
   RETURNS_VALUE: "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
+  /** the function throws synchronously; as an async function it would reject instead */
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
+  /** TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written */
   TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
+  /** the first asynchronous call is inside a branch: it could not start synchronously as before */
   ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
+  /** the function is already async or a generator */
   ALREADY_ASYNC: "the function is already async or a generator",
   // node-apis
+  /** the `new Promise` executor does more than wrap a single callback call */
   EXECUTOR_SHAPE: "the `new Promise` executor does more than wrap a single callback call",
+  /** the receiver is not bound to a Node core module by require/import */
   NOT_NODE_MODULE: "the receiver is not bound to a Node core module by require/import",
+  /** this Node API has no promise equivalent with the same results */
   NO_PROMISE_API: "this Node API has no promise equivalent with the same results",
+  /** the rewrite produced code that does not parse (a codemod bug): the site was left unchanged */
   OUTPUT_DID_NOT_PARSE: "the rewrite produced code that does not parse (a codemod bug): the site was left unchanged",
+  /** `events.once` rejects on 'error' while the original waited forever */
   ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
 } as const;
 
@@ -71,6 +103,7 @@ export class Refusal extends Error {
   /** The reason code. */
   readonly reason: ReasonCode;
   /**
+   * Creates a refusal.
    * @param reason - why the site is refused.
    * @param detail - optional extra words for debugging.
    */

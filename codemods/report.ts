@@ -48,7 +48,23 @@ export interface ReportSummary {
   /** Refused sites per reason code. */
   refusedByReason: Record<string, number>;
   /** Per transform: found / converted / refused. */
-  byTransform: Record<string, { sites: number; converted: number; refused: number }>;
+  byTransform: Record<string, TransformTotals>;
+}
+
+/**
+ * Site counts of one transform.
+ * @example
+ * ```ts
+ * const t: TransformTotals = { sites: 3, converted: 2, refused: 1 };
+ * ```
+ */
+export interface TransformTotals {
+  /** Sites found. */
+  sites: number;
+  /** Sites converted. */
+  converted: number;
+  /** Sites refused. */
+  refused: number;
 }
 
 /**
