@@ -29,14 +29,17 @@ const TARGETS: Target[] = [
   { what: "pending Task memory ≤ 3x a suspended native async fn", ours: ["memory", "Task(async fn) suspended on a pending Future"], peer: ["memory", "native async fn suspended on a pending promise"], bound: 3, memory: true },
 ];
 
-function pythonQueue(): number | undefined {
+function pythonResults(): Record<string, unknown> | undefined {
   if (!existsSync(PYTHON_RESULTS)) return undefined;
   try {
-    const r = JSON.parse(readFileSync(PYTHON_RESULTS, "utf8")) as Record<string, Record<string, number>>;
-    return r["asyncio 3.13"]?.["queue"];
+    return JSON.parse(readFileSync(PYTHON_RESULTS, "utf8")) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+}
+
+function pythonQueue(): number | undefined {
+  return (pythonResults()?.["asyncio 3.13"] as Record<string, number> | undefined)?.["queue"];
 }
 
 /** The targets table: measured ratio and whether it is met. */
@@ -55,6 +58,13 @@ export function targetsTable(byId: Map<string, Result[]>, mem: MemRow[] | undefi
     lines.push(`| ${t.what} | ${fmt(o)} | ${fmt(p)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + "x" : "–"} | ${met} |`);
   }
   if (pythonQueue() === undefined) lines.push("", "The Queue targets need `npm run bench:python` first (it leaves asyncio's figure in bench/results/python.json).");
+  else {
+    const when = pythonResults()?.["_run"];
+    lines.push(
+      "",
+      `The Queue targets compare with asyncio.Queue as measured by the last \`npm run bench:python\`${typeof when === "string" ? ` (${when})` : ""}, a different process at a different time on this noisy machine: indicative only (the Python section gives the same ratio).`,
+    );
+  }
   lines.push("");
   return lines.join("\n");
 }

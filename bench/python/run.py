@@ -200,6 +200,7 @@ def main():
     body = "\n".join(lines)
     print(body)
     os.makedirs(RESULTS, exist_ok=True)
+    medians["_run"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with open(os.path.join(RESULTS, "python.json"), "w") as f:
         json.dump(medians, f, indent=1)
     if "--no-write" not in args:
