@@ -8,7 +8,7 @@
 // compare the per-test PASS SETS. Prints a markdown table and, for a full run
 // (or with --doc), writes it to docs/codemods-corpus.md. Exits 1 if any
 // package loses a test it passed in both baseline runs, or cannot be run.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
@@ -180,9 +180,25 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
     const base = p.base;
     if (!cfg) throw new Error(`no entry for ${entry.name} in corpus/packages.json`);
 
+    // Every test run starts from the package as installed: a failing test can
+    // leave fixtures moved or half-written (mv's suite moves test/a-folder
+    // around), which would fail the next run too. `overlay` holds the
+    // converted library files for the after-runs.
+    const snapshot = join(base, "snapshot");
+    cpSync(dir, snapshot, { recursive: true, filter: (src) => !src.startsWith(join(dir, "node_modules")) });
+    let overlay: string | undefined;
+    const fresh = (): void => {
+      cpSync(snapshot, dir, { recursive: true, force: true });
+      if (overlay) cpSync(overlay, dir, { recursive: true, force: true });
+    };
+    const run = async (label: string) => {
+      fresh();
+      return passSet(await runTests(entry, cfg, dir, base, label, opts));
+    };
+
     // Baseline, twice: a test counts only if it passed both times.
-    const b1 = passSet(await runTests(entry, cfg, dir, base, "baseline-1", opts));
-    const b2 = passSet(await runTests(entry, cfg, dir, base, "baseline-2", opts));
+    const b1 = await run("baseline-1");
+    const b2 = await run("baseline-2");
     const stable = new Set([...b1].filter((x) => b2.has(x)));
     out.flakyInBaseline = [...minus(b1, b2), ...minus(b2, b1)];
     out.baselinePasses = stable.size;
@@ -196,6 +212,7 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
     if (files.length === 0) throw new Error(`no library files match ${cfg.library.join(", ")}`);
     out.libraryFiles = files.length;
     const orig = join(base, "original");
+    fresh();
     for (const f of files) {
       mkdirSync(dirname(join(orig, f)), { recursive: true });
       copyFileSync(join(dir, f), join(orig, f));
@@ -235,14 +252,20 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
       out.notes.push("--no-migrate: tests re-run on unconverted code");
     }
     out.cbAfter = countFiles(dir, files);
+    overlay = join(base, "converted");
+    for (const f of files) {
+      if (!existsSync(join(dir, f))) continue;
+      mkdirSync(dirname(join(overlay, f)), { recursive: true });
+      copyFileSync(join(dir, f), join(overlay, f));
+    }
 
-    const a1 = passSet(await runTests(entry, cfg, dir, base, "after-1", opts));
+    const a1 = await run("after-1");
     after = a1;
     let lost = minus(stable, a1);
     if (lost.length) {
       // One retry so that a baseline flake is not blamed on the codemod; a
       // test lost in one of the two runs only is still reported (flakyAfter).
-      const a2 = passSet(await runTests(entry, cfg, dir, base, "after-2", opts));
+      const a2 = await run("after-2");
       after = union(a1, a2);
       out.flakyAfter = minus(stable, a2).filter((x) => !lost.includes(x)).concat(lost.filter((x) => a2.has(x)));
       lost = minus(stable, after);
@@ -343,7 +366,8 @@ Runs are compared by their **per-test pass sets**, parsed from the runner's outp
 spec reporter, vows --spec; scripts that pass only if they exit 0 *and* print their success line), never by exit
 codes. A test counts in the baseline only if it passed in both baseline runs. A test is **lost** if it passed in
 both baseline runs and fails (or does not run) after the migration, in the after-run and in one retry. Each test
-run has a hard timeout and a hang counts as a failure.
+run has a hard timeout and a hang counts as a failure, and starts from the package as installed (plus, after the
+migration, the converted files), so that a failing test cannot leave fixtures behind for the next run.
 
 Columns:
 
