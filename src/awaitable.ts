@@ -81,7 +81,35 @@ async function drive<T>(gen: Coroutine<T>): Promise<T> {
  * ```
  */
 export function readyAwaitable<T>(value: T): Awaitable<T> {
-  return new ReadyAwaitable(value);
+  // A thenable value must not be assimilated eagerly (a rejected one would
+  // become an unhandled rejection on the yield* path): the lazy form.
+  if ((typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function") {
+    return new ReadyAwaitable(value);
+  }
+  // Otherwise a resolved native promise with an iterator attached: awaiting
+  // it costs one microtask (a thenable object costs about three).
+  const p = Promise.resolve(value) as Promise<T> & { _v: T; [Symbol.iterator]: typeof readyIterator };
+  p._v = value;
+  p[Symbol.iterator] = readyIterator;
+  return p as unknown as Awaitable<T>;
+}
+
+/**
+ * @internal `yield*` on a ready awaitable: an iterator that is done at once,
+ * with no generator allocated (a generator object costs more than the wait).
+ */
+export class DoneIterator<T> implements Iterator<never, T, unknown> {
+  constructor(readonly value: T) {}
+  next(): IteratorReturnResult<T> {
+    return { value: this.value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+function readyIterator<T>(this: { _v: T }): Generator<never, T, unknown> {
+  return new DoneIterator(this._v) as unknown as Generator<never, T, unknown>;
 }
 
 class ReadyAwaitable<T> implements Awaitable<T> {

@@ -9,7 +9,7 @@ import { RuntimeError } from "./errors.js";
 import { Future } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
-import { readyAwaitable } from "./awaitable.js";
+import { DoneIterator, readyAwaitable } from "./awaitable.js";
 import { Yield, type Awaitable, type Coroutine } from "./tasks.js";
 
 /**
@@ -161,35 +161,8 @@ export function boundLoop(self: { _loop: EventLoop | undefined }): EventLoop {
   return loop;
 }
 
-// Ready awaitables for the fast paths: a native resolved promise (awaiting
-// one costs a single microtask, about 3x a thenable object) with an
-// iterator attached so that `yield*` works too.
-// `yield*` on a ready awaitable: an iterator that is done at once, with no
-// generator allocated (a generator object costs more than the wait).
-class DoneIterator<T> implements Iterator<never, T, unknown> {
-  constructor(readonly value: T) {}
-  next(): IteratorReturnResult<T> {
-    return { value: this.value, done: true };
-  }
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-function readyIter(this: { _v: unknown }): Generator<never, unknown, unknown> {
-  return new DoneIterator(this._v) as unknown as Generator<never, unknown, unknown>;
-}
-
-/** @internal A resolved promise that is also `yield*`-able (no loop iteration, no generator). */
-export function ready<T>(value: T): Awaitable<T> {
-  // A thenable item must not be assimilated eagerly (a rejected one would
-  // become an unhandled rejection on the yield* path): the lazy core form.
-  if ((typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function")
-    return readyAwaitable(value);
-  const p = Promise.resolve(value) as Promise<T> & { _v: T; [Symbol.iterator]: typeof readyIter };
-  p._v = value;
-  p[Symbol.iterator] = readyIter;
-  return p as unknown as Awaitable<T>;
-}
+/** @internal A resolved awaitable that is also `yield*`-able (no loop iteration, no generator): the core's. */
+export const ready: <T>(value: T) => Awaitable<T> = readyAwaitable;
 
 // The shared ones return one shared iterator: nothing is allocated per call.
 function constant<T>(value: T): Awaitable<T> {
