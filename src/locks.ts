@@ -30,6 +30,17 @@ export type { AbortOptions } from "./waiters.js";
  */
 export type CriticalSection<R> = () => PromiseLike<R> | Coroutine<R> | R;
 
+/** A new waiter future at the end of `self`'s line, with its abort hook when a signal is given. */
+function joinLine(
+  self: { _waiters: Deque<Future<boolean>> | undefined; _loop: EventLoop | undefined },
+  signal: AbortSignal | undefined,
+): [Future<boolean>, AbortHook | undefined] {
+  const waiters = (self._waiters ??= new Deque());
+  const fut = boundLoop(self).createFuture<boolean>();
+  waiters.push(fut);
+  return [fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut))];
+}
+
 // Releases once, on `await using` exit.
 class Releaser implements AsyncDisposable {
   #owner: { release(): void } | undefined;
@@ -215,10 +226,7 @@ export class Lock extends AcquireRelease {
 
   /** @internal Joins the line (asyncio's `Lock.acquire` up to `await fut`). */
   _enqueue(signal: AbortSignal | undefined): [Future<boolean>, AbortHook | undefined] {
-    const waiters = (this._waiters ??= new Deque());
-    const fut = boundLoop(this).createFuture<boolean>();
-    waiters.push(fut);
-    return [fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut))];
+    return joinLine(this, signal);
   }
 
   /** @internal asyncio's `Lock.acquire`, as a generator. */
@@ -721,10 +729,7 @@ export class Semaphore extends AcquireRelease {
 
   /** @internal Joins the line. */
   _enqueue(signal: AbortSignal | undefined): [Future<boolean>, AbortHook | undefined] {
-    const waiters = (this._waiters ??= new Deque());
-    const fut = boundLoop(this).createFuture<boolean>();
-    waiters.push(fut);
-    return [fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut))];
+    return joinLine(this, signal);
   }
 
   /** @internal asyncio 3.13's `Semaphore.acquire`, as a generator. */
