@@ -27,7 +27,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
-import { Imports, fsLikeArity, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+import { Imports, fsLikeArity, knownPackageCallee, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
 const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "cback"]);
@@ -930,6 +930,18 @@ export function callbacksPass(ctx: FileContext): PassResult {
           : undefined;
       if (fsArity !== undefined) {
         return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: fsArity };
+      }
+      // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
+      // start helper, like graceful-fs.
+      const pkg = ts.isIdentifier(callee)
+        ? (decls.get(callee.text) ?? 0) <= 1
+          ? knownPackageCallee(bindings, callee.text)
+          : undefined
+        : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+          ? knownPackageCallee(bindings, callee.expression.text, callee.name.text)
+          : undefined;
+      if (pkg) {
+        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: pkg.arity };
       }
       if (ctx.options.assumeErrFirst) {
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).

@@ -126,6 +126,35 @@ export function fsLikeArity(b: ModuleBindings, objOrName: string, method?: strin
 }
 
 /**
+ * Well-known third-party err-first functions, checked in the versions the corpus installs: each
+ * calls its callback exactly once, always asynchronously (every path goes through an fs call),
+ * with `(err)` or with its success arguments. Key: module name; value: export name (`""` for
+ * the module itself) → success arity (`cb(null)` is 1, `cb(null, made)` is 2; undefined when
+ * it varies, which still allows continuations but not handing the caller's callback on).
+ * ncp is deliberately absent: with `stopOnError` it can call back more than once. @internal
+ */
+const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
+  // mkdirp 0.5.x: cb(null, made) on success, cb(er) or cb(er, made) on failure.
+  mkdirp: { "": 2, mkdirp: 2, mkdirP: 2 },
+  // rimraf 2.x: cb(null) after removing; cb() when a glob pattern matches nothing.
+  rimraf: { "": undefined },
+};
+
+/**
+ * Whether a call to `objOrName` (or `objOrName.method`) reaches a function of
+ * {@link ERR_FIRST_PACKAGES}, and its success arity. @internal
+ */
+export function knownPackageCallee(b: ModuleBindings, objOrName: string, method?: string): { arity: number | undefined } | undefined {
+  const spec = b.requires.get(objOrName);
+  if (!spec) return undefined;
+  const table = Object.hasOwn(ERR_FIRST_PACKAGES, spec.module) ? ERR_FIRST_PACKAGES[spec.module] : undefined;
+  if (!table) return undefined;
+  const m = method === undefined ? (spec.member ?? "") : spec.member === undefined ? method : undefined;
+  if (m === undefined || !Object.hasOwn(table, m)) return undefined;
+  return { arity: table[m] };
+}
+
+/**
  * The promise form of `obj.method(args, cont)` when obj is a core module
  * binding, or undefined. @internal
  */

@@ -144,6 +144,10 @@ export function scenarioHelpers(tmp: string) {
 export async function runScenario(c: Case, text: string): Promise<unknown> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-scenario-"));
   try {
+    // Third-party packages the case calls (a verbatim copy of the version the corpus installs) in
+    // `modules/`, installed beside the subject so that both input and output require the same code.
+    const modules = path.join(c.dir, "modules");
+    if (fs.existsSync(modules)) fs.cpSync(modules, path.join(tmp, "node_modules"), { recursive: true });
     const file = materialise(text, c.ext, tmp);
     const subject = file.endsWith(".cjs") ? createRequire(file)(file) : await import(pathToFileURL(file).href);
     const scenario = (await import(pathToFileURL(c.scenario!).href)).default;
