@@ -208,30 +208,38 @@ export function migrateRound(files: readonly ProjectFile[], options: MigrateOpti
 }
 
 /**
- * Round driver shared by {@link migrateProject} and the CLI's worker pool:
+ * Round driver of the CLI (sequential and worker pool), the asynchronous twin of {@link migrateProject}:
  * `round(asyncExports)` migrates every file with that cross-file knowledge.
  * @internal
  */
 export async function driveRounds(
-  files: readonly ProjectFile[],
+  _files: readonly ProjectFile[],
   round: (asyncExports: Record<string, string[]>) => Promise<FileResult[]> | FileResult[],
 ): Promise<FileResult[]> {
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < MAX_ROUNDS; i++) {
     results = await round(exportsMap);
-    const next: Record<string, string[]> = {};
-    for (const r of results) {
-      if (r.parseErrors) continue;
-      const e = exportsOf(r.file, r.output);
-      if (e.length) next[path.resolve(r.file)] = e;
-    }
+    const next = exportsForNextRound(results);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;
   }
-  void files;
   return results;
+}
+
+/** Rounds stop once the converted exports are stable, and after this many at most. */
+const MAX_ROUNDS = 5;
+
+/** The converted exports of each file that parsed, by absolute path: what the next round may await. */
+function exportsForNextRound(results: readonly FileResult[]): Record<string, string[]> {
+  const next: Record<string, string[]> = {};
+  for (const r of results) {
+    if (r.parseErrors) continue;
+    const e = exportsOf(r.file, r.output);
+    if (e.length) next[path.resolve(r.file)] = e;
+  }
+  return next;
 }
 
 /**
@@ -250,14 +258,9 @@ export function migrateProject(files: readonly ProjectFile[], options: MigrateOp
   const all = files.map((f) => f.file);
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < MAX_ROUNDS; i++) {
     results = migrateRound(files, options, makeIndex(all, exportsMap));
-    const next: Record<string, string[]> = {};
-    for (const r of results) {
-      if (r.parseErrors) continue;
-      const e = exportsOf(r.file, r.output);
-      if (e.length) next[path.resolve(r.file)] = e;
-    }
+    const next = exportsForNextRound(results);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;
