@@ -79,6 +79,8 @@ export const REASONS = {
   NO_PROMISE_API: "this Node API has no promise equivalent with the same results",
   /** the rewrite produced code that does not parse (a codemod bug): the site was left unchanged */
   OUTPUT_DID_NOT_PARSE: "the rewrite produced code that does not parse (a codemod bug): the site was left unchanged",
+  /** the promise API throws synchronously where the executor rejected */
+  THROWS_SYNCHRONOUSLY: "the promise API throws synchronously on bad arguments where the executor rejected: converted only when awaited or returned from an async function",
   /** `events.once` rejects on 'error' while the original waited forever */
   ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
 } as const;

@@ -159,6 +159,9 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     if (values === undefined) return new Refusal("EXECUTOR_SHAPE");
     const args = e.arguments.slice(0, -1);
     if (args.some((a) => containsIdent(a, resolve) || containsIdent(a, reject))) return new Refusal("EXECUTOR_SHAPE");
+    if (mod === "child_process" && (callee.name.text === "exec" || callee.name.text === "execFile")) {
+      return execPlan(n, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), values, imports);
+    }
     const plan = nodeAwaitable(b, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), imports);
     if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
     if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
@@ -169,6 +172,34 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   visit(sf);
   result.edits.push(...imports.edits());
   return result;
+}
+
+/**
+ * `child_process.exec`/`execFile`: their promisified forms resolve with `{ stdout, stderr }` (we pick
+ * `stdout`, the continuation's second parameter) and reject with the callback's error, to which they add
+ * `stdout`/`stderr` properties. Unlike the executor, they throw synchronously on bad arguments
+ * (Node calls the original outside a promise), so the wrapper is converted only where a synchronous throw
+ * is turned into the same rejection at the same point: directly awaited, or returned from an async function.
+ */
+function execPlan(n: ts.NewExpression, obj: string, method: string, args: string, values: number, imports: Imports): { expr: string; label: string } | Refusal {
+  if (!rejectsLikeAwaitPoint(n)) return new Refusal("THROWS_SYNCHRONOUSLY", `child_process.${method}`);
+  const call = `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`;
+  return { expr: values ? `${call}.then((r) => r.stdout)` : `${call}.then(() => undefined)`, label: `child_process.${method}` };
+}
+
+/** `await <n>` anywhere, or `return <n>` / an arrow's expression body in an async function. */
+function rejectsLikeAwaitPoint(n: ts.Node): boolean {
+  let p = n.parent;
+  while (p && ts.isParenthesizedExpression(p)) p = p.parent;
+  if (p && ts.isAwaitExpression(p)) return true;
+  let fn: ts.Node | undefined;
+  if (p && ts.isReturnStatement(p)) {
+    fn = p.parent;
+    while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  } else if (p && ts.isArrowFunction(p) && p.body !== undefined) {
+    fn = p;
+  }
+  return !!fn && (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
 
 function isConstantish(e: ts.Expression): boolean {
