@@ -66,6 +66,10 @@ export const REASONS = {
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
   /** TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written */
   TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
+  /** an inner helper function that calls the callback is used other than by tail calls from continuations */
+  HELPER_NOT_TAIL_CALLED: "an inner helper function that calls the callback is used other than by tail calls from continuations (stored, passed on, code after its call)",
+  /** an inner helper that calls the callback calls itself (directly or through other helpers) outside a continuation */
+  HELPER_RECURSIVE: "an inner helper that calls the callback calls itself outside a continuation: the recursion is not provably the same as awaits",
   /** the first asynchronous call is inside a branch: it could not start synchronously as before */
   ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
   /** the function is already async or a generator */

@@ -264,7 +264,8 @@ class FunctionConverter {
   readonly successArities = new Set<number>();
   /** Same-file converted functions this one hands its callback to (their success arity becomes ours). */
   readonly arityDeps = new Set<string>();
-  private readonly usedInFn: ts.Node;
+  /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
+  private usedInFn: ts.Node;
 
   constructor(
     private readonly ctx: FileContext,
@@ -293,8 +294,122 @@ class FunctionConverter {
     return ts.isIdentifier(n) && n.text === this.cand.cbName;
   }
 
+  /** The callback, or a reference to an inner helper that calls it (both carry the callback's flow). */
   private containsCb(n: ts.Node): boolean {
-    return containsNode(n, (x) => this.isCbRef(x));
+    return containsNode(n, (x) => this.isCbRef(x) || this.isHelperRef(x));
+  }
+
+  /**
+   * Inner helper function declarations (statements of the function's own body, like mv's `mkdirs`
+   * and `doRename`) that call the callback, directly or through another helper, by name.
+   */
+  private readonly helpers = new Map<string, ts.FunctionDeclaration>();
+  /** How many calls of each helper were converted into `return await helper(…)`. */
+  private readonly helperTailCalls = new Map<string, number>();
+
+  private isHelperRef(n: ts.Node): n is ts.Identifier {
+    if (!ts.isIdentifier(n) || !this.helpers.has(n.text)) return false;
+    const p = n.parent;
+    if (ts.isFunctionDeclaration(p) && p.name === n) return false;
+    return !((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isMethodDeclaration(p) && p.name === n));
+  }
+
+  /** `helper(args)` whose arguments do not carry the callback. */
+  private isHelperTailCall(e: ts.Expression): e is ts.CallExpression {
+    const x = skipParens(e);
+    return ts.isCallExpression(x) && this.isHelperRef(x.expression) && !x.arguments.some((a) => this.containsCb(a));
+  }
+
+  /** `return await helper(args);` for a tail call of an inner helper (made async) inside a continuation. */
+  private helperTailCallText(call: ts.CallExpression, inCont: boolean): string {
+    const name = (call.expression as ts.Identifier).text;
+    // On the function's own flow the helper would make the first asynchronous call, inside the async body.
+    if (!inCont) throw new Refusal("ASYNC_START_NESTED", `first asynchronous call inside helper ${name}`);
+    this.helperTailCalls.set(name, (this.helperTailCalls.get(name) ?? 0) + 1);
+    this.asyncCalls++;
+    return `return await ${this.text(call)};`;
+  }
+
+  /**
+   * Finds the inner helpers and checks what makes `return await helper()` the same as the
+   * original tail call: each is a plain function declaration of the body, declared once, used only
+   * as `helper(…);` / `return helper(…);`, and does not call itself (or another helper that
+   * calls it back) outside a continuation.
+   */
+  private findHelpers(body: ts.Block, decls: Map<string, number>): void {
+    const fnDecls = body.statements.filter((s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && !!s.name && !!s.body);
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const d of fnDecls) {
+        if (this.helpers.has(d.name!.text)) continue;
+        if (containsNode(d.body!, (n) => this.isCbRef(n) || (ts.isIdentifier(n) && this.helpers.has(n.text)))) {
+          this.helpers.set(d.name!.text, d);
+          grown = true;
+        }
+      }
+    }
+    for (const [name, h] of this.helpers) {
+      if (decls.get(name) !== 1) throw new Refusal("HELPER_NOT_TAIL_CALLED", `helper ${name} redeclared`);
+      if (h.modifiers?.length || h.asteriskToken) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} is async, a generator or has modifiers`);
+      if (h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name}: parameters`);
+      const u = usesThisOrArguments(h.body!);
+      if (u.usesThis || u.usesArguments) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} uses this/arguments`);
+    }
+    // Every use is a call in statement position (stored, passed on or used in an expression: refused).
+    const uses = (n: ts.Node): void => {
+      if (this.isHelperRef(n)) {
+        const call = n.parent;
+        const host = ts.isCallExpression(call) && call.expression === n ? skipParensUp(call).parent : undefined;
+        if (!host || !(ts.isExpressionStatement(host) || ts.isReturnStatement(host))) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${n.text}: ${this.text(n.parent)}`);
+      }
+      ts.forEachChild(n, uses);
+    };
+    uses(body);
+    // A helper calling a helper outside any nested function runs it synchronously; a cycle of such
+    // calls is synchronous recursion. Calls from continuations (fs-vacuum's `next` walking up after
+    // each rmdir) are awaited one after the other, as the original chained them.
+    const syncCallees = new Map<string, Set<string>>();
+    for (const [name, h] of this.helpers) {
+      const out = new Set<string>();
+      const visit = (n: ts.Node): void => {
+        if (ts.isFunctionLike(n)) return;
+        if (this.isHelperRef(n)) out.add(n.text);
+        ts.forEachChild(n, visit);
+      };
+      h.body!.statements.forEach(visit);
+      syncCallees.set(name, out);
+    }
+    for (const name of this.helpers.keys()) {
+      const seen = new Set<string>();
+      const stack = [...syncCallees.get(name)!];
+      while (stack.length) {
+        const g = stack.pop()!;
+        if (g === name) throw new Refusal("HELPER_RECURSIVE", `${name} calls itself outside a continuation`);
+        if (seen.has(g)) continue;
+        seen.add(g);
+        stack.push(...syncCallees.get(g)!);
+      }
+    }
+  }
+
+  /** Makes a helper an async function whose callback calls become returns and throws. */
+  private convertHelper(h: ts.FunctionDeclaration): void {
+    // Helpers only run from continuations (see helperTailCallText), so their callback calls are asynchronous.
+    // What a helper's continuations bring into scope lives in the helper's own scope.
+    const scope = this.usedInFn;
+    this.usedInFn = h;
+    this.convertList(h.body!.statements, true, true, new Set(), new Set());
+    this.usedInFn = scope;
+    this.edits.push({ start: h.getStart(this.sf), end: h.getStart(this.sf), text: "async " });
+    if (isTsFile(this.ctx.fileName)) {
+      // The helper's promise carries the function's result (also types recursive helpers).
+      const t = `Promise<${promisedType(this.cand.fn, this.sf)}>`;
+      if (h.type) this.edits.push({ start: h.type.getStart(this.sf), end: h.type.end, text: t });
+      else {
+        const close = this.sf.text.lastIndexOf(")", h.body!.getStart(this.sf));
+        this.edits.push({ start: close + 1, end: close + 1, text: `: ${t}` });
+      }
+    }
   }
 
   /** Entry: converts the body; returns the new body text between the braces. */
@@ -313,10 +428,17 @@ class FunctionConverter {
     const body = fn.body as ts.Block;
     const decls = declarationCounts(body as unknown as ts.SourceFile);
     if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
-    const stmts = body.statements;
-    // The prologue: statements before the first one that calls the callback (or hands it to a continuation).
-    let k = stmts.findIndex((st) => containsNode(st, (n) => this.isCbRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st));
+    this.findHelpers(body, decls);
+    // The function's own flow; the helpers' declarations are hoisted and converted on their own.
+    const stmts = body.statements.filter((st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st));
+    // The prologue: statements before the first one that calls the callback or a helper (or hands it to a continuation).
+    let k = stmts.findIndex((st) => containsNode(st, (n) => (this.isCbRef(n) || this.isHelperRef(n)) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st));
     if (k < 0) k = stmts.length;
+    if (k < stmts.length) {
+      for (const [name, h] of this.helpers) {
+        if (h.pos < stmts[k].pos) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} declared before the first asynchronous call`);
+      }
+    }
     for (const st of stmts.slice(0, k)) {
       this.checkPrologueRefs(st);
       if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
@@ -337,6 +459,7 @@ class FunctionConverter {
       ts.forEachChild(n, visit);
     };
     stmts.slice(k).forEach(visit);
+    for (const h of this.helpers.values()) visit(h);
     if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
     const first = stmts[k];
@@ -344,6 +467,15 @@ class FunctionConverter {
     if (startsAsync) this.startVar = freshName("started", boundNamesUsed(this.sf));
     const mark = this.edits.length;
     this.convertList(stmts.slice(k), false, true, new Set(), new Set());
+    for (const h of this.helpers.values()) this.convertHelper(h);
+    for (const name of this.helpers.keys()) {
+      let refs = 0;
+      containsNode(body, (n) => {
+        if (this.isHelperRef(n) && n.text === name) refs++;
+        return false;
+      });
+      if (refs !== (this.helperTailCalls.get(name) ?? 0)) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
+    }
     if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
     // The first asynchronous call must run synchronously, as before, so that its
     // argument errors still throw from the call.
@@ -503,6 +635,14 @@ class FunctionConverter {
         if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a block falls through to the end");
         continue;
       }
+      // (c0) a tail call of an inner helper that calls the callback: `helper(args)`, `return helper(args)`
+      if (expr && this.isHelperTailCall(expr)) {
+        const call = skipParens(expr) as ts.CallExpression;
+        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("HELPER_NOT_TAIL_CALLED", `code after the call of ${(call.expression as ts.Identifier).text}`);
+        const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
+        this.edits.push({ start: s.getStart(this.sf), end, text: this.helperTailCallText(call, inCont) });
+        return true;
+      }
       // (c) the callback handed on as the last argument of a known err-first call: `g(args, cb)`
       if (expr && this.isTailPassCall(expr)) {
         if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
@@ -516,6 +656,7 @@ class FunctionConverter {
         const branch = (b: ts.Expression): string | undefined => {
           const x = skipParens(b);
           if (this.isTailPassCall(x)) return this.tailPassText(x as ts.CallExpression, !inCont);
+          if (this.isHelperTailCall(x)) return this.helperTailCallText(x, inCont);
           if (isCallTo(x, this.cand.cbName)) {
             if (inCont) this.asyncCalls++;
             else this.syncCalls++;
@@ -714,7 +855,10 @@ class FunctionConverter {
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else {
       const caught = freshName("error", boundNamesUsed(this.sf));
-      const lets = [`${errName} = null`, ...values].join(", ");
+      // TypeScript: the caught value is `unknown`; the error keeps the loose type the callback API's
+      // error parameter had in practice (its `.code` is read).
+      const errDecl = isTsFile(this.ctx.fileName) ? `${errName}: any = null` : `${errName} = null`;
+      const lets = [errDecl, ...values].join(", ");
       const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
       const u = this.unit;
       out =

@@ -131,7 +131,9 @@ export function fsLikeArity(b: ModuleBindings, objOrName: string, method?: strin
  * with `(err)` or with its success arguments. Key: module name; value: export name (`""` for
  * the module itself) → success arity (`cb(null)` is 1, `cb(null, made)` is 2; undefined when
  * it varies, which still allows continuations but not handing the caller's callback on).
- * ncp is deliberately absent: with `stopOnError` it can call back more than once. @internal
+ * ncp is deliberately absent: ncp 2.0.0 (mv 2.1.1's) calls back twice with its default clobber when
+ * target files exist, once per error with `stopOnError`, synchronously when a filter excludes the
+ * source, and never for a socket or FIFO (corpus/findings.md 9; fixture callbacks/unknown-callee-ncp). @internal
  */
 const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
   // mkdirp 0.5.x: cb(null, made) on success, cb(er) or cb(er, made) on failure.
