@@ -68,6 +68,10 @@ export const REASONS = {
   TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
   /** the first asynchronous call is inside a branch: it could not start synchronously as before */
   ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
+  /** parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…) */
+  COUNTER_SHAPE: "parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…)",
+  /** parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls) */
+  COUNTER_MAY_CALL_TWICE: "parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls)",
   /** the function is already async or a generator */
   ALREADY_ASYNC: "the function is already async or a generator",
   // node-apis

@@ -27,6 +27,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
+import { convertCounter } from "./counters.js";
 import { Imports, fsLikeArity, knownPackageCallee, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
@@ -314,6 +315,21 @@ class FunctionConverter {
     const decls = declarationCounts(body as unknown as ts.SourceFile);
     if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
     const stmts = body.statements;
+    // Parallel calls joined by a counter (`if (--left === 0) cb(null, out)`): Promise.all.
+    const counter = convertCounter(
+      { sf: this.sf, fn, cbName: this.cand.cbName, isTs: isTsFile(this.ctx.fileName), unit: this.unit, startHelper: START_HELPER, awaitable: (c, v) => this.awaitable(c, v) },
+      stmts,
+    );
+    if (counter) {
+      for (const st of stmts.slice(0, counter.firstIndex)) {
+        this.checkPrologueRefs(st);
+        if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
+      }
+      this.successArities.add(counter.arity);
+      this.asyncCalls++;
+      this.startDecl = counter.startDecl;
+      return { prologue: counter.prologue, rest: counter.rest };
+    }
     // The prologue: statements before the first one that calls the callback (or hands it to a continuation).
     let k = stmts.findIndex((st) => containsNode(st, (n) => this.isCbRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st));
     if (k < 0) k = stmts.length;
