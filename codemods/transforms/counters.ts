@@ -228,6 +228,8 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
       p++;
     }
   }
+  const pushed = s[p] && ts.isExpressionStatement(s[p]) ? skipParens((s[p] as ts.ExpressionStatement).expression) : undefined;
+  if (pushed && ts.isCallExpression(pushed) && ts.isPropertyAccessExpression(pushed.expression) && pushed.expression.name.text === "push") throw shape("results in completion order (push), not by index");
   let counter: string | undefined;
   let counterRefs = 1;
   const d = s[p];
