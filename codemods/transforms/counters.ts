@@ -476,6 +476,7 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
   const join = matchJoin(cont.body as ts.Block, errName, host.cbName);
   if (join.store) {
     if (join.store.index !== loop.indexName) throw shape("results are not stored by the loop index");
+    if (countRefs(join.store.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "stored in the results");
     if (!isPure(join.store.expr)) throw shape("the stored result is computed by a call (it would also run after a failure)");
     if (loop.elemName && countRefs(join.store.expr, loop.elemName) > 0) throw shape("the stored result reads the element");
   }
