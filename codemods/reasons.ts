@@ -72,6 +72,10 @@ export const REASONS = {
   HELPER_RECURSIVE: "an inner helper that calls the callback calls itself outside a continuation: the recursion is not provably the same as awaits",
   /** the first asynchronous call is inside a branch: it could not start synchronously as before */
   ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
+  /** parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…) */
+  COUNTER_SHAPE: "parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…)",
+  /** parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls) */
+  COUNTER_MAY_CALL_TWICE: "parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls)",
   /** the function is already async or a generator */
   ALREADY_ASYNC: "the function is already async or a generator",
   // node-apis

@@ -27,6 +27,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
+import { convertCounter } from "./counters.js";
 import { Imports, fsLikeArity, knownPackageCallee, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
@@ -428,6 +429,21 @@ class FunctionConverter {
     const body = fn.body as ts.Block;
     const decls = declarationCounts(body as unknown as ts.SourceFile);
     if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
+    // Parallel calls joined by a counter (`if (--left === 0) cb(null, out)`): Promise.all.
+    const counter = convertCounter(
+      { sf: this.sf, fn, cbName: this.cand.cbName, isTs: isTsFile(this.ctx.fileName), unit: this.unit, startHelper: START_HELPER, awaitable: (c, v) => this.awaitable(c, v) },
+      body.statements,
+    );
+    if (counter) {
+      for (const st of body.statements.slice(0, counter.firstIndex)) {
+        this.checkPrologueRefs(st);
+        if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
+      }
+      this.successArities.add(counter.arity);
+      this.asyncCalls++;
+      this.startDecl = counter.startDecl;
+      return { prologue: counter.prologue, rest: counter.rest };
+    }
     this.findHelpers(body, decls);
     // The function's own flow; the helpers' declarations are hoisted and converted on their own.
     const stmts = body.statements.filter((st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st));
