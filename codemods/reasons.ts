@@ -56,6 +56,8 @@ export const REASONS = {
   UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
   /** the callback is given more than one result value, which a promise cannot carry */
   MULTIPLE_RESULTS: "the callback is given more than one result value, which a promise cannot carry",
+  /** some success paths call `cb()` and others `cb(null…)` */
+  MIXED_SUCCESS_ARITY: "some success paths call back `cb()` (error undefined) and others `cb(null…)` (error null): one promise outcome cannot reproduce both",
   /** a continuation is passed to a function not known to call it exactly once, asynchronously, err-first */
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */

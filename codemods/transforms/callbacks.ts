@@ -1056,6 +1056,24 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string> }>();
   const arities = new Map<Candidate, number>();
+  /** Success arities of each converted function: its own callback calls plus those of the functions it hands the callback to. */
+  const successArities = (set: ReadonlySet<Candidate>): Map<Candidate, Set<number>> => {
+    const byName = new Map<string, Candidate>();
+    for (const c of set) if (c.localName) byName.set(c.localName, c);
+    const arityOf = (c: Candidate, seen: Set<Candidate>): Set<number> => {
+      const info = ownArities.get(c);
+      const out = new Set<number>(info?.own ?? []);
+      if (seen.has(c)) return out;
+      seen.add(c);
+      for (const d of info?.deps ?? []) {
+        const dc = byName.get(d);
+        if (dc) for (const a of arityOf(dc, seen)) out.add(a);
+        else out.add(2);
+      }
+      return out;
+    };
+    return new Map([...set].map((c) => [c, arityOf(c, new Set())]));
+  };
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
@@ -1134,28 +1152,22 @@ export function callbacksPass(ctx: FileContext): PassResult {
         changed = true;
       }
     }
+    if (!changed) {
+      // A promise resolves with one value, so the dual surface calls back with one arity. Paths with
+      // `cb()` next to `cb(null…)` would change the error argument from undefined to null; `cb(null)`
+      // next to `cb(null, v)` becomes `cb(null, undefined)`, which differs only in `arguments.length`.
+      for (const [c, set] of successArities(new Set(converted.keys()))) {
+        if (set.size > 1 && set.has(0)) {
+          refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
+          alive.delete(c);
+          changed = true;
+        }
+      }
+    }
     if (!changed) break;
   }
   alive = new Set(converted.keys());
-  // Success arity: own callback calls plus those of the functions the callback is handed to.
-  const byName = new Map<string, Candidate>();
-  for (const c of alive) if (c.localName) byName.set(c.localName, c);
-  const arityOf = (c: Candidate, seen: Set<Candidate>): Set<number> => {
-    const info = ownArities.get(c);
-    const out = new Set<number>(info?.own ?? []);
-    if (seen.has(c)) return out;
-    seen.add(c);
-    for (const d of info?.deps ?? []) {
-      const dc = byName.get(d);
-      if (dc) for (const a of arityOf(dc, seen)) out.add(a);
-      else out.add(2);
-    }
-    return out;
-  };
-  for (const c of alive) {
-    const set = arityOf(c, new Set());
-    arities.set(c, set.size === 1 ? [...set][0] : 2);
-  }
+  for (const [c, set] of successArities(alive)) arities.set(c, set.size === 1 ? [...set][0] : 2);
 
   // Emit outermost conversions only; nested ones are handled by the next pass.
   const emitted: Candidate[] = [];
