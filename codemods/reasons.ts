@@ -27,8 +27,8 @@ export const REASONS = {
   CONDITIONAL_RETURN: "a handler that is not the last link returns from more than one place",
   /** a handler's parameters are not a single plain identifier (or none) */
   HANDLER_PARAMS: "a handler's parameters are not a single plain identifier (or none)",
-  /** the chain is not returned from its function (a floating chain): awaiting it would change timing */
-  NOT_RETURNED: "the chain is not returned from its function (a floating chain): awaiting it would change timing",
+  /** the chain is neither returned nor a statement of its own */
+  NOT_RETURNED: "the chain is neither returned nor a statement of its own (it is assigned, passed on, or part of an expression), or it is returned from a generator",
   /** the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods */
   NON_NATIVE_PROMISE: "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
   /** the enclosing function has a path that does not return a promise, so making it async changes its result */

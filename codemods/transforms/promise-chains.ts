@@ -1,6 +1,7 @@
 /**
  * The `promise-chains` transform: a returned `.then/.catch/.finally` chain
- * becomes sequential `await`s in an async function.
+ * becomes sequential `await`s in an async function; a chain that is a
+ * statement of its own becomes an async arrow called on the spot.
  *
  * Invariants:
  * - handlers keep their call semantics: a reference `f` becomes `f(value)`
@@ -15,7 +16,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, type PassResult, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
+import { type FileContext, type PassResult, isTsFile, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
 import { Refusal } from "../reasons.js";
 import { moduleBindings } from "./node-table.js";
 import { DUAL_HELPER } from "./callbacks.js";
@@ -142,14 +143,22 @@ function functionNames(sf: ts.SourceFile): Map<string, number> {
 class ChainConverter {
   private used: Set<string>;
   private declared = new Set<string>();
+  /** TypeScript: the annotation each `.catch` handler's parameter gets as a catch clause variable. */
+  private catchParamType = new Map<Link, string>();
   constructor(
     private readonly sf: ts.SourceFile,
-    private readonly fn: Fn,
+    /** The function (or, for a top-level floating chain, the file) whose names must not be shadowed. */
+    private readonly fn: Fn | ts.SourceFile,
     private readonly fnNames: Map<string, number>,
     chain: ts.Node,
     private readonly unit: string,
   ) {
     this.used = boundNames(fn, chain);
+  }
+
+  /** A name no code of the scope uses, reserved for the rewrite. */
+  freshName(base: string): string {
+    return this.fresh(base);
   }
 
   private fresh(base: string): string {
@@ -185,6 +194,12 @@ class ChainConverter {
       throw new Refusal("HANDLER_PARAMS");
     }
     const param = h.parameters[0] ? (h.parameters[0].name as ts.Identifier).text : undefined;
+    const paramType = h.parameters[0]?.type?.getText(this.sf);
+    if (link.kind === "catch" && param && isTsFile(this.sf.fileName)) {
+      // A `.catch` handler's parameter is `any` (whatever its annotation says), a catch clause's is
+      // `unknown` under strict: keep the handler's typing.
+      this.catchParamType.set(link, paramType === "unknown" ? "unknown" : "any");
+    }
     if (!ts.isBlock(h.body)) return { param, stmts: [], value: h.body.getText(this.sf) };
     const stmts = [...h.body.statements];
     const returns = ownReturns(h.body);
@@ -244,7 +259,8 @@ class ChainConverter {
       const h = this.handler(guard, handlerSink.kind === "return");
       const errName = h.param ?? this.fresh("error");
       if (h.param) this.claimCatch(h.param);
-      out += `${indent}} catch (${errName}) {\n`;
+      const errType = this.catchParamType.get(guard);
+      out += `${indent}} catch (${errName}${errType ? `: ${errType}` : ""}) {\n`;
       if (h.ref) out += deliver(handlerSink, `${h.ref}(${errName})`, inner);
       else if (h.block) {
         out += this.stmtsText([...h.block.statements], inner, handlerSink.kind === "return" && handlerSink.inTry === true);
@@ -377,6 +393,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   const outer = chains.filter((c) => !chains.some((o) => o !== c && o.pos <= c.pos && c.end <= o.end));
   const converting = new Map<Fn, Set<ts.Node>>();
   const plans: Array<{ chain: ts.CallExpression; stmt: ts.ReturnStatement | ts.ArrowFunction; fn: Fn }> = [];
+  const floating: Array<{ chain: ts.CallExpression; stmt: ts.ExpressionStatement; scope: Fn | ts.SourceFile }> = [];
   for (const chain of outer) {
     const pos = chain.getStart(sf);
     const label = (chain.expression as ts.PropertyAccessExpression).name.text;
@@ -386,6 +403,15 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       if (!split.links.some((l) => l.kind === "then" || l.kind === "catch")) continue;
       const parent = skipParensUp(chain);
       const isReturn = ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === chainTop(chain));
+      if (!isReturn && ts.isExpressionStatement(parent)) {
+        // A floating chain (`p.then(f);`): its function must not start waiting for it, so it
+        // becomes an async arrow called on the spot (see lowerFloating).
+        if (nonNative) throw new Refusal("NON_NATIVE_PROMISE");
+        const root = rootOf(split.receiver);
+        if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword) throw new Refusal("NON_NATIVE_PROMISE");
+        floating.push({ chain, stmt: parent, scope: enclosingFunction(chain) ?? sf });
+        continue;
+      }
       if (!isReturn) throw new Refusal("NOT_RETURNED");
       const fn = enclosingFunction(chain);
       if (!fn) throw new Refusal("NOT_RETURNED");
@@ -463,9 +489,65 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
     }
   }
+  for (const f of floating) {
+    const pos = f.chain.getStart(sf);
+    const label = (f.chain.expression as ts.PropertyAccessExpression).name.text;
+    if (done.has(f.scope as Fn)) continue;
+    try {
+      const split = splitChain(f.chain)!;
+      const conv = new ChainConverter(sf, f.scope, fnNames, f.chain, unit);
+      result.edits.push({ start: f.stmt.getStart(sf), end: f.stmt.end, text: lowerFloating(conv, split, f.stmt, sf, unit) });
+      done.add(f.scope as Fn);
+      result.sites.push({ pos, transform: "promise-chains", status: "converted", name: label });
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
+    }
+  }
   // Functions that had chains left for later passes still need `async` only when converted;
   // nothing else to do here.
   return result;
+}
+
+/**
+ * A floating chain `R.then(f)…;` becomes `void (async () => { … })();`: the arrow runs at once up
+ * to its first `await`, so `R` is evaluated and awaited exactly when the chain was built, the
+ * enclosing function goes on without waiting (as before), and a rejection nobody handles is still
+ * an unhandled rejection (of the arrow's promise). A receiver that could throw is evaluated
+ * before the arrow (`const pending = R;`), so a synchronous throw stays synchronous.
+ */
+function lowerFloating(conv: ChainConverter, split: { receiver: ts.Expression; links: Link[] }, stmt: ts.ExpressionStatement, sf: ts.SourceFile, unit: string): string {
+  const indent = indentAt(sf.text, stmt.getStart(sf));
+  const receiver = skipParens(split.receiver);
+  const direct = ts.isIdentifier(receiver) && declaredWithoutTdz(receiver, sf);
+  const pending = direct ? receiver.text : conv.freshName("pending");
+  const inner = direct ? indent : indent + unit;
+  const body = conv.lower(pending, split.links, inner + unit, { kind: "return" }, false).replace(/\n$/, "");
+  const call = `void (async () => {\n${body}\n${inner}})();`;
+  if (direct) return call;
+  const block = `{\n${inner}const ${pending} = ${receiver.getText(sf)};\n${inner}${call}\n${indent}}`;
+  return block;
+}
+
+/** A parameter, `var` or function name: reading it cannot throw (no temporal dead zone). */
+function declaredWithoutTdz(id: ts.Identifier, sf: ts.SourceFile): boolean {
+  let scope: ts.Node | undefined = id.parent;
+  while (scope) {
+    if (ts.isFunctionLike(scope)) {
+      const params = (scope as ts.SignatureDeclaration).parameters;
+      if (params.some((p) => ts.isIdentifier(p.name) && p.name.text === id.text)) return true;
+    }
+    scope = scope.parent;
+  }
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped) && n.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)) found = true;
+    if (ts.isFunctionDeclaration(n) && n.name?.text === id.text) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
 }
 
 /** True when the file declares its own `Promise` (a parameter, variable, import or class): not the native one. */
