@@ -210,20 +210,22 @@ export function migrateRound(files: readonly ProjectFile[], options: MigrateOpti
 
 /**
  * Round driver of the CLI (sequential and worker pool), the asynchronous twin of {@link migrateProject}:
- * resolves the cross-file calls once (main thread), then `round(knowledge)` migrates every file with
- * that knowledge, until the converted exports are stable.
+ * `round(knowledge)` migrates every file with that knowledge, until the converted exports are stable.
+ * The cross-file calls are resolved once (main thread), as soon as some export is converted.
  * @internal
  */
 export async function driveRounds(
   files: readonly ProjectFile[],
   round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
 ): Promise<FileResult[]> {
-  const callees = resolveCrossFileCallees(files);
+  let callees: CrossFileCallees | undefined;
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = await round({ asyncExports: exportsMap, callees });
+    results = await round({ asyncExports: exportsMap, callees: callees ?? {} });
     const next = exportsForNextRound(results);
+    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
+    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;
@@ -248,8 +250,9 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
 /**
  * Migrates several files together, so that a converted function's call sites
  * in other files can await it. Which function a call of another file refers
- * to is resolved once by TypeScript's type checker over all the files; rounds
- * repeat until the set of converted exports is stable (at most 5 rounds).
+ * to is resolved once by TypeScript's type checker over all the files (as
+ * soon as a round has converted some export); rounds repeat until the set of
+ * converted exports is stable (at most 5 rounds).
  * Pure: no file system access.
  * @param files - the files and their texts.
  * @param options - which transforms and how.
@@ -260,12 +263,14 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  * ```
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
-  const callees = resolveCrossFileCallees(files);
+  let callees: CrossFileCallees | undefined;
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = migrateRound(files, options, makeIndex({ asyncExports: exportsMap, callees }));
+    results = migrateRound(files, options, makeIndex({ asyncExports: exportsMap, callees: callees ?? {} }));
     const next = exportsForNextRound(results);
+    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
+    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;

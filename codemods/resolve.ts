@@ -1,7 +1,7 @@
 /**
  * Cross-file call resolution: which function of another migrated file a call
- * refers to. TypeScript's type checker answers, over one ts-morph `Project`
- * holding every migrated file (`allowJs`), so CommonJS (`require`,
+ * refers to. TypeScript's type checker (the compiler ts-morph bundles) answers,
+ * over one program of the migrated files (`allowJs`), so CommonJS (`require`,
  * `module.exports = f`, `exports.f = f`, `module.exports = { f }`), ES
  * `import`/`export`, TypeScript `import f = require()`, re-export chains and
  * barrels, namespace imports, renamed imports and destructured requires all
@@ -14,7 +14,7 @@
  * @module
  */
 import * as path from "node:path";
-import { Project, ts } from "ts-morph";
+import { ts } from "ts-morph";
 import { calleeKey, isTsFile, skipParens, type CrossFileCallee } from "./core.js";
 import { functionExportNames, isCallbackFunction, type FnLike } from "./transforms/callbacks.js";
 
@@ -57,33 +57,67 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
  */
 export function resolveCrossFileCallees(files: readonly { file: string; text: string }[]): CrossFileCallees {
   if (files.length < 2) return {};
-  const project = new Project({ useInMemoryFileSystem: true, compilerOptions: COMPILER_OPTIONS, skipAddingFilesFromTsConfig: true });
-  const migrated = new Set<string>();
+  const texts = new Map<string, string>();
+  const importers: string[] = [];
   for (const f of files) {
     const abs = path.resolve(f.file);
-    migrated.add(abs);
-    project.createSourceFile(abs, f.text, { overwrite: true });
+    texts.set(abs, f.text);
+    if (IMPORTS_RELATIVE.test(f.text)) importers.push(abs);
   }
-  const program = project.getProgram().compilerObject;
-  const resolver = new CalleeResolver(program, migrated, project.getModuleResolutionHost());
+  // Only files that name another file can call into it; the program loads the files they import.
+  if (importers.length === 0) return {};
+  const host = inMemoryHost(texts);
+  const program = ts.createProgram({ rootNames: importers, options: COMPILER_OPTIONS, host });
+  const resolver = new CalleeResolver(program, new Set(texts.keys()), host);
   const out: CrossFileCallees = {};
-  for (const sf of program.getSourceFiles()) {
-    if (!migrated.has(sf.fileName)) continue;
-    const found = resolver.calleesOf(sf);
-    if (Object.keys(found).length > 0) out[sf.fileName] = found;
+  for (const f of importers) {
+    const sf = program.getSourceFile(f);
+    const found = sf ? resolver.calleesOf(sf) : {};
+    if (Object.keys(found).length > 0) out[f] = found;
   }
   return out;
 }
 
+/**
+ * A compiler host over the migrated files' texts: nothing else exists (no node_modules, no lib), so
+ * only calls among the migrated files resolve.
+ */
+function inMemoryHost(texts: ReadonlyMap<string, string>): ts.CompilerHost {
+  const dirs = new Set<string>();
+  for (const f of texts.keys()) for (let d = path.dirname(f); !dirs.has(d) && d !== path.dirname(d); d = path.dirname(d)) dirs.add(d);
+  return {
+    getSourceFile: (fileName, languageVersionOrOptions) => {
+      const text = texts.get(fileName);
+      return text === undefined ? undefined : ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
+    },
+    fileExists: (f) => texts.has(f),
+    readFile: (f) => texts.get(f),
+    directoryExists: (d) => dirs.has(d),
+    getDirectories: () => [],
+    getDefaultLibFileName: () => "/lib.d.ts",
+    writeFile: () => {},
+    getCurrentDirectory: () => process.cwd(),
+    getCanonicalFileName: (f) => f,
+    useCaseSensitiveFileNames: () => true,
+    getNewLine: () => "\n",
+  };
+}
+
+/**
+ * A relative module specifier (`require("./a")`, `from "../b"`, `import "./c"`, `import x = require("./d")`):
+ * a file without one cannot reach another file's function (every file is a module, see below).
+ */
+const IMPORTS_RELATIVE = /(?:\brequire\s*\(|\bfrom|\bimport)\s*['"`]\.\.?[/'"`]/;
+
 class CalleeResolver {
   private readonly checker: ts.TypeChecker;
-  private readonly claims = new Map<ts.SourceFile, Map<string, number>>();
+  private readonly claims = new Map<string, Map<string, number>>();
   private readonly reassigned = new Map<ts.Symbol, boolean>();
 
   constructor(
     private readonly program: ts.Program,
     private readonly migrated: ReadonlySet<string>,
-    private readonly host: ts.ModuleResolutionHost,
+    private readonly host: ts.CompilerHost,
   ) {
     this.checker = program.getTypeChecker();
   }
@@ -118,7 +152,12 @@ class CalleeResolver {
   }
 
   private resolveCallUnguarded(sf: ts.SourceFile, call: ts.CallExpression): Resolved | undefined {
-    const sym = this.checker.getSymbolAtLocation(call.expression);
+    // `a.b.f`: only when `a` is an import (alias) is the chain worth typing; typing the receiver of
+    // every method call (`options.chmod`, `this.stream.once`) is what makes a checker slow.
+    let root: ts.Expression = call.expression;
+    while (ts.isPropertyAccessExpression(root)) root = root.expression;
+    const viaImport = root === call.expression || !!((this.checker.getSymbolAtLocation(root)?.flags ?? 0) & ts.SymbolFlags.Alias);
+    const sym = viaImport ? this.checker.getSymbolAtLocation(call.expression) : undefined;
     const fn = sym?.declarations?.length ? this.functionBehind(sym) : undefined;
     if (fn) {
       const declSf = fn.getSourceFile();
@@ -187,7 +226,7 @@ class CalleeResolver {
 
   /** How many callback functions of a file claim each export name. */
   private claimsOf(sf: ts.SourceFile): Map<string, number> {
-    let m = this.claims.get(sf);
+    let m = this.claims.get(sf.fileName);
     if (m) return m;
     m = new Map();
     const counts = m;
@@ -196,7 +235,7 @@ class CalleeResolver {
       ts.forEachChild(n, visit);
     };
     visit(sf);
-    this.claims.set(sf, m);
+    this.claims.set(sf.fileName, m);
     return m;
   }
 
@@ -233,9 +272,12 @@ class CalleeResolver {
     }
     if (spec === undefined || exportName === undefined || !spec.startsWith(".")) return undefined;
     const target = ts.resolveModuleName(spec, sf.fileName, this.program.getCompilerOptions(), this.host).resolvedModule?.resolvedFileName;
-    const targetSf = target !== undefined && target !== sf.fileName && this.migrated.has(target) ? this.program.getSourceFile(target) : undefined;
-    if (!targetSf || this.claimsOf(targetSf).get(exportName) !== 1) return undefined;
-    return { id: `${target}#${exportName}`, callee: { file: targetSf.fileName, exports: [exportName] } };
+    if (target === undefined || target === sf.fileName || !this.migrated.has(target)) return undefined;
+    // TypeScript does not follow a require() of a TypeScript file: the target may not be in the program yet.
+    const targetSf = this.claims.has(target) ? undefined : (this.program.getSourceFile(target) ?? this.host.getSourceFile(target, ts.ScriptTarget.Latest));
+    const claims = this.claims.get(target) ?? (targetSf ? this.claimsOf(targetSf) : undefined);
+    if (claims?.get(exportName) !== 1) return undefined;
+    return { id: `${target}#${exportName}`, callee: { file: target, exports: [exportName] } };
   }
 }
 
