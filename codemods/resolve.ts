@@ -87,12 +87,12 @@ function inMemoryHost(texts: ReadonlyMap<string, string>): ts.CompilerHost {
   for (const f of texts.keys()) for (let d = path.dirname(f); !dirs.has(d) && d !== path.dirname(d); d = path.dirname(d)) dirs.add(d);
   return {
     getSourceFile: (fileName, languageVersionOrOptions) => {
-      const text = texts.get(fileName);
+      const text = texts.get(path.resolve(fileName));
       return text === undefined ? undefined : ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
     },
-    fileExists: (f) => texts.has(f),
-    readFile: (f) => texts.get(f),
-    directoryExists: (d) => dirs.has(d),
+    fileExists: (f) => texts.has(path.resolve(f)),
+    readFile: (f) => texts.get(path.resolve(f)),
+    directoryExists: (d) => dirs.has(path.resolve(d)),
     getDirectories: () => [],
     getDefaultLibFileName: () => "/lib.d.ts",
     writeFile: () => {},
@@ -192,6 +192,13 @@ class CalleeResolver {
       else if (ts.isExportAssignment(d)) value = d.expression;
       else if (ts.isShorthandPropertyAssignment(d)) {
         sym = this.checker.getShorthandAssignmentValueSymbol(d);
+        continue;
+      } else if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent) && d.parent.parent.initializer && !d.dotDotDotToken) {
+        // `const { f } = a` (a non-require object: a default import, a namespace): the property of its type.
+        const init = skipParens(d.parent.parent.initializer);
+        const prop = d.propertyName ?? d.name;
+        if (!ts.isIdentifier(prop) || (!ts.isIdentifier(init) && !ts.isPropertyAccessExpression(init))) return undefined;
+        sym = this.checker.getTypeAtLocation(init).getProperty(prop.text);
         continue;
       }
       if (!value) return undefined;

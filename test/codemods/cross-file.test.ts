@@ -112,6 +112,11 @@ const CASES: Record<string, Case> = {
     caller: "use.mjs",
     awaits: ["measure"],
   },
+  "ES module importing a CommonJS module by default, then destructuring it": {
+    files: { "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n", "use.mjs": "import a from './a.js';\nconst { size: measure } = a;\n\n" + "export " + twiceFn("measure") },
+    caller: "use.mjs",
+    awaits: ["measure"],
+  },
   "TypeScript: import f = require() of a CommonJS module": {
     files: { "a.js": FS_CJS + sizeFn() + "module.exports = size;\n", "use.ts": "import size = require('./a');\n\n" + twiceTs("size") },
     caller: "use.ts",
