@@ -176,7 +176,7 @@ export interface ProjectIndex {
   /** Absolute file → export names (`"module.exports"` for the whole export) that are converted functions. */
   asyncExports: Map<string, Set<string>>;
   /**
-   * Absolute file → callee text (`f`, `a.f`, `a.b.f`, see {@link calleeKey}) → the function of another
+   * Absolute file → callee text (`f`, `a.f`, `a.b.f`, without spaces) → the function of another
    * file that every call with that callee text in the file refers to. A callee text missing here is not
    * a cross-file call (or not the same function everywhere in the file).
    */

@@ -174,7 +174,8 @@ class CalleeResolver {
   private functionBehind(start: ts.Symbol): FnLike | undefined {
     let sym: ts.Symbol | undefined = start;
     for (let hops = 0; sym && hops < 32; hops++) {
-      const decls: readonly ts.Declaration[] = sym.declarations ?? [];
+      // Overload signatures and expando hosts (`f.sync = …` declares `f` again in JavaScript) are not other values.
+      const decls = (sym.declarations ?? []).filter((d) => !(ts.isFunctionDeclaration(d) && !d.body) && !(ts.isIdentifier(d) && ts.isPropertyAccessExpression(d.parent) && d.parent.expression === d));
       // Several declarations (an export assigned twice, merged declarations): which one runs is not known.
       if (decls.length !== 1) return undefined;
       const d = decls[0];

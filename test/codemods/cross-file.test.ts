@@ -60,6 +60,14 @@ const CASES: Record<string, Case> = {
     caller: "use.js",
     awaits: ["size"],
   },
+  "CommonJS module.exports = f with a sync twin hung on it (f.sync = …, as rimraf does)": {
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = size;\nsize.sync = function (p) { return fs.statSync(p).size; };\n",
+      "use.js": "var size = require('./a');\n\n" + twiceFn("size") + "module.exports = { twice };\n",
+    },
+    caller: "use.js",
+    awaits: ["size"],
+  },
   "CommonJS exports.x = f, module object": {
     files: { "a.js": FS_CJS + sizeFn() + "exports.size = size;\n", "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n" },
     caller: "use.js",
