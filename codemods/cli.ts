@@ -17,7 +17,7 @@ import ignore from "ignore";
 import { createTwoFilesPatch } from "diff";
 import cliProgress from "cli-progress";
 import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
-import { driveRounds, makeIndex, migrateRound, type FileResult, type ProjectFile } from "./engine.js";
+import { driveRounds, makeIndex, migrateRound, type FileResult, type ProjectFile, type RoundKnowledge } from "./engine.js";
 import { buildReport } from "./report.js";
 import type { WorkerRequest } from "./worker.js";
 
@@ -146,13 +146,21 @@ async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, job
       w.on("error", onErr);
       w.postMessage({ ...req, id });
     });
-  const allFiles = files.map((f) => f.file);
   try {
-    return await driveRounds(files, async (asyncExports) => {
+    return await driveRounds(files, async (knowledge) => {
       // Chunks keep results in input order.
       const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
       files.forEach((f, i) => chunks[i % jobs].push(f));
-      const parts = await Promise.all(chunks.map((c, i) => (c.length ? call(workers[i], { files: c, allFiles, options, asyncExports }) : Promise.resolve([]))));
+      // Each worker gets the resolved callees of its own files only.
+      const forChunk = (c: ProjectFile[]): RoundKnowledge => {
+        const callees: RoundKnowledge["callees"] = {};
+        for (const f of c) {
+          const own = knowledge.callees[path.resolve(f.file)];
+          if (own) callees[path.resolve(f.file)] = own;
+        }
+        return { asyncExports: knowledge.asyncExports, callees };
+      };
+      const parts = await Promise.all(chunks.map((c, i) => (c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]))));
       onProgress(files.length);
       const byFile = new Map<string, FileResult>();
       for (const p of parts) for (const r of p) byFile.set(r.file, r);
@@ -164,9 +172,8 @@ async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, job
 }
 
 async function runInProcess(files: ProjectFile[], options: MigrateOptions, onProgress: (n: number) => void): Promise<FileResult[]> {
-  const allFiles = files.map((f) => f.file);
-  return driveRounds(files, (asyncExports) => {
-    const index = makeIndex(allFiles, asyncExports);
+  return driveRounds(files, (knowledge) => {
+    const index = makeIndex(knowledge);
     const out: FileResult[] = [];
     for (const f of files) {
       out.push(...migrateRound([f], options, index));

@@ -144,27 +144,56 @@ export interface FileContext {
   text: string;
   sf: ts.SourceFile;
   options: MigrateOptions;
-  /** Names of functions exported by other files that are converted, by resolved module path. */
+  /** Cross-file knowledge: converted exports of the other files and what this file's calls refer to. */
   project?: ProjectIndex;
 }
 
 /**
- * Cross-file knowledge for {@link migrateSource}: which exports of the other
- * files are converted functions (built by {@link migrateProject}).
+ * A function declared in another migrated file, as the type checker resolved a
+ * call to it (built by {@link migrateProject}).
  * @example
  * ```ts
- * const index: ProjectIndex = { asyncExports: new Map(), resolve: () => undefined };
+ * const c: CrossFileCallee = { file: "/p/lib/size.js", exports: ["size"] };
+ * ```
+ */
+export interface CrossFileCallee {
+  /** Absolute path of the file that declares the function. */
+  file: string;
+  /** Names under which that file exports it (`"module.exports"` for the whole export), as the converted exports are named. */
+  exports: string[];
+}
+
+/**
+ * Cross-file knowledge for {@link migrateSource}: which exports of the other
+ * files are converted functions, and which function of another file each call
+ * of a file refers to (built by {@link migrateProject}).
+ * @example
+ * ```ts
+ * const index: ProjectIndex = { asyncExports: new Map(), callees: new Map() };
  * ```
  */
 export interface ProjectIndex {
   /** Absolute file → export names (`"module.exports"` for the whole export) that are converted functions. */
   asyncExports: Map<string, Set<string>>;
   /**
-   * Resolves a relative module specifier from a file to a project file, if any.
-   * @param fromFile - the importing file.
-   * @param specifier - the module specifier as written.
+   * Absolute file → callee text (`f`, `a.f`, `a.b.f`, without spaces) → the function of another
+   * file that every call with that callee text in the file refers to. A callee text missing here is not
+   * a cross-file call (or not the same function everywhere in the file).
    */
-  resolve(fromFile: string, specifier: string): string | undefined;
+  callees: Map<string, Map<string, CrossFileCallee>>;
+}
+
+/**
+ * The key of a callee in {@link ProjectIndex.callees}: an identifier or a chain of property
+ * accesses on one (`a.b.f`), written without spaces; undefined for other callees. @internal
+ */
+export function calleeKey(e: ts.Expression): string | undefined {
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e) && !e.questionDotToken && ts.isIdentifier(e.name)) {
+    const left = calleeKey(e.expression);
+    return left === undefined ? undefined : `${left}.${e.name.text}`;
+  }
+  return undefined;
 }
 
 /** Leading whitespace of the line containing pos. @internal */

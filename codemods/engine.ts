@@ -14,6 +14,7 @@ import {
   type MigrateOptions,
   type PassResult,
   type ProjectIndex,
+  type CrossFileCallee,
   type Site,
   TRANSFORM_NAMES,
   type TransformName,
@@ -21,6 +22,7 @@ import {
   parse,
 } from "./core.js";
 import { callbacksPass, convertedExports } from "./transforms/callbacks.js";
+import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 
@@ -174,26 +176,25 @@ export interface ProjectFile {
   text: string;
 }
 
-const EXTS = [".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"];
-
 /**
- * Cross-file knowledge for a set of files: resolves relative module
- * specifiers among them and holds the converted exports found so far. @internal
+ * What one round knows about the other files, as plain data (sent to workers):
+ * the converted exports of the previous round, and what each file's calls
+ * refer to (computed once by {@link resolveCrossFileCallees}). @internal
  */
-export function makeIndex(allFiles: readonly string[], asyncExports?: Record<string, string[]>): ProjectIndex {
-  const known = new Set(allFiles.map((f) => path.resolve(f)));
-  const map = new Map<string, Set<string>>();
-  for (const [k, v] of Object.entries(asyncExports ?? {})) map.set(k, new Set(v));
-  return {
-    asyncExports: map,
-    resolve(from: string, spec: string): string | undefined {
-      if (!spec.startsWith(".")) return undefined;
-      const base = path.resolve(path.dirname(path.resolve(from)), spec);
-      const tries = [base, ...EXTS.map((e) => base + e), ...EXTS.map((e) => path.join(base, "index" + e))];
-      if (/\.js$/.test(base)) tries.push(base.replace(/\.js$/, ".ts"), base.replace(/\.js$/, ".tsx"));
-      return tries.find((t) => known.has(t));
-    },
-  };
+export interface RoundKnowledge {
+  /** Absolute file → converted export names. */
+  asyncExports: Record<string, string[]>;
+  /** Absolute file → callee text → function of another file. */
+  callees: CrossFileCallees;
+}
+
+/** The {@link ProjectIndex} of a round. @internal */
+export function makeIndex(k: RoundKnowledge): ProjectIndex {
+  const asyncExports = new Map<string, Set<string>>();
+  for (const [f, names] of Object.entries(k.asyncExports)) asyncExports.set(f, new Set(names));
+  const callees = new Map<string, Map<string, CrossFileCallee>>();
+  for (const [f, byKey] of Object.entries(k.callees)) callees.set(f, new Map(Object.entries(byKey)));
+  return { asyncExports, callees };
 }
 
 /** Export names of the converted functions in a migrated output text. @internal */
@@ -209,18 +210,22 @@ export function migrateRound(files: readonly ProjectFile[], options: MigrateOpti
 
 /**
  * Round driver of the CLI (sequential and worker pool), the asynchronous twin of {@link migrateProject}:
- * `round(asyncExports)` migrates every file with that cross-file knowledge.
+ * `round(knowledge)` migrates every file with that knowledge, until the converted exports are stable.
+ * The cross-file calls are resolved once (main thread), as soon as some export is converted.
  * @internal
  */
 export async function driveRounds(
-  _files: readonly ProjectFile[],
-  round: (asyncExports: Record<string, string[]>) => Promise<FileResult[]> | FileResult[],
+  files: readonly ProjectFile[],
+  round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
 ): Promise<FileResult[]> {
+  let callees: CrossFileCallees | undefined;
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = await round(exportsMap);
+    results = await round({ asyncExports: exportsMap, callees: callees ?? {} });
     const next = exportsForNextRound(results);
+    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
+    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;
@@ -244,8 +249,11 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
 
 /**
  * Migrates several files together, so that a converted function's call sites
- * in other files can await it. Rounds repeat until the set of converted
- * exports is stable (at most 5 rounds). Pure: no file system access.
+ * in other files can await it. Which function a call of another file refers
+ * to is resolved once by TypeScript's type checker over all the files (as
+ * soon as a round has converted some export); rounds repeat until the set of
+ * converted exports is stable (at most 5 rounds).
+ * Pure: no file system access.
  * @param files - the files and their texts.
  * @param options - which transforms and how.
  * @returns one result per input file, in input order.
@@ -255,12 +263,14 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  * ```
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
-  const all = files.map((f) => f.file);
+  let callees: CrossFileCallees | undefined;
   let exportsMap: Record<string, string[]> = {};
   let results: FileResult[] = [];
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = migrateRound(files, options, makeIndex(all, exportsMap));
+    results = migrateRound(files, options, makeIndex({ asyncExports: exportsMap, callees: callees ?? {} }));
     const next = exportsForNextRound(results);
+    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
+    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     if (same) break;

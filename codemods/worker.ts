@@ -4,21 +4,21 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { makeIndex, migrateRound, type ProjectFile } from "./engine.js";
+import { makeIndex, migrateRound, type ProjectFile, type RoundKnowledge } from "./engine.js";
 import type { MigrateOptions } from "./core.js";
 
 /** A request to a worker. @internal */
 export interface WorkerRequest {
   id: number;
   files: ProjectFile[];
-  allFiles: string[];
   options: MigrateOptions;
-  asyncExports: Record<string, string[]>;
+  /** The round's knowledge, with the callees of this request's files only. */
+  knowledge: RoundKnowledge;
 }
 
 parentPort?.on("message", (req: WorkerRequest) => {
   try {
-    const results = migrateRound(req.files, req.options, makeIndex(req.allFiles, req.asyncExports));
+    const results = migrateRound(req.files, req.options, makeIndex(req.knowledge));
     parentPort!.postMessage({ id: req.id, results });
   } catch (e) {
     parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });

@@ -13,8 +13,10 @@
  * @module
  */
 import { ts } from "ts-morph";
+import * as path from "node:path";
 import {
   applyEdits,
+  calleeKey,
   type Edit,
   type FileContext,
   type PassResult,
@@ -38,7 +40,8 @@ export const DUAL_HELPER = "__asyncioDual";
 /** Name of the helper that starts the first call synchronously. */
 export const START_HELPER = "__asyncioStart";
 
-type FnLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+/** A function-like node the transform can convert. @internal */
+export type FnLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
 interface Candidate {
   fn: FnLike;
@@ -136,6 +139,21 @@ function exportTarget(left: ts.Expression): string | undefined {
     if (ts.isPropertyAccessExpression(obj) && ts.isIdentifier(obj.expression) && obj.expression.text === "module" && obj.name.text === "exports") return l.name.text;
   }
   return undefined;
+}
+
+/**
+ * A function the callbacks transform looks at (last parameter named like a callback), for the
+ * cross-file resolver. @internal
+ */
+export function isCallbackFunction(n: ts.Node): n is FnLike {
+  if (!isCandidate(n)) return false;
+  const cbName = lastParamName(n);
+  return cbName !== undefined && CALLBACK_NAMES.has(cbName);
+}
+
+/** Export names under which its file exposes a function, as {@link convertedExports} names them. @internal */
+export function functionExportNames(sf: ts.SourceFile, fn: FnLike): string[] {
+  return exportNamesOf(sf, fn, localNameOf(fn));
 }
 
 /** Counts declarations of each name in the file (to know whether a plain name call is unambiguous). */
@@ -1036,20 +1054,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
   };
   visitW(sf);
 
-  // Imported converted functions (other files of the project).
-  const importedAsync = new Set<string>(); // plain names
-  const importedModules = new Map<string, Set<string>>(); // binding → export names
-  if (ctx.project) {
-    for (const [local, spec] of bindings.requires) {
-      const target = ctx.project.resolve(ctx.fileName, spec.module);
-      const exp = target ? ctx.project.asyncExports.get(target) : undefined;
-      if (!exp) continue;
-      if (spec.member === undefined) {
-        if (exp.has("module.exports") || (spec.esmDefault && exp.has("default"))) importedAsync.add(local);
-        importedModules.set(local, exp);
-      } else if (exp.has(spec.member)) importedAsync.add(local);
-    }
-  }
+  // Converted functions of other files of the project: which function a call refers to was
+  // resolved by the type checker (codemods/resolve.ts); whether it is converted, by the last round.
+  const crossFile = ctx.project?.callees.get(path.resolve(ctx.fileName));
+  const awaitsCrossFile = (callee: ts.Expression): boolean => {
+    const key = calleeKey(callee);
+    const target = key === undefined ? undefined : crossFile?.get(key);
+    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e));
+  };
 
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
@@ -1080,18 +1092,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
       const args = call.arguments.slice(0, -1).map((a) => a.getText(sf)).join(", ");
       const callee = call.expression;
-      if (ts.isIdentifier(callee) && (localAsync.has(callee.text) || importedAsync.has(callee.text)) && (decls.get(callee.text) ?? 0) <= 1) {
-        // Called in its callback form, exactly as the original did: a prologue that checks the
-        // callback (`assert(typeof cb === 'function')`) keeps passing.
+      // Called in its callback form, exactly as the original did: a prologue that checks the
+      // callback (`assert(typeof cb === 'function')`) keeps passing.
+      if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
         const sep0 = args ? ", " : "";
-        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: localAsync.has(callee.text) ? callee.text : undefined };
+        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: callee.text };
+      }
+      if (awaitsCrossFile(callee)) {
+        const sep0 = args ? ", " : "";
+        return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf) };
       }
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-        const mod = importedModules.get(callee.expression.text);
-        if (mod?.has(callee.name.text)) {
-          const sep0 = args ? ", " : "";
-          return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf) };
-        }
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
       }

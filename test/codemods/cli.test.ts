@@ -188,6 +188,9 @@ test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the 
   const files: Record<string, string> = {};
   for (let i = 0; i < 4; i++) files[`lib/f${i}.js`] = LIB;
   files["lib/use.js"] = `var a = require('./f0');\n\nfunction twice(p, cb) {\n  a.size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
+  // Resolved by the type checker in the main thread; the workers receive what it found.
+  files["lib/index.js"] = `module.exports = require('./f1');\n`;
+  files["lib/use2.js"] = `const { size: measure } = require('.');\n\nfunction twice(p, cb) {\n  measure(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
   const d1 = project(files);
   const d2 = project(files);
   const r1 = await run(d1, "lib", "--write", "--report", "r.json");
@@ -197,6 +200,7 @@ test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the 
   t.deepEqual(JSON.parse(read(d2, "r.json")), JSON.parse(read(d1, "r.json")));
   for (const f of Object.keys(files)) t.is(read(d2, f), read(d1, f), f);
   t.regex(read(d1, "lib/use.js"), /__asyncioStart\(\(done\) => a\.size\(p, done\)\)/, "the cross-file call site awaits the converted export");
+  t.regex(read(d1, "lib/use2.js"), /__asyncioStart\(\(done\) => measure\(p, done\)\)/, "through a barrel and a renamed destructuring");
 });
 
 test("bin/asyncio-ts.js runs the CLI (exit codes pass through)", (t) => {
