@@ -15,8 +15,8 @@
  */
 export const REASONS = {
   // promise-chains
-  /** `.then(ok, err)` with two handlers: a try/catch around ok would also catch errors thrown by ok */
-  TWO_HANDLER_THEN: "`.then(ok, err)` with two handlers: a try/catch around ok would also catch errors thrown by ok",
+  /** a two-handler `.then(ok, err)` that is not the chain's last link */
+  TWO_HANDLER_THEN: "a two-handler `.then(ok, err)` that is not the chain's last link: the exact form (only the await in the try) needs it last",
   /** a handler is not a function literal or a reference to a known function declaration/const */
   HANDLER_NOT_FUNCTION: "a handler is not a function literal or a reference to a known function declaration/const",
   /** a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this` */

@@ -8,8 +8,9 @@
  *   only when `f` is a function declaration/const function of this file
  *   (so `.then(undefined-ish)` pass-through and `this` are unchanged);
  *   member references (`path.basename`) are refused, never inlined;
- * - `.then(ok, err)` with two handlers is refused (a try/catch around `ok`
- *   would also catch `ok`'s own errors: TypeScript #27621);
+ * - `.then(ok, err)` never puts `ok` inside the try (it would catch `ok`'s
+ *   own errors: TypeScript #27621): only the await does, and only as the
+ *   chain's last link;
  * - a function only becomes async if every path already returns a promise;
  * - inlined names never collide with names the function already uses;
  * - inside a `try`, `return x` becomes `return await x` so rejections are caught.
@@ -26,6 +27,8 @@ type Fn = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts
 interface Link {
   kind: "then" | "catch" | "finally";
   handler: ts.Expression;
+  /** `.then(ok, err)`: the second handler, which sees only the rejections of what comes before. */
+  onRejected?: ts.Expression;
   call: ts.CallExpression;
 }
 
@@ -48,7 +51,7 @@ function splitChain(e: ts.Expression): { receiver: ts.Expression; links: Link[] 
       const first = skipParens(cur.arguments[0]);
       const nullish = (x: ts.Expression) => x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === "undefined");
       if (nullish(first) && !nullish(second)) links.unshift({ kind: "catch", handler: cur.arguments[1], call: cur });
-      else if (!nullish(second)) throw new Refusal("TWO_HANDLER_THEN");
+      else if (!nullish(second)) links.unshift({ kind, handler: cur.arguments[0], onRejected: cur.arguments[1], call: cur });
       else links.unshift({ kind, handler: cur.arguments[0], call: cur });
     } else if (cur.arguments.length === 1) {
       links.unshift({ kind, handler: cur.arguments[0], call: cur });
@@ -242,6 +245,7 @@ class ChainConverter {
    * links after it continue from a result variable.
    */
   lower(receiver: string, links: Link[], indent: string, sink: Sink, falls: boolean): string {
+    if (links[links.length - 1]?.onRejected) return this.lowerTwoHandlers(receiver, links, indent, sink, falls);
     let g = -1;
     for (let k = 0; k < links.length; k++) if (links[k].kind !== "then") g = k;
     if (g < 0) return this.lowerThens(receiver, links, indent, sink, falls);
@@ -256,22 +260,7 @@ class ChainConverter {
     out += this.lower(receiver, links.slice(0, g), inner, partSink, false);
     if (guard.kind === "catch") {
       const handlerSink: Sink = resultVar ? { kind: "assign", name: resultVar } : sink;
-      const h = this.handler(guard, handlerSink.kind === "return");
-      const errName = h.param ?? this.fresh("error");
-      if (h.param) this.claimCatch(h.param);
-      const errType = this.catchParamType.get(guard);
-      out += `${indent}} catch (${errName}${errType ? `: ${errType}` : ""}) {\n`;
-      if (h.ref) out += deliver(handlerSink, `${h.ref}(${errName})`, inner);
-      else if (h.block) {
-        out += this.stmtsText([...h.block.statements], inner, handlerSink.kind === "return" && handlerSink.inTry === true);
-        const last = h.block.statements[h.block.statements.length - 1];
-        if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
-      } else {
-        for (const n of topDeclared(h.stmts)) this.claim(n);
-        out += this.stmtsText(h.stmts, inner, false);
-        out += deliver(handlerSink, h.value ?? "undefined", inner);
-      }
-      out += `${indent}}\n`;
+      out += this.catchClause(guard, handlerSink, indent);
     } else {
       const h = this.handler(guard, false);
       out += `${indent}} finally {\n`;
@@ -287,12 +276,65 @@ class ChainConverter {
     return out;
   }
 
+  /** `} catch (e) { …handler… }` for a `.catch` link (or the second handler of `.then(ok, err)`). */
+  private catchClause(link: Link, handlerSink: Sink, indent: string): string {
+    const inner = indent + this.unit;
+    const h = this.handler(link, handlerSink.kind === "return");
+    const errName = h.param ?? this.fresh("error");
+    if (h.param) this.claimCatch(h.param);
+    const errType = this.catchParamType.get(link);
+    let out = `${indent}} catch (${errName}${errType ? `: ${errType}` : ""}) {\n`;
+    if (h.ref) out += deliver(handlerSink, `${h.ref}(${errName})`, inner);
+    else if (h.block) {
+      out += this.stmtsText([...h.block.statements], inner, handlerSink.kind === "return" && handlerSink.inTry === true);
+      const last = h.block.statements[h.block.statements.length - 1];
+      if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
+    } else {
+      for (const n of topDeclared(h.stmts)) this.claim(n);
+      out += this.stmtsText(h.stmts, inner, false);
+      out += deliver(handlerSink, h.value ?? "undefined", inner);
+    }
+    return out + `${indent}}\n`;
+  }
+
+  /**
+   * `R.….then(ok, err)` as the chain's last link: `err` sees only rejections of what comes before,
+   * never `ok`'s own errors (TypeScript #27621), so only the await of the value sits in the try:
+   * `let v; try { v = await R…; } catch (e) { return err(e); } return ok(v);`. Refused unless the
+   * chain's value is returned (an assigned value would need the ok part skipped after `err`).
+   */
+  private lowerTwoHandlers(receiver: string, links: Link[], indent: string, sink: Sink, falls: boolean): string {
+    const last = links[links.length - 1];
+    if (sink.kind !== "return") throw new Refusal("TWO_HANDLER_THEN", "not the chain's returned value");
+    const inner = indent + this.unit;
+    const ok = this.handler({ kind: "then", handler: last.handler, call: last.call }, true);
+    const valueVar = ok.param ?? this.fresh("value");
+    if (ok.param) this.claim(ok.param);
+    let out = `${indent}let ${valueVar};\n${indent}try {\n`;
+    const before = links.slice(0, -1);
+    out += before.length ? this.lower(receiver, before, inner, { kind: "assign", name: valueVar }, false) : `${inner}${valueVar} = ${awaited(receiver)};\n`;
+    out += this.catchClause({ kind: "catch", handler: last.onRejected!, call: last.call }, sink, indent);
+    if (ok.ref) out += deliver(sink, `${ok.ref}(${valueVar})`, indent);
+    else if (ok.block) {
+      for (const n of topDeclared([...ok.block.statements])) this.claim(n);
+      out += this.stmtsText([...ok.block.statements], indent, sink.inTry === true);
+      const tail = ok.block.statements[ok.block.statements.length - 1];
+      if ((!tail || !(ts.isReturnStatement(tail) || ts.isThrowStatement(tail))) && (falls || sink.inTry)) out += `${indent}return;\n`;
+    } else {
+      for (const n of topDeclared(ok.stmts)) this.claim(n);
+      out += this.stmtsText(ok.stmts, indent, false);
+      out += deliver(sink, ok.value ?? "undefined", indent);
+    }
+    return out;
+  }
+
   private claimCatch(name: string): void {
     // A catch parameter is scoped to its clause, but must not shadow a name the function uses.
     if (this.used.has(name)) throw new Refusal("NAME_COLLISION", name);
   }
 
   private lowerThens(receiver: string, links: Link[], indent: string, sink: Sink, falls: boolean): string {
+    if (links.some((l) => l.onRejected)) throw new Refusal("TWO_HANDLER_THEN", "not the last link");
     let out = "";
     let value = receiver;
     for (let i = 0; i < links.length; i++) {
