@@ -454,6 +454,7 @@ class FunctionConverter {
     );
     if (counter) {
       for (const st of body.statements.slice(0, counter.firstIndex)) {
+        if (counter.dropped.includes(st)) continue; // the deferred empty-list guard, checked and rewritten there
         this.checkPrologueRefs(st);
         if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
       }

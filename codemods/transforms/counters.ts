@@ -12,7 +12,8 @@
  *   function next(er) { … }`, with a counter initialised to the number of calls.
  *
  * The continuation must be the guarded join, in this order:
- * `if (failed) return; if (er) { failed = true; return cb(er); } [out[i] = expr;] if (--left === 0) cb(null, out);`.
+ * `if (failed) return; if (er) { failed = true; return cb(er); } [out[i] = expr; | total += expr;] if (--left === 0) cb(null, out | total);`.
+ * An empty-list guard before a loop must defer its callback (`process.nextTick`, `setImmediate`).
  * That is exactly what `Promise.all` does: the first error is reported once and
  * later outcomes are ignored; otherwise the results, by index, once all calls
  * succeeded. Without the `failed` guard the original calls back once per error,
@@ -52,6 +53,8 @@ export interface CounterConversion {
   startDecl: string;
   rest: string;
   arity: 0 | 1 | 2;
+  /** Prologue statements the conversion removed (a deferred empty-list guard). */
+  dropped: readonly ts.Statement[];
 }
 
 /** The guarded join a continuation must be. */
@@ -63,6 +66,8 @@ interface Join {
   /** The final branch also sets the flag (`called = true; cb()`): harmless, counted. */
   finalSetsFlag: boolean;
   store?: { out: string; index: string; expr: ts.Expression };
+  /** `total += expr` in completion order, `cb(null, total)` at the end. */
+  accumulate?: { name: string; expr: ts.Expression };
   arity: 0 | 1 | 2;
 }
 
@@ -228,6 +233,14 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
       p++;
     }
   }
+  let accumulate: Join["accumulate"];
+  if (!store && st && ts.isExpressionStatement(st)) {
+    const a = skipParens(st.expression);
+    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isIdent(a.left)) {
+      accumulate = { name: (skipParens(a.left) as ts.Identifier).text, expr: a.right };
+      p++;
+    }
+  }
   const pushed = s[p] && ts.isExpressionStatement(s[p]) ? skipParens((s[p] as ts.ExpressionStatement).expression) : undefined;
   if (pushed && ts.isCallExpression(pushed) && ts.isPropertyAccessExpression(pushed.expression) && pushed.expression.name.text === "push") throw shape("results in completion order (push), not by index");
   let counter: string | undefined;
@@ -259,11 +272,13 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   if (args.length === 0) arity = 0;
   else if (args.length === 1 && isNullish(args[0])) arity = 1;
   else if (args.length === 2 && isNullish(args[0]) && store && isIdent(args[1], store.out)) arity = 2;
-  else throw shape("the join calls back with something else than the results array");
-  if (store && arity !== 2) throw shape("results are stored but not passed on");
+  else if (args.length === 2 && isNullish(args[0]) && accumulate && isIdent(args[1], accumulate.name)) arity = 2;
+  else throw shape("the join calls back with something else than the results array or the accumulated value");
+  if ((store || accumulate) && arity !== 2) throw shape("results are stored but not passed on");
   if (countRefs(body, errName) !== 2) throw shape("the error is read outside the error branch");
   if (counter === guard || (store && (store.out === counter || store.out === guard))) throw shape("one name plays two parts");
-  return { flag: guard, counter, counterRefs, finalSetsFlag: finalFlag !== undefined, store, arity };
+  if (accumulate && (accumulate.name === counter || accumulate.name === guard || accumulate.name === errName)) throw shape("one name plays two parts");
+  return { flag: guard, counter, counterRefs, finalSetsFlag: finalFlag !== undefined, store, accumulate, arity };
 }
 
 /** The one variable declaration of name among the prologue statements, with its statement. */
@@ -314,8 +329,15 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
   if (named) return convertNamedJoin(host, stmts, named.nextIndex, named.firstCall);
   const k = stmts.findIndex((s) => counterLoopCandidate(s) && containsCb(s));
   if (k < 0) return undefined;
+  let emptyGuard: EmptyGuard | undefined;
   // An earlier statement calling back (`if (!files.length) return cb(null, [])`) does so synchronously.
   for (const s of stmts.slice(0, k)) {
+    const guard = deferredEmptyGuard(s, host);
+    if (guard) {
+      if (emptyGuard) throw shape("two empty-list guards");
+      emptyGuard = guard;
+      continue;
+    }
     let direct = false;
     const visit = (x: ts.Node): void => {
       if (ts.isFunctionLike(x)) return;
@@ -328,7 +350,55 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
   }
   const after = stmts.slice(k + 1);
   if (after.length > 1 || (after.length === 1 && !(ts.isReturnStatement(after[0]) && !after[0].expression))) throw new Refusal("CALLBACK_NOT_LAST", "code after the parallel calls");
-  return convertLoop(host, stmts, k);
+  return convertLoop(host, stmts, k, emptyGuard);
+}
+
+/** `if (left === 0) return process.nextTick(function () { cb(null, 0); });`: an empty list calls back on a later tick. */
+interface EmptyGuard {
+  stmt: ts.IfStatement;
+  /** What is tested for 0 (the counter, or the array's length). */
+  tested: ts.Expression;
+  /** The arguments the callback gets. */
+  args: readonly ts.Expression[];
+}
+
+/** Recognises a deferred empty-list guard: `process.nextTick`/`setImmediate` of `cb(…)` (or of `cb` with its arguments). */
+function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | undefined {
+  if (!ts.isIfStatement(s) || s.elseStatement) return undefined;
+  const tested = zeroTested(s.expression);
+  if (!tested) return undefined;
+  const body = branchStatements(s.thenStatement);
+  let e: ts.Expression | undefined;
+  let returned = false;
+  if (body.length === 1 && ts.isReturnStatement(body[0]) && body[0].expression) (e = body[0].expression), (returned = true);
+  else if (body.length === 2 && ts.isExpressionStatement(body[0]) && ts.isReturnStatement(body[1]) && !body[1].expression) e = body[0].expression;
+  const call = e && skipParens(e);
+  if (!call || !ts.isCallExpression(call)) return undefined;
+  const callee = call.expression.getText(host.sf);
+  if (callee !== "process.nextTick" && callee !== "setImmediate") return undefined;
+  // `return setImmediate(…)` hands the caller an Immediate (process.nextTick returns undefined).
+  if (returned && callee === "setImmediate") throw new Refusal("RETURNS_VALUE", "the empty-list guard returns setImmediate's Immediate");
+  // A local `process`/`setImmediate` would not be Node's.
+  const root = callee === "setImmediate" ? "setImmediate" : "process";
+  if (declaresName(host.sf, root)) return undefined;
+  const [first, ...rest] = call.arguments;
+  if (isIdent(first, host.cbName)) return { stmt: s, tested, args: rest };
+  if (first && (ts.isFunctionExpression(first) || ts.isArrowFunction(first)) && first.parameters.length === 0 && rest.length === 0) {
+    const inner = ts.isBlock(first.body) ? callbackStep(first.body.statements, host.cbName)?.call : skipParens(first.body);
+    if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName)) return { stmt: s, tested, args: inner.arguments };
+  }
+  return undefined;
+}
+
+function declaresName(root: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (x: ts.Node): void => {
+    if (found) return;
+    if ((ts.isVariableDeclaration(x) || ts.isParameter(x) || ts.isFunctionDeclaration(x) || ts.isClassDeclaration(x) || ts.isBindingElement(x) || ts.isImportSpecifier(x) || ts.isImportClause(x) || ts.isNamespaceImport(x)) && x.name && ts.isIdentifier(x.name) && x.name.text === name) found = true;
+    ts.forEachChild(x, visit);
+  };
+  visit(root);
+  return found;
 }
 
 interface LoopShape {
@@ -397,6 +467,7 @@ function prologueWithout(
   join: Join,
   counterInit: (init: ts.Expression) => void,
   namesUsedElsewhere: { name: string; expected: number }[],
+  dropped: readonly ts.Statement[] = [],
 ): string {
   const prologue = stmts.slice(0, k);
   const body = host.fn.body as ts.Block;
@@ -415,6 +486,7 @@ function prologueWithout(
   if (out && !(out.decl.initializer && ts.isArrayLiteralExpression(skipParens(out.decl.initializer)) && (skipParens(out.decl.initializer) as ts.ArrayLiteralExpression).elements.length === 0)) throw shape("the results do not start as []");
   // From the counter's declaration to the loop nothing may run that could change the array or the count.
   for (const s of prologue.slice(counter.index)) {
+    if (dropped.includes(s)) continue;
     if (!ts.isVariableStatement(s) || !s.declarationList.declarations.every((d) => !d.initializer || isPure(d.initializer))) throw shape("code runs between the counter and the parallel calls");
   }
   // Declared once, and used nowhere but in the join: they must not escape or be changed elsewhere.
@@ -423,7 +495,7 @@ function prologueWithout(
     [join.flag, 3 + (join.finalSetsFlag ? 1 : 0)],
   ]);
   if (join.store) expected.set(join.store.out, 3);
-  for (const { name, expected: n } of namesUsedElsewhere) expected.set(name, n);
+  for (const { name, expected: n } of namesUsedElsewhere) expected.set(name, (expected.get(name) ?? 0) + n);
   for (const [name, n] of expected) {
     if (countRefs(body, name) !== n) throw shape(`\`${name}\` is used outside the join`);
   }
@@ -432,18 +504,20 @@ function prologueWithout(
   const edits: Edit[] = [];
   const start = body.getStart(host.sf) + 1;
   const end = stmts[k].getStart(host.sf);
+  const removeStatement = (stmt: ts.Statement): void => {
+    let e = stmt.end;
+    while (e < end && /[ \t]/.test(host.sf.text[e])) e++;
+    if (host.sf.text[e] === "\r") e++;
+    if (host.sf.text[e] === "\n") e++;
+    while (e < end && /[ \t]/.test(host.sf.text[e])) e++;
+    edits.push({ start: stmt.getStart(host.sf) - start, end: e - start, text: "" });
+  };
+  for (const stmt of dropped) removeStatement(stmt);
   for (const stmt of new Set(found.map((f) => f.stmt))) {
     const keep = stmt.declarationList.declarations.filter((d) => !drop.has(d));
     if (keep.length > 0) {
       edits.push({ start: stmt.getStart(host.sf) - start, end: stmt.end - start, text: `${declKeyword(stmt.declarationList)} ${keep.map((d) => d.getText(host.sf)).join(", ")};` });
-    } else {
-      let e = stmt.end;
-      while (e < end && /[ \t]/.test(host.sf.text[e])) e++;
-      if (host.sf.text[e] === "\r") e++;
-      if (host.sf.text[e] === "\n") e++;
-      while (e < end && /[ \t]/.test(host.sf.text[e])) e++;
-      edits.push({ start: stmt.getStart(host.sf) - start, end: e - start, text: "" });
-    }
+    } else removeStatement(stmt);
   }
   return applyEdits(host.sf.text.slice(start, end), edits);
 }
@@ -465,7 +539,7 @@ function startText(host: CounterHost, call: ts.CallExpression): string {
 
 const EMPTY_NOTE = "// The original never called back for an empty list (its counter never reached 0): kept as is.";
 
-function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: number): CounterConversion {
+function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: number, emptyGuard?: EmptyGuard): CounterConversion {
   const loop = loopShape(host, stmts[k]);
   const cont = loop.call.arguments[loop.call.arguments.length - 1];
   checkContinuation(cont);
@@ -482,10 +556,42 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
   }
   // `for (var i …)`: the continuation would read the final index, not its own.
   if (loop.indexIsVar && loop.indexName && countRefs(cont, loop.indexName) > 0) throw shape("a `var` loop index read in the continuation");
+  const elsewhere: { name: string; expected: number }[] = [];
+  const acc = join.accumulate;
+  if (acc) {
+    const d = findDecl(stmts.slice(0, k), acc.name);
+    if (!d || declKeyword(d.stmt.declarationList) === "const" || !d.decl.initializer || !isPure(d.decl.initializer)) throw shape(`\`${acc.name}\` is not declared with a plain initial value before the parallel calls`);
+    if (countRefs(acc.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "accumulated");
+    // Late completions after a failure still accumulate in the converted form: harmless only if pure.
+    if (!isPure(acc.expr)) throw shape("the accumulated value is computed by a call (it would also run after a failure)");
+    if (loop.elemName && countRefs(acc.expr, loop.elemName) > 0) throw shape("the accumulated value reads the element");
+    if (countRefs(acc.expr, acc.name) > 0) throw shape("the accumulated value reads the accumulator");
+    elsewhere.push({ name: acc.name, expected: 3 });
+  }
+  let emptyReturn: string | undefined;
+  if (emptyGuard) {
+    const t = skipParens(emptyGuard.tested);
+    const testsCounter = isIdent(t, join.counter);
+    const testsLength = ts.isPropertyAccessExpression(t) && t.name.text === "length" && t.expression.getText(host.sf) === loop.arr;
+    if (!testsCounter && !testsLength) throw shape("the empty-list guard tests something else");
+    const counterDecl = findDecl(stmts.slice(0, k), join.counter);
+    if (testsCounter && (!counterDecl || stmts.indexOf(emptyGuard.stmt) < counterDecl.index)) throw shape("the empty-list guard reads the counter before it is set");
+    if (testsCounter) elsewhere.push({ name: join.counter, expected: 1 });
+    const args = emptyGuard.args;
+    const guardArity = args.length === 0 ? 0 : args.length === 1 && isNullish(args[0]) ? 1 : args.length === 2 && isNullish(args[0]) ? 2 : undefined;
+    if (guardArity === undefined) throw shape("the empty-list guard calls back with an error or several values");
+    if (guardArity !== join.arity) throw new Refusal("MIXED_SUCCESS_ARITY", "the empty-list guard and the join call back differently");
+    if (guardArity === 2) {
+      const value = args[1];
+      if (!isPure(value) || [join.counter, join.flag, ...(join.store ? [join.store.out] : [])].some((n) => countRefs(value, n) > 0)) throw shape("the empty-list guard's value");
+      if (acc && countRefs(value, acc.name) > 0) elsewhere.push({ name: acc.name, expected: countRefs(value, acc.name) });
+      emptyReturn = `return ${value.getText(host.sf)};`;
+    } else emptyReturn = "return;";
+  }
   const prologue = prologueWithout(host, stmts, k, join, (init) => {
     const x = skipParens(init);
     if (!(ts.isPropertyAccessExpression(x) && x.name.text === "length" && x.expression.getText(host.sf) === loop.arr)) throw shape("the counter does not start at the array's length");
-  }, []);
+  }, elsewhere, emptyGuard ? [emptyGuard.stmt] : []);
 
   const used = namesIn(host.sf);
   const started = freshName("started", used);
@@ -496,9 +602,21 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
     loop.kind === "forEach"
       ? `const ${started} = ${loop.arr}.map((${loop.params}) => ${start});`
       : `const ${started}${host.isTs ? ": Promise<any>[]" : ""} = [];\n${inner}for (${loop.forHead}) ${started}.push(${start});`;
-  const lines = [EMPTY_NOTE, `if (${started}.length === 0) await new Promise(() => {});`];
+  const lines = emptyReturn
+    ? [`if (${started}.length === 0) ${emptyReturn}`]
+    : [EMPTY_NOTE, `if (${started}.length === 0) await new Promise(() => {});`];
   const store = join.store;
-  if (!store) lines.push(`await Promise.all(${started});`);
+  if (acc) {
+    const pending = freshName("pending", new Set([...used, started]));
+    const idx = loop.indexName && countRefs(acc.expr, loop.indexName) > 0 ? `, ${loop.indexName}` : "";
+    lines.push(
+      `await Promise.all(${started}.map(async (${pending}${idx}) => {`,
+      `${u}${valueName ? `const ${valueName} = ` : ""}await ${pending};`,
+      `${u}${acc.name} += ${acc.expr.getText(host.sf)};`,
+      `}));`,
+      `return ${acc.name};`,
+    );
+  } else if (!store) lines.push(`await Promise.all(${started});`);
   else if (valueName && isIdent(store.expr, valueName)) lines.push(`return await Promise.all(${started});`);
   else {
     const pending = freshName("pending", new Set([...used, started]));
@@ -510,7 +628,7 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
       `}));`,
     );
   }
-  return { firstIndex: k, prologue, startDecl, rest: lines.join(`\n${inner}`), arity: join.arity };
+  return { firstIndex: k, prologue, startDecl, rest: lines.join(`\n${inner}`), arity: join.arity, dropped: emptyGuard ? [emptyGuard.stmt] : [] };
 }
 
 /** `function next(er) {…}` declared in the body, calling back and decrementing, handed to top-level calls. */
@@ -554,5 +672,5 @@ function convertNamedJoin(host: CounterHost, stmts: readonly ts.Statement[], nex
   const started = freshName("started", namesIn(host.sf));
   const inner = indentAt(host.sf.text, stmts[firstCall].getStart(host.sf));
   const startDecl = `const ${started} = [\n${calls.map((c) => `${inner}${host.unit}${startText(host, c)},`).join("\n")}\n${inner}];`;
-  return { firstIndex: firstCall, prologue, startDecl, rest: `await Promise.all(${started});`, arity: join.arity };
+  return { firstIndex: firstCall, prologue, startDecl, rest: `await Promise.all(${started});`, arity: join.arity, dropped: [] };
 }
