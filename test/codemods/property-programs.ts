@@ -1,0 +1,487 @@
+// Random callback-style programs for the codemods' property test (property.test.ts): the generator
+// (fast-check arbitraries of a small statement tree), the printer (tree → JS or TS source), and the
+// runner (loads a module text with a deterministic fake `fs`, calls every generated function and
+// records what it did).
+import fc from "fast-check";
+import * as vm from "node:vm";
+import { ts } from "ts-morph";
+import { describe } from "./harness.js";
+
+// ---------------------------------------------------------------- the tree
+
+/** How a continuation handles its error parameter. */
+export type ErrHandling = "return" | "block" | "enoent" | "ignore" | "wrap" | "logContinue" | "noParams";
+/** How a path ends: a callback call. */
+export type EndKind = "value" | "noArgs" | "null" | "error" | "codedError" | "twice" | "nested" | "stored";
+
+export type Stmt =
+  | { t: "end"; kind: EndKind; ret: boolean; e: number }
+  | { t: "log"; e: number; next: Stmt }
+  | { t: "call"; callee: number; arg: number; err: ErrHandling; sameErrName: boolean; codeAfter: boolean; next: Stmt }
+  | { t: "if"; cond: number; then: Stmt; else: Stmt }
+  | { t: "ifReturn"; cond: number; end: Stmt; next: Stmt }
+  | { t: "json"; valid: boolean; recover: boolean; next: Stmt }
+  | { t: "tail"; callee: number; arg: number; ret: boolean };
+
+export interface CallbackFn {
+  kind: "callback";
+  cbName: "cb" | "callback" | "done";
+  throwOnBoom: boolean;
+  prologueLog: boolean;
+  body: Stmt;
+}
+
+export interface CounterFn {
+  kind: "counter";
+  loop: "forEach" | "for" | "named";
+  callee: number;
+  guard: boolean;
+  results: "index" | "none" | "push" | "total";
+  noneArity: "noArgs" | "null";
+  start: "exact" | "less" | "more";
+  emptyGuard: "none" | "sync" | "nextTick" | "setImmediate";
+}
+
+export type Handler = "expr" | "block" | "throwIfLong" | "promise" | "conditional" | "recover" | "rethrow" | "finallyLog";
+export interface Link {
+  kind: "then" | "catch" | "finally" | "then2";
+  h: Handler;
+  h2: Handler;
+}
+export interface ChainFn {
+  kind: "chain";
+  source: "readlink" | "resolve" | "reject";
+  links: Link[];
+  floating: boolean;
+}
+
+export type GenFn = CallbackFn | CounterFn | ChainFn;
+export interface Program {
+  fns: GenFn[];
+  ts: boolean;
+  /** 0: one file (migrateSource); k > 0: functions before k in a.js, the rest in b.js (migrateProject). */
+  split: number;
+}
+
+// ---------------------------------------------------------------- arbitraries
+
+
+const small = fc.nat({ max: 11 });
+const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams");
+const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "twice", "nested", "stored");
+/** Code after the asynchronous call (a deliberately bad shape) in one call out of eight. */
+const rarely = fc.nat({ max: 7 }).map((n) => n === 0);
+
+const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
+  end: fc.record({ t: fc.constant("end" as const), kind: endKind, ret: fc.boolean(), e: small }),
+  call: fc.record({
+    t: fc.constant("call" as const),
+    callee: small,
+    arg: small,
+    err: errHandling,
+    sameErrName: fc.boolean(),
+    codeAfter: rarely,
+    next: tie("stmt"),
+  }),
+  stmt: fc.oneof(
+    { depthSize: "small", withCrossShrink: true, maxDepth: 4 },
+    { weight: 3, arbitrary: tie("end") },
+    { weight: 3, arbitrary: tie("call") },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("log" as const), e: small, next: tie("stmt") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("if" as const), cond: small, then: tie("stmt"), else: tie("stmt") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("ifReturn" as const), cond: small, end: tie("end"), next: tie("stmt") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("json" as const), valid: fc.boolean(), recover: fc.boolean(), next: tie("stmt") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }) },
+  ),
+}));
+
+const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
+  kind: fc.constant("callback" as const),
+  cbName: fc.constantFrom("cb" as const, "callback" as const, "done" as const),
+  throwOnBoom: rarely,
+  prologueLog: rarely,
+  // Mostly a body that starts with an asynchronous call: the shape the transform converts.
+  body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }),
+});
+
+const counterFn: fc.Arbitrary<CounterFn> = fc.record({
+  kind: fc.constant("counter" as const),
+  loop: fc.constantFrom("forEach" as const, "for" as const, "named" as const),
+  callee: small,
+  guard: fc.nat({ max: 3 }).map((n) => n > 0),
+  results: fc.constantFrom("index" as const, "none" as const, "push" as const, "total" as const),
+  noneArity: fc.constantFrom("noArgs" as const, "null" as const),
+  start: fc.constantFrom("exact" as const, "exact" as const, "exact" as const, "less" as const, "more" as const),
+  emptyGuard: fc.constantFrom("none" as const, "none" as const, "sync" as const, "nextTick" as const, "setImmediate" as const),
+});
+
+const handler = fc.constantFrom<Handler>("expr", "block", "throwIfLong", "promise", "conditional", "recover", "rethrow");
+const link: fc.Arbitrary<Link> = fc.record({
+  kind: fc.constantFrom("then" as const, "then" as const, "catch" as const, "finally" as const, "then2" as const),
+  h: handler,
+  h2: handler,
+});
+const chainFn: fc.Arbitrary<ChainFn> = fc.record({
+  kind: fc.constant("chain" as const),
+  source: fc.constantFrom("readlink" as const, "resolve" as const, "reject" as const),
+  links: fc.array(link, { minLength: 1, maxLength: 3 }),
+  floating: fc.nat({ max: 3 }).map((n) => n === 0),
+});
+
+export const programArb: fc.Arbitrary<Program> = fc
+  .record({
+    fns: fc.array(fc.oneof({ weight: 5, arbitrary: callbackFn as fc.Arbitrary<GenFn> }, { weight: 2, arbitrary: counterFn }, { weight: 2, arbitrary: chainFn }), { minLength: 1, maxLength: 4 }),
+    ts: fc.nat({ max: 3 }).map((n) => n === 0),
+    split: fc.nat({ max: 3 }),
+  })
+  // Two files (migrateProject) in one program out of four, when there are two functions at least.
+  .map((p) => ({ ...p, split: p.fns.length > 1 && p.split === 0 ? 1 + (p.fns.length % (p.fns.length - 1 || 1)) : 0 }));
+
+// ---------------------------------------------------------------- the printer
+
+export const SCALAR_INPUTS: unknown[] = ["a@1", "!b@2", "c@3", 42, "boom"];
+export const LIST_INPUTS: unknown[][] = [["a@2", "b@1"], [], ["!c@1", "d@3"], ["!a@2", "!b@1", "c@1"], ["e@1"]];
+export const CHAIN_INPUTS: unknown[] = ["a@1", "!b@1", 42];
+
+const LITERALS = ["'a@1'", "'b@2'", "'!c@1'", "'d@3'", "'!e@2'", "'f@1'"];
+
+interface Ctx {
+  cb: string;
+  /** Names of the values in scope (the parameter first). */
+  vals: string[];
+  /** Inside a continuation: nothing here may throw (it would be an uncaught exception in the original). */
+  inCont: boolean;
+  callees: string[];
+  ts: boolean;
+  n: { next: number };
+}
+
+function valueExpr(e: number, c: Ctx): string {
+  const v = c.vals[e % c.vals.length];
+  switch (Math.floor(e / c.vals.length) % 4) {
+    case 0: return `String(${v})`;
+    case 1: return `String(${v}).length`;
+    case 2: return `String(${v}) + '!'`;
+    default: return `'n' + String(${v}).length`;
+  }
+}
+
+function argExpr(a: number, c: Ctx): string {
+  const v = c.vals[a % c.vals.length];
+  switch (a % 4) {
+    // The raw parameter (a number makes the call throw synchronously) only outside continuations.
+    case 0: return c.inCont ? `String(${v}) + '@2'` : "x";
+    case 1: return LITERALS[a % LITERALS.length];
+    case 2: return `String(${v}) + '@${(a % 3) + 1}'`;
+    default: return `'!' + String(${v})`;
+  }
+}
+
+function condExpr(k: number, c: Ctx): string {
+  const v = c.vals[k % c.vals.length];
+  switch (k % 3) {
+    case 0: return `String(${v}).length > ${(k % 5) + 3}`;
+    case 1: return `String(${v}).indexOf('!') >= 0`;
+    default: return `x === 'a@1'`;
+  }
+}
+
+const ind = (s: string, pad = "  "): string => s.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+
+function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
+  const r = s.ret ? "return " : "";
+  const n = c.n.next++;
+  switch (s.kind) {
+    case "value": return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
+    case "noArgs": return `${r}${c.cb}();`;
+    case "null": return `${r}${c.cb}(null);`;
+    case "error": return `${r}${c.cb}(new Error('fail ' + ${valueExpr(s.e, c)}));`;
+    case "codedError": return `var e${n}${c.ts ? ": any" : ""} = new Error('coded');\ne${n}.code = 'ECODED';\n${r}${c.cb}(e${n});`;
+    case "twice": return `${c.cb}(null, ${valueExpr(s.e, c)});\n${r}${c.cb}(null, 'again');`;
+    case "nested": return `setImmediate(function () {\n  ${c.cb}(null, ${valueExpr(s.e, c)});\n});`;
+    case "stored": return `var saved${n} = ${c.cb};\n${r}saved${n}(null, ${valueExpr(s.e, c)});`;
+  }
+}
+
+function printStmt(s: Stmt, c: Ctx): string {
+  switch (s.t) {
+    case "end": return printEnd(s, c);
+    case "log": return `log('L' + ${valueExpr(s.e, c)});\n${printStmt(s.next, c)}`;
+    case "if": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, c))}\n} else {\n${ind(printStmt(s.else, c))}\n}`;
+    case "ifReturn": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.end, c))}\n}\n${printStmt(s.next, c)}`;
+    case "json": {
+      const n = c.n.next++;
+      const v = c.vals[n % c.vals.length];
+      const src = s.valid ? `'{"k":' + String(${v}).length + '}'` : `'{' + String(${v})`;
+      const onError = s.recover ? `d${n} = 'bad';\nlog('bad json ' + e${n}.name);` : `return ${c.cb}(e${n});`;
+      const next = printStmt(s.next, { ...c, vals: [...c.vals, `d${n}`] });
+      return `var d${n}${c.ts ? ": any" : ""};\ntry {\n  d${n} = JSON.parse(${src});\n} catch (e${n}) {\n${ind(onError)}\n}\n${next}`;
+    }
+    case "tail": return `${s.ret ? "return " : ""}${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb});`;
+    case "call": {
+      const n = c.n.next++;
+      const er = s.sameErrName ? "err" : `er${n}`;
+      const v = `v${n}`;
+      const inner: Ctx = { ...c, inCont: true, vals: s.err === "noParams" ? c.vals : [...c.vals, v] };
+      let handling = "";
+      switch (s.err) {
+        case "return": handling = `if (${er}) return ${c.cb}(${er});\n`; break;
+        case "block": handling = `if (${er}) {\n  log('err ' + ${er}.code);\n  return ${c.cb}(${er});\n}\n`; break;
+        case "enoent": handling = `if (${er} && ${er}.code === 'ENOENT') return ${c.cb}(null, 'missing');\nif (${er}) return ${c.cb}(${er});\n`; break;
+        case "wrap": handling = `if (${er}) return ${c.cb}(new Error('wrapped: ' + ${er}.message));\n`; break;
+        case "logContinue": handling = `if (${er}) {\n  log('ignored ' + ${er}.message);\n}\n`; break;
+        case "ignore": case "noParams": break;
+      }
+      const params = s.err === "noParams" ? "" : `${er}, ${v}`;
+      const callee = c.callees[s.callee % c.callees.length];
+      const after = s.codeAfter ? "\nlog('after');" : "";
+      return `${callee}(${argExpr(s.arg, c)}, function (${params}) {\n${ind(handling + printStmt(s.next, inner))}\n});${after}`;
+    }
+  }
+}
+
+function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolean): string {
+  const callee = callees[f.callee % callees.length];
+  const count = f.loop === "named" ? 2 + (f.callee % 2) : 0;
+  const delta = f.start === "less" ? " - 1" : f.start === "more" ? " + 1" : "";
+  const results = f.loop === "named" ? "none" : f.results;
+  const sig = tsx ? `(xs: any[], cb: (err: any, result?: any) => void): void` : `(xs, cb)`;
+  const decl = [`left = ${f.loop === "named" ? String(count) : "xs.length"}${delta}`, "failed = false"];
+  if (results === "index" || results === "push") decl.push(`out${tsx ? ": any[]" : ""} = []`);
+  if (results === "total") decl.push("total = 0");
+  const success = results === "index" || results === "push" ? "cb(null, out)" : results === "total" ? "cb(null, total)" : f.noneArity === "null" ? "cb(null)" : "cb()";
+  const emptySuccess = results === "index" || results === "push" ? "cb(null, [])" : results === "total" ? "cb(null, 0)" : success;
+  const emptyGuard = {
+    none: "",
+    sync: `if (left === 0) return ${emptySuccess};\n`,
+    nextTick: `if (left === 0) return process.nextTick(function () {\n  ${emptySuccess};\n});\n`,
+    setImmediate: `if (xs.length === 0) {\n  setImmediate(function () {\n    ${emptySuccess};\n  });\n  return;\n}\n`,
+  }[f.emptyGuard];
+    // No calls in the stored expression (COUNTER_SHAPE); `v` may be undefined (a callee calling back `cb()`).
+  const store = { index: "out[i] = v + '#';\n", push: "out.push(v);\n", total: "total += v ? v.length : 0;\n", none: "" }[results];
+  const join =
+    (f.guard ? "if (failed) return;\nif (er) {\n  failed = true;\n  return cb(er);\n}\n" : "if (er) return cb(er);\n") +
+    store +
+    `if (--left === 0) ${success};`;
+  let calls: string;
+  if (f.loop === "named") {
+    calls = Array.from({ length: count }, (_, k) => `${callee}(String(xs[${k}]), next);`).join("\n") + `\nfunction next(er${tsx ? ": any" : ""}) {\n${ind(join)}\n}`;
+  } else {
+    const cont = `function (er, v) {\n${ind(join)}\n}`;
+    calls =
+      f.loop === "forEach"
+        ? `xs.forEach(function (f, i) {\n  ${callee}(f, ${ind(cont).trimStart()});\n});`
+        : `for (let i = 0; i < xs.length; i++) {\n  ${callee}(xs[i], ${ind(cont).trimStart()});\n}`;
+  }
+  return `function ${name}${sig} {\n${ind(`var ${decl.join(", ")};\n${emptyGuard}${calls}`)}\n}`;
+}
+
+function printHandler(h: Handler, link: Link["kind"], second: boolean): string {
+  if (link === "finally") return h === "block" ? "function () {\n  log('finally');\n  return 'ignored';\n}" : "() => {\n  log('finally');\n}";
+  const isCatch = link === "catch" || second;
+  if (isCatch) {
+    switch (h) {
+      case "expr": return "(e) => 'caught ' + e.message";
+      case "block": case "recover": return "function (e) {\n  log('catch ' + e.message);\n  return 'recovered';\n}";
+      case "throwIfLong": return "(e) => {\n  if (e.message.length > 12) throw new Error('long: ' + e.message);\n  return 'short';\n}";
+      case "promise": return "(e) => fs.promises.readlink('!' + e.message)";
+      case "conditional": return "(e) => {\n  if (e.code === 'ENOENT') return 'missing';\n  return 'other';\n}";
+      default: return "(e) => {\n  throw new Error('re: ' + e.message);\n}";
+    }
+  }
+  switch (h) {
+    case "expr": return "(v) => String(v) + '+'";
+    case "block": case "recover": return "function (v) {\n  log('then ' + String(v));\n  return String(v) + '1';\n}";
+    case "throwIfLong": return "(v) => {\n  if (String(v).length > 6) throw new Error('long ' + String(v));\n  return String(v) + 'k';\n}";
+    case "promise": return "(v) => fs.promises.readlink(String(v) + '@1')";
+    case "conditional": return "(v) => {\n  if (String(v).length % 2) return 'odd';\n  return 'even';\n}";
+    default: return "(v) => {\n  log('then ' + String(v));\n}";
+  }
+}
+
+function printChain(f: ChainFn, name: string, tsx: boolean): string {
+  const source = { readlink: "fs.promises.readlink(x)", resolve: "Promise.resolve(x)", reject: "Promise.reject(new Error('rejected ' + String(x)))" }[f.source];
+  const links = f.links.map((l) => {
+    const method = l.kind === "then2" ? "then" : l.kind;
+    const args = l.kind === "then2" ? `${printHandler(l.h, "then", false)}, ${printHandler(l.h2, "then", true)}` : printHandler(l.h, l.kind, false);
+    return `.${method}(${args})`;
+  });
+  // A floating chain ends with a catch that cannot throw: an unhandled rejection would fail the test run.
+  if (f.floating) links.push(".catch(function (e) {\n  log('final ' + e.message);\n})");
+  const chain = source + "\n" + ind(links.join("\n"));
+  const sig = tsx ? "(x: any)" : "(x)";
+  return f.floating
+    ? `function ${name}${sig} {\n${ind(chain)};\n  log('started');\n}`
+    : `function ${name}${sig} {\n  return ${chain.replace(/\n/g, "\n  ")};\n}`;
+}
+
+export interface PrintedFn {
+  name: string;
+  kind: GenFn["kind"];
+  /** Index into the printed files. */
+  file: number;
+  text: string;
+}
+export interface Printed {
+  files: { name: string; text: string }[];
+  fns: PrintedFn[];
+}
+
+/** Prints a program: one file, or two (a.js and b.js requiring './a') when split. */
+export function printProgram(p: Program): Printed {
+  const ext = p.ts ? ".ts" : ".js";
+  const fileOf = (i: number): number => (p.split > 0 && i >= p.split ? 1 : 0);
+  const fns: PrintedFn[] = [];
+  const n = { next: 0 };
+  p.fns.forEach((f, i) => {
+    const name = `f${i}`;
+    const file = fileOf(i);
+    // Same-file (or, split, cross-file) err-first functions taking one value: what a body may call.
+    const callees = ["fs.readlink"];
+    p.fns.forEach((g, j) => {
+      if (j < i && g.kind === "callback") callees.push(fileOf(j) === file ? `f${j}` : `a.f${j}`);
+    });
+    let text: string;
+    if (f.kind === "callback") {
+      const sig = p.ts ? `(x: any, ${f.cbName}: (err: any, result?: any) => void): void` : `(x, ${f.cbName})`;
+      const c: Ctx = { cb: f.cbName, vals: ["x"], inCont: false, callees, ts: p.ts, n };
+      const prologue = (f.throwOnBoom ? "if (x === 'boom') throw new Error('boom');\n" : "") + (f.prologueLog ? "log('enter ' + String(x));\n" : "");
+      text = `function ${name}${sig} {\n${ind(prologue + printStmt(f.body, c))}\n}`;
+    } else if (f.kind === "counter") {
+      text = printCounter(f, name, callees, p.ts);
+    } else {
+      text = printChain(f, name, p.ts);
+    }
+    fns.push({ name, kind: f.kind, file, text });
+  });
+  const files = (p.split > 0 ? ["a", "b"] : ["main"]).map((base, k) => {
+    const head = ["const fs = require('fs');", "const log = require('./log');"];
+    if (k === 1) head.push("const a = require('./a');");
+    const own = fns.filter((f) => f.file === k);
+    const text = `${head.join("\n")}\n\n${own.map((f) => f.text).join("\n\n")}\n\nmodule.exports = { ${own.map((f) => f.name).join(", ")} };\n`;
+    return { name: base + ext, text };
+  });
+  return { files, fns };
+}
+
+// ---------------------------------------------------------------- the runner
+
+export type Event = [string, ...unknown[]];
+
+/** A deterministic fake `fs`: "name@n" completes after n event-loop turns, names starting with "!" fail. */
+class FakeWorld {
+  events: Event[] = [];
+  pending = 0;
+  readonly fs = {
+    readlink: (p: unknown, cb: (err: Error | null, v?: string) => void): void => {
+      // Like Node: a wrong argument type throws synchronously.
+      if (typeof p !== "string") throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), { code: "ERR_INVALID_ARG_TYPE" });
+      this.complete(p, cb);
+    },
+    promises: {
+      readlink: (p: unknown): Promise<string> =>
+        new Promise((resolve, reject) => {
+          if (typeof p !== "string") throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), { code: "ERR_INVALID_ARG_TYPE" });
+          this.complete(p, (e, v) => (e ? reject(e) : resolve(v!)));
+        }),
+    },
+  };
+  readonly log = (msg: unknown): void => {
+    this.events.push(["log", msg]);
+  };
+
+  private complete(p: string, cb: (err: Error | null, v?: string) => void): void {
+    this.events.push(["readlink", p]);
+    this.pending++;
+    let left = Number(/@(\d+)/.exec(p)?.[1] ?? 1);
+    const tick = (): void => {
+      if (--left > 0) return void setImmediate(tick);
+      this.pending--;
+      if (p.startsWith("!")) cb(Object.assign(new Error("ENOENT: " + p), { code: "ENOENT" }));
+      else cb(null, "->" + p);
+    };
+    setImmediate(tick);
+  }
+
+  /** Waits until no fake call is pending and 20 more turns passed (callbacks delivered on later ticks). */
+  async quiet(): Promise<void> {
+    let idle = 0;
+    for (let turn = 0; turn < 5000 && idle < 20; turn++) {
+      await new Promise((r) => setImmediate(r));
+      idle = this.pending === 0 ? idle + 1 : 0;
+    }
+  }
+}
+
+/** Loads module texts (CommonJS; TypeScript transpiled) against a fake world; returns each file's exports. */
+function load(files: { name: string; text: string }[], world: FakeWorld): Record<string, unknown>[] {
+  const cache = new Map<number, { exports: Record<string, unknown> }>();
+  const loadIndex = (k: number): Record<string, unknown> => {
+    const hit = cache.get(k);
+    if (hit) return hit.exports;
+    const f = files[k];
+    const js = f.name.endsWith(".ts")
+      ? ts.transpileModule(f.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
+      : f.text;
+    const module = { exports: {} as Record<string, unknown> };
+    cache.set(k, module);
+    const req = (spec: string): unknown => {
+      if (spec === "fs" || spec === "node:fs") return world.fs;
+      if (spec === "./log") return world.log;
+      if (spec === "./a") return loadIndex(files.findIndex((x) => x.name.startsWith("a.")));
+      throw new Error(`unexpected require(${spec})`);
+    };
+    vm.compileFunction(js, ["require", "module", "exports"], { filename: `/virtual/${f.name}` })(req, module, module.exports);
+    return module.exports;
+  };
+  return files.map((_, k) => loadIndex(k));
+}
+
+/** Callback arguments as compared: trailing undefineds after the first argument are dropped (docs/codemods.md, known differences). */
+function describeArgs(args: unknown[]): unknown[] {
+  const a = [...args];
+  while (a.length > 1 && a[a.length - 1] === undefined) a.pop();
+  return a.map(describe);
+}
+
+export interface CallRecord {
+  fn: string;
+  input: unknown;
+  threw?: unknown;
+  returned?: unknown;
+  events: Event[];
+}
+
+/** Calls every generated function with each of its inputs, one call at a time, and records what happened. */
+export async function runProgram(printed: Printed, texts: string[]): Promise<CallRecord[]> {
+  const world = new FakeWorld();
+  const mods = load(printed.files.map((f, k) => ({ name: f.name, text: texts[k] })), world);
+  const records: CallRecord[] = [];
+  for (const f of printed.fns) {
+    const fn = mods[f.file][f.name] as (...a: unknown[]) => unknown;
+    const inputs = f.kind === "callback" ? SCALAR_INPUTS : f.kind === "counter" ? LIST_INPUTS : CHAIN_INPUTS;
+    for (const input of inputs) {
+      world.events = [];
+      const rec: CallRecord = { fn: f.name, input, events: world.events };
+      let returned = false;
+      const args: unknown[] = [input];
+      if (f.kind !== "chain") args.push((...cbArgs: unknown[]) => rec.events.push(["callback", returned ? "async" : "sync", describeArgs(cbArgs)]));
+      try {
+        const r = fn(...args);
+        rec.returned = describe(r);
+        if (r instanceof Promise) {
+          r.then(
+            (v) => rec.events.push(["fulfilled", describe(v)]),
+            (e) => rec.events.push(["rejected", describe(e)]),
+          );
+        }
+      } catch (e) {
+        rec.threw = describe(e);
+      }
+      returned = true;
+      await world.quiet();
+      records.push(rec);
+    }
+  }
+  return records;
+}
