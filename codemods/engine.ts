@@ -83,29 +83,46 @@ function migrateSourceUnguarded(text: string, fileName: string, options: Migrate
   const first = parse(fileName, text);
   if (first.errors.length > 0) return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
-  // Sites keyed by input position + transform: a later pass's finding wins.
+  // Sites keyed by input position + transform: a later pass's finding wins. A site found inside the
+  // text an earlier pass rewrote (a chain nested in a converted chain) has no input position of its
+  // own: it is reported at the start of that rewrite, under a key of its own ("nested:…"), so that it
+  // never replaces the converted site there (a refusal must mean "left as it was").
   const sites = new Map<string, Site & { pos: number }>();
   const history: Edit[][] = [];
   let current = text;
   let sf = first.sf;
-  const toInput = (pos: number): number => {
+  const toInput = (pos: number): { pos: number; inside: boolean } => {
     let p = pos;
-    for (let i = history.length - 1; i >= 0; i--) p = mapBack(p, history[i]);
-    return p;
+    let inside = false;
+    for (let i = history.length - 1; i >= 0; i--) {
+      if (isInsideEdit(p, history[i])) inside = true;
+      p = mapBack(p, history[i]);
+    }
+    return { pos: p, inside };
   };
   for (const name of TRANSFORM_NAMES) {
     if (!wanted.has(name)) continue;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const ctx: FileContext = { fileName, text: current, sf, options, project };
       const r = PASSES[name](ctx);
+      // This pass finds the nested sites of this transform again (or has converted them): drop the previous pass's refusals.
+      for (const [k, s] of sites) if (k.startsWith(`nested:${name}:`) && s.status === "refused") sites.delete(k);
+      const nestedCount = new Map<string, number>();
       const record = (s: PassResult["sites"][number], status?: Site["status"], reason?: Site["reason"]): void => {
-        const inPos = toInput(s.pos);
+        const { pos: inPos, inside } = toInput(s.pos);
         const { line, character } = first.sf.getLineAndCharacterOfPosition(inPos);
         const site: Site & { pos: number } = { line: line + 1, column: character + 1, transform: s.transform, status: status ?? s.status, pos: inPos };
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
         if (s.name) site.name = s.name;
-        sites.set(`${inPos}:${s.transform}`, site);
+        let key = `${inPos}:${s.transform}`;
+        if (inside) {
+          const base = `nested:${s.transform}:${inPos}`;
+          const n = nestedCount.get(base) ?? 0;
+          nestedCount.set(base, n + 1);
+          key = `${base}:${pass}:${n}`;
+        }
+        sites.set(key, site);
       };
       if (r.edits.length === 0) {
         for (const s of r.sites) record(s);
@@ -148,6 +165,18 @@ function engineAccepts(fileName: string, text: string, sf: ts.SourceFile): boole
   } catch {
     return false;
   }
+}
+
+/** True when a position of the edited text lies strictly inside the replacement text of an edit (after its start). */
+function isInsideEdit(pos: number, edits: readonly Edit[]): boolean {
+  let delta = 0;
+  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
+    const newStart = e.start + delta;
+    if (pos <= newStart) return false;
+    if (pos < newStart + e.text.length) return true;
+    delta += e.text.length - (e.end - e.start);
+  }
+  return false;
 }
 
 function applyAll(text: string, edits: Edit[]): string {
