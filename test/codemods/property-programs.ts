@@ -10,7 +10,7 @@ import { describe } from "./harness.js";
 // ---------------------------------------------------------------- the tree
 
 /** How a continuation handles its error parameter. */
-export type ErrHandling = "return" | "block" | "enoent" | "ignore" | "wrap" | "logContinue" | "noParams";
+export type ErrHandling = "return" | "block" | "enoent" | "ignore" | "wrap" | "logContinue" | "noParams" | "computed" | "nestedEnoent" | "elseBranch";
 /** How a path ends: a callback call. */
 export type EndKind = "value" | "noArgs" | "null" | "error" | "codedError" | "twice" | "nested" | "stored";
 
@@ -21,14 +21,31 @@ export type Stmt =
   | { t: "if"; cond: number; then: Stmt; else: Stmt }
   | { t: "ifReturn"; cond: number; end: Stmt; next: Stmt }
   | { t: "json"; valid: boolean; recover: boolean; next: Stmt }
-  | { t: "tail"; callee: number; arg: number; ret: boolean };
+  | { t: "tail"; callee: number; arg: number; ret: boolean }
+  /** `return c ? g(arg, cb) : cb(new Error(…))`. */
+  | { t: "ternaryTail"; cond: number; callee: number; arg: number }
+  /** A call of the function's inner helper (printed as a tail call of `g` when the function has none). */
+  | { t: "helper"; arg: number; ret: boolean; twice: boolean }
+  /** A promise continuation calling back: `fs.promises.readlink(arg).then(function (v) { … }, function (e) { cb(e); })`. */
+  | { t: "promiseThen"; arg: number; twoHandlers: boolean; next: Stmt };
+
+/** An inner helper `function step(p, n) { if (n <= 0) return cb(null, …); … }` declared in the function's body. */
+export interface InnerHelper {
+  body: Stmt;
+  /** Declared before the first asynchronous call (refused: CALLBACK_IN_NESTED_FUNCTION). */
+  first: boolean;
+}
 
 export interface CallbackFn {
   kind: "callback";
   cbName: "cb" | "callback" | "done";
   throwOnBoom: boolean;
   prologueLog: boolean;
+  checkCallback: boolean;
+  /** False: the deliberately bad shapes (callback twice, nested, stored, code after a call, promise continuations) are printed as good ones. */
+  badShapes: boolean;
   body: Stmt;
+  helper: InnerHelper | null;
 }
 
 export interface CounterFn {
@@ -42,7 +59,7 @@ export interface CounterFn {
   emptyGuard: "none" | "sync" | "nextTick" | "setImmediate";
 }
 
-export type Handler = "expr" | "block" | "throwIfLong" | "promise" | "conditional" | "recover" | "rethrow" | "finallyLog";
+export type Handler = "expr" | "block" | "throwIfLong" | "promise" | "conditional" | "recover" | "rethrow" | "reference";
 export interface Link {
   kind: "then" | "catch" | "finally" | "then2";
   h: Handler;
@@ -53,6 +70,8 @@ export interface ChainFn {
   source: "readlink" | "resolve" | "reject";
   links: Link[];
   floating: boolean;
+  /** What runs before the returned chain. */
+  pre: "none" | "log" | "earlyValue" | "earlyThrow" | "earlyResolve";
 }
 
 export type GenFn = CallbackFn | CounterFn | ChainFn;
@@ -67,7 +86,7 @@ export interface Program {
 
 
 const small = fc.nat({ max: 11 });
-const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams");
+const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams", "computed", "nestedEnoent", "elseBranch");
 const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "twice", "nested", "stored");
 /** Code after the asynchronous call (a deliberately bad shape) in one call out of eight. */
 const rarely = fc.nat({ max: 7 }).map((n) => n === 0);
@@ -79,7 +98,7 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     callee: small,
     arg: small,
     err: errHandling,
-    sameErrName: fc.boolean(),
+    sameErrName: fc.nat({ max: 3 }).map((n) => n === 0),
     codeAfter: rarely,
     next: tie("stmt"),
   }),
@@ -92,6 +111,9 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     { weight: 1, arbitrary: fc.record({ t: fc.constant("ifReturn" as const), cond: small, end: tie("end"), next: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("json" as const), valid: fc.boolean(), recover: fc.boolean(), next: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("ternaryTail" as const), cond: small, callee: small, arg: small }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("promiseThen" as const), arg: small, twoHandlers: fc.boolean(), next: tie("stmt") }) },
   ),
 }));
 
@@ -100,8 +122,11 @@ const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
   cbName: fc.constantFrom("cb" as const, "callback" as const, "done" as const),
   throwOnBoom: rarely,
   prologueLog: rarely,
+  checkCallback: rarely,
+  badShapes: fc.boolean(),
   // Mostly a body that starts with an asynchronous call: the shape the transform converts.
   body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }),
+  helper: fc.option(fc.record({ body: fc.oneof({ weight: 2, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }), first: rarely }), { freq: 3 }),
 });
 
 const counterFn: fc.Arbitrary<CounterFn> = fc.record({
@@ -115,7 +140,7 @@ const counterFn: fc.Arbitrary<CounterFn> = fc.record({
   emptyGuard: fc.constantFrom("none" as const, "none" as const, "sync" as const, "nextTick" as const, "setImmediate" as const),
 });
 
-const handler = fc.constantFrom<Handler>("expr", "block", "throwIfLong", "promise", "conditional", "recover", "rethrow");
+const handler = fc.constantFrom<Handler>("expr", "block", "throwIfLong", "promise", "conditional", "recover", "rethrow", "reference");
 const link: fc.Arbitrary<Link> = fc.record({
   kind: fc.constantFrom("then" as const, "then" as const, "catch" as const, "finally" as const, "then2" as const),
   h: handler,
@@ -126,6 +151,7 @@ const chainFn: fc.Arbitrary<ChainFn> = fc.record({
   source: fc.constantFrom("readlink" as const, "resolve" as const, "reject" as const),
   links: fc.array(link, { minLength: 1, maxLength: 3 }),
   floating: fc.nat({ max: 3 }).map((n) => n === 0),
+  pre: fc.constantFrom("none" as const, "none" as const, "log" as const, "earlyValue" as const, "earlyThrow" as const, "earlyResolve" as const),
 });
 
 export const programArb: fc.Arbitrary<Program> = fc
@@ -154,6 +180,10 @@ interface Ctx {
   callees: string[];
   ts: boolean;
   n: { next: number };
+  /** The function's inner helper, if it has one, and whether we are printing its body. */
+  helper?: string;
+  inHelper?: boolean;
+  badShapes: boolean;
 }
 
 function valueExpr(e: number, c: Ctx): string {
@@ -191,7 +221,8 @@ const ind = (s: string, pad = "  "): string => s.split("\n").map((l) => (l ? pad
 function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
   const r = s.ret ? "return " : "";
   const n = c.n.next++;
-  switch (s.kind) {
+  const bad = s.kind === "twice" || s.kind === "nested" || s.kind === "stored";
+  switch (bad && !c.badShapes ? "value" : s.kind) {
     case "value": return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
     case "noArgs": return `${r}${c.cb}();`;
     case "null": return `${r}${c.cb}(null);`;
@@ -208,7 +239,11 @@ function printStmt(s: Stmt, c: Ctx): string {
     case "end": return printEnd(s, c);
     case "log": return `log('L' + ${valueExpr(s.e, c)});\n${printStmt(s.next, c)}`;
     case "if": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, c))}\n} else {\n${ind(printStmt(s.else, c))}\n}`;
-    case "ifReturn": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.end, c))}\n}\n${printStmt(s.next, c)}`;
+    case "ifReturn": {
+      // Without `return` both the end and what follows run: a bad shape.
+      const end = c.badShapes || s.end.t !== "end" ? s.end : { ...s.end, ret: true };
+      return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(end, c))}\n}\n${printStmt(s.next, c)}`;
+    }
     case "json": {
       const n = c.n.next++;
       const v = c.vals[n % c.vals.length];
@@ -216,6 +251,21 @@ function printStmt(s: Stmt, c: Ctx): string {
       const onError = s.recover ? `d${n} = 'bad';\nlog('bad json ' + e${n}.name);` : `return ${c.cb}(e${n});`;
       const next = printStmt(s.next, { ...c, vals: [...c.vals, `d${n}`] });
       return `var d${n}${c.ts ? ": any" : ""};\ntry {\n  d${n} = JSON.parse(${src});\n} catch (e${n}) {\n${ind(onError)}\n}\n${next}`;
+    }
+    case "ternaryTail": return `return ${condExpr(s.cond, c)} ? ${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb}) : ${c.cb}(new Error('no'));`;
+    case "helper": {
+      if (!c.helper) return `${s.ret ? "return " : ""}${c.callees[0]}(${argExpr(s.arg, c)}, ${c.cb});`;
+      const call = `${s.ret ? "return " : ""}${c.helper}(${argExpr(s.arg, c)}, ${c.inHelper ? "n - 1" : "2"});`;
+      return s.twice && c.badShapes ? `${c.helper}('twice@1', ${c.inHelper ? "n - 1" : "2"});\n${call}` : call;
+    }
+    case "promiseThen": {
+      if (!c.badShapes) return printStmt({ t: "call", callee: s.arg, arg: s.arg, err: "return", sameErrName: false, codeAfter: false, next: s.next }, c);
+      const n = c.n.next++;
+      const next = printStmt(s.next, { ...c, inCont: true, vals: [...c.vals, `v${n}`] });
+      const onError = `function (e${n}) {\n  ${c.cb}(e${n});\n}`;
+      return s.twoHandlers
+        ? `fs.promises.readlink(${argExpr(s.arg, c)}).then(function (v${n}) {\n${ind(next)}\n}, ${onError});`
+        : `fs.promises.readlink(${argExpr(s.arg, c)}).then(function (v${n}) {\n${ind(next)}\n}).catch(${onError});`;
     }
     case "tail": return `${s.ret ? "return " : ""}${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb});`;
     case "call": {
@@ -230,12 +280,15 @@ function printStmt(s: Stmt, c: Ctx): string {
         case "enoent": handling = `if (${er} && ${er}.code === 'ENOENT') return ${c.cb}(null, 'missing');\nif (${er}) return ${c.cb}(${er});\n`; break;
         case "wrap": handling = `if (${er}) return ${c.cb}(new Error('wrapped: ' + ${er}.message));\n`; break;
         case "logContinue": handling = `if (${er}) {\n  log('ignored ' + ${er}.message);\n}\n`; break;
-        case "ignore": case "noParams": break;
+        case "computed": handling = `if (${er}) return ${c.cb}(${er}.code === 'ENOENT' ? null : ${er});\n`; break;
+        case "nestedEnoent": handling = `if (${er}) {\n  if (${er}.code === 'ENOENT') return ${c.cb}(null, 'none');\n  return ${c.cb}(${er});\n}\n`; break;
+        case "ignore": case "noParams": case "elseBranch": break;
       }
       const params = s.err === "noParams" ? "" : `${er}, ${v}`;
       const callee = c.callees[s.callee % c.callees.length];
-      const after = s.codeAfter ? "\nlog('after');" : "";
-      return `${callee}(${argExpr(s.arg, c)}, function (${params}) {\n${ind(handling + printStmt(s.next, inner))}\n});${after}`;
+      const after = s.codeAfter && c.badShapes ? "\nlog('after');" : "";
+      const rest = s.err === "elseBranch" ? `if (!${er}) {\n${ind(printStmt(s.next, inner))}\n} else {\n  return ${c.cb}(${er});\n}` : handling + printStmt(s.next, inner);
+      return `${callee}(${argExpr(s.arg, c)}, function (${params}) {\n${ind(rest)}\n});${after}`;
     }
   }
 }
@@ -286,6 +339,7 @@ function printHandler(h: Handler, link: Link["kind"], second: boolean): string {
       case "throwIfLong": return "(e) => {\n  if (e.message.length > 12) throw new Error('long: ' + e.message);\n  return 'short';\n}";
       case "promise": return "(e) => fs.promises.readlink('!' + e.message)";
       case "conditional": return "(e) => {\n  if (e.code === 'ENOENT') return 'missing';\n  return 'other';\n}";
+      case "reference": return "describeError";
       default: return "(e) => {\n  throw new Error('re: ' + e.message);\n}";
     }
   }
@@ -295,6 +349,7 @@ function printHandler(h: Handler, link: Link["kind"], second: boolean): string {
     case "throwIfLong": return "(v) => {\n  if (String(v).length > 6) throw new Error('long ' + String(v));\n  return String(v) + 'k';\n}";
     case "promise": return "(v) => fs.promises.readlink(String(v) + '@1')";
     case "conditional": return "(v) => {\n  if (String(v).length % 2) return 'odd';\n  return 'even';\n}";
+    case "reference": return "shout";
     default: return "(v) => {\n  log('then ' + String(v));\n}";
   }
 }
@@ -310,9 +365,16 @@ function printChain(f: ChainFn, name: string, tsx: boolean): string {
   if (f.floating) links.push(".catch(function (e) {\n  log('final ' + e.message);\n})");
   const chain = source + "\n" + ind(links.join("\n"));
   const sig = tsx ? "(x: any)" : "(x)";
+  const pre = {
+    none: "",
+    log: "  log('chain ' + String(x));\n",
+    earlyValue: "  if (x === 42) return null;\n",
+    earlyThrow: "  if (x === 42) throw new TypeError('number');\n",
+    earlyResolve: "  if (x === 42) return Promise.resolve('early');\n",
+  }[f.pre];
   return f.floating
-    ? `function ${name}${sig} {\n${ind(chain)};\n  log('started');\n}`
-    : `function ${name}${sig} {\n  return ${chain.replace(/\n/g, "\n  ")};\n}`;
+    ? `function ${name}${sig} {\n${pre}${ind(chain)};\n  log('started');\n}`
+    : `function ${name}${sig} {\n${pre}  return ${chain.replace(/\n/g, "\n  ")};\n}`;
 }
 
 export interface PrintedFn {
@@ -344,9 +406,21 @@ export function printProgram(p: Program): Printed {
     let text: string;
     if (f.kind === "callback") {
       const sig = p.ts ? `(x: any, ${f.cbName}: (err: any, result?: any) => void): void` : `(x, ${f.cbName})`;
-      const c: Ctx = { cb: f.cbName, vals: ["x"], inCont: false, callees, ts: p.ts, n };
-      const prologue = (f.throwOnBoom ? "if (x === 'boom') throw new Error('boom');\n" : "") + (f.prologueLog ? "log('enter ' + String(x));\n" : "");
-      text = `function ${name}${sig} {\n${ind(prologue + printStmt(f.body, c))}\n}`;
+      const c: Ctx = { cb: f.cbName, vals: ["x"], inCont: false, callees, ts: p.ts, n, helper: f.helper ? "step" : undefined, badShapes: f.badShapes };
+      const prologue =
+        (f.checkCallback ? `if (typeof ${f.cbName} !== 'function') throw new TypeError('callback required');\n` : "") +
+        (f.throwOnBoom ? "if (x === 'boom') throw new Error('boom');\n" : "") +
+        (f.prologueLog ? "log('enter ' + String(x));\n" : "");
+      let helper = "";
+      if (f.helper) {
+        // Bounded recursion: every call from the helper passes n - 1.
+        const hc: Ctx = { ...c, vals: ["x", "p"], inCont: true, inHelper: true };
+        const hsig = p.ts ? "(p: any, n: number)" : "(p, n)";
+        helper = `function step${hsig} {\n  if (n <= 0) return ${f.cbName}(null, String(p));\n${ind(printStmt(f.helper.body, hc))}\n}`;
+      }
+      const body = printStmt(f.body, c);
+      const parts = f.helper?.first ? [prologue + helper, body] : [prologue + body, helper];
+      text = `function ${name}${sig} {\n${ind(parts.filter(Boolean).join("\n"))}\n}`;
     } else if (f.kind === "counter") {
       text = printCounter(f, name, callees, p.ts);
     } else {
@@ -356,6 +430,9 @@ export function printProgram(p: Program): Printed {
   });
   const files = (p.split > 0 ? ["a", "b"] : ["main"]).map((base, k) => {
     const head = ["const fs = require('fs');", "const log = require('./log');"];
+    // Module functions that chains may name as handlers (`.then(shout)`).
+    const t = p.ts ? ": any" : "";
+    head.push(`function shout(v${t}) {\n  return String(v).toUpperCase();\n}`, `function describeError(e${t}) {\n  return 'error ' + e.message;\n}`);
     if (k === 1) head.push("const a = require('./a');");
     const own = fns.filter((f) => f.file === k);
     const text = `${head.join("\n")}\n\n${own.map((f) => f.text).join("\n\n")}\n\nmodule.exports = { ${own.map((f) => f.name).join(", ")} };\n`;
