@@ -717,7 +717,7 @@ class FunctionConverter {
         if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
           if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
           const end = bareReturnNext ? stmts[i + 1].end : s.end;
-          const r = this.convertContinuation(s, call, last, end);
+          const r = this.convertContinuation(s, call, last, end, known);
           return r;
         }
       }
@@ -781,7 +781,12 @@ class FunctionConverter {
     return `if (${e}) throw ${e}; return${args.length === 2 ? " " + this.text(args[1]) : ""};`;
   }
 
-  private convertContinuation(s: ts.Statement, call: ts.CallExpression, cont: ts.FunctionExpression | ts.ArrowFunction, end: number): boolean {
+  /**
+   * `outerKnown`: error names of enclosing continuations known to be null here. Their propagate/forward
+   * forms declare no variable, so a nested `cb(err)` naming one must be rewritten as a success
+   * (a reference to one elsewhere makes that continuation's form general, which declares it).
+   */
+  private convertContinuation(s: ts.Statement, call: ts.CallExpression, cont: ts.FunctionExpression | ts.ArrowFunction, end: number, outerKnown: ReadonlySet<string>): boolean {
     // Shape of the continuation.
     if (ts.isFunctionExpression(cont)) {
       const u = usesThisOrArguments(cont.body);
@@ -863,7 +868,8 @@ class FunctionConverter {
     for (const n of introduced) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
     for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
 
-    const known = new Set<string>();
+    // The enclosing continuations' known-null errors stay known unless a parameter here shadows them.
+    const known = new Set([...outerKnown].filter((n) => !params.some((p) => ts.isIdentifier(p.name) && p.name.text === n)));
     if (form === "propagate" || form === "forward") known.add(errName);
     const startIdx = this.edits.length;
     let terminates: boolean;
