@@ -12,12 +12,16 @@ import { describe } from "./harness.js";
 /** How a continuation handles its error parameter. */
 export type ErrHandling = "return" | "block" | "enoent" | "ignore" | "wrap" | "logContinue" | "noParams" | "computed" | "nestedEnoent" | "elseBranch";
 /** How a path ends: a callback call. */
-export type EndKind = "value" | "noArgs" | "null" | "error" | "codedError" | "twice" | "nested" | "stored";
+export type EndKind = "value" | "noArgs" | "null" | "error" | "codedError" | "forward" | "forwardValue" | "twice" | "nested" | "stored" | "silent" | "ifOnly";
+/** Deliberately bad ends (printed as "value" in functions without bad shapes). */
+const BAD_ENDS: ReadonlySet<EndKind> = new Set(["twice", "nested", "stored", "silent", "ifOnly"]);
 
 export type Stmt =
   | { t: "end"; kind: EndKind; ret: boolean; e: number }
   | { t: "log"; e: number; next: Stmt }
-  | { t: "call"; callee: number; arg: number; err: ErrHandling; sameErrName: boolean; codeAfter: boolean; next: Stmt }
+  | { t: "call"; callee: number; arg: number; err: ErrHandling; sameErrName: boolean; valName: "fresh" | "shadowX" | "same"; codeAfter: boolean; next: Stmt }
+  /** `let t = expr;` (the same name `t` at every level when `same`: each continuation had its own). */
+  | { t: "let"; e: number; same: boolean; next: Stmt }
   | { t: "if"; cond: number; then: Stmt; else: Stmt }
   | { t: "ifReturn"; cond: number; end: Stmt; next: Stmt }
   | { t: "json"; valid: boolean; recover: boolean; next: Stmt }
@@ -87,7 +91,7 @@ export interface Program {
 
 const small = fc.nat({ max: 11 });
 const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams", "computed", "nestedEnoent", "elseBranch");
-const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "twice", "nested", "stored");
+const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "forward", "forwardValue", "twice", "nested", "stored", "silent", "ifOnly");
 /** Code after the asynchronous call (a deliberately bad shape) in one call out of eight. */
 const rarely = fc.nat({ max: 7 }).map((n) => n === 0);
 
@@ -99,6 +103,7 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     arg: small,
     err: errHandling,
     sameErrName: fc.nat({ max: 3 }).map((n) => n === 0),
+    valName: fc.constantFrom("fresh" as const, "fresh" as const, "fresh" as const, "shadowX" as const, "same" as const),
     codeAfter: rarely,
     next: tie("stmt"),
   }),
@@ -107,6 +112,7 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     { weight: 3, arbitrary: tie("end") },
     { weight: 3, arbitrary: tie("call") },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("log" as const), e: small, next: tie("stmt") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("let" as const), e: small, same: fc.boolean(), next: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("if" as const), cond: small, then: tie("stmt"), else: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("ifReturn" as const), cond: small, end: tie("end"), next: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("json" as const), valid: fc.boolean(), recover: fc.boolean(), next: tie("stmt") }) },
@@ -184,6 +190,10 @@ interface Ctx {
   helper?: string;
   inHelper?: boolean;
   badShapes: boolean;
+  /** The error parameter of the innermost continuation, if any. */
+  err?: string;
+  /** `let` names of the current block. */
+  lets?: readonly string[];
 }
 
 function valueExpr(e: number, c: Ctx): string {
@@ -221,8 +231,9 @@ const ind = (s: string, pad = "  "): string => s.split("\n").map((l) => (l ? pad
 function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
   const r = s.ret ? "return " : "";
   const n = c.n.next++;
-  const bad = s.kind === "twice" || s.kind === "nested" || s.kind === "stored";
-  switch (bad && !c.badShapes ? "value" : s.kind) {
+  let kind = BAD_ENDS.has(s.kind) && !c.badShapes ? "value" : s.kind;
+  if ((kind === "forward" || kind === "forwardValue") && !c.err) kind = "null";
+  switch (kind) {
     case "value": return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
     case "noArgs": return `${r}${c.cb}();`;
     case "null": return `${r}${c.cb}(null);`;
@@ -231,14 +242,23 @@ function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
     case "twice": return `${c.cb}(null, ${valueExpr(s.e, c)});\n${r}${c.cb}(null, 'again');`;
     case "nested": return `setImmediate(function () {\n  ${c.cb}(null, ${valueExpr(s.e, c)});\n});`;
     case "stored": return `var saved${n} = ${c.cb};\n${r}saved${n}(null, ${valueExpr(s.e, c)});`;
+    case "forward": return `${r}${c.cb}(${c.err});`;
+    case "forwardValue": return `${r}${c.cb}(${c.err}, ${valueExpr(s.e, c)});`;
+    case "silent": return "return;";
+    case "ifOnly": return `if (${condExpr(s.e, c)}) {\n  ${r}${c.cb}(null, ${valueExpr(s.e, c)});\n}`;
   }
+  throw new Error(`unknown end ${kind}`);
 }
 
 function printStmt(s: Stmt, c: Ctx): string {
   switch (s.t) {
     case "end": return printEnd(s, c);
+    case "let": {
+      const t = s.same && !c.lets?.includes("t") ? "t" : `t${c.n.next++}`;
+      return `let ${t} = ${valueExpr(s.e, c)};\n${printStmt(s.next, { ...c, vals: [...c.vals, t], lets: [...(c.lets ?? []), t] })}`;
+    }
     case "log": return `log('L' + ${valueExpr(s.e, c)});\n${printStmt(s.next, c)}`;
-    case "if": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, c))}\n} else {\n${ind(printStmt(s.else, c))}\n}`;
+    case "if": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, { ...c, lets: [] }))}\n} else {\n${ind(printStmt(s.else, { ...c, lets: [] }))}\n}`;
     case "ifReturn": {
       // Without `return` both the end and what follows run: a bad shape.
       const end = c.badShapes || s.end.t !== "end" ? s.end : { ...s.end, ret: true };
@@ -259,9 +279,9 @@ function printStmt(s: Stmt, c: Ctx): string {
       return s.twice && c.badShapes ? `${c.helper}('twice@1', ${c.inHelper ? "n - 1" : "2"});\n${call}` : call;
     }
     case "promiseThen": {
-      if (!c.badShapes) return printStmt({ t: "call", callee: s.arg, arg: s.arg, err: "return", sameErrName: false, codeAfter: false, next: s.next }, c);
+      if (!c.badShapes) return printStmt({ t: "call", callee: s.arg, arg: s.arg, err: "return", sameErrName: false, valName: "fresh", codeAfter: false, next: s.next }, c);
       const n = c.n.next++;
-      const next = printStmt(s.next, { ...c, inCont: true, vals: [...c.vals, `v${n}`] });
+      const next = printStmt(s.next, { ...c, lets: [], inCont: true, vals: [...c.vals, `v${n}`] });
       const onError = `function (e${n}) {\n  ${c.cb}(e${n});\n}`;
       return s.twoHandlers
         ? `fs.promises.readlink(${argExpr(s.arg, c)}).then(function (v${n}) {\n${ind(next)}\n}, ${onError});`
@@ -271,8 +291,8 @@ function printStmt(s: Stmt, c: Ctx): string {
     case "call": {
       const n = c.n.next++;
       const er = s.sameErrName ? "err" : `er${n}`;
-      const v = `v${n}`;
-      const inner: Ctx = { ...c, inCont: true, vals: s.err === "noParams" ? c.vals : [...c.vals, v] };
+      const v = s.valName === "shadowX" ? "x" : s.valName === "same" ? "val" : `v${n}`;
+      const inner: Ctx = { ...c, lets: [], inCont: true, vals: s.err === "noParams" ? c.vals : [...c.vals, v], err: s.err === "noParams" ? c.err : er };
       let handling = "";
       switch (s.err) {
         case "return": handling = `if (${er}) return ${c.cb}(${er});\n`; break;
@@ -414,7 +434,7 @@ export function printProgram(p: Program): Printed {
       let helper = "";
       if (f.helper) {
         // Bounded recursion: every call from the helper passes n - 1.
-        const hc: Ctx = { ...c, vals: ["x", "p"], inCont: true, inHelper: true };
+        const hc: Ctx = { ...c, lets: [], vals: ["x", "p"], inCont: true, inHelper: true };
         const hsig = p.ts ? "(p: any, n: number)" : "(p, n)";
         helper = `function step${hsig} {\n  if (n <= 0) return ${f.cbName}(null, String(p));\n${ind(printStmt(f.helper.body, hc))}\n}`;
       }
@@ -559,6 +579,25 @@ export async function runProgram(printed: Printed, texts: string[]): Promise<Cal
       await world.quiet();
       records.push(rec);
     }
+    // The signature a caller sees.
+    records.push({ fn: f.name, input: "<signature>", returned: { name: fn.name, length: fn.length }, events: [] });
+    if (f.kind === "chain") continue;
+    // All inputs at once: the fake calls complete one per event-loop turn, so the interleaving of the
+    // calls' side effects and callbacks is deterministic and must not change either (microtask counts
+    // do change, which is why promise-chain functions, whose steps are microtasks, are not run this way).
+    world.events = [];
+    const all: CallRecord = { fn: f.name, input: "<all inputs at once>", events: world.events };
+    let returned = false;
+    inputs.forEach((input, k) => {
+      try {
+        fn(input, (...cbArgs: unknown[]) => all.events.push(["callback", k, returned ? "async" : "sync", describeArgs(cbArgs)]));
+      } catch (e) {
+        all.events.push(["threw", k, describe(e)]);
+      }
+    });
+    returned = true;
+    await world.quiet();
+    records.push(all);
   }
   return records;
 }
