@@ -360,6 +360,8 @@ interface EmptyGuard {
   tested: ts.Expression;
   /** The arguments the callback gets. */
   args: readonly ts.Expression[];
+  /** How it defers: a `setImmediate` callback runs after the I/O and immediates already due, not just after the current job. */
+  timer: "process.nextTick" | "setImmediate";
 }
 
 /** Recognises a deferred empty-list guard: `process.nextTick`/`setImmediate` of `cb(…)` (or of `cb` with its arguments). */
@@ -382,10 +384,11 @@ function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | un
   const root = callee === "setImmediate" ? "setImmediate" : "process";
   if (declaresName(host.sf, root)) return undefined;
   const [first, ...rest] = call.arguments;
-  if (isIdent(first, host.cbName)) return { stmt: s, tested, args: rest };
+  const timer = callee;
+  if (isIdent(first, host.cbName)) return { stmt: s, tested, args: rest, timer };
   if (first && (ts.isFunctionExpression(first) || ts.isArrowFunction(first)) && first.parameters.length === 0 && rest.length === 0) {
     const inner = ts.isBlock(first.body) ? callbackStep(first.body.statements, host.cbName)?.call : skipParens(first.body);
-    if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName)) return { stmt: s, tested, args: inner.arguments };
+    if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName)) return { stmt: s, tested, args: inner.arguments, timer };
   }
   return undefined;
 }
@@ -587,6 +590,9 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
       if (acc && countRefs(value, acc.name) > 0) elsewhere.push({ name: acc.name, expected: countRefs(value, acc.name) });
       emptyReturn = `return ${value.getText(host.sf)};`;
     } else emptyReturn = "return;";
+    // The dual surface calls back on the next tick; a setImmediate guard called back one event-loop turn
+    // later (after the immediates and I/O already due): wait for that turn first.
+    if (emptyGuard.timer === "setImmediate") emptyReturn = `{ await new Promise((resolve) => setImmediate(resolve)); ${emptyReturn} }`;
   }
   const prologue = prologueWithout(host, stmts, k, join, (init) => {
     const x = skipParens(init);
