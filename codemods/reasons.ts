@@ -54,8 +54,8 @@ export const REASONS = {
   CALLBACK_IN_EXPRESSION: "the callback call is part of a larger expression",
   /** the callback is called inside a loop, switch, try or other statement we cannot prove runs it once */
   UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
-  /** the callback is given more than one result value, which a promise cannot carry */
-  MULTIPLE_RESULTS: "the callback is given more than one result value, which a promise cannot carry",
+  /** the callback is given more than one result value, or a value with an error, which a promise cannot carry */
+  MULTIPLE_RESULTS: "the callback is given more than one result value, or a value together with an error that may be set, which a promise cannot carry",
   /** some success paths call `cb()` and others `cb(null…)` */
   MIXED_SUCCESS_ARITY: "some success paths call back `cb()` (error undefined) and others `cb(null…)` (error null): one promise outcome cannot reproduce both",
   /** a continuation is passed to a function not known to call it exactly once, asynchronously, err-first */

@@ -281,6 +281,8 @@ class FunctionConverter {
   asyncCalls = 0;
   /** Argument counts the original passes to the callback on success (0: `cb()`, 1: `cb(null)`, 2: `cb(null, v)`). */
   readonly successArities = new Set<number>();
+  /** The continuations being converted, innermost last: their error name and their (unassigned) first value. */
+  private readonly continuations: { err: string; value?: string }[] = [];
   /** Same-file converted functions this one hands its callback to (their success arity becomes ours). */
   readonly arityDeps = new Set<string>();
   /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
@@ -769,6 +771,10 @@ class FunctionConverter {
       return `throw ${this.text(a0)};`;
     }
     if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
+    // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
+    // must be what the original passed with an error too: the innermost continuation's own result,
+    // undefined on its error path (a trailing undefined after an error is the documented difference).
+    if (args.length === 2 && !this.valueGoesWithError(a0, args[1])) throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
     if (!isSimpleRef(a0)) {
       // Evaluated once, as the original did.
       if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n))) throw new Refusal("CALLBACK_IN_EXPRESSION");
@@ -779,6 +785,20 @@ class FunctionConverter {
     const e = this.text(a0);
     this.successArities.add(args.length);
     return `if (${e}) throw ${e}; return${args.length === 2 ? " " + this.text(args[1]) : ""};`;
+  }
+
+  /** True when `cb(error, value)` passes the innermost continuation's own error (only) and its unchanged result. */
+  private valueGoesWithError(error: ts.Expression, value: ts.Expression): boolean {
+    const top = this.continuations[this.continuations.length - 1];
+    if (!top?.value || !ts.isIdentifier(value) || value.text !== top.value) return false;
+    let onlyTopError = true;
+    const visit = (n: ts.Node): void => {
+      if (ts.isPropertyAccessExpression(n)) return visit(n.expression);
+      if (ts.isIdentifier(n) && n.text !== top.err && n.text !== "undefined") onlyTopError = false;
+      ts.forEachChild(n, visit);
+    };
+    visit(error);
+    return onlyTopError;
   }
 
   /**
@@ -876,7 +896,13 @@ class FunctionConverter {
     if (rest.length === 0) {
       throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
     } else {
-      terminates = this.convertList(rest, true, true, known, new Set());
+      const value = values[0] !== undefined && !isAssigned(cont.body, values[0]) && !redeclares(cont.body, values[0]) ? values[0] : undefined;
+      this.continuations.push({ err: errName, value });
+      try {
+        terminates = this.convertList(rest, true, true, known, new Set());
+      } finally {
+        this.continuations.pop();
+      }
     }
     const restText = this.render(rest[0].getStart(this.sf), rest[rest.length - 1].end, startIdx);
     const sIndent = indentAt(this.sf.text, s.getStart(this.sf));
@@ -942,6 +968,18 @@ function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
   let x = skipParens(e);
   while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) x = skipParens(x.left);
   return x;
+}
+
+/** True when something inside `root` declares `name` again (a variable, parameter, function or class of that name). */
+function redeclares(root: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isBindingElement(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
 }
 
 function isAssigned(root: ts.Node, name: string): boolean {
