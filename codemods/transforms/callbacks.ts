@@ -840,6 +840,15 @@ class FunctionConverter {
     // A nested function whose parameter reuses the error's name shadows it.
     const shadows = (n: ts.Node): boolean =>
       ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === errName);
+    // `cb(err)` / `cb(err, value)` (the continuation's own result) as the first statement.
+    const forwardsAtOnce = (st: ts.Statement | undefined): boolean => {
+      const e = st && (ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined);
+      const c = e && skipParens(e);
+      if (!c || !ts.isCallExpression(c) || !isCallTo(c, this.cand.cbName)) return false;
+      const [a0, a1, ...more] = c.arguments;
+      if (more.length || !a0 || !ts.isIdentifier(a0) || a0.text !== errName) return false;
+      return a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0]);
+    };
     const errRefsOutsideCbFirstArg = (nodes: readonly ts.Node[]): number => {
       let count = 0;
       const visit = (n: ts.Node): void => {
@@ -871,7 +880,9 @@ class FunctionConverter {
     } else if (totalErrRefs(stmts) === 0) {
       // The original deliberately ignores the error: so does an empty catch.
       form = "ignored";
-    } else if (errRefsOutsideCbFirstArg(stmts) === 0) {
+    } else if (errRefsOutsideCbFirstArg(stmts) === 0 && forwardsAtOnce(first)) {
+      // Only when the error goes to the callback at once, with nothing else: a path that ignores it
+      // (`if (c) return cb(err, v); cb(null, 'fallback');`) or runs code first keeps the general form.
       form = "forward";
     } else {
       form = "general";
