@@ -272,6 +272,12 @@ interface AwaitPlan {
   arity?: number | string;
   /** Only assumed err-first (--assume-err-first): its return value and callback-less behaviour are unknown. */
   assumed?: boolean;
+  /**
+   * The error the callee passes on success, when it may not be null: "unknown" (it may call back `cb()`,
+   * error undefined: rimraf, another file's function), or a same-file function's name (undefined iff
+   * that function calls back `cb()`).
+   */
+  successError?: string;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -285,6 +291,8 @@ class FunctionConverter {
   private readonly continuations: { err: string; value?: string }[] = [];
   /** Same-file converted functions this one hands its callback to (their success arity becomes ours). */
   readonly arityDeps = new Set<string>();
+  /** Same-file converted functions whose success error this one reads as null (they must not call back `cb()`). */
+  readonly nullErrorDeps = new Set<string>();
   /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
   private usedInFn: ts.Node;
 
@@ -888,6 +896,13 @@ class FunctionConverter {
       form = "general";
     }
     if (plan.arrayValues === undefined && values.length > 1) throw new Refusal("MULTIPLE_RESULTS");
+    // On success the converted form's error is null (or gone); the original's is what the callee passed,
+    // undefined for a callee that calls back `cb()`. That matters only where the error's value is read
+    // beyond a truthiness test (`cb(err)` on a success path, `log(err)`).
+    if (plan.successError !== undefined && form !== "ignored" && readsErrorValue(form === "propagate" ? rest : stmts, errName)) {
+      if (plan.successError === "unknown") throw new Refusal("MIXED_SUCCESS_ARITY", `${plan.label} may call back cb() (error undefined) on success, and the error is handed on or read`);
+      this.nullErrorDeps.add(plan.successError);
+    }
 
     // Name hygiene: names we bring into the enclosing scope must not be used elsewhere in the function.
     const outside = boundNamesUsed(this.usedInFn, cont);
@@ -991,6 +1006,50 @@ function redeclares(root: ts.Node, name: string): boolean {
   };
   visit(root);
   return found;
+}
+
+/**
+ * True when some reference to the error `name` (outside nested functions whose parameters shadow it)
+ * reads its value beyond a truthiness test: not `if (err)`, `!err`, `err ? … : …`, `err && …` in a test,
+ * nor inside the true branch of such a test, nor an assignment to it.
+ */
+function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
+  const leftmostIs = (e: ts.Expression): boolean => {
+    let x = skipParens(e);
+    while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) x = skipParens(x.left);
+    return ts.isIdentifier(x) && x.text === name;
+  };
+  const inTest = (n: ts.Node): boolean => {
+    let c = n;
+    while (ts.isParenthesizedExpression(c.parent)) c = c.parent;
+    const p = c.parent;
+    if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === c) return true;
+    if (ts.isConditionalExpression(p) && p.condition === c) return true;
+    if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+    if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return inTest(p);
+    if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === c) return true;
+    return false;
+  };
+  const guarded = (n: ts.Node): boolean => {
+    for (let c: ts.Node = n; c.parent; c = c.parent) {
+      const p = c.parent;
+      if (ts.isIfStatement(p) && p.thenStatement === c && leftmostIs(p.expression)) return true;
+      if (ts.isConditionalExpression(p) && p.whenTrue === c && leftmostIs(p.condition)) return true;
+      if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && p.right === c && leftmostIs(p.left)) return true;
+    }
+    return false;
+  };
+  let reads = false;
+  const visit = (n: ts.Node): void => {
+    if (reads) return;
+    if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return;
+    if (ts.isIdentifier(n) && n.text === name && !ts.isPropertyAccessExpression(n.parent) || (ts.isIdentifier(n) && n.text === name && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) {
+      if (!inTest(n) && !guarded(n)) reads = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  nodes.forEach(visit);
+  return reads;
 }
 
 function isAssigned(root: ts.Node, name: string): boolean {
@@ -1101,10 +1160,18 @@ export function callbacksPass(ctx: FileContext): PassResult {
 
   // Already-converted wrappers in this file are awaitable too.
   const wrappers = new Set<string>();
+  /** Their success arity: the dual helper's third argument (2 when absent). */
+  const wrapperArity = new Map<string, number>();
   const visitW = (n: ts.Node): void => {
     if (isCandidate(n) && isConvertedWrapper(n)) {
       const name = localNameOf(n);
-      if (name) wrappers.add(name);
+      if (name) {
+        wrappers.add(name);
+        const body = (n.body as ts.Block).statements;
+        const ret = body[body.length - 1] as ts.ReturnStatement;
+        const arg = (ret.expression as ts.CallExpression).arguments[2];
+        wrapperArity.set(name, arg && ts.isNumericLiteral(arg) ? Number(arg.text) : 2);
+      }
     }
     ts.forEachChild(n, visitW);
   };
@@ -1122,7 +1189,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
-  const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string> }>();
+  const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();
   /** Success arities of each converted function: its own callback calls plus those of the functions it hands the callback to. */
   const successArities = (set: ReadonlySet<Candidate>): Map<Candidate, Set<number>> => {
@@ -1136,7 +1203,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       for (const d of info?.deps ?? []) {
         const dc = byName.get(d);
         if (dc) for (const a of arityOf(dc, seen)) out.add(a);
-        else out.add(2);
+        else out.add(wrapperArity.get(d) ?? 2);
       }
       return out;
     };
@@ -1152,11 +1219,11 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // callback (`assert(typeof cb === 'function')`) keeps passing.
       if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
         const sep0 = args ? ", " : "";
-        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: callee.text };
+        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: callee.text, successError: callee.text };
       }
       if (awaitsCrossFile(callee)) {
         const sep0 = args ? ", " : "";
-        return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf) };
+        return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf), successError: "unknown" };
       }
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
@@ -1186,7 +1253,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
           ? knownPackageCallee(bindings, callee.expression.text, callee.name.text)
           : undefined;
       if (pkg) {
-        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: pkg.arity };
+        const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
+        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: pkg.arity, successError };
       }
       if (ctx.options.assumeErrFirst) {
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
@@ -1211,7 +1279,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (ts_) promisedType(c.fn, sf);
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
-        ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps });
+        ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -1223,9 +1291,23 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // A promise resolves with one value, so the dual surface calls back with one arity. Paths with
       // `cb()` next to `cb(null…)` would change the error argument from undefined to null; `cb(null)`
       // next to `cb(null, v)` becomes `cb(null, undefined)`, which differs only in `arguments.length`.
-      for (const [c, set] of successArities(new Set(converted.keys()))) {
+      const all = successArities(new Set(converted.keys()));
+      const byName = new Map<string, Candidate>();
+      for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
+      for (const [c, set] of all) {
         if (set.size > 1 && set.has(0)) {
           refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
+          alive.delete(c);
+          changed = true;
+          continue;
+        }
+        // A continuation read the error of a same-file callee as null on success: that callee must not call back `cb()`.
+        const undefinedOnSuccess = [...(ownArities.get(c)?.nullErrorDeps ?? [])].find((d) => {
+          const dc = byName.get(d);
+          return dc !== undefined ? all.get(dc)?.has(0) : wrapperArity.get(d) === 0;
+        });
+        if (undefinedOnSuccess) {
+          refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", `${undefinedOnSuccess} calls back cb() (error undefined) on success, and the error is handed on or read`));
           alive.delete(c);
           changed = true;
         }
