@@ -1052,6 +1052,18 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
   return reads;
 }
 
+/** True when `root` declares `name` (a variable, destructured binding, import, function or parameter). */
+function bindsName(root: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isImportEqualsDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isParameter(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
 function isAssigned(root: ts.Node, name: string): boolean {
   return containsNode(root, (n) => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
@@ -1083,9 +1095,23 @@ function isPropagation(s: ts.Statement, errName: string, cbName: string): boolea
 /** The inline helper: keeps a converted function callable with a trailing Node-style callback. */
 export function dualHelperText(ts_: boolean, useImport: boolean): string {
   if (useImport) {
+    // dualApi calls back `cb(null, value)`; a function whose original called back `cb()` or `cb(null)`
+    // (`arity` 0 or 1) gets exactly that on success.
+    const head =
+      `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\n` +
+      `// \`arity\`: how many arguments the original passed on success (cb(), cb(null), cb(null, value)).\n`;
     return ts_
-      ? `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}<T>(cb: unknown, run: () => Promise<T>): Promise<T> | void {\n  if (typeof cb !== "function") return run();\n  return (dualApi(run) as (cb: unknown) => void)(cb);\n}\n`
-      : `\n// Added by asyncio-ts migrate: callers that pass a Node-style callback keep working.\nfunction ${DUAL_HELPER}(cb, run) {\n  if (typeof cb !== "function") return run();\n  return dualApi(run)(cb);\n}\n`;
+      ? head +
+          `function ${DUAL_HELPER}<T>(cb: unknown, run: () => Promise<T>, arity = 2): Promise<T> | void {\n` +
+          `  if (typeof cb !== "function") return run();\n` +
+          `  const callback = cb as (error: unknown, value?: T) => void;\n` +
+          `  const report = arity === 2 ? callback : (error: unknown) => (error ? callback(error) : arity === 0 ? (callback as () => void)() : callback(null));\n` +
+          `  return (dualApi(run) as (cb: unknown) => void)(report);\n}\n`
+      : head +
+          `function ${DUAL_HELPER}(cb, run, arity = 2) {\n` +
+          `  if (typeof cb !== "function") return run();\n` +
+          `  const report = arity === 2 ? cb : (error) => (error ? cb(error) : arity === 0 ? cb() : cb(null));\n` +
+          `  return dualApi(run)(report);\n}\n`;
   }
   const sig = ts_ ? `<T>(cb: unknown, run: () => Promise<T>, arity = 2): Promise<T> | void` : `(cb, run, arity = 2)`;
   const cbT = ts_ ? ` as (error: unknown, value?: T) => void` : "";
@@ -1366,7 +1392,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
     if (!sf.text.includes(`function ${START_HELPER}`)) text += startHelperText(ts_);
     if (!sf.text.endsWith("\n")) text = "\n" + text;
     result.edits.push({ start: sf.text.length, end: sf.text.length, text });
-    if (useImport && !/\bdualApi\b/.test(sf.text)) {
+    // Only a binding counts: a comment or string naming dualApi does not import it.
+    if (useImport && !bindsName(sf, "dualApi")) {
       const isEsm = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) || ts_;
       const line = isEsm ? `import { dualApi } from "asyncio-ts/promise";\n` : `const { dualApi } = require("asyncio-ts/promise");\n`;
       const at = firstStatementInsertPos(sf);
