@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import * as vm from "node:vm";
 import { ts } from "ts-morph";
+import * as promiseAdapters from "../../adapters/promise/index.js";
 import { describe } from "./harness.js";
 
 // ---------------------------------------------------------------- the tree
@@ -84,6 +85,8 @@ export interface Program {
   ts: boolean;
   /** 0: one file (migrateSource); k > 0: functions before k in a.js, the rest in b.js (migrateProject). */
   split: number;
+  /** `--dual-api import`: converted functions delegate to asyncio-ts/promise's dualApi. */
+  dualApiImport: boolean;
 }
 
 // ---------------------------------------------------------------- arbitraries
@@ -165,6 +168,7 @@ export const programArb: fc.Arbitrary<Program> = fc
     fns: fc.array(fc.oneof({ weight: 5, arbitrary: callbackFn as fc.Arbitrary<GenFn> }, { weight: 2, arbitrary: counterFn }, { weight: 2, arbitrary: chainFn }), { minLength: 1, maxLength: 4 }),
     ts: fc.nat({ max: 3 }).map((n) => n === 0),
     split: fc.nat({ max: 3 }),
+    dualApiImport: fc.nat({ max: 3 }).map((n) => n === 0),
   })
   // Two files (migrateProject) in one program out of four, when there are two functions at least.
   .map((p) => ({ ...p, split: p.fns.length > 1 && p.split === 0 ? 1 + (p.fns.length % (p.fns.length - 1 || 1)) : 0 }));
@@ -525,6 +529,7 @@ function load(files: { name: string; text: string }[], world: FakeWorld): Record
     const req = (spec: string): unknown => {
       if (spec === "fs" || spec === "node:fs") return world.fs;
       if (spec === "./log") return world.log;
+      if (spec === "asyncio-ts/promise") return promiseAdapters;
       if (spec === "./a") return loadIndex(files.findIndex((x) => x.name.startsWith("a.")));
       throw new Error(`unexpected require(${spec})`);
     };

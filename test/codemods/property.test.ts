@@ -6,15 +6,16 @@
 // CODEMOD_PROPERTY_RUNS=n runs more programs, CODEMOD_PROPERTY_SEED=s another seed.
 import test from "ava";
 import fc from "fast-check";
-import { migrateProject, migrateSource, type FileResult } from "../../codemods/index.js";
+import { migrateProject, migrateSource, type FileResult, type MigrateOptions } from "../../codemods/index.js";
 import { printProgram, programArb, runProgram, type Printed, type Program } from "./property-programs.js";
 
 const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 150);
 const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
 function migrate(p: Program, printed: Printed): FileResult[] {
-  if (p.split === 0) return [migrateSource(printed.files[0].text, printed.files[0].name)];
-  return migrateProject(printed.files.map((f) => ({ file: `/virtual/prop/${f.name}`, text: f.text })));
+  const options: MigrateOptions = p.dualApiImport ? { dualApi: "import" } : {};
+  if (p.split === 0) return [migrateSource(printed.files[0].text, printed.files[0].name, options)];
+  return migrateProject(printed.files.map((f) => ({ file: `/virtual/prop/${f.name}`, text: f.text })), options);
 }
 
 /** Offset of a 1-based line/column in a text. */
