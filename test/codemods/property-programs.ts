@@ -87,6 +87,8 @@ export interface Program {
   split: number;
   /** `--dual-api import`: converted functions delegate to asyncio-ts/promise's dualApi. */
   dualApiImport: boolean;
+  /** `--assume-err-first`: `api.get` (a well-behaved err-first function of another module) is converted too. */
+  assumeErrFirst: boolean;
 }
 
 // ---------------------------------------------------------------- arbitraries
@@ -169,6 +171,7 @@ export const programArb: fc.Arbitrary<Program> = fc
     ts: fc.nat({ max: 3 }).map((n) => n === 0),
     split: fc.nat({ max: 3 }),
     dualApiImport: fc.nat({ max: 3 }).map((n) => n === 0),
+    assumeErrFirst: fc.nat({ max: 3 }).map((n) => n === 0),
   })
   // Two files (migrateProject) in one program out of four, when there are two functions at least.
   .map((p) => ({ ...p, split: p.fns.length > 1 && p.split === 0 ? 1 + (p.fns.length % (p.fns.length - 1 || 1)) : 0 }));
@@ -423,9 +426,12 @@ export function printProgram(p: Program): Printed {
     const name = `f${i}`;
     const file = fileOf(i);
     // Same-file (or, split, cross-file) err-first functions taking one value: what a body may call.
-    const callees = ["fs.readlink"];
+    // `api.get`: an err-first function the codemod does not know (converted only with --assume-err-first).
+    const callees = p.assumeErrFirst ? ["fs.readlink", "api.get"] : ["fs.readlink"];
+    // With --assume-err-first every unknown callee is taken as well-behaved, so the generated
+    // functions (some of which call back twice or synchronously, on purpose) are not called there.
     p.fns.forEach((g, j) => {
-      if (j < i && g.kind === "callback") callees.push(fileOf(j) === file ? `f${j}` : `a.f${j}`);
+      if (j < i && g.kind === "callback" && !p.assumeErrFirst) callees.push(fileOf(j) === file ? `f${j}` : `a.f${j}`);
     });
     let text: string;
     if (f.kind === "callback") {
@@ -453,7 +459,7 @@ export function printProgram(p: Program): Printed {
     fns.push({ name, kind: f.kind, file, text });
   });
   const files = (p.split > 0 ? ["a", "b"] : ["main"]).map((base, k) => {
-    const head = ["const fs = require('fs');", "const log = require('./log');"];
+    const head = ["const fs = require('fs');", "const log = require('./log');", "const api = require('./api');"];
     // Module functions that chains may name as handlers (`.then(shout)`).
     const t = p.ts ? ": any" : "";
     head.push(`function shout(v${t}) {\n  return String(v).toUpperCase();\n}`, `function describeError(e${t}) {\n  return 'error ' + e.message;\n}`);
@@ -485,6 +491,13 @@ class FakeWorld {
           if (typeof p !== "string") throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), { code: "ERR_INVALID_ARG_TYPE" });
           this.complete(p, (e, v) => (e ? reject(e) : resolve(v!)));
         }),
+    },
+  };
+  /** A well-behaved err-first API the codemod does not know: calls back once, asynchronously, (err) or (null, value). */
+  readonly api = {
+    get: (p: unknown, cb: (err: Error | null, v?: string) => void): void => {
+      this.events.push(["api.get", p]);
+      this.fs.readlink(String(p), cb);
     },
   };
   readonly log = (msg: unknown): void => {
@@ -529,6 +542,7 @@ function load(files: { name: string; text: string }[], world: FakeWorld): Record
     const req = (spec: string): unknown => {
       if (spec === "fs" || spec === "node:fs") return world.fs;
       if (spec === "./log") return world.log;
+      if (spec === "./api") return world.api;
       if (spec === "asyncio-ts/promise") return promiseAdapters;
       if (spec === "./a") return loadIndex(files.findIndex((x) => x.name.startsWith("a.")));
       throw new Error(`unexpected require(${spec})`);

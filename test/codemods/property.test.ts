@@ -13,7 +13,7 @@ const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 150);
 const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
 function migrate(p: Program, printed: Printed): FileResult[] {
-  const options: MigrateOptions = p.dualApiImport ? { dualApi: "import" } : {};
+  const options: MigrateOptions = { ...(p.dualApiImport ? { dualApi: "import" as const } : {}), ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}) };
   if (p.split === 0) return [migrateSource(printed.files[0].text, printed.files[0].name, options)];
   return migrateProject(printed.files.map((f) => ({ file: `/virtual/prop/${f.name}`, text: f.text })), options);
 }
