@@ -72,7 +72,8 @@ export interface Link {
 }
 export interface ChainFn {
   kind: "chain";
-  source: "readlink" | "resolve" | "reject";
+  /** `executor`: a `new Promise` around fs.readlink (the node-apis transform); `executorExtra` does more (refused). */
+  source: "readlink" | "resolve" | "reject" | "executor" | "executorExtra";
   links: Link[];
   floating: boolean;
   /** What runs before the returned chain. */
@@ -159,7 +160,7 @@ const link: fc.Arbitrary<Link> = fc.record({
 });
 const chainFn: fc.Arbitrary<ChainFn> = fc.record({
   kind: fc.constant("chain" as const),
-  source: fc.constantFrom("readlink" as const, "resolve" as const, "reject" as const),
+  source: fc.constantFrom("readlink" as const, "resolve" as const, "reject" as const, "executor" as const, "executorExtra" as const),
   links: fc.array(link, { minLength: 1, maxLength: 3 }),
   floating: fc.nat({ max: 3 }).map((n) => n === 0),
   pre: fc.constantFrom("none" as const, "none" as const, "log" as const, "earlyValue" as const, "earlyThrow" as const, "earlyResolve" as const),
@@ -382,7 +383,13 @@ function printHandler(h: Handler, link: Link["kind"], second: boolean): string {
 }
 
 function printChain(f: ChainFn, name: string, tsx: boolean): string {
-  const source = { readlink: "fs.promises.readlink(x)", resolve: "Promise.resolve(x)", reject: "Promise.reject(new Error('rejected ' + String(x)))" }[f.source];
+  const source = {
+    readlink: "fs.promises.readlink(x)",
+    resolve: "Promise.resolve(x)",
+    reject: "Promise.reject(new Error('rejected ' + String(x)))",
+    executor: "new Promise(function (resolve, reject) {\n  fs.readlink(x, function (err, target) {\n    if (err) reject(err);\n    else resolve(target);\n  });\n})",
+    executorExtra: "new Promise((resolve, reject) => {\n  fs.readlink(x, (err, target) => (err ? reject(err) : resolve(String(target) + '?')));\n})",
+  }[f.source];
   const links = f.links.map((l) => {
     const method = l.kind === "then2" ? "then" : l.kind;
     const args = l.kind === "then2" ? `${printHandler(l.h, "then", false)}, ${printHandler(l.h2, "then", true)}` : printHandler(l.h, l.kind, false);
