@@ -47,6 +47,8 @@ export interface CallbackFn {
   throwOnBoom: boolean;
   prologueLog: boolean;
   checkCallback: boolean;
+  /** `(x, opts, cb)` with `if (typeof opts === 'function') { cb = opts; opts = {}; }` (called as `(x, cb)`). */
+  optionsShuffle: boolean;
   /** False: the deliberately bad shapes (callback twice, nested, stored, code after a call, promise continuations) are printed as good ones. */
   badShapes: boolean;
   body: Stmt;
@@ -135,6 +137,7 @@ const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
   throwOnBoom: rarely,
   prologueLog: rarely,
   checkCallback: rarely,
+  optionsShuffle: rarely,
   badShapes: fc.boolean(),
   // Mostly a body that starts with an asynchronous call: the shape the transform converts.
   body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }),
@@ -442,9 +445,11 @@ export function printProgram(p: Program): Printed {
     });
     let text: string;
     if (f.kind === "callback") {
-      const sig = p.ts ? `(x: any, ${f.cbName}: (err: any, result?: any) => void): void` : `(x, ${f.cbName})`;
+      const opts = f.optionsShuffle ? (p.ts ? "opts: any, " : "opts, ") : "";
+      const sig = p.ts ? `(x: any, ${opts}${f.cbName}: (err: any, result?: any) => void): void` : `(x, ${opts}${f.cbName})`;
       const c: Ctx = { cb: f.cbName, vals: ["x"], inCont: false, callees, ts: p.ts, n, helper: f.helper ? "step" : undefined, badShapes: f.badShapes };
       const prologue =
+        (f.optionsShuffle ? `if (typeof opts === 'function') {\n  ${f.cbName} = opts;\n  opts = {};\n}\n` : "") +
         (f.checkCallback ? `if (typeof ${f.cbName} !== 'function') throw new TypeError('callback required');\n` : "") +
         (f.throwOnBoom ? "if (x === 'boom') throw new Error('boom');\n" : "") +
         (f.prologueLog ? "log('enter ' + String(x));\n" : "");

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { migrateProject, migrateSource, type FileResult, type MigrateOptions } from "../../codemods/index.js";
 import { printProgram, programArb, runProgram, type Printed, type Program } from "./property-programs.js";
 
-const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 150);
+const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 300);
 const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
 function migrate(p: Program, printed: Printed): FileResult[] {
