@@ -2,7 +2,8 @@
 // behaviour. For every generated function, input and output called with the same arguments make the
 // same fake-fs calls, log the same side effects, call back as often, with the same arguments and as
 // (a)synchronously, return and throw the same, in the same order; and every function whose sites were all
-// refused comes out byte-identical (a file with nothing converted: the whole file).
+// refused comes out byte-identical (a file with nothing converted: the whole file), and a second run
+// over the output changes nothing.
 // CODEMOD_PROPERTY_RUNS=n runs more programs, CODEMOD_PROPERTY_SEED=s another seed.
 import test from "ava";
 import fc from "fast-check";
@@ -12,10 +13,10 @@ import { printProgram, programArb, runProgram, type Printed, type Program } from
 const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 300);
 const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
-function migrate(p: Program, printed: Printed): FileResult[] {
+function migrate(p: Program, printed: Printed, texts = printed.files.map((f) => f.text)): FileResult[] {
   const options: MigrateOptions = { ...(p.dualApiImport ? { dualApi: "import" as const } : {}), ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}) };
-  if (p.split === 0) return [migrateSource(printed.files[0].text, printed.files[0].name, options)];
-  return migrateProject(printed.files.map((f) => ({ file: `/virtual/prop/${f.name}`, text: f.text })), options);
+  if (p.split === 0) return [migrateSource(texts[0], printed.files[0].name, options)];
+  return migrateProject(printed.files.map((f, k) => ({ file: `/virtual/prop/${f.name}`, text: texts[k] })), options);
 }
 
 /** Offset of a 1-based line/column in a text. */
@@ -53,6 +54,11 @@ async function check(p: Program): Promise<void> {
         throw new Error(`${f.name}: every site refused (${inside.map((s) => s.reason).join(", ") || "none"}) but its text changed\n${sources(printed, results)}`);
       }
     }
+  });
+  // A second run over the output changes nothing (a function refused once stays refused).
+  const again = migrate(p, printed, results.map((r) => r.output));
+  again.forEach((r, k) => {
+    if (r.output !== results[k].output) throw new Error(`a second run changed ${printed.files[k].name}:\n${r.output}\n${sources(printed, results)}`);
   });
   const before = await runProgram(printed, printed.files.map((f) => f.text));
   const after = await runProgram(printed, results.map((r) => r.output));
