@@ -100,7 +100,7 @@ export interface Program {
 const small = fc.nat({ max: 11 });
 const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams", "computed", "nestedEnoent", "elseBranch");
 const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "forward", "forwardValue", "twice", "nested", "stored", "silent", "ifOnly");
-/** Code after the asynchronous call (a deliberately bad shape) in one call out of eight. */
+/** True one time out of eight (bad shapes, rarer prologues and options). */
 const rarely = fc.nat({ max: 7 }).map((n) => n === 0);
 
 const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
