@@ -70,7 +70,7 @@ async function check(p: Program): Promise<void> {
 }
 
 test("codemods keep the behaviour of random callback-style programs", async (t) => {
-  t.timeout(120_000);
+  t.timeout(Math.max(120_000, runs * 40)); // about 10 ms a program; more runs get more time
   const started = Date.now();
   const out = await fc.check(fc.asyncProperty(programArb, check), { numRuns: runs, seed, endOnFailure: false });
   if (out.failed) {
