@@ -72,8 +72,8 @@ export const REASONS = {
   HELPER_NOT_TAIL_CALLED: "an inner helper function that calls the callback is used other than by tail calls from continuations (stored, passed on, code after its call)",
   /** an inner helper that calls the callback calls itself (directly or through other helpers) outside a continuation */
   HELPER_RECURSIVE: "an inner helper that calls the callback calls itself outside a continuation: the recursion is not provably the same as awaits",
-  /** the first asynchronous call is inside a branch: it could not start synchronously as before */
-  ASYNC_START_NESTED: "the first asynchronous call is inside a branch: it could not start synchronously as before",
+  /** the first asynchronous call is inside a branch or helper in a shape that cannot be started synchronously as before */
+  ASYNC_START_NESTED: "the first asynchronous call is inside a branch or helper in a shape that cannot be started synchronously as before",
   /** parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…) */
   COUNTER_SHAPE: "parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…)",
   /** parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls) */

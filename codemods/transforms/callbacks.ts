@@ -477,7 +477,7 @@ class FunctionConverter {
     // The function's own flow; the helpers' declarations are hoisted and converted on their own.
     const stmts = body.statements.filter((st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st));
     // The prologue: statements before the first one that calls the callback or a helper (or hands it to a continuation).
-    let k = stmts.findIndex((st) => containsNode(st, (n) => (this.isCbRef(n) || this.isHelperRef(n)) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st));
+    let k = stmts.findIndex((st) => containsNode(st, (n) => (this.isCbRef(n) || this.isHelperRef(n)) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st) || (ts.isIfStatement(st) && containsNode(st, (n) => ts.isStatement(n) && this.isTailPass(n), true)));
     if (k < 0) k = stmts.length;
     if (k < stmts.length) {
       for (const [name, h] of this.helpers) {
@@ -509,25 +509,161 @@ class FunctionConverter {
 
     const first = stmts[k];
     const startsAsync = (this.isContinuationStatement(first) || this.isTailPass(first)) && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
-    if (startsAsync) this.startVar = freshName("started", boundNamesUsed(this.sf));
+    // `if (c) { A(…, function (er) {…}) } else { B(…) }` at the end of the flow: the condition picks, synchronously, which first call starts.
+    const branched = !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1]))) ? this.branchedStart(first, new Set()) : undefined;
+    if (startsAsync || branched) this.startVar = freshName("started", boundNamesUsed(this.sf));
     const mark = this.edits.length;
-    this.convertList(stmts.slice(k), false, true, new Set(), new Set());
-    for (const h of this.helpers.values()) this.convertHelper(h);
-    for (const name of this.helpers.keys()) {
+    const branchStartedHelpers = new Map<string, number>();
+    if (branched) this.convertBranchedStart(first as ts.IfStatement, branched, branchStartedHelpers);
+    else {
+      if (startsAsync) this.pendingStart = true;
+      this.convertList(stmts.slice(k), false, true, new Set(), new Set());
+      if (startsAsync) this.startDecl = `const ${this.startVar} = ${this.startedExprs[0]};`;
+    }
+    const refsTo = (name: string, skip: ReadonlySet<ts.Node>): number => {
       let refs = 0;
-      containsNode(body, (n) => {
+      const visit = (n: ts.Node): void => {
+        if (skip.has(n)) return;
         if (this.isHelperRef(n) && n.text === name) refs++;
-        return false;
-      });
-      if (refs !== (this.helperTailCalls.get(name) ?? 0)) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
+        ts.forEachChild(n, visit);
+      };
+      visit(body);
+      return refs;
+    };
+    // A helper only ever started from a branch lives on inline in the async body: its declaration goes.
+    const inlined = new Set<ts.Node>([...branchStartedHelpers].filter(([name, count]) => refsTo(name, new Set()) === count).map(([name]) => this.helpers.get(name)!));
+    for (const h of this.helpers.values()) {
+      if (inlined.has(h)) this.edits.push({ start: h.getFullStart(), end: h.end, text: "" });
+      else this.convertHelper(h);
+    }
+    for (const [name, h] of this.helpers) {
+      if (inlined.has(h)) continue;
+      // The calls inside inlined helpers were converted with them.
+      if (refsTo(name, inlined) !== (this.helperTailCalls.get(name) ?? 0) + (branchStartedHelpers.get(name) ?? 0)) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
     }
     if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
     // The first asynchronous call must run synchronously, as before, so that its
     // argument errors still throw from the call.
-    if (!startsAsync) throw new Refusal("ASYNC_START_NESTED");
+    if (!startsAsync && !branched) throw new Refusal("ASYNC_START_NESTED");
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
+  }
+
+  /** The first call is pending: the next continuation or tail pass converted starts synchronously (see takeStart). */
+  private pendingStart = false;
+  /** The first call of the branch being converted by convertBranchedStart. */
+  private branchLeaf?: ts.Statement;
+  /** `__asyncioStart(…)` expressions of the first calls, in source order (one per branch of a branched start). */
+  private readonly startedExprs: string[] = [];
+
+  /** Records the synchronous start of the pending first call; the async body awaits the started promise instead. */
+  private takeStart(startExpr: string): string {
+    this.pendingStart = false;
+    this.startedExprs.push(startExpr);
+    return this.startVar!;
+  }
+
+  /**
+   * The branched first call: `if (c) { A(…, k) } else { B(…, cb) }` where every branch (an `else if`
+   * chain, nested ifs, or a call of a parameterless inner helper whose body is itself such a start)
+   * is nothing but one first call (a continuation, a tail pass), optionally followed by `return;`.
+   * Nothing runs before the calls but the conditions, which the conversion evaluates once, in the
+   * same order, before starting the chosen call synchronously. Undefined when the shape differs.
+   */
+  private branchedStart(s: ts.Statement, inHelpers: ReadonlySet<string>): BranchedStart | undefined {
+    if (!ts.isIfStatement(s) || !s.elseStatement || this.containsCb(s.expression)) return undefined;
+    const arm = (st: ts.Statement): BranchedStart | undefined => {
+      let list: readonly ts.Statement[] = ts.isBlock(st) ? st.statements : [st];
+      if (list.length === 2 && isBareReturn(list[1])) list = list.slice(0, 1);
+      else if (list.length !== 1) return undefined;
+      const only = list[0];
+      if (ts.isBlock(only)) return arm(only);
+      if (ts.isIfStatement(only)) return this.branchedStart(only, inHelpers);
+      const leafStmts = ts.isBlock(st) ? st.statements : [st];
+      if (this.isContinuationStatement(only) || this.isTailPass(only)) return { kind: "leaf", stmts: leafStmts, inHelper: inHelpers.size > 0 };
+      // `helper();` of a parameterless helper: its own first call is started in its place.
+      if (ts.isExpressionStatement(only) && this.isHelperTailCall(only.expression)) {
+        const call = skipParens(only.expression) as ts.CallExpression;
+        const name = (call.expression as ts.Identifier).text;
+        const h = this.helpers.get(name)!;
+        if (call.arguments.length || h.parameters.length || inHelpers.has(name) || leafStmts.length !== 1) return undefined;
+        const inner = new Set(inHelpers).add(name);
+        const body = h.body!.statements;
+        const inside = body.length === 1 && ts.isIfStatement(body[0]) ? this.branchedStart(body[0], inner) : undefined;
+        if (inside) return { kind: "helper", name, inner: inside };
+        const bodyList = body.length === 2 && isBareReturn(body[1]) ? body.slice(0, 1) : body;
+        if (bodyList.length === 1 && (this.isContinuationStatement(bodyList[0]) || this.isTailPass(bodyList[0]))) return { kind: "helper", name, inner: { kind: "leaf", stmts: body, inHelper: true } };
+      }
+      return undefined;
+    };
+    const then = arm(s.thenStatement);
+    const otherwise = then && arm(s.elseStatement);
+    return then && otherwise ? { kind: "if", cond: s.expression, then, else: otherwise } : undefined;
+  }
+
+  /**
+   * Converts a branched start: the prologue gets `const branch = c ? 0 : 1;` and the started call
+   * of each branch; the async body continues on the branch taken, without evaluating `c` again.
+   */
+  private convertBranchedStart(first: ts.IfStatement, tree: BranchedStart, startedHelpers: Map<string, number>): void {
+    const branchVar = freshName("branch", new Set([...boundNamesUsed(this.sf), this.startVar!]));
+    const tailCalls = new Map(this.helperTailCalls);
+    const leafTexts: { text: string; indent: string }[] = [];
+    const convertLeaves = (t: BranchedStart): void => {
+      if (t.kind === "if") {
+        convertLeaves(t.then);
+        convertLeaves(t.else);
+      } else if (t.kind === "helper") {
+        startedHelpers.set(t.name, (startedHelpers.get(t.name) ?? 0) + 1);
+        convertLeaves(t.inner);
+      } else {
+        const mark = this.edits.length;
+        this.pendingStart = true;
+        this.branchLeaf = t.stmts[0];
+        const count = this.startedExprs.length;
+        // Inside a helper the leaf's value is not the function's return value (helpers are called as statements).
+        this.convertList(t.stmts, t.inHelper, true, new Set(), new Set());
+        this.branchLeaf = undefined;
+        if (this.pendingStart || this.startedExprs.length !== count + 1) throw new Refusal("ASYNC_START_NESTED", "a branch without a first asynchronous call");
+        const start = t.stmts[0].getStart(this.sf);
+        leafTexts.push({ text: this.render(start, t.stmts[t.stmts.length - 1].end, mark), indent: indentAt(this.sf.text, start) });
+      }
+    };
+    convertLeaves(tree);
+    // The helpers' tail calls made inline here are accounted for by the caller (see convertBody).
+    this.helperTailCalls.clear();
+    for (const [k, v] of tailCalls) this.helperTailCalls.set(k, v);
+    const u = this.unit;
+    let leafIndex = 0;
+    const leavesOf = (t: BranchedStart): number => (t.kind === "leaf" ? 1 : t.kind === "helper" ? leavesOf(t.inner) : leavesOf(t.then) + leavesOf(t.else));
+    const asyncText = (t: BranchedStart, ind: string): string => {
+      if (t.kind === "helper") return asyncText(t.inner, ind);
+      if (t.kind === "leaf") {
+        const leaf = leafTexts[leafIndex++];
+        return ind + shiftIndent(leaf.text, leaf.indent, ind);
+      }
+      const lo = leafIndex;
+      const thenCount = leavesOf(t.then);
+      const test = thenCount === 1 ? `${branchVar} === ${lo}` : `${branchVar} < ${lo + thenCount}`;
+      const thenText = asyncText(t.then, ind + u);
+      const elseTree = t.else.kind === "helper" ? t.else.inner : t.else;
+      const elseText = elseTree.kind === "if" ? ` else ${asyncText(elseTree, ind).trimStart()}` : ` else {\n${asyncText(elseTree, ind + u)}\n${ind}}`;
+      return `${ind}if (${test}) {\n${thenText}\n${ind}}${elseText}`;
+    };
+    const sIndent = indentAt(this.sf.text, first.getStart(this.sf));
+    const body = asyncText(tree, sIndent).slice(sIndent.length);
+    this.edits.push({ start: first.getStart(this.sf), end: first.end, text: body });
+    let n = 0;
+    const choice = (t: BranchedStart, nested: boolean): string => {
+      if (t.kind === "helper") return choice(t.inner, nested);
+      if (t.kind === "leaf") return `${n++}`;
+      const c = this.text(t.cond);
+      const text = `${needsParensInConditional(t.cond) ? `(${c})` : c} ? ${choice(t.then, true)} : ${choice(t.else, false)}`;
+      return nested ? `(${text})` : text;
+    };
+    const pick = this.startedExprs.map((e, i) => (i === this.startedExprs.length - 1 ? e : `${branchVar} === ${i} ? ${e} : `)).join("");
+    this.startDecl = `const ${branchVar} = ${choice(tree, false)};\n${sIndent}const ${this.startVar} = ${pick};`;
   }
 
   /** A statement of the function's own flow (not inside a continuation). */
@@ -557,10 +693,9 @@ class FunctionConverter {
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
-    if (this.startVar && !this.startDecl) {
+    if (this.pendingStart) {
       const args = call.arguments.slice(0, -1).map((a) => this.text(a));
-      this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}));`;
-      awaited = this.startVar;
+      awaited = this.takeStart(`${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}))`);
     }
     this.asyncCalls++;
     return `return await ${awaited};`;
@@ -830,12 +965,11 @@ class FunctionConverter {
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
     if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s)) throw new Refusal("RETURNS_VALUE", plan0.label);
     let plan = plan0;
-    if (this.startVar && !this.startDecl) {
+    if (this.pendingStart) {
       // The first call keeps its callback form and starts synchronously.
       const args = call.arguments.slice(0, -1).map((a) => this.text(a));
       const doneArg = plan0.arrayValues ? "(error, ...values) => done(error, values)" : "done";
-      this.startDecl = `const ${this.startVar} = ${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, doneArg].join(", ")}));`;
-      plan = { ...plan0, expr: this.startVar };
+      plan = { ...plan0, expr: this.takeStart(`${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, doneArg].join(", ")}))`) };
     }
     if (values.length > plan.maxValues) throw new Refusal("MULTIPLE_RESULTS", plan.label);
     if (!ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
@@ -911,7 +1045,10 @@ class FunctionConverter {
     const hoisted = declaredNames(rest);
     const argNames = new Set<string>();
     for (const a of call.arguments.slice(0, -1)) for (const n of boundNamesUsed(a)) argNames.add(n);
-    for (const n of introduced) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+    // A branch's first call is flattened into a block of its own (convertBranchedStart): what it
+    // declares with let/const cannot meet the function's other names.
+    const ownBlock = s === this.branchLeaf;
+    for (const n of introduced) if ((outside.has(n) && !ownBlock) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
     for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
 
     // The enclosing continuations' known-null errors stay known unless a parameter here shadows them.
@@ -964,6 +1101,22 @@ class FunctionConverter {
     this.edits.push({ start: s.getStart(this.sf), end, text: out });
     return terminates;
   }
+}
+
+/** The first call(s) of a branched start (see FunctionConverter.branchedStart). */
+type BranchedStart =
+  | { kind: "leaf"; stmts: readonly ts.Statement[]; inHelper: boolean }
+  | { kind: "helper"; name: string; inner: BranchedStart }
+  | { kind: "if"; cond: ts.Expression; then: BranchedStart; else: BranchedStart };
+
+/** A condition that must be parenthesised as the test of `c ? 0 : 1`. */
+function needsParensInConditional(e: ts.Expression): boolean {
+  return (
+    ts.isConditionalExpression(e) ||
+    ts.isArrowFunction(e) ||
+    ts.isYieldExpression(e) ||
+    (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.CommaToken || (e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment)))
+  );
 }
 
 function skipParensUp(n: ts.Node): ts.Node {

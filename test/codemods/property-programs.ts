@@ -131,6 +131,24 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
   ),
 }));
 
+/** What a branch of a branched first call makes: mostly one first call; sometimes code before it (refused). */
+const branchFirstCall: fc.Arbitrary<Stmt> = fc.oneof(
+  { weight: 4, arbitrary: stmts.call },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("log" as const), e: small, next: stmts.call }) },
+  { weight: 1, arbitrary: stmts.end },
+);
+/** `if (c) { first call } else { first call }`, or an `else if` chain of them. */
+const branchedStart = fc.letrec<{ start: Stmt }>((tie) => ({
+  start: fc.record({
+    t: fc.constant("if" as const),
+    cond: small,
+    then: branchFirstCall,
+    else: fc.oneof({ depthSize: "small", maxDepth: 2 }, { weight: 3, arbitrary: branchFirstCall }, { weight: 1, arbitrary: tie("start") }),
+  }),
+})).start;
+
 const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
   kind: fc.constant("callback" as const),
   cbName: fc.constantFrom("cb" as const, "callback" as const, "done" as const),
@@ -140,7 +158,7 @@ const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
   optionsShuffle: rarely,
   badShapes: fc.boolean(),
   // Mostly a body that starts with an asynchronous call: the shape the transform converts.
-  body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }),
+  body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }, { weight: 2, arbitrary: branchedStart }),
   helper: fc.option(fc.record({ body: fc.oneof({ weight: 2, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }), first: rarely }), { freq: 3 }),
 });
 

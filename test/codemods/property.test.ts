@@ -40,6 +40,9 @@ async function check(p: Program): Promise<void> {
     const key = `${s.transform} ${s.reason ?? s.status}`;
     seen[key] = (seen[key] ?? 0) + 1;
   }
+  // Converted functions whose first call is chosen by a branch (`const branch = c ? 0 : 1;`).
+  const branched = results.reduce((n, r) => n + (r.output.match(/\bconst branch\d* = /g)?.length ?? 0), 0);
+  if (branched) seen["callbacks converted, branched start"] = (seen["callbacks converted, branched start"] ?? 0) + branched;
   results.forEach((r, k) => {
     if (r.internalError || r.parseErrors) throw new Error(`migration failed: ${r.internalError ?? r.parseErrors}\n${sources(printed, results)}`);
     const input = printed.files[k].text;
