@@ -341,3 +341,53 @@ export function isSurelyPrimitive(text: string): boolean {
   };
   return prim(st.expression);
 }
+
+/** Names a block would hoist/declare when its statements are moved into the enclosing scope. @internal */
+export function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
+  const names = new Set<string>();
+  const addBinding = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
+  };
+  for (const s of stmts) {
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) addBinding(d.name);
+    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.add(s.name.text);
+  }
+  // `var` anywhere (not in nested functions) hoists to the function.
+  const visit = (n: ts.Node): void => {
+    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) addBinding(d.name);
+    ts.forEachChild(n, visit);
+  };
+  for (const s of stmts) visit(s);
+  return names;
+}
+
+/** True when `root` declares `name` (a variable, destructured binding, import, function, class or parameter). @internal. */
+export function bindsName(root: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isClassDeclaration(n) || ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isImportEqualsDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isParameter(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/** `null`, `undefined` or `void 0`. @internal */
+export function isNullish(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return (
+    x.kind === ts.SyntaxKind.NullKeyword ||
+    (ts.isIdentifier(x) && x.text === "undefined") ||
+    (ts.isVoidExpression(x) && ts.isNumericLiteral(x.expression))
+  );
+}
+
+/** `base`, or `base1`, `base2`… the first not in `used`. @internal */
+export function freshName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let i = 1; used.has(name); i++) name = `${base}${i}`;
+  return name;
+}

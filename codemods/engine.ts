@@ -247,19 +247,29 @@ export async function driveRounds(
   files: readonly ProjectFile[],
   round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
 ): Promise<FileResult[]> {
+  const plan = roundPlan(files);
+  let results: FileResult[] = [];
+  for (let step = plan.next(); !step.done; step = plan.next(results)) results = await round(step.value);
+  return results;
+}
+
+/**
+ * The rounds of a project migration, shared by {@link driveRounds} and {@link migrateProject}: yields
+ * what each round may know and receives its results. Rounds stop once the converted exports are
+ * stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file calls once, as soon as some
+ * export is converted (round 1 awaits nothing across files).
+ */
+function* roundPlan(files: readonly ProjectFile[]): Generator<RoundKnowledge, void, FileResult[]> {
   let callees: CrossFileCallees | undefined;
   let exportsMap: Record<string, string[]> = {};
-  let results: FileResult[] = [];
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = await round({ asyncExports: exportsMap, callees: callees ?? {} });
+    const results = yield { asyncExports: exportsMap, callees: callees ?? {} };
     const next = exportsForNextRound(results);
-    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
     if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
-    if (same) break;
+    if (same) return;
   }
-  return results;
 }
 
 /** Rounds stop once the converted exports are stable, and after this many at most. */
@@ -292,17 +302,8 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  * ```
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
-  let callees: CrossFileCallees | undefined;
-  let exportsMap: Record<string, string[]> = {};
+  const plan = roundPlan(files);
   let results: FileResult[] = [];
-  for (let i = 0; i < MAX_ROUNDS; i++) {
-    results = migrateRound(files, options, makeIndex({ asyncExports: exportsMap, callees: callees ?? {} }));
-    const next = exportsForNextRound(results);
-    // The checker is only needed once some export is converted (round 1 awaits nothing across files).
-    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
-    const same = JSON.stringify(next) === JSON.stringify(exportsMap);
-    exportsMap = next;
-    if (same) break;
-  }
+  for (let step = plan.next(); !step.done; step = plan.next(results)) results = migrateRound(files, options, makeIndex(step.value));
   return results;
 }

@@ -16,12 +16,16 @@ import { ts } from "ts-morph";
 import * as path from "node:path";
 import {
   applyEdits,
+  bindsName,
   calleeKey,
+  declaredNames,
   type Edit,
   type FileContext,
   type PassResult,
   indentAt,
+  freshName,
   indentUnit,
+  isNullish,
   isNonArrowFunction,
   isTsFile,
   shiftIndent,
@@ -196,39 +200,11 @@ function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   return names;
 }
 
-/** Names a block would hoist/declare when its statements are moved into the enclosing scope. */
-function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
-  const names = new Set<string>();
-  const addBinding = (n: ts.BindingName): void => {
-    if (ts.isIdentifier(n)) names.add(n.text);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
-  };
-  for (const s of stmts) {
-    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) addBinding(d.name);
-    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.add(s.name.text);
-  }
-  // `var` anywhere (not in nested functions) hoists to the function.
-  const visit = (n: ts.Node): void => {
-    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
-    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) addBinding(d.name);
-    ts.forEachChild(n, visit);
-  };
-  for (const s of stmts) visit(s);
-  return names;
-}
 
 function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
 }
 
-function isNullish(e: ts.Expression): boolean {
-  const x = skipParens(e);
-  return (
-    x.kind === ts.SyntaxKind.NullKeyword ||
-    (ts.isIdentifier(x) && x.text === "undefined") ||
-    (ts.isVoidExpression(x) && ts.isNumericLiteral(x.expression))
-  );
-}
 
 function isSurelyTruthy(e: ts.Expression): boolean {
   const x = skipParens(e);
@@ -1137,11 +1113,6 @@ function _declaredVarOnly(stmts: readonly ts.Statement[], name: string): boolean
   return isVar;
 }
 
-function freshName(base: string, used: Set<string>): string {
-  let name = base;
-  for (let i = 1; used.has(name); i++) name = `${base}${i}`;
-  return name;
-}
 
 function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
   let x = skipParens(e);
@@ -1205,17 +1176,6 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
   return reads;
 }
 
-/** True when `root` declares `name` (a variable, destructured binding, import, function or parameter). */
-function bindsName(root: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if ((ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isImportEqualsDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isParameter(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(root);
-  return found;
-}
 
 function isAssigned(root: ts.Node, name: string): boolean {
   return containsNode(root, (n) => {
@@ -1412,25 +1372,22 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // their callback form through the start helper, which keeps their exact behaviour.
       const calleeText = callee.getText(sf);
       const sep = args ? ", " : "";
-      const fsArity = ts.isIdentifier(callee)
-        ? (decls.get(callee.text) ?? 0) <= 1
-          ? fsLikeArity(bindings, callee.text)
-          : undefined
-        : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
-          ? fsLikeArity(bindings, callee.expression.text, callee.name.text)
-          : undefined;
+      // `f(…)` (bound once in the function) or `obj.m(…)`, looked up in a module-binding table.
+      const lookUp = <T>(find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined): T | undefined =>
+        ts.isIdentifier(callee)
+          ? (decls.get(callee.text) ?? 0) <= 1
+            ? find(bindings, callee.text)
+            : undefined
+          : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+            ? find(bindings, callee.expression.text, callee.name.text)
+            : undefined;
+      const fsArity = lookUp(fsLikeArity);
       if (fsArity !== undefined) {
         return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: fsArity };
       }
       // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
       // start helper, like graceful-fs.
-      const pkg = ts.isIdentifier(callee)
-        ? (decls.get(callee.text) ?? 0) <= 1
-          ? knownPackageCallee(bindings, callee.text)
-          : undefined
-        : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
-          ? knownPackageCallee(bindings, callee.expression.text, callee.name.text)
-          : undefined;
+      const pkg = lookUp(knownPackageCallee);
       if (pkg) {
         const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
         return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: pkg.arity, successError };

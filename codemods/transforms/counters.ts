@@ -21,7 +21,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { applyEdits, indentAt, skipParens, usesThisOrArguments, type Edit } from "../core.js";
+import { applyEdits, bindsName, freshName, identifierNames, indentAt, isNullish, skipParens, usesThisOrArguments, type Edit } from "../core.js";
 import { Refusal } from "../reasons.js";
 
 /** What the callbacks transform knows about a call carrying a continuation. */
@@ -79,10 +79,6 @@ function isIdent(e: ts.Node | undefined, name?: string): e is ts.Identifier {
   return ts.isIdentifier(x) && (name === undefined || x.text === name);
 }
 
-function isNullish(e: ts.Expression): boolean {
-  const x = skipParens(e);
-  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === "undefined");
-}
 
 /** References to a binding name (not property names) under root. */
 function countRefs(root: ts.Node, name: string): number {
@@ -104,21 +100,6 @@ function countRefs(root: ts.Node, name: string): number {
   return n;
 }
 
-function namesIn(root: ts.Node): Set<string> {
-  const out = new Set<string>();
-  const visit = (x: ts.Node): void => {
-    if (ts.isIdentifier(x)) out.add(x.text);
-    ts.forEachChild(x, visit);
-  };
-  visit(root);
-  return out;
-}
-
-function freshName(base: string, used: Set<string>): string {
-  let name = base;
-  for (let i = 1; used.has(name); i++) name = `${base}${i}`;
-  return name;
-}
 
 /** No calls, assignments, updates, `delete`, `await`/`yield` or functions: evaluating it twice or not at all is unobservable (getters aside). */
 function isPure(e: ts.Node): boolean {
@@ -382,7 +363,7 @@ function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | un
   if (returned && callee === "setImmediate") throw new Refusal("RETURNS_VALUE", "the empty-list guard returns setImmediate's Immediate");
   // A local `process`/`setImmediate` would not be Node's.
   const root = callee === "setImmediate" ? "setImmediate" : "process";
-  if (declaresName(host.sf, root)) return undefined;
+  if (bindsName(host.sf, root)) return undefined;
   const [first, ...rest] = call.arguments;
   const timer = callee;
   if (isIdent(first, host.cbName)) return { stmt: s, tested, args: rest, timer };
@@ -391,17 +372,6 @@ function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | un
     if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName)) return { stmt: s, tested, args: inner.arguments, timer };
   }
   return undefined;
-}
-
-function declaresName(root: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (x: ts.Node): void => {
-    if (found) return;
-    if ((ts.isVariableDeclaration(x) || ts.isParameter(x) || ts.isFunctionDeclaration(x) || ts.isClassDeclaration(x) || ts.isBindingElement(x) || ts.isImportSpecifier(x) || ts.isImportClause(x) || ts.isNamespaceImport(x)) && x.name && ts.isIdentifier(x.name) && x.name.text === name) found = true;
-    ts.forEachChild(x, visit);
-  };
-  visit(root);
-  return found;
 }
 
 interface LoopShape {
@@ -532,7 +502,7 @@ function planFor(host: CounterHost, call: ts.CallExpression, cont: ts.FunctionLi
   const plan = host.awaitable(call, values);
   if (!plan) throw new Refusal("UNKNOWN_CALLEE", call.expression.getText(host.sf));
   if (values > 1 || values > plan.maxValues || (plan.arrayValues && values > 0)) throw new Refusal("MULTIPLE_RESULTS", call.expression.getText(host.sf));
-  if (call.arguments.slice(0, -1).some((a) => namesIn(a).has("done"))) throw new Refusal("NAME_COLLISION", "done");
+  if (call.arguments.slice(0, -1).some((a) => identifierNames(a).has("done"))) throw new Refusal("NAME_COLLISION", "done");
 }
 
 function startText(host: CounterHost, call: ts.CallExpression): string {
@@ -599,7 +569,7 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
     if (!(ts.isPropertyAccessExpression(x) && x.name.text === "length" && x.expression.getText(host.sf) === loop.arr)) throw shape("the counter does not start at the array's length");
   }, elsewhere, emptyGuard ? [emptyGuard.stmt] : []);
 
-  const used = namesIn(host.sf);
+  const used = identifierNames(host.sf);
   const started = freshName("started", used);
   const inner = indentAt(host.sf.text, stmts[k].getStart(host.sf));
   const u = host.unit;
@@ -675,7 +645,7 @@ function convertNamedJoin(host: CounterHost, stmts: readonly ts.Statement[], nex
     if (n < calls.length) throw new Refusal("COUNTER_MAY_CALL_TWICE", `counter ${n} over ${calls.length} calls`);
     if (n > calls.length) throw new Refusal("MAYBE_NEVER_CALLED", `counter ${n} over ${calls.length} calls`);
   }, [{ name, expected: calls.length + 1 }]);
-  const started = freshName("started", namesIn(host.sf));
+  const started = freshName("started", identifierNames(host.sf));
   const inner = indentAt(host.sf.text, stmts[firstCall].getStart(host.sf));
   const startDecl = `const ${started} = [\n${calls.map((c) => `${inner}${host.unit}${startText(host, c)},`).join("\n")}\n${inner}];`;
   return { firstIndex: firstCall, prologue, startDecl, rest: `await Promise.all(${started});`, arity: join.arity, dropped: [] };

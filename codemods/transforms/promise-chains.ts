@@ -17,7 +17,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, type PassResult, isTsFile, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
+import { type FileContext, type PassResult, bindsName, declaredNames, isTsFile, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
 import { Refusal } from "../reasons.js";
 import { moduleBindings } from "./node-table.js";
 import { DUAL_HELPER } from "./callbacks.js";
@@ -98,25 +98,6 @@ function boundNames(node: ts.Node, exclude?: ts.Node): Set<string> {
   };
   visit(node);
   return names;
-}
-
-function topDeclared(stmts: readonly ts.Statement[]): string[] {
-  const out: string[] = [];
-  const add = (n: ts.BindingName): void => {
-    if (ts.isIdentifier(n)) out.push(n.text);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) add(el.name);
-  };
-  for (const s of stmts) {
-    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) add(d.name);
-    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) out.push(s.name.text);
-  }
-  const visit = (n: ts.Node): void => {
-    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
-    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) add(d.name);
-    ts.forEachChild(n, visit);
-  };
-  stmts.forEach(visit);
-  return out;
 }
 
 /** Functions of the file callable by a unique plain name. */
@@ -266,7 +247,7 @@ class ChainConverter {
       out += `${indent}} finally {\n`;
       if (h.ref) out += `${inner}await ${h.ref}();\n`;
       else {
-        for (const n of topDeclared(h.stmts)) this.claim(n);
+        for (const n of declaredNames(h.stmts)) this.claim(n);
         out += this.stmtsText(h.stmts, inner, false);
         if (h.value !== undefined && !isSurelyPrimitive(h.value)) out += `${inner}await ${paren(h.value)};\n`;
       }
@@ -290,7 +271,7 @@ class ChainConverter {
       const last = h.block.statements[h.block.statements.length - 1];
       if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
     } else {
-      for (const n of topDeclared(h.stmts)) this.claim(n);
+      for (const n of declaredNames(h.stmts)) this.claim(n);
       out += this.stmtsText(h.stmts, inner, false);
       out += deliver(handlerSink, h.value ?? "undefined", inner);
     }
@@ -316,12 +297,12 @@ class ChainConverter {
     out += this.catchClause({ kind: "catch", handler: last.onRejected!, call: last.call }, sink, indent);
     if (ok.ref) out += deliver(sink, `${ok.ref}(${valueVar})`, indent);
     else if (ok.block) {
-      for (const n of topDeclared([...ok.block.statements])) this.claim(n);
+      for (const n of declaredNames([...ok.block.statements])) this.claim(n);
       out += this.stmtsText([...ok.block.statements], indent, sink.inTry === true);
       const tail = ok.block.statements[ok.block.statements.length - 1];
       if ((!tail || !(ts.isReturnStatement(tail) || ts.isThrowStatement(tail))) && (falls || sink.inTry)) out += `${indent}return;\n`;
     } else {
-      for (const n of topDeclared(ok.stmts)) this.claim(n);
+      for (const n of declaredNames(ok.stmts)) this.claim(n);
       out += this.stmtsText(ok.stmts, indent, false);
       out += deliver(sink, ok.value ?? "undefined", indent);
     }
@@ -352,13 +333,13 @@ class ChainConverter {
         out += `${indent}const ${h.param} = ${awaited(value)};\n`;
       } else if (!isSurelyPrimitive(value)) out += `${indent}await ${paren(value)};\n`;
       if (h.block) {
-        for (const n of topDeclared([...h.block.statements])) this.claim(n);
+        for (const n of declaredNames([...h.block.statements])) this.claim(n);
         out += this.stmtsText([...h.block.statements], indent, sink.kind === "return" && sink.inTry === true);
         const last = h.block.statements[h.block.statements.length - 1];
         if ((!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) && (falls || (sink.kind === "return" && sink.inTry))) out += `${indent}return;\n`;
         return out;
       }
-      for (const n of topDeclared(h.stmts)) this.claim(n);
+      for (const n of declaredNames(h.stmts)) this.claim(n);
       out += this.stmtsText(h.stmts, indent, false);
       value = h.value ?? "undefined";
     }
@@ -414,7 +395,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   const nonNative =
     [...bindings.requires.values()].some((r) => NON_NATIVE.test(r.module)) ||
     /prototype(\.then|\[["']then["']\])\s*=/.test(sf.text) ||
-    rebindsPromise(sf);
+    bindsName(sf, "Promise");
   const fnNames = functionNames(sf);
 
   // Outermost chain calls (a call whose parent is not itself the receiver of a chain link).
@@ -586,19 +567,6 @@ function declaredWithoutTdz(id: ts.Identifier, sf: ts.SourceFile): boolean {
     if (found) return;
     if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped) && n.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)) found = true;
     if (ts.isFunctionDeclaration(n) && n.name?.text === id.text) found = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
-}
-
-/** True when the file declares its own `Promise` (a parameter, variable, import or class): not the native one. */
-function rebindsPromise(sf: ts.SourceFile): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name) && n.name.text === "Promise") found = true;
-    if ((ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isClassDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name?.text === "Promise") found = true;
     ts.forEachChild(n, visit);
   };
   visit(sf);
