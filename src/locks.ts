@@ -242,12 +242,9 @@ export class Lock extends AcquireRelease {
   /** @internal asyncio's `Lock.acquire` after `await fut`. */
   _afterWait(fut: Future<boolean>, hook: AbortHook | undefined, failed: boolean, exc: unknown): true {
     this._waiters!.remove(fut);
-    if (hook !== undefined) {
-      hook.dispose();
-      if (!failed && hook.late) {
-        failed = true; // woken, then aborted: as a cancellation
-        exc = hook.signal.reason;
-      }
+    if (hook?.disposeWasLate() && !failed) {
+      failed = true; // woken, then aborted: as a cancellation
+      exc = hook.signal.reason;
     }
     if (failed) {
       // Cancellation or abort, the only exceptions that can occur here. If
@@ -746,12 +743,9 @@ export class Semaphore extends AcquireRelease {
   _afterWait(fut: Future<boolean>, hook: AbortHook | undefined, failed: boolean, exc: unknown): true {
     try {
       this._waiters!.remove(fut);
-      if (hook !== undefined) {
-        hook.dispose();
-        if (!failed && hook.late) {
-          failed = true; // woken, then aborted: as a cancellation
-          exc = hook.signal.reason;
-        }
+      if (hook?.disposeWasLate() && !failed) {
+        failed = true; // woken, then aborted: as a cancellation
+        exc = hook.signal.reason;
       }
       if (failed) {
         // Woken (a permit was reserved for us by _wakeUpNext) but not

@@ -143,6 +143,11 @@ export class AbortHook {
   dispose(): void {
     this.signal.removeEventListener("abort", this);
   }
+  /** @internal Disposes; true when the abort came after the future was done (a waiter woken, then aborted). */
+  disposeWasLate(): boolean {
+    this.dispose();
+    return this.late;
+  }
   /** @internal True when the wait was aborted (pending or late). */
   get aborted(): boolean {
     return this.hit || this.late;
