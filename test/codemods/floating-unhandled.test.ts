@@ -18,7 +18,8 @@ function run(text: string): { code: number | null; reported: string[] } {
       process.on("unhandledRejection", (r) => { reported.push(r && r.message); });
       const { fireAndForget } = require(${JSON.stringify(path.join(tmp, "subject.cjs"))});
       fireAndForget(Promise.reject(new Error("nobody handles this")), []);
-      setTimeout(() => { process.stdout.write(JSON.stringify(reported)); }, 20);
+      // unhandledRejection is emitted once the microtasks drain, before the next turn of the event loop.
+      setImmediate(() => setImmediate(() => { process.stdout.write(JSON.stringify(reported)); }));
     `;
     const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
     return { code: r.status, reported: JSON.parse(r.stdout || "null") };
