@@ -10,7 +10,15 @@ import { join, dirname } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import fg from "fast-glob";
-import { DEFAULT_WORK_DIR, extractTarball, fetchTarball, migrateCli, readConfigs, readCorpus, runArgv } from "../scripts/corpus-lib.js";
+import {
+  DEFAULT_WORK_DIR,
+  extractTarball,
+  fetchTarball,
+  migrateCli,
+  readConfigs,
+  readCorpus,
+  runArgv,
+} from "../scripts/corpus-lib.js";
 
 /** One measured configuration. */
 export interface SpeedRow {
@@ -42,7 +50,9 @@ export async function gatherLibraryFiles(workDir: string): Promise<{ root: strin
       const rel = join(entry.name, f);
       mkdirSync(dirname(join(root, rel)), { recursive: true });
       copyFileSync(join(pkg, f), join(root, rel));
-      lines += readFileSync(join(pkg, f), "utf8").split(/\r?\n/).filter((l) => l.trim()).length;
+      lines += readFileSync(join(pkg, f), "utf8")
+        .split(/\r?\n/)
+        .filter((l) => l.trim()).length;
       files.push(rel);
     }
   }
@@ -70,7 +80,15 @@ export async function measure(opts: { runs: number; workDir: string }): Promise<
     for (let i = 0; i < opts.runs; i++) runs.push(await timeMigrate(root, [...files, "--jobs", String(jobs)]));
     const seconds = median(runs.map((r) => r.wall));
     const engineSeconds = median(runs.map((r) => r.engine));
-    rows.push({ jobs, files: files.length, lines, seconds, engineSeconds, filesPerSecond: files.length / engineSeconds, linesPerSecond: lines / engineSeconds });
+    rows.push({
+      jobs,
+      files: files.length,
+      lines,
+      seconds,
+      engineSeconds,
+      filesPerSecond: files.length / engineSeconds,
+      linesPerSecond: lines / engineSeconds,
+    });
   }
   return { rows, startup };
 }
@@ -92,7 +110,9 @@ export function renderSpeed(rows: SpeedRow[], startup: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, "work-dir": { type: "string", default: DEFAULT_WORK_DIR } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "3" }, "work-dir": { type: "string", default: DEFAULT_WORK_DIR } },
+  });
   const runs = Number(values.runs);
   if (!(runs >= 1)) throw new Error("--runs must be at least 1");
   const { rows, startup } = await measure({ runs, workDir: values["work-dir"]! });

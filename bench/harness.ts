@@ -145,7 +145,9 @@ export function table(sc: Scenario, results: Result[]): string {
     }
     const lo = ((r.min / r.median - 1) * 100).toFixed(0);
     const hi = ((r.max / r.median - 1) * 100).toFixed(0);
-    lines.push(`| ${name} | ${r.n.toLocaleString("en-US")} | ${fmtRate(r.median)} | ${lo}% / +${hi}% | ${r.samples.length} |`);
+    lines.push(
+      `| ${name} | ${r.n.toLocaleString("en-US")} | ${fmtRate(r.median)} | ${lo}% / +${hi}% | ${r.samples.length} |`,
+    );
   }
   const ours = results.filter((r) => r.ours && Number.isFinite(r.median));
   const others = results.filter((r) => !r.ours && Number.isFinite(r.median));

@@ -81,7 +81,11 @@ function plain<T>(make: (i: number) => T, release?: (xs: T[]) => void): Hold {
 
 const cases: MemCase[] = [
   // ---- a pending task / promise
-  { group: "pending task", name: "native pending Promise (`new Promise(() => {})`)", hold: plain(() => new Promise(noop)) },
+  {
+    group: "pending task",
+    name: "native pending Promise (`new Promise(() => {})`)",
+    hold: plain(() => new Promise(noop)),
+  },
   {
     group: "pending task",
     name: "native async fn suspended on a pending promise",
@@ -108,7 +112,7 @@ const cases: MemCase[] = [
       for (let i = 0; i < n; i++) ts.push(createTask(async () => await fut));
       await sleep(0);
       await sleep(0);
-      return () => ts.forEach((t) => t.cancel());
+      return () => ts.forEach((t) => void t.cancel());
     }),
   },
   {
@@ -126,15 +130,19 @@ const cases: MemCase[] = [
         );
       await sleep(0);
       await sleep(0);
-      return () => ts.forEach((t) => t.cancel());
+      return () => ts.forEach((t) => void t.cancel());
     }),
   },
   // ---- a pending future
-  { group: "pending future", name: "native Promise with its resolve function kept", hold: plain(() => {
-    let r: unknown;
-    const p = new Promise((res) => (r = res));
-    return [p, r];
-  }) },
+  {
+    group: "pending future",
+    name: "native Promise with its resolve function kept",
+    hold: plain(() => {
+      let r: unknown;
+      const p = new Promise((res) => (r = res));
+      return [p, r];
+    }),
+  },
   { group: "pending future", name: "bluebird `defer()`", hold: plain(() => Bluebird.defer()) },
   {
     group: "pending future",
@@ -291,14 +299,22 @@ export function memoryTable(rows: MemRow[]): string {
   const lines = ["### Memory per pending object (bytes, heap difference after a full GC)", ""];
   lines.push("| what | contender | objects | bytes each |", "|---|---|---:|---:|");
   for (const r of rows) {
-    const v = r.skip !== undefined ? `skipped: ${r.skip}` : r.error !== undefined ? `failed: ${r.error}` : Math.round(r.bytes).toLocaleString("en-US");
+    const v =
+      r.skip !== undefined
+        ? `skipped: ${r.skip}`
+        : r.error !== undefined
+          ? `failed: ${r.error}`
+          : Math.round(r.bytes).toLocaleString("en-US");
     lines.push(`| ${r.group} | ${r.ours ? "**ours**: " : ""}${r.name} | ${r.count.toLocaleString("en-US")} | ${v} |`);
   }
   const get = (prefix: string): number => rows.find((r) => r.name.startsWith(prefix))?.bytes ?? NaN;
   const task = get("Task(async fn)");
   const native = get("native async fn suspended");
   if (Number.isFinite(task) && Number.isFinite(native)) {
-    lines.push("", `Our pending async-fn Task / a suspended native async function with its promise: **${(task / native).toFixed(2)}x** (target: within 3x).`);
+    lines.push(
+      "",
+      `Our pending async-fn Task / a suspended native async function with its promise: **${(task / native).toFixed(2)}x** (target: within 3x).`,
+    );
   }
   lines.push("");
   return lines.join("\n");

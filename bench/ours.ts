@@ -18,7 +18,9 @@ const ext = process.env.ASYNCIO_TS_BENCH_LIB ? ".js" : ".ts";
 /** The library's exports. */
 export const lib = (await import(`${dir}/index${ext}`)) as typeof Lib;
 /** Where the measured library comes from (for the doc). */
-export const libSource = process.env.ASYNCIO_TS_BENCH_LIB ? "src/ compiled by tsc" : "src/ through tsx (not what users run)";
+export const libSource = process.env.ASYNCIO_TS_BENCH_LIB
+  ? "src/ compiled by tsc"
+  : "src/ through tsx (not what users run)";
 export const { hooksInstalled } = (await import(`${dir}/hooks${ext}`)) as typeof Hooks;
 export const { EventLoop, createTask, getRunningLoop, sleep } = lib;
 const mod = lib as unknown as Record<string, unknown>;
@@ -40,7 +42,7 @@ export interface QueueLike<T> {
 }
 /** Our TaskGroup. */
 export interface TaskGroupLike {
-  run<R>(fn: (tg: { createTask<T>(coro: unknown): unknown }) => PromiseLike<R> | R): PromiseLike<R>;
+  run<R>(fn: (tg: { createTask<_T>(coro: unknown): unknown }) => PromiseLike<R> | R): PromiseLike<R>;
 }
 
 /** The export `name`, or undefined if it has not landed yet. */
@@ -54,7 +56,8 @@ export const Queue = optional<new (maxsize?: number) => QueueLike<unknown>>("Que
 export const TaskGroup = optional<new () => TaskGroupLike>("TaskGroup");
 export const gather = optional<(...aws: unknown[]) => Awaitable<unknown[]>>("gather");
 export const waitFor = optional<<T>(aw: unknown, seconds: number) => Awaitable<T>>("waitFor");
-export const timeout = optional<(seconds: number) => { run<T>(fn: () => PromiseLike<T> | T): PromiseLike<T> }>("timeout");
+export const timeout =
+  optional<(seconds: number) => { run<T>(fn: () => PromiseLike<T> | T): PromiseLike<T> }>("timeout");
 
 /** "skipped" reason for a contender needing these exports, or undefined if all exist. */
 export function missing(...names: string[]): string | undefined {

@@ -33,13 +33,19 @@ if (!args.has("tsx")) {
   log("compiling src/ with tsc…");
   mkdirSync(LIB, { recursive: true });
   writeFileSync(`${LIB}/package.json`, '{ "type": "module" }\n');
-  const tsc = spawnSync(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, "-p", "bench/tsconfig.lib.json"], { cwd: ROOT, encoding: "utf8" });
+  const tsc = spawnSync(
+    process.execPath,
+    [`${ROOT}/node_modules/typescript/bin/tsc`, "-p", "bench/tsconfig.lib.json"],
+    { cwd: ROOT, encoding: "utf8" },
+  );
   if (tsc.status !== 0) {
     log(tsc.stdout + tsc.stderr);
     process.exit(1);
   }
 }
-const env = args.has("tsx") ? { ...process.env } : { ...process.env, ASYNCIO_TS_BENCH_LIB: pathToFileURL(`${LIB}/src`).href };
+const env = args.has("tsx")
+  ? { ...process.env }
+  : { ...process.env, ASYNCIO_TS_BENCH_LIB: pathToFileURL(`${LIB}/src`).href };
 
 function child(script: string, argv: string[]): { stdout: string; ok: boolean; stderr: string } {
   const r = spawnSync(process.execPath, ["--expose-gc", "--import=tsx", script, ...argv], {
@@ -55,7 +61,8 @@ function child(script: string, argv: string[]): { stdout: string; ok: boolean; s
 
 function version(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(`${ROOT}/node_modules/${pkg}/package.json`, "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(`${ROOT}/node_modules/${pkg}/package.json`, "utf8")) as { version: string })
+      .version;
   } catch {
     return "?";
   }
@@ -68,7 +75,8 @@ const parts: string[] = [];
 // The Deferred chain scenario belongs to the Twisted adapter's owner
 // (bench/twisted-chain.ts); it runs like the others when its file exists.
 const all: Array<Pick<Scenario, "id" | "title">> = [...scenarios];
-if (existsSync(`${ROOT}/bench/twisted-chain.ts`)) all.push({ id: "twisted-chain", title: "A 10-callback Deferred chain vs a native promise chain" });
+if (existsSync(`${ROOT}/bench/twisted-chain.ts`))
+  all.push({ id: "twisted-chain", title: "A 10-callback Deferred chain vs a native promise chain" });
 for (const sc of all) {
   if (only && !only.includes(sc.id)) continue;
   log(`scenario ${sc.id}…`);
@@ -123,20 +131,31 @@ process.stdout.write(body + "\n");
 if (args.has("codemods") && write) {
   if (existsSync(`${ROOT}/bench/codemod-speed.ts`)) {
     log("codemod speed (bench/codemod-speed.ts)…");
-    const r = spawnSync(process.execPath, ["--import=tsx", "bench/codemod-speed.ts"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    const out = r.status === 0 ? r.stdout.trim() : `bench/codemod-speed.ts failed:\n\n\`\`\`\n${(r.stderr ?? "").slice(-2000)}\n\`\`\``;
+    const r = spawnSync(process.execPath, ["--import=tsx", "bench/codemod-speed.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const out =
+      r.status === 0
+        ? r.stdout.trim()
+        : `bench/codemod-speed.ts failed:\n\n\`\`\`\n${(r.stderr ?? "").slice(-2000)}\n\`\`\``;
     writeSection("codemods", `## Codemod speed (\`npm run bench -- --codemods\`, bench/codemod-speed.ts)\n\n${out}\n`);
   } else writeSection("codemods", "## Codemod speed\n\nbench/codemod-speed.ts does not exist yet.\n");
 }
 // The hand-written parts are refreshed on every run.
 if (write) {
   writeSection("intro", readFileSync(`${ROOT}/bench/intro.md`, "utf8"));
-  if (existsSync(`${ROOT}/bench/findings.md`)) writeSection("findings", readFileSync(`${ROOT}/bench/findings.md`, "utf8"));
+  if (existsSync(`${ROOT}/bench/findings.md`))
+    writeSection("findings", readFileSync(`${ROOT}/bench/findings.md`, "utf8"));
 }
 
 if (write && !only) {
   mkdirSync(`${ROOT}/bench/results`, { recursive: true });
-  writeFileSync(`${ROOT}/bench/results/node.json`, JSON.stringify({ results: Object.fromEntries(byId), memory: mem }, null, 1) + "\n");
+  writeFileSync(
+    `${ROOT}/bench/results/node.json`,
+    JSON.stringify({ results: Object.fromEntries(byId), memory: mem }, null, 1) + "\n",
+  );
   writeSection("node", body);
   log(`written to docs/benchmarks.md (${seconds.toFixed(0)} s)`);
 }

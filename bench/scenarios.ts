@@ -10,7 +10,20 @@ import { Mutex as MutexEsm, Semaphore as SemaphoreEsm } from "async-mutex";
 import { Subject } from "rxjs";
 import type { Coroutine, Future, Task } from "../src/index.js";
 import type { Contender, Scenario } from "./harness.js";
-import { Lock, Queue, Semaphore, TaskGroup, createTask, gather, getRunningLoop, missing, onLoop, sleep, timeout, waitFor } from "./ours.js";
+import {
+  Lock,
+  Queue,
+  Semaphore,
+  TaskGroup,
+  createTask,
+  gather,
+  getRunningLoop,
+  missing,
+  onLoop,
+  sleep,
+  timeout,
+  waitFor,
+} from "./ours.js";
 
 const require = createRequire(import.meta.url);
 const asyncMutexCjs = require("async-mutex") as typeof import("async-mutex");
@@ -142,7 +155,8 @@ const s1: Scenario = {
       async run(n) {
         await effection.run(function* () {
           const tasks = [];
-          for (let i = 0; i < n; i++) tasks.push(yield* effection.spawn(() => effection.call(() => Promise.resolve(1))));
+          for (let i = 0; i < n; i++)
+            tasks.push(yield* effection.spawn(() => effection.call(() => Promise.resolve(1))));
           for (const t of tasks) yield* t;
         });
       },
@@ -318,7 +332,12 @@ function mutexUncontended(name: string, make: () => MutexLike, n: number, note?:
 }
 
 /** 100 tasks share one lock; inside the section each awaits once, so that waiters really queue. */
-async function contended(n: number, acquire: () => unknown, release: () => void, spawn: (f: () => Promise<void>) => PromiseLike<void> | Future<void>): Promise<void> {
+async function contended(
+  n: number,
+  acquire: () => unknown,
+  release: () => void,
+  spawn: (f: () => Promise<void>) => PromiseLike<void> | Future<void>,
+): Promise<void> {
   const workers = 100;
   const per = n / workers;
   let count = 0;
@@ -374,8 +393,16 @@ const s3a: Scenario = {
       },
       note: "the floor of any acquire that must be awaited: one `await` per cycle",
     },
-    mutexUncontended("async-mutex Mutex (ESM, what `import` gets)", () => new MutexEsm() as unknown as MutexLike, 50_000),
-    mutexUncontended("async-mutex Mutex (CJS, `require`)", () => new asyncMutexCjs.Mutex() as unknown as MutexLike, 200_000),
+    mutexUncontended(
+      "async-mutex Mutex (ESM, what `import` gets)",
+      () => new MutexEsm() as unknown as MutexLike,
+      50_000,
+    ),
+    mutexUncontended(
+      "async-mutex Mutex (CJS, `require`)",
+      () => new asyncMutexCjs.Mutex() as unknown as MutexLike,
+      200_000,
+    ),
     oursIf(
       {
         name: "Lock, await in an async-fn task",
@@ -428,7 +455,12 @@ const s3b: Scenario = {
       n: 500_000,
       async run(n) {
         const m = new HandMutex();
-        await contended(n, () => m.acquire(), () => m.release(), (f) => f());
+        await contended(
+          n,
+          () => m.acquire(),
+          () => m.release(),
+          (f) => f(),
+        );
       },
     },
     {
@@ -436,7 +468,12 @@ const s3b: Scenario = {
       n: 30_000,
       async run(n) {
         const m = new MutexEsm();
-        await contended(n, () => m.acquire(), () => m.release(), (f) => f());
+        await contended(
+          n,
+          () => m.acquire(),
+          () => m.release(),
+          (f) => f(),
+        );
       },
     },
     {
@@ -444,7 +481,12 @@ const s3b: Scenario = {
       n: 100_000,
       async run(n) {
         const m = new asyncMutexCjs.Mutex();
-        await contended(n, () => m.acquire(), () => m.release(), (f) => f());
+        await contended(
+          n,
+          () => m.acquire(),
+          () => m.release(),
+          (f) => f(),
+        );
       },
     },
     oursIf(
@@ -455,7 +497,12 @@ const s3b: Scenario = {
         async run(n) {
           await onLoop(async () => {
             const lock = new Lock!();
-            await contended(n, () => lock.acquire(), () => lock.release(), (f) => createTask(f));
+            await contended(
+              n,
+              () => lock.acquire(),
+              () => lock.release(),
+              (f) => createTask(f),
+            );
           });
         },
       },
@@ -470,7 +517,10 @@ const s4: Scenario = {
   id: "limit",
   title: "4. 100k jobs, at most 10 at a time (jobs/s)",
   unit: "jobs/s",
-  notes: ["A job is the short async function of scenario 1 (`await null; return 1`).", "All jobs are queued at once (a Task or a pending call per job); ours with a Task per job run 50k jobs per sample (100k Tasks take over 2 s on this machine), which keeps their queue half as deep as the peers'."],
+  notes: [
+    "A job is the short async function of scenario 1 (`await null; return 1`).",
+    "All jobs are queued at once (a Task or a pending call per job); ours with a Task per job run 50k jobs per sample (100k Tasks take over 2 s on this machine), which keeps their queue half as deep as the peers'.",
+  ],
   contenders: [
     {
       name: "10 hand-written workers",
@@ -505,7 +555,8 @@ const s4: Scenario = {
       async run(n) {
         const q = new PQueue({ concurrency: 10 });
         let done = 0;
-        for (let i = 0; i < n; i++) void q.add(async () => {
+        for (let i = 0; i < n; i++)
+          void q.add(async () => {
             const v = await job();
             done += v;
           });
@@ -526,7 +577,11 @@ const s4: Scenario = {
       name: "bluebird map({concurrency: 10})",
       n: 100_000,
       async run(n) {
-        const rs = await Bluebird.map(times(n, (i) => i), () => job(), { concurrency: 10 });
+        const rs = await Bluebird.map(
+          times(n, (i) => i),
+          () => job(),
+          { concurrency: 10 },
+        );
         check(rs.length, n, "jobs");
       },
     },
@@ -600,30 +655,28 @@ const s4: Scenario = {
       "Semaphore",
       "TaskGroup",
     ),
-    oursIf(
-      {
-        name: "10 worker Tasks (asyncio style)",
-        ours: true,
-        n: 100_000,
-        async run(n) {
-          await onLoop(async () => {
-            let next = 0;
-            let done = 0;
-            const ts = times(10, () =>
-              createTask(async () => {
-                while (next < n) {
-                  next++;
-                  const v = await job();
-                  done += v;
-                }
-              }),
-            );
-            await awaitAll(ts);
-            check(done, n, "jobs");
-          });
-        },
+    oursIf({
+      name: "10 worker Tasks (asyncio style)",
+      ours: true,
+      n: 100_000,
+      async run(n) {
+        await onLoop(async () => {
+          let next = 0;
+          let done = 0;
+          const ts = times(10, () =>
+            createTask(async () => {
+              while (next < n) {
+                next++;
+                const v = await job();
+                done += v;
+              }
+            }),
+          );
+          await awaitAll(ts);
+          check(done, n, "jobs");
+        });
       },
-    ),
+    }),
   ],
 };
 
@@ -779,7 +832,9 @@ const s6: Scenario = {
   id: "gather",
   title: "6. Gather of 10k (awaitables/s)",
   unit: "awaitables/s",
-  notes: ["Each sample runs 10 gathers of 10k. \"tasks\": 10k short async functions; \"futures\": 10k pending futures (promises) gathered, then resolved."],
+  notes: [
+    'Each sample runs 10 gathers of 10k. "tasks": 10k short async functions; "futures": 10k pending futures (promises) gathered, then resolved.',
+  ],
   contenders: [
     {
       name: "Promise.all of 10k async fn calls",
@@ -809,7 +864,8 @@ const s6: Scenario = {
         n: 20_000,
         async run(n) {
           await onLoop(async () => {
-            for (let g = 0; g < n / G; g++) check((await gather!(...times(G, () => createTask(job)))).length, G, "results");
+            for (let g = 0; g < n / G; g++)
+              check((await gather!(...times(G, () => createTask(job)))).length, G, "results");
           });
         },
       },
@@ -847,7 +903,9 @@ const s7: Scenario = {
   id: "timeout",
   title: "7. A 10 s timeout around work that finishes in time (ops/s)",
   unit: "ops/s",
-  notes: ["The work is the short async function of scenario 1. The first row is the work alone, without a timeout, for the overhead."],
+  notes: [
+    "The work is the short async function of scenario 1. The first row is the work alone, without a timeout, for the overhead.",
+  ],
   contenders: [
     {
       name: "no timeout (work alone)",

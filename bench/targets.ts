@@ -17,16 +17,67 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { what: "Task running an async fn ≥ 1/2 native async fn", ours: ["tasks", "createTask(async fn)"], peer: ["tasks", "native async fn + Promise.all"], bound: 0.5 },
-  { what: "Future await ≥ 2/3 native Promise await", ours: ["future", "Future, await in an async-fn task"], peer: ["future", "native Promise"], bound: 2 / 3 },
-  { what: "Lock ≥ 4x async-mutex (ESM, what `import` gets)", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "async-mutex Mutex (ESM, what `import` gets)"], bound: 4 },
-  { what: "Lock ≥ 4x async-mutex (CJS)", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "async-mutex Mutex (CJS, `require`)"], bound: 4 },
-  { what: "Lock ≥ 1/4 hand-written mutex", ours: ["lock", "Lock, await in an async-fn task"], peer: ["lock", "hand-written mutex"], bound: 0.25 },
-  { what: "Lock (generator task) ≥ 1/4 hand-written mutex", ours: ["lock", "Lock, yield* in a generator task"], peer: ["lock", "hand-written mutex"], bound: 0.25 },
-  { what: "Semaphore-limited jobs ≥ 2x p-limit", ours: ["limit", "Semaphore, one Task per job (asyncio style)"], peer: ["limit", "p-limit"], bound: 2 },
-  { what: "bounded Queue ≥ 2x asyncio.Queue (CPython 3.13)", ours: ["queue", "Queue(100), async-fn tasks"], peer: "asyncio.Queue", bound: 2 },
-  { what: "bounded Queue (generator tasks) ≥ 2x asyncio.Queue (CPython 3.13)", ours: ["queue", "Queue(100), generator tasks"], peer: "asyncio.Queue", bound: 2 },
-  { what: "pending Task memory ≤ 3x a suspended native async fn", ours: ["memory", "Task(async fn) suspended on a pending Future"], peer: ["memory", "native async fn suspended on a pending promise"], bound: 3, memory: true },
+  {
+    what: "Task running an async fn ≥ 1/2 native async fn",
+    ours: ["tasks", "createTask(async fn)"],
+    peer: ["tasks", "native async fn + Promise.all"],
+    bound: 0.5,
+  },
+  {
+    what: "Future await ≥ 2/3 native Promise await",
+    ours: ["future", "Future, await in an async-fn task"],
+    peer: ["future", "native Promise"],
+    bound: 2 / 3,
+  },
+  {
+    what: "Lock ≥ 4x async-mutex (ESM, what `import` gets)",
+    ours: ["lock", "Lock, await in an async-fn task"],
+    peer: ["lock", "async-mutex Mutex (ESM, what `import` gets)"],
+    bound: 4,
+  },
+  {
+    what: "Lock ≥ 4x async-mutex (CJS)",
+    ours: ["lock", "Lock, await in an async-fn task"],
+    peer: ["lock", "async-mutex Mutex (CJS, `require`)"],
+    bound: 4,
+  },
+  {
+    what: "Lock ≥ 1/4 hand-written mutex",
+    ours: ["lock", "Lock, await in an async-fn task"],
+    peer: ["lock", "hand-written mutex"],
+    bound: 0.25,
+  },
+  {
+    what: "Lock (generator task) ≥ 1/4 hand-written mutex",
+    ours: ["lock", "Lock, yield* in a generator task"],
+    peer: ["lock", "hand-written mutex"],
+    bound: 0.25,
+  },
+  {
+    what: "Semaphore-limited jobs ≥ 2x p-limit",
+    ours: ["limit", "Semaphore, one Task per job (asyncio style)"],
+    peer: ["limit", "p-limit"],
+    bound: 2,
+  },
+  {
+    what: "bounded Queue ≥ 2x asyncio.Queue (CPython 3.13)",
+    ours: ["queue", "Queue(100), async-fn tasks"],
+    peer: "asyncio.Queue",
+    bound: 2,
+  },
+  {
+    what: "bounded Queue (generator tasks) ≥ 2x asyncio.Queue (CPython 3.13)",
+    ours: ["queue", "Queue(100), generator tasks"],
+    peer: "asyncio.Queue",
+    bound: 2,
+  },
+  {
+    what: "pending Task memory ≤ 3x a suspended native async fn",
+    ours: ["memory", "Task(async fn) suspended on a pending Future"],
+    peer: ["memory", "native async fn suspended on a pending promise"],
+    bound: 3,
+    memory: true,
+  },
 ];
 
 function pythonResults(): Record<string, unknown> | undefined {
@@ -39,7 +90,7 @@ function pythonResults(): Record<string, unknown> | undefined {
 }
 
 function pythonQueue(): number | undefined {
-  return (pythonResults()?.["asyncio 3.13"] as Record<string, number> | undefined)?.["queue"];
+  return (pythonResults()?.["asyncio 3.13"] as Record<string, number> | undefined)?.queue;
 }
 
 /** The targets table: measured ratio and whether it is met. */
@@ -53,13 +104,30 @@ export function targetsTable(byId: Map<string, Result[]>, mem: MemRow[] | undefi
     const o = value(t.ours);
     const p = t.peer === "asyncio.Queue" ? (pythonQueue() ?? NaN) : value(t.peer);
     const ratio = o / p;
-    const fmt = (x: number): string => (!Number.isFinite(x) ? "–" : t.memory ? `${Math.round(x)} B` : x >= 1e6 ? `${(x / 1e6).toFixed(2)}M/s` : `${(x / 1e3).toFixed(0)}k/s`);
-    const met = !Number.isFinite(ratio) ? "not measured" : (t.memory ? ratio <= t.bound : ratio >= t.bound) ? "yes" : "**no**";
-    lines.push(`| ${t.what} | ${fmt(o)} | ${fmt(p)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + "x" : "–"} | ${met} |`);
+    const fmt = (x: number): string =>
+      !Number.isFinite(x)
+        ? "–"
+        : t.memory
+          ? `${Math.round(x)} B`
+          : x >= 1e6
+            ? `${(x / 1e6).toFixed(2)}M/s`
+            : `${(x / 1e3).toFixed(0)}k/s`;
+    const met = !Number.isFinite(ratio)
+      ? "not measured"
+      : (t.memory ? ratio <= t.bound : ratio >= t.bound)
+        ? "yes"
+        : "**no**";
+    lines.push(
+      `| ${t.what} | ${fmt(o)} | ${fmt(p)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + "x" : "–"} | ${met} |`,
+    );
   }
-  if (pythonQueue() === undefined) lines.push("", "The Queue targets need `npm run bench:python` first (it leaves asyncio's figure in bench/results/python.json).");
+  if (pythonQueue() === undefined)
+    lines.push(
+      "",
+      "The Queue targets need `npm run bench:python` first (it leaves asyncio's figure in bench/results/python.json).",
+    );
   else {
-    const when = pythonResults()?.["_run"];
+    const when = pythonResults()?._run;
     lines.push(
       "",
       `The Queue targets compare with asyncio.Queue as measured by the last \`npm run bench:python\`${typeof when === "string" ? ` (${when})` : ""}, a different process at a different time on this noisy machine: indicative only (the Python section gives the same ratio).`,

@@ -14,6 +14,9 @@ if (existsSync(built)) {
 } else {
   const source = join(root, "codemods", "cli.ts");
   // tsx by absolute URL: the CLI runs in the user's directory, where tsx may not resolve.
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), source, ...process.argv.slice(2)], { stdio: "inherit", cwd: process.cwd() });
+  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), source, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    cwd: process.cwd(),
+  });
   process.exitCode = r.status ?? 2;
 }

@@ -17,7 +17,14 @@ import ignore from "ignore";
 import { createTwoFilesPatch } from "diff";
 import cliProgress from "cli-progress";
 import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
-import { driveRounds, makeIndex, migrateRound, type FileResult, type ProjectFile, type RoundKnowledge } from "./engine.js";
+import {
+  driveRounds,
+  makeIndex,
+  migrateRound,
+  type FileResult,
+  type ProjectFile,
+  type RoundKnowledge,
+} from "./engine.js";
 import { buildReport } from "./report.js";
 import type { WorkerRequest } from "./worker.js";
 
@@ -41,7 +48,12 @@ interface CliOptions {
 }
 
 /** Finds the files to migrate, relative to cwd, respecting .gitignore and include/exclude. */
-export async function collectFiles(args: readonly string[], cwd: string, include?: string[], exclude?: string[]): Promise<string[]> {
+export async function collectFiles(
+  args: readonly string[],
+  cwd: string,
+  include?: string[],
+  exclude?: string[],
+): Promise<string[]> {
   const ig = ignore();
   ig.add(["node_modules/", ".git/"]);
   // .gitignore files from the working directory and each directory argument up to the filesystem root.
@@ -54,7 +66,8 @@ export async function collectFiles(args: readonly string[], cwd: string, include
         const rel = path.relative(cwd, d);
         const lines = fs.readFileSync(f, "utf8").split(/\r?\n/);
         // Patterns of a .gitignore below cwd apply relative to its directory.
-        if (rel && !rel.startsWith("..")) ig.add(lines.filter((l) => l.trim() && !l.startsWith("#")).map((l) => prefixPattern(rel, l)));
+        if (rel && !rel.startsWith(".."))
+          ig.add(lines.filter((l) => l.trim() && !l.startsWith("#")).map((l) => prefixPattern(rel, l)));
         else if (!rel) ig.add(lines);
       }
       if (fs.existsSync(path.join(d, ".git")) || path.dirname(d) === d) break;
@@ -67,7 +80,12 @@ export async function collectFiles(args: readonly string[], cwd: string, include
     let matches: string[];
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
       addGitignore(abs);
-      matches = await fg(`**/*.{${SOURCE_EXTS.join(",")}}`, { cwd: abs, absolute: true, dot: false, ignore: ["**/node_modules/**"] });
+      matches = await fg(`**/*.{${SOURCE_EXTS.join(",")}}`, {
+        cwd: abs,
+        absolute: true,
+        dot: false,
+        ignore: ["**/node_modules/**"],
+      });
     } else if (fs.existsSync(abs)) {
       matches = [abs];
     } else {
@@ -128,7 +146,12 @@ function makeWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
-async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, jobs: number, onProgress: (n: number) => void): Promise<FileResult[]> {
+async function runWithWorkers(
+  files: ProjectFile[],
+  options: MigrateOptions,
+  jobs: number,
+  onProgress: (n: number) => void,
+): Promise<FileResult[]> {
   const workers = Array.from({ length: jobs }, () => makeWorker());
   let nextId = 0;
   const call = (w: Worker, req: Omit<WorkerRequest, "id">): Promise<FileResult[]> =>
@@ -150,7 +173,7 @@ async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, job
     return await driveRounds(files, async (knowledge) => {
       // Chunks keep results in input order.
       const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
-      files.forEach((f, i) => chunks[i % jobs].push(f));
+      for (const [i, f] of files.entries()) chunks[i % jobs].push(f);
       // Each worker gets the resolved callees of its own files only.
       const forChunk = (c: ProjectFile[]): RoundKnowledge => {
         const callees: RoundKnowledge["callees"] = {};
@@ -160,7 +183,11 @@ async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, job
         }
         return { asyncExports: knowledge.asyncExports, callees };
       };
-      const parts = await Promise.all(chunks.map((c, i) => (c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]))));
+      const parts = await Promise.all(
+        chunks.map((c, i) =>
+          c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]),
+        ),
+      );
       onProgress(files.length);
       const byFile = new Map<string, FileResult>();
       for (const p of parts) for (const r of p) byFile.set(r.file, r);
@@ -171,7 +198,11 @@ async function runWithWorkers(files: ProjectFile[], options: MigrateOptions, job
   }
 }
 
-async function runInProcess(files: ProjectFile[], options: MigrateOptions, onProgress: (n: number) => void): Promise<FileResult[]> {
+async function runInProcess(
+  files: ProjectFile[],
+  options: MigrateOptions,
+  onProgress: (n: number) => void,
+): Promise<FileResult[]> {
   return driveRounds(files, (knowledge) => {
     const index = makeIndex(knowledge);
     const out: FileResult[] = [];
@@ -187,7 +218,14 @@ async function runInProcess(files: ProjectFile[], options: MigrateOptions, onPro
  * Runs the CLI with the given arguments (without `node` and the script).
  * @returns the exit code.
  */
-export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  },
+): Promise<number> {
   const program = new Command();
   program
     .name("asyncio-ts")
@@ -207,8 +245,15 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option("--exclude <globs...>", "skip files matching these globs")
     .option("--jobs <n>", "worker threads", "1")
     .option("--strict", "exit 1 when any site was refused")
-    .addOption(new Option("--dual-api <mode>", "how converted functions keep a callback surface").choices(["inline", "import"]).default("inline"))
-    .option("--assume-err-first", "treat unknown functions called with a (err, …) continuation as well-behaved err-first APIs")
+    .addOption(
+      new Option("--dual-api <mode>", "how converted functions keep a callback surface")
+        .choices(["inline", "import"])
+        .default("inline"),
+    )
+    .option(
+      "--assume-err-first",
+      "treat unknown functions called with a (err, …) continuation as well-behaved err-first APIs",
+    )
     .option("--no-progress", "no progress bar")
     .option("--no-diff", "with --dry-run, print only the summary")
     .action(async (paths: string[], opts: CliOptions) => {
@@ -230,15 +275,23 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
   return code;
 }
 
-async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+async function migrate(
+  paths: string[],
+  opts: CliOptions,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string },
+): Promise<number> {
   if (opts.write && opts.dryRun) throw new UsageError("--write and --dry-run exclude each other");
   const jobs = Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
   let transforms: TransformName[] | undefined;
   if (opts.transform) {
-    transforms = opts.transform.split(",").map((t) => t.trim()).filter(Boolean) as TransformName[];
+    transforms = opts.transform
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean) as TransformName[];
     const bad = transforms.filter((t) => !TRANSFORM_NAMES.includes(t));
-    if (bad.length || transforms.length === 0) throw new UsageError(`unknown transform ${bad.join(", ")} (known: ${TRANSFORM_NAMES.join(", ")})`);
+    if (bad.length || transforms.length === 0)
+      throw new UsageError(`unknown transform ${bad.join(", ")} (known: ${TRANSFORM_NAMES.join(", ")})`);
   }
   const files = await collectFiles(paths, io.cwd, opts.include, opts.exclude);
   if (files.length === 0) throw new UsageError(`no .js/.mjs/.cjs/.ts/.tsx files match ${paths.join(" ")}`);
@@ -246,7 +299,12 @@ async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.W
   const inputs: ProjectFile[] = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8") }));
 
   const tty = opts.progress && (io.stderr as NodeJS.WriteStream).isTTY === true;
-  const bar = tty ? new cliProgress.SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: "migrate [{bar}] {value}/{total} files" }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { stream: io.stderr as NodeJS.WriteStream, format: "migrate [{bar}] {value}/{total} files" },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   // Each round visits every file; the bar shows the current round's progress.
   bar?.start(files.length, 0);
   let done = 0;
@@ -255,7 +313,10 @@ async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.W
     bar?.update(Math.min(done, files.length));
   };
   const started = Date.now();
-  const results = jobs > 1 && files.length > 1 ? await runWithWorkers(inputs, options, Math.min(jobs, files.length), onProgress) : await runInProcess(inputs, options, onProgress);
+  const results =
+    jobs > 1 && files.length > 1
+      ? await runWithWorkers(inputs, options, Math.min(jobs, files.length), onProgress)
+      : await runInProcess(inputs, options, onProgress);
   bar?.update(files.length);
   bar?.stop();
 
@@ -266,17 +327,27 @@ async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.W
     const input = inputs[i];
     if (r.internalError) {
       unparsable++;
-      io.stderr.write(`asyncio-ts: internal error on ${rel(r.file)} (please report); left untouched:\n  ${r.internalError.split("\n").slice(0, 4).join("\n  ")}\n`);
+      io.stderr.write(
+        `asyncio-ts: internal error on ${rel(r.file)} (please report); left untouched:\n  ${r.internalError.split("\n").slice(0, 4).join("\n  ")}\n`,
+      );
       continue;
     }
     if (r.parseErrors) {
       unparsable++;
-      io.stderr.write(`asyncio-ts: ${rel(r.file)} does not parse; left untouched:\n${r.parseErrors.slice(0, 5).map((e) => "  " + e).join("\n")}\n`);
+      io.stderr.write(
+        `asyncio-ts: ${rel(r.file)} does not parse; left untouched:\n${r.parseErrors
+          .slice(0, 5)
+          .map((e) => "  " + e)
+          .join("\n")}\n`,
+      );
       continue;
     }
     if (!r.changed) continue;
     if (opts.write) writeAtomic(r.file, r.output);
-    else if (opts.diff) io.stdout.write(createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }));
+    else if (opts.diff)
+      io.stdout.write(
+        createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }),
+      );
   }
   const report = buildReport(results.map((r) => ({ ...r, file: rel(r.file) })));
   if (opts.report) fs.writeFileSync(path.resolve(io.cwd, opts.report), JSON.stringify(report, null, 2) + "\n");
@@ -296,7 +367,8 @@ async function migrate(paths: string[], opts: CliOptions, io: { stdout: NodeJS.W
   return 0;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (invokedDirectly) {
   // `asyncio-ts migrate … | head` closes stdout early: not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {

@@ -205,9 +205,9 @@ export function indentAt(text: string, pos: number): string {
 
 /** Detects the file's indentation unit (two spaces by default). @internal */
 export function indentUnit(text: string): string {
-  const m = /\n(\t+|  +)\S/.exec(text);
+  const m = /\n(\t+| {2,})\S/.exec(text);
   if (!m) return "  ";
-  return m[1].startsWith("\t") ? "\t" : m[1].length >= 4 && !/\n  \S/.test(text) ? "    " : "  ";
+  return m[1].startsWith("\t") ? "\t" : m[1].length >= 4 && !/\n {2}\S/.test(text) ? "    " : "  ";
 }
 
 /** Every identifier name occurring under node. @internal */
@@ -327,12 +327,18 @@ export function isSurelyPrimitive(text: string): boolean {
   const prim = (e: ts.Expression): boolean => {
     e = skipParens(e);
     if (ts.isLiteralExpression(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) return true;
-    if ([ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(e.kind)) return true;
+    if ([ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(e.kind))
+      return true;
     if (ts.isIdentifier(e)) return e.text === "undefined";
     if (ts.isPrefixUnaryExpression(e) || ts.isTypeOfExpression(e) || ts.isVoidExpression(e)) return true;
     if (ts.isBinaryExpression(e)) {
       const k = e.operatorToken.kind;
-      const passThrough = [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.CommaToken];
+      const passThrough = [
+        ts.SyntaxKind.BarBarToken,
+        ts.SyntaxKind.AmpersandAmpersandToken,
+        ts.SyntaxKind.QuestionQuestionToken,
+        ts.SyntaxKind.CommaToken,
+      ];
       if (passThrough.includes(k)) return prim(e.left) && prim(e.right);
       return k < ts.SyntaxKind.FirstAssignment || k > ts.SyntaxKind.LastAssignment;
     }
@@ -356,7 +362,8 @@ export function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
   // `var` anywhere (not in nested functions) hoists to the function.
   const visit = (n: ts.Node): void => {
     if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
-    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) addBinding(d.name);
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped))
+      for (const d of n.declarations) addBinding(d.name);
     ts.forEachChild(n, visit);
   };
   for (const s of stmts) visit(s);
@@ -368,7 +375,21 @@ export function bindsName(root: ts.Node, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isVariableDeclaration(n) || ts.isBindingElement(n) || ts.isClassDeclaration(n) || ts.isImportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n) || ts.isImportEqualsDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isParameter(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    if (
+      (ts.isVariableDeclaration(n) ||
+        ts.isBindingElement(n) ||
+        ts.isClassDeclaration(n) ||
+        ts.isImportSpecifier(n) ||
+        ts.isImportClause(n) ||
+        ts.isNamespaceImport(n) ||
+        ts.isImportEqualsDeclaration(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isParameter(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name) &&
+      n.name.text === name
+    )
+      found = true;
     ts.forEachChild(n, visit);
   };
   visit(root);

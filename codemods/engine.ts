@@ -70,18 +70,35 @@ const MAX_PASSES = 6;
  *   "function f() { return p.then((v) => v + 1); }", "a.js");
  * ```
  */
-export function migrateSource(text: string, fileName: string, options: MigrateOptions = {}, project?: ProjectIndex): FileResult {
+export function migrateSource(
+  text: string,
+  fileName: string,
+  options: MigrateOptions = {},
+  project?: ProjectIndex,
+): FileResult {
   try {
     return migrateSourceUnguarded(text, fileName, options, project);
   } catch (e) {
     // A codemod bug must never cost the user their file or the rest of the run.
-    return { file: fileName, output: text, changed: false, sites: [], internalError: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    return {
+      file: fileName,
+      output: text,
+      changed: false,
+      sites: [],
+      internalError: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    };
   }
 }
 
-function migrateSourceUnguarded(text: string, fileName: string, options: MigrateOptions, project?: ProjectIndex): FileResult {
+function migrateSourceUnguarded(
+  text: string,
+  fileName: string,
+  options: MigrateOptions,
+  project?: ProjectIndex,
+): FileResult {
   const first = parse(fileName, text);
-  if (first.errors.length > 0) return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
+  if (first.errors.length > 0)
+    return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
   // Sites keyed by input position + transform: a later pass's finding wins. A site found inside the
   // text an earlier pass rewrote (a chain nested in a converted chain) has no input position of its
@@ -111,7 +128,13 @@ function migrateSourceUnguarded(text: string, fileName: string, options: Migrate
       const record = (s: PassResult["sites"][number], status?: Site["status"], reason?: Site["reason"]): void => {
         const { pos: inPos, inside } = toInput(s.pos);
         const { line, character } = first.sf.getLineAndCharacterOfPosition(inPos);
-        const site: Site & { pos: number } = { line: line + 1, column: character + 1, transform: s.transform, status: status ?? s.status, pos: inPos };
+        const site: Site & { pos: number } = {
+          line: line + 1,
+          column: character + 1,
+          transform: s.transform,
+          status: status ?? s.status,
+          pos: inPos,
+        };
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
         if (s.name) site.name = s.name;
@@ -157,10 +180,18 @@ function migrateSourceUnguarded(text: string, fileName: string, options: Migrate
  */
 function engineAccepts(fileName: string, text: string, sf: ts.SourceFile): boolean {
   if (!/\.(c?js)$/.test(fileName)) return true;
-  const esm = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+  const esm = sf.statements.some(
+    (s) =>
+      ts.isImportDeclaration(s) ||
+      ts.isExportDeclaration(s) ||
+      ts.isExportAssignment(s) ||
+      (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)),
+  );
   if (esm) return true;
   try {
-    new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, "")}\n})`, { filename: fileName });
+    new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, "")}\n})`, {
+      filename: fileName,
+    });
     return true;
   } catch {
     return false;
@@ -233,7 +264,11 @@ export function exportsOf(file: string, output: string): string[] {
 }
 
 /** Runs one round over some files with the given index. @internal */
-export function migrateRound(files: readonly ProjectFile[], options: MigrateOptions, index: ProjectIndex): FileResult[] {
+export function migrateRound(
+  files: readonly ProjectFile[],
+  options: MigrateOptions,
+  index: ProjectIndex,
+): FileResult[] {
   return files.map((f) => migrateSource(f.text, f.file, options, index));
 }
 
@@ -304,6 +339,7 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
   const plan = roundPlan(files);
   let results: FileResult[] = [];
-  for (let step = plan.next(); !step.done; step = plan.next(results)) results = migrateRound(files, options, makeIndex(step.value));
+  for (let step = plan.next(); !step.done; step = plan.next(results))
+    results = migrateRound(files, options, makeIndex(step.value));
   return results;
 }

@@ -11,6 +11,13 @@
  * @module
  */
 export { migrateSource, migrateProject, type FileResult, type ProjectFile } from "./engine.js";
-export { TRANSFORM_NAMES, type TransformName, type Site, type MigrateOptions, type ProjectIndex, type CrossFileCallee } from "./core.js";
+export {
+  TRANSFORM_NAMES,
+  type TransformName,
+  type Site,
+  type MigrateOptions,
+  type ProjectIndex,
+  type CrossFileCallee,
+} from "./core.js";
 export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
 export { buildReport, type Report, type ReportFile, type ReportSummary, type TransformTotals } from "./report.js";

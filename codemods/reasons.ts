@@ -16,11 +16,13 @@
 export const REASONS = {
   // promise-chains
   /** a two-handler `.then(ok, err)` that is not the chain's last link */
-  TWO_HANDLER_THEN: "a two-handler `.then(ok, err)` that is not the chain's last link: the exact form (only the await in the try) needs it last",
+  TWO_HANDLER_THEN:
+    "a two-handler `.then(ok, err)` that is not the chain's last link: the exact form (only the await in the try) needs it last",
   /** a handler is not a function literal or a reference to a known function declaration/const */
   HANDLER_NOT_FUNCTION: "a handler is not a function literal or a reference to a known function declaration/const",
   /** a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this` */
-  HANDLER_MEMBER_REFERENCE: "a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this`",
+  HANDLER_MEMBER_REFERENCE:
+    "a handler is a member reference like `path.basename`: calling it as `path.basename(x)` would change `this`",
   /** a `function` handler uses `this` or `arguments`, which differ once inlined */
   HANDLER_USES_THIS: "a `function` handler uses `this` or `arguments`, which differ once inlined",
   /** a handler that is not the last link returns from more than one place */
@@ -28,11 +30,14 @@ export const REASONS = {
   /** a handler's parameters are not a single plain identifier (or none) */
   HANDLER_PARAMS: "a handler's parameters are not a single plain identifier (or none)",
   /** the chain is neither returned nor a statement of its own */
-  NOT_RETURNED: "the chain is neither returned nor a statement of its own (it is assigned, passed on, or part of an expression), or it is returned from a generator",
+  NOT_RETURNED:
+    "the chain is neither returned nor a statement of its own (it is assigned, passed on, or part of an expression), or it is returned from a generator",
   /** the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods */
-  NON_NATIVE_PROMISE: "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
+  NON_NATIVE_PROMISE:
+    "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
   /** the enclosing function has a path that does not return a promise, so making it async changes its result */
-  FUNCTION_NOT_PROMISE_RETURNING: "the enclosing function has a path that does not return a promise, so making it async changes its result",
+  FUNCTION_NOT_PROMISE_RETURNING:
+    "the enclosing function has a path that does not return a promise, so making it async changes its result",
   /** `.finally()` is given something other than a function */
   FINALLY_ARGUMENT: "`.finally()` is given something other than a function",
   /** inlining would declare a name the function already uses */
@@ -49,35 +54,46 @@ export const REASONS = {
   /** code runs after the callback call or after the asynchronous call whose continuation calls it */
   CALLBACK_NOT_LAST: "code runs after the callback call or after the asynchronous call whose continuation calls it",
   /** the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…) */
-  CALLBACK_IN_NESTED_FUNCTION: "the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…)",
+  CALLBACK_IN_NESTED_FUNCTION:
+    "the callback is called from a function that is not a continuation we convert (event handler, loop body, timer…)",
   /** the callback call is part of a larger expression */
   CALLBACK_IN_EXPRESSION: "the callback call is part of a larger expression",
   /** the callback is called inside a loop, switch, try or other statement we cannot prove runs it once */
-  UNSUPPORTED_STATEMENT: "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
+  UNSUPPORTED_STATEMENT:
+    "the callback is called inside a loop, switch, try or other statement we cannot prove runs it once",
   /** the callback is given more than one result value, or a value with an error, which a promise cannot carry */
-  MULTIPLE_RESULTS: "the callback is given more than one result value, or a value together with an error that may be set, which a promise cannot carry",
+  MULTIPLE_RESULTS:
+    "the callback is given more than one result value, or a value together with an error that may be set, which a promise cannot carry",
   /** some success paths call `cb()` and others `cb(null…)` */
-  MIXED_SUCCESS_ARITY: "some success paths call back `cb()` (error undefined) and others `cb(null…)` (error null): one promise outcome cannot reproduce both",
+  MIXED_SUCCESS_ARITY:
+    "some success paths call back `cb()` (error undefined) and others `cb(null…)` (error null): one promise outcome cannot reproduce both",
   /** a continuation is passed to a function not known to call it exactly once, asynchronously, err-first */
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   /** the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use */
-  RETURNS_VALUE: "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
+  RETURNS_VALUE:
+    "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
   /** the function throws synchronously; as an async function it would reject instead */
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
   /** TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written */
-  TS_FORM: "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
+  TS_FORM:
+    "TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written",
   /** an inner helper function that calls the callback is used other than by tail calls from continuations */
-  HELPER_NOT_TAIL_CALLED: "an inner helper function that calls the callback is used other than by tail calls from continuations (stored, passed on, code after its call)",
+  HELPER_NOT_TAIL_CALLED:
+    "an inner helper function that calls the callback is used other than by tail calls from continuations (stored, passed on, code after its call)",
   /** an inner helper that calls the callback calls itself (directly or through other helpers) outside a continuation */
-  HELPER_RECURSIVE: "an inner helper that calls the callback calls itself outside a continuation: the recursion is not provably the same as awaits",
+  HELPER_RECURSIVE:
+    "an inner helper that calls the callback calls itself outside a continuation: the recursion is not provably the same as awaits",
   /** the first asynchronous call is inside a branch or helper in a shape that cannot be started synchronously as before */
-  ASYNC_START_NESTED: "the first asynchronous call is inside a branch or helper in a shape that cannot be started synchronously as before",
+  ASYNC_START_NESTED:
+    "the first asynchronous call is inside a branch or helper in a shape that cannot be started synchronously as before",
   /** parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…) */
-  COUNTER_SHAPE: "parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…)",
+  COUNTER_SHAPE:
+    "parallel calls joined by a counter in a form not proven equivalent to Promise.all (count, results or flag used elsewhere, results in completion order…)",
   /** parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls) */
-  COUNTER_MAY_CALL_TWICE: "parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls)",
+  COUNTER_MAY_CALL_TWICE:
+    "parallel calls joined by a counter that can call back more than once (no first-error guard, or a counter smaller than the number of calls)",
   /** the function is already async or a generator */
   ALREADY_ASYNC: "the function is already async or a generator",
   // node-apis
@@ -90,7 +106,8 @@ export const REASONS = {
   /** the rewrite produced code that does not parse (a codemod bug): the site was left unchanged */
   OUTPUT_DID_NOT_PARSE: "the rewrite produced code that does not parse (a codemod bug): the site was left unchanged",
   /** the promise API throws synchronously where the executor rejected */
-  THROWS_SYNCHRONOUSLY: "the promise API throws synchronously on bad arguments where the executor rejected: converted only when awaited or returned from an async function",
+  THROWS_SYNCHRONOUSLY:
+    "the promise API throws synchronously on bad arguments where the executor rejected: converted only when awaited or returned from an async function",
   /** `events.once` rejects on 'error' while the original waited forever */
   ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
 } as const;

@@ -93,7 +93,16 @@ export interface Report {
  * ```
  */
 export function buildReport(results: readonly FileResult[]): Report {
-  const summary: ReportSummary = { files: 0, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, byTransform: {} };
+  const summary: ReportSummary = {
+    files: 0,
+    filesChanged: 0,
+    filesUnparsable: 0,
+    sites: 0,
+    converted: 0,
+    refused: 0,
+    refusedByReason: {},
+    byTransform: {},
+  };
   const files: ReportFile[] = [];
   for (const r of results) {
     summary.files++;

@@ -84,7 +84,8 @@ export function resolveCrossFileCallees(files: readonly { file: string; text: st
  */
 function inMemoryHost(texts: ReadonlyMap<string, string>): ts.CompilerHost {
   const dirs = new Set<string>();
-  for (const f of texts.keys()) for (let d = path.dirname(f); !dirs.has(d) && d !== path.dirname(d); d = path.dirname(d)) dirs.add(d);
+  for (const f of texts.keys())
+    for (let d = path.dirname(f); !dirs.has(d) && d !== path.dirname(d); d = path.dirname(d)) dirs.add(d);
   return {
     getSourceFile: (fileName, languageVersionOrOptions) => {
       const text = texts.get(path.resolve(fileName));
@@ -156,7 +157,8 @@ class CalleeResolver {
     // every method call (`options.chmod`, `this.stream.once`) is what makes a checker slow.
     let root: ts.Expression = call.expression;
     while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    const viaImport = root === call.expression || !!((this.checker.getSymbolAtLocation(root)?.flags ?? 0) & ts.SymbolFlags.Alias);
+    const viaImport =
+      root === call.expression || !!((this.checker.getSymbolAtLocation(root)?.flags ?? 0) & ts.SymbolFlags.Alias);
     const sym = viaImport ? this.checker.getSymbolAtLocation(call.expression) : undefined;
     const fn = sym?.declarations?.length ? this.functionBehind(sym) : undefined;
     if (fn) {
@@ -164,7 +166,10 @@ class CalleeResolver {
       if (declSf === sf || !this.migrated.has(declSf.fileName) || !isCallbackFunction(fn)) return undefined;
       const exports = functionExportNames(declSf, fn).filter((e) => this.claimsOf(declSf).get(e) === 1);
       if (exports.length === 0) return undefined;
-      return { id: `${declSf.fileName}:${fn.pos}`, callee: { file: declSf.fileName, exports: [...new Set(exports)].sort() } };
+      return {
+        id: `${declSf.fileName}:${fn.pos}`,
+        callee: { file: declSf.fileName, exports: [...new Set(exports)].sort() },
+      };
     }
     // The documented fallback: TypeScript types a plain `require()` call as `any`, so nothing was found.
     return isTsFile(sf.fileName) ? this.resolveTsRequire(sf, call.expression) : undefined;
@@ -175,7 +180,11 @@ class CalleeResolver {
     let sym: ts.Symbol | undefined = start;
     for (let hops = 0; sym && hops < 32; hops++) {
       // Overload signatures and expando hosts (`f.sync = …` declares `f` again in JavaScript) are not other values.
-      const decls = (sym.declarations ?? []).filter((d) => !(ts.isFunctionDeclaration(d) && !d.body) && !(ts.isIdentifier(d) && ts.isPropertyAccessExpression(d.parent) && d.parent.expression === d));
+      const decls = (sym.declarations ?? []).filter(
+        (d) =>
+          !(ts.isFunctionDeclaration(d) && !d.body) &&
+          !(ts.isIdentifier(d) && ts.isPropertyAccessExpression(d.parent) && d.parent.expression === d),
+      );
       // Several declarations (an export assigned twice, merged declarations): which one runs is not known.
       if (decls.length !== 1) return undefined;
       const d = decls[0];
@@ -185,20 +194,34 @@ class CalleeResolver {
         continue;
       }
       let value: ts.Expression | undefined;
-      if (ts.isFunctionDeclaration(d) || ts.isFunctionExpression(d) || ts.isArrowFunction(d) || ts.isMethodDeclaration(d)) return d;
+      if (
+        ts.isFunctionDeclaration(d) ||
+        ts.isFunctionExpression(d) ||
+        ts.isArrowFunction(d) ||
+        ts.isMethodDeclaration(d)
+      )
+        return d;
       else if (ts.isVariableDeclaration(d)) value = d.initializer;
-      else if ((ts.isPropertyAccessExpression(d) || ts.isElementAccessExpression(d)) && isAssignmentTo(d.parent, d)) value = d.parent.right;
+      else if ((ts.isPropertyAccessExpression(d) || ts.isElementAccessExpression(d)) && isAssignmentTo(d.parent, d))
+        value = d.parent.right;
       else if (ts.isBinaryExpression(d) && d.operatorToken.kind === ts.SyntaxKind.EqualsToken) value = d.right;
       else if (ts.isPropertyAssignment(d)) value = d.initializer;
       else if (ts.isExportAssignment(d)) value = d.expression;
       else if (ts.isShorthandPropertyAssignment(d)) {
         sym = this.checker.getShorthandAssignmentValueSymbol(d);
         continue;
-      } else if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent) && d.parent.parent.initializer && !d.dotDotDotToken) {
+      } else if (
+        ts.isBindingElement(d) &&
+        ts.isObjectBindingPattern(d.parent) &&
+        ts.isVariableDeclaration(d.parent.parent) &&
+        d.parent.parent.initializer &&
+        !d.dotDotDotToken
+      ) {
         // `const { f } = a` (a non-require object: a default import, a namespace): the property of its type.
         const init = skipParens(d.parent.parent.initializer);
         const prop = d.propertyName ?? d.name;
-        if (!ts.isIdentifier(prop) || (!ts.isIdentifier(init) && !ts.isPropertyAccessExpression(init))) return undefined;
+        if (!ts.isIdentifier(prop) || (!ts.isIdentifier(init) && !ts.isPropertyAccessExpression(init)))
+          return undefined;
         sym = this.checker.getTypeAtLocation(init).getProperty(prop.text);
         continue;
       }
@@ -223,8 +246,19 @@ class CalleeResolver {
     };
     const visit = (n: ts.Node): void => {
       if (found) return;
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && isSym(n.left)) found = true;
-      if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && isSym(n.operand)) found = true;
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+        isSym(n.left)
+      )
+        found = true;
+      if (
+        (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) &&
+        isSym(n.operand)
+      )
+        found = true;
       ts.forEachChild(n, visit);
     };
     visit(d.getSourceFile());
@@ -239,7 +273,8 @@ class CalleeResolver {
     m = new Map();
     const counts = m;
     const visit = (n: ts.Node): void => {
-      if (isCallbackFunction(n)) for (const e of new Set(functionExportNames(sf, n))) counts.set(e, (counts.get(e) ?? 0) + 1);
+      if (isCallbackFunction(n))
+        for (const e of new Set(functionExportNames(sf, n))) counts.set(e, (counts.get(e) ?? 0) + 1);
       ts.forEachChild(n, visit);
     };
     visit(sf);
@@ -273,16 +308,25 @@ class CalleeResolver {
       spec = requireSpecifier(init);
       if (member !== undefined) exportName = parts.length === 1 ? member : undefined;
       else exportName = parts.length === 1 ? "module.exports" : parts[1];
-    } else if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent) && d.parent.parent.initializer && !d.dotDotDotToken) {
+    } else if (
+      ts.isBindingElement(d) &&
+      ts.isObjectBindingPattern(d.parent) &&
+      ts.isVariableDeclaration(d.parent.parent) &&
+      d.parent.parent.initializer &&
+      !d.dotDotDotToken
+    ) {
       spec = requireSpecifier(skipParens(d.parent.parent.initializer));
       const prop = d.propertyName ?? d.name;
       exportName = parts.length === 1 && (ts.isIdentifier(prop) || ts.isStringLiteral(prop)) ? prop.text : undefined;
     }
     if (spec === undefined || exportName === undefined || !spec.startsWith(".")) return undefined;
-    const target = ts.resolveModuleName(spec, sf.fileName, this.program.getCompilerOptions(), this.host).resolvedModule?.resolvedFileName;
+    const target = ts.resolveModuleName(spec, sf.fileName, this.program.getCompilerOptions(), this.host).resolvedModule
+      ?.resolvedFileName;
     if (target === undefined || target === sf.fileName || !this.migrated.has(target)) return undefined;
     // TypeScript does not follow a require() of a TypeScript file: the target may not be in the program yet.
-    const targetSf = this.claims.has(target) ? undefined : (this.program.getSourceFile(target) ?? this.host.getSourceFile(target, ts.ScriptTarget.Latest));
+    const targetSf = this.claims.has(target)
+      ? undefined
+      : (this.program.getSourceFile(target) ?? this.host.getSourceFile(target, ts.ScriptTarget.Latest));
     const claims = this.claims.get(target) ?? (targetSf ? this.claimsOf(targetSf) : undefined);
     if (claims?.get(exportName) !== 1) return undefined;
     return { id: `${target}#${exportName}`, callee: { file: target, exports: [exportName] } };
@@ -290,10 +334,19 @@ class CalleeResolver {
 }
 
 function isAssignmentTo(parent: ts.Node, left: ts.Node): parent is ts.BinaryExpression {
-  return ts.isBinaryExpression(parent) && parent.left === left && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  return (
+    ts.isBinaryExpression(parent) && parent.left === left && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
+  );
 }
 
 function requireSpecifier(e: ts.Expression): string | undefined {
-  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "require" && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0])) return e.arguments[0].text;
+  if (
+    ts.isCallExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    e.expression.text === "require" &&
+    e.arguments.length === 1 &&
+    ts.isStringLiteralLike(e.arguments[0])
+  )
+    return e.arguments[0].text;
   return undefined;
 }

@@ -21,6 +21,6 @@ parentPort?.on("message", (req: WorkerRequest) => {
     const results = migrateRound(req.files, req.options, makeIndex(req.knowledge));
     parentPort!.postMessage({ id: req.id, results });
   } catch (e) {
-    parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    parentPort!.postMessage({ id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 });

@@ -3,10 +3,13 @@ import { run, runVirtual, createTask, sleep, getRunningLoop, isCancelledError } 
 
 console.log("== asyncio-ts demo: tasks, cancellation and the virtual clock (times in seconds)");
 await run(async () => {
-  const slow = createTask(async () => {
-    await sleep(10);
-    return "finished";
-  }, { name: "slow" });
+  const slow = createTask(
+    async () => {
+      await sleep(10);
+      return "finished";
+    },
+    { name: "slow" },
+  );
   const quick = createTask(async () => sleep(0.05, "quick result"), { name: "quick" });
   console.log(`quick task returned: ${await quick}`);
   slow.cancel("no longer needed");

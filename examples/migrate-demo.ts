@@ -79,7 +79,10 @@ export async function main(options: { log?: (line: string) => void; keep?: boole
 
     log("\n-- 3. Applying it (asyncio-ts migrate lib --write --report report.json)");
     const reportFile = join(work, "report.json");
-    const wet = await runArgv([...cli, "migrate", "lib", "--write", "--report", reportFile], { cwd: dir, timeoutSeconds: 120 });
+    const wet = await runArgv([...cli, "migrate", "lib", "--write", "--report", reportFile], {
+      cwd: dir,
+      timeoutSeconds: 120,
+    });
     if (wet.code !== 0 && wet.code !== 1) throw new Error(`migrate --write exited ${wet.code}: ${wet.stderr}`);
     const summaryLines = wet.stdout.trim() || wet.stderr.trim();
     if (summaryLines) log(summaryLines);
@@ -92,7 +95,8 @@ export async function main(options: { log?: (line: string) => void; keep?: boole
     const sites = report.files.flatMap((f) => f.sites ?? []);
     const converted = sites.filter((s) => s.status === "converted").length;
     const refused: Record<string, number> = {};
-    for (const s of sites) if (s.status !== "converted") refused[s.reason ?? "(no reason)"] = (refused[s.reason ?? "(no reason)"] ?? 0) + 1;
+    for (const s of sites)
+      if (s.status !== "converted") refused[s.reason ?? "(no reason)"] = (refused[s.reason ?? "(no reason)"] ?? 0) + 1;
     const filesChanged = report.files.filter((f) => f.changed).length;
     const lost = [...before.passed].filter((t) => !after.passed.has(t));
     const gained = [...after.passed].filter((t) => !before.passed.has(t));
@@ -109,14 +113,26 @@ export async function main(options: { log?: (line: string) => void; keep?: boole
     log(
       `The library's own tests (which call its callback API, as its existing users do) passed ${before.passed.size} of ${before.total} before ` +
         `and ${after.passed.size} of ${after.total} after` +
-        (samePassSet ? ": exactly the same tests pass." : `: NOT the same tests (lost: ${lost.join("; ") || "none"}; newly passing: ${gained.join("; ") || "none"}).`),
+        (samePassSet
+          ? ": exactly the same tests pass."
+          : `: NOT the same tests (lost: ${lost.join("; ") || "none"}; newly passing: ${gained.join("; ") || "none"}).`),
     );
     if (!samePassSet) log(after.output);
-    return { testsBefore: before.passed.size, testsAfter: after.passed.size, totalTests: before.total, samePassSet, sites: sites.length, converted, refused, filesChanged };
+    return {
+      testsBefore: before.passed.size,
+      testsAfter: after.passed.size,
+      totalTests: before.total,
+      samePassSet,
+      sites: sites.length,
+      converted,
+      refused,
+      filesChanged,
+    };
   } finally {
     if (options.keep) log(`(kept ${work})`);
     else rmSync(work, { recursive: true, force: true });
-    if (fingerprint(LEGACY) !== before0) throw new Error("examples/legacy was modified: the demo must only touch its temporary copy");
+    if (fingerprint(LEGACY) !== before0)
+      throw new Error("examples/legacy was modified: the demo must only touch its temporary copy");
   }
 }
 

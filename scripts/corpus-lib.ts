@@ -3,7 +3,16 @@
 // command with a hard timeout, and invoking the migrate CLI.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, copyFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  copyFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,12 +46,21 @@ export interface PackageConfig {
 
 /** Reads corpus/public.tsv. */
 export function readCorpus(file = join(REPO, "corpus/public.tsv")): CorpusEntry[] {
-  const lines = readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.trim());
+  const lines = readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
   return lines.slice(1).map((line) => {
     const [spec, integrity, testCommand, baselineNote] = line.split("\t");
     if (!spec || !integrity || !testCommand) throw new Error(`corpus/public.tsv: bad line: ${line}`);
     const at = spec.lastIndexOf("@");
-    return { spec, name: spec.slice(0, at), version: spec.slice(at + 1), integrity, testCommand, baselineNote: baselineNote ?? "" };
+    return {
+      spec,
+      name: spec.slice(0, at),
+      version: spec.slice(at + 1),
+      integrity,
+      testCommand,
+      baselineNote: baselineNote ?? "",
+    };
   });
 }
 
@@ -139,8 +157,12 @@ export async function fetchTarball(entry: CorpusEntry, workDir: string): Promise
   mkdirSync(cache, { recursive: true });
   const file = join(cache, `${entry.name.replace(/^@/, "").replace("/", "-")}-${entry.version}.tgz`);
   if (!existsSync(file)) {
-    const r = await runArgv(["npm", "pack", entry.spec, "--pack-destination", cache, "--silent"], { cwd: cache, timeoutSeconds: 300 });
-    if (r.code !== 0 || !existsSync(file)) throw new Error(`npm pack ${entry.spec} failed: ${r.stderr.trim() || r.stdout.trim()}`);
+    const r = await runArgv(["npm", "pack", entry.spec, "--pack-destination", cache, "--silent"], {
+      cwd: cache,
+      timeoutSeconds: 300,
+    });
+    if (r.code !== 0 || !existsSync(file))
+      throw new Error(`npm pack ${entry.spec} failed: ${r.stderr.trim() || r.stdout.trim()}`);
   }
   const got = sha512Integrity(file);
   if (got !== entry.integrity) {
@@ -174,8 +196,16 @@ export function lockPath(entry: CorpusEntry): string {
  * With a stored lockfile, `npm ci` reproduces it exactly; without one (or with
  * `update`), `npm install` resolves the ranges and the new lockfile is stored.
  */
-export async function installDeps(entry: CorpusEntry, pkgDir: string, cfg: PackageConfig, update: boolean): Promise<string> {
-  const pj = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+export async function installDeps(
+  entry: CorpusEntry,
+  pkgDir: string,
+  cfg: PackageConfig,
+  update: boolean,
+): Promise<string> {
+  const pj = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as Record<
+    string,
+    Record<string, string> | undefined
+  >;
   for (const d of cfg.dropDevDependencies ?? []) delete pj.devDependencies?.[d];
   writeFileSync(join(pkgDir, "package.json"), JSON.stringify(pj, null, 2) + "\n");
   const lock = lockPath(entry);
@@ -198,10 +228,14 @@ export async function installDeps(entry: CorpusEntry, pkgDir: string, cfg: Packa
       rmSync(join(pkgDir, "package-lock.json"), { force: true });
       r = await runArgv(["npm", "install", ...flags], { cwd: pkgDir, timeoutSeconds: 600 });
     }
-    writeFileSync(join(dirname(pkgDir), `install-${attempts}.log`), r.stdout + "\n--- stderr ---\n" + r.stderr + `\n--- exit ${r.code}\n`);
+    writeFileSync(
+      join(dirname(pkgDir), `install-${attempts}.log`),
+      r.stdout + "\n--- stderr ---\n" + r.stderr + `\n--- exit ${r.code}\n`,
+    );
     if (r.code === 0 && missing().length === 0) break;
   }
-  if (r!.code !== 0) throw new Error(`installing ${entry.spec} failed (exit ${r!.code}): ${r!.stderr.trim().slice(-2000)}`);
+  if (r!.code !== 0)
+    throw new Error(`installing ${entry.spec} failed (exit ${r!.code}): ${r!.stderr.trim().slice(-2000)}`);
   if (missing().length) throw new Error(`installing ${entry.spec} left ${missing().join(", ")} missing, twice`);
   if (!fromLock) {
     mkdirSync(dirname(lock), { recursive: true });
@@ -218,13 +252,15 @@ export async function installDeps(entry: CorpusEntry, pkgDir: string, cfg: Packa
  * the corpus package as its working directory), else bin/asyncio-ts.js.
  */
 export function migrateCli(): string[] {
-  const env = process.env["ASYNCIO_TS_CLI"];
+  const env = process.env.ASYNCIO_TS_CLI;
   if (env) return env.split(" ").filter(Boolean);
   const cli = join(REPO, "codemods/cli.ts");
   if (existsSync(cli)) return [process.execPath, "--import", import.meta.resolve("tsx"), cli];
   const bin = join(REPO, "bin/asyncio-ts.js");
   if (existsSync(bin)) return [process.execPath, bin];
-  throw new Error("the migrate CLI was not found (codemods/cli.ts or bin/asyncio-ts.js); set ASYNCIO_TS_CLI to override");
+  throw new Error(
+    "the migrate CLI was not found (codemods/cli.ts or bin/asyncio-ts.js); set ASYNCIO_TS_CLI to override",
+  );
 }
 
 /** One site of the migrate report (docs/codemods.md). */

@@ -28,10 +28,19 @@ const ERROR_NAME = /^_?(err|er|error)_?$/;
 
 /** Counts callback-taking functions and err-first callbacks in one source text. */
 export function countCallbacks(fileName: string, text: string): CallbackCounts {
-  const kind = /\.tsx$/.test(fileName) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
+  const kind = /\.tsx$/.test(fileName)
+    ? ts.ScriptKind.TSX
+    : /\.[cm]?ts$/.test(fileName)
+      ? ts.ScriptKind.TS
+      : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind);
-  const counts: CallbackCounts = { takesCallback: 0, errFirst: 0, lines: text.split(/\r?\n/).filter((l) => l.trim()).length };
-  const paramName = (p: ts.ParameterDeclaration | undefined): string => (p && ts.isIdentifier(p.name) ? p.name.text : "");
+  const counts: CallbackCounts = {
+    takesCallback: 0,
+    errFirst: 0,
+    lines: text.split(/\r?\n/).filter((l) => l.trim()).length,
+  };
+  const paramName = (p: ts.ParameterDeclaration | undefined): string =>
+    p && ts.isIdentifier(p.name) ? p.name.text : "";
   const isHelper = (n: ts.Node): boolean =>
     (ts.isFunctionDeclaration(n) && !!n.name && n.name.text.startsWith("__asyncio")) ||
     (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text.startsWith("__asyncio"));
@@ -39,7 +48,9 @@ export function countCallbacks(fileName: string, text: string): CallbackCounts {
     if (isHelper(node)) {
       // A helper call's own arguments are adapters; what the body of the
       // async function passed to __asyncioDual contains is still counted.
-      if (ts.isCallExpression(node)) for (const a of node.arguments) if (ts.isFunctionLike(a) && "body" in a && a.body) ts.forEachChild(a.body, visit);
+      if (ts.isCallExpression(node))
+        for (const a of node.arguments)
+          if (ts.isFunctionLike(a) && "body" in a && a.body) ts.forEachChild(a.body, visit);
       return;
     }
     if (ts.isFunctionLike(node) && "parameters" in node && (node as ts.SignatureDeclaration).parameters.length > 0) {
@@ -58,5 +69,9 @@ export function countCallbacks(fileName: string, text: string): CallbackCounts {
 
 /** Sums counts over files. */
 export function addCounts(a: CallbackCounts, b: CallbackCounts): CallbackCounts {
-  return { takesCallback: a.takesCallback + b.takesCallback, errFirst: a.errFirst + b.errFirst, lines: a.lines + b.lines };
+  return {
+    takesCallback: a.takesCallback + b.takesCallback,
+    errFirst: a.errFirst + b.errFirst,
+    lines: a.lines + b.lines,
+  };
 }

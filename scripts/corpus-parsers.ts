@@ -29,7 +29,10 @@ class IdMaker {
 }
 
 const stripTiming = (s: string): string =>
-  s.replace(/\s*#\s*time=[\d.]+m?s\s*$/, "").replace(/\s*\(\d+(?:\.\d+)?m?s\)\s*$/, "").trim();
+  s
+    .replace(/\s*#\s*time=[\d.]+m?s\s*$/, "")
+    .replace(/\s*\(\d+(?:\.\d+)?m?s\)\s*$/, "")
+    .trim();
 
 /**
  * TAP 12/13 as printed by tap 1.x–5.x (indented "# Subtest:" blocks whose

@@ -15,8 +15,20 @@ import { execFileSync } from "node:child_process";
 import fg from "fast-glob";
 import { createTwoFilesPatch } from "diff";
 import {
-  DEFAULT_WORK_DIR, REPO, extractTarball, fetchTarball, installDeps, migrateCli, readConfigs, readCorpus, readReport, runArgv, runCommand,
-  type CorpusEntry, type MigrateReport, type PackageConfig,
+  DEFAULT_WORK_DIR,
+  REPO,
+  extractTarball,
+  fetchTarball,
+  installDeps,
+  migrateCli,
+  readConfigs,
+  readCorpus,
+  readReport,
+  runArgv,
+  runCommand,
+  type CorpusEntry,
+  type MigrateReport,
+  type PackageConfig,
 } from "./corpus-lib.js";
 import { parseResults, passSet, type TestResult } from "./corpus-parsers.js";
 import { addCounts, countCallbacks, type CallbackCounts } from "./corpus-metrics.js";
@@ -84,11 +96,21 @@ function testEnv(pkgHome: string): NodeJS.ProcessEnv {
  * any /tmp/<one segment> by placeholders, so ids are stable across runs.
  */
 export function normaliseOutput(text: string, pkgDir: string): string {
-  return text.split(pkgDir).join("<pkg>").replace(/\/tmp\/[^/\s'"]+/g, "/tmp/<tmp>");
+  return text
+    .split(pkgDir)
+    .join("<pkg>")
+    .replace(/\/tmp\/[^/\s'"]+/g, "/tmp/<tmp>");
 }
 
 /** Runs the package's test command once and parses per-test results. */
-async function runTests(entry: CorpusEntry, cfg: PackageConfig, pkgDir: string, home: string, label: string, opts: Options): Promise<TestResult[]> {
+async function runTests(
+  entry: CorpusEntry,
+  cfg: PackageConfig,
+  pkgDir: string,
+  home: string,
+  label: string,
+  opts: Options,
+): Promise<TestResult[]> {
   const logDir = join(dirname(pkgDir), "logs");
   mkdirSync(logDir, { recursive: true });
   const env = testEnv(home);
@@ -104,7 +126,13 @@ async function runTests(entry: CorpusEntry, cfg: PackageConfig, pkgDir: string, 
   // The tsv spells the nconf environment as a placeholder; HOME is set above.
   const command = entry.testCommand.replace(/^HOME=<[^>]*>\s+/, "");
   const r = await runCommand(command, { cwd: pkgDir, env, timeoutSeconds: opts.timeout });
-  writeFileSync(join(logDir, `${label}.out`), r.stdout + "\n--- stderr ---\n" + r.stderr + `\n--- exit ${r.code} ${r.signal ?? ""}${r.timedOut ? " TIMEOUT" : ""}\n`);
+  writeFileSync(
+    join(logDir, `${label}.out`),
+    r.stdout +
+      "\n--- stderr ---\n" +
+      r.stderr +
+      `\n--- exit ${r.code} ${r.signal ?? ""}${r.timedOut ? " TIMEOUT" : ""}\n`,
+  );
   const results = parseResults(cfg.parser, normaliseOutput(r.stdout, pkgDir), cfg.scriptPattern);
   if (r.timedOut) results.push({ id: `[${label} run finished within ${opts.timeout} s]`, ok: false });
   return results;
@@ -112,9 +140,26 @@ async function runTests(entry: CorpusEntry, cfg: PackageConfig, pkgDir: string, 
 
 function emptyOutcome(spec: string): PackageOutcome {
   return {
-    spec, status: "ERROR", libraryFiles: 0, sites: 0, converted: 0, refusedByReason: {}, sitesByTransform: {},
-    baselinePasses: 0, flakyInBaseline: [], afterPasses: 0, lost: [], gained: [], flakyAfter: [], identical: false,
-    migrateSeconds: 0, wallSeconds: 0, filesPerSecond: 0, filesPerSecondIsLowerBound: false, migrateExit: null, notes: [],
+    spec,
+    status: "ERROR",
+    libraryFiles: 0,
+    sites: 0,
+    converted: 0,
+    refusedByReason: {},
+    sitesByTransform: {},
+    baselinePasses: 0,
+    flakyInBaseline: [],
+    afterPasses: 0,
+    lost: [],
+    gained: [],
+    flakyAfter: [],
+    identical: false,
+    migrateSeconds: 0,
+    wallSeconds: 0,
+    filesPerSecond: 0,
+    filesPerSecondIsLowerBound: false,
+    migrateExit: null,
+    notes: [],
   };
 }
 
@@ -168,7 +213,12 @@ async function preparePackage(entry: CorpusEntry, cfg: PackageConfig | undefined
 }
 
 /** The whole pipeline for one package. Never throws: errors become an ERROR row. */
-export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefined, opts: Options, prepared?: Promise<Prepared>): Promise<PackageOutcome> {
+export async function runPackage(
+  entry: CorpusEntry,
+  cfg: PackageConfig | undefined,
+  opts: Options,
+  prepared?: Promise<Prepared>,
+): Promise<PackageOutcome> {
   const out = emptyOutcome(entry.spec);
   const log = (s: string) => opts.log(`[${entry.spec}] ${s}`);
   let pkgDir: string | undefined;
@@ -203,7 +253,8 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
     out.flakyInBaseline = [...minus(b1, b2), ...minus(b2, b1)];
     out.baselinePasses = stable.size;
     log(`baseline: ${b1.size} / ${b2.size} passing (${stable.size} in both)`);
-    if (stable.size === 0) throw new Error("the baseline passed no test: the runner printed nothing parseable (see logs)");
+    if (stable.size === 0)
+      throw new Error("the baseline passed no test: the runner printed nothing parseable (see logs)");
     const expected = /^\d+/.exec(entry.baselineNote)?.[0];
     if (expected && Number(expected) !== stable.size)
       out.notes.push(`the research notes counted ${entry.baselineNote} passing; this harness counts ${stable.size}`);
@@ -224,7 +275,10 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
       const reportFile = join(base, "report.json");
       const argv = [...migrateCli(), "migrate", ...files, "--write", "--report", reportFile, ...opts.migrateArgs];
       const r = await runArgv(argv, { cwd: dir, timeoutSeconds: opts.timeout });
-      writeFileSync(join(base, "logs", "migrate.out"), `$ ${argv.join(" ")}\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- exit ${r.code}\n`);
+      writeFileSync(
+        join(base, "logs", "migrate.out"),
+        `$ ${argv.join(" ")}\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- exit ${r.code}\n`,
+      );
       out.migrateExit = r.code;
       // The CLI's summary line ends "in 0.3s": its own time, without the
       // process start-up (tsx, ts-morph loading) that dominates on small packages.
@@ -236,7 +290,8 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
       out.filesPerSecond = files.length / Math.max(out.migrateSeconds, 0.05);
       if (r.timedOut) throw new Error(`migrate timed out after ${opts.timeout} s`);
       // Exit 2 = a file did not parse (left untouched, reported): not fatal here; no report is.
-      if (!existsSync(reportFile)) throw new Error(`migrate exited ${r.code} without writing a report: ${r.stderr.trim().slice(-1500)}`);
+      if (!existsSync(reportFile))
+        throw new Error(`migrate exited ${r.code} without writing a report: ${r.stderr.trim().slice(-1500)}`);
       if (r.code === 2) out.notes.push("migrate exited 2 (a file did not parse or bad usage; see logs/migrate.out)");
       tallyReport(readReport(reportFile), out);
       const patch = files
@@ -247,7 +302,9 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
         })
         .join("");
       writeFileSync(join(base, "logs", "migrate.diff"), patch);
-      log(`migrated ${files.length} file(s) in ${r.seconds.toFixed(2)} s: ${out.converted}/${out.sites} site(s) converted`);
+      log(
+        `migrated ${files.length} file(s) in ${r.seconds.toFixed(2)} s: ${out.converted}/${out.sites} site(s) converted`,
+      );
     } else {
       out.notes.push("--no-migrate: tests re-run on unconverted code");
     }
@@ -267,7 +324,9 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
       // test lost in one of the two runs only is still reported (flakyAfter).
       const a2 = await run("after-2");
       after = union(a1, a2);
-      out.flakyAfter = minus(stable, a2).filter((x) => !lost.includes(x)).concat(lost.filter((x) => a2.has(x)));
+      out.flakyAfter = minus(stable, a2)
+        .filter((x) => !lost.includes(x))
+        .concat(lost.filter((x) => a2.has(x)));
       lost = minus(stable, after);
     }
     out.afterPasses = [...a1].filter((x) => stable.has(x)).length;
@@ -292,45 +351,75 @@ export async function runPackage(entry: CorpusEntry, cfg: PackageConfig | undefi
 }
 
 const fmtReasons = (r: Record<string, number>): string =>
-  Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ") || "–";
+  Object.entries(r)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ") || "–";
 
 /** The markdown table of outcomes. */
 export function renderTable(rows: PackageOutcome[]): string {
-  const head = "| package | status | library files | sites found | converted | refused by reason | cb fns / err-first before → after | tests passing before → after | identical pass sets | files/s |";
+  const head =
+    "| package | status | library files | sites found | converted | refused by reason | cb fns / err-first before → after | tests passing before → after | identical pass sets | files/s |";
   const sep = "|---|---|---|---|---|---|---|---|---|---|";
   const lines = rows.map((r) => {
     const pct = r.sites ? ` (${Math.round((100 * r.converted) / r.sites)}%)` : "";
-    const cb = r.cbBefore && r.cbAfter ? `${r.cbBefore.takesCallback} / ${r.cbBefore.errFirst} → ${r.cbAfter.takesCallback} / ${r.cbAfter.errFirst}` : "–";
-    const status = r.status === "ERROR" ? `ERROR: ${(r.error ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)}` : r.status;
+    const cb =
+      r.cbBefore && r.cbAfter
+        ? `${r.cbBefore.takesCallback} / ${r.cbBefore.errFirst} → ${r.cbAfter.takesCallback} / ${r.cbAfter.errFirst}`
+        : "–";
+    const status =
+      r.status === "ERROR"
+        ? `ERROR: ${(r.error ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)}`
+        : r.status;
     const ident =
-      r.status === "ERROR" ? "–"
-      : r.identical ? "yes"
-      : r.lost.length ? `no: lost ${r.lost.length}`
-      : r.flakyAfter.length ? "no (flaky after, nothing lost)"
-      : `no (${r.gained.length} newly passing, nothing lost)`;
+      r.status === "ERROR"
+        ? "–"
+        : r.identical
+          ? "yes"
+          : r.lost.length
+            ? `no: lost ${r.lost.length}`
+            : r.flakyAfter.length
+              ? "no (flaky after, nothing lost)"
+              : `no (${r.gained.length} newly passing, nothing lost)`;
     return `| ${r.spec} | ${status} | ${r.libraryFiles} | ${r.sites} | ${r.converted}${pct} | ${fmtReasons(r.refusedByReason)} | ${cb} | ${r.baselinePasses} → ${r.afterPasses} | ${ident} | ${r.filesPerSecond ? (r.filesPerSecondIsLowerBound ? "> " : "") + r.filesPerSecond.toFixed(1) : "–"} |`;
   });
-  const total = rows.reduce((a, r) => ({ sites: a.sites + r.sites, converted: a.converted + r.converted }), { sites: 0, converted: 0 });
+  const total = rows.reduce((a, r) => ({ sites: a.sites + r.sites, converted: a.converted + r.converted }), {
+    sites: 0,
+    converted: 0,
+  });
   const ok = rows.filter((r) => r.status === "ok").length;
   const summary = `${ok}/${rows.length} packages kept every test they passed; ${total.converted}/${total.sites} sites converted${total.sites ? ` (${Math.round((100 * total.converted) / total.sites)}%)` : ""}.`;
   return [head, sep, ...lines, "", summary].join("\n");
 }
 
 const list = (xs: string[], max = 8): string =>
-  xs.slice(0, max).map((x) => `\`${x}\``).join(", ") + (xs.length > max ? ` … and ${xs.length - max} more` : "");
+  xs
+    .slice(0, max)
+    .map((x) => `\`${x}\``)
+    .join(", ") + (xs.length > max ? ` … and ${xs.length - max} more` : "");
 
 function renderDetails(rows: PackageOutcome[]): string {
   const parts: string[] = [];
   for (const r of rows) {
     const bits: string[] = [];
     if (Object.keys(r.sitesByTransform).length)
-      bits.push("sites by transform: " + Object.entries(r.sitesByTransform).map(([k, v]) => `${k} ${v.converted} converted / ${v.refused} refused`).join("; "));
+      bits.push(
+        "sites by transform: " +
+          Object.entries(r.sitesByTransform)
+            .map(([k, v]) => `${k} ${v.converted} converted / ${v.refused} refused`)
+            .join("; "),
+      );
     if (r.lost.length) bits.push(`lost ${r.lost.length}: ` + list(r.lost, 20));
-    if (r.flakyInBaseline.length) bits.push(`passed in one baseline run only (${r.flakyInBaseline.length}, excluded): ` + list(r.flakyInBaseline));
-    if (r.flakyAfter.length) bits.push(`failed in one of the two after-runs only (${r.flakyAfter.length}): ` + list(r.flakyAfter));
+    if (r.flakyInBaseline.length)
+      bits.push(`passed in one baseline run only (${r.flakyInBaseline.length}, excluded): ` + list(r.flakyInBaseline));
+    if (r.flakyAfter.length)
+      bits.push(`failed in one of the two after-runs only (${r.flakyAfter.length}): ` + list(r.flakyAfter));
     if (r.gained.length) bits.push(`passing after but not in the baseline: ${r.gained.length}`);
     if (r.migrateExit !== null && r.migrateExit !== 0) bits.push(`migrate exit code ${r.migrateExit}`);
-    if (r.wallSeconds) bits.push(`migrate took ${r.migrateSeconds.toFixed(2)} s (${r.wallSeconds.toFixed(1)} s wall, start-up included)`);
+    if (r.wallSeconds)
+      bits.push(
+        `migrate took ${r.migrateSeconds.toFixed(2)} s (${r.wallSeconds.toFixed(1)} s wall, start-up included)`,
+      );
     bits.push(...r.notes);
     if (bits.length) parts.push(`- **${r.spec}**: ${bits.join(". ")}`);
   }
@@ -350,7 +439,10 @@ export function codemodsVersion(): string {
   }
 }
 
-export function renderDoc(rows: PackageOutcome[], meta: { date: string; cli: string; seconds: number; migrateArgs?: string[] }): string {
+export function renderDoc(
+  rows: PackageOutcome[],
+  meta: { date: string; cli: string; seconds: number; migrateArgs?: string[] },
+): string {
   return `# Codemods on real packages: the corpus
 
 Generated by \`npm run corpus\` (scripts/corpus.ts) on ${meta.date}, ${codemodsVersion()}, Node ${process.version}, in ${meta.seconds.toFixed(0)} s. Do not edit by hand: re-run it.
@@ -405,10 +497,15 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     },
   });
   if (values.help) {
-    console.log("usage: npm run corpus -- [--only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--assume-err-first]");
+    console.log(
+      "usage: npm run corpus -- [--only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--assume-err-first]",
+    );
     return 0;
   }
-  const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const opts: Options = {
     only,
     keep: values.keep!,
@@ -426,7 +523,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (only) {
     const unknown = only.filter((n) => !entries.some((e) => e.name === n || e.spec === n));
     if (unknown.length) {
-      console.error(`unknown package(s): ${unknown.join(", ")}; the corpus has ${entries.map((e) => e.name).join(", ")}`);
+      console.error(
+        `unknown package(s): ${unknown.join(", ")}; the corpus has ${entries.map((e) => e.name).join(", ")}`,
+      );
       return 2;
     }
     entries = entries.filter((e) => only.includes(e.name) || only.includes(e.spec));
@@ -477,7 +576,15 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (details) console.log("\n" + details);
   if (opts.doc) {
     const cliName = cli.some((a) => a.endsWith("asyncio-ts.js")) ? "asyncio-ts" : "asyncio-ts (codemods/cli.ts)";
-    writeFileSync(opts.doc, renderDoc(rows, { date: new Date().toISOString().slice(0, 10), cli: cliName, seconds, migrateArgs: opts.migrateArgs }));
+    writeFileSync(
+      opts.doc,
+      renderDoc(rows, {
+        date: new Date().toISOString().slice(0, 10),
+        cli: cliName,
+        seconds,
+        migrateArgs: opts.migrateArgs,
+      }),
+    );
     console.error(`written ${opts.doc}`);
   }
   console.error(`work dir: ${opts.workDir}${opts.keep ? " (kept)" : " (installed trees removed; logs kept)"}`);

@@ -83,7 +83,11 @@ async function drive<T>(gen: Coroutine<T>): Promise<T> {
 export function readyAwaitable<T>(value: T): Awaitable<T> {
   // A thenable value must not be assimilated eagerly (a rejected one would
   // become an unhandled rejection on the yield* path): the lazy form.
-  if ((typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function") {
+  if (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  ) {
     return new ReadyAwaitable(value);
   }
   // Otherwise a resolved native promise with an iterator attached: awaiting

@@ -45,7 +45,8 @@ function describe(x: unknown): string {
  */
 function toFuture<T>(arg: unknown, loop: EventLoop | undefined): Future<T> {
   if (arg instanceof Future) {
-    if (loop !== undefined && arg._loop !== loop) throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    if (loop !== undefined && arg._loop !== loop)
+      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
     return arg as Future<T>;
   }
   const l = loop ?? getRunningLoop();
@@ -56,7 +57,10 @@ function toFuture<T>(arg: unknown, loop: EventLoop | undefined): Future<T> {
     if (typeof it === "function") return l.createTask(it.call(arg) as Coroutine<T>);
     return wrapThenable(l, arg as PromiseLike<T>);
   }
-  if (Array.isArray(arg)) throw new TypeError("An asyncio.Future, a coroutine or an awaitable is required, got an array (spread it: gather(...list))");
+  if (Array.isArray(arg))
+    throw new TypeError(
+      "An asyncio.Future, a coroutine or an awaitable is required, got an array (spread it: gather(...list))",
+    );
   return ensureFuture(arg as PromiseLike<T>, { loop: l });
 }
 
@@ -103,7 +107,7 @@ export class GatheringFuture<T> extends Future<T> {
 function isGatherOptions(x: unknown): x is GatherOptions {
   if (typeof x !== "object" || x === null || isThenable(x) || isGenerator(x)) return false;
   const proto = Object.getPrototypeOf(x);
-  return (proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(x, "returnExceptions");
+  return (proto === Object.prototype || proto === null) && Object.hasOwn(x, "returnExceptions");
 }
 
 /**
@@ -132,7 +136,9 @@ export function gather<A extends readonly unknown[]>(
 export function gather<A extends readonly unknown[]>(
   ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
 ): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
-export function gather<A extends readonly unknown[]>(...aws: A): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly unknown[]>(
+  ...aws: A
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let returnExceptions = false;
   if (args.length > 0 && isGatherOptions(args[args.length - 1])) {
@@ -145,7 +151,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   }
 
   let nfinished = 0;
-  let outer: GatheringFuture<unknown[]> | undefined = undefined;
+  let outer: GatheringFuture<unknown[]> | undefined;
   const doneCallback = (fut: Future<unknown>): void => {
     nfinished++;
     if (outer === undefined || outer.done()) {
@@ -185,7 +191,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   const children: Future<unknown>[] = [];
   const doneFuts: Future<unknown>[] = [];
   let nfuts = 0;
-  let loop: EventLoop | undefined = undefined;
+  let loop: EventLoop | undefined;
   for (const arg of args) {
     let fut = argToFut.get(arg);
     if (fut === undefined) {
@@ -232,7 +238,9 @@ function hasException(f: Future<unknown>): boolean {
  * try { await shield(save); } catch (e) { if (isCancelledError(e)) await save; throw e; }
  * ```
  */
-export function shield<T>(aw: Future<T> | Awaitable<T> | PromiseLike<T> | (() => PromiseLike<T>) | (() => Coroutine<T>) | Coroutine<T>): Future<T> {
+export function shield<T>(
+  aw: Future<T> | Awaitable<T> | PromiseLike<T> | (() => PromiseLike<T>) | (() => Coroutine<T>) | Coroutine<T>,
+): Future<T> {
   const inner = toFuture<T>(aw, undefined);
   if (inner.done()) return inner;
   const loop = inner._loop;
@@ -309,7 +317,8 @@ export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitFutur
   if (fs instanceof Future || typeof fs === "function" || isThenable(fs)) {
     throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
   }
-  if (fs == null || typeof (fs as Iterable<F>)[Symbol.iterator] !== "function") throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
+  if (fs == null || typeof (fs as Iterable<F>)[Symbol.iterator] !== "function")
+    throw new TypeError(`expect a list of futures, not ${describe(fs)}`);
   const set = new Set(fs);
   if (set.size === 0) throw new ValueError("Set of Tasks/Futures is empty.");
   const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
@@ -318,8 +327,10 @@ export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitFutur
   }
   const timeout = checkTimeout(options?.timeout);
   for (const f of set) {
-    if (typeof f === "function" || isGenerator(f)) throw new TypeError("Passing coroutines is forbidden, use tasks explicitly.");
-    if (!(f instanceof Future)) throw new TypeError(`wait() expects Futures or Tasks, got ${describe(f)}: wrap promises with ensureFuture()`);
+    if (typeof f === "function" || isGenerator(f))
+      throw new TypeError("Passing coroutines is forbidden, use tasks explicitly.");
+    if (!(f instanceof Future))
+      throw new TypeError(`wait() expects Futures or Tasks, got ${describe(f)}: wrap promises with ensureFuture()`);
   }
   return toAwaitable(waitGen(set, timeout, returnWhen, getRunningLoop()));
 }
@@ -329,13 +340,23 @@ function releaseWaiter(waiter: Future<unknown>): void {
 }
 
 // asyncio's _wait.
-function* waitGen<F extends Future<any>>(fs: Set<F>, timeout: number | null, returnWhen: ReturnWhen, loop: EventLoop): Coroutine<WaitResult<F>> {
+function* waitGen<F extends Future<any>>(
+  fs: Set<F>,
+  timeout: number | null,
+  returnWhen: ReturnWhen,
+  loop: EventLoop,
+): Coroutine<WaitResult<F>> {
   const waiter = loop.createFuture<void>();
-  const timeoutHandle: TimerHandle | undefined = timeout !== null ? loop.callLater(timeout, releaseWaiter, waiter) : undefined;
+  const timeoutHandle: TimerHandle | undefined =
+    timeout !== null ? loop.callLater(timeout, releaseWaiter, waiter) : undefined;
   let counter = fs.size;
   const onCompletion = (f: Future<unknown>): void => {
     counter--;
-    if (counter <= 0 || returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && !f.cancelled() && hasException(f))) {
+    if (
+      counter <= 0 ||
+      returnWhen === FIRST_COMPLETED ||
+      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && hasException(f))
+    ) {
       timeoutHandle?.cancel();
       if (!waiter.done()) waiter.setResult(undefined);
     }
@@ -384,11 +405,15 @@ export function waitFor<T>(
   return new DualAwaitable<T>(
     async () => {
       if (delay !== null && delay <= 0) return await toAwaitable(waitForZero<T>(aw));
-      return await new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(body as () => PromiseLike<T>);
+      return await new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
+        body as () => PromiseLike<T>,
+      );
     },
     function* (): Coroutine<T> {
       if (delay !== null && delay <= 0) return yield* waitForZero<T>(aw);
-      return yield* new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(body as () => PromiseLike<T>);
+      return yield* new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
+        body as () => PromiseLike<T>,
+      );
     },
   );
 }
@@ -566,7 +591,9 @@ export function asCompleted<F extends readonly unknown[]>(
   aws: F | Iterable<F[number]>,
   options?: AsCompletedOptions,
 ): AsCompletedIterator<Resolved<F[number]>> {
-  if (aws instanceof Future || isThenable(aws)) throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
-  if (aws == null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function") throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
+  if (aws instanceof Future || isThenable(aws))
+    throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
+  if (aws == null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function")
+    throw new TypeError(`expects an iterable of awaitables, not ${describe(aws)}`);
   return new AsCompletedIterator<Resolved<F[number]>>(aws as Iterable<unknown>, checkTimeout(options?.timeout));
 }

@@ -16,7 +16,9 @@ import { ValueError } from "./errors.js";
  * is written with `class`; any other function is a predicate.
  */
 export type ExceptionMatcher =
-  | (abstract new (...args: any[]) => unknown)
+  | (abstract new (
+      ...args: any[]
+    ) => unknown)
   | ReadonlyArray<abstract new (...args: any[]) => unknown>
   | ((e: unknown) => boolean);
 
@@ -30,10 +32,13 @@ function isClass(f: Function): boolean {
 function toPredicate(condition: ExceptionMatcher): (e: unknown) => boolean {
   if (Array.isArray(condition)) {
     const classes = condition as ReadonlyArray<Function>;
-    for (const c of classes) if (typeof c !== "function") throw new TypeError("expected a function, an exception type or a list of exception types");
+    for (const c of classes)
+      if (typeof c !== "function")
+        throw new TypeError("expected a function, an exception type or a list of exception types");
     return (e) => classes.some((c) => e instanceof (c as new () => unknown));
   }
-  if (typeof condition !== "function") throw new TypeError("expected a function, an exception type or a list of exception types");
+  if (typeof condition !== "function")
+    throw new TypeError("expected a function, an exception type or a list of exception types");
   if (isClass(condition)) return (e) => e instanceof (condition as new () => unknown);
   return condition as (e: unknown) => boolean;
 }
@@ -71,7 +76,11 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    */
   constructor(message: string, exceptions: Iterable<E>, options?: { cause?: unknown }) {
     if (typeof message !== "string") throw new TypeError("argument 1 must be str");
-    if (exceptions == null || typeof (exceptions as Iterable<E>)[Symbol.iterator] !== "function" || typeof exceptions === "string") {
+    if (
+      exceptions == null ||
+      typeof (exceptions as Iterable<E>)[Symbol.iterator] !== "function" ||
+      typeof exceptions === "string"
+    ) {
       throw new TypeError("second argument (exceptions) must be a sequence");
     }
     const list = Array.from(exceptions);
@@ -118,7 +127,10 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    * ```
    */
   split(condition: ExceptionMatcher): [ExceptionGroup<E> | undefined, ExceptionGroup<E> | undefined] {
-    return splitGroup(this, toPredicate(condition), true) as [ExceptionGroup<E> | undefined, ExceptionGroup<E> | undefined];
+    return splitGroup(this, toPredicate(condition), true) as [
+      ExceptionGroup<E> | undefined,
+      ExceptionGroup<E> | undefined,
+    ];
   }
 
   /**
@@ -160,7 +172,8 @@ function subset(orig: ExceptionGroup<unknown>, excs: unknown[]): ExceptionGroup<
   if (excs.length === 0) return undefined;
   const eg = orig.derive(excs);
   if (!(eg instanceof ExceptionGroup)) throw new TypeError("derive must return an instance of ExceptionGroup");
-  if ("cause" in orig) Object.defineProperty(eg, "cause", { value: orig.cause, writable: true, configurable: true, enumerable: false });
+  if ("cause" in orig)
+    Object.defineProperty(eg, "cause", { value: orig.cause, writable: true, configurable: true, enumerable: false });
   if (orig.stack !== undefined) eg.stack = orig.stack;
   return eg;
 }

@@ -62,7 +62,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | undefined = undefined;
-  /** @internal registrations, flat: callback, context, task (the task is undefined for user callbacks) */ _callbacks: unknown[] | undefined = undefined;
+  /** @internal registrations, flat: callback, context, task (the task is undefined for user callbacks) */ _callbacks:
+    | unknown[]
+    | undefined = undefined;
   /** @internal */ _tb: Unretrieved | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
@@ -189,7 +191,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // call (and do not yield to the loop, as awaiting a done future in asyncio).
     if (this._state === RESULT) {
       const v = this._result;
-      if ((typeof v !== "object" && typeof v !== "function") || v === null) return Promise.resolve(v as T).then(onFulfilled, onRejected);
+      if ((typeof v !== "object" && typeof v !== "function") || v === null)
+        return Promise.resolve(v as T).then(onFulfilled, onRejected);
     } else if (this._state === EXCEPTION) return Promise.reject(this._exception).then(onFulfilled, onRejected);
     else if (this._state === CANCELLED) return Promise.reject(this._makeCancelledError()).then(onFulfilled, onRejected);
     const frame = state.current;
@@ -256,7 +259,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const extra = cbs[i + 2];
       // Internal registrations (a task's wake-up, an await's reaction) get a second argument.
       if (extra === undefined) loop._callSoonHandle(new Handle(fn, [this], loop, ctx));
-      else loop._callSoonHandle(new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra));
+      else
+        loop._callSoonHandle(
+          new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra),
+        );
     }
   }
 

@@ -13,7 +13,19 @@ import { RuntimeError, ValueError, isCancelledError } from "./errors.js";
 import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import type { Awaitable, Coroutine } from "./tasks.js";
-import { AbortHook, Deque, FutWaiter, READY_TRUE, boundLoop, isGenerator, isThenable, ready, waitFut, waitGen, type AbortOptions } from "./waiters.js";
+import {
+  AbortHook,
+  Deque,
+  FutWaiter,
+  READY_TRUE,
+  boundLoop,
+  isGenerator,
+  isThenable,
+  ready,
+  waitFut,
+  waitGen,
+  type AbortOptions,
+} from "./waiters.js";
 
 export type { AbortOptions } from "./waiters.js";
 
@@ -139,7 +151,7 @@ function* runGen<R>(cm: AcquireRelease, fn: CriticalSection<R>, options: AbortOp
   } else if (a !== READY_TRUE) yield* a;
   try {
     const r = fn();
-    if (isGenerator(r)) return yield* (r as Coroutine<R>);
+    if (isGenerator(r)) return yield* r as Coroutine<R>;
     if (isThenable(r)) return (yield r) as R; // awaited by the task (or by the async-function driver)
     return r as R;
   } finally {
@@ -189,7 +201,9 @@ export interface LockStatistics {
  * ```
  */
 export class Lock extends AcquireRelease {
-  /** @internal Test-only view of the waiter line (asyncio's `_waiters`). */ _waiters: Deque<Future<boolean>> | undefined = undefined;
+  /** @internal Test-only view of the waiter line (asyncio's `_waiters`). */ _waiters:
+    | Deque<Future<boolean>>
+    | undefined = undefined;
   /** @internal */ _locked = false;
 
   /**
@@ -379,7 +393,11 @@ export class Event {
     const waiters = this._waiters;
     const fut = boundLoop(this).createFuture<boolean>();
     waiters.push(fut);
-    return new FutWaiter(this, fut, signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut)));
+    return new FutWaiter(
+      this,
+      fut,
+      signal === undefined ? undefined : new AbortHook(signal, fut, () => waiters.remove(fut)),
+    );
   }
 
   /** @internal asyncio's `Event.wait` after `await fut`. */
@@ -915,7 +933,8 @@ export class Barrier {
    */
   constructor(parties: number) {
     if (typeof parties !== "number") throw new TypeError(`Barrier parties must be a number, got ${typeof parties}`);
-    if (!(parties >= 1) || !Number.isInteger(parties)) throw new ValueError(`parties must be an integer > 0, got ${parties}`);
+    if (!(parties >= 1) || !Number.isInteger(parties))
+      throw new ValueError(`parties must be an integer > 0, got ${parties}`);
     this._parties = parties;
   }
 
@@ -972,7 +991,8 @@ export class Barrier {
   /** @internal */
   *_wait(options: AbortOptions | undefined): Coroutine<void> {
     yield* this._cond.waitFor(() => this._state !== "filling", options);
-    if (this._state === "broken" || this._state === "resetting") throw new BrokenBarrierError("Abort or reset of barrier");
+    if (this._state === "broken" || this._state === "resetting")
+      throw new BrokenBarrierError("Abort or reset of barrier");
   }
 
   /** @internal */

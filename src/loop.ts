@@ -103,7 +103,12 @@ export class EventLoop {
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkCallback(callback, "callSoon");
-    const h = new Handle(callback as (...a: unknown[]) => unknown, args.length ? args : undefined, this, currentContext().copy());
+    const h = new Handle(
+      callback as (...a: unknown[]) => unknown,
+      args.length ? args : undefined,
+      this,
+      currentContext().copy(),
+    );
     this._callSoonHandle(h);
     return h;
   }
@@ -118,7 +123,13 @@ export class EventLoop {
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkDelay(when, "when");
     this._checkCallback(callback, "callAt");
-    const h = new TimerHandle(when, callback as (...a: unknown[]) => unknown, args.length ? args : undefined, this, currentContext().copy());
+    const h = new TimerHandle(
+      when,
+      callback as (...a: unknown[]) => unknown,
+      args.length ? args : undefined,
+      this,
+      currentContext().copy(),
+    );
     h._seq = this._timerSeq++;
     h._scheduled = true;
     heapPush(this._timers, h);
@@ -140,7 +151,8 @@ export class EventLoop {
 
   /** Installs a task factory (`undefined` restores the default), such as {@link eagerTaskFactory}. */
   setTaskFactory(factory: TaskFactory | undefined | null): void {
-    if (factory != null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
+    if (factory != null && typeof factory !== "function")
+      throw new TypeError("task factory must be a callable or null");
     this._taskFactory = factory ?? undefined;
   }
   /** The task factory, or undefined. */
@@ -216,7 +228,8 @@ export class EventLoop {
 
   /** Sets the handler of errors nobody else can receive; `null` restores the default. */
   setExceptionHandler(handler: ExceptionHandler | null | undefined): void {
-    if (handler != null && typeof handler !== "function") throw new TypeError(`A callable object or None is expected, got ${typeof handler}`);
+    if (handler != null && typeof handler !== "function")
+      throw new TypeError(`A callable object or None is expected, got ${typeof handler}`);
     this._exceptionHandler = handler ?? undefined;
   }
   /** The custom exception handler, or undefined. */
@@ -262,7 +275,8 @@ export class EventLoop {
 
   /** @internal */
   _checkCallback(cb: unknown, method: string): void {
-    if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${typeof cb}`);
+    if (typeof cb !== "function")
+      throw new TypeError(`a callable object was expected by ${method}(), got ${typeof cb}`);
     // As asyncio: a coroutine function would only create a coroutine that never runs.
     const kind = cb.constructor;
     if (kind === AsyncFunction || kind === GeneratorFunction || kind === AsyncGeneratorFunction) {
@@ -368,7 +382,10 @@ export class EventLoop {
   /** @internal */
   _purgeCancelledTimers(): void {
     const timers = this._timers;
-    if (timers.length > MIN_SCHEDULED_TIMER_HANDLES && this._timerCancelledCount / timers.length > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
+    if (
+      timers.length > MIN_SCHEDULED_TIMER_HANDLES &&
+      this._timerCancelledCount / timers.length > MIN_CANCELLED_TIMER_HANDLES_FRACTION
+    ) {
       const kept: TimerHandle[] = [];
       for (const h of timers) {
         if (h._cancelled) h._scheduled = false;

@@ -93,7 +93,9 @@ export interface QueueStatistics {
 export class Queue<T = unknown> implements AsyncIterable<T> {
   /** @internal */ _loop: EventLoop | undefined = undefined;
   /** @internal */ readonly _maxsize: number;
-  /** @internal Test-only view of the getter line (asyncio's `_getters`). */ readonly _getters = new Deque<Future<void>>();
+  /** @internal Test-only view of the getter line (asyncio's `_getters`). */ readonly _getters = new Deque<
+    Future<void>
+  >();
   /** @internal Test-only view of the putter line. */ readonly _putters = new Deque<Future<void>>();
   /** @internal */ _unfinishedTasks = 0;
   /** @internal */ readonly _finished = new Event();
@@ -452,7 +454,9 @@ export function pythonCompare(a: unknown, b: unknown): number {
     }
     return a.length - b.length;
   }
-  throw new TypeError(`'<' not supported between ${describe(a)} and ${describe(b)}: pass a compare function to PriorityQueue`);
+  throw new TypeError(
+    `'<' not supported between ${describe(a)} and ${describe(b)}: pass a compare function to PriorityQueue`,
+  );
 }
 
 function describe(x: unknown): string {

@@ -5,7 +5,7 @@
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./errors.js";
 import { copyContext, state, type Context } from "./context.js";
 import { EventLoop, VirtualTimeLoop } from "./loop.js";
-import { Task, allTasks, type CoroutineLike } from "./tasks.js";
+import { type Task, allTasks, type CoroutineLike } from "./tasks.js";
 
 /** Options of {@link run} and {@link Runner}. */
 export interface RunOptions {
@@ -58,7 +58,8 @@ export class Runner {
 
   /** Runs `main` as a task to completion and returns its result. */
   async run<T>(main: CoroutineLike<T>, options?: { context?: Context }): Promise<T> {
-    if (state.current?._loop?._running) throw new RuntimeError("Runner.run() cannot be called from a running event loop");
+    if (state.current?._loop?._running)
+      throw new RuntimeError("Runner.run() cannot be called from a running event loop");
     const loop = this.getLoop();
     // Every run shares the runner's context, as asyncio.Runner does.
     const context = options?.context ?? (this.#context ??= copyContext());
@@ -81,7 +82,12 @@ export class Runner {
     } catch (e) {
       // A task factory may return a task-like without uncancel(), as asyncio allows.
       const uncancel = (task as Partial<Task<T>>).uncancel;
-      if (e instanceof CancelledError && this.#interrupts > 0 && typeof uncancel === "function" && uncancel.call(task) === 0) {
+      if (
+        e instanceof CancelledError &&
+        this.#interrupts > 0 &&
+        typeof uncancel === "function" &&
+        uncancel.call(task) === 0
+      ) {
         throw new KeyboardInterrupt();
       }
       throw e;
@@ -157,6 +163,13 @@ export async function run<T>(main: CoroutineLike<T>, options?: RunOptions): Prom
  * });
  * ```
  */
-export async function runVirtual<T>(main: CoroutineLike<T>, options?: Omit<RunOptions, "loopFactory"> & { start?: number }): Promise<T> {
-  return run(main, { handleSigint: false, ...options, loopFactory: () => new VirtualTimeLoop({ start: options?.start }) });
+export async function runVirtual<T>(
+  main: CoroutineLike<T>,
+  options?: Omit<RunOptions, "loopFactory"> & { start?: number },
+): Promise<T> {
+  return run(main, {
+    handleSigint: false,
+    ...options,
+    loopFactory: () => new VirtualTimeLoop({ start: options?.start }),
+  });
 }

@@ -30,7 +30,7 @@ export function getRunningLoop(): EventLoop {
 /** @internal The running loop or undefined. */
 export function _getRunningLoop(): EventLoop | undefined {
   const frameLoop = state.current?._loop as EventLoop | undefined;
-  if (frameLoop !== undefined && frameLoop._running) return frameLoop;
+  if (frameLoop?._running) return frameLoop;
   if (ticking !== undefined) return ticking;
   if (running.size === 1) for (const l of running) return l;
   return undefined;

@@ -8,7 +8,14 @@ import { CancelledError, KeyboardInterrupt, RuntimeError } from "./errors.js";
 import type { Context } from "./context.js";
 import type { Future } from "./futures.js";
 import { readyAwaitable, toAwaitable } from "./awaitable.js";
-import { currentTask, type Awaitable, type Coroutine, type CoroutineLike, type Task, type TaskOptions } from "./tasks.js";
+import {
+  currentTask,
+  type Awaitable,
+  type Coroutine,
+  type CoroutineLike,
+  type Task,
+  type TaskOptions,
+} from "./tasks.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import { ExceptionGroup } from "./exceptiongroup.js";
@@ -68,6 +75,7 @@ export class TaskGroup implements AsyncDisposable {
    * await new TaskGroup().run(async (tg) => { tg.createTask(async () => work()); });
    * ```
    */
+  // biome-ignore lint/complexity/noUselessConstructor: it carries the constructor's documentation
   constructor() {}
 
   /**
@@ -193,7 +201,8 @@ export class TaskGroup implements AsyncDisposable {
     // parent that the group did not make and that appeared inside the
     // block is taken as the block's CancelledError; it is left to
     // propagate on its own (throwing it here would only wrap it).
-    const assumeCancelled = parent !== undefined && !this.#parentCancelRequested && parent.cancelling() > this.#cancellingOnEnter;
+    const assumeCancelled =
+      parent !== undefined && !this.#parentCancelRequested && parent.cancelling() > this.#cancellingOnEnter;
     try {
       await toAwaitable(this._exit(assumeCancelled, assumeCancelled ? new CancelledError() : undefined));
     } catch (e) {
@@ -220,7 +229,8 @@ export class TaskGroup implements AsyncDisposable {
   *_exit(hasExc: boolean, exc: unknown): Coroutine<void> {
     this.#exiting = true;
     if (hasExc && isBaseError(exc) && this.#baseError === undefined) this.#baseError = { e: exc };
-    let propagateCancellationError: { e: unknown } | undefined = hasExc && exc instanceof CancelledError ? { e: exc } : undefined;
+    let propagateCancellationError: { e: unknown } | undefined =
+      hasExc && exc instanceof CancelledError ? { e: exc } : undefined;
 
     // 1. The body raised (an error, or the parent is being cancelled): abort.
     if (hasExc && !this.#aborting) this.#abort();

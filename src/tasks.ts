@@ -23,11 +23,7 @@ export type Coroutine<T> = Generator<unknown, T, any>;
  * function returning a promise), a generator function or generator object,
  * or an awaitable (a Future, a promise, a thenable) to wait on.
  */
-export type CoroutineLike<T> =
-  | (() => Coroutine<T>)
-  | (() => PromiseLike<T>)
-  | Coroutine<T>
-  | PromiseLike<T>;
+export type CoroutineLike<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | Coroutine<T> | PromiseLike<T>;
 
 /**
  * Something both awaitable and `yield*`-able: what {@link sleep} returns and
@@ -60,7 +56,11 @@ function isGenerator(x: unknown): x is Coroutine<unknown> {
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof x === "object" || typeof x === "function") &&
+    x !== null &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 function describe(x: unknown): string {
@@ -97,7 +97,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _fn: (() => unknown) | undefined;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
-  /** @internal the waiter that accepted the pending cancel (async functions): its own outcome is delivered */ _cancelAcceptedBy: Future<unknown> | null = null;
+  /** @internal the waiter that accepted the pending cancel (async functions): its own outcome is delivered */ _cancelAcceptedBy: Future<unknown> | null =
+    null;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal a name, or the task's number until a name is asked for (no string per task) */ _name: string | number;
   /** @internal */ readonly _context: Context;
@@ -131,7 +132,9 @@ export class Task<T = unknown> extends Future<T> {
     } else if (isThenable(coro)) {
       this._coro = waitOn(wrapThenable(loop, coro as PromiseLike<T>));
     } else {
-      throw new TypeError(`a coroutine was expected, got ${describe(coro)}: pass an async function, a generator or an awaitable`);
+      throw new TypeError(
+        `a coroutine was expected, got ${describe(coro)}: pass an async function, a generator or an awaitable`,
+      );
     }
     this._name = options?.name ?? ++taskCounter;
     this._context = options?.context ?? copyContext();
@@ -198,7 +201,7 @@ export class Task<T = unknown> extends Future<T> {
     this._numCancelsRequested++;
     if (this._abort !== undefined && !this._abort.signal.aborted) this._abort.abort(new CancelledError(msg));
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) {
+    if (waiter?.cancel(msg)) {
       // An async function may have registered on a future it does not await
       // (fut.then(...) without await): keep the request so that it still
       // arrives at the next await or at the end. The wake-up clears it.
@@ -295,8 +298,10 @@ export class Task<T = unknown> extends Future<T> {
     if (y instanceof Future) fut = y;
     else if (isThenable(y)) fut = wrapThenable(loop, y);
     else return this._throwNext(new RuntimeError(`Task got bad yield: ${describe(y)}`));
-    if (fut._loop !== loop) return this._throwNext(new RuntimeError(`Task ${this._describe()} got Future attached to a different loop`));
-    if (fut === (this as Future<unknown>)) return this._throwNext(new RuntimeError(`Task cannot await on itself: ${this._describe()}`));
+    if (fut._loop !== loop)
+      return this._throwNext(new RuntimeError(`Task ${this._describe()} got Future attached to a different loop`));
+    if (fut === (this as Future<unknown>))
+      return this._throwNext(new RuntimeError(`Task cannot await on itself: ${this._describe()}`));
     if (fut.done()) {
       loop._callSoonHandle(new Handle(wakeupTask, [fut, this], loop, this._context, this));
     } else {
@@ -366,7 +371,6 @@ export class Task<T = unknown> extends Future<T> {
     }
     this._onDone();
   }
-
 
   /** @internal */
   _onDone(): void {
@@ -459,7 +463,7 @@ export class Yield<T> implements Awaitable<T> {
     const loop = task?._loop ?? getRunningLoop();
     return new Promise<T>((resolve, reject) => {
       const cb = (): void => {
-        if (task !== undefined && task._mustCancel) {
+        if (task?._mustCancel) {
           task._mustCancel = false;
           reject(task._makeCancelledError());
         } else resolve(this.value);
@@ -488,7 +492,8 @@ export class Yield<T> implements Awaitable<T> {
 export function sleep(delay: number): Awaitable<void>;
 export function sleep<T>(delay: number, result: T): Awaitable<T>;
 export function sleep<T>(delay: number, result?: T): Awaitable<T> {
-  if (typeof delay !== "number") throw new TypeError(`sleep() delay must be a number of seconds, got ${describe(delay)}`);
+  if (typeof delay !== "number")
+    throw new TypeError(`sleep() delay must be a number of seconds, got ${describe(delay)}`);
   if (Number.isNaN(delay)) throw new ValueError("Invalid delay: NaN");
   if (delay <= 0) return new Yield(result as T);
   const loop = getRunningLoop();
@@ -514,13 +519,15 @@ function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
 export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
   const loop = options?.loop;
   if (x instanceof Future) {
-    if (loop !== undefined && x._loop !== loop) throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    if (loop !== undefined && x._loop !== loop)
+      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
     return x;
   }
   const l = loop ?? getRunningLoop();
   if (typeof x === "function" || isGenerator(x)) return l.createTask(x);
   // One of our awaitables (thenable and iterable): a task runs its generator form.
-  if (isThenable(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") return l.createTask(x);
+  if (isThenable(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function")
+    return l.createTask(x);
   if (isThenable(x)) return wrapThenable(l, x as PromiseLike<T>);
   throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(x)}`);
 }

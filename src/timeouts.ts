@@ -10,7 +10,7 @@ import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./errors
 import type { TimerHandle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
 import { readyAwaitable, toAwaitable } from "./awaitable.js";
-import { currentTask, Task, type Awaitable, type Coroutine } from "./tasks.js";
+import { currentTask, type Task, type Awaitable, type Coroutine } from "./tasks.js";
 import { getRunningLoop } from "./running.js";
 import { ExceptionGroup } from "./exceptiongroup.js";
 
@@ -30,7 +30,11 @@ export function isGenerator(x: unknown): x is Coroutine<unknown> {
 
 /** @internal */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof x === "object" || typeof x === "function") &&
+    x !== null &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /**
@@ -54,7 +58,7 @@ export function* yieldValue<T>(r: unknown): Coroutine<T> {
   if (r instanceof Future) return (yield* r) as T;
   if (isThenable(r)) {
     if (typeof (r as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
-      return (yield* (r as unknown as Iterable<unknown>)) as T;
+      return (yield* r as unknown as Iterable<unknown>) as T;
     }
     return (yield* wrapThenable(getRunningLoop(), r)) as T;
   }
@@ -307,7 +311,8 @@ export class Timeout implements AsyncDisposable {
    * cancellation is the one propagating; returns to let `exc` through.
    */
   _exit(hasExc: boolean, exc: unknown): void {
-    if (this.#state !== "active" && this.#state !== "expiring") throw new RuntimeError(`Timeout exited in state ${this.#state}`);
+    if (this.#state !== "active" && this.#state !== "expiring")
+      throw new RuntimeError(`Timeout exited in state ${this.#state}`);
     if (this.#handle !== null) {
       this.#handle.cancel();
       this.#handle = null;

@@ -186,12 +186,21 @@ export const READY_VOID: Awaitable<void> = constant(undefined as void);
 
 /** @internal True when `x` is a generator object (a generator coroutine). */
 export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
-  return typeof x === "object" && x !== null && typeof (x as Generator).next === "function" && typeof (x as Generator).throw === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function"
+  );
 }
 
 /** @internal */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof x === "object" || typeof x === "function") &&
+    x !== null &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /**
@@ -301,7 +310,11 @@ class Driver<T, R1, R2> {
       return;
     }
     const awaitable: PromiseLike<unknown> =
-      y === undefined ? new Yield(undefined) : isThenable(y) ? y : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+      y === undefined
+        ? new Yield(undefined)
+        : isThenable(y)
+          ? y
+          : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
     awaitable.then(this.onValue, this.onError);
   }
   step(value: unknown, exc: unknown, hasExc: boolean): void {

@@ -51,7 +51,11 @@ test("parseTap: leaf assertions of nested subtests, duplicates numbered, YAML sk
   );
   t.deepEqual(
     r.filter((x) => !x.ok).map((x) => x.id),
-    ["test/basic.js › closeAfter=false › should be equal #2", "test/basic.js › closeAfter=false [subtest]", "test/basic.js [subtest]"],
+    [
+      "test/basic.js › closeAfter=false › should be equal #2",
+      "test/basic.js › closeAfter=false [subtest]",
+      "test/basic.js [subtest]",
+    ],
   );
 });
 
@@ -111,8 +115,14 @@ test("parseVowsSpec: suite and context in the id, final tally ignored", (t) => {
   ✓ OK » 2 honored (0.5s)
 `;
   t.deepEqual(parseVowsSpec(out), [
-    { id: "nconf/common › Using nconf.common module the loadFilesSync() method › should merge the files correctly", ok: true },
-    { id: "nconf/common › Using nconf.common module the loadFiles() method › should merge the files correctly", ok: true },
+    {
+      id: "nconf/common › Using nconf.common module the loadFilesSync() method › should merge the files correctly",
+      ok: true,
+    },
+    {
+      id: "nconf/common › Using nconf.common module the loadFiles() method › should merge the files correctly",
+      ok: true,
+    },
     { id: "nconf/common › Using nconf.common module the loadFiles() method › should fail", ok: false },
   ]);
 });
@@ -126,7 +136,16 @@ test("parseScriptLines: rimraf's run.sh lines", (t) => {
 });
 
 test("passSet: an id that both passed and failed counts as failed", (t) => {
-  t.deepEqual([...passSet([{ id: "a", ok: true }, { id: "b", ok: true }, { id: "a", ok: false }])], ["b"]);
+  t.deepEqual(
+    [
+      ...passSet([
+        { id: "a", ok: true },
+        { id: "b", ok: true },
+        { id: "a", ok: false },
+      ]),
+    ],
+    ["b"],
+  );
 });
 
 test("countCallbacks: callback-taking functions and err-first callbacks, not type signatures", (t) => {
@@ -155,7 +174,10 @@ test("the legacy example of the migration demo passes its own tests", (t) => {
   const out = execFileSync(process.execPath, ["test/run.js"], { cwd: dir, encoding: "utf8" });
   const r = parseTap(out);
   t.true(r.length >= 10);
-  t.deepEqual(r.filter((x) => !x.ok), []);
+  t.deepEqual(
+    r.filter((x) => !x.ok),
+    [],
+  );
 });
 
 test("the migration demo keeps the legacy tests passing and leaves examples/legacy untouched", async (t) => {

@@ -130,9 +130,17 @@ function nameOf(fn: Function): string {
  * });
  * ```
  */
-export function fromCallback<F extends (...args: any[]) => any>(fn: CustomPromisified<F>): (...args: Parameters<F>) => Future<Awaited<ReturnType<F>>>;
-export function fromCallback<A extends unknown[]>(fn: (...args: [...A, (err: any, ...results: any[]) => void]) => void, options: { multiArgs: true }): (...args: A) => Future<unknown[]>;
-export function fromCallback<A extends unknown[], R>(fn: (...args: [...A, NodeCallback<R>]) => void, options?: FromCallbackOptions): (...args: A) => Future<R>;
+export function fromCallback<F extends (...args: any[]) => any>(
+  fn: CustomPromisified<F>,
+): (...args: Parameters<F>) => Future<Awaited<ReturnType<F>>>;
+export function fromCallback<A extends unknown[]>(
+  fn: (...args: [...A, (err: any, ...results: any[]) => void]) => void,
+  options: { multiArgs: true },
+): (...args: A) => Future<unknown[]>;
+export function fromCallback<A extends unknown[], R>(
+  fn: (...args: [...A, NodeCallback<R>]) => void,
+  options?: FromCallbackOptions,
+): (...args: A) => Future<R>;
 export function fromCallback(fn: Function, options?: FromCallbackOptions): (...args: unknown[]) => Future<unknown>;
 export function fromCallback(fn: unknown, options?: FromCallbackOptions): (...args: unknown[]) => Future<unknown> {
   if (typeof fn !== "function") {
@@ -141,7 +149,9 @@ export function fromCallback(fn: unknown, options?: FromCallbackOptions): (...ar
   const custom = (fn as unknown as Record<symbol, unknown>)[promisify.custom];
   if (custom !== undefined) {
     if (typeof custom !== "function") {
-      throw new TypeError(`the util.promisify.custom property of ${nameOf(fn)} must be a function, got ${describe(custom)}`);
+      throw new TypeError(
+        `the util.promisify.custom property of ${nameOf(fn)} must be a function, got ${describe(custom)}`,
+      );
     }
     const viaCustom = function (this: unknown, ...args: unknown[]): Future<unknown> {
       const fut = getRunningLoop().createFuture<unknown>();
@@ -198,7 +208,12 @@ export function fromCallback(fn: unknown, options?: FromCallbackOptions): (...ar
   };
   copyProps(promisified, fn);
   // As util.promisify: promisifying the result again gives it back.
-  Object.defineProperty(promisified, promisify.custom, { value: promisified, enumerable: false, writable: false, configurable: true });
+  Object.defineProperty(promisified, promisify.custom, {
+    value: promisified,
+    enumerable: false,
+    writable: false,
+    configurable: true,
+  });
   return promisified;
 }
 
@@ -213,7 +228,10 @@ function copyProps<F extends Function>(target: F, source: Function, rename?: (d:
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return ((typeof x === "object" && x !== null) || typeof x === "function") && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    ((typeof x === "object" && x !== null) || typeof x === "function") &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 // What toCallback can take the outcome of.
@@ -247,12 +265,15 @@ function thenableOf(r: unknown, fnName: string, who: string): PromiseLike<unknow
 export function toCallback<A extends unknown[], R>(
   fn: (...args: A) => PromiseLike<R> | Coroutine<R>,
 ): (...args: [...A, (err: any, result: R) => void]) => void {
-  if (typeof fn !== "function") throw new TypeError(`toCallback() expects a function returning a promise, got ${describe(fn)}`);
+  if (typeof fn !== "function")
+    throw new TypeError(`toCallback() expects a function returning a promise, got ${describe(fn)}`);
   const fnName = nameOf(fn);
   const callbackified = function (this: unknown, ...args: unknown[]): void {
     const maybeCb = args.pop();
     if (typeof maybeCb !== "function") {
-      throw new TypeError(`the last argument of ${fnName}Callbackified() must be a callback function, got ${describe(maybeCb)}`);
+      throw new TypeError(
+        `the last argument of ${fnName}Callbackified() must be a callback function, got ${describe(maybeCb)}`,
+      );
     }
     const cb = (maybeCb as (...a: unknown[]) => void).bind(this);
     whenSettled(
@@ -314,11 +335,14 @@ export function dualApi<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
   options?: DualApiOptions,
 ): ((...args: A) => Promise<R>) & ((...args: [...A, (err: unknown, result?: R) => void]) => void) {
-  if (typeof fn !== "function") throw new TypeError(`dualApi() expects a function returning a promise, got ${describe(fn)}`);
+  if (typeof fn !== "function")
+    throw new TypeError(`dualApi() expects a function returning a promise, got ${describe(fn)}`);
   const arity = options?.arity ?? fn.length;
-  if (!Number.isInteger(arity) || arity < 0) throw new ValueError(`dualApi() arity must be a non-negative integer, got ${String(arity)}`);
+  if (!Number.isInteger(arity) || arity < 0)
+    throw new ValueError(`dualApi() arity must be a non-negative integer, got ${String(arity)}`);
   const dual = function (this: unknown, ...args: unknown[]): Promise<R> | undefined {
-    if (args.length <= arity || typeof args[args.length - 1] !== "function") return Reflect.apply(fn, this, args) as Promise<R>;
+    if (args.length <= arity || typeof args[args.length - 1] !== "function")
+      return Reflect.apply(fn, this, args) as Promise<R>;
     const cb = (args.pop() as (...a: unknown[]) => void).bind(this);
     let outcome: unknown;
     try {

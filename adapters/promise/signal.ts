@@ -12,7 +12,7 @@
  */
 import {
   CancelledError,
-  Future,
+  type Future,
   Task,
   createTask as coreCreateTask,
   getRunningLoop,
@@ -69,7 +69,8 @@ function messageOf(reason: unknown): string {
 }
 
 function checkSignal(signal: unknown, who: string): asserts signal is AbortSignal {
-  if (!(signal instanceof AbortSignal)) throw new TypeError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
+  if (!(signal instanceof AbortSignal))
+    throw new TypeError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
 }
 
 // ---- createTask with a signal ----------------------------------------------

@@ -64,7 +64,8 @@ export function isAbortLike(e: unknown): boolean {
  */
 export function resolveFuture<T>(fut: Future<T>, x: unknown, seen?: Set<object>): void {
   if (fut.done()) return lateOutcome(fut, false, undefined);
-  if (x === fut) return rejectFuture(fut, new TypeError("Chaining cycle detected: a Future cannot be resolved with itself"));
+  if (x === fut)
+    return rejectFuture(fut, new TypeError("Chaining cycle detected: a Future cannot be resolved with itself"));
   if (isFuture(x)) {
     // Our own future: follow it through a done callback (no microtask detour).
     x.addDoneCallback((src) => {
@@ -180,7 +181,10 @@ function lateOutcome(fut: Future<unknown>, failed: boolean, e: unknown): void {
  * });
  * ```
  */
-export function ensureFuture<T>(x: Future<T> | CoroutineLike<T> | PromiseLike<T>, options?: { loop?: EventLoop }): Future<T> {
+export function ensureFuture<T>(
+  x: Future<T> | CoroutineLike<T> | PromiseLike<T>,
+  options?: { loop?: EventLoop },
+): Future<T> {
   const loop = options?.loop;
   if (isFuture(x)) {
     if (loop !== undefined && x.getLoop() !== loop) {
@@ -233,7 +237,8 @@ export class FuturePromise<T> extends Promise<T> {
     return Promise;
   }
   /** @internal Set once someone attached a handler. */ _handled = false;
-  /** @internal Carries an unhandled failure's report until a handler comes. */ _report: Future<unknown> | undefined = undefined;
+  /** @internal Carries an unhandled failure's report until a handler comes. */ _report: Future<unknown> | undefined =
+    undefined;
 
   /**
    * Adds handlers, as `Promise.prototype.then` does; the first call marks

@@ -58,7 +58,8 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
     super();
     const list = Array.from(deferredList);
     for (const [i, d] of list.entries()) {
-      if (!(d instanceof Deferred)) throw new TypeError(`DeferredList: item ${i} is not a Deferred (got ${d === null ? "null" : typeof d})`);
+      if (!(d instanceof Deferred))
+        throw new TypeError(`DeferredList: item ${i} is not a Deferred (got ${d === null ? "null" : typeof d})`);
     }
     this._deferredList = list;
     this.resultList = new Array<DeferredListEntry<T> | undefined>(list.length).fill(undefined);
@@ -81,8 +82,10 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
     this.finishedCount += 1;
     if (!this.called) {
       if (succeeded === SUCCESS && this.fireOnOneCallback) this.callback([result, index] as never);
-      else if (succeeded === FAILURE && this.fireOnOneErrback) this.errback(new Failure(new FirstError(result as Failure, index)));
-      else if (this.finishedCount === this.resultList.length) this.callback(this.resultList as Array<DeferredListEntry<T>>);
+      else if (succeeded === FAILURE && this.fireOnOneErrback)
+        this.errback(new Failure(new FirstError(result as Failure, index)));
+      else if (this.finishedCount === this.resultList.length)
+        this.callback(this.resultList as Array<DeferredListEntry<T>>);
     }
     if (succeeded === FAILURE && this.consumeErrors) return undefined;
     return result;
@@ -111,7 +114,10 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
  * gatherResults([succeed(1), deferLater(clock, 1, () => 2)]).addCallback(([a, b]) => a + b); // 3
  * ```
  */
-export function gatherResults<T>(deferredList: Iterable<Deferred<T>>, options?: { consumeErrors?: boolean }): Deferred<T[]> {
+export function gatherResults<T>(
+  deferredList: Iterable<Deferred<T>>,
+  options?: { consumeErrors?: boolean },
+): Deferred<T[]> {
   const d = new DeferredList<T>(deferredList, { fireOnOneErrback: true, consumeErrors: options?.consumeErrors });
   return d.addCallback((pairs) => pairs.map((p) => p[1] as T));
 }

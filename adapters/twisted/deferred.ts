@@ -54,7 +54,10 @@ function tryRunningLoop(): EventLoop | undefined {
 }
 
 /** @internal Reports a Failure left at the end of a collected Deferred's chain (Twisted's `DebugInfo.__del__`). */
-export function reportUnhandled(failure: Failure, info: { creator?: string; invoker?: string; loop?: EventLoop }): void {
+export function reportUnhandled(
+  failure: Failure,
+  info: { creator?: string; invoker?: string; loop?: EventLoop },
+): void {
   const debug = debugTracebacks({ failResult: failure, creator: info.creator, invoker: info.invoker, loop: undefined });
   const traceback = failure.getTraceback() + (debug ? `\n(debug: ${debug})` : "");
   let loop = info.loop;
@@ -224,7 +227,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /** Adds a callback for the success track (failures pass by it). Extra `args` follow the result. Returns this Deferred. */
-  addCallback<R, A extends unknown[] = []>(callback: (result: T, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
+  addCallback<R, A extends unknown[] = []>(
+    callback: (result: T, ...args: A) => R | Deferred<R> | Future<R> | Failure,
+    ...args: A
+  ): Deferred<R> {
     checkCallable(callback, "Deferred callback");
     const a = args.length === 0 ? NO_ARGS : args;
     this.callbacks.push([callback as ChainFunction, a, failthru as ChainFunction, a]);
@@ -233,7 +239,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /** Adds an errback, called with the {@link Failure} (successes pass by it). Returns this Deferred. */
-  addErrback<R = T, A extends unknown[] = []>(errback: (failure: Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<T | R> {
+  addErrback<R = T, A extends unknown[] = []>(
+    errback: (failure: Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure,
+    ...args: A
+  ): Deferred<T | R> {
     checkCallable(errback, "Deferred errback");
     const a = args.length === 0 ? NO_ARGS : args;
     this.callbacks.push([passthru as ChainFunction, a, errback as ChainFunction, a]);
@@ -242,7 +251,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   }
 
   /** Adds the same function as callback and errback: it receives the result or the {@link Failure}. Returns this Deferred. */
-  addBoth<R, A extends unknown[] = []>(fn: (result: T | Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure, ...args: A): Deferred<R> {
+  addBoth<R, A extends unknown[] = []>(
+    fn: (result: T | Failure, ...args: A) => R | Deferred<R> | Future<R> | Failure,
+    ...args: A
+  ): Deferred<R> {
     checkCallable(fn, "Deferred callback");
     const a = args.length === 0 ? NO_ARGS : args;
     this.callbacks.push([fn as ChainFunction, a, fn as ChainFunction, a]);
@@ -256,15 +268,22 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * `onTimeoutCancel(result, timeout)` returns). Covers only the callbacks
    * added before this call. Returns this Deferred.
    */
-  addTimeout(timeout: number, clock: IReactorTime, onTimeoutCancel?: (result: unknown, timeout: number) => unknown): Deferred<T> {
-    if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`addTimeout: timeout must be a number of seconds, got ${describe(timeout)}`);
+  addTimeout(
+    timeout: number,
+    clock: IReactorTime,
+    onTimeoutCancel?: (result: unknown, timeout: number) => unknown,
+  ): Deferred<T> {
+    if (typeof timeout !== "number" || Number.isNaN(timeout))
+      throw new TypeError(`addTimeout: timeout must be a number of seconds, got ${describe(timeout)}`);
     if (onTimeoutCancel != null) checkCallable(onTimeoutCancel, "addTimeout onTimeoutCancel");
     let timedOut = false;
     const delayedCall = clock.callLater(timeout, () => {
       timedOut = true;
       this.cancel();
     });
-    this.addBoth((value: unknown) => (timedOut ? (onTimeoutCancel ?? cancelledToTimedOutError)(value, timeout) : value));
+    this.addBoth((value: unknown) =>
+      timedOut ? (onTimeoutCancel ?? cancelledToTimedOutError)(value, timeout) : value,
+    );
     this.addBoth((result: unknown) => {
       if (delayedCall.active()) delayedCall.cancel();
       return result;
@@ -293,7 +312,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * silently ignored).
    */
   callback(result: T | Failure): void {
-    if (result instanceof Deferred) throw new TypeError("Deferred.callback() got a Deferred: return it from a callback, or use chainDeferred");
+    if (result instanceof Deferred)
+      throw new TypeError("Deferred.callback() got a Deferred: return it from a callback, or use chainDeferred");
     this._startRunCallbacks(result);
   }
 
@@ -303,7 +323,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * is required.
    */
   errback(fail: unknown): void {
-    if (arguments.length === 0) throw new TypeError("Deferred.errback() needs a Failure or an error: JavaScript has no current exception to take");
+    if (arguments.length === 0)
+      throw new TypeError(
+        "Deferred.errback() needs a Failure or an error: JavaScript has no current exception to take",
+      );
     this._startRunCallbacks(fail instanceof Failure ? fail : new Failure(fail));
   }
 
@@ -516,7 +539,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             current.result = args.length === 0 ? fn(current.result) : fn(current.result, ...args);
             if (current.result === current) {
               // Twisted warns (and fails under -Werror); a port reports it as an error.
-              throw new TypeError(`Callback ${fn.name || "<anonymous>"} returned the Deferred it was attached to; this breaks the callback chain`);
+              throw new TypeError(
+                `Callback ${fn.name || "<anonymous>"} returned the Deferred it was attached to; this breaks the callback chain`,
+              );
             }
           } finally {
             current._runningCallbacks = false;
@@ -573,7 +598,11 @@ function cancelledToTimedOutError(value: unknown, timeout: number): unknown {
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof x === "object" || typeof x === "function") &&
+    x !== null &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /**
@@ -643,7 +672,8 @@ export function succeed<T>(result: T): Deferred<T> {
  * ```
  */
 export function fail(result: unknown): Deferred<never> {
-  if (arguments.length === 0) throw new TypeError("fail() needs a Failure or an error: JavaScript has no current exception to take");
+  if (arguments.length === 0)
+    throw new TypeError("fail() needs a Failure or an error: JavaScript has no current exception to take");
   const d = new Deferred<never>();
   d.errback(result);
   return d;
@@ -681,7 +711,10 @@ export function execute<T, A extends unknown[]>(f: (...args: A) => T, ...args: A
  * maybeDeferred(() => cache.get(key) ?? fetchDeferred(key)).addCallback(show);
  * ```
  */
-export function maybeDeferred<T, A extends unknown[]>(f: (...args: A) => T | Deferred<T> | PromiseLike<T> | Generator<unknown, T, any>, ...args: A): Deferred<T> {
+export function maybeDeferred<T, A extends unknown[]>(
+  f: (...args: A) => T | Deferred<T> | PromiseLike<T> | Generator<unknown, T, any>,
+  ...args: A
+): Deferred<T> {
   checkCallable(f, "maybeDeferred()");
   let result: unknown;
   try {
@@ -691,7 +724,8 @@ export function maybeDeferred<T, A extends unknown[]>(f: (...args: A) => T | Def
   }
   if (result instanceof Deferred) return result as Deferred<T>;
   if (result instanceof Failure) return fail(result);
-  if (isGeneratorObject(result) || isThenable(result)) return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
+  if (isGeneratorObject(result) || isThenable(result))
+    return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
   return succeed(result as T);
 }
 
@@ -711,7 +745,8 @@ export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any>
   try {
     return Deferred.fromCoroutine(coro);
   } catch (e) {
-    if (e instanceof NotACoroutineError) throw new NotACoroutineError(`${describe(coro)} is not a coroutine or a Deferred`);
+    if (e instanceof NotACoroutineError)
+      throw new NotACoroutineError(`${describe(coro)} is not a coroutine or a Deferred`);
     throw e;
   }
 }
@@ -728,7 +763,8 @@ export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any>
  */
 export function logError(err: Failure): Failure {
   const loop = tryRunningLoop();
-  if (loop !== undefined) loop.callExceptionHandler({ message: "Deferred failure", exception: err.value, failure: err });
+  if (loop !== undefined)
+    loop.callExceptionHandler({ message: "Deferred failure", exception: err.value, failure: err });
   else console.error(err.getTraceback());
   return err;
 }

@@ -48,7 +48,10 @@ export class Failure {
       return;
     }
     this.value = value;
-    this.type = (typeof value === "object" || typeof value === "function") && value !== null ? (value as object).constructor : undefined;
+    this.type =
+      (typeof value === "object" || typeof value === "function") && value !== null
+        ? (value as object).constructor
+        : undefined;
     this.parents = parentNames(value);
     this.#stack = value instanceof Error ? undefined : new Error().stack?.split("\n").slice(2).join("\n");
   }
@@ -91,7 +94,8 @@ export class Failure {
   getErrorMessage(): string {
     const v = this.value;
     if (v instanceof Error) return v.message;
-    if (typeof v === "object" && v !== null && typeof (v as { message?: unknown }).message === "string") return (v as { message: string }).message;
+    if (typeof v === "object" && v !== null && typeof (v as { message?: unknown }).message === "string")
+      return (v as { message: string }).message;
     return safeString(v);
   }
 
@@ -104,7 +108,10 @@ export class Failure {
     const v = this.value;
     let frames: string | undefined;
     if (v instanceof Error && typeof v.stack === "string") {
-      frames = v.stack.split("\n").filter((l) => /^\s+at /.test(l)).join("\n");
+      frames = v.stack
+        .split("\n")
+        .filter((l) => /^\s+at /.test(l))
+        .join("\n");
     } else frames = this.#stack;
     const head = "Traceback (most recent call last):";
     return [head, frames ?? "  (no stack)", `${this.parents[0] ?? typeof v}: ${this.getErrorMessage()}`].join("\n");

@@ -36,7 +36,15 @@ export {
   getDebugging,
 } from "./deferred.js";
 export { inlineCallbacks } from "./inline.js";
-export { DeferredList, gatherResults, race, SUCCESS, FAILURE, type DeferredListEntry, type DeferredListOptions } from "./aggregates.js";
+export {
+  DeferredList,
+  gatherResults,
+  race,
+  SUCCESS,
+  FAILURE,
+  type DeferredListEntry,
+  type DeferredListOptions,
+} from "./aggregates.js";
 export { ConcurrencyPrimitive, DeferredLock, DeferredSemaphore, DeferredQueue } from "./primitives.js";
 export { Clock, DelayedCall, deferLater, LoopingCall } from "./task.js";
 export { Reactor, LoopDelayedCall, reactor } from "./reactor.js";

@@ -22,7 +22,11 @@ export function isGeneratorObject(x: unknown): x is Generator<unknown, unknown, 
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof x === "object" || typeof x === "function") &&
+    x !== null &&
+    typeof (x as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /** The Deferred to fire when the generator finishes, and the one it waits on now. */
@@ -51,7 +55,12 @@ function asDeferred(y: unknown): Deferred<unknown> | undefined {
  * Twisted's guard against recursion: a Deferred that fires during
  * `addBoth` hands its result back to this loop instead of recursing.
  */
-function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, unknown>, status: CancellationStatus, context: Context): void {
+function inlineCallbacksStep(
+  result: unknown,
+  gen: Generator<unknown, unknown, unknown>,
+  status: CancellationStatus,
+  context: Context,
+): void {
   const waiting: [boolean, unknown] = [true, undefined];
   for (;;) {
     let r: IteratorResult<unknown, unknown>;
@@ -65,7 +74,10 @@ function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, u
       return;
     }
     if (r.done) {
-      if (r.value instanceof Deferred) status.deferred.errback(new TypeError("an inlineCallbacks generator returned a Deferred: yield it and return its result"));
+      if (r.value instanceof Deferred)
+        status.deferred.errback(
+          new TypeError("an inlineCallbacks generator returned a Deferred: yield it and return its result"),
+        );
       else status.deferred.callback(r.value);
       return;
     }
@@ -96,7 +108,10 @@ function inlineCallbacksStep(result: unknown, gen: Generator<unknown, unknown, u
 }
 
 /** @internal Twisted's `_cancellableInlineCallbacks`. */
-export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>, context: Context = copyContext()): Deferred<T> {
+export function cancellableInlineCallbacks<T>(
+  gen: Generator<unknown, T, any>,
+  context: Context = copyContext(),
+): Deferred<T> {
   const cancel = (it: Deferred<any>): void => {
     // Put handleCancel first, before the callbacks the caller added.
     const tmp = it.callbacks;
@@ -144,14 +159,18 @@ export function cancellableInlineCallbacks<T>(gen: Generator<unknown, T, any>, c
  * getUser(1).addCallback(console.log);
  * ```
  */
-export function inlineCallbacks<A extends unknown[], R>(f: (...args: A) => Generator<unknown, R, any>): (...args: A) => Deferred<R> {
+export function inlineCallbacks<A extends unknown[], R>(
+  f: (...args: A) => Generator<unknown, R, any>,
+): (...args: A) => Deferred<R> {
   if (typeof f !== "function") throw new TypeError(`inlineCallbacks requires a generator function, got ${typeof f}`);
   const name = f.name || "<anonymous>";
   const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
     const context = copyContext();
     const gen: unknown = context.run(() => f.apply(this, args));
     if (!isGeneratorObject(gen)) {
-      throw new TypeError(`inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`);
+      throw new TypeError(
+        `inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`,
+      );
     }
     return cancellableInlineCallbacks(gen as Generator<unknown, R, any>, context);
   };

@@ -134,7 +134,8 @@ export class DeferredSemaphore extends ConcurrencyPrimitive {
   /** A semaphore with `tokens` (an integer ≥ 1; `ValueError` otherwise) slots. */
   constructor(tokens: number) {
     super();
-    if (typeof tokens !== "number" || !Number.isInteger(tokens)) throw new TypeError(`DeferredSemaphore tokens must be an integer, got ${tokens}`);
+    if (typeof tokens !== "number" || !Number.isInteger(tokens))
+      throw new TypeError(`DeferredSemaphore tokens must be an integer, got ${tokens}`);
     if (tokens < 1) throw new ValueError("DeferredSemaphore requires tokens >= 1");
     this.tokens = tokens;
     this.limit = tokens;

@@ -139,7 +139,8 @@ export class Reactor implements IReactorTime {
 
   /** Calls `f(...args)` `delay` seconds from now on the loop. */
   callLater(delay: number, f: (...args: any[]) => unknown, ...args: unknown[]): LoopDelayedCall {
-    if (typeof delay !== "number" || Number.isNaN(delay)) throw new TypeError(`callLater() delay must be a number of seconds, got ${typeof delay}`);
+    if (typeof delay !== "number" || Number.isNaN(delay))
+      throw new TypeError(`callLater() delay must be a number of seconds, got ${typeof delay}`);
     if (typeof f !== "function") throw new TypeError(`callLater() needs a function, got ${typeof f}`);
     const call = new LoopDelayedCall(this, this.loop, delay, f, args);
     this._callsOf(call._loop).add(call);

@@ -11,7 +11,8 @@ import type { IDelayedCall, IReactorTime } from "./interfaces.js";
 import { reactor } from "./reactor.js";
 
 function checkSeconds(x: unknown, what: string): void {
-  if (typeof x !== "number" || Number.isNaN(x)) throw new TypeError(`${what} must be a number of seconds, got ${typeof x === "number" ? "NaN" : typeof x}`);
+  if (typeof x !== "number" || Number.isNaN(x))
+    throw new TypeError(`${what} must be a number of seconds, got ${typeof x === "number" ? "NaN" : typeof x}`);
 }
 
 /**
@@ -40,7 +41,14 @@ export class DelayedCall implements IDelayedCall {
   /** @internal */ readonly _seconds: () => number;
 
   /** @internal Made by {@link Clock.callLater}. */
-  constructor(time: number, func: (...args: any[]) => unknown, args: unknown[], cancel: (c: DelayedCall) => void, reset: (c: DelayedCall) => void, seconds: () => number) {
+  constructor(
+    time: number,
+    func: (...args: any[]) => unknown,
+    args: unknown[],
+    cancel: (c: DelayedCall) => void,
+    reset: (c: DelayedCall) => void,
+    seconds: () => number,
+  ) {
     this.time = time;
     this._func = func;
     this._args = args;
@@ -193,7 +201,8 @@ export function deferLater<T = undefined, A extends unknown[] = []>(
   ...args: A
 ): Deferred<T> {
   checkSeconds(delay, "deferLater() delay");
-  if (callable != null && typeof callable !== "function") throw new TypeError(`deferLater() callable must be a function, got ${typeof callable}`);
+  if (callable != null && typeof callable !== "function")
+    throw new TypeError(`deferLater() callable must be a function, got ${typeof callable}`);
   const d = new Deferred<T>(() => delayedCall.cancel());
   d.addCallback(() => (callable == null ? undefined : callable(...args)) as T);
   const delayedCall = clock.callLater(delay, () => d.callback(undefined as T));

@@ -34,7 +34,14 @@ import {
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
 import { convertCounter } from "./counters.js";
-import { Imports, fsLikeArity, knownPackageCallee, moduleBindings, nodeAwaitable, type ModuleBindings } from "./node-table.js";
+import {
+  Imports,
+  fsLikeArity,
+  knownPackageCallee,
+  moduleBindings,
+  nodeAwaitable,
+  type ModuleBindings,
+} from "./node-table.js";
 
 /** Names that mark a last parameter as a callback. */
 const CALLBACK_NAMES = new Set(["cb", "callback", "done", "cb_", "callback_", "cback"]);
@@ -102,22 +109,38 @@ function exportNamesOf(sf: ts.SourceFile, fn: FnLike, localName: string | undefi
     if (t) names.push(t);
   }
   if (ts.isFunctionDeclaration(fn) && fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
-    names.push(fn.modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword) ? "default" : (localName ?? "default"));
+    names.push(
+      fn.modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword) ? "default" : (localName ?? "default"),
+    );
   }
   if (localName) {
     for (const st of sf.statements) {
       if (ts.isExpressionStatement(st) && ts.isBinaryExpression(st.expression)) {
         const b = st.expression;
-        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(b.right)) && (skipParens(b.right) as ts.Identifier).text === localName) {
+        if (
+          b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          ts.isIdentifier(skipParens(b.right)) &&
+          (skipParens(b.right) as ts.Identifier).text === localName
+        ) {
           const t = exportTarget(b.left);
           if (t) names.push(t);
         }
         // module.exports = { name, alias: name }
         const right = skipParens(b.right);
-        if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && exportTarget(b.left) === "module.exports" && ts.isObjectLiteralExpression(right)) {
+        if (
+          b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          exportTarget(b.left) === "module.exports" &&
+          ts.isObjectLiteralExpression(right)
+        ) {
           for (const p of right.properties) {
             if (ts.isShorthandPropertyAssignment(p) && p.name.text === localName) names.push(localName);
-            if (ts.isPropertyAssignment(p) && ts.isIdentifier(skipParens(p.initializer)) && (skipParens(p.initializer) as ts.Identifier).text === localName && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) names.push(p.name.text);
+            if (
+              ts.isPropertyAssignment(p) &&
+              ts.isIdentifier(skipParens(p.initializer)) &&
+              (skipParens(p.initializer) as ts.Identifier).text === localName &&
+              (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
+            )
+              names.push(p.name.text);
           }
         }
       }
@@ -127,7 +150,8 @@ function exportNamesOf(sf: ts.SourceFile, fn: FnLike, localName: string | undefi
         }
       }
       if (ts.isVariableStatement(st) && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
-        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === localName) names.push(localName);
+        for (const d of st.declarationList.declarations)
+          if (ts.isIdentifier(d.name) && d.name.text === localName) names.push(localName);
       }
     }
   }
@@ -140,7 +164,13 @@ function exportTarget(left: ts.Expression): string | undefined {
     const obj = l.expression;
     if (ts.isIdentifier(obj) && obj.text === "module" && l.name.text === "exports") return "module.exports";
     if (ts.isIdentifier(obj) && obj.text === "exports") return l.name.text;
-    if (ts.isPropertyAccessExpression(obj) && ts.isIdentifier(obj.expression) && obj.expression.text === "module" && obj.name.text === "exports") return l.name.text;
+    if (
+      ts.isPropertyAccessExpression(obj) &&
+      ts.isIdentifier(obj.expression) &&
+      obj.expression.text === "module" &&
+      obj.name.text === "exports"
+    )
+      return l.name.text;
   }
   return undefined;
 }
@@ -169,7 +199,13 @@ function declarationCounts(sf: ts.SourceFile): Map<string, number> {
     if (ts.isIdentifier(n)) counts.set(n.text, (counts.get(n.text) ?? 0) + 1);
   };
   const visit = (n: ts.Node): void => {
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassDeclaration(n) || ts.isClassExpression(n)) add(n.name);
+    if (
+      ts.isFunctionDeclaration(n) ||
+      ts.isFunctionExpression(n) ||
+      ts.isClassDeclaration(n) ||
+      ts.isClassExpression(n)
+    )
+      add(n.name);
     if (ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) add(n.name);
     if (ts.isImportClause(n)) add(n.name);
     if (ts.isImportSpecifier(n) || ts.isNamespaceImport(n)) add(n.name);
@@ -200,15 +236,18 @@ function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   return names;
 }
 
-
 function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
 }
 
-
 function isSurelyTruthy(e: ts.Expression): boolean {
   const x = skipParens(e);
-  return ts.isNewExpression(x) || ts.isObjectLiteralExpression(x) || ts.isArrayLiteralExpression(x) || (ts.isStringLiteral(x) && x.text !== "");
+  return (
+    ts.isNewExpression(x) ||
+    ts.isObjectLiteralExpression(x) ||
+    ts.isArrayLiteralExpression(x) ||
+    (ts.isStringLiteral(x) && x.text !== "")
+  );
 }
 
 function isSimpleRef(e: ts.Expression): boolean {
@@ -291,7 +330,9 @@ class FunctionConverter {
 
   /** Text of [start, end) with the edits made inside it applied; those edits are consumed. */
   private render(start: number, end: number, fromIndex: number): string {
-    const inner = this.edits.splice(fromIndex).map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
+    const inner = this.edits
+      .splice(fromIndex)
+      .map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
     return applyEdits(this.sf.text.slice(start, end), inner);
   }
 
@@ -316,7 +357,11 @@ class FunctionConverter {
     if (!ts.isIdentifier(n) || !this.helpers.has(n.text)) return false;
     const p = n.parent;
     if (ts.isFunctionDeclaration(p) && p.name === n) return false;
-    return !((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isMethodDeclaration(p) && p.name === n));
+    return !(
+      (ts.isPropertyAccessExpression(p) && p.name === n) ||
+      (ts.isPropertyAssignment(p) && p.name === n) ||
+      (ts.isMethodDeclaration(p) && p.name === n)
+    );
   }
 
   /** `helper(args)` whose arguments do not carry the callback. */
@@ -342,7 +387,9 @@ class FunctionConverter {
    * calls it back) outside a continuation.
    */
   private findHelpers(body: ts.Block, decls: Map<string, number>): void {
-    const fnDecls = body.statements.filter((s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && !!s.name && !!s.body);
+    const fnDecls = body.statements.filter(
+      (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && !!s.name && !!s.body,
+    );
     for (let grown = true; grown; ) {
       grown = false;
       for (const d of fnDecls) {
@@ -355,17 +402,21 @@ class FunctionConverter {
     }
     for (const [name, h] of this.helpers) {
       if (decls.get(name) !== 1) throw new Refusal("HELPER_NOT_TAIL_CALLED", `helper ${name} redeclared`);
-      if (h.modifiers?.length || h.asteriskToken) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} is async, a generator or has modifiers`);
-      if (h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name}: parameters`);
+      if (h.modifiers?.length || h.asteriskToken)
+        throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} is async, a generator or has modifiers`);
+      if (h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
+        throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name}: parameters`);
       const u = usesThisOrArguments(h.body!);
-      if (u.usesThis || u.usesArguments) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} uses this/arguments`);
+      if (u.usesThis || u.usesArguments)
+        throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} uses this/arguments`);
     }
     // Every use is a call in statement position (stored, passed on or used in an expression: refused).
     const uses = (n: ts.Node): void => {
       if (this.isHelperRef(n)) {
         const call = n.parent;
         const host = ts.isCallExpression(call) && call.expression === n ? skipParensUp(call).parent : undefined;
-        if (!host || !(ts.isExpressionStatement(host) || ts.isReturnStatement(host))) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${n.text}: ${this.text(n.parent)}`);
+        if (!host || !(ts.isExpressionStatement(host) || ts.isReturnStatement(host)))
+          throw new Refusal("HELPER_NOT_TAIL_CALLED", `${n.text}: ${this.text(n.parent)}`);
       }
       ts.forEachChild(n, uses);
     };
@@ -429,20 +480,33 @@ class FunctionConverter {
    */
   convertBody(): { prologue: string; rest: string } {
     const fn = this.cand.fn;
-    if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) || (fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("ALREADY_ASYNC");
+    if (
+      fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ||
+      (fn as ts.FunctionDeclaration).asteriskToken
+    )
+      throw new Refusal("ALREADY_ASYNC");
     const body = fn.body as ts.Block;
     const decls = declarationCounts(body as unknown as ts.SourceFile);
     if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
     // Parallel calls joined by a counter (`if (--left === 0) cb(null, out)`): Promise.all.
     const counter = convertCounter(
-      { sf: this.sf, fn, cbName: this.cand.cbName, isTs: isTsFile(this.ctx.fileName), unit: this.unit, startHelper: START_HELPER, awaitable: (c, v) => this.awaitable(c, v) },
+      {
+        sf: this.sf,
+        fn,
+        cbName: this.cand.cbName,
+        isTs: isTsFile(this.ctx.fileName),
+        unit: this.unit,
+        startHelper: START_HELPER,
+        awaitable: (c, v) => this.awaitable(c, v),
+      },
       body.statements,
     );
     if (counter) {
       for (const st of body.statements.slice(0, counter.firstIndex)) {
         if (counter.dropped.includes(st)) continue; // the deferred empty-list guard, checked and rewritten there
         this.checkPrologueRefs(st);
-        if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
+        if (containsNode(st, ts.isReturnStatement, true))
+          throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
       }
       this.successArities.add(counter.arity);
       this.asyncCalls++;
@@ -451,18 +515,34 @@ class FunctionConverter {
     }
     this.findHelpers(body, decls);
     // The function's own flow; the helpers' declarations are hoisted and converted on their own.
-    const stmts = body.statements.filter((st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st));
+    const stmts = body.statements.filter(
+      (st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st),
+    );
     // The prologue: statements before the first one that calls the callback or a helper (or hands it to a continuation).
-    let k = stmts.findIndex((st) => containsNode(st, (n) => (this.isCbRef(n) || this.isHelperRef(n)) && ts.isCallExpression(n.parent) && n.parent.expression === n) || this.isContinuationStatement(st) || this.isTailPass(st) || (ts.isIfStatement(st) && containsNode(st, (n) => ts.isStatement(n) && this.isTailPass(n), true)));
+    let k = stmts.findIndex(
+      (st) =>
+        containsNode(
+          st,
+          (n) => (this.isCbRef(n) || this.isHelperRef(n)) && ts.isCallExpression(n.parent) && n.parent.expression === n,
+        ) ||
+        this.isContinuationStatement(st) ||
+        this.isTailPass(st) ||
+        (ts.isIfStatement(st) && containsNode(st, (n) => ts.isStatement(n) && this.isTailPass(n), true)),
+    );
     if (k < 0) k = stmts.length;
     if (k < stmts.length) {
       for (const [name, h] of this.helpers) {
-        if (h.pos < stmts[k].pos) throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", `helper ${name} declared before the first asynchronous call`);
+        if (h.pos < stmts[k].pos)
+          throw new Refusal(
+            "CALLBACK_IN_NESTED_FUNCTION",
+            `helper ${name} declared before the first asynchronous call`,
+          );
       }
     }
     for (const st of stmts.slice(0, k)) {
       this.checkPrologueRefs(st);
-      if (containsNode(st, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
+      if (containsNode(st, ts.isReturnStatement, true))
+        throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
     }
     // After the prologue the callback may only be called, or handed on as the last argument (checked in convertList).
     const visit = (n: ts.Node): void => {
@@ -474,7 +554,8 @@ class FunctionConverter {
           ts.isCallExpression(p) &&
           p.arguments[p.arguments.length - 1] === n &&
           !!host &&
-          (ts.isStatement(host) || (ts.isConditionalExpression(host) && ts.isReturnStatement(skipParensUp(host).parent)));
+          (ts.isStatement(host) ||
+            (ts.isConditionalExpression(host) && ts.isReturnStatement(skipParensUp(host).parent)));
         if (!called && !handedOn) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
@@ -484,9 +565,14 @@ class FunctionConverter {
     if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
     const first = stmts[k];
-    const startsAsync = (this.isContinuationStatement(first) || this.isTailPass(first)) && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
+    const startsAsync =
+      (this.isContinuationStatement(first) || this.isTailPass(first)) &&
+      (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
     // `if (c) { A(…, function (er) {…}) } else { B(…) }` at the end of the flow: the condition picks, synchronously, which first call starts.
-    const branched = !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1]))) ? this.branchedStart(first, new Set()) : undefined;
+    const branched =
+      !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
+        ? this.branchedStart(first, new Set())
+        : undefined;
     if (startsAsync || branched) this.startVar = freshName("started", boundNamesUsed(this.sf));
     const mark = this.edits.length;
     const branchStartedHelpers = new Map<string, number>();
@@ -507,7 +593,11 @@ class FunctionConverter {
       return refs;
     };
     // A helper only ever started from a branch lives on inline in the async body: its declaration goes.
-    const inlined = new Set<ts.Node>([...branchStartedHelpers].filter(([name, count]) => refsTo(name, new Set()) === count).map(([name]) => this.helpers.get(name)!));
+    const inlined = new Set<ts.Node>(
+      [...branchStartedHelpers]
+        .filter(([name, count]) => refsTo(name, new Set()) === count)
+        .map(([name]) => this.helpers.get(name)!),
+    );
     for (const h of this.helpers.values()) {
       if (inlined.has(h)) this.edits.push({ start: h.getFullStart(), end: h.end, text: "" });
       else this.convertHelper(h);
@@ -515,7 +605,8 @@ class FunctionConverter {
     for (const [name, h] of this.helpers) {
       if (inlined.has(h)) continue;
       // The calls inside inlined helpers were converted with them.
-      if (refsTo(name, inlined) !== (this.helperTailCalls.get(name) ?? 0) + (branchStartedHelpers.get(name) ?? 0)) throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
+      if (refsTo(name, inlined) !== (this.helperTailCalls.get(name) ?? 0) + (branchStartedHelpers.get(name) ?? 0))
+        throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
     }
     if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
     // The first asynchronous call must run synchronously, as before, so that its
@@ -557,19 +648,22 @@ class FunctionConverter {
       if (ts.isBlock(only)) return arm(only);
       if (ts.isIfStatement(only)) return this.branchedStart(only, inHelpers);
       const leafStmts = ts.isBlock(st) ? st.statements : [st];
-      if (this.isContinuationStatement(only) || this.isTailPass(only)) return { kind: "leaf", stmts: leafStmts, inHelper: inHelpers.size > 0 };
+      if (this.isContinuationStatement(only) || this.isTailPass(only))
+        return { kind: "leaf", stmts: leafStmts, inHelper: inHelpers.size > 0 };
       // `helper();` of a parameterless helper: its own first call is started in its place.
       if (ts.isExpressionStatement(only) && this.isHelperTailCall(only.expression)) {
         const call = skipParens(only.expression) as ts.CallExpression;
         const name = (call.expression as ts.Identifier).text;
         const h = this.helpers.get(name)!;
-        if (call.arguments.length || h.parameters.length || inHelpers.has(name) || leafStmts.length !== 1) return undefined;
+        if (call.arguments.length || h.parameters.length || inHelpers.has(name) || leafStmts.length !== 1)
+          return undefined;
         const inner = new Set(inHelpers).add(name);
         const body = h.body!.statements;
         const inside = body.length === 1 && ts.isIfStatement(body[0]) ? this.branchedStart(body[0], inner) : undefined;
         if (inside) return { kind: "helper", name, inner: inside };
         const bodyList = body.length === 2 && isBareReturn(body[1]) ? body.slice(0, 1) : body;
-        if (bodyList.length === 1 && (this.isContinuationStatement(bodyList[0]) || this.isTailPass(bodyList[0]))) return { kind: "helper", name, inner: { kind: "leaf", stmts: body, inHelper: true } };
+        if (bodyList.length === 1 && (this.isContinuationStatement(bodyList[0]) || this.isTailPass(bodyList[0])))
+          return { kind: "helper", name, inner: { kind: "leaf", stmts: body, inHelper: true } };
       }
       return undefined;
     };
@@ -601,9 +695,13 @@ class FunctionConverter {
         // Inside a helper the leaf's value is not the function's return value (helpers are called as statements).
         this.convertList(t.stmts, t.inHelper, true, new Set(), new Set());
         this.branchLeaf = undefined;
-        if (this.pendingStart || this.startedExprs.length !== count + 1) throw new Refusal("ASYNC_START_NESTED", "a branch without a first asynchronous call");
+        if (this.pendingStart || this.startedExprs.length !== count + 1)
+          throw new Refusal("ASYNC_START_NESTED", "a branch without a first asynchronous call");
         const start = t.stmts[0].getStart(this.sf);
-        leafTexts.push({ text: this.render(start, t.stmts[t.stmts.length - 1].end, mark), indent: indentAt(this.sf.text, start) });
+        leafTexts.push({
+          text: this.render(start, t.stmts[t.stmts.length - 1].end, mark),
+          indent: indentAt(this.sf.text, start),
+        });
       }
     };
     convertLeaves(tree);
@@ -612,7 +710,8 @@ class FunctionConverter {
     for (const [k, v] of tailCalls) this.helperTailCalls.set(k, v);
     const u = this.unit;
     let leafIndex = 0;
-    const leavesOf = (t: BranchedStart): number => (t.kind === "leaf" ? 1 : t.kind === "helper" ? leavesOf(t.inner) : leavesOf(t.then) + leavesOf(t.else));
+    const leavesOf = (t: BranchedStart): number =>
+      t.kind === "leaf" ? 1 : t.kind === "helper" ? leavesOf(t.inner) : leavesOf(t.then) + leavesOf(t.else);
     const asyncText = (t: BranchedStart, ind: string): string => {
       if (t.kind === "helper") return asyncText(t.inner, ind);
       if (t.kind === "leaf") {
@@ -624,7 +723,10 @@ class FunctionConverter {
       const test = thenCount === 1 ? `${branchVar} === ${lo}` : `${branchVar} < ${lo + thenCount}`;
       const thenText = asyncText(t.then, ind + u);
       const elseTree = t.else.kind === "helper" ? t.else.inner : t.else;
-      const elseText = elseTree.kind === "if" ? ` else ${asyncText(elseTree, ind).trimStart()}` : ` else {\n${asyncText(elseTree, ind + u)}\n${ind}}`;
+      const elseText =
+        elseTree.kind === "if"
+          ? ` else ${asyncText(elseTree, ind).trimStart()}`
+          : ` else {\n${asyncText(elseTree, ind + u)}\n${ind}}`;
       return `${ind}if (${test}) {\n${thenText}\n${ind}}${elseText}`;
     };
     const sIndent = indentAt(this.sf.text, first.getStart(this.sf));
@@ -638,7 +740,9 @@ class FunctionConverter {
       const text = `${needsParensInConditional(t.cond) ? `(${c})` : c} ? ${choice(t.then, true)} : ${choice(t.else, false)}`;
       return nested ? `(${text})` : text;
     };
-    const pick = this.startedExprs.map((e, i) => (i === this.startedExprs.length - 1 ? e : `${branchVar} === ${i} ? ${e} : `)).join("");
+    const pick = this.startedExprs
+      .map((e, i) => (i === this.startedExprs.length - 1 ? e : `${branchVar} === ${i} ? ${e} : `))
+      .join("");
     this.startDecl = `const ${branchVar} = ${choice(tree, false)};\n${sIndent}const ${this.startVar} = ${pick};`;
   }
 
@@ -656,13 +760,19 @@ class FunctionConverter {
     const x = skipParens(e);
     if (!ts.isCallExpression(x)) return false;
     const last = x.arguments[x.arguments.length - 1];
-    return !!last && this.isCbRef(last) && !x.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(x.expression);
+    return (
+      !!last &&
+      this.isCbRef(last) &&
+      !x.arguments.slice(0, -1).some((a) => this.containsCb(a)) &&
+      !this.containsCb(x.expression)
+    );
   }
 
   /** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. */
   private tailPassText(call: ts.CallExpression, returnsItsValue: boolean): string {
     const plan = this.awaitable(call, 1);
-    if (!plan || plan.arity === undefined || plan.arrayValues) throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
+    if (!plan || plan.arity === undefined || plan.arrayValues)
+      throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
     // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
     // (a sync twin without callback, a stream, a request object).
     if (returnsItsValue && plan.assumed) throw new Refusal("RETURNS_VALUE", plan.label);
@@ -671,7 +781,9 @@ class FunctionConverter {
     let awaited = plan.expr;
     if (this.pendingStart) {
       const args = call.arguments.slice(0, -1).map((a) => this.text(a));
-      awaited = this.takeStart(`${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}))`);
+      awaited = this.takeStart(
+        `${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, "done"].join(", ")}))`,
+      );
     }
     this.asyncCalls++;
     return `return await ${awaited};`;
@@ -697,7 +809,10 @@ class FunctionConverter {
   private checkPrologueRefs(st: ts.Statement): void {
     const isAssert = (e: ts.Expression): boolean => {
       const x = skipParens(e);
-      return (ts.isIdentifier(x) && x.text === "assert") || (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "assert");
+      return (
+        (ts.isIdentifier(x) && x.text === "assert") ||
+        (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "assert")
+      );
     };
     const ok = (n: ts.Node): boolean => {
       let child = n;
@@ -710,11 +825,23 @@ class FunctionConverter {
       if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
       if (ts.isBinaryExpression(p)) {
         const k = p.operatorToken.kind;
-        if ([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(k)) return true;
+        if (
+          [
+            ts.SyntaxKind.EqualsEqualsEqualsToken,
+            ts.SyntaxKind.ExclamationEqualsEqualsToken,
+            ts.SyntaxKind.EqualsEqualsToken,
+            ts.SyntaxKind.ExclamationEqualsToken,
+          ].includes(k)
+        )
+          return true;
         if (k === ts.SyntaxKind.EqualsToken && p.left === child) return true;
         if ([ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(k)) {
           const q = p.parent;
-          return ts.isBinaryExpression(q) && q.operatorToken.kind === ts.SyntaxKind.EqualsToken && this.isCbRef(skipParens(q.left));
+          return (
+            ts.isBinaryExpression(q) &&
+            q.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+            this.isCbRef(skipParens(q.left))
+          );
         }
       }
       if (ts.isIfStatement(p) && p.expression === child) return true;
@@ -735,7 +862,14 @@ class FunctionConverter {
    * it terminates (every path ends in a callback call, a throw or an await of
    * a terminating continuation).
    */
-  private convertList(stmts: readonly ts.Statement[], inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>, flowEnd = true): boolean {
+  private convertList(
+    stmts: readonly ts.Statement[],
+    inCont: boolean,
+    mustTerminate: boolean,
+    known: Set<string>,
+    truthy: Set<string>,
+    flowEnd = true,
+  ): boolean {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i];
       // An expression statement may end a path only where nothing runs after it: at the end of the
@@ -744,7 +878,8 @@ class FunctionConverter {
       const bareReturnNext = i === stmts.length - 2 && isBareReturn(stmts[i + 1]);
       const lastHere = i === stmts.length - 1;
       if (!this.containsCb(s)) {
-        if (containsNode(s, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
+        if (containsNode(s, ts.isReturnStatement, true))
+          throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
         if (ts.isThrowStatement(s)) {
           if (!inCont) throw new Refusal("SYNC_THROW");
           return true;
@@ -760,7 +895,12 @@ class FunctionConverter {
         else this.syncCalls++;
         const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
         const repl = this.cbCallText(expr, known, truthy);
-        const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !repl.startsWith("{") && repl.includes(";") && repl.indexOf(";") !== repl.length - 1;
+        const braces =
+          !ts.isBlock(s.parent) &&
+          !ts.isSourceFile(s.parent) &&
+          !repl.startsWith("{") &&
+          repl.includes(";") &&
+          repl.indexOf(";") !== repl.length - 1;
         this.edits.push({ start: s.getStart(this.sf), end, text: braces ? `{ ${repl} }` : repl });
         return true;
       }
@@ -771,14 +911,22 @@ class FunctionConverter {
         const thenTruthy = new Set(truthy);
         if (lead && ts.isIdentifier(lead)) thenTruthy.add(lead.text);
         const t = this.convertBranch(s.thenStatement, inCont, lastHere && mustTerminate, known, thenTruthy, isLast);
-        const e = s.elseStatement ? this.convertBranch(s.elseStatement, inCont, lastHere && mustTerminate, known, truthy, isLast) : false;
+        const e = s.elseStatement
+          ? this.convertBranch(s.elseStatement, inCont, lastHere && mustTerminate, known, truthy, isLast)
+          : false;
         if (t && e) return true;
         if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "a branch falls through to the end");
         continue;
       }
       // try { no callback here } catch (e) { … ends by calling it … }: the catch is a branch.
-      if (ts.isTryStatement(s) && s.catchClause && !this.containsCb(s.tryBlock) && !(s.finallyBlock && this.containsCb(s.finallyBlock))) {
-        if (containsNode(s.tryBlock, ts.isReturnStatement, true)) throw new Refusal("MAYBE_NEVER_CALLED", "return in try");
+      if (
+        ts.isTryStatement(s) &&
+        s.catchClause &&
+        !this.containsCb(s.tryBlock) &&
+        !(s.finallyBlock && this.containsCb(s.finallyBlock))
+      ) {
+        if (containsNode(s.tryBlock, ts.isReturnStatement, true))
+          throw new Refusal("MAYBE_NEVER_CALLED", "return in try");
         if (s.finallyBlock) throw new Refusal("UNSUPPORTED_STATEMENT", "finally");
         const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy, false);
         if (!c) throw new Refusal("CALLBACK_NOT_LAST", "catch block falls through");
@@ -794,16 +942,25 @@ class FunctionConverter {
       // (c0) a tail call of an inner helper that calls the callback: `helper(args)`, `return helper(args)`
       if (expr && this.isHelperTailCall(expr)) {
         const call = skipParens(expr) as ts.CallExpression;
-        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("HELPER_NOT_TAIL_CALLED", `code after the call of ${(call.expression as ts.Identifier).text}`);
+        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext)
+          throw new Refusal(
+            "HELPER_NOT_TAIL_CALLED",
+            `code after the call of ${(call.expression as ts.Identifier).text}`,
+          );
         const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
         this.edits.push({ start: s.getStart(this.sf), end, text: this.helperTailCallText(call, inCont) });
         return true;
       }
       // (c) the callback handed on as the last argument of a known err-first call: `g(args, cb)`
       if (expr && this.isTailPassCall(expr)) {
-        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
+        if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext)
+          throw new Refusal("CALLBACK_NOT_LAST", "code after handing the callback on");
         const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
-        this.edits.push({ start: s.getStart(this.sf), end, text: this.tailPassText(skipParens(expr) as ts.CallExpression, ts.isReturnStatement(s) && !inCont) });
+        this.edits.push({
+          start: s.getStart(this.sf),
+          end,
+          text: this.tailPassText(skipParens(expr) as ts.CallExpression, ts.isReturnStatement(s) && !inCont),
+        });
         return true;
       }
       // (c') `return cond ? g(args, cb) : cb(err)`: each branch is a tail pass or a callback call.
@@ -835,8 +992,15 @@ class FunctionConverter {
       if (expr && ts.isCallExpression(skipParens(expr))) {
         const call = skipParens(expr) as ts.CallExpression;
         const last = call.arguments[call.arguments.length - 1];
-        if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last) && !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) && !this.containsCb(call.expression)) {
-          if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext) throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
+        if (
+          last &&
+          (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) &&
+          this.containsCb(last) &&
+          !call.arguments.slice(0, -1).some((a) => this.containsCb(a)) &&
+          !this.containsCb(call.expression)
+        ) {
+          if (ts.isExpressionStatement(s) && !isLast && !bareReturnNext)
+            throw new Refusal("CALLBACK_NOT_LAST", "code after the asynchronous call");
           const end = bareReturnNext ? stmts[i + 1].end : s.end;
           const r = this.convertContinuation(s, call, last, end, known);
           return r;
@@ -848,7 +1012,14 @@ class FunctionConverter {
     return false;
   }
 
-  private convertBranch(s: ts.Statement, inCont: boolean, mustTerminate: boolean, known: Set<string>, truthy: Set<string>, flowEnd: boolean): boolean {
+  private convertBranch(
+    s: ts.Statement,
+    inCont: boolean,
+    mustTerminate: boolean,
+    known: Set<string>,
+    truthy: Set<string>,
+    flowEnd: boolean,
+  ): boolean {
     if (ts.isBlock(s)) return this.convertList(s.statements, inCont, mustTerminate, known, truthy, flowEnd);
     return this.convertList([s], inCont, mustTerminate, known, truthy, flowEnd);
   }
@@ -862,7 +1033,11 @@ class FunctionConverter {
         return;
       }
       const fn = ts.isFunctionLike(n);
-      const loop = ts.isIterationStatement(n, false) || ts.isSwitchStatement(n) || ts.isTryStatement(n) || ts.isLabeledStatement(n);
+      const loop =
+        ts.isIterationStatement(n, false) ||
+        ts.isSwitchStatement(n) ||
+        ts.isTryStatement(n) ||
+        ts.isLabeledStatement(n);
       ts.forEachChild(n, (c) => visit(c, inFn || fn, inLoop || loop));
     };
     visit(s, false, false);
@@ -893,10 +1068,12 @@ class FunctionConverter {
     // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
     // must be what the original passed with an error too: the innermost continuation's own result,
     // undefined on its error path (a trailing undefined after an error is the documented difference).
-    if (args.length === 2 && !this.valueGoesWithError(a0, args[1])) throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
+    if (args.length === 2 && !this.valueGoesWithError(a0, args[1]))
+      throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
     if (!isSimpleRef(a0)) {
       // Evaluated once, as the original did.
-      if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n))) throw new Refusal("CALLBACK_IN_EXPRESSION");
+      if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n)))
+        throw new Refusal("CALLBACK_IN_EXPRESSION");
       const tmp = freshName("error", boundNamesUsed(this.cand.fn));
       this.successArities.add(args.length);
       return `{ const ${tmp} = ${this.text(a0)}; if (${tmp}) throw ${tmp}; return${args.length === 2 ? " " + this.text(args[1]) : ""}; }`;
@@ -925,15 +1102,23 @@ class FunctionConverter {
    * forms declare no variable, so a nested `cb(err)` naming one must be rewritten as a success
    * (a reference to one elsewhere makes that continuation's form general, which declares it).
    */
-  private convertContinuation(s: ts.Statement, call: ts.CallExpression, cont: ts.FunctionExpression | ts.ArrowFunction, end: number, outerKnown: ReadonlySet<string>): boolean {
+  private convertContinuation(
+    s: ts.Statement,
+    call: ts.CallExpression,
+    cont: ts.FunctionExpression | ts.ArrowFunction,
+    end: number,
+    outerKnown: ReadonlySet<string>,
+  ): boolean {
     // Shape of the continuation.
     if (ts.isFunctionExpression(cont)) {
       const u = usesThisOrArguments(cont.body);
       if (u.usesThis || u.usesArguments || cont.name) throw new Refusal("CONTINUATION_SHAPE", "this/arguments/named");
     }
-    if (cont.modifiers?.length || (cont as ts.FunctionExpression).asteriskToken) throw new Refusal("CONTINUATION_SHAPE", "async/generator");
+    if (cont.modifiers?.length || (cont as ts.FunctionExpression).asteriskToken)
+      throw new Refusal("CONTINUATION_SHAPE", "async/generator");
     const params = cont.parameters;
-    if (params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
+    if (params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
+      throw new Refusal("CONTINUATION_SHAPE", "params");
     // No parameters: the continuation ignores the outcome (`fs.unlink(p, function () { cb(); })`).
     const errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
@@ -945,7 +1130,12 @@ class FunctionConverter {
       // The first call keeps its callback form and starts synchronously.
       const args = call.arguments.slice(0, -1).map((a) => this.text(a));
       const doneArg = plan0.arrayValues ? "(error, ...values) => done(error, values)" : "done";
-      plan = { ...plan0, expr: this.takeStart(`${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, doneArg].join(", ")}))`) };
+      plan = {
+        ...plan0,
+        expr: this.takeStart(
+          `${START_HELPER}((done) => ${this.text(call.expression)}(${[...args, doneArg].join(", ")}))`,
+        ),
+      };
     }
     if (values.length > plan.maxValues) throw new Refusal("MULTIPLE_RESULTS", plan.label);
     if (!ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
@@ -960,7 +1150,8 @@ class FunctionConverter {
       ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === errName);
     // `cb(err)` / `cb(err, value)` (the continuation's own result) as the first statement.
     const forwardsAtOnce = (st: ts.Statement | undefined): boolean => {
-      const e = st && (ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined);
+      const e =
+        st && (ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined);
       const c = e && skipParens(e);
       if (!c || !ts.isCallExpression(c) || !isCallTo(c, this.cand.cbName)) return false;
       const [a0, a1, ...more] = c.arguments;
@@ -1009,8 +1200,16 @@ class FunctionConverter {
     // On success the converted form's error is null (or gone); the original's is what the callee passed,
     // undefined for a callee that calls back `cb()`. That matters only where the error's value is read
     // beyond a truthiness test (`cb(err)` on a success path, `log(err)`).
-    if (plan.successError !== undefined && form !== "ignored" && readsErrorValue(form === "propagate" ? rest : stmts, errName)) {
-      if (plan.successError === "unknown") throw new Refusal("MIXED_SUCCESS_ARITY", `${plan.label} may call back cb() (error undefined) on success, and the error is handed on or read`);
+    if (
+      plan.successError !== undefined &&
+      form !== "ignored" &&
+      readsErrorValue(form === "propagate" ? rest : stmts, errName)
+    ) {
+      if (plan.successError === "unknown")
+        throw new Refusal(
+          "MIXED_SUCCESS_ARITY",
+          `${plan.label} may call back cb() (error undefined) on success, and the error is handed on or read`,
+        );
       this.nullErrorDeps.add(plan.successError);
     }
 
@@ -1024,18 +1223,24 @@ class FunctionConverter {
     // A branch's first call is flattened into a block of its own (convertBranchedStart): what it
     // declares with let/const cannot meet the function's other names.
     const ownBlock = s === this.branchLeaf;
-    for (const n of introduced) if ((outside.has(n) && !ownBlock) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+    for (const n of introduced)
+      if ((outside.has(n) && !ownBlock) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
     for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
 
     // The enclosing continuations' known-null errors stay known unless a parameter here shadows them.
-    const known = new Set([...outerKnown].filter((n) => !params.some((p) => ts.isIdentifier(p.name) && p.name.text === n)));
+    const known = new Set(
+      [...outerKnown].filter((n) => !params.some((p) => ts.isIdentifier(p.name) && p.name.text === n)),
+    );
     if (form === "propagate" || form === "forward") known.add(errName);
     const startIdx = this.edits.length;
     let terminates: boolean;
     if (rest.length === 0) {
       throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
     } else {
-      const value = values[0] !== undefined && !isAssigned(cont.body, values[0]) && !redeclares(cont.body, values[0]) ? values[0] : undefined;
+      const value =
+        values[0] !== undefined && !isAssigned(cont.body, values[0]) && !redeclares(cont.body, values[0])
+          ? values[0]
+          : undefined;
       this.continuations.push({ err: errName, value });
       try {
         terminates = this.convertList(rest, true, true, known, new Set());
@@ -1091,7 +1296,10 @@ function needsParensInConditional(e: ts.Expression): boolean {
     ts.isConditionalExpression(e) ||
     ts.isArrowFunction(e) ||
     ts.isYieldExpression(e) ||
-    (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.CommaToken || (e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment)))
+    (ts.isBinaryExpression(e) &&
+      (e.operatorToken.kind === ts.SyntaxKind.CommaToken ||
+        (e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+          e.operatorToken.kind <= ts.SyntaxKind.LastAssignment)))
   );
 }
 
@@ -1113,10 +1321,10 @@ function _declaredVarOnly(stmts: readonly ts.Statement[], name: string): boolean
   return isVar;
 }
 
-
 function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
   let x = skipParens(e);
-  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) x = skipParens(x.left);
+  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+    x = skipParens(x.left);
   return x;
 }
 
@@ -1125,7 +1333,17 @@ function redeclares(root: ts.Node, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isBindingElement(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    if (
+      (ts.isVariableDeclaration(n) ||
+        ts.isParameter(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isClassDeclaration(n) ||
+        ts.isBindingElement(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name) &&
+      n.name.text === name
+    )
+      found = true;
     ts.forEachChild(n, visit);
   };
   visit(root);
@@ -1140,7 +1358,8 @@ function redeclares(root: ts.Node, name: string): boolean {
 function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
   const leftmostIs = (e: ts.Expression): boolean => {
     let x = skipParens(e);
-    while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) x = skipParens(x.left);
+    while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+      x = skipParens(x.left);
     return ts.isIdentifier(x) && x.text === name;
   };
   const inTest = (n: ts.Node): boolean => {
@@ -1150,7 +1369,12 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
     if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === c) return true;
     if (ts.isConditionalExpression(p) && p.condition === c) return true;
     if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
-    if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return inTest(p);
+    if (
+      ts.isBinaryExpression(p) &&
+      (p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ||
+        p.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+    )
+      return inTest(p);
     if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === c) return true;
     return false;
   };
@@ -1159,7 +1383,13 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
       const p = c.parent;
       if (ts.isIfStatement(p) && p.thenStatement === c && leftmostIs(p.expression)) return true;
       if (ts.isConditionalExpression(p) && p.whenTrue === c && leftmostIs(p.condition)) return true;
-      if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && p.right === c && leftmostIs(p.left)) return true;
+      if (
+        ts.isBinaryExpression(p) &&
+        p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken &&
+        p.right === c &&
+        leftmostIs(p.left)
+      )
+        return true;
     }
     return false;
   };
@@ -1167,7 +1397,10 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
   const visit = (n: ts.Node): void => {
     if (reads) return;
     if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return;
-    if (ts.isIdentifier(n) && n.text === name && !ts.isPropertyAccessExpression(n.parent) || (ts.isIdentifier(n) && n.text === name && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) {
+    if (
+      (ts.isIdentifier(n) && n.text === name && !ts.isPropertyAccessExpression(n.parent)) ||
+      (ts.isIdentifier(n) && n.text === name && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)
+    ) {
       if (!inTest(n) && !guarded(n)) reads = true;
     }
     ts.forEachChild(n, visit);
@@ -1176,14 +1409,20 @@ function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
   return reads;
 }
 
-
 function isAssigned(root: ts.Node, name: string): boolean {
   return containsNode(root, (n) => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    ) {
       const l = skipParens(n.left);
       return ts.isIdentifier(l) && l.text === name;
     }
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
       const o = skipParens(n.operand);
       return ts.isIdentifier(o) && o.text === name;
     }
@@ -1200,9 +1439,19 @@ function isPropagation(s: ts.Statement, errName: string, cbName: string): boolea
   if (body.length === 2 && isBareReturn(body[1]) && ts.isExpressionStatement(body[0])) body = [body[0]];
   if (body.length !== 1) return false;
   const b = body[0];
-  const e = ts.isReturnStatement(b) ? b.expression : ts.isExpressionStatement(b) && ts.isBlock(s.thenStatement) ? b.expression : undefined;
+  const e = ts.isReturnStatement(b)
+    ? b.expression
+    : ts.isExpressionStatement(b) && ts.isBlock(s.thenStatement)
+      ? b.expression
+      : undefined;
   if (ts.isExpressionStatement(b) && !ts.isBlock(s.thenStatement)) return false;
-  return !!e && isCallTo(e, cbName) && e.arguments.length === 1 && ts.isIdentifier(e.arguments[0]) && e.arguments[0].text === errName;
+  return (
+    !!e &&
+    isCallTo(e, cbName) &&
+    e.arguments.length === 1 &&
+    ts.isIdentifier(e.arguments[0]) &&
+    e.arguments[0].text === errName
+  );
 }
 
 /** The inline helper: keeps a converted function callable with a trailing Node-style callback. */
@@ -1290,7 +1539,12 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const cbName = lastParamName(n);
       if (cbName && CALLBACK_NAMES.has(cbName) && !isConvertedWrapper(n)) {
         const localName = localNameOf(n);
-        cands.push({ fn: n, cbName, localName, label: localName ?? (ts.isMethodDeclaration(n) ? n.name.getText(sf) : "(anonymous)") });
+        cands.push({
+          fn: n,
+          cbName,
+          localName,
+          label: localName ?? (ts.isMethodDeclaration(n) ? n.name.getText(sf) : "(anonymous)"),
+        });
       }
     }
     ts.forEachChild(n, visit);
@@ -1352,17 +1606,31 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
-      const args = call.arguments.slice(0, -1).map((a) => a.getText(sf)).join(", ");
+      const args = call.arguments
+        .slice(0, -1)
+        .map((a) => a.getText(sf))
+        .join(", ");
       const callee = call.expression;
       // Called in its callback form, exactly as the original did: a prologue that checks the
       // callback (`assert(typeof cb === 'function')`) keeps passing.
       if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
         const sep0 = args ? ", " : "";
-        return { expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`, maxValues: 1, label: callee.text, arity: callee.text, successError: callee.text };
+        return {
+          expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`,
+          maxValues: 1,
+          label: callee.text,
+          arity: callee.text,
+          successError: callee.text,
+        };
       }
       if (awaitsCrossFile(callee)) {
         const sep0 = args ? ", " : "";
-        return { expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`, maxValues: 1, label: callee.getText(sf), successError: "unknown" };
+        return {
+          expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`,
+          maxValues: 1,
+          label: callee.getText(sf),
+          successError: "unknown",
+        };
       }
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
@@ -1373,7 +1641,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const calleeText = callee.getText(sf);
       const sep = args ? ", " : "";
       // `f(…)` (bound once in the function) or `obj.m(…)`, looked up in a module-binding table.
-      const lookUp = <T>(find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined): T | undefined =>
+      const lookUp = <T>(
+        find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined,
+      ): T | undefined =>
         ts.isIdentifier(callee)
           ? (decls.get(callee.text) ?? 0) <= 1
             ? find(bindings, callee.text)
@@ -1383,14 +1653,25 @@ export function callbacksPass(ctx: FileContext): PassResult {
             : undefined;
       const fsArity = lookUp(fsLikeArity);
       if (fsArity !== undefined) {
-        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: fsArity };
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: fsArity,
+        };
       }
       // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
       // start helper, like graceful-fs.
       const pkg = lookUp(knownPackageCallee);
       if (pkg) {
         const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
-        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: pkg.arity, successError };
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: pkg.arity,
+          successError,
+        };
       }
       if (ctx.options.assumeErrFirst) {
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
@@ -1403,7 +1684,13 @@ export function callbacksPass(ctx: FileContext): PassResult {
             assumed: true,
           };
         }
-        return { expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`, maxValues: 1, label: calleeText, arity: 2, assumed: true };
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: 2,
+          assumed: true,
+        };
       }
       return undefined;
     };
@@ -1443,7 +1730,13 @@ export function callbacksPass(ctx: FileContext): PassResult {
           return dc !== undefined ? all.get(dc)?.has(0) : wrapperArity.get(d) === 0;
         });
         if (undefinedOnSuccess) {
-          refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", `${undefinedOnSuccess} calls back cb() (error undefined) on success, and the error is handed on or read`));
+          refusals.set(
+            c,
+            new Refusal(
+              "MIXED_SUCCESS_ARITY",
+              `${undefinedOnSuccess} calls back cb() (error undefined) on success, and the error is handed on or read`,
+            ),
+          );
           alive.delete(c);
           changed = true;
         }
@@ -1504,8 +1797,12 @@ export function callbacksPass(ctx: FileContext): PassResult {
     result.edits.push({ start: sf.text.length, end: sf.text.length, text });
     // Only a binding counts: a comment or string naming dualApi does not import it.
     if (useImport && !bindsName(sf, "dualApi")) {
-      const isEsm = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) || ts_;
-      const line = isEsm ? `import { dualApi } from "asyncio-ts/promise";\n` : `const { dualApi } = require("asyncio-ts/promise");\n`;
+      const isEsm =
+        sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) ||
+        ts_;
+      const line = isEsm
+        ? `import { dualApi } from "asyncio-ts/promise";\n`
+        : `const { dualApi } = require("asyncio-ts/promise");\n`;
       const at = firstStatementInsertPos(sf);
       result.edits.push({ start: at, end: at, text: line });
     }
@@ -1518,7 +1815,8 @@ function firstStatementInsertPos(sf: ts.SourceFile): number {
   let pos = 0;
   if (sf.text.startsWith("#!")) pos = sf.text.indexOf("\n") + 1;
   for (const s of sf.statements) {
-    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression)) pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
+    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))
+      pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
     else break;
   }
   return pos;

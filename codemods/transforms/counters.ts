@@ -21,7 +21,17 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { applyEdits, bindsName, freshName, identifierNames, indentAt, isNullish, skipParens, usesThisOrArguments, type Edit } from "../core.js";
+import {
+  applyEdits,
+  bindsName,
+  freshName,
+  identifierNames,
+  indentAt,
+  isNullish,
+  skipParens,
+  usesThisOrArguments,
+  type Edit,
+} from "../core.js";
 import { Refusal } from "../reasons.js";
 
 /** What the callbacks transform knows about a call carrying a continuation. */
@@ -79,7 +89,6 @@ function isIdent(e: ts.Node | undefined, name?: string): e is ts.Identifier {
   return ts.isIdentifier(x) && (name === undefined || x.text === name);
 }
 
-
 /** References to a binding name (not property names) under root. */
 function countRefs(root: ts.Node, name: string): number {
   let n = 0;
@@ -100,7 +109,6 @@ function countRefs(root: ts.Node, name: string): number {
   return n;
 }
 
-
 /** No calls, assignments, updates, `delete`, `await`/`yield` or functions: evaluating it twice or not at all is unobservable (getters aside). */
 function isPure(e: ts.Node): boolean {
   let pure = true;
@@ -115,8 +123,11 @@ function isPure(e: ts.Node): boolean {
       ts.isYieldExpression(x) ||
       ts.isFunctionLike(x) ||
       ts.isClassLike(x) ||
-      ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && (x.operator === ts.SyntaxKind.PlusPlusToken || x.operator === ts.SyntaxKind.MinusMinusToken)) ||
-      (ts.isBinaryExpression(x) && x.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && x.operatorToken.kind <= ts.SyntaxKind.LastAssignment)
+      ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+        (x.operator === ts.SyntaxKind.PlusPlusToken || x.operator === ts.SyntaxKind.MinusMinusToken)) ||
+      (ts.isBinaryExpression(x) &&
+        x.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        x.operatorToken.kind <= ts.SyntaxKind.LastAssignment)
     ) {
       pure = false;
       return;
@@ -130,8 +141,20 @@ function isPure(e: ts.Node): boolean {
 /** `--x`, `x--`, `x -= 1`: the name decremented by one. */
 function decremented(e: ts.Expression): string | undefined {
   const x = skipParens(e);
-  if ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && x.operator === ts.SyntaxKind.MinusMinusToken && isIdent(x.operand)) return (skipParens(x.operand) as ts.Identifier).text;
-  if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken && isIdent(x.left) && ts.isNumericLiteral(x.right) && x.right.text === "1") return (skipParens(x.left) as ts.Identifier).text;
+  if (
+    (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+    x.operator === ts.SyntaxKind.MinusMinusToken &&
+    isIdent(x.operand)
+  )
+    return (skipParens(x.operand) as ts.Identifier).text;
+  if (
+    ts.isBinaryExpression(x) &&
+    x.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken &&
+    isIdent(x.left) &&
+    ts.isNumericLiteral(x.right) &&
+    x.right.text === "1"
+  )
+    return (skipParens(x.left) as ts.Identifier).text;
   return undefined;
 }
 
@@ -150,8 +173,13 @@ function hasDecrement(root: ts.Node): boolean {
 function zeroTested(e: ts.Expression): ts.Expression | undefined {
   const x = skipParens(e);
   if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken) return skipParens(x.operand);
-  if (ts.isBinaryExpression(x) && (x.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || x.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken)) {
-    const zero = (y: ts.Expression): boolean => ts.isNumericLiteral(skipParens(y)) && (skipParens(y) as ts.NumericLiteral).text === "0";
+  if (
+    ts.isBinaryExpression(x) &&
+    (x.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      x.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken)
+  ) {
+    const zero = (y: ts.Expression): boolean =>
+      ts.isNumericLiteral(skipParens(y)) && (skipParens(y) as ts.NumericLiteral).text === "0";
     if (zero(x.right)) return skipParens(x.left);
     if (zero(x.left)) return skipParens(x.right);
   }
@@ -166,17 +194,36 @@ function branchStatements(s: ts.Statement): readonly ts.Statement[] {
 function flagSet(s: ts.Statement | undefined): string | undefined {
   if (!s || !ts.isExpressionStatement(s)) return undefined;
   const e = skipParens(s.expression);
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isIdent(e.left) && e.right.kind === ts.SyntaxKind.TrueKeyword) return (skipParens(e.left) as ts.Identifier).text;
+  if (
+    ts.isBinaryExpression(e) &&
+    e.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    isIdent(e.left) &&
+    e.right.kind === ts.SyntaxKind.TrueKeyword
+  )
+    return (skipParens(e.left) as ts.Identifier).text;
   return undefined;
 }
 
 /** `return cb(…)`, `cb(…); return;` or `cb(…)`: the call, and whether the branch returns after it. */
-function callbackStep(stmts: readonly ts.Statement[], cbName: string): { call: ts.CallExpression; returns: boolean } | undefined {
-  const isCb = (e: ts.Expression | undefined): e is ts.CallExpression => !!e && ts.isCallExpression(skipParens(e)) && isIdent((skipParens(e) as ts.CallExpression).expression, cbName);
+function callbackStep(
+  stmts: readonly ts.Statement[],
+  cbName: string,
+): { call: ts.CallExpression; returns: boolean } | undefined {
+  const isCb = (e: ts.Expression | undefined): e is ts.CallExpression =>
+    !!e && ts.isCallExpression(skipParens(e)) && isIdent((skipParens(e) as ts.CallExpression).expression, cbName);
   const [a, b] = stmts;
-  if (stmts.length === 1 && ts.isReturnStatement(a) && isCb(a.expression)) return { call: skipParens(a.expression) as ts.CallExpression, returns: true };
-  if (stmts.length === 1 && ts.isExpressionStatement(a) && isCb(a.expression)) return { call: skipParens(a.expression) as ts.CallExpression, returns: false };
-  if (stmts.length === 2 && ts.isExpressionStatement(a) && isCb(a.expression) && ts.isReturnStatement(b) && !b.expression) return { call: skipParens(a.expression) as ts.CallExpression, returns: true };
+  if (stmts.length === 1 && ts.isReturnStatement(a) && isCb(a.expression))
+    return { call: skipParens(a.expression) as ts.CallExpression, returns: true };
+  if (stmts.length === 1 && ts.isExpressionStatement(a) && isCb(a.expression))
+    return { call: skipParens(a.expression) as ts.CallExpression, returns: false };
+  if (
+    stmts.length === 2 &&
+    ts.isExpressionStatement(a) &&
+    isCb(a.expression) &&
+    ts.isReturnStatement(b) &&
+    !b.expression
+  )
+    return { call: skipParens(a.expression) as ts.CallExpression, returns: true };
   return undefined;
 }
 
@@ -197,20 +244,33 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
     }
   }
   const e = s[p];
-  if (!e || !ts.isIfStatement(e) || e.elseStatement || !isIdent(e.expression, errName)) throw shape("no `if (err)` branch where expected");
+  if (!e || !ts.isIfStatement(e) || e.elseStatement || !isIdent(e.expression, errName))
+    throw shape("no `if (err)` branch where expected");
   const eb = branchStatements(e.thenStatement);
   const setFlag = flagSet(eb[0]);
   const errStep = callbackStep(eb.slice(setFlag ? 1 : 0), cbName);
-  if (!errStep || errStep.call.arguments.length !== 1 || !isIdent(errStep.call.arguments[0], errName)) throw shape("the error branch is not `failed = true; return cb(err)`");
+  if (errStep?.call.arguments.length !== 1 || !isIdent(errStep.call.arguments[0], errName))
+    throw shape("the error branch is not `failed = true; return cb(err)`");
   if (!errStep.returns) throw new Refusal("COUNTER_MAY_CALL_TWICE", "the error path goes on to the counter");
-  if (guard === undefined || setFlag === undefined || guard !== setFlag) throw new Refusal("COUNTER_MAY_CALL_TWICE", "no first-error guard (`if (failed) return` … `failed = true`)");
+  if (guard === undefined || setFlag === undefined || guard !== setFlag)
+    throw new Refusal("COUNTER_MAY_CALL_TWICE", "no first-error guard (`if (failed) return` … `failed = true`)");
   p++;
   let store: Join["store"];
   const st = s[p];
   if (st && ts.isExpressionStatement(st)) {
     const a = skipParens(st.expression);
-    if (ts.isBinaryExpression(a) && a.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isElementAccessExpression(a.left) && isIdent(a.left.expression) && isIdent(a.left.argumentExpression)) {
-      store = { out: (skipParens(a.left.expression) as ts.Identifier).text, index: (skipParens(a.left.argumentExpression) as ts.Identifier).text, expr: a.right };
+    if (
+      ts.isBinaryExpression(a) &&
+      a.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isElementAccessExpression(a.left) &&
+      isIdent(a.left.expression) &&
+      isIdent(a.left.argumentExpression)
+    ) {
+      store = {
+        out: (skipParens(a.left.expression) as ts.Identifier).text,
+        index: (skipParens(a.left.argumentExpression) as ts.Identifier).text,
+        expr: a.right,
+      };
       p++;
     }
   }
@@ -222,8 +282,15 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
       p++;
     }
   }
-  const pushed = s[p] && ts.isExpressionStatement(s[p]) ? skipParens((s[p] as ts.ExpressionStatement).expression) : undefined;
-  if (pushed && ts.isCallExpression(pushed) && ts.isPropertyAccessExpression(pushed.expression) && pushed.expression.name.text === "push") throw shape("results in completion order (push), not by index");
+  const pushed =
+    s[p] && ts.isExpressionStatement(s[p]) ? skipParens((s[p] as ts.ExpressionStatement).expression) : undefined;
+  if (
+    pushed &&
+    ts.isCallExpression(pushed) &&
+    ts.isPropertyAccessExpression(pushed.expression) &&
+    pushed.expression.name.text === "push"
+  )
+    throw shape("results in completion order (push), not by index");
   let counter: string | undefined;
   let counterRefs = 1;
   const d = s[p];
@@ -240,7 +307,12 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   if (counter !== undefined) {
     if (!isIdent(tested, counter)) throw shape("the join tests something else than the counter");
   } else {
-    if (!ts.isPrefixUnaryExpression(tested) || tested.operator !== ts.SyntaxKind.MinusMinusToken || !isIdent(tested.operand)) throw shape("the join does not decrement the counter");
+    if (
+      !ts.isPrefixUnaryExpression(tested) ||
+      tested.operator !== ts.SyntaxKind.MinusMinusToken ||
+      !isIdent(tested.operand)
+    )
+      throw shape("the join does not decrement the counter");
     counter = (skipParens(tested.operand) as ts.Identifier).text;
   }
   const fb = branchStatements(f.thenStatement);
@@ -257,17 +329,23 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   else throw shape("the join calls back with something else than the results array or the accumulated value");
   if ((store || accumulate) && arity !== 2) throw shape("results are stored but not passed on");
   if (countRefs(body, errName) !== 2) throw shape("the error is read outside the error branch");
-  if (counter === guard || (store && (store.out === counter || store.out === guard))) throw shape("one name plays two parts");
-  if (accumulate && (accumulate.name === counter || accumulate.name === guard || accumulate.name === errName)) throw shape("one name plays two parts");
+  if (counter === guard || (store && (store.out === counter || store.out === guard)))
+    throw shape("one name plays two parts");
+  if (accumulate && (accumulate.name === counter || accumulate.name === guard || accumulate.name === errName))
+    throw shape("one name plays two parts");
   return { flag: guard, counter, counterRefs, finalSetsFlag: finalFlag !== undefined, store, accumulate, arity };
 }
 
 /** The one variable declaration of name among the prologue statements, with its statement. */
-function findDecl(prologue: readonly ts.Statement[], name: string): { decl: ts.VariableDeclaration; stmt: ts.VariableStatement; index: number } | undefined {
+function findDecl(
+  prologue: readonly ts.Statement[],
+  name: string,
+): { decl: ts.VariableDeclaration; stmt: ts.VariableStatement; index: number } | undefined {
   for (let i = 0; i < prologue.length; i++) {
     const s = prologue[i];
     if (!ts.isVariableStatement(s)) continue;
-    for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === name) return { decl: d, stmt: s, index: i };
+    for (const d of s.declarationList.declarations)
+      if (ts.isIdentifier(d.name) && d.name.text === name) return { decl: d, stmt: s, index: i };
   }
   return undefined;
 }
@@ -279,16 +357,21 @@ function declKeyword(list: ts.VariableDeclarationList): string {
 }
 
 /** A continuation (function/arrow literal with a block body, plain parameters, no this/arguments). */
-function checkContinuation(cont: ts.Node): asserts cont is ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration {
-  if (!(ts.isFunctionExpression(cont) || ts.isArrowFunction(cont) || ts.isFunctionDeclaration(cont))) throw shape("the continuation is not a function literal");
+function checkContinuation(
+  cont: ts.Node,
+): asserts cont is ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration {
+  if (!(ts.isFunctionExpression(cont) || ts.isArrowFunction(cont) || ts.isFunctionDeclaration(cont)))
+    throw shape("the continuation is not a function literal");
   if (!cont.body || !ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
-  if (cont.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) || cont.asteriskToken) throw new Refusal("CONTINUATION_SHAPE", "async/generator");
+  if (cont.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) || cont.asteriskToken)
+    throw new Refusal("CONTINUATION_SHAPE", "async/generator");
   if (ts.isFunctionExpression(cont) && cont.name) throw new Refusal("CONTINUATION_SHAPE", "named");
   if (!ts.isArrowFunction(cont)) {
     const u = usesThisOrArguments(cont.body);
     if (u.usesThis || u.usesArguments) throw new Refusal("CONTINUATION_SHAPE", "this/arguments");
   }
-  if (cont.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) throw new Refusal("CONTINUATION_SHAPE", "params");
+  if (cont.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
+    throw new Refusal("CONTINUATION_SHAPE", "params");
 }
 
 /** Whether a top-level statement looks like a counter loop (so refusals name the counter). */
@@ -296,7 +379,12 @@ function counterLoopCandidate(s: ts.Statement): boolean {
   if (ts.isForStatement(s)) return hasDecrement(s.statement);
   if (!ts.isExpressionStatement(s)) return false;
   const e = skipParens(s.expression);
-  return ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "forEach" && e.arguments.some((a) => hasDecrement(a));
+  return (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    e.expression.name.text === "forEach" &&
+    e.arguments.some((a) => hasDecrement(a))
+  );
 }
 
 /**
@@ -330,7 +418,8 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
     if (containsCb(s)) return undefined;
   }
   const after = stmts.slice(k + 1);
-  if (after.length > 1 || (after.length === 1 && !(ts.isReturnStatement(after[0]) && !after[0].expression))) throw new Refusal("CALLBACK_NOT_LAST", "code after the parallel calls");
+  if (after.length > 1 || (after.length === 1 && !(ts.isReturnStatement(after[0]) && !after[0].expression)))
+    throw new Refusal("CALLBACK_NOT_LAST", "code after the parallel calls");
   return convertLoop(host, stmts, k, emptyGuard);
 }
 
@@ -353,23 +442,39 @@ function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | un
   const body = branchStatements(s.thenStatement);
   let e: ts.Expression | undefined;
   let returned = false;
-  if (body.length === 1 && ts.isReturnStatement(body[0]) && body[0].expression) (e = body[0].expression), (returned = true);
-  else if (body.length === 2 && ts.isExpressionStatement(body[0]) && ts.isReturnStatement(body[1]) && !body[1].expression) e = body[0].expression;
+  if (body.length === 1 && ts.isReturnStatement(body[0]) && body[0].expression)
+    (e = body[0].expression), (returned = true);
+  else if (
+    body.length === 2 &&
+    ts.isExpressionStatement(body[0]) &&
+    ts.isReturnStatement(body[1]) &&
+    !body[1].expression
+  )
+    e = body[0].expression;
   const call = e && skipParens(e);
   if (!call || !ts.isCallExpression(call)) return undefined;
   const callee = call.expression.getText(host.sf);
   if (callee !== "process.nextTick" && callee !== "setImmediate") return undefined;
   // `return setImmediate(…)` hands the caller an Immediate (process.nextTick returns undefined).
-  if (returned && callee === "setImmediate") throw new Refusal("RETURNS_VALUE", "the empty-list guard returns setImmediate's Immediate");
+  if (returned && callee === "setImmediate")
+    throw new Refusal("RETURNS_VALUE", "the empty-list guard returns setImmediate's Immediate");
   // A local `process`/`setImmediate` would not be Node's.
   const root = callee === "setImmediate" ? "setImmediate" : "process";
   if (bindsName(host.sf, root)) return undefined;
   const [first, ...rest] = call.arguments;
   const timer = callee;
   if (isIdent(first, host.cbName)) return { stmt: s, tested, args: rest, timer };
-  if (first && (ts.isFunctionExpression(first) || ts.isArrowFunction(first)) && first.parameters.length === 0 && rest.length === 0) {
-    const inner = ts.isBlock(first.body) ? callbackStep(first.body.statements, host.cbName)?.call : skipParens(first.body);
-    if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName)) return { stmt: s, tested, args: inner.arguments, timer };
+  if (
+    first &&
+    (ts.isFunctionExpression(first) || ts.isArrowFunction(first)) &&
+    first.parameters.length === 0 &&
+    rest.length === 0
+  ) {
+    const inner = ts.isBlock(first.body)
+      ? callbackStep(first.body.statements, host.cbName)?.call
+      : skipParens(first.body);
+    if (inner && ts.isCallExpression(inner) && isIdent(inner.expression, host.cbName))
+      return { stmt: s, tested, args: inner.arguments, timer };
   }
   return undefined;
 }
@@ -403,21 +508,38 @@ function loopShape(host: CounterHost, s: ts.Statement): LoopShape {
     const init = s.initializer;
     if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) throw shape("for loop head");
     const d = init.declarations[0];
-    if (!ts.isIdentifier(d.name) || !d.initializer || !ts.isNumericLiteral(d.initializer) || d.initializer.text !== "0") throw shape("for loop head");
+    if (!ts.isIdentifier(d.name) || !d.initializer || !ts.isNumericLiteral(d.initializer) || d.initializer.text !== "0")
+      throw shape("for loop head");
     const i = d.name.text;
     const c = s.condition && skipParens(s.condition);
-    if (!c || !ts.isBinaryExpression(c) || c.operatorToken.kind !== ts.SyntaxKind.LessThanToken || !isIdent(c.left, i)) throw shape("for loop condition");
+    if (!c || !ts.isBinaryExpression(c) || c.operatorToken.kind !== ts.SyntaxKind.LessThanToken || !isIdent(c.left, i))
+      throw shape("for loop condition");
     const len = skipParens(c.right);
-    if (!ts.isPropertyAccessExpression(len) || len.name.text !== "length" || !simpleRef(len.expression)) throw shape("for loop condition");
+    if (!ts.isPropertyAccessExpression(len) || len.name.text !== "length" || !simpleRef(len.expression))
+      throw shape("for loop condition");
     const inc = s.incrementor && skipParens(s.incrementor);
     const incOk =
       !!inc &&
-      (((ts.isPrefixUnaryExpression(inc) || ts.isPostfixUnaryExpression(inc)) && inc.operator === ts.SyntaxKind.PlusPlusToken && isIdent(inc.operand, i)) ||
-        (ts.isBinaryExpression(inc) && inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isIdent(inc.left, i) && ts.isNumericLiteral(inc.right) && inc.right.text === "1"));
+      (((ts.isPrefixUnaryExpression(inc) || ts.isPostfixUnaryExpression(inc)) &&
+        inc.operator === ts.SyntaxKind.PlusPlusToken &&
+        isIdent(inc.operand, i)) ||
+        (ts.isBinaryExpression(inc) &&
+          inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken &&
+          isIdent(inc.left, i) &&
+          ts.isNumericLiteral(inc.right) &&
+          inc.right.text === "1"));
     if (!incOk) throw shape("for loop step");
     const call = single(branchStatements(s.statement));
     const indexIsVar = !(init.flags & ts.NodeFlags.BlockScoped);
-    return { arr: text(len.expression), kind: "for", params: "", forHead: `${text(init)}; ${text(s.condition!)}; ${text(s.incrementor!)}`, indexName: i, indexIsVar, call };
+    return {
+      arr: text(len.expression),
+      kind: "for",
+      params: "",
+      forHead: `${text(init)}; ${text(s.condition!)}; ${text(s.incrementor!)}`,
+      indexName: i,
+      indexIsVar,
+      call,
+    };
   }
   const e = skipParens((s as ts.ExpressionStatement).expression) as ts.CallExpression;
   const recv = (e.expression as ts.PropertyAccessExpression).expression;
@@ -429,7 +551,15 @@ function loopShape(host: CounterHost, s: ts.Statement): LoopShape {
   if (iter.parameters.length > 2) throw shape("forEach callback reads the array");
   const call = single((iter.body as ts.Block).statements);
   const names = iter.parameters.map((p) => (p.name as ts.Identifier).text);
-  return { arr: text(recv), kind: "forEach", params: iter.parameters.map((p) => text(p)).join(", "), elemName: names[0], indexName: names[1], indexIsVar: false, call };
+  return {
+    arr: text(recv),
+    kind: "forEach",
+    params: iter.parameters.map((p) => text(p)).join(", "),
+    elemName: names[0],
+    indexName: names[1],
+    indexIsVar: false,
+    call,
+  };
 }
 
 /** The counter, flag and results declarations: checked, and the prologue without them. */
@@ -452,15 +582,29 @@ function prologueWithout(
     return f;
   });
   const [counter, flag, out] = found;
-  if (declKeyword(counter.stmt.declarationList) === "const" || declKeyword(flag.stmt.declarationList) === "const") throw shape("const counter");
+  if (declKeyword(counter.stmt.declarationList) === "const" || declKeyword(flag.stmt.declarationList) === "const")
+    throw shape("const counter");
   if (!counter.decl.initializer) throw shape("the counter has no initial value");
   counterInit(counter.decl.initializer);
-  if (!flag.decl.initializer || flag.decl.initializer.kind !== ts.SyntaxKind.FalseKeyword) throw shape("the flag does not start false");
-  if (out && !(out.decl.initializer && ts.isArrayLiteralExpression(skipParens(out.decl.initializer)) && (skipParens(out.decl.initializer) as ts.ArrayLiteralExpression).elements.length === 0)) throw shape("the results do not start as []");
+  if (!flag.decl.initializer || flag.decl.initializer.kind !== ts.SyntaxKind.FalseKeyword)
+    throw shape("the flag does not start false");
+  if (
+    out &&
+    !(
+      out.decl.initializer &&
+      ts.isArrayLiteralExpression(skipParens(out.decl.initializer)) &&
+      (skipParens(out.decl.initializer) as ts.ArrayLiteralExpression).elements.length === 0
+    )
+  )
+    throw shape("the results do not start as []");
   // From the counter's declaration to the loop nothing may run that could change the array or the count.
   for (const s of prologue.slice(counter.index)) {
     if (dropped.includes(s)) continue;
-    if (!ts.isVariableStatement(s) || !s.declarationList.declarations.every((d) => !d.initializer || isPure(d.initializer))) throw shape("code runs between the counter and the parallel calls");
+    if (
+      !ts.isVariableStatement(s) ||
+      !s.declarationList.declarations.every((d) => !d.initializer || isPure(d.initializer))
+    )
+      throw shape("code runs between the counter and the parallel calls");
   }
   // Declared once, and used nowhere but in the join: they must not escape or be changed elsewhere.
   const expected = new Map<string, number>([
@@ -489,20 +633,30 @@ function prologueWithout(
   for (const stmt of new Set(found.map((f) => f.stmt))) {
     const keep = stmt.declarationList.declarations.filter((d) => !drop.has(d));
     if (keep.length > 0) {
-      edits.push({ start: stmt.getStart(host.sf) - start, end: stmt.end - start, text: `${declKeyword(stmt.declarationList)} ${keep.map((d) => d.getText(host.sf)).join(", ")};` });
+      edits.push({
+        start: stmt.getStart(host.sf) - start,
+        end: stmt.end - start,
+        text: `${declKeyword(stmt.declarationList)} ${keep.map((d) => d.getText(host.sf)).join(", ")};`,
+      });
     } else removeStatement(stmt);
   }
   return applyEdits(host.sf.text.slice(start, end), edits);
 }
 
 function planFor(host: CounterHost, call: ts.CallExpression, cont: ts.FunctionLikeDeclaration): void {
-  if (countRefs(call.expression, host.cbName) > 0 || call.arguments.slice(0, -1).some((a) => countRefs(a, host.cbName) > 0)) throw new Refusal("CALLBACK_ESCAPES", "handed to a parallel call");
+  if (
+    countRefs(call.expression, host.cbName) > 0 ||
+    call.arguments.slice(0, -1).some((a) => countRefs(a, host.cbName) > 0)
+  )
+    throw new Refusal("CALLBACK_ESCAPES", "handed to a parallel call");
   const values = cont.parameters.length - 1;
   if (values < 0) throw shape("the continuation ignores the error");
   const plan = host.awaitable(call, values);
   if (!plan) throw new Refusal("UNKNOWN_CALLEE", call.expression.getText(host.sf));
-  if (values > 1 || values > plan.maxValues || (plan.arrayValues && values > 0)) throw new Refusal("MULTIPLE_RESULTS", call.expression.getText(host.sf));
-  if (call.arguments.slice(0, -1).some((a) => identifierNames(a).has("done"))) throw new Refusal("NAME_COLLISION", "done");
+  if (values > 1 || values > plan.maxValues || (plan.arrayValues && values > 0))
+    throw new Refusal("MULTIPLE_RESULTS", call.expression.getText(host.sf));
+  if (call.arguments.slice(0, -1).some((a) => identifierNames(a).has("done")))
+    throw new Refusal("NAME_COLLISION", "done");
 }
 
 function startText(host: CounterHost, call: ts.CallExpression): string {
@@ -512,7 +666,12 @@ function startText(host: CounterHost, call: ts.CallExpression): string {
 
 const EMPTY_NOTE = "// The original never called back for an empty list (its counter never reached 0): kept as is.";
 
-function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: number, emptyGuard?: EmptyGuard): CounterConversion {
+function convertLoop(
+  host: CounterHost,
+  stmts: readonly ts.Statement[],
+  k: number,
+  emptyGuard?: EmptyGuard,
+): CounterConversion {
   const loop = loopShape(host, stmts[k]);
   const cont = loop.call.arguments[loop.call.arguments.length - 1];
   checkContinuation(cont);
@@ -524,19 +683,24 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
   if (join.store) {
     if (join.store.index !== loop.indexName) throw shape("results are not stored by the loop index");
     if (countRefs(join.store.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "stored in the results");
-    if (!isPure(join.store.expr)) throw shape("the stored result is computed by a call (it would also run after a failure)");
-    if (loop.elemName && countRefs(join.store.expr, loop.elemName) > 0) throw shape("the stored result reads the element");
+    if (!isPure(join.store.expr))
+      throw shape("the stored result is computed by a call (it would also run after a failure)");
+    if (loop.elemName && countRefs(join.store.expr, loop.elemName) > 0)
+      throw shape("the stored result reads the element");
   }
   // `for (var i …)`: the continuation would read the final index, not its own.
-  if (loop.indexIsVar && loop.indexName && countRefs(cont, loop.indexName) > 0) throw shape("a `var` loop index read in the continuation");
+  if (loop.indexIsVar && loop.indexName && countRefs(cont, loop.indexName) > 0)
+    throw shape("a `var` loop index read in the continuation");
   const elsewhere: { name: string; expected: number }[] = [];
   const acc = join.accumulate;
   if (acc) {
     const d = findDecl(stmts.slice(0, k), acc.name);
-    if (!d || declKeyword(d.stmt.declarationList) === "const" || !d.decl.initializer || !isPure(d.decl.initializer)) throw shape(`\`${acc.name}\` is not declared with a plain initial value before the parallel calls`);
+    if (!d || declKeyword(d.stmt.declarationList) === "const" || !d.decl.initializer || !isPure(d.decl.initializer))
+      throw shape(`\`${acc.name}\` is not declared with a plain initial value before the parallel calls`);
     if (countRefs(acc.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "accumulated");
     // Late completions after a failure still accumulate in the converted form: harmless only if pure.
-    if (!isPure(acc.expr)) throw shape("the accumulated value is computed by a call (it would also run after a failure)");
+    if (!isPure(acc.expr))
+      throw shape("the accumulated value is computed by a call (it would also run after a failure)");
     if (loop.elemName && countRefs(acc.expr, loop.elemName) > 0) throw shape("the accumulated value reads the element");
     if (countRefs(acc.expr, acc.name) > 0) throw shape("the accumulated value reads the accumulator");
     elsewhere.push({ name: acc.name, expected: 3 });
@@ -545,29 +709,54 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
   if (emptyGuard) {
     const t = skipParens(emptyGuard.tested);
     const testsCounter = isIdent(t, join.counter);
-    const testsLength = ts.isPropertyAccessExpression(t) && t.name.text === "length" && t.expression.getText(host.sf) === loop.arr;
+    const testsLength =
+      ts.isPropertyAccessExpression(t) && t.name.text === "length" && t.expression.getText(host.sf) === loop.arr;
     if (!testsCounter && !testsLength) throw shape("the empty-list guard tests something else");
     const counterDecl = findDecl(stmts.slice(0, k), join.counter);
-    if (testsCounter && (!counterDecl || stmts.indexOf(emptyGuard.stmt) < counterDecl.index)) throw shape("the empty-list guard reads the counter before it is set");
+    if (testsCounter && (!counterDecl || stmts.indexOf(emptyGuard.stmt) < counterDecl.index))
+      throw shape("the empty-list guard reads the counter before it is set");
     if (testsCounter) elsewhere.push({ name: join.counter, expected: 1 });
     const args = emptyGuard.args;
-    const guardArity = args.length === 0 ? 0 : args.length === 1 && isNullish(args[0]) ? 1 : args.length === 2 && isNullish(args[0]) ? 2 : undefined;
+    const guardArity =
+      args.length === 0
+        ? 0
+        : args.length === 1 && isNullish(args[0])
+          ? 1
+          : args.length === 2 && isNullish(args[0])
+            ? 2
+            : undefined;
     if (guardArity === undefined) throw shape("the empty-list guard calls back with an error or several values");
-    if (guardArity !== join.arity) throw new Refusal("MIXED_SUCCESS_ARITY", "the empty-list guard and the join call back differently");
+    if (guardArity !== join.arity)
+      throw new Refusal("MIXED_SUCCESS_ARITY", "the empty-list guard and the join call back differently");
     if (guardArity === 2) {
       const value = args[1];
-      if (!isPure(value) || [join.counter, join.flag, ...(join.store ? [join.store.out] : [])].some((n) => countRefs(value, n) > 0)) throw shape("the empty-list guard's value");
-      if (acc && countRefs(value, acc.name) > 0) elsewhere.push({ name: acc.name, expected: countRefs(value, acc.name) });
+      if (
+        !isPure(value) ||
+        [join.counter, join.flag, ...(join.store ? [join.store.out] : [])].some((n) => countRefs(value, n) > 0)
+      )
+        throw shape("the empty-list guard's value");
+      if (acc && countRefs(value, acc.name) > 0)
+        elsewhere.push({ name: acc.name, expected: countRefs(value, acc.name) });
       emptyReturn = `return ${value.getText(host.sf)};`;
     } else emptyReturn = "return;";
     // The dual surface calls back on the next tick; a setImmediate guard called back one event-loop turn
     // later (after the immediates and I/O already due): wait for that turn first.
-    if (emptyGuard.timer === "setImmediate") emptyReturn = `{ await new Promise((resolve) => setImmediate(resolve)); ${emptyReturn} }`;
+    if (emptyGuard.timer === "setImmediate")
+      emptyReturn = `{ await new Promise((resolve) => setImmediate(resolve)); ${emptyReturn} }`;
   }
-  const prologue = prologueWithout(host, stmts, k, join, (init) => {
-    const x = skipParens(init);
-    if (!(ts.isPropertyAccessExpression(x) && x.name.text === "length" && x.expression.getText(host.sf) === loop.arr)) throw shape("the counter does not start at the array's length");
-  }, elsewhere, emptyGuard ? [emptyGuard.stmt] : []);
+  const prologue = prologueWithout(
+    host,
+    stmts,
+    k,
+    join,
+    (init) => {
+      const x = skipParens(init);
+      if (!(ts.isPropertyAccessExpression(x) && x.name.text === "length" && x.expression.getText(host.sf) === loop.arr))
+        throw shape("the counter does not start at the array's length");
+    },
+    elsewhere,
+    emptyGuard ? [emptyGuard.stmt] : [],
+  );
 
   const used = identifierNames(host.sf);
   const started = freshName("started", used);
@@ -604,15 +793,32 @@ function convertLoop(host: CounterHost, stmts: readonly ts.Statement[], k: numbe
       `}));`,
     );
   }
-  return { firstIndex: k, prologue, startDecl, rest: lines.join(`\n${inner}`), arity: join.arity, dropped: emptyGuard ? [emptyGuard.stmt] : [] };
+  return {
+    firstIndex: k,
+    prologue,
+    startDecl,
+    rest: lines.join(`\n${inner}`),
+    arity: join.arity,
+    dropped: emptyGuard ? [emptyGuard.stmt] : [],
+  };
 }
 
 /** `function next(er) {…}` declared in the body, calling back and decrementing, handed to top-level calls. */
-function namedJoinCandidate(host: CounterHost, stmts: readonly ts.Statement[]): { nextIndex: number; firstCall: number } | undefined {
-  const nextIndex = stmts.findIndex((s) => ts.isFunctionDeclaration(s) && !!s.name && !!s.body && countRefs(s, host.cbName) > 0 && hasDecrement(s));
+function namedJoinCandidate(
+  host: CounterHost,
+  stmts: readonly ts.Statement[],
+): { nextIndex: number; firstCall: number } | undefined {
+  const nextIndex = stmts.findIndex(
+    (s) => ts.isFunctionDeclaration(s) && !!s.name && !!s.body && countRefs(s, host.cbName) > 0 && hasDecrement(s),
+  );
   if (nextIndex < 0) return undefined;
   const name = (stmts[nextIndex] as ts.FunctionDeclaration).name!.text;
-  const firstCall = stmts.findIndex((s) => ts.isExpressionStatement(s) && ts.isCallExpression(skipParens(s.expression)) && isIdent(lastArg(skipParens(s.expression) as ts.CallExpression), name));
+  const firstCall = stmts.findIndex(
+    (s) =>
+      ts.isExpressionStatement(s) &&
+      ts.isCallExpression(skipParens(s.expression)) &&
+      isIdent(lastArg(skipParens(s.expression) as ts.CallExpression), name),
+  );
   return firstCall < 0 ? undefined : { nextIndex, firstCall };
 }
 
@@ -620,33 +826,55 @@ function lastArg(c: ts.CallExpression): ts.Expression | undefined {
   return c.arguments[c.arguments.length - 1];
 }
 
-function convertNamedJoin(host: CounterHost, stmts: readonly ts.Statement[], nextIndex: number, firstCall: number): CounterConversion {
+function convertNamedJoin(
+  host: CounterHost,
+  stmts: readonly ts.Statement[],
+  nextIndex: number,
+  firstCall: number,
+): CounterConversion {
   const next = stmts[nextIndex] as ts.FunctionDeclaration;
   const name = next.name!.text;
   if (nextIndex !== stmts.length - 1) throw shape("the shared continuation is not the last statement");
   if (nextIndex < firstCall) throw shape("the shared continuation is declared before the calls");
   const calls = stmts.slice(firstCall, nextIndex).map((s) => {
     const e = ts.isExpressionStatement(s) ? skipParens(s.expression) : undefined;
-    if (!e || !ts.isCallExpression(e) || !isIdent(lastArg(e), name)) throw shape("the calls sharing the continuation are not one after the other");
+    if (!e || !ts.isCallExpression(e) || !isIdent(lastArg(e), name))
+      throw shape("the calls sharing the continuation are not one after the other");
     return e;
   });
-  for (const s of stmts.slice(0, firstCall)) if (countRefs(s, name) > 0) throw shape(`\`${name}\` is used before the calls`);
+  for (const s of stmts.slice(0, firstCall))
+    if (countRefs(s, name) > 0) throw shape(`\`${name}\` is used before the calls`);
   checkContinuation(next);
   for (const c of calls) planFor(host, c, next);
   const errName = (next.parameters[0].name as ts.Identifier).text;
   const join = matchJoin(next.body as ts.Block, errName, host.cbName);
   if (join.store) throw shape("results stored by a shared continuation (no index)");
-  if (next.parameters[1] && countRefs(next.body!, (next.parameters[1].name as ts.Identifier).text) > 0) throw shape("the shared continuation reads a value");
-  const prologue = prologueWithout(host, stmts, firstCall, join, (init) => {
-    const x = skipParens(init);
-    if (!ts.isNumericLiteral(x)) throw shape("the counter does not start at a number");
-    const n = Number(x.text);
-    // Reaching 0 before the last call completes: a later error calls back a second time.
-    if (n < calls.length) throw new Refusal("COUNTER_MAY_CALL_TWICE", `counter ${n} over ${calls.length} calls`);
-    if (n > calls.length) throw new Refusal("MAYBE_NEVER_CALLED", `counter ${n} over ${calls.length} calls`);
-  }, [{ name, expected: calls.length + 1 }]);
+  if (next.parameters[1] && countRefs(next.body!, (next.parameters[1].name as ts.Identifier).text) > 0)
+    throw shape("the shared continuation reads a value");
+  const prologue = prologueWithout(
+    host,
+    stmts,
+    firstCall,
+    join,
+    (init) => {
+      const x = skipParens(init);
+      if (!ts.isNumericLiteral(x)) throw shape("the counter does not start at a number");
+      const n = Number(x.text);
+      // Reaching 0 before the last call completes: a later error calls back a second time.
+      if (n < calls.length) throw new Refusal("COUNTER_MAY_CALL_TWICE", `counter ${n} over ${calls.length} calls`);
+      if (n > calls.length) throw new Refusal("MAYBE_NEVER_CALLED", `counter ${n} over ${calls.length} calls`);
+    },
+    [{ name, expected: calls.length + 1 }],
+  );
   const started = freshName("started", identifierNames(host.sf));
   const inner = indentAt(host.sf.text, stmts[firstCall].getStart(host.sf));
   const startDecl = `const ${started} = [\n${calls.map((c) => `${inner}${host.unit}${startText(host, c)},`).join("\n")}\n${inner}];`;
-  return { firstIndex: firstCall, prologue, startDecl, rest: `await Promise.all(${started});`, arity: join.arity, dropped: [] };
+  return {
+    firstIndex: firstCall,
+    prologue,
+    startDecl,
+    rest: `await Promise.all(${started});`,
+    arity: join.arity,
+    dropped: [],
+  };
 }

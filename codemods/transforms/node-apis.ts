@@ -34,7 +34,13 @@ function soleExpression(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expres
 }
 
 function isCall(e: ts.Node | undefined, name: string, argc?: number): e is ts.CallExpression {
-  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name && (argc === undefined || e.arguments.length === argc);
+  return (
+    !!e &&
+    ts.isCallExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    e.expression.text === name &&
+    (argc === undefined || e.arguments.length === argc)
+  );
 }
 
 function isIdent(e: ts.Node | undefined, name: string): boolean {
@@ -48,10 +54,14 @@ function isIdent(e: ts.Node | undefined, name: string): boolean {
 function settlesErrFirst(cont: ts.Node, resolve: string, reject: string): number | undefined {
   if (!ts.isArrowFunction(cont) && !ts.isFunctionExpression(cont)) return undefined;
   const ps = cont.parameters;
-  if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) return undefined;
+  if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
+    return undefined;
   const err = (ps[0].name as ts.Identifier).text;
   const val = ps[1] ? (ps[1].name as ts.Identifier).text : undefined;
-  const isReject = (e: ts.Node | undefined) => !!e && isCall(skipParens(e as ts.Expression), reject, 1) && isIdent((skipParens(e as ts.Expression) as ts.CallExpression).arguments[0], err);
+  const isReject = (e: ts.Node | undefined) =>
+    !!e &&
+    isCall(skipParens(e as ts.Expression), reject, 1) &&
+    isIdent((skipParens(e as ts.Expression) as ts.CallExpression).arguments[0], err);
   const isResolve = (e: ts.Node | undefined) => {
     if (!e) return false;
     const x = skipParens(e as ts.Expression);
@@ -64,13 +74,21 @@ function settlesErrFirst(cont: ts.Node, resolve: string, reject: string): number
   const single = (s: ts.Statement): ts.Expression | undefined => {
     if (ts.isBlock(s)) {
       if (s.statements.length === 1) return stmtExpr(s.statements[0]);
-      if (s.statements.length === 2 && ts.isReturnStatement(s.statements[1]) && !s.statements[1].expression) return stmtExpr(s.statements[0]);
+      if (s.statements.length === 2 && ts.isReturnStatement(s.statements[1]) && !s.statements[1].expression)
+        return stmtExpr(s.statements[0]);
       return undefined;
     }
     return stmtExpr(s);
   };
   const e = soleExpression(cont);
-  if (e && ts.isConditionalExpression(e) && isIdent(skipParens(e.condition), err) && isReject(e.whenTrue) && isResolve(e.whenFalse)) return val ? 1 : 0;
+  if (
+    e &&
+    ts.isConditionalExpression(e) &&
+    isIdent(skipParens(e.condition), err) &&
+    isReject(e.whenTrue) &&
+    isResolve(e.whenFalse)
+  )
+    return val ? 1 : 0;
   if (!ts.isBlock(cont.body)) return undefined;
   const st = cont.body.statements;
   const ifs = st[0];
@@ -98,13 +116,25 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const b = moduleBindings(sf);
   const imports = new Imports(sf, b);
   const visit = (n: ts.Node): void => {
-    if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "Promise" && n.arguments?.length === 1) {
+    if (
+      ts.isNewExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      n.expression.text === "Promise" &&
+      n.arguments?.length === 1
+    ) {
       const exec = skipParens(n.arguments[0]);
       if (ts.isArrowFunction(exec) || ts.isFunctionExpression(exec)) {
         const site = analyse(n, exec);
         if (site) {
           const pos = n.getStart(sf);
-          if (site instanceof Refusal) result.sites.push({ pos, transform: "node-apis", status: "refused", reason: site.reason, name: "new Promise" });
+          if (site instanceof Refusal)
+            result.sites.push({
+              pos,
+              transform: "node-apis",
+              status: "refused",
+              reason: site.reason,
+              name: "new Promise",
+            });
           else {
             result.sites.push({ pos, transform: "node-apis", status: "converted", name: site.label });
             result.edits.push({ start: pos, end: n.end, text: site.expr });
@@ -117,7 +147,10 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   };
 
   /** undefined: not a site (not a wrapper around a callback API at all). */
-  const analyse = (n: ts.NewExpression, exec: ts.ArrowFunction | ts.FunctionExpression): { expr: string; label: string } | Refusal | undefined => {
+  const analyse = (
+    n: ts.NewExpression,
+    exec: ts.ArrowFunction | ts.FunctionExpression,
+  ): { expr: string; label: string } | Refusal | undefined => {
     const ps = exec.parameters;
     if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name))) return undefined;
     const resolve = (ps[0].name as ts.Identifier).text;
@@ -136,7 +169,11 @@ export function nodeApisPass(ctx: FileContext): PassResult {
         if (extra.length > 1) return new Refusal("EXECUTOR_SHAPE");
         return { expr: timersExpr(imports, ms.getText(sf), extra[0]?.getText(sf)), label: "setTimeout" };
       }
-      if ((ts.isArrowFunction(fnArg) || ts.isFunctionExpression(fnArg)) && fnArg.parameters.length === 0 && extra.length === 0) {
+      if (
+        (ts.isArrowFunction(fnArg) || ts.isFunctionExpression(fnArg)) &&
+        fnArg.parameters.length === 0 &&
+        extra.length === 0
+      ) {
         const inner = soleExpression(fnArg);
         if (inner && isCall(inner, resolve) && inner.arguments.length <= 1) {
           const v = inner.arguments[0];
@@ -147,7 +184,12 @@ export function nodeApisPass(ctx: FileContext): PassResult {
       return new Refusal("EXECUTOR_SHAPE");
     }
     // emitter.once(name, resolve)
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "once" && e.arguments.length === 2 && isIdent(e.arguments[1], resolve)) {
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      callee.name.text === "once" &&
+      e.arguments.length === 2 &&
+      isIdent(e.arguments[1], resolve)
+    ) {
       return new Refusal("ONCE_WITHOUT_ERROR_HANDLER");
     }
     if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
@@ -160,9 +202,22 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     const args = e.arguments.slice(0, -1);
     if (args.some((a) => containsIdent(a, resolve) || containsIdent(a, reject))) return new Refusal("EXECUTOR_SHAPE");
     if (mod === "child_process" && (callee.name.text === "exec" || callee.name.text === "execFile")) {
-      return execPlan(n, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), values, imports);
+      return execPlan(
+        n,
+        callee.expression.text,
+        callee.name.text,
+        args.map((a) => a.getText(sf)).join(", "),
+        values,
+        imports,
+      );
     }
-    const plan = nodeAwaitable(b, callee.expression.text, callee.name.text, args.map((a) => a.getText(sf)).join(", "), imports);
+    const plan = nodeAwaitable(
+      b,
+      callee.expression.text,
+      callee.name.text,
+      args.map((a) => a.getText(sf)).join(", "),
+      imports,
+    );
     if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
     if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
     // The executor resolved with no value: keep that (the promise API may resolve with one).
@@ -181,10 +236,20 @@ export function nodeApisPass(ctx: FileContext): PassResult {
  * (Node calls the original outside a promise), so the wrapper is converted only where a synchronous throw
  * is turned into the same rejection at the same point: directly awaited, or returned from an async function.
  */
-function execPlan(n: ts.NewExpression, obj: string, method: string, args: string, values: number, imports: Imports): { expr: string; label: string } | Refusal {
+function execPlan(
+  n: ts.NewExpression,
+  obj: string,
+  method: string,
+  args: string,
+  values: number,
+  imports: Imports,
+): { expr: string; label: string } | Refusal {
   if (!rejectsLikeAwaitPoint(n)) return new Refusal("THROWS_SYNCHRONOUSLY", `child_process.${method}`);
   const call = `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`;
-  return { expr: values ? `${call}.then((r) => r.stdout)` : `${call}.then(() => undefined)`, label: `child_process.${method}` };
+  return {
+    expr: values ? `${call}.then((r) => r.stdout)` : `${call}.then(() => undefined)`,
+    label: `child_process.${method}`,
+  };
 }
 
 /** `await <n>` anywhere, or `return <n>` / an arrow's expression body in an async function. */
@@ -204,7 +269,12 @@ function rejectsLikeAwaitPoint(n: ts.Node): boolean {
 
 function isConstantish(e: ts.Expression): boolean {
   const x = skipParens(e);
-  return ts.isLiteralExpression(x) || x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword || x.kind === ts.SyntaxKind.NullKeyword;
+  return (
+    ts.isLiteralExpression(x) ||
+    x.kind === ts.SyntaxKind.TrueKeyword ||
+    x.kind === ts.SyntaxKind.FalseKeyword ||
+    x.kind === ts.SyntaxKind.NullKeyword
+  );
 }
 
 function containsIdent(n: ts.Node, name: string): boolean {

@@ -31,7 +31,14 @@ function coreName(spec: string): string | undefined {
 }
 
 function requireArg(e: ts.Expression | undefined): string | undefined {
-  if (e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "require" && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0])) {
+  if (
+    e &&
+    ts.isCallExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    e.expression.text === "require" &&
+    e.arguments.length === 1 &&
+    ts.isStringLiteralLike(e.arguments[0])
+  ) {
     return e.arguments[0].text;
   }
   return undefined;
@@ -48,14 +55,21 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
   };
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st)) b.esm = true;
-    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) b.esm = true;
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause && !st.importClause.isTypeOnly) {
+    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+      b.esm = true;
+    if (
+      ts.isImportDeclaration(st) &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      st.importClause &&
+      !st.importClause.isTypeOnly
+    ) {
       const m = st.moduleSpecifier.text;
       const ic = st.importClause;
       if (ic.name) add(ic.name.text, { module: m, esmDefault: true });
       if (ic.namedBindings && ts.isNamespaceImport(ic.namedBindings)) add(ic.namedBindings.name.text, { module: m });
       if (ic.namedBindings && ts.isNamedImports(ic.namedBindings)) {
-        for (const el of ic.namedBindings.elements) add(el.name.text, { module: m, member: (el.propertyName ?? el.name).text });
+        for (const el of ic.namedBindings.elements)
+          add(el.name.text, { module: m, member: (el.propertyName ?? el.name).text });
       }
     }
     if (ts.isVariableStatement(st)) {
@@ -71,7 +85,8 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
         if (ts.isIdentifier(d.name)) add(d.name.text, { module: m, member });
         else if (ts.isObjectBindingPattern(d.name) && member === undefined) {
           for (const el of d.name.elements) {
-            if (ts.isIdentifier(el.name) && !el.dotDotDotToken) add(el.name.text, { module: m, member: el.propertyName ? el.propertyName.getText(sf) : el.name.text });
+            if (ts.isIdentifier(el.name) && !el.dotDotDotToken)
+              add(el.name.text, { module: m, member: el.propertyName ? el.propertyName.getText(sf) : el.name.text });
           }
         }
       }
@@ -82,26 +97,86 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
 
 /** fs methods whose `fs.promises` twin resolves with the callback's single result. */
 export const FS_METHODS = new Set([
-  "access", "appendFile", "chmod", "chown", "copyFile", "cp", "lchown", "link", "lstat", "lutimes", "mkdir", "mkdtemp",
-  "readdir", "readFile", "readlink", "realpath", "rename", "rm", "rmdir", "stat", "statfs", "symlink", "truncate",
-  "unlink", "utimes", "writeFile", "opendir",
+  "access",
+  "appendFile",
+  "chmod",
+  "chown",
+  "copyFile",
+  "cp",
+  "lchown",
+  "link",
+  "lstat",
+  "lutimes",
+  "mkdir",
+  "mkdtemp",
+  "readdir",
+  "readFile",
+  "readlink",
+  "realpath",
+  "rename",
+  "rm",
+  "rmdir",
+  "stat",
+  "statfs",
+  "symlink",
+  "truncate",
+  "unlink",
+  "utimes",
+  "writeFile",
+  "opendir",
 ]);
 /** fs methods that call back with `(null)` only on success (checked on Node 20); the others in FS_METHODS pass `(null, value)`. */
 export const FS_VOID = new Set([
-  "unlink", "writeFile", "appendFile", "rmdir", "rename", "chmod", "access", "utimes", "copyFile", "truncate", "symlink",
-  "link", "rm", "chown", "lchown", "lutimes",
+  "unlink",
+  "writeFile",
+  "appendFile",
+  "rmdir",
+  "rename",
+  "chmod",
+  "access",
+  "utimes",
+  "copyFile",
+  "truncate",
+  "symlink",
+  "link",
+  "rm",
+  "chown",
+  "lchown",
+  "lutimes",
 ]);
 /** fs methods whose success arity depends on their options (mkdir's `recursive`). */
 const FS_ARITY_VARIES = new Set(["mkdir", "cp"]);
 
 /** dns methods whose `dns.promises` twin resolves with the single result. */
 export const DNS_METHODS = new Set([
-  "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs",
-  "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt", "reverse",
+  "resolve",
+  "resolve4",
+  "resolve6",
+  "resolveAny",
+  "resolveCaa",
+  "resolveCname",
+  "resolveMx",
+  "resolveNaptr",
+  "resolveNs",
+  "resolvePtr",
+  "resolveSoa",
+  "resolveSrv",
+  "resolveTxt",
+  "reverse",
 ]);
 /** Callback APIs with no promise module whose util.promisify form resolves with the single result. */
 export const PROMISIFY_METHODS: Record<string, Set<string>> = {
-  zlib: new Set(["deflate", "deflateRaw", "gzip", "gunzip", "inflate", "inflateRaw", "unzip", "brotliCompress", "brotliDecompress"]),
+  zlib: new Set([
+    "deflate",
+    "deflateRaw",
+    "gzip",
+    "gunzip",
+    "inflate",
+    "inflateRaw",
+    "unzip",
+    "brotliCompress",
+    "brotliDecompress",
+  ]),
   crypto: new Set(["randomBytes", "pbkdf2", "scrypt", "randomFill", "generateKeyPair"]),
 };
 /** stream functions with a `stream.promises` twin. */
@@ -146,7 +221,11 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
  * Whether a call to `objOrName` (or `objOrName.method`) reaches a function of
  * {@link ERR_FIRST_PACKAGES}, and its success arity. @internal
  */
-export function knownPackageCallee(b: ModuleBindings, objOrName: string, method?: string): { arity: number | undefined } | undefined {
+export function knownPackageCallee(
+  b: ModuleBindings,
+  objOrName: string,
+  method?: string,
+): { arity: number | undefined } | undefined {
   const spec = b.requires.get(objOrName);
   if (!spec) return undefined;
   const table = Object.hasOwn(ERR_FIRST_PACKAGES, spec.module) ? ERR_FIRST_PACKAGES[spec.module] : undefined;
@@ -174,11 +253,18 @@ export function nodeAwaitable(
     const arity = FS_ARITY_VARIES.has(method) ? undefined : FS_VOID.has(method) ? 1 : 2;
     return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity };
   }
-  if (mod === "dns" && DNS_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity: 2 };
-  if (mod === "stream" && STREAM_METHODS.has(method)) return { expr: `${obj}.promises.${method}(${args})`, maxValues: 0, label };
+  if (mod === "dns" && DNS_METHODS.has(method))
+    return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity: 2 };
+  if (mod === "stream" && STREAM_METHODS.has(method))
+    return { expr: `${obj}.promises.${method}(${args})`, maxValues: 0, label };
   const set = PROMISIFY_METHODS[mod];
   if (set?.has(method) && method !== "generateKeyPair") {
-    return { expr: `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`, maxValues: 1, label, arity: 2 };
+    return {
+      expr: `${imports.member("node:util", "promisify")}(${obj}.${method})(${args})`,
+      maxValues: 1,
+      label,
+      arity: 2,
+    };
   }
   return undefined;
 }
@@ -219,7 +305,9 @@ export class Imports {
     if (this.wanted.size === 0) return [];
     const lastImport = [...this.sf.statements].filter(ts.isImportDeclaration).pop();
     const at = lastImport ? lastImport.end : 0;
-    const lines = [...this.wanted.values()].map((w) => `import { ${w.name === w.local ? w.name : `${w.name} as ${w.local}`} } from ${JSON.stringify(w.module)};`);
+    const lines = [...this.wanted.values()].map(
+      (w) => `import { ${w.name === w.local ? w.name : `${w.name} as ${w.local}`} } from ${JSON.stringify(w.module)};`,
+    );
     const text = lastImport ? "\n" + lines.join("\n") : lines.join("\n") + "\n";
     return [{ start: at, end: at, text }];
   }

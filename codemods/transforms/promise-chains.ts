@@ -17,7 +17,20 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, type PassResult, bindsName, declaredNames, isTsFile, indentAt, isSurelyPrimitive, paren, indentUnit, shiftIndent, skipParens, usesThisOrArguments, isNonArrowFunction } from "../core.js";
+import {
+  type FileContext,
+  type PassResult,
+  bindsName,
+  declaredNames,
+  isTsFile,
+  indentAt,
+  isSurelyPrimitive,
+  paren,
+  indentUnit,
+  shiftIndent,
+  skipParens,
+  usesThisOrArguments,
+} from "../core.js";
 import { Refusal } from "../reasons.js";
 import { moduleBindings } from "./node-table.js";
 import { DUAL_HELPER } from "./callbacks.js";
@@ -32,10 +45,15 @@ interface Link {
   call: ts.CallExpression;
 }
 
-const NON_NATIVE = /^(bluebird|q|when|rsvp|es6-promise|pinkie|pinkie-promise|any-promise|promise|native-or-bluebird|jquery)$/;
+const NON_NATIVE =
+  /^(bluebird|q|when|rsvp|es6-promise|pinkie|pinkie-promise|any-promise|promise|native-or-bluebird|jquery)$/;
 
 function isChainCall(e: ts.Expression): e is ts.CallExpression {
-  return ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ["then", "catch", "finally"].includes(e.expression.name.text);
+  return (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    ["then", "catch", "finally"].includes(e.expression.name.text)
+  );
 }
 
 /** Splits `R.then(a).catch(b)` into R and links; undefined when not a chain. */
@@ -49,9 +67,11 @@ function splitChain(e: ts.Expression): { receiver: ts.Expression; links: Link[] 
     if (kind === "then" && cur.arguments.length === 2) {
       const second = skipParens(cur.arguments[1]);
       const first = skipParens(cur.arguments[0]);
-      const nullish = (x: ts.Expression) => x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === "undefined");
+      const nullish = (x: ts.Expression) =>
+        x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === "undefined");
       if (nullish(first) && !nullish(second)) links.unshift({ kind: "catch", handler: cur.arguments[1], call: cur });
-      else if (!nullish(second)) links.unshift({ kind, handler: cur.arguments[0], onRejected: cur.arguments[1], call: cur });
+      else if (!nullish(second))
+        links.unshift({ kind, handler: cur.arguments[0], onRejected: cur.arguments[1], call: cur });
       else links.unshift({ kind, handler: cur.arguments[0], call: cur });
     } else if (cur.arguments.length === 1) {
       links.unshift({ kind, handler: cur.arguments[0], call: cur });
@@ -66,7 +86,12 @@ function isPromiseExpr(e: ts.Expression, chains: Set<ts.Node>): boolean {
   const x = skipParens(e);
   if (chains.has(x)) return true;
   if (ts.isNewExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "Promise") return true;
-  if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && ts.isIdentifier(x.expression.expression) && x.expression.expression.text === "Promise") {
+  if (
+    ts.isCallExpression(x) &&
+    ts.isPropertyAccessExpression(x.expression) &&
+    ts.isIdentifier(x.expression.expression) &&
+    x.expression.expression.text === "Promise"
+  ) {
     return ["resolve", "reject", "all", "allSettled", "race", "any"].includes(x.expression.name.text);
   }
   if (ts.isAwaitExpression(x)) return false;
@@ -131,8 +156,7 @@ class ChainConverter {
   private catchParamType = new Map<Link, string>();
   constructor(
     private readonly sf: ts.SourceFile,
-    /** The function (or, for a top-level floating chain, the file) whose names must not be shadowed. */
-    private readonly fn: Fn | ts.SourceFile,
+    readonly fn: Fn | ts.SourceFile,
     private readonly fnNames: Map<string, number>,
     chain: ts.Node,
     private readonly unit: string,
@@ -158,9 +182,13 @@ class ChainConverter {
   }
 
   /** A handler as (parameter name or undefined, statements text, value expression or undefined, rawBody). */
-  private handler(link: Link, isLast: boolean): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block } {
+  private handler(
+    link: Link,
+    isLast: boolean,
+  ): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block } {
     const h = skipParens(link.handler);
-    if (ts.isPropertyAccessExpression(h) || ts.isElementAccessExpression(h)) throw new Refusal("HANDLER_MEMBER_REFERENCE", h.getText(this.sf));
+    if (ts.isPropertyAccessExpression(h) || ts.isElementAccessExpression(h))
+      throw new Refusal("HANDLER_MEMBER_REFERENCE", h.getText(this.sf));
     if (ts.isIdentifier(h)) {
       if (this.fnNames.get(h.text) !== 1) throw new Refusal("HANDLER_NOT_FUNCTION", h.text);
       return { stmts: [], ref: h.text };
@@ -174,7 +202,10 @@ class ChainConverter {
       if (u.usesThis || u.usesArguments || h.name) throw new Refusal("HANDLER_USES_THIS");
     } else if (usesThisOrArguments(h.body).usesArguments) throw new Refusal("HANDLER_USES_THIS");
     const maxParams = link.kind === "finally" ? 0 : 1;
-    if (h.parameters.length > maxParams || h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)) {
+    if (
+      h.parameters.length > maxParams ||
+      h.parameters.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken)
+    ) {
       throw new Refusal("HANDLER_PARAMS");
     }
     const param = h.parameters[0] ? (h.parameters[0].name as ts.Identifier).text : undefined;
@@ -210,7 +241,12 @@ class ChainConverter {
       const edits: Array<{ at: number; end: number; text: string }> = [];
       for (const s of stmts) {
         for (const r of ownReturnsOfStmt(s)) {
-          if (r.expression) edits.push({ at: r.expression.getStart(this.sf) - start, end: r.expression.end - start, text: awaited(r.expression.getText(this.sf)) });
+          if (r.expression)
+            edits.push({
+              at: r.expression.getStart(this.sf) - start,
+              end: r.expression.end - start,
+              text: awaited(r.expression.getText(this.sf)),
+            });
         }
       }
       edits.sort((a, b) => b.at - a.at);
@@ -235,7 +271,11 @@ class ChainConverter {
     const inner = indent + this.unit;
     const resultVar = rest.length ? this.fresh("result") : undefined;
     // Where the guarded part and the handler deliver their value.
-    const partSink: Sink = resultVar ? { kind: "assign", name: resultVar } : sink.kind === "assign" ? sink : { kind: "return", inTry: true };
+    const partSink: Sink = resultVar
+      ? { kind: "assign", name: resultVar }
+      : sink.kind === "assign"
+        ? sink
+        : { kind: "return", inTry: true };
     let out = resultVar ? `${indent}let ${resultVar};\n` : "";
     out += `${indent}try {\n`;
     out += this.lower(receiver, links.slice(0, g), inner, partSink, false);
@@ -267,7 +307,11 @@ class ChainConverter {
     let out = `${indent}} catch (${errName}${errType ? `: ${errType}` : ""}) {\n`;
     if (h.ref) out += deliver(handlerSink, `${h.ref}(${errName})`, inner);
     else if (h.block) {
-      out += this.stmtsText([...h.block.statements], inner, handlerSink.kind === "return" && handlerSink.inTry === true);
+      out += this.stmtsText(
+        [...h.block.statements],
+        inner,
+        handlerSink.kind === "return" && handlerSink.inTry === true,
+      );
       const last = h.block.statements[h.block.statements.length - 1];
       if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) out += `${inner}return;\n`;
     } else {
@@ -293,14 +337,17 @@ class ChainConverter {
     if (ok.param) this.claim(ok.param);
     let out = `${indent}let ${valueVar};\n${indent}try {\n`;
     const before = links.slice(0, -1);
-    out += before.length ? this.lower(receiver, before, inner, { kind: "assign", name: valueVar }, false) : `${inner}${valueVar} = ${awaited(receiver)};\n`;
+    out += before.length
+      ? this.lower(receiver, before, inner, { kind: "assign", name: valueVar }, false)
+      : `${inner}${valueVar} = ${awaited(receiver)};\n`;
     out += this.catchClause({ kind: "catch", handler: last.onRejected!, call: last.call }, sink, indent);
     if (ok.ref) out += deliver(sink, `${ok.ref}(${valueVar})`, indent);
     else if (ok.block) {
       for (const n of declaredNames([...ok.block.statements])) this.claim(n);
       out += this.stmtsText([...ok.block.statements], indent, sink.inTry === true);
       const tail = ok.block.statements[ok.block.statements.length - 1];
-      if ((!tail || !(ts.isReturnStatement(tail) || ts.isThrowStatement(tail))) && (falls || sink.inTry)) out += `${indent}return;\n`;
+      if ((!tail || !(ts.isReturnStatement(tail) || ts.isThrowStatement(tail))) && (falls || sink.inTry))
+        out += `${indent}return;\n`;
     } else {
       for (const n of declaredNames(ok.stmts)) this.claim(n);
       out += this.stmtsText(ok.stmts, indent, false);
@@ -336,7 +383,11 @@ class ChainConverter {
         for (const n of declaredNames([...h.block.statements])) this.claim(n);
         out += this.stmtsText([...h.block.statements], indent, sink.kind === "return" && sink.inTry === true);
         const last = h.block.statements[h.block.statements.length - 1];
-        if ((!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) && (falls || (sink.kind === "return" && sink.inTry))) out += `${indent}return;\n`;
+        if (
+          (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) &&
+          (falls || (sink.kind === "return" && sink.inTry))
+        )
+          out += `${indent}return;\n`;
         return out;
       }
       for (const n of declaredNames(h.stmts)) this.claim(n);
@@ -373,7 +424,8 @@ function ownReturnsOfStmt(s: ts.Statement): ts.ReturnStatement[] {
 function enclosingFunction(n: ts.Node): Fn | undefined {
   let p = n.parent;
   while (p) {
-    if (ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isArrowFunction(p) || ts.isMethodDeclaration(p)) return p;
+    if (ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isArrowFunction(p) || ts.isMethodDeclaration(p))
+      return p;
     if (ts.isFunctionLike(p) || ts.isClassStaticBlockDeclaration(p)) return undefined;
     p = p.parent;
   }
@@ -404,7 +456,11 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
     if (ts.isFunctionDeclaration(n) && n.name?.text === DUAL_HELPER) return;
     if (ts.isExpression(n) && isChainCall(n)) {
       const parent = n.parent;
-      const isReceiver = ts.isPropertyAccessExpression(parent) && parent.expression === n && ts.isCallExpression(parent.parent) && isChainCall(parent.parent);
+      const isReceiver =
+        ts.isPropertyAccessExpression(parent) &&
+        parent.expression === n &&
+        ts.isCallExpression(parent.parent) &&
+        isChainCall(parent.parent);
       if (!isReceiver) {
         chains.push(n);
       }
@@ -431,7 +487,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         // becomes an async arrow called on the spot (see lowerFloating).
         if (nonNative) throw new Refusal("NON_NATIVE_PROMISE");
         const root = rootOf(split.receiver);
-        if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword) throw new Refusal("NON_NATIVE_PROMISE");
+        if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword)
+          throw new Refusal("NON_NATIVE_PROMISE");
         floating.push({ chain, stmt: parent, scope: enclosingFunction(chain) ?? sf });
         continue;
       }
@@ -442,7 +499,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       if (!isAsync(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
       const root = rootOf(split.receiver);
       // `this.then(…)`: code implementing a thenable (a promise library's own methods).
-      if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword) throw new Refusal("NON_NATIVE_PROMISE");
+      if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword)
+        throw new Refusal("NON_NATIVE_PROMISE");
       const set = converting.get(fn) ?? new Set<ts.Node>();
       set.add(chain);
       converting.set(fn, set);
@@ -488,7 +546,9 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         const indent = indentAt(sf.text, plan.stmt.getStart(sf));
         const body = plan.fn.body as ts.Block;
         const isFinal = body.statements[body.statements.length - 1] === plan.stmt;
-        let text = conv.lower(split.receiver.getText(sf), split.links, indent, { kind: "return" }, !isFinal).replace(/\n$/, "");
+        let text = conv
+          .lower(split.receiver.getText(sf), split.links, indent, { kind: "return" }, !isFinal)
+          .replace(/\n$/, "");
         text = text.slice(indent.length);
         const needsBlock = !ts.isBlock(plan.stmt.parent);
         if (needsBlock) text = `{\n${indent}${unit}${shiftIndent(text, "", unit)}\n${indent}}`;
@@ -498,7 +558,9 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         const arrow = plan.stmt;
         const indent = indentAt(sf.text, arrow.getStart(sf));
         const inner = indent + unit;
-        const text = conv.lower(split.receiver.getText(sf), split.links, inner, { kind: "return" }, false).replace(/\n$/, "");
+        const text = conv
+          .lower(split.receiver.getText(sf), split.links, inner, { kind: "return" }, false)
+          .replace(/\n$/, "");
         result.edits.push({ start: arrow.body.getStart(sf), end: arrow.body.end, text: `{\n${text}\n${indent}}` });
       }
       if (!isAsync(plan.fn) && !asyncAdded.has(plan.fn)) {
@@ -519,7 +581,11 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
     try {
       const split = splitChain(f.chain)!;
       const conv = new ChainConverter(sf, f.scope, fnNames, f.chain, unit);
-      result.edits.push({ start: f.stmt.getStart(sf), end: f.stmt.end, text: lowerFloating(conv, split, f.stmt, sf, unit) });
+      result.edits.push({
+        start: f.stmt.getStart(sf),
+        end: f.stmt.end,
+        text: lowerFloating(conv, split, f.stmt, sf, unit),
+      });
       done.add(f.scope as Fn);
       result.sites.push({ pos, transform: "promise-chains", status: "converted", name: label });
     } catch (e) {
@@ -539,7 +605,13 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
  * an unhandled rejection (of the arrow's promise). A receiver that could throw is evaluated
  * before the arrow (`const pending = R;`), so a synchronous throw stays synchronous.
  */
-function lowerFloating(conv: ChainConverter, split: { receiver: ts.Expression; links: Link[] }, stmt: ts.ExpressionStatement, sf: ts.SourceFile, unit: string): string {
+function lowerFloating(
+  conv: ChainConverter,
+  split: { receiver: ts.Expression; links: Link[] },
+  stmt: ts.ExpressionStatement,
+  sf: ts.SourceFile,
+  unit: string,
+): string {
   const indent = indentAt(sf.text, stmt.getStart(sf));
   const receiver = skipParens(split.receiver);
   const direct = ts.isIdentifier(receiver) && declaredWithoutTdz(receiver, sf);
@@ -565,7 +637,12 @@ function declaredWithoutTdz(id: ts.Identifier, sf: ts.SourceFile): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped) && n.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)) found = true;
+    if (
+      ts.isVariableDeclarationList(n) &&
+      !(n.flags & ts.NodeFlags.BlockScoped) &&
+      n.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === id.text)
+    )
+      found = true;
     if (ts.isFunctionDeclaration(n) && n.name?.text === id.text) found = true;
     ts.forEachChild(n, visit);
   };

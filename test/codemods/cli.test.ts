@@ -86,7 +86,10 @@ test("--write replaces files atomically (new inode, mode kept, no temp files lef
   t.is(after.mode & 0o777, 0o640);
   t.is(fs.statSync(path.join(dir, "lib/same.js")).ino, sameBefore.ino, "unchanged files are not rewritten");
   t.deepEqual(fs.readdirSync(path.join(dir, "lib")).sort(), ["a.js", "same.js"]);
-  t.regex(read(dir, "lib/a.js"), /const started = __asyncioStart\(\(done\) => fs\.stat\(p, done\)\);\n {2}return __asyncioDual\(cb, async \(\) => \{\n {4}const st = await started;/);
+  t.regex(
+    read(dir, "lib/a.js"),
+    /const started = __asyncioStart\(\(done\) => fs\.stat\(p, done\)\);\n {2}return __asyncioDual\(cb, async \(\) => \{\n {4}const st = await started;/,
+  );
   // Idempotent through the CLI too.
   const again = await run(dir, "lib", "--write");
   t.is(again.code, 0);
@@ -187,10 +190,12 @@ test(".gitignore is respected; --include and --exclude filter", async (t) => {
 test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the TypeScript source)", async (t) => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 4; i++) files[`lib/f${i}.js`] = LIB;
-  files["lib/use.js"] = `var a = require('./f0');\n\nfunction twice(p, cb) {\n  a.size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
+  files["lib/use.js"] =
+    `var a = require('./f0');\n\nfunction twice(p, cb) {\n  a.size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
   // Resolved by the type checker in the main thread; the workers receive what it found.
   files["lib/index.js"] = `module.exports = require('./f1');\n`;
-  files["lib/use2.js"] = `const { size: measure } = require('.');\n\nfunction twice(p, cb) {\n  measure(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
+  files["lib/use2.js"] =
+    `const { size: measure } = require('.');\n\nfunction twice(p, cb) {\n  measure(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
   const d1 = project(files);
   const d2 = project(files);
   const r1 = await run(d1, "lib", "--write", "--report", "r.json");
@@ -199,16 +204,31 @@ test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the 
   t.is(r2.code, 0);
   t.deepEqual(JSON.parse(read(d2, "r.json")), JSON.parse(read(d1, "r.json")));
   for (const f of Object.keys(files)) t.is(read(d2, f), read(d1, f), f);
-  t.regex(read(d1, "lib/use.js"), /__asyncioStart\(\(done\) => a\.size\(p, done\)\)/, "the cross-file call site awaits the converted export");
-  t.regex(read(d1, "lib/use2.js"), /__asyncioStart\(\(done\) => measure\(p, done\)\)/, "through a barrel and a renamed destructuring");
+  t.regex(
+    read(d1, "lib/use.js"),
+    /__asyncioStart\(\(done\) => a\.size\(p, done\)\)/,
+    "the cross-file call site awaits the converted export",
+  );
+  t.regex(
+    read(d1, "lib/use2.js"),
+    /__asyncioStart\(\(done\) => measure\(p, done\)\)/,
+    "through a barrel and a renamed destructuring",
+  );
 });
 
 test("bin/asyncio-ts.js runs the CLI (exit codes pass through)", (t) => {
   const dir = project({ "a.js": LIB });
-  const ok = spawnSync(process.execPath, [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--no-diff"], { cwd: dir, encoding: "utf8" });
+  const ok = spawnSync(process.execPath, [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--no-diff"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
   t.is(ok.status, 0, ok.stderr);
   t.regex(ok.stderr, /1 converted, 1 refused/);
-  const strict = spawnSync(process.execPath, [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--strict", "--no-diff"], { cwd: dir, encoding: "utf8" });
+  const strict = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--strict", "--no-diff"],
+    { cwd: dir, encoding: "utf8" },
+  );
   t.is(strict.status, 1);
 });
 
@@ -221,7 +241,10 @@ test("migrateProject: a converted export is awaited by callers in other files", 
     },
   ]);
   t.true(results[1].changed);
-  t.regex(results[1].output, /const started = __asyncioStart\(\(done\) => size\(p, done\)\);\n {2}return __asyncioDual\(cb, async \(\) => \{\n {4}const n = await started;/);
+  t.regex(
+    results[1].output,
+    /const started = __asyncioStart\(\(done\) => size\(p, done\)\);\n {2}return __asyncioDual\(cb, async \(\) => \{\n {4}const n = await started;/,
+  );
   t.deepEqual(
     results.map((r) => r.sites.map((s) => `${s.name}:${s.status}`)),
     [["size:converted", "zalgo:refused"], ["twice:converted"]],

@@ -12,7 +12,12 @@ export async function allCalls(fn, ...args) {
   const calls = [];
   let returned = false;
   try {
-    fn(...args, (...a) => calls.push({ sync: !returned, args: a.map((x) => (x instanceof Error ? { error: x.code, message: x.message } : x)) }));
+    fn(...args, (...a) =>
+      calls.push({
+        sync: !returned,
+        args: a.map((x) => (x instanceof Error ? { error: x.code, message: x.message } : x)),
+      }),
+    );
   } catch (e) {
     calls.push({ threw: e.code });
   }

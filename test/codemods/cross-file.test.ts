@@ -20,7 +20,10 @@ const sizeFn = (name = "size") => `function ${name}(p, cb) {
   });
 }
 `;
-const sizeTs = (name = "size", exp = "export ") => `${exp}function ${name}(p: string, cb: (err: Error | null, n?: number) => void): void {
+const sizeTs = (
+  name = "size",
+  exp = "export ",
+) => `${exp}function ${name}(p: string, cb: (err: Error | null, n?: number) => void): void {
   fs.stat(p, function (er, st) {
     if (er) return cb(er);
     cb(null, st.size);
@@ -35,7 +38,9 @@ const twiceFn = (callee: string, name = "twice") => `function ${name}(p, cb) {
   });
 }
 `;
-const twiceTs = (callee: string) => `export function twice(p: string, cb: (err: Error | null, n?: number) => void): void {
+const twiceTs = (
+  callee: string,
+) => `export function twice(p: string, cb: (err: Error | null, n?: number) => void): void {
   ${callee}(p, function (err, n) {
     if (err) return cb(err);
     cb(null, (n as number) * 2);
@@ -56,7 +61,10 @@ interface Case {
 
 const CASES: Record<string, Case> = {
   "CommonJS module.exports = f, required whole": {
-    files: { "a.js": FS_CJS + sizeFn() + "module.exports = size;\n", "use.js": "var size = require('./a');\n\n" + twiceFn("size") + "module.exports = { twice };\n" },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = size;\n",
+      "use.js": "var size = require('./a');\n\n" + twiceFn("size") + "module.exports = { twice };\n",
+    },
     caller: "use.js",
     awaits: ["size"],
   },
@@ -69,14 +77,22 @@ const CASES: Record<string, Case> = {
     awaits: ["size"],
   },
   "CommonJS exports.x = f, module object": {
-    files: { "a.js": FS_CJS + sizeFn() + "exports.size = size;\n", "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n" },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "exports.size = size;\n",
+      "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n",
+    },
     caller: "use.js",
     awaits: ["a.size"],
   },
   "CommonJS module.exports = { a, b }, destructured and renamed": {
     files: {
       "a.js": FS_CJS + sizeFn() + "\n" + sizeFn("other") + "module.exports = { size, bytes: other };\n",
-      "use.js": "const { size: s, bytes } = require('./a');\n\n" + twiceFn("s") + "\n" + twiceFn("bytes", "twiceBytes") + "module.exports = { twice, twiceBytes };\n",
+      "use.js":
+        "const { size: s, bytes } = require('./a');\n\n" +
+        twiceFn("s") +
+        "\n" +
+        twiceFn("bytes", "twiceBytes") +
+        "module.exports = { twice, twiceBytes };\n",
     },
     caller: "use.js",
     awaits: ["s", "bytes"],
@@ -93,40 +109,59 @@ const CASES: Record<string, Case> = {
     awaits: ["lib.size"],
   },
   "CommonJS alias of a member: const f = require('./a').size": {
-    files: { "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n", "use.js": "const f = require('./a').size;\n\n" + twiceFn("f") + "module.exports = { twice };\n" },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n",
+      "use.js": "const f = require('./a').size;\n\n" + twiceFn("f") + "module.exports = { twice };\n",
+    },
     caller: "use.js",
     awaits: ["f"],
   },
   "CommonJS require inside the calling function": {
     files: {
       "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n",
-      "use.js": "function twice(p, cb) {\n  const { size } = require('./a');\n  size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\nmodule.exports = { twice };\n",
+      "use.js":
+        "function twice(p, cb) {\n  const { size } = require('./a');\n  size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\nmodule.exports = { twice };\n",
     },
     caller: "use.js",
     awaits: ["size"],
   },
   "ES modules: renamed import": {
-    files: { "a.mjs": FS_ESM + "export " + sizeFn(), "use.mjs": "import { size as bytes } from './a.mjs';\n\n" + "export " + twiceFn("bytes") },
+    files: {
+      "a.mjs": FS_ESM + "export " + sizeFn(),
+      "use.mjs": "import { size as bytes } from './a.mjs';\n\n" + "export " + twiceFn("bytes"),
+    },
     caller: "use.mjs",
     awaits: ["bytes"],
   },
   "ES modules: import * as ns": {
-    files: { "a.mjs": FS_ESM + "export " + sizeFn(), "use.mjs": "import * as a from './a.mjs';\n\n" + "export " + twiceFn("a.size") },
+    files: {
+      "a.mjs": FS_ESM + "export " + sizeFn(),
+      "use.mjs": "import * as a from './a.mjs';\n\n" + "export " + twiceFn("a.size"),
+    },
     caller: "use.mjs",
     awaits: ["a.size"],
   },
   "ES modules: default export function": {
-    files: { "a.mjs": FS_ESM + "export default " + sizeFn(), "use.mjs": "import measure from './a.mjs';\n\n" + "export " + twiceFn("measure") },
+    files: {
+      "a.mjs": FS_ESM + "export default " + sizeFn(),
+      "use.mjs": "import measure from './a.mjs';\n\n" + "export " + twiceFn("measure"),
+    },
     caller: "use.mjs",
     awaits: ["measure"],
   },
   "ES module importing a CommonJS module by default, then destructuring it": {
-    files: { "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n", "use.mjs": "import a from './a.js';\nconst { size: measure } = a;\n\n" + "export " + twiceFn("measure") },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n",
+      "use.mjs": "import a from './a.js';\nconst { size: measure } = a;\n\n" + "export " + twiceFn("measure"),
+    },
     caller: "use.mjs",
     awaits: ["measure"],
   },
   "TypeScript: import f = require() of a CommonJS module": {
-    files: { "a.js": FS_CJS + sizeFn() + "module.exports = size;\n", "use.ts": "import size = require('./a');\n\n" + twiceTs("size") },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = size;\n",
+      "use.ts": "import size = require('./a');\n\n" + twiceTs("size"),
+    },
     caller: "use.ts",
     awaits: ["size"],
   },
@@ -135,20 +170,29 @@ const CASES: Record<string, Case> = {
       "lib/a.ts": FS_ESM + sizeTs(),
       "lib/b.ts": FS_ESM + sizeTs("other"),
       "lib/index.ts": "export { size as measure } from './a';\nexport * from './b';\n",
-      "use.ts": "import { measure, other } from './lib';\n\n" + twiceTs("measure") + "\nexport function twiceOther(p: string, cb: (err: Error | null, n?: number) => void): void {\n  other(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, (n as number) * 2);\n  });\n}\n",
+      "use.ts":
+        "import { measure, other } from './lib';\n\n" +
+        twiceTs("measure") +
+        "\nexport function twiceOther(p: string, cb: (err: Error | null, n?: number) => void): void {\n  other(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, (n as number) * 2);\n  });\n}\n",
     },
     caller: "use.ts",
     awaits: ["measure", "other"],
   },
   "TypeScript: plain require() (the syntactic fallback: TypeScript types require() as any)": {
-    files: { "a.js": FS_CJS + sizeFn() + "exports.size = size;\n", "use.ts": "const a = require('./a');\n\n" + twiceTs("a.size") },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "exports.size = size;\n",
+      "use.ts": "const a = require('./a');\n\n" + twiceTs("a.size"),
+    },
     caller: "use.ts",
     awaits: ["a.size"],
   },
   // The syntactic resolver awaited this one: it named the export, not the function behind it.
   "not awaited: the export is reassigned (which function runs is not known)": {
     files: {
-      "a.js": FS_CJS + sizeFn() + "exports.size = size;\nif (process.env.NO_SUCH_VARIABLE_XFILE) exports.size = function (p, cb) { cb(null, 0); };\n",
+      "a.js":
+        FS_CJS +
+        sizeFn() +
+        "exports.size = size;\nif (process.env.NO_SUCH_VARIABLE_XFILE) exports.size = function (p, cb) { cb(null, 0); };\n",
       "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n",
     },
     caller: "use.js",
@@ -164,7 +208,13 @@ const CASES: Record<string, Case> = {
     caller: "use.js",
   },
   "not awaited: a same-named function of a file that is not required": {
-    files: { "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n", "use.js": FS_CJS + twiceFn("size") + "function size(p, cb) { process.nextTick(cb, null, 21); }\nmodule.exports = { twice };\n" },
+    files: {
+      "a.js": FS_CJS + sizeFn() + "module.exports = { size };\n",
+      "use.js":
+        FS_CJS +
+        twiceFn("size") +
+        "function size(p, cb) { process.nextTick(cb, null, 21); }\nmodule.exports = { twice };\n",
+    },
     caller: "use.js",
   },
 };
@@ -175,7 +225,13 @@ function writeTree(files: Record<string, string>): string {
     const file = path.join(dir, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // TypeScript is run as CommonJS JavaScript next to the JavaScript files.
-    if (name.endsWith(".ts")) fs.writeFileSync(file.replace(/\.ts$/, ".js"), ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText);
+    if (name.endsWith(".ts"))
+      fs.writeFileSync(
+        file.replace(/\.ts$/, ".js"),
+        ts.transpileModule(text, {
+          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        }).outputText,
+      );
     else fs.writeFileSync(file, text);
   }
   return dir;
@@ -188,13 +244,18 @@ async function behaviour(dir: string, entry: string): Promise<unknown[]> {
   const out: unknown[] = [];
   fs.writeFileSync(path.join(dir, "data.txt"), "twelve bytes");
   for (const p of [path.join(dir, "data.txt"), path.join(dir, "missing")]) {
-    for (const name of Object.keys(mod).filter((k) => typeof mod[k] === "function").sort()) {
+    for (const name of Object.keys(mod)
+      .filter((k) => typeof mod[k] === "function")
+      .sort()) {
       await new Promise<void>((resolve) => {
         let sync = true;
         const calls: unknown[] = [];
-        const args = name === "viaParam" ? [(q: string, cb: (e: unknown, n?: number) => void) => setImmediate(cb, null, q.length), p] : [p];
+        const args =
+          name === "viaParam"
+            ? [(q: string, cb: (e: unknown, n?: number) => void) => setImmediate(cb, null, q.length), p]
+            : [p];
         mod[name](...args, (err: NodeJS.ErrnoException | null, ...values: unknown[]) => {
-          calls.push({ sync, err: err ? err.code ?? err.message : err, values });
+          calls.push({ sync, err: err ? (err.code ?? err.message) : err, values });
           setImmediate(resolve);
         });
         sync = false;
@@ -205,7 +266,8 @@ async function behaviour(dir: string, entry: string): Promise<unknown[]> {
   return out;
 }
 
-const abs = (dir: string, files: Record<string, string>) => Object.entries(files).map(([name, text]) => ({ file: path.join(dir, name), text }));
+const abs = (dir: string, files: Record<string, string>) =>
+  Object.entries(files).map(([name, text]) => ({ file: path.join(dir, name), text }));
 
 for (const [title, c] of Object.entries(CASES)) {
   test(title, async (t) => {
@@ -217,7 +279,8 @@ for (const [title, c] of Object.entries(CASES)) {
     const twiceSite = caller.sites.find((s) => s.name === "twice");
     if (c.awaits) {
       t.is(twiceSite?.status, "converted", "the caller is converted");
-      for (const callee of c.awaits) t.true(caller.output.includes(`__asyncioStart((done) => ${callee}(p, done))`), `${callee}:\n${caller.output}`);
+      for (const callee of c.awaits)
+        t.true(caller.output.includes(`__asyncioStart((done) => ${callee}(p, done))`), `${callee}:\n${caller.output}`);
     } else {
       t.not(twiceSite?.status, "converted");
       t.false(caller.output.includes("__asyncioStart"), caller.output);
@@ -240,12 +303,21 @@ for (const [title, c] of Object.entries(CASES)) {
 test("the resolver names the function behind each callee text, and only callback functions of other files", (t) => {
   const files = {
     "/p/a.js": FS_CJS + sizeFn() + "function plain(p) { return p; }\nmodule.exports = { size, plain };\n",
-    "/p/use.js": "const a = require('./a');\nconst { size } = require('./a');\nsize(1, () => {});\na.size(1, () => {});\na.plain(1);\nfs.stat('x', () => {});\n",
+    "/p/use.js":
+      "const a = require('./a');\nconst { size } = require('./a');\nsize(1, () => {});\na.size(1, () => {});\na.plain(1);\nfs.stat('x', () => {});\n",
   };
   const r = resolveCrossFileCallees(Object.entries(files).map(([file, text]) => ({ file, text })));
-  t.deepEqual(r, { "/p/use.js": { size: { file: "/p/a.js", exports: ["size"] }, "a.size": { file: "/p/a.js", exports: ["size"] } } });
+  t.deepEqual(r, {
+    "/p/use.js": { size: { file: "/p/a.js", exports: ["size"] }, "a.size": { file: "/p/a.js", exports: ["size"] } },
+  });
 });
 
 test("the resolver skips the checker when no file names another one", (t) => {
-  t.deepEqual(resolveCrossFileCallees([{ file: "/p/a.js", text: FS_CJS + sizeFn() }, { file: "/p/b.js", text: "require('fs');\n" }]), {});
+  t.deepEqual(
+    resolveCrossFileCallees([
+      { file: "/p/a.js", text: FS_CJS + sizeFn() },
+      { file: "/p/b.js", text: "require('fs');\n" },
+    ]),
+    {},
+  );
 });

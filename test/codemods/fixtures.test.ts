@@ -17,12 +17,26 @@ const cases = loadCases();
 let project: Project | undefined;
 function typeErrors(c: { dir: string; ext: string }, text: string): string[] {
   project ??= new Project({
-    compilerOptions: { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: ["node"], skipLibCheck: true, noEmit: true, lib: ["lib.es2023.d.ts"] },
+    compilerOptions: {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ["node"],
+      skipLibCheck: true,
+      noEmit: true,
+      lib: ["lib.es2023.d.ts"],
+    },
     skipAddingFilesFromTsConfig: true,
   });
   const file = path.join(c.dir, `__check__${c.ext}`);
   const sf = project.createSourceFile(file, text, { overwrite: true });
-  const out = sf.getPreEmitDiagnostics().map((d) => `${d.getLineNumber()}: ${ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n")}`);
+  const out = sf
+    .getPreEmitDiagnostics()
+    .map(
+      (d) =>
+        `${d.getLineNumber()}: ${ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n")}`,
+    );
   project.removeSourceFile(sf);
   return out;
 }
@@ -65,7 +79,10 @@ for (const c of cases) {
     test(`${c.name}: no new type errors`, (t) => {
       const before = typeErrors(c, c.input);
       const after = typeErrors(c, migrateCase(c).output);
-      t.deepEqual(after.filter((e) => !before.some((b) => b.replace(/^\d+/, "") === e.replace(/^\d+/, ""))), []);
+      t.deepEqual(
+        after.filter((e) => !before.some((b) => b.replace(/^\d+/, "") === e.replace(/^\d+/, ""))),
+        [],
+      );
     });
   }
 

@@ -46,7 +46,9 @@ export function loadCases(): Case[] {
         ext,
         input: fs.readFileSync(path.join(dir, inputFile), "utf8"),
         expected: outFile ? fs.readFileSync(path.join(dir, outFile), "utf8") : undefined,
-        report: fs.existsSync(path.join(dir, "report.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8")) : undefined,
+        report: fs.existsSync(path.join(dir, "report.json"))
+          ? JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8"))
+          : undefined,
         options,
         scenario: files.includes("scenario.mjs") ? path.join(dir, "scenario.mjs") : undefined,
       });
@@ -64,7 +66,12 @@ function materialise(text: string, ext: string, dir: string): string {
   const isEsm = /^\s*(import|export)\s/m.test(text) || ext === ".mjs";
   let js = text;
   if (ext === ".ts" || ext === ".tsx") {
-    js = ts.transpileModule(text, { compilerOptions: { module: isEsm ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    js = ts.transpileModule(text, {
+      compilerOptions: {
+        module: isEsm ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+      },
+    }).outputText;
   }
   const file = path.join(dir, isEsm ? "subject.mjs" : "subject.cjs");
   fs.writeFileSync(file, js);
@@ -80,11 +87,13 @@ export interface CallTrace {
 }
 
 export function describe(v: unknown): unknown {
-  if (v instanceof Error) return { error: v.constructor.name, message: v.message, code: (v as NodeJS.ErrnoException).code };
+  if (v instanceof Error)
+    return { error: v.constructor.name, message: v.message, code: (v as NodeJS.ErrnoException).code };
   if (Buffer.isBuffer(v)) return { buffer: v.toString("hex") };
   if (v === undefined) return "<undefined>";
   if (typeof v === "function") return "<function>";
-  if (v && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return { object: v.constructor?.name };
+  if (v && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)
+    return { object: v.constructor?.name };
   if (Array.isArray(v)) return v.map(describe);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, describe(x)]));
   return v;
@@ -131,7 +140,10 @@ export function scenarioHelpers(tmp: string) {
     /** Awaits a promise-returning call and reports its outcome. */
     async settle(p: unknown): Promise<unknown> {
       try {
-        const v = await Promise.race([p, new Promise((_r, j) => setTimeout(() => j(new Error("pending after 2s")), 2000).unref())]);
+        const v = await Promise.race([
+          p,
+          new Promise((_r, j) => setTimeout(() => j(new Error("pending after 2s")), 2000).unref()),
+        ]);
         return { status: "fulfilled", value: describe(v) };
       } catch (e) {
         return { status: "rejected", reason: describe(e) };
@@ -155,7 +167,11 @@ export async function runScenario(c: Case, text: string): Promise<unknown> {
     fs.mkdirSync(work);
     const trace = await scenario(subject, scenarioHelpers(work));
     // Temporary paths differ between runs.
-    return JSON.parse(JSON.stringify(trace ?? null).split(tmp).join("<tmp>"));
+    return JSON.parse(
+      JSON.stringify(trace ?? null)
+        .split(tmp)
+        .join("<tmp>"),
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

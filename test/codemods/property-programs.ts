@@ -11,16 +11,47 @@ import { describe } from "./harness.js";
 // ---------------------------------------------------------------- the tree
 
 /** How a continuation handles its error parameter. */
-export type ErrHandling = "return" | "block" | "enoent" | "ignore" | "wrap" | "logContinue" | "noParams" | "computed" | "nestedEnoent" | "elseBranch";
+export type ErrHandling =
+  | "return"
+  | "block"
+  | "enoent"
+  | "ignore"
+  | "wrap"
+  | "logContinue"
+  | "noParams"
+  | "computed"
+  | "nestedEnoent"
+  | "elseBranch";
 /** How a path ends: a callback call. */
-export type EndKind = "value" | "noArgs" | "null" | "error" | "codedError" | "forward" | "forwardValue" | "twice" | "nested" | "stored" | "silent" | "ifOnly";
+export type EndKind =
+  | "value"
+  | "noArgs"
+  | "null"
+  | "error"
+  | "codedError"
+  | "forward"
+  | "forwardValue"
+  | "twice"
+  | "nested"
+  | "stored"
+  | "silent"
+  | "ifOnly";
 /** Deliberately bad ends (printed as "value" in functions without bad shapes). */
 const BAD_ENDS: ReadonlySet<EndKind> = new Set(["twice", "nested", "stored", "silent", "ifOnly"]);
 
 export type Stmt =
   | { t: "end"; kind: EndKind; ret: boolean; e: number }
   | { t: "log"; e: number; next: Stmt }
-  | { t: "call"; callee: number; arg: number; err: ErrHandling; sameErrName: boolean; valName: "fresh" | "shadowX" | "same"; codeAfter: boolean; next: Stmt }
+  | {
+      t: "call";
+      callee: number;
+      arg: number;
+      err: ErrHandling;
+      sameErrName: boolean;
+      valName: "fresh" | "shadowX" | "same";
+      codeAfter: boolean;
+      next: Stmt;
+    }
   /** `let t = expr;` (the same name `t` at every level when `same`: each continuation had its own). */
   | { t: "let"; e: number; same: boolean; next: Stmt }
   | { t: "if"; cond: number; then: Stmt; else: Stmt }
@@ -66,7 +97,15 @@ export interface CounterFn {
   emptyGuard: "none" | "sync" | "nextTick" | "setImmediate";
 }
 
-export type Handler = "expr" | "block" | "throwIfLong" | "promise" | "conditional" | "recover" | "rethrow" | "reference";
+export type Handler =
+  | "expr"
+  | "block"
+  | "throwIfLong"
+  | "promise"
+  | "conditional"
+  | "recover"
+  | "rethrow"
+  | "reference";
 export interface Link {
   kind: "then" | "catch" | "finally" | "then2";
   h: Handler;
@@ -96,10 +135,38 @@ export interface Program {
 
 // ---------------------------------------------------------------- arbitraries
 
-
 const small = fc.nat({ max: 11 });
-const errHandling = fc.constantFrom<ErrHandling>("return", "return", "return", "block", "enoent", "ignore", "wrap", "logContinue", "noParams", "computed", "nestedEnoent", "elseBranch");
-const endKind = fc.constantFrom<EndKind>("value", "value", "value", "value", "noArgs", "null", "error", "codedError", "forward", "forwardValue", "twice", "nested", "stored", "silent", "ifOnly");
+const errHandling = fc.constantFrom<ErrHandling>(
+  "return",
+  "return",
+  "return",
+  "block",
+  "enoent",
+  "ignore",
+  "wrap",
+  "logContinue",
+  "noParams",
+  "computed",
+  "nestedEnoent",
+  "elseBranch",
+);
+const endKind = fc.constantFrom<EndKind>(
+  "value",
+  "value",
+  "value",
+  "value",
+  "noArgs",
+  "null",
+  "error",
+  "codedError",
+  "forward",
+  "forwardValue",
+  "twice",
+  "nested",
+  "stored",
+  "silent",
+  "ifOnly",
+);
 /** True one time out of eight (bad shapes, rarer prologues and options). */
 const rarely = fc.nat({ max: 7 }).map((n) => n === 0);
 
@@ -111,7 +178,16 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     arg: small,
     err: errHandling,
     sameErrName: fc.nat({ max: 3 }).map((n) => n === 0),
-    valName: fc.constantFrom("fresh" as const, "fresh" as const, "fresh" as const, "fresh" as const, "fresh" as const, "fresh" as const, "shadowX" as const, "same" as const),
+    valName: fc.constantFrom(
+      "fresh" as const,
+      "fresh" as const,
+      "fresh" as const,
+      "fresh" as const,
+      "fresh" as const,
+      "fresh" as const,
+      "shadowX" as const,
+      "same" as const,
+    ),
     codeAfter: rarely,
     next: tie("stmt"),
   }),
@@ -121,21 +197,58 @@ const stmts = fc.letrec<{ stmt: Stmt; end: Stmt; call: Stmt }>((tie) => ({
     { weight: 3, arbitrary: tie("call") },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("log" as const), e: small, next: tie("stmt") }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("let" as const), e: small, same: rarely, next: tie("stmt") }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("if" as const), cond: small, then: tie("stmt"), else: tie("stmt") }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("ifReturn" as const), cond: small, end: tie("end"), next: tie("stmt") }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("json" as const), valid: fc.boolean(), recover: fc.boolean(), next: tie("stmt") }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("ternaryTail" as const), cond: small, callee: small, arg: small }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant("promiseThen" as const), arg: small, twoHandlers: fc.boolean(), next: tie("stmt") }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant("if" as const), cond: small, then: tie("stmt"), else: tie("stmt") }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant("ifReturn" as const), cond: small, end: tie("end"), next: tie("stmt") }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant("json" as const),
+        valid: fc.boolean(),
+        recover: fc.boolean(),
+        next: tie("stmt"),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant("ternaryTail" as const), cond: small, callee: small, arg: small }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant("promiseThen" as const),
+        arg: small,
+        twoHandlers: fc.boolean(),
+        next: tie("stmt"),
+      }),
+    },
   ),
 }));
 
 /** What a branch of a branched first call makes: mostly one first call; sometimes code before it (refused). */
 const branchFirstCall: fc.Arbitrary<Stmt> = fc.oneof(
   { weight: 4, arbitrary: stmts.call },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("tail" as const), callee: small, arg: small, ret: fc.boolean() }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("helper" as const), arg: small, ret: fc.boolean(), twice: rarely }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("log" as const), e: small, next: stmts.call }) },
   { weight: 1, arbitrary: stmts.end },
 );
@@ -145,7 +258,11 @@ const branchedStart = fc.letrec<{ start: Stmt }>((tie) => ({
     t: fc.constant("if" as const),
     cond: small,
     then: branchFirstCall,
-    else: fc.oneof({ depthSize: "small", maxDepth: 2 }, { weight: 3, arbitrary: branchFirstCall }, { weight: 1, arbitrary: tie("start") }),
+    else: fc.oneof(
+      { depthSize: "small", maxDepth: 2 },
+      { weight: 3, arbitrary: branchFirstCall },
+      { weight: 1, arbitrary: tie("start") },
+    ),
   }),
 })).start;
 
@@ -158,8 +275,18 @@ const callbackFn: fc.Arbitrary<CallbackFn> = fc.record({
   optionsShuffle: rarely,
   badShapes: fc.boolean(),
   // Mostly a body that starts with an asynchronous call: the shape the transform converts.
-  body: fc.oneof({ weight: 4, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }, { weight: 2, arbitrary: branchedStart }),
-  helper: fc.option(fc.record({ body: fc.oneof({ weight: 2, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }), first: rarely }), { freq: 3 }),
+  body: fc.oneof(
+    { weight: 4, arbitrary: stmts.call },
+    { weight: 1, arbitrary: stmts.stmt },
+    { weight: 2, arbitrary: branchedStart },
+  ),
+  helper: fc.option(
+    fc.record({
+      body: fc.oneof({ weight: 2, arbitrary: stmts.call }, { weight: 1, arbitrary: stmts.stmt }),
+      first: rarely,
+    }),
+    { freq: 3 },
+  ),
 });
 
 const counterFn: fc.Arbitrary<CounterFn> = fc.record({
@@ -170,10 +297,25 @@ const counterFn: fc.Arbitrary<CounterFn> = fc.record({
   results: fc.constantFrom("index" as const, "none" as const, "push" as const, "total" as const),
   noneArity: fc.constantFrom("noArgs" as const, "null" as const),
   start: fc.constantFrom("exact" as const, "exact" as const, "exact" as const, "less" as const, "more" as const),
-  emptyGuard: fc.constantFrom("none" as const, "none" as const, "sync" as const, "nextTick" as const, "setImmediate" as const),
+  emptyGuard: fc.constantFrom(
+    "none" as const,
+    "none" as const,
+    "sync" as const,
+    "nextTick" as const,
+    "setImmediate" as const,
+  ),
 });
 
-const handler = fc.constantFrom<Handler>("expr", "block", "throwIfLong", "promise", "conditional", "recover", "rethrow", "reference");
+const handler = fc.constantFrom<Handler>(
+  "expr",
+  "block",
+  "throwIfLong",
+  "promise",
+  "conditional",
+  "recover",
+  "rethrow",
+  "reference",
+);
 const link: fc.Arbitrary<Link> = fc.record({
   kind: fc.constantFrom("then" as const, "then" as const, "catch" as const, "finally" as const, "then2" as const),
   h: handler,
@@ -181,15 +323,35 @@ const link: fc.Arbitrary<Link> = fc.record({
 });
 const chainFn: fc.Arbitrary<ChainFn> = fc.record({
   kind: fc.constant("chain" as const),
-  source: fc.constantFrom("readlink" as const, "resolve" as const, "reject" as const, "executor" as const, "executorExtra" as const),
+  source: fc.constantFrom(
+    "readlink" as const,
+    "resolve" as const,
+    "reject" as const,
+    "executor" as const,
+    "executorExtra" as const,
+  ),
   links: fc.array(link, { minLength: 1, maxLength: 3 }),
   floating: fc.nat({ max: 3 }).map((n) => n === 0),
-  pre: fc.constantFrom("none" as const, "none" as const, "log" as const, "earlyValue" as const, "earlyThrow" as const, "earlyResolve" as const),
+  pre: fc.constantFrom(
+    "none" as const,
+    "none" as const,
+    "log" as const,
+    "earlyValue" as const,
+    "earlyThrow" as const,
+    "earlyResolve" as const,
+  ),
 });
 
 export const programArb: fc.Arbitrary<Program> = fc
   .record({
-    fns: fc.array(fc.oneof({ weight: 5, arbitrary: callbackFn as fc.Arbitrary<GenFn> }, { weight: 2, arbitrary: counterFn }, { weight: 2, arbitrary: chainFn }), { minLength: 1, maxLength: 4 }),
+    fns: fc.array(
+      fc.oneof(
+        { weight: 5, arbitrary: callbackFn as fc.Arbitrary<GenFn> },
+        { weight: 2, arbitrary: counterFn },
+        { weight: 2, arbitrary: chainFn },
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
     ts: fc.nat({ max: 3 }).map((n) => n === 0),
     split: fc.nat({ max: 3 }),
     dualApiImport: fc.nat({ max: 3 }).map((n) => n === 0),
@@ -228,10 +390,14 @@ interface Ctx {
 function valueExpr(e: number, c: Ctx): string {
   const v = c.vals[e % c.vals.length];
   switch (Math.floor(e / c.vals.length) % 4) {
-    case 0: return `String(${v})`;
-    case 1: return `String(${v}).length`;
-    case 2: return `String(${v}) + '!'`;
-    default: return `'n' + String(${v}).length`;
+    case 0:
+      return `String(${v})`;
+    case 1:
+      return `String(${v}).length`;
+    case 2:
+      return `String(${v}) + '!'`;
+    default:
+      return `'n' + String(${v}).length`;
   }
 }
 
@@ -239,23 +405,34 @@ function argExpr(a: number, c: Ctx): string {
   const v = c.vals[a % c.vals.length];
   switch (a % 4) {
     // The raw parameter (a number makes the call throw synchronously) only outside continuations.
-    case 0: return c.inCont ? `String(${v}) + '@2'` : "x";
-    case 1: return LITERALS[a % LITERALS.length];
-    case 2: return `String(${v}) + '@${(a % 3) + 1}'`;
-    default: return `'!' + String(${v})`;
+    case 0:
+      return c.inCont ? `String(${v}) + '@2'` : "x";
+    case 1:
+      return LITERALS[a % LITERALS.length];
+    case 2:
+      return `String(${v}) + '@${(a % 3) + 1}'`;
+    default:
+      return `'!' + String(${v})`;
   }
 }
 
 function condExpr(k: number, c: Ctx): string {
   const v = c.vals[k % c.vals.length];
   switch (k % 3) {
-    case 0: return `String(${v}).length > ${(k % 5) + 3}`;
-    case 1: return `String(${v}).indexOf('!') >= 0`;
-    default: return `x === 'a@1'`;
+    case 0:
+      return `String(${v}).length > ${(k % 5) + 3}`;
+    case 1:
+      return `String(${v}).indexOf('!') >= 0`;
+    default:
+      return `x === 'a@1'`;
   }
 }
 
-const ind = (s: string, pad = "  "): string => s.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+const ind = (s: string, pad = "  "): string =>
+  s
+    .split("\n")
+    .map((l) => (l ? pad + l : l))
+    .join("\n");
 
 function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
   const r = s.ret ? "return " : "";
@@ -263,31 +440,46 @@ function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
   let kind = BAD_ENDS.has(s.kind) && !c.badShapes ? "value" : s.kind;
   if ((kind === "forward" || kind === "forwardValue") && !c.err) kind = "null";
   switch (kind) {
-    case "value": return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
-    case "noArgs": return `${r}${c.cb}();`;
-    case "null": return `${r}${c.cb}(null);`;
-    case "error": return `${r}${c.cb}(new Error('fail ' + ${valueExpr(s.e, c)}));`;
-    case "codedError": return `var e${n}${c.ts ? ": any" : ""} = new Error('coded');\ne${n}.code = 'ECODED';\n${r}${c.cb}(e${n});`;
-    case "twice": return `${c.cb}(null, ${valueExpr(s.e, c)});\n${r}${c.cb}(null, 'again');`;
-    case "nested": return `setImmediate(function () {\n  ${c.cb}(null, ${valueExpr(s.e, c)});\n});`;
-    case "stored": return `var saved${n} = ${c.cb};\n${r}saved${n}(null, ${valueExpr(s.e, c)});`;
-    case "forward": return `${r}${c.cb}(${c.err});`;
-    case "forwardValue": return `${r}${c.cb}(${c.err}, ${valueExpr(s.e, c)});`;
-    case "silent": return "return;";
-    case "ifOnly": return `if (${condExpr(s.e, c)}) {\n  ${r}${c.cb}(null, ${valueExpr(s.e, c)});\n}`;
+    case "value":
+      return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
+    case "noArgs":
+      return `${r}${c.cb}();`;
+    case "null":
+      return `${r}${c.cb}(null);`;
+    case "error":
+      return `${r}${c.cb}(new Error('fail ' + ${valueExpr(s.e, c)}));`;
+    case "codedError":
+      return `var e${n}${c.ts ? ": any" : ""} = new Error('coded');\ne${n}.code = 'ECODED';\n${r}${c.cb}(e${n});`;
+    case "twice":
+      return `${c.cb}(null, ${valueExpr(s.e, c)});\n${r}${c.cb}(null, 'again');`;
+    case "nested":
+      return `setImmediate(function () {\n  ${c.cb}(null, ${valueExpr(s.e, c)});\n});`;
+    case "stored":
+      return `var saved${n} = ${c.cb};\n${r}saved${n}(null, ${valueExpr(s.e, c)});`;
+    case "forward":
+      return `${r}${c.cb}(${c.err});`;
+    case "forwardValue":
+      return `${r}${c.cb}(${c.err}, ${valueExpr(s.e, c)});`;
+    case "silent":
+      return "return;";
+    case "ifOnly":
+      return `if (${condExpr(s.e, c)}) {\n  ${r}${c.cb}(null, ${valueExpr(s.e, c)});\n}`;
   }
   throw new Error(`unknown end ${kind}`);
 }
 
 function printStmt(s: Stmt, c: Ctx): string {
   switch (s.t) {
-    case "end": return printEnd(s, c);
+    case "end":
+      return printEnd(s, c);
     case "let": {
       const t = s.same && !c.lets?.includes("t") ? "t" : `t${c.n.next++}`;
       return `let ${t} = ${valueExpr(s.e, c)};\n${printStmt(s.next, { ...c, vals: [...c.vals, t], lets: [...(c.lets ?? []), t] })}`;
     }
-    case "log": return `log('L' + ${valueExpr(s.e, c)});\n${printStmt(s.next, c)}`;
-    case "if": return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, { ...c, lets: [] }))}\n} else {\n${ind(printStmt(s.else, { ...c, lets: [] }))}\n}`;
+    case "log":
+      return `log('L' + ${valueExpr(s.e, c)});\n${printStmt(s.next, c)}`;
+    case "if":
+      return `if (${condExpr(s.cond, c)}) {\n${ind(printStmt(s.then, { ...c, lets: [] }))}\n} else {\n${ind(printStmt(s.else, { ...c, lets: [] }))}\n}`;
     case "ifReturn": {
       // Without `return` both the end and what follows run: a bad shape.
       const end = c.badShapes || s.end.t !== "end" ? s.end : { ...s.end, ret: true };
@@ -301,14 +493,28 @@ function printStmt(s: Stmt, c: Ctx): string {
       const next = printStmt(s.next, { ...c, vals: [...c.vals, `d${n}`] });
       return `var d${n}${c.ts ? ": any" : ""};\ntry {\n  d${n} = JSON.parse(${src});\n} catch (e${n}) {\n${ind(onError)}\n}\n${next}`;
     }
-    case "ternaryTail": return `return ${condExpr(s.cond, c)} ? ${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb}) : ${c.cb}(new Error('no'));`;
+    case "ternaryTail":
+      return `return ${condExpr(s.cond, c)} ? ${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb}) : ${c.cb}(new Error('no'));`;
     case "helper": {
       if (!c.helper) return `${s.ret ? "return " : ""}${c.callees[0]}(${argExpr(s.arg, c)}, ${c.cb});`;
       const call = `${s.ret ? "return " : ""}${c.helper}(${argExpr(s.arg, c)}, ${c.inHelper ? "n - 1" : "2"});`;
       return s.twice && c.badShapes ? `${c.helper}('twice@1', ${c.inHelper ? "n - 1" : "2"});\n${call}` : call;
     }
     case "promiseThen": {
-      if (!c.badShapes) return printStmt({ t: "call", callee: s.arg, arg: s.arg, err: "return", sameErrName: false, valName: "fresh", codeAfter: false, next: s.next }, c);
+      if (!c.badShapes)
+        return printStmt(
+          {
+            t: "call",
+            callee: s.arg,
+            arg: s.arg,
+            err: "return",
+            sameErrName: false,
+            valName: "fresh",
+            codeAfter: false,
+            next: s.next,
+          },
+          c,
+        );
       const n = c.n.next++;
       const next = printStmt(s.next, { ...c, lets: [], inCont: true, vals: [...c.vals, `v${n}`] });
       const onError = `function (e${n}) {\n  ${c.cb}(e${n});\n}`;
@@ -316,27 +522,54 @@ function printStmt(s: Stmt, c: Ctx): string {
         ? `fs.promises.readlink(${argExpr(s.arg, c)}).then(function (v${n}) {\n${ind(next)}\n}, ${onError});`
         : `fs.promises.readlink(${argExpr(s.arg, c)}).then(function (v${n}) {\n${ind(next)}\n}).catch(${onError});`;
     }
-    case "tail": return `${s.ret ? "return " : ""}${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb});`;
+    case "tail":
+      return `${s.ret ? "return " : ""}${c.callees[s.callee % c.callees.length]}(${argExpr(s.arg, c)}, ${c.cb});`;
     case "call": {
       const n = c.n.next++;
       const er = s.sameErrName ? "err" : `er${n}`;
       const v = s.valName === "shadowX" ? "x" : s.valName === "same" ? "val" : `v${n}`;
-      const inner: Ctx = { ...c, lets: [], inCont: true, vals: s.err === "noParams" ? c.vals : [...c.vals, v], err: s.err === "noParams" ? c.err : er };
+      const inner: Ctx = {
+        ...c,
+        lets: [],
+        inCont: true,
+        vals: s.err === "noParams" ? c.vals : [...c.vals, v],
+        err: s.err === "noParams" ? c.err : er,
+      };
       let handling = "";
       switch (s.err) {
-        case "return": handling = `if (${er}) return ${c.cb}(${er});\n`; break;
-        case "block": handling = `if (${er}) {\n  log('err ' + ${er}.code);\n  return ${c.cb}(${er});\n}\n`; break;
-        case "enoent": handling = `if (${er} && ${er}.code === 'ENOENT') return ${c.cb}(null, 'missing');\nif (${er}) return ${c.cb}(${er});\n`; break;
-        case "wrap": handling = `if (${er}) return ${c.cb}(new Error('wrapped: ' + ${er}.message));\n`; break;
-        case "logContinue": handling = `if (${er}) {\n  log('ignored ' + ${er}.message);\n}\n`; break;
-        case "computed": handling = `if (${er}) return ${c.cb}(${er}.code === 'ENOENT' ? null : ${er});\n`; break;
-        case "nestedEnoent": handling = `if (${er}) {\n  if (${er}.code === 'ENOENT') return ${c.cb}(null, 'none');\n  return ${c.cb}(${er});\n}\n`; break;
-        case "ignore": case "noParams": case "elseBranch": break;
+        case "return":
+          handling = `if (${er}) return ${c.cb}(${er});\n`;
+          break;
+        case "block":
+          handling = `if (${er}) {\n  log('err ' + ${er}.code);\n  return ${c.cb}(${er});\n}\n`;
+          break;
+        case "enoent":
+          handling = `if (${er} && ${er}.code === 'ENOENT') return ${c.cb}(null, 'missing');\nif (${er}) return ${c.cb}(${er});\n`;
+          break;
+        case "wrap":
+          handling = `if (${er}) return ${c.cb}(new Error('wrapped: ' + ${er}.message));\n`;
+          break;
+        case "logContinue":
+          handling = `if (${er}) {\n  log('ignored ' + ${er}.message);\n}\n`;
+          break;
+        case "computed":
+          handling = `if (${er}) return ${c.cb}(${er}.code === 'ENOENT' ? null : ${er});\n`;
+          break;
+        case "nestedEnoent":
+          handling = `if (${er}) {\n  if (${er}.code === 'ENOENT') return ${c.cb}(null, 'none');\n  return ${c.cb}(${er});\n}\n`;
+          break;
+        case "ignore":
+        case "noParams":
+        case "elseBranch":
+          break;
       }
       const params = s.err === "noParams" ? "" : `${er}, ${v}`;
       const callee = c.callees[s.callee % c.callees.length];
       const after = s.codeAfter && c.badShapes ? "\nlog('after');" : "";
-      const rest = s.err === "elseBranch" ? `if (!${er}) {\n${ind(printStmt(s.next, inner))}\n} else {\n  return ${c.cb}(${er});\n}` : handling + printStmt(s.next, inner);
+      const rest =
+        s.err === "elseBranch"
+          ? `if (!${er}) {\n${ind(printStmt(s.next, inner))}\n} else {\n  return ${c.cb}(${er});\n}`
+          : handling + printStmt(s.next, inner);
       return `${callee}(${argExpr(s.arg, c)}, function (${params}) {\n${ind(rest)}\n});${after}`;
     }
   }
@@ -351,23 +584,38 @@ function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolea
   const decl = [`left = ${f.loop === "named" ? String(count) : "xs.length"}${delta}`, "failed = false"];
   if (results === "index" || results === "push") decl.push(`out${tsx ? ": any[]" : ""} = []`);
   if (results === "total") decl.push("total = 0");
-  const success = results === "index" || results === "push" ? "cb(null, out)" : results === "total" ? "cb(null, total)" : f.noneArity === "null" ? "cb(null)" : "cb()";
-  const emptySuccess = results === "index" || results === "push" ? "cb(null, [])" : results === "total" ? "cb(null, 0)" : success;
+  const success =
+    results === "index" || results === "push"
+      ? "cb(null, out)"
+      : results === "total"
+        ? "cb(null, total)"
+        : f.noneArity === "null"
+          ? "cb(null)"
+          : "cb()";
+  const emptySuccess =
+    results === "index" || results === "push" ? "cb(null, [])" : results === "total" ? "cb(null, 0)" : success;
   const emptyGuard = {
     none: "",
     sync: `if (left === 0) return ${emptySuccess};\n`,
     nextTick: `if (left === 0) return process.nextTick(function () {\n  ${emptySuccess};\n});\n`,
     setImmediate: `if (xs.length === 0) {\n  setImmediate(function () {\n    ${emptySuccess};\n  });\n  return;\n}\n`,
   }[f.emptyGuard];
-    // No calls in the stored expression (COUNTER_SHAPE); `v` may be undefined (a callee calling back `cb()`).
-  const store = { index: "out[i] = v + '#';\n", push: "out.push(v);\n", total: "total += v ? v.length : 0;\n", none: "" }[results];
+  // No calls in the stored expression (COUNTER_SHAPE); `v` may be undefined (a callee calling back `cb()`).
+  const store = {
+    index: "out[i] = v + '#';\n",
+    push: "out.push(v);\n",
+    total: "total += v ? v.length : 0;\n",
+    none: "",
+  }[results];
   const join =
     (f.guard ? "if (failed) return;\nif (er) {\n  failed = true;\n  return cb(er);\n}\n" : "if (er) return cb(er);\n") +
     store +
     `if (--left === 0) ${success};`;
   let calls: string;
   if (f.loop === "named") {
-    calls = Array.from({ length: count }, (_, k) => `${callee}(String(xs[${k}]), next);`).join("\n") + `\nfunction next(er${tsx ? ": any" : ""}) {\n${ind(join)}\n}`;
+    calls =
+      Array.from({ length: count }, (_, k) => `${callee}(String(xs[${k}]), next);`).join("\n") +
+      `\nfunction next(er${tsx ? ": any" : ""}) {\n${ind(join)}\n}`;
   } else {
     const cont = `function (er, v) {\n${ind(join)}\n}`;
     calls =
@@ -379,27 +627,44 @@ function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolea
 }
 
 function printHandler(h: Handler, link: Link["kind"], second: boolean): string {
-  if (link === "finally") return h === "block" ? "function () {\n  log('finally');\n  return 'ignored';\n}" : "() => {\n  log('finally');\n}";
+  if (link === "finally")
+    return h === "block" ? "function () {\n  log('finally');\n  return 'ignored';\n}" : "() => {\n  log('finally');\n}";
   const isCatch = link === "catch" || second;
   if (isCatch) {
     switch (h) {
-      case "expr": return "(e) => 'caught ' + e.message";
-      case "block": case "recover": return "function (e) {\n  log('catch ' + e.message);\n  return 'recovered';\n}";
-      case "throwIfLong": return "(e) => {\n  if (e.message.length > 12) throw new Error('long: ' + e.message);\n  return 'short';\n}";
-      case "promise": return "(e) => fs.promises.readlink('!' + e.message)";
-      case "conditional": return "(e) => {\n  if (e.code === 'ENOENT') return 'missing';\n  return 'other';\n}";
-      case "reference": return "describeError";
-      default: return "(e) => {\n  throw new Error('re: ' + e.message);\n}";
+      case "expr":
+        return "(e) => 'caught ' + e.message";
+      case "block":
+      case "recover":
+        return "function (e) {\n  log('catch ' + e.message);\n  return 'recovered';\n}";
+      case "throwIfLong":
+        return "(e) => {\n  if (e.message.length > 12) throw new Error('long: ' + e.message);\n  return 'short';\n}";
+      case "promise":
+        return "(e) => fs.promises.readlink('!' + e.message)";
+      case "conditional":
+        return "(e) => {\n  if (e.code === 'ENOENT') return 'missing';\n  return 'other';\n}";
+      case "reference":
+        return "describeError";
+      default:
+        return "(e) => {\n  throw new Error('re: ' + e.message);\n}";
     }
   }
   switch (h) {
-    case "expr": return "(v) => String(v) + '+'";
-    case "block": case "recover": return "function (v) {\n  log('then ' + String(v));\n  return String(v) + '1';\n}";
-    case "throwIfLong": return "(v) => {\n  if (String(v).length > 6) throw new Error('long ' + String(v));\n  return String(v) + 'k';\n}";
-    case "promise": return "(v) => fs.promises.readlink(String(v) + '@1')";
-    case "conditional": return "(v) => {\n  if (String(v).length % 2) return 'odd';\n  return 'even';\n}";
-    case "reference": return "shout";
-    default: return "(v) => {\n  log('then ' + String(v));\n}";
+    case "expr":
+      return "(v) => String(v) + '+'";
+    case "block":
+    case "recover":
+      return "function (v) {\n  log('then ' + String(v));\n  return String(v) + '1';\n}";
+    case "throwIfLong":
+      return "(v) => {\n  if (String(v).length > 6) throw new Error('long ' + String(v));\n  return String(v) + 'k';\n}";
+    case "promise":
+      return "(v) => fs.promises.readlink(String(v) + '@1')";
+    case "conditional":
+      return "(v) => {\n  if (String(v).length % 2) return 'odd';\n  return 'even';\n}";
+    case "reference":
+      return "shout";
+    default:
+      return "(v) => {\n  log('then ' + String(v));\n}";
   }
 }
 
@@ -408,12 +673,17 @@ function printChain(f: ChainFn, name: string, tsx: boolean): string {
     readlink: "fs.promises.readlink(x)",
     resolve: "Promise.resolve(x)",
     reject: "Promise.reject(new Error('rejected ' + String(x)))",
-    executor: "new Promise(function (resolve, reject) {\n  fs.readlink(x, function (err, target) {\n    if (err) reject(err);\n    else resolve(target);\n  });\n})",
-    executorExtra: "new Promise((resolve, reject) => {\n  fs.readlink(x, (err, target) => (err ? reject(err) : resolve(String(target) + '?')));\n})",
+    executor:
+      "new Promise(function (resolve, reject) {\n  fs.readlink(x, function (err, target) {\n    if (err) reject(err);\n    else resolve(target);\n  });\n})",
+    executorExtra:
+      "new Promise((resolve, reject) => {\n  fs.readlink(x, (err, target) => (err ? reject(err) : resolve(String(target) + '?')));\n})",
   }[f.source];
   const links = f.links.map((l) => {
     const method = l.kind === "then2" ? "then" : l.kind;
-    const args = l.kind === "then2" ? `${printHandler(l.h, "then", false)}, ${printHandler(l.h2, "then", true)}` : printHandler(l.h, l.kind, false);
+    const args =
+      l.kind === "then2"
+        ? `${printHandler(l.h, "then", false)}, ${printHandler(l.h2, "then", true)}`
+        : printHandler(l.h, l.kind, false);
     return `.${method}(${args})`;
   });
   // A floating chain ends with a catch that cannot throw: an unhandled rejection would fail the test run.
@@ -464,8 +734,19 @@ export function printProgram(p: Program): Printed {
     let text: string;
     if (f.kind === "callback") {
       const opts = f.optionsShuffle ? (p.ts ? "opts: any, " : "opts, ") : "";
-      const sig = p.ts ? `(x: any, ${opts}${f.cbName}: (err: any, result?: any) => void): void` : `(x, ${opts}${f.cbName})`;
-      const c: Ctx = { cb: f.cbName, vals: ["x"], inCont: false, callees, ts: p.ts, n, helper: f.helper ? "step" : undefined, badShapes: f.badShapes };
+      const sig = p.ts
+        ? `(x: any, ${opts}${f.cbName}: (err: any, result?: any) => void): void`
+        : `(x, ${opts}${f.cbName})`;
+      const c: Ctx = {
+        cb: f.cbName,
+        vals: ["x"],
+        inCont: false,
+        callees,
+        ts: p.ts,
+        n,
+        helper: f.helper ? "step" : undefined,
+        badShapes: f.badShapes,
+      };
       const prologue =
         (f.optionsShuffle ? `if (typeof opts === 'function') {\n  ${f.cbName} = opts;\n  opts = {};\n}\n` : "") +
         (f.checkCallback ? `if (typeof ${f.cbName} !== 'function') throw new TypeError('callback required');\n` : "") +
@@ -492,7 +773,10 @@ export function printProgram(p: Program): Printed {
     const head = ["const fs = require('fs');", "const log = require('./log');", "const api = require('./api');"];
     // Module functions that chains may name as handlers (`.then(shout)`).
     const t = p.ts ? ": any" : "";
-    head.push(`function shout(v${t}) {\n  return String(v).toUpperCase();\n}`, `function describeError(e${t}) {\n  return 'error ' + e.message;\n}`);
+    head.push(
+      `function shout(v${t}) {\n  return String(v).toUpperCase();\n}`,
+      `function describeError(e${t}) {\n  return 'error ' + e.message;\n}`,
+    );
     if (k === 1) head.push("const a = require('./a');");
     const own = fns.filter((f) => f.file === k);
     const text = `${head.join("\n")}\n\n${own.map((f) => f.text).join("\n\n")}\n\nmodule.exports = { ${own.map((f) => f.name).join(", ")} };\n`;
@@ -512,13 +796,19 @@ class FakeWorld {
   readonly fs = {
     readlink: (p: unknown, cb: (err: Error | null, v?: string) => void): void => {
       // Like Node: a wrong argument type throws synchronously.
-      if (typeof p !== "string") throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), { code: "ERR_INVALID_ARG_TYPE" });
+      if (typeof p !== "string")
+        throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), {
+          code: "ERR_INVALID_ARG_TYPE",
+        });
       this.complete(p, cb);
     },
     promises: {
       readlink: (p: unknown): Promise<string> =>
         new Promise((resolve, reject) => {
-          if (typeof p !== "string") throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), { code: "ERR_INVALID_ARG_TYPE" });
+          if (typeof p !== "string")
+            throw Object.assign(new TypeError(`The "path" argument must be of type string. Received ${typeof p}`), {
+              code: "ERR_INVALID_ARG_TYPE",
+            });
           this.complete(p, (e, v) => (e ? reject(e) : resolve(v!)));
         }),
     },
@@ -565,7 +855,9 @@ function load(files: { name: string; text: string }[], world: FakeWorld): Record
     if (hit) return hit.exports;
     const f = files[k];
     const js = f.name.endsWith(".ts")
-      ? ts.transpileModule(f.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText
+      ? ts.transpileModule(f.text, {
+          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        }).outputText
       : f.text;
     const module = { exports: {} as Record<string, unknown> };
     cache.set(k, module);
@@ -577,7 +869,11 @@ function load(files: { name: string; text: string }[], world: FakeWorld): Record
       if (spec === "./a") return loadIndex(files.findIndex((x) => x.name.startsWith("a.")));
       throw new Error(`unexpected require(${spec})`);
     };
-    vm.compileFunction(js, ["require", "module", "exports"], { filename: `/virtual/${f.name}` })(req, module, module.exports);
+    vm.compileFunction(js, ["require", "module", "exports"], { filename: `/virtual/${f.name}` })(
+      req,
+      module,
+      module.exports,
+    );
     return module.exports;
   };
   return files.map((_, k) => loadIndex(k));
@@ -605,7 +901,10 @@ export interface CallRecord {
 /** Calls every generated function with each of its inputs, one call at a time, and records what happened. */
 export async function runProgram(printed: Printed, texts: string[]): Promise<CallRecord[]> {
   const world = new FakeWorld();
-  const mods = load(printed.files.map((f, k) => ({ name: f.name, text: texts[k] })), world);
+  const mods = load(
+    printed.files.map((f, k) => ({ name: f.name, text: texts[k] })),
+    world,
+  );
   const records: CallRecord[] = [];
   for (const f of printed.fns) {
     const fn = mods[f.file][f.name] as (...a: unknown[]) => unknown;
@@ -615,7 +914,10 @@ export async function runProgram(printed: Printed, texts: string[]): Promise<Cal
       const rec: CallRecord = { fn: f.name, input, events: world.events };
       let returned = false;
       const args: unknown[] = [input];
-      if (f.kind !== "chain") args.push((...cbArgs: unknown[]) => rec.events.push(["callback", returned ? "async" : "sync", describeArgs(cbArgs)]));
+      if (f.kind !== "chain")
+        args.push((...cbArgs: unknown[]) =>
+          rec.events.push(["callback", returned ? "async" : "sync", describeArgs(cbArgs)]),
+        );
       try {
         const r = fn(...args);
         rec.returned = describe(r);
@@ -643,7 +945,9 @@ export async function runProgram(printed: Printed, texts: string[]): Promise<Cal
     let returned = false;
     inputs.forEach((input, k) => {
       try {
-        fn(input, (...cbArgs: unknown[]) => all.events.push(["callback", k, returned ? "async" : "sync", describeArgs(cbArgs)]));
+        fn(input, (...cbArgs: unknown[]) =>
+          all.events.push(["callback", k, returned ? "async" : "sync", describeArgs(cbArgs)]),
+        );
       } catch (e) {
         all.events.push(["threw", k, describe(e)]);
       }

@@ -14,9 +14,15 @@ const runs = Number(process.env.CODEMOD_PROPERTY_RUNS ?? 300);
 const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
 function migrate(p: Program, printed: Printed, texts = printed.files.map((f) => f.text)): FileResult[] {
-  const options: MigrateOptions = { ...(p.dualApiImport ? { dualApi: "import" as const } : {}), ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}) };
+  const options: MigrateOptions = {
+    ...(p.dualApiImport ? { dualApi: "import" as const } : {}),
+    ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}),
+  };
   if (p.split === 0) return [migrateSource(texts[0], printed.files[0].name, options)];
-  return migrateProject(printed.files.map((f, k) => ({ file: `/virtual/prop/${f.name}`, text: texts[k] })), options);
+  return migrateProject(
+    printed.files.map((f, k) => ({ file: `/virtual/prop/${f.name}`, text: texts[k] })),
+    options,
+  );
 }
 
 /** Offset of a 1-based line/column in a text. */
@@ -27,7 +33,9 @@ function offsetOf(text: string, line: number, column: number): number {
 }
 
 function sources(printed: Printed, results: FileResult[]): string {
-  return printed.files.map((f, k) => `==== ${f.name} (input)\n${f.text}\n==== ${f.name} (output)\n${results[k].output}`).join("\n");
+  return printed.files
+    .map((f, k) => `==== ${f.name} (input)\n${f.text}\n==== ${f.name} (output)\n${results[k].output}`)
+    .join("\n");
 }
 
 /** Sites seen, by transform and outcome (logged: shows what the generator reaches). */
@@ -42,11 +50,14 @@ async function check(p: Program): Promise<void> {
   }
   // Converted functions whose first call is chosen by a branch (`const branch = c ? 0 : 1;`).
   const branched = results.reduce((n, r) => n + (r.output.match(/\bconst branch\d* = /g)?.length ?? 0), 0);
-  if (branched) seen["callbacks converted, branched start"] = (seen["callbacks converted, branched start"] ?? 0) + branched;
+  if (branched)
+    seen["callbacks converted, branched start"] = (seen["callbacks converted, branched start"] ?? 0) + branched;
   results.forEach((r, k) => {
-    if (r.internalError || r.parseErrors) throw new Error(`migration failed: ${r.internalError ?? r.parseErrors}\n${sources(printed, results)}`);
+    if (r.internalError || r.parseErrors)
+      throw new Error(`migration failed: ${r.internalError ?? r.parseErrors}\n${sources(printed, results)}`);
     const input = printed.files[k].text;
-    if (!r.sites.some((s) => s.status === "converted") && r.output !== input) throw new Error(`nothing converted but the file changed\n${sources(printed, results)}`);
+    if (!r.sites.some((s) => s.status === "converted") && r.output !== input)
+      throw new Error(`nothing converted but the file changed\n${sources(printed, results)}`);
     for (const f of printed.fns.filter((x) => x.file === k)) {
       const start = input.indexOf(f.text);
       const inside = r.sites.filter((s) => {
@@ -54,21 +65,37 @@ async function check(p: Program): Promise<void> {
         return at >= start && at < start + f.text.length;
       });
       if (inside.every((s) => s.status === "refused") && !r.output.includes(f.text)) {
-        throw new Error(`${f.name}: every site refused (${inside.map((s) => s.reason).join(", ") || "none"}) but its text changed\n${sources(printed, results)}`);
+        throw new Error(
+          `${f.name}: every site refused (${inside.map((s) => s.reason).join(", ") || "none"}) but its text changed\n${sources(printed, results)}`,
+        );
       }
     }
   });
   // A second run over the output changes nothing (a function refused once stays refused).
-  const again = migrate(p, printed, results.map((r) => r.output));
+  const again = migrate(
+    p,
+    printed,
+    results.map((r) => r.output),
+  );
   again.forEach((r, k) => {
-    if (r.output !== results[k].output) throw new Error(`a second run changed ${printed.files[k].name}:\n${r.output}\n${sources(printed, results)}`);
+    if (r.output !== results[k].output)
+      throw new Error(`a second run changed ${printed.files[k].name}:\n${r.output}\n${sources(printed, results)}`);
   });
-  const before = await runProgram(printed, printed.files.map((f) => f.text));
-  const after = await runProgram(printed, results.map((r) => r.output));
+  const before = await runProgram(
+    printed,
+    printed.files.map((f) => f.text),
+  );
+  const after = await runProgram(
+    printed,
+    results.map((r) => r.output),
+  );
   for (let i = 0; i < before.length; i++) {
     const a = JSON.stringify(before[i]);
     const b = JSON.stringify(after[i]);
-    if (a !== b) throw new Error(`behaviour changed for ${before[i].fn}(${JSON.stringify(before[i].input)}):\n  input:  ${a}\n  output: ${b}\n${sources(printed, results)}`);
+    if (a !== b)
+      throw new Error(
+        `behaviour changed for ${before[i].fn}(${JSON.stringify(before[i].input)}):\n  input:  ${a}\n  output: ${b}\n${sources(printed, results)}`,
+      );
   }
 }
 
@@ -79,7 +106,8 @@ test("codemods keep the behaviour of random callback-style programs", async (t) 
   if (out.failed) {
     const why = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
     t.fail(`${fc.defaultReportMessage(out)}\n${why}\n(seed ${seed}; CODEMOD_PROPERTY_SEED=${seed} reproduces)`);
-  }
-  else t.pass();
-  t.log(`${runs} programs (seed ${seed}) in ${Date.now() - started} ms; sites: ${JSON.stringify(Object.fromEntries(Object.entries(seen).sort()))}`);
+  } else t.pass();
+  t.log(
+    `${runs} programs (seed ${seed}) in ${Date.now() - started} ms; sites: ${JSON.stringify(Object.fromEntries(Object.entries(seen).sort()))}`,
+  );
 });

@@ -8,7 +8,7 @@ import {
   EventLoop,
   InvalidStateError,
   RuntimeError,
-  Task,
+  type Task,
   TimeoutError,
   ValueError,
   createTask,
@@ -136,7 +136,10 @@ test("debug mode warns about a slow callback", async (t) => {
 
 test("bad input: createTask of something not awaitable is a TypeError", async (t) => {
   const loop = makeLoop();
-  t.throws(() => loop.createTask(42 as never), { instanceOf: TypeError, message: /a coroutine was expected, got number/ });
+  t.throws(() => loop.createTask(42 as never), {
+    instanceOf: TypeError,
+    message: /a coroutine was expected, got number/,
+  });
   t.throws(() => loop.createTask({} as never), { instanceOf: TypeError, message: /a coroutine was expected/ });
   loop.close();
 });
@@ -190,7 +193,10 @@ test("runUntilComplete: a stop before the future is done is a RuntimeError", asy
   const loop = makeLoop();
   const f = loop.createFuture();
   loop.callSoon(() => loop.stop());
-  await t.throwsAsync(loop.runUntilComplete(f), { instanceOf: RuntimeError, message: "Event loop stopped before Future completed." });
+  await t.throwsAsync(loop.runUntilComplete(f), {
+    instanceOf: RuntimeError,
+    message: "Event loop stopped before Future completed.",
+  });
   loop.close();
 });
 
@@ -235,11 +241,14 @@ test("the loop does not block Node: I/O, timers and promises keep working while 
   // A real-time loop here (no virtual clock): a Node setTimeout must fire
   // while our loop waits on a 20 ms timer of its own.
   let nodeTimerFired = false;
-  const r = await run(async () => {
-    setTimeout(() => (nodeTimerFired = true), 1);
-    await sleep(0.02);
-    return nodeTimerFired;
-  }, { handleSigint: false });
+  const r = await run(
+    async () => {
+      setTimeout(() => (nodeTimerFired = true), 1);
+      await sleep(0.02);
+      return nodeTimerFired;
+    },
+    { handleSigint: false },
+  );
   t.true(r);
 });
 
@@ -278,8 +287,14 @@ test("cancelling a task awaiting another task cancels that task (cancellation pr
 
 test("bad input: coroutine functions cannot be used with callSoon/callLater (as asyncio)", (t) => {
   const loop = makeLoop();
-  t.throws(() => loop.callSoon(async () => {}), { instanceOf: TypeError, message: /coroutines cannot be used with callSoon\(\)/ });
-  t.throws(() => loop.callLater(1, function* () {}), { instanceOf: TypeError, message: /coroutines cannot be used with callAt\(\)/ });
+  t.throws(() => loop.callSoon(async () => {}), {
+    instanceOf: TypeError,
+    message: /coroutines cannot be used with callSoon\(\)/,
+  });
+  t.throws(() => loop.callLater(1, function* () {}), {
+    instanceOf: TypeError,
+    message: /coroutines cannot be used with callAt\(\)/,
+  });
   loop.close();
 });
 

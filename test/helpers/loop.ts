@@ -15,7 +15,10 @@ export function makeLoop(options?: { autojump?: boolean }): TestLoop {
 }
 
 /** Runs `main` to completion on a new virtual-time loop, closes it, and returns the result and the loop. */
-export async function runOn<T>(main: CoroutineLike<T>, options?: { autojump?: boolean }): Promise<{ result: T; loop: TestLoop }> {
+export async function runOn<T>(
+  main: CoroutineLike<T>,
+  options?: { autojump?: boolean },
+): Promise<{ result: T; loop: TestLoop }> {
   const loop = makeLoop(options);
   try {
     const result = await loop.runUntilComplete(main);

@@ -102,7 +102,10 @@ test("loop binding: a primitive used from a second loop is a RuntimeError", asyn
   });
   await runTest(async () => {
     t.true(lock.locked());
-    await t.throwsAsync(async () => lock.acquire(), { instanceOf: RuntimeError, message: "Lock is bound to a different event loop" });
+    await t.throwsAsync(async () => lock.acquire(), {
+      instanceOf: RuntimeError,
+      message: "Lock is bound to a different event loop",
+    });
   });
 });
 
@@ -110,8 +113,22 @@ test("loop binding: a primitive used from a second loop is a RuntimeError", asyn
 
 test("PriorityQueue: tuples compare like Python's, and a compare function can be given", async (t) => {
   const q = new PriorityQueue<[number, string]>();
-  for (const x of [[2, "b"], [1, "z"], [1, "a"], [3, "c"]] as [number, string][]) q.putNowait(x);
-  t.deepEqual([q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()], [[1, "a"], [1, "z"], [2, "b"], [3, "c"]]);
+  for (const x of [
+    [2, "b"],
+    [1, "z"],
+    [1, "a"],
+    [3, "c"],
+  ] as [number, string][])
+    q.putNowait(x);
+  t.deepEqual(
+    [q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()],
+    [
+      [1, "a"],
+      [1, "z"],
+      [2, "b"],
+      [3, "c"],
+    ],
+  );
   const byLen = new PriorityQueue<string>(0, { compare: (a, b) => a.length - b.length });
   for (const s of ["ccc", "a", "bb"]) byLen.putNowait(s);
   t.deepEqual([byLen.getNowait(), byLen.getNowait(), byLen.getNowait()], ["a", "bb", "ccc"]);
@@ -175,7 +192,13 @@ test("run: acquires, returns the result, releases on return and on throw (async 
       t.is(await cm.run(async () => (await sleep(0.1), cm.locked())), true);
       t.false(cm.locked());
       t.is(await cm.run(() => 5), 5);
-      await t.throwsAsync(async () => cm.run(async () => { throw new Reason("x"); }), { instanceOf: Reason });
+      await t.throwsAsync(
+        async () =>
+          cm.run(async () => {
+            throw new Reason("x");
+          }),
+        { instanceOf: Reason },
+      );
       t.false(cm.locked());
       const g = createTask(function* (): Coroutine<number> {
         return yield* cm.run(function* (): Coroutine<number> {
@@ -200,10 +223,13 @@ test("enter: await using releases at the end of the block, also on throw", async
     }
     t.is(sem.statistics().value, 2);
     const lock = new Lock();
-    await t.throwsAsync(async () => {
-      await using _ = await lock.enter();
-      throw new Reason("in block");
-    }, { instanceOf: Reason });
+    await t.throwsAsync(
+      async () => {
+        await using _ = await lock.enter();
+        throw new Reason("in block");
+      },
+      { instanceOf: Reason },
+    );
     t.false(lock.locked());
     // contended enter
     await lock.acquire();
@@ -222,8 +248,17 @@ test("run: a cancelled holder releases (the next waiter gets the lock)", async (
   await runTest(async () => {
     const lock = new Lock();
     const order: string[] = [];
-    const a = createTask(() => lock.run(async () => { order.push("a"); await sleep(10); }));
-    const b = createTask(() => lock.run(() => { order.push("b"); }));
+    const a = createTask(() =>
+      lock.run(async () => {
+        order.push("a");
+        await sleep(10);
+      }),
+    );
+    const b = createTask(() =>
+      lock.run(() => {
+        order.push("b");
+      }),
+    );
     await sleep(1);
     a.cancel();
     await t.throwsAsync(async () => a, { instanceOf: CancelledError });
@@ -257,7 +292,7 @@ test("Queue: for await gets items until shut down and empty", async (t) => {
 test("LifoQueue: for await after shutdown drains what is left, newest first", async (t) => {
   await runTest(async () => {
     const q = new LifoQueue<number>();
-    [1, 2, 3].forEach((x) => q.putNowait(x));
+    for (const x of [1, 2, 3]) q.putNowait(x);
     q.shutdown();
     const seen: number[] = [];
     for await (const x of q) seen.push(x);
@@ -346,7 +381,9 @@ async function lockScenario(kind: "cancel" | "abort", abortFirst: boolean): Prom
     if (!abortFirst) stop(); // tb was woken but has not run
     for (let i = 0; i < 3; i++) {
       await tick();
-      states.push(`locked=${lock.locked()} tb=${tb.done()} tc=${tc.done()} waiters=${[...lock._waiters!].filter((w) => !w.cancelled()).length}`);
+      states.push(
+        `locked=${lock.locked()} tb=${tb.done()} tc=${tc.done()} waiters=${[...lock._waiters!].filter((w) => !w.cancelled()).length}`,
+      );
     }
     await t_settle(tb);
     await tc;
@@ -416,7 +453,12 @@ test("signal: Condition.wait aborted re-acquires the lock and passes a notificat
         }
       }),
     );
-    const b = createTask(() => cond.run(async () => { await cond.wait(); got.push("b"); }));
+    const b = createTask(() =>
+      cond.run(async () => {
+        await cond.wait();
+        got.push("b");
+      }),
+    );
     await tick();
     await cond.acquire();
     cond.notify(1); // to a

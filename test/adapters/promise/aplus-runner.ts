@@ -6,7 +6,7 @@
 // Prints one JSON line per test ({title, state, error?}) and a final
 // {summary} line; aplus.test.ts turns each into an ava assertion.
 import { createRequire } from "node:module";
-import { EventLoop, Future } from "../../../src/index.js";
+import { EventLoop, type Future } from "../../../src/index.js";
 import { resolveFuture, rejectFuture } from "../../../adapters/promise/thenable.js";
 
 const require = createRequire(import.meta.url);

@@ -9,7 +9,10 @@ import { runTest } from "../../helpers/loop.js";
 import { ensureFuture } from "../../../adapters/promise/index.js";
 
 type Timing = "sync" | "microtask" | "macrotask";
-type Action = { op: "resolve"; child: Node; timing: Timing } | { op: "reject"; v: number; timing: Timing } | { op: "throw"; v: number };
+type Action =
+  | { op: "resolve"; child: Node; timing: Timing }
+  | { op: "reject"; v: number; timing: Timing }
+  | { op: "throw"; v: number };
 type Node = { kind: "value"; v: number } | { kind: "thenable"; getterThrows: number | null; actions: Action[] };
 
 const timing = fc.constantFrom<Timing>("sync", "microtask", "macrotask");
@@ -20,14 +23,20 @@ const { node } = fc.letrec<{ node: Node; action: Action }>((tie) => ({
     fc.record({
       kind: fc.constant("thenable" as const),
       // Mostly a plain `then`; sometimes a getter that throws.
-      getterThrows: fc.oneof({ arbitrary: fc.constant(null), weight: 7 }, { arbitrary: fc.integer({ min: 100, max: 105 }), weight: 1 }),
+      getterThrows: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 7 },
+        { arbitrary: fc.integer({ min: 100, max: 105 }), weight: 1 },
+      ),
       actions: fc.array(tie("action"), { minLength: 1, maxLength: 3 }),
     }),
   ) as fc.Arbitrary<Node>,
   action: fc.oneof(
     { maxDepth: 4 },
     { arbitrary: fc.record({ op: fc.constant("resolve" as const), child: tie("node"), timing }), weight: 4 },
-    { arbitrary: fc.record({ op: fc.constant("reject" as const), v: fc.integer({ min: 10, max: 15 }), timing }), weight: 2 },
+    {
+      arbitrary: fc.record({ op: fc.constant("reject" as const), v: fc.integer({ min: 10, max: 15 }), timing }),
+      weight: 2,
+    },
     { arbitrary: fc.record({ op: fc.constant("throw" as const), v: fc.integer({ min: 20, max: 25 }) }), weight: 1 },
   ) as fc.Arbitrary<Action>,
 }));
@@ -78,7 +87,9 @@ test("ensureFuture assimilates random thenables exactly as a native Promise (Pro
     await fc.assert(
       fc.asyncProperty(node, async (n) => {
         const native = await outcome(Promise.resolve(build(n)));
-        const ours = await outcome(ensureFuture({ then: (ok: (v: unknown) => void) => ok(build(n)) } as PromiseLike<unknown>));
+        const ours = await outcome(
+          ensureFuture({ then: (ok: (v: unknown) => void) => ok(build(n)) } as PromiseLike<unknown>),
+        );
         if (native !== ours) throw new Error(`native: ${native}, ensureFuture: ${ours}`);
       }),
       { numRuns: 1000 },

@@ -73,7 +73,10 @@ test("fromCallback: fs.read-style APIs (several named success arguments) give th
     await runTest(async () => {
       const read = fromCallback(fs.read as (...args: unknown[]) => void);
       const ours = (await read(fd, Buffer.alloc(5), 0, 5, 0)) as unknown as { bytesRead: number; buffer: Buffer };
-      const node = (await promisify(fs.read)(fd, Buffer.alloc(5), 0, 5, 0)) as unknown as { bytesRead: number; buffer: Buffer };
+      const node = (await promisify(fs.read)(fd, Buffer.alloc(5), 0, 5, 0)) as unknown as {
+        bytesRead: number;
+        buffer: Buffer;
+      };
       t.deepEqual(Object.keys(ours), ["bytesRead", "buffer"]);
       t.deepEqual(ours, node);
       t.is(ours.buffer.toString(), "hello");
@@ -174,7 +177,10 @@ test("fromCallback: the returned function needs a running loop when called", (t)
 
 test("fromCallback: a non-function is a TypeError with a clear message", (t) => {
   for (const bad of [undefined, null, 1, "f", {}]) {
-    t.throws(() => fromCallback(bad as never), { instanceOf: TypeError, message: /fromCallback\(\) expects a function taking a Node-style callback last, got/ });
+    t.throws(() => fromCallback(bad as never), {
+      instanceOf: TypeError,
+      message: /fromCallback\(\) expects a function taking a Node-style callback last, got/,
+    });
   }
 });
 
@@ -265,7 +271,10 @@ test("fromCallback: a timeout by hand (a timer cancelling the Future); a late re
 
 // ---- toCallback vs util.callbackify --------------------------------------------
 
-function viaCallback(f: (...args: any[]) => void, ...args: unknown[]): Promise<{ args: unknown[]; sync: boolean; self: unknown }> {
+function viaCallback(
+  f: (...args: any[]) => void,
+  ...args: unknown[]
+): Promise<{ args: unknown[]; sync: boolean; self: unknown }> {
   return new Promise((resolve) => {
     let sync = true;
     const self = { tag: "this" };
@@ -344,12 +353,18 @@ test("toCallback keeps `this` for fn and the callback; name and length as util.c
 test("toCallback: a missing callback is a TypeError, as util.callbackify", (t) => {
   const fn = async (_x: number) => 1;
   t.throws(() => (callbackify(fn) as (x: number) => void)(1), { instanceOf: TypeError });
-  t.throws(() => (toCallback(fn) as unknown as (x: number) => void)(1), { instanceOf: TypeError, message: /must be a callback function/ });
+  t.throws(() => (toCallback(fn) as unknown as (x: number) => void)(1), {
+    instanceOf: TypeError,
+    message: /must be a callback function/,
+  });
 });
 
 test("toCallback: a non-function is a TypeError; fn returning a non-awaitable is a TypeError", (t) => {
   t.throws(() => toCallback(5 as never), { instanceOf: TypeError, message: /toCallback\(\) expects a function/ });
-  t.throws(() => toCallback((() => 5) as never)(() => {}), { instanceOf: TypeError, message: /must return a promise or an awaitable, got number/ });
+  t.throws(() => toCallback((() => 5) as never)(() => {}), {
+    instanceOf: TypeError,
+    message: /must return a promise or an awaitable, got number/,
+  });
 });
 
 test("toCallback: Futures, Tasks and generator coroutines; a cancelled one gives CancelledError", async (t) => {
@@ -468,20 +483,35 @@ test("dualApi keeps `this`, name and own properties", async (t) => {
 test("dualApi: optional parameters before the callback (fn.length stops at defaults)", async (t) => {
   const get = dualApi(async (url: string, opts: { json?: boolean } = {}) => `${url}:${opts.json ? "json" : "text"}`);
   t.is(await get("u"), "u:text");
-  t.is(await new Promise((res) => (get as (...a: unknown[]) => void)("u", (_e: unknown, v: unknown) => res(v))), "u:text");
+  t.is(
+    await new Promise((res) => (get as (...a: unknown[]) => void)("u", (_e: unknown, v: unknown) => res(v))),
+    "u:text",
+  );
   t.is(await new Promise((res) => get("u", { json: true }, (_e, v) => res(v))), "u:json");
 });
 
 test("dualApi: arity option, for a function whose own last parameter is a function", async (t) => {
   const map = dualApi(async (xs: number[], f: (x: number) => number = (x) => x) => xs.map(f), { arity: 2 });
   t.deepEqual(await map([1, 2], (x) => x * 10), [10, 20]);
-  t.deepEqual(await new Promise((res) => map([1, 2], (x) => x * 10, (_e, v) => res(v))), [10, 20]);
+  t.deepEqual(
+    await new Promise((res) =>
+      map(
+        [1, 2],
+        (x) => x * 10,
+        (_e, v) => res(v),
+      ),
+    ),
+    [10, 20],
+  );
   t.throws(() => dualApi(async () => 1, { arity: -1 }), { instanceOf: ValueError });
 });
 
 test("dualApi: a non-function is a TypeError with a clear message", (t) => {
   for (const bad of [undefined, null, 1, "f", {}]) {
-    t.throws(() => dualApi(bad as never), { instanceOf: TypeError, message: /dualApi\(\) expects a function returning a promise, got/ });
+    t.throws(() => dualApi(bad as never), {
+      instanceOf: TypeError,
+      message: /dualApi\(\) expects a function returning a promise, got/,
+    });
   }
 });
 
@@ -505,7 +535,9 @@ test("a callback that throws: called once, the throw is an uncaught exception (a
   const { fileURLToPath } = await import("node:url");
   const child = fileURLToPath(new URL("./throwing-callback-child.ts", import.meta.url));
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ["--import=tsx", child], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    execFile(process.execPath, ["--import=tsx", child], { timeout: 30_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr)) : resolve(stdout),
+    ),
   );
   const r = JSON.parse(out) as { calls: Record<string, number>; uncaught: string[]; unhandled: number };
   t.deepEqual(r.calls, { dual: 1, toCallback: 1, callbackify: 1 });

@@ -6,7 +6,7 @@ import Bluebird from "bluebird";
 import Q from "q";
 import {
   CancelledError,
-  Future,
+  type Future,
   createTask,
   getRunningLoop,
   isCancelledError,
@@ -74,7 +74,12 @@ class JqDeferred {
     return next.promise();
   }
   promise(): JqPromise {
-    return { then: this.then.bind(this), done: this.done.bind(this), fail: this.fail.bind(this), state: this.state.bind(this) } as JqPromise;
+    return {
+      then: this.then.bind(this),
+      done: this.done.bind(this),
+      fail: this.fail.bind(this),
+      state: this.state.bind(this),
+    } as JqPromise;
   }
 }
 interface JqPromise {

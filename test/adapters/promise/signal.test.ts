@@ -160,7 +160,10 @@ test("createTask: with the eager task factory (a task done inside createTask kee
 
 test("createTask: a bad signal is a TypeError", async (t) => {
   await runTest(async () => {
-    t.throws(() => createTask(async () => 1, { signal: {} as AbortSignal }), { instanceOf: TypeError, message: /signal must be an AbortSignal, got Object/ });
+    t.throws(() => createTask(async () => 1, { signal: {} as AbortSignal }), {
+      instanceOf: TypeError,
+      message: /signal must be an AbortSignal, got Object/,
+    });
   });
 });
 
@@ -254,7 +257,10 @@ test("signalOf(future): aborted when the Future is cancelled (a done callback la
 });
 
 test("signalOf: bad input is a TypeError", (t) => {
-  t.throws(() => signalOf(Promise.resolve() as never), { instanceOf: TypeError, message: /signalOf\(\) expects a Future or a Task, got Promise/ });
+  t.throws(() => signalOf(Promise.resolve() as never), {
+    instanceOf: TypeError,
+    message: /signalOf\(\) expects a Future or a Task, got Promise/,
+  });
 });
 
 test("signalOf stops signal-aware work (events.once) when the task is cancelled; the task ends cancelled at once", async (t) => {
@@ -331,6 +337,9 @@ test("futureFromSignal and signalOf are inverse: abort -> cancel -> abort", asyn
 });
 
 test("futureFromSignal: bad input is a TypeError; it needs a running loop", (t) => {
-  t.throws(() => futureFromSignal("x" as never), { instanceOf: TypeError, message: /futureFromSignal\(\): signal must be an AbortSignal/ });
+  t.throws(() => futureFromSignal("x" as never), {
+    instanceOf: TypeError,
+    message: /futureFromSignal\(\): signal must be an AbortSignal/,
+  });
   t.throws(() => futureFromSignal(new AbortController().signal), { message: /no running event loop/ });
 });

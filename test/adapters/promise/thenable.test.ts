@@ -33,9 +33,11 @@ test("test_ensure_future_coroutine: coroutines become tasks (async function, gen
       yield* sleep(1);
       return "b";
     });
-    const c = ensureFuture((function* (): Coroutine<string> {
-      return "c";
-    })());
+    const c = ensureFuture(
+      (function* (): Coroutine<string> {
+        return "c";
+      })(),
+    );
     t.true(a instanceof Task && b instanceof Task && c instanceof Task);
     t.deepEqual([await a, await b, await c], ["a", "b", "c"]);
   });
@@ -68,7 +70,10 @@ test("test_ensure_future_error_msg: needs a running loop unless one is given; a 
   const fut = ensureFuture(Promise.resolve(1), { loop: other });
   t.is(fut.getLoop(), other);
   await runTest(async () => {
-    t.throws(() => ensureFuture(fut, { loop: getRunningLoop() }), { instanceOf: ValueError, message: /different loop/ });
+    t.throws(() => ensureFuture(fut, { loop: getRunningLoop() }), {
+      instanceOf: ValueError,
+      message: /different loop/,
+    });
   });
   other.close();
 });

@@ -28,18 +28,21 @@ async function reports(scenario: () => Promise<void>): Promise<{ loop: TestLoop;
 
 const messages = (loop: TestLoop) => loop.errors.map((c) => [c.message, (c.exception as Error)?.message]);
 
-test.serial("test_future_exception_never_retrieved: ensureFuture of a rejected promise nobody awaits: reported once by the loop, not by Node", async (t) => {
-  const { loop, unhandled } = await reports(async () => {
-    ensureFuture(Promise.reject(new Error("native")));
-    ensureFuture(Bluebird.reject(new Error("bluebird")));
-    await sleep(0);
-  });
-  t.deepEqual(messages(loop).sort(), [
-    ["Future exception was never retrieved", "bluebird"],
-    ["Future exception was never retrieved", "native"],
-  ]);
-  t.deepEqual(unhandled, []);
-});
+test.serial(
+  "test_future_exception_never_retrieved: ensureFuture of a rejected promise nobody awaits: reported once by the loop, not by Node",
+  async (t) => {
+    const { loop, unhandled } = await reports(async () => {
+      ensureFuture(Promise.reject(new Error("native")));
+      ensureFuture(Bluebird.reject(new Error("bluebird")));
+      await sleep(0);
+    });
+    t.deepEqual(messages(loop).sort(), [
+      ["Future exception was never retrieved", "bluebird"],
+      ["Future exception was never retrieved", "native"],
+    ]);
+    t.deepEqual(unhandled, []);
+  },
+);
 
 test.serial("handled failures are not reported: awaited, then(), result(), exception()", async (t) => {
   const { loop, unhandled } = await reports(async () => {
@@ -57,16 +60,19 @@ test.serial("handled failures are not reported: awaited, then(), result(), excep
   t.deepEqual(unhandled, []);
 });
 
-test.serial("a Task failing with a foreign promise's rejection, never awaited: 'Task exception was never retrieved', once", async (t) => {
-  const { loop, unhandled } = await reports(async () => {
-    createTask(async () => {
-      await Bluebird.reject(new Error("in task"));
+test.serial(
+  "a Task failing with a foreign promise's rejection, never awaited: 'Task exception was never retrieved', once",
+  async (t) => {
+    const { loop, unhandled } = await reports(async () => {
+      createTask(async () => {
+        await Bluebird.reject(new Error("in task"));
+      });
+      await sleep(1);
     });
-    await sleep(1);
-  });
-  t.deepEqual(messages(loop), [["Task exception was never retrieved", "in task"]]);
-  t.deepEqual(unhandled, []);
-});
+    t.deepEqual(messages(loop), [["Task exception was never retrieved", "in task"]]);
+    t.deepEqual(unhandled, []);
+  },
+);
 
 test.serial("fromCallback: a failed Future nobody retrieves is reported once", async (t) => {
   const { loop, unhandled } = await reports(async () => {
@@ -79,49 +85,55 @@ test.serial("fromCallback: a failed Future nobody retrieves is reported once", a
   t.deepEqual(unhandled, []);
 });
 
-test.serial("toPromise: an unhandled failure is reported once by the loop (never by Node); a handled one is not reported", async (t) => {
-  const { loop, unhandled } = await reports(async () => {
-    const l = getRunningLoop();
-    const f = l.createFuture();
-    toPromise(f); // nobody ever handles it
-    f.setException(new Error("dropped promise"));
-    const g = l.createFuture();
-    const p = toPromise(g);
-    g.setException(new Error("handled later"));
-    await sleep(0);
-    await new Promise((r) => setImmediate(r));
-    await p.catch(() => {}); // handled after it was rejected
-    const h = l.createFuture();
-    toPromise(h);
-    h.cancel(); // cancellations are never reported
-    await sleep(0);
-  });
-  t.deepEqual(messages(loop), [["Future exception was never retrieved", "dropped promise"]]);
-  t.deepEqual(unhandled, []);
-});
+test.serial(
+  "toPromise: an unhandled failure is reported once by the loop (never by Node); a handled one is not reported",
+  async (t) => {
+    const { loop, unhandled } = await reports(async () => {
+      const l = getRunningLoop();
+      const f = l.createFuture();
+      toPromise(f); // nobody ever handles it
+      f.setException(new Error("dropped promise"));
+      const g = l.createFuture();
+      const p = toPromise(g);
+      g.setException(new Error("handled later"));
+      await sleep(0);
+      await new Promise((r) => setImmediate(r));
+      await p.catch(() => {}); // handled after it was rejected
+      const h = l.createFuture();
+      toPromise(h);
+      h.cancel(); // cancellations are never reported
+      await sleep(0);
+    });
+    t.deepEqual(messages(loop), [["Future exception was never retrieved", "dropped promise"]]);
+    t.deepEqual(unhandled, []);
+  },
+);
 
-test.serial("toCallback and dualApi create no native promise that rejects unhandled, and report nothing when the callback gets the error", async (t) => {
-  const { loop, unhandled } = await reports(async () => {
-    const l = getRunningLoop();
-    const f = l.createFuture();
-    f.setException(new Error("to callback"));
-    const got: unknown[] = [];
-    await new Promise<void>((res) =>
-      toCallback(() => f)((e: unknown) => {
-        got.push(e);
-        res();
-      }),
-    );
-    await new Promise<void>((res) =>
-      dualApi(async () => {
-        throw new Error("dual");
-      })((e: unknown) => {
-        got.push(e);
-        res();
-      }),
-    );
-    t.is(got.length, 2);
-  });
-  t.deepEqual(loop.errors, []);
-  t.deepEqual(unhandled, []);
-});
+test.serial(
+  "toCallback and dualApi create no native promise that rejects unhandled, and report nothing when the callback gets the error",
+  async (t) => {
+    const { loop, unhandled } = await reports(async () => {
+      const l = getRunningLoop();
+      const f = l.createFuture();
+      f.setException(new Error("to callback"));
+      const got: unknown[] = [];
+      await new Promise<void>((res) =>
+        toCallback(() => f)((e: unknown) => {
+          got.push(e);
+          res();
+        }),
+      );
+      await new Promise<void>((res) =>
+        dualApi(async () => {
+          throw new Error("dual");
+        })((e: unknown) => {
+          got.push(e);
+          res();
+        }),
+      );
+      t.is(got.length, 2);
+    });
+    t.deepEqual(loop.errors, []);
+    t.deepEqual(unhandled, []);
+  },
+);

@@ -56,7 +56,7 @@ test("test_context_3", async (t) => {
   const cvar = new ContextVar("cvar", { default: -1 });
   const loop = makeLoop();
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let checks = 0;
   await loop.runUntilComplete(async () => {
     const tasks = [];

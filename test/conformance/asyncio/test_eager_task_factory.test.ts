@@ -4,7 +4,18 @@
 // function's return only through a promise, so its completion is seen after
 // the current microtasks (see the "[async]" variants).
 import test from "ava";
-import { CancelledError, ContextVar, Task, TaskGroup, allTasks, currentTask, eagerTaskFactory, gather, sleep, type Coroutine } from "../../../src/index.js";
+import {
+  CancelledError,
+  ContextVar,
+  Task,
+  TaskGroup,
+  allTasks,
+  currentTask,
+  eagerTaskFactory,
+  gather,
+  sleep,
+  type Coroutine,
+} from "../../../src/index.js";
 import { makeLoop } from "../../helpers/loop.js";
 
 function eagerLoop() {

@@ -23,7 +23,7 @@ import {
   Lock,
   RuntimeError,
   Semaphore,
-  Task,
+  type Task,
   TimeoutError,
   ValueError,
   createTask,
@@ -537,7 +537,10 @@ test("ConditionTests.test_wait_cancel_after_notify", async (t) => {
 test("ConditionTests.test_wait_unacquired", async (t) => {
   await runTest(async () => {
     const cond = new Condition();
-    await t.throwsAsync(async () => cond.wait(), { instanceOf: RuntimeError, message: "cannot wait on un-acquired lock" });
+    await t.throwsAsync(async () => cond.wait(), {
+      instanceOf: RuntimeError,
+      message: "cannot wait on un-acquired lock",
+    });
   });
 });
 
@@ -753,13 +756,19 @@ test("ConditionTests.test_ambiguous_loops", async (t) => {
     await lock.run(async () => {
       // acquired at once through the fast path, without the loop
       const cond = new Condition(lock);
-      await t.throwsAsync(async () => cond.acquire(), { instanceOf: RuntimeError, message: /is bound to a different event loop/ });
+      await t.throwsAsync(async () => cond.acquire(), {
+        instanceOf: RuntimeError,
+        message: /is bound to a different event loop/,
+      });
     });
     const lock2 = new Lock();
     await lock2.run(async () => {
       const cond = new Condition(lock2);
       (cond as unknown as { _loop: unknown })._loop = other;
-      await t.throwsAsync(async () => cond.wait(), { instanceOf: RuntimeError, message: /is bound to a different event loop/ });
+      await t.throwsAsync(async () => cond.wait(), {
+        instanceOf: RuntimeError,
+        message: /is bound to a different event loop/,
+      });
     });
   });
   other.close();

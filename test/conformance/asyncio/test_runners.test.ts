@@ -122,21 +122,24 @@ test.serial("test_interrupt_cancelled_task", async (t) => {
   }
 });
 
-test.serial("the first SIGINT cancels the main task: KeyboardInterrupt (test_interrupt_call_soon's rule)", async (t) => {
-  const runner = new Runner(virtual);
-  try {
-    await t.throwsAsync(
-      runner.run(async () => {
-        getRunningLoop().callSoon(() => process.emit("SIGINT"));
-        await sleep(10);
-      }),
-      { instanceOf: KeyboardInterrupt },
-    );
-  } finally {
-    await runner.close();
-  }
-  t.is(process.listenerCount("SIGINT"), 0, "the SIGINT listener is removed after the run");
-});
+test.serial(
+  "the first SIGINT cancels the main task: KeyboardInterrupt (test_interrupt_call_soon's rule)",
+  async (t) => {
+    const runner = new Runner(virtual);
+    try {
+      await t.throwsAsync(
+        runner.run(async () => {
+          getRunningLoop().callSoon(() => process.emit("SIGINT"));
+          await sleep(10);
+        }),
+        { instanceOf: KeyboardInterrupt },
+      );
+    } finally {
+      await runner.close();
+    }
+    t.is(process.listenerCount("SIGINT"), 0, "the SIGINT listener is removed after the run");
+  },
+);
 
 test.serial("run() accepts the same forms as createTask: generator functions and awaitables", async (t) => {
   t.is(

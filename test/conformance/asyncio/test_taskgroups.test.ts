@@ -362,18 +362,20 @@ test("test_taskgroup_08", async (t) => {
 test("test_taskgroup_09", async (t) => {
   await runTest(async () => {
     let t1!: Task<number>, t2!: Task<number>;
-    const e = await raises(new TaskGroup().run(async (g) => {
-      t1 = g.createTask(async () => {
-        await sleep(1);
-        return 42;
-      });
-      t2 = g.createTask(async () => {
-        await sleep(2);
-        return 11;
-      });
-      await sleep(0.1);
-      throw new RangeError("1/0");
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        t1 = g.createTask(async () => {
+          await sleep(1);
+          return 42;
+        });
+        t2 = g.createTask(async () => {
+          await sleep(2);
+          return 11;
+        });
+        await sleep(0.1);
+        throw new RangeError("1/0");
+      }),
+    );
     t.deepEqual(errorTypes(e), types(RangeError));
     t.true(t1.cancelled());
     t.true(t2.cancelled());
@@ -383,17 +385,19 @@ test("test_taskgroup_09", async (t) => {
 test("test_taskgroup_10", async (t) => {
   await runTest(async () => {
     let t1!: Task<number>, t2!: Task<number>;
-    const e = await raises(new TaskGroup().run(async (g) => {
-      t1 = g.createTask(async () => {
-        await sleep(1);
-        return 42;
-      });
-      t2 = g.createTask(async () => {
-        await sleep(2);
-        return 11;
-      });
-      throw new RangeError("1/0");
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        t1 = g.createTask(async () => {
+          await sleep(1);
+          return 42;
+        });
+        t2 = g.createTask(async () => {
+          await sleep(2);
+          return 11;
+        });
+        throw new RangeError("1/0");
+      }),
+    );
     t.deepEqual(errorTypes(e), types(RangeError));
     t.true(t1.cancelled());
     t.true(t2.cancelled());
@@ -618,10 +622,12 @@ test("test_taskgroup_19", async (t) => {
 test("test_taskgroup_20", async (t) => {
   await runTest(async () => {
     const nested = nestedRaising(() => new KeyboardInterrupt());
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(crashSoon01);
-      await nested();
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(crashSoon01);
+        await nested();
+      }),
+    );
     t.true(e instanceof KeyboardInterrupt);
   });
 });
@@ -630,10 +636,12 @@ test("test_taskgroup_20a", async (t) => {
   // MyBaseExc is not fatal in JS (no BaseException): it is grouped.
   await runTest(async () => {
     const nested = nestedRaising(() => new MyBaseExc());
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(crashSoon01);
-      await nested();
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(crashSoon01);
+        await nested();
+      }),
+    );
     t.deepEqual(errorTypes(e), types(MyBaseExc, RangeError));
   });
 });
@@ -643,13 +651,15 @@ test("test_taskgroup_21 (disabled in CPython: KeyboardInterrupt in a child)", as
   // child simply fails with it, and the group re-raises it as is.
   await runTest(async () => {
     const nested = nestedRaising(() => new TypeError());
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(async () => {
-        await sleep(0.1);
-        throw new KeyboardInterrupt();
-      });
-      await nested();
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(async () => {
+          await sleep(0.1);
+          throw new KeyboardInterrupt();
+        });
+        await nested();
+      }),
+    );
     t.true(e instanceof KeyboardInterrupt);
     // As in CPython, the fatal error is raised before the group takes back
     // its cancel request of the parent (the uncancel step).
@@ -661,13 +671,15 @@ test("test_taskgroup_21 (disabled in CPython: KeyboardInterrupt in a child)", as
 test("test_taskgroup_21a", async (t) => {
   await runTest(async () => {
     const nested = nestedRaising(() => new TypeError());
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(async () => {
-        await sleep(0.1);
-        throw new MyBaseExc();
-      });
-      await nested();
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(async () => {
+          await sleep(0.1);
+          throw new MyBaseExc();
+        });
+        await nested();
+      }),
+    );
     t.deepEqual(errorTypes(e), types(MyBaseExc, TypeError));
   });
 });
@@ -731,10 +743,12 @@ test("test_taskgroup_25", async (t) => {
       while (nhydras < 10) await sleep(0.015);
       throw new RangeError("1/0");
     }
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(() => hydra(g));
-      g.createTask(hercules);
-    }));
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(() => hydra(g));
+        g.createTask(hercules);
+      }),
+    );
     t.deepEqual(errorTypes(e), types(RangeError));
     t.true(nhydras >= 10);
   });
@@ -776,26 +790,28 @@ test("test_taskgroup_no_create_task_after_failure", async (t) => {
       await sleep(0.001);
       throw new RangeError("1/0");
     }
-    const e = await raises(new TaskGroup().run(async (g) => {
-      g.createTask(coro1);
-      g.createTask(async () => {
-        try {
-          await sleep(1);
-        } catch (e) {
-          if (!(e instanceof CancelledError)) throw e;
-          const gen = (function* () {
-            yield* sleep(0);
-          })();
+    const e = await raises(
+      new TaskGroup().run(async (g) => {
+        g.createTask(coro1);
+        g.createTask(async () => {
           try {
-            g.createTask(gen);
-          } catch (err) {
-            refused = err;
+            await sleep(1);
+          } catch (e) {
+            if (!(e instanceof CancelledError)) throw e;
+            const gen = (function* () {
+              yield* sleep(0);
+            })();
+            try {
+              g.createTask(gen);
+            } catch (err) {
+              refused = err;
+            }
+            // The generator was closed (Python closes the coroutine).
+            t.deepEqual(gen.next(), { done: true, value: undefined });
           }
-          // The generator was closed (Python closes the coroutine).
-          t.deepEqual(gen.next(), { done: true, value: undefined });
-        }
-      });
-    }));
+        });
+      }),
+    );
     t.true(refused instanceof RuntimeError);
     t.regex((refused as Error).message, /is shutting down/);
     t.deepEqual(errorTypes(e), types(RangeError));
@@ -809,17 +825,19 @@ test("test_taskgroup_context_manager_exit_raises", async (t) => {
   await runTest(async () => {
     await createTask(async () => {
       const task = currentTask()!;
-      const e = await raises(new TaskGroup().run(async (tg) => {
-        try {
-          tg.createTask(async () => {
+      const e = await raises(
+        new TaskGroup().run(async (tg) => {
+          try {
+            tg.createTask(async () => {
+              throw new CustomException();
+            });
+            await sleep(1);
+          } finally {
+            // eslint-disable-next-line no-unsafe-finally
             throw new CustomException();
-          });
-          await sleep(1);
-        } finally {
-          // eslint-disable-next-line no-unsafe-finally
-          throw new CustomException();
-        }
-      }));
+          }
+        }),
+      );
       t.true(e instanceof ExceptionGroup);
       const [match] = (e as ExceptionGroup).split(CustomException);
       t.is(task.cancelling(), 0);
@@ -1041,7 +1059,7 @@ function matchesTemplate(t: ExecutionContext, exc: unknown, cls: Function | null
     t.true(Array.isArray(template));
     const tl = template as Template[];
     t.is(exc.exceptions.length, tl.length);
-    exc.exceptions.forEach((e, i) => matchesTemplate(t, e, null, tl[i]!));
+    for (const [i, e] of exc.exceptions.entries()) matchesTemplate(t, e, null, tl[i]!);
   } else {
     t.false(Array.isArray(template));
     t.is((exc as object).constructor, (template as Error).constructor);
@@ -1066,14 +1084,26 @@ function createSimpleEg(): ExceptionGroup {
 const egTemplate = (): Template[] => [new ValueError("1"), new TypeError("int"), new ValueError("2")];
 
 test("test_bad_EG_construction__bad_message", (t) => {
-  t.throws(() => new ExceptionGroup(new ValueError("12") as never, [new SyntaxError("bad syntax")]), { instanceOf: TypeError, message: /argument 1 must be str/ });
-  t.throws(() => new ExceptionGroup(null as never, [new ValueError("12")]), { instanceOf: TypeError, message: /argument 1 must be str/ });
+  t.throws(() => new ExceptionGroup(new ValueError("12") as never, [new SyntaxError("bad syntax")]), {
+    instanceOf: TypeError,
+    message: /argument 1 must be str/,
+  });
+  t.throws(() => new ExceptionGroup(null as never, [new ValueError("12")]), {
+    instanceOf: TypeError,
+    message: /argument 1 must be str/,
+  });
 });
 
 test("test_bad_EG_construction__bad_excs_sequence", (t) => {
-  t.throws(() => new ExceptionGroup("eg", null as never), { instanceOf: TypeError, message: /second argument \(exceptions\) must be a sequence/ });
+  t.throws(() => new ExceptionGroup("eg", null as never), {
+    instanceOf: TypeError,
+    message: /second argument \(exceptions\) must be a sequence/,
+  });
   t.throws(() => new ExceptionGroup("eg", 42 as never), { instanceOf: TypeError, message: /must be a sequence/ });
-  t.throws(() => new ExceptionGroup("eg", []), { instanceOf: ValueError, message: /second argument \(exceptions\) must be a non-empty sequence/ });
+  t.throws(() => new ExceptionGroup("eg", []), {
+    instanceOf: ValueError,
+    message: /second argument \(exceptions\) must be a non-empty sequence/,
+  });
 });
 
 test("test_basics_ExceptionGroup_fields", (t) => {
@@ -1090,12 +1120,18 @@ test("test_basics_ExceptionGroup_fields", (t) => {
 
 test("test_fields_are_readonly", (t) => {
   const eg = new ExceptionGroup("eg", [new TypeError("1"), new Error("2")]);
-  t.throws(() => {
-    (eg as unknown as { exceptions: unknown }).exceptions = [];
-  }, { instanceOf: TypeError });
-  t.throws(() => {
-    (eg.exceptions as unknown[]).push(new Error());
-  }, { instanceOf: TypeError });
+  t.throws(
+    () => {
+      (eg as unknown as { exceptions: unknown }).exceptions = [];
+    },
+    { instanceOf: TypeError },
+  );
+  t.throws(
+    () => {
+      (eg.exceptions as unknown[]).push(new Error());
+    },
+    { instanceOf: TypeError },
+  );
 });
 
 test("test_basics_subgroup_split__bad_arg_type", (t) => {
@@ -1134,13 +1170,19 @@ test("test_basics_subgroup_by_predicate__passthrough", (t) => {
   const eg = createSimpleEg();
   const f = (): boolean => true;
   t.is(eg.subgroup(f), eg);
-  t.is(eg.subgroup(function named() {
-    return true;
-  }), eg);
+  t.is(
+    eg.subgroup(function named() {
+      return true;
+    }),
+    eg,
+  );
 });
 
 test("test_basics_subgroup_by_predicate__no_match", (t) => {
-  t.is(createSimpleEg().subgroup(() => false), undefined);
+  t.is(
+    createSimpleEg().subgroup(() => false),
+    undefined,
+  );
 });
 
 test("test_basics_subgroup_by_predicate__match", (t) => {
@@ -1218,14 +1260,7 @@ test("test_split_by_type", (t) => {
   const level1 = (i: number): ExceptionGroup => new ExceptionGroup("msg1", [VE(i), TE(), VE(i + 1)]);
   const level2 = (i: number): ExceptionGroup => new MyExceptionGroup("msg2", [level1(i), level1(i + 1), VE(i + 2)]);
   const eg = new ExceptionGroup("msg3", [level2(6), VE(7)]);
-  const egTpl: Template[] = [
-    [
-      [VE(6), TE(), VE(7)],
-      [VE(7), TE(), VE(8)],
-      VE(8),
-    ],
-    VE(7),
-  ];
+  const egTpl: Template[] = [[[VE(6), TE(), VE(7)], [VE(7), TE(), VE(8)], VE(8)], VE(7)];
   const valueErrorsTpl: Template[] = [[[VE(6), VE(7)], [VE(7), VE(8)], VE(8)], VE(7)];
   const typeErrorsTpl: Template[] = [[[TE()], [TE()]]];
   matchesTemplate(t, eg, ExceptionGroup, egTpl);
@@ -1276,7 +1311,10 @@ test("test_drive_invalid_return_value", (t) => {
     }
   }
   const eg = new MyEg("eg", [new TypeError("1"), new ValueError("2")]);
-  t.throws(() => eg.split(TypeError), { instanceOf: TypeError, message: /derive must return an instance of ExceptionGroup/ });
+  t.throws(() => eg.split(TypeError), {
+    instanceOf: TypeError,
+    message: /derive must return an instance of ExceptionGroup/,
+  });
   t.throws(() => eg.subgroup(TypeError), { instanceOf: TypeError, message: /derive must return/ });
 });
 

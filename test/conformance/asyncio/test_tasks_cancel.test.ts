@@ -7,9 +7,9 @@
 import test from "ava";
 import {
   CancelledError,
-  Future,
+  type Future,
   RuntimeError,
-  Task,
+  type Task,
   TimeoutError,
   ValueError,
   createTask,
@@ -529,7 +529,10 @@ test("test_task_awaits_on_itself", async (t) => {
   const task: Task<void> = loop.createTask(function* () {
     yield* task;
   });
-  await t.throwsAsync(loop.runUntilComplete(task), { instanceOf: RuntimeError, message: /Task cannot await on itself/ });
+  await t.throwsAsync(loop.runUntilComplete(task), {
+    instanceOf: RuntimeError,
+    message: /Task cannot await on itself/,
+  });
   loop.close();
 });
 
@@ -540,7 +543,10 @@ test("test_task_awaits_on_itself [async]", async (t) => {
   const task: Task<void> = loop.createTask(async () => {
     await task;
   });
-  await t.throwsAsync(loop.runUntilComplete(task), { instanceOf: RuntimeError, message: /Task cannot await on itself/ });
+  await t.throwsAsync(loop.runUntilComplete(task), {
+    instanceOf: RuntimeError,
+    message: /Task cannot await on itself/,
+  });
   loop.close();
 });
 
@@ -606,7 +612,7 @@ test("task.signal is aborted with a CancelledError on the cancel request", async
   const task = loop.createTask(async () => {
     const signal = currentTask()!.signal;
     // A foreign, signal-aware wait: stops at once on cancel.
-    await new Promise((resolve, reject) => {
+    await new Promise((_resolve, reject) => {
       signal.addEventListener("abort", () => reject((reason = signal.reason)), { once: true });
     });
   });

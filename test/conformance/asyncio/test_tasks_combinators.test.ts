@@ -11,7 +11,7 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
-  GatheringFuture,
+  type GatheringFuture,
   RuntimeError,
   Task,
   TimeoutError,
@@ -209,10 +209,11 @@ type Wrap = (loop: TestLoop, futs: Future<unknown>[]) => unknown[];
 const wrapFutures: Record<string, Wrap> = {
   FutureGatherTests: (_loop, futs) => futs,
   CoroutineGatherTests: (_loop, futs) =>
-    futs.map((fut) =>
-      async function coro(): Promise<unknown> {
-        return await fut;
-      },
+    futs.map(
+      (fut) =>
+        async function coro(): Promise<unknown> {
+          return await fut;
+        },
     ),
 };
 
@@ -234,7 +235,11 @@ for (const kind of Object.keys(wrapFutures)) {
     const name = opts?.returnExceptions === true ? "test_result_exception_success" : "test_success";
     test(`${kind}.${name} ${JSON.stringify(opts ?? {})}`, async (t) => {
       const loop = makeLoop();
-      const [a, b, c] = [0, 1, 2].map(() => loop.createFuture<number>()) as [Future<number>, Future<number>, Future<number>];
+      const [a, b, c] = [0, 1, 2].map(() => loop.createFuture<number>()) as [
+        Future<number>,
+        Future<number>,
+        Future<number>,
+      ];
       const args = wrap(loop, [a, b, c]);
       const [fut] = await doGather(kind, loop, opts ? [...args, opts] : args);
       const cb = mockCallback();
@@ -512,7 +517,10 @@ for (const [cancelArgs, expected] of [
         await qwe;
       }),
     );
-    t.true(e instanceof CancelledError, "gather() does not propagate CancelledError raised by inner task to the gather() caller.");
+    t.true(
+      e instanceof CancelledError,
+      "gather() does not propagate CancelledError raised by inner task to the gather() caller.",
+    );
     t.is((e as Error).message, expected);
     loop.close();
   });
@@ -540,9 +548,13 @@ test("gather: a generator coroutine waits with yield*, a cancelled child fails i
 
 test("gather: options only as a plain object with returnExceptions; arrays are refused", async (t) => {
   await runTest(async () => {
-    const r = await gather(async () => {
-      throw new ValueError("v");
-    }, sleep(0, 1), { returnExceptions: true });
+    const r = await gather(
+      async () => {
+        throw new ValueError("v");
+      },
+      sleep(0, 1),
+      { returnExceptions: true },
+    );
     t.true(r[0] instanceof ValueError);
     t.is(r[1], 1);
     t.throws(() => gather([sleep(0)] as never), { instanceOf: TypeError, message: /spread/ });
@@ -833,14 +845,22 @@ test("test_as_completed_same_tasks_in_as_out", async (t) => {
     // Coroutines shouldn't be yielded back as finished coroutines can't be re-used.
     const ins = [coro(0), coro(1), coro(2), coro(3)];
     const outs = await tryAsyncIterator(ins);
-    t.true(ins.every((c) => !outs.has(c)), "Got original coroutines out of as_completed iterator.");
+    t.true(
+      ins.every((c) => !outs.has(c)),
+      "Got original coroutines out of as_completed iterator.",
+    );
     t.true([...outs].every((f) => f instanceof Task));
     // Tasks should be yielded back.
     const taskB = createTask(coro("b"));
     const taskD = createTask(coro("d"));
     const ins2 = [coro("a"), taskB, coro("c"), taskD];
     const outs2 = await tryAsyncIterator(ins2);
-    sameSet(t, new Set(ins2.filter((x) => outs2.has(x))), new Set([taskB, taskD]), "Only tasks should be yielded from as_completed iterator as-is.");
+    sameSet(
+      t,
+      new Set(ins2.filter((x) => outs2.has(x))),
+      new Set([taskB, taskD]),
+      "Only tasks should be yielded from as_completed iterator as-is.",
+    );
   });
 });
 
@@ -1057,10 +1077,12 @@ test("createTask/ensureFuture of a scope or combinator awaitable runs it in the 
   // Regression (core): these awaitables are thenables; taking them through
   // then() ran them in the creator's task, so the timeout cancelled the creator.
   await runTest(async () => {
-    const t1 = createTask(timeout(1).run(async () => {
-      await sleep(10);
-      return "late";
-    }));
+    const t1 = createTask(
+      timeout(1).run(async () => {
+        await sleep(10);
+        return "late";
+      }),
+    );
     t.true((await raises(t1)) instanceof TimeoutError);
     t.is(currentTask()!.cancelling(), 0);
     const a = createTask(sleep(5));

@@ -14,7 +14,7 @@ import {
   ExceptionGroup,
   RuntimeError,
   TaskGroup,
-  Timeout,
+  type Timeout,
   TimeoutError,
   ValueError,
   createTask,
@@ -56,10 +56,12 @@ function vloop(): VirtualTimeLoop {
 test("test_timeout_basic", async (t) => {
   await runTest(async () => {
     let cm!: Timeout;
-    const e = await raises(timeout(0.01).run(async (c) => {
-      cm = c;
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeout(0.01).run(async (c) => {
+        cm = c;
+        await sleep(10);
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.true(cm.expired());
     t.is(vloop().time(), 0.01);
@@ -89,10 +91,12 @@ test("test_timeout_at_basic", async (t) => {
     const loop = getRunningLoop();
     const deadline = loop.time() + 0.01;
     let cm!: Timeout;
-    const e = await raises(timeoutAt(deadline).run(async (c) => {
-      cm = c;
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeoutAt(deadline).run(async (c) => {
+        cm = c;
+        await sleep(10);
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.true(cm.expired());
     t.is(cm.when(), deadline);
@@ -106,19 +110,21 @@ test("test_nested_timeouts", async (t) => {
     let cm1!: Timeout;
     let cm2!: Timeout;
     const deadline = loop.time() + 0.01;
-    const e = await raises(timeoutAt(deadline).run(async (c1) => {
-      cm1 = c1;
-      // Only the topmost context manager should raise TimeoutError.
-      try {
-        await timeoutAt(deadline).run(async (c2) => {
-          cm2 = c2;
-          await sleep(10);
-        });
-      } catch (e) {
-        if (e instanceof CancelledError) cancelled = true;
-        throw e;
-      }
-    }));
+    const e = await raises(
+      timeoutAt(deadline).run(async (c1) => {
+        cm1 = c1;
+        // Only the topmost context manager should raise TimeoutError.
+        try {
+          await timeoutAt(deadline).run(async (c2) => {
+            cm2 = c2;
+            await sleep(10);
+          });
+        } catch (e) {
+          if (e instanceof CancelledError) cancelled = true;
+          throw e;
+        }
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.true(cancelled);
     t.true(cm1.expired());
@@ -157,14 +163,16 @@ test("test_nested_timeouts (generator coroutine)", async (t) => {
 test("test_waiter_cancelled", async (t) => {
   await runTest(async () => {
     let cancelled = false;
-    const e = await raises(timeout(0.01).run(async () => {
-      try {
-        await sleep(10);
-      } catch (e) {
-        if (e instanceof CancelledError) cancelled = true;
-        throw e;
-      }
-    }));
+    const e = await raises(
+      timeout(0.01).run(async () => {
+        try {
+          await sleep(10);
+        } catch (e) {
+          if (e instanceof CancelledError) cancelled = true;
+          throw e;
+        }
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.true(cancelled);
   });
@@ -211,10 +219,12 @@ test("test_timeout_zero", async (t) => {
     const loop = getRunningLoop();
     const t0 = loop.time();
     let cm!: Timeout;
-    const e = await raises(timeout(0).run(async (c) => {
-      cm = c;
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeout(0).run(async (c) => {
+        cm = c;
+        await sleep(10);
+      }),
+    );
     const t1 = loop.time();
     t.true(e instanceof TimeoutError);
     t.true(cm.expired());
@@ -229,10 +239,12 @@ test("test_timeout_zero_sleep_zero", async (t) => {
     const loop = getRunningLoop();
     const t0 = loop.time();
     let cm!: Timeout;
-    const e = await raises(timeout(0).run(async (c) => {
-      cm = c;
-      await sleep(0);
-    }));
+    const e = await raises(
+      timeout(0).run(async (c) => {
+        cm = c;
+        await sleep(0);
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.true(cm.expired());
     t.true(t0 <= cm.when()! && cm.when()! <= loop.time());
@@ -244,10 +256,12 @@ test("test_timeout_in_the_past_sleep_zero", async (t) => {
     const loop = getRunningLoop();
     const t0 = loop.time();
     let cm!: Timeout;
-    const e = await raises(timeout(-11).run(async (c) => {
-      cm = c;
-      await sleep(0);
-    }));
+    const e = await raises(
+      timeout(-11).run(async (c) => {
+        cm = c;
+        await sleep(0);
+      }),
+    );
     const t1 = loop.time();
     t.true(e instanceof TimeoutError);
     t.true(cm.expired());
@@ -275,10 +289,12 @@ test("test_foreign_exception_passed", async (t) => {
   await runTest(async () => {
     class KeyError extends Error {}
     let cm!: Timeout;
-    const e = await raises(timeout(0.01).run(async (c) => {
-      cm = c;
-      throw new KeyError();
-    }));
+    const e = await raises(
+      timeout(0.01).run(async (c) => {
+        cm = c;
+        throw new KeyError();
+      }),
+    );
     t.true(e instanceof KeyError);
     t.false(cm.expired());
   });
@@ -289,13 +305,15 @@ test("test_timeout_exception_context", async (t) => {
   // handling ZeroDivisionError). JS: the CancelledError is the cause; the
   // implicit context of the CancelledError does not exist.
   await runTest(async () => {
-    const e = await raises(timeout(0.01).run(async () => {
-      try {
-        throw new RangeError("1/0");
-      } finally {
-        await sleep(1);
-      }
-    }));
+    const e = await raises(
+      timeout(0.01).run(async () => {
+        try {
+          throw new RangeError("1/0");
+        } finally {
+          await sleep(1);
+        }
+      }),
+    );
     t.true(e instanceof TimeoutError);
     const e2 = (e as Error).cause;
     t.true(e2 instanceof CancelledError);
@@ -316,9 +334,11 @@ test("test_foreign_exception_on_timeout", async (t) => {
         throw new RangeError("1/0", { cause: c });
       }
     }
-    const e = await raises(timeout(0.01).run(async () => {
-      await crash();
-    }));
+    const e = await raises(
+      timeout(0.01).run(async () => {
+        await crash();
+      }),
+    );
     t.true(e instanceof RangeError);
     const e2 = (e as Error).cause;
     t.true(e2 instanceof TimeoutError);
@@ -331,30 +351,32 @@ test("test_foreign_exception_on_timeout_2", async (t) => {
   // ZeroDivisionError -> KeyError -> TimeoutError (inserted) -> CancelledError -> ValueError.
   await runTest(async () => {
     class KeyError extends Error {}
-    const e = await raises(timeout(0.01).run(async () => {
-      let pending: unknown;
-      try {
+    const e = await raises(
+      timeout(0.01).run(async () => {
+        let pending: unknown;
         try {
-          throw new ValueError();
-        } catch (v) {
           try {
-            await sleep(1);
-          } catch (c) {
-            (c as Error).cause = v; // Python's implicit __context__
-            throw c;
+            throw new ValueError();
+          } catch (v) {
+            try {
+              await sleep(1);
+            } catch (c) {
+              (c as Error).cause = v; // Python's implicit __context__
+              throw c;
+            }
           }
+        } catch (c) {
+          pending = c;
         }
-      } catch (c) {
-        pending = c;
-      }
-      let k: unknown;
-      try {
-        throw new KeyError("k", { cause: pending });
-      } catch (kk) {
-        k = kk;
-      }
-      throw new RangeError("1/0", { cause: k });
-    }));
+        let k: unknown;
+        try {
+          throw new KeyError("k", { cause: pending });
+        } catch (kk) {
+          k = kk;
+        }
+        throw new RangeError("1/0", { cause: k });
+      }),
+    );
     t.true(e instanceof RangeError);
     const e2 = (e as Error).cause;
     t.true(e2 instanceof KeyError);
@@ -369,11 +391,13 @@ test("test_foreign_exception_on_timeout_2", async (t) => {
 test("test_foreign_cancel_doesnt_timeout_if_not_expired", async (t) => {
   await runTest(async () => {
     let cm!: Timeout;
-    const e = await raises(timeout(10).run(async (c) => {
-      cm = c;
-      currentTask()!.cancel();
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeout(10).run(async (c) => {
+        cm = c;
+        currentTask()!.cancel();
+        await sleep(10);
+      }),
+    );
     t.true(e instanceof CancelledError);
     t.false(cm.expired());
     currentTask()!.uncancel();
@@ -402,9 +426,11 @@ test("test_outer_task_is_not_cancelled", async (t) => {
   await runTest(async () => {
     let raised: unknown;
     const task = createTask(async () => {
-      raised = await raises(timeout(0.001).run(async () => {
-        await sleep(10);
-      }));
+      raised = await raises(
+        timeout(0.001).run(async () => {
+          await sleep(10);
+        }),
+      );
     });
     await task;
     t.true(raised instanceof TimeoutError);
@@ -419,12 +445,16 @@ test("test_nested_timeouts_concurrent", async (t) => {
     // Only the outer deadline passed: the inner block lets the CancelledError
     // through (Python's inner assertRaises does not match it).
     let inner: boolean | undefined;
-    const outer = await raises(timeout(0.002).run(async () => {
-      inner = await timesOut(timeout(0.1).run(async () => {
-        vloop().advance(0.01);
-        await sleep(1);
-      }));
-    }));
+    const outer = await raises(
+      timeout(0.002).run(async () => {
+        inner = await timesOut(
+          timeout(0.1).run(async () => {
+            vloop().advance(0.01);
+            await sleep(1);
+          }),
+        );
+      }),
+    );
     t.is(inner, undefined);
     t.true(outer instanceof TimeoutError);
   });
@@ -435,14 +465,18 @@ test("test_nested_timeouts_loop_busy", async (t) => {
     const loop = vloop();
     const t0 = loop.time();
     let inner: boolean | undefined;
-    const e = await raises(timeout(0.1).run(async () => {
-      inner = await timesOut(timeout(0.01).run(async () => {
-        loop.advance(0.1); // the loop is busy for a while
-        await sleep(1);
-      }));
-      // TimeoutError was caught by (2); this sleep is interrupted by (1).
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeout(0.1).run(async () => {
+        inner = await timesOut(
+          timeout(0.01).run(async () => {
+            loop.advance(0.1); // the loop is busy for a while
+            await sleep(1);
+          }),
+        );
+        // TimeoutError was caught by (2); this sleep is interrupted by (1).
+        await sleep(10);
+      }),
+    );
     const t1 = loop.time();
     // Both deadlines passed in the same iteration: two cancel requests, so
     // the inner block (uncancel() -> 1) lets the CancelledError through
@@ -457,13 +491,17 @@ test("test_nested_timeouts_loop_busy: only the inner deadline passed while busy"
   await runTest(async () => {
     const loop = vloop();
     let inner: boolean | undefined;
-    const e = await raises(timeout(0.1).run(async () => {
-      inner = await timesOut(timeout(0.01).run(async () => {
-        loop.advance(0.05);
-        await sleep(1);
-      }));
-      await sleep(10); // interrupted by the outer timeout
-    }));
+    const e = await raises(
+      timeout(0.1).run(async () => {
+        inner = await timesOut(
+          timeout(0.01).run(async () => {
+            loop.advance(0.05);
+            await sleep(1);
+          }),
+        );
+        await sleep(10); // interrupted by the outer timeout
+      }),
+    );
     t.true(inner);
     t.true(e instanceof TimeoutError);
     t.is(loop.time(), 0.1);
@@ -497,10 +535,12 @@ test("test_reschedule", async (t) => {
 test("test_reschedule: a later deadline is the one that fires", async (t) => {
   await runTest(async () => {
     const loop = getRunningLoop();
-    const e = await raises(timeout(1).run(async (cm) => {
-      cm.reschedule(loop.time() + 5);
-      await sleep(10);
-    }));
+    const e = await raises(
+      timeout(1).run(async (cm) => {
+        cm.reschedule(loop.time() + 5);
+        await sleep(10);
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.is(loop.time(), 5);
   });
@@ -509,15 +549,19 @@ test("test_reschedule: a later deadline is the one that fires", async (t) => {
 test("test_nested_timeout_in_finally", async (t) => {
   await runTest(async () => {
     let e2: unknown;
-    const e1 = await raises(timeout(0.01).run(async () => {
-      try {
-        await sleep(1);
-      } finally {
-        e2 = await raises(timeout(0.01).run(async () => {
-          await sleep(10);
-        }));
-      }
-    }));
+    const e1 = await raises(
+      timeout(0.01).run(async () => {
+        try {
+          await sleep(1);
+        } finally {
+          e2 = await raises(
+            timeout(0.01).run(async () => {
+              await sleep(10);
+            }),
+          );
+        }
+      }),
+    );
     t.true(e1 instanceof TimeoutError);
     const e12 = (e1 as Error).cause;
     t.true(e12 instanceof CancelledError);
@@ -537,9 +581,11 @@ test("test_timeout_after_cancellation", async (t) => {
     } catch (e) {
       if (!(e instanceof CancelledError)) throw e;
     } finally {
-      cm = await raises(timeout(0.0).run(async () => {
-        await sleep(1); // some cleanup
-      }));
+      cm = await raises(
+        timeout(0.0).run(async () => {
+          await sleep(1); // some cleanup
+        }),
+      );
     }
     t.true(cm instanceof TimeoutError);
     t.is(currentTask()!.cancelling(), 1);
@@ -556,10 +602,12 @@ test("test_cancel_in_timeout_after_cancellation", async (t) => {
     } catch (err) {
       if (!(err instanceof CancelledError)) throw err;
     } finally {
-      e = await raises(timeout(1.0).run(async () => {
-        currentTask()!.cancel();
-        await sleep(2);
-      }));
+      e = await raises(
+        timeout(1.0).run(async () => {
+          currentTask()!.cancel();
+          await sleep(2);
+        }),
+      );
     }
     t.true(e instanceof CancelledError);
     t.is(currentTask()!.cancelling(), 2);
@@ -597,10 +645,12 @@ test("test_timeout_finished", async (t) => {
 test("test_timeout_expired", async (t) => {
   await runTest(async () => {
     let cm!: Timeout;
-    const e = await raises(timeout(0.01).run(async (c) => {
-      cm = c;
-      await sleep(1);
-    }));
+    const e = await raises(
+      timeout(0.01).run(async (c) => {
+        cm = c;
+        await sleep(1);
+      }),
+    );
     t.true(e instanceof TimeoutError);
     t.throws(() => cm.reschedule(0.02), { instanceOf: RuntimeError, message: /expired/ });
   });
@@ -655,16 +705,18 @@ test("test_timeout_taskgroup", async (t) => {
         throw new RangeError("1/0", { cause: c }); // crash in cleanup
       }
     }
-    const eg = await raises(timeout(0.01).run(async () => {
-      await new TaskGroup().run(async (tg) => {
-        tg.createTask(task);
-        try {
-          throw new ValueError();
-        } finally {
-          await sleep(1);
-        }
-      });
-    }));
+    const eg = await raises(
+      timeout(0.01).run(async () => {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(task);
+          try {
+            throw new ValueError();
+          } finally {
+            await sleep(1);
+          }
+        });
+      }),
+    );
     t.true(eg instanceof ExceptionGroup);
     const group = eg as ExceptionGroup;
     t.is(group.exceptions.length, 1);
@@ -800,8 +852,15 @@ test("property: nested timeouts — only the outermost expired scope raises Time
             : first === cancelAt
               ? { outcome: "CancelledError", expired: delays.map(() => false) }
               : { outcome: "TimeoutError", expired: delays.map((d) => d === fire) };
-        if (result.outcome !== expected.outcome || JSON.stringify(result.expired) !== JSON.stringify(expected.expired) || result.count !== 0 || result.end !== first) {
-          throw new Error(`got ${JSON.stringify(result)}, expected ${JSON.stringify({ ...expected, count: 0, end: first })}`);
+        if (
+          result.outcome !== expected.outcome ||
+          JSON.stringify(result.expired) !== JSON.stringify(expected.expired) ||
+          result.count !== 0 ||
+          result.end !== first
+        ) {
+          throw new Error(
+            `got ${JSON.stringify(result)}, expected ${JSON.stringify({ ...expected, count: 0, end: first })}`,
+          );
         }
       },
     ),

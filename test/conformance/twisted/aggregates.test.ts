@@ -6,7 +6,7 @@ import {
   Deferred,
   DeferredList,
   FAILURE,
-  Failure,
+  type Failure,
   FailureGroup,
   FirstError,
   SUCCESS,
@@ -211,7 +211,10 @@ test("RaceTests.test_success", (t) => {
     const raceResult = race(ds);
     ds[index]!.callback("winner");
     t.deepEqual(successResultOf(raceResult), [index, "winner"]);
-    t.deepEqual(cancelled, [0, 1, 2].filter((i) => i !== index));
+    t.deepEqual(
+      cancelled,
+      [0, 1, 2].filter((i) => i !== index),
+    );
     for (const d of ds) t.is(d.result, undefined);
   }
 });

@@ -27,17 +27,35 @@ test("calling back twice: AlreadyCalledError", (t) => {
 
 test("a non-callable callback or errback: TypeError naming what was wrong", (t) => {
   const d = new Deferred<number>();
-  t.throws(() => d.addCallback(42 as never), { instanceOf: TypeError, message: "Deferred callback must be a function, got number" });
-  t.throws(() => d.addErrback("oops" as never), { instanceOf: TypeError, message: "Deferred errback must be a function, got string" });
-  t.throws(() => d.addBoth(undefined as never), { instanceOf: TypeError, message: "Deferred callback must be a function, got undefined" });
-  t.throws(() => d.addCallbacks((x) => x, {} as never), { instanceOf: TypeError, message: "Deferred errback must be a function, got Object" });
+  t.throws(() => d.addCallback(42 as never), {
+    instanceOf: TypeError,
+    message: "Deferred callback must be a function, got number",
+  });
+  t.throws(() => d.addErrback("oops" as never), {
+    instanceOf: TypeError,
+    message: "Deferred errback must be a function, got string",
+  });
+  t.throws(() => d.addBoth(undefined as never), {
+    instanceOf: TypeError,
+    message: "Deferred callback must be a function, got undefined",
+  });
+  t.throws(() => d.addCallbacks((x) => x, {} as never), {
+    instanceOf: TypeError,
+    message: "Deferred errback must be a function, got Object",
+  });
   t.throws(() => new Deferred(5 as never), { instanceOf: TypeError, message: /canceller must be a function/ });
   t.is(d.callbacks.length, 0); // nothing half-added
 });
 
 test("ensureDeferred / fromCoroutine of a non-coroutine: NotACoroutineError (a TypeError)", (t) => {
-  t.throws(() => ensureDeferred(42 as never), { instanceOf: NotACoroutineError, message: "number is not a coroutine or a Deferred" });
-  t.throws(() => Deferred.fromCoroutine({} as never), { instanceOf: NotACoroutineError, message: "Object is not a coroutine" });
+  t.throws(() => ensureDeferred(42 as never), {
+    instanceOf: NotACoroutineError,
+    message: "number is not a coroutine or a Deferred",
+  });
+  t.throws(() => Deferred.fromCoroutine({} as never), {
+    instanceOf: NotACoroutineError,
+    message: "Object is not a coroutine",
+  });
   // A generator *function* is not a coroutine: it must be called.
   t.throws(() => ensureDeferred(function* () {} as never), { instanceOf: NotACoroutineError });
 });
@@ -55,12 +73,18 @@ test("a negative LoopingCall interval: ValueError; starting twice: RuntimeError"
 });
 
 test("errback() and fail() need an argument (JavaScript has no current exception)", (t) => {
-  t.throws(() => (new Deferred().errback as unknown as () => void)(), { instanceOf: TypeError, message: /no current exception/ });
+  t.throws(() => (new Deferred().errback as unknown as () => void)(), {
+    instanceOf: TypeError,
+    message: /no current exception/,
+  });
   t.throws(() => (fail as unknown as () => void)(), { instanceOf: TypeError, message: /no current exception/ });
 });
 
 test("callback() with a Deferred: TypeError", (t) => {
-  t.throws(() => new Deferred<unknown>().callback(new Deferred()), { instanceOf: TypeError, message: /got a Deferred/ });
+  t.throws(() => new Deferred<unknown>().callback(new Deferred()), {
+    instanceOf: TypeError,
+    message: /got a Deferred/,
+  });
 });
 
 test("inlineCallbacks of a non-function, maybeDeferred of a non-function, DeferredList of non-Deferreds", (t) => {
@@ -70,7 +94,10 @@ test("inlineCallbacks of a non-function, maybeDeferred of a non-function, Deferr
 });
 
 test("primitives: releasing unlocked, bad semaphore sizes, bad delays", (t) => {
-  t.throws(() => new DeferredLock().release(), { instanceOf: RuntimeError, message: "Tried to release an unlocked lock" });
+  t.throws(() => new DeferredLock().release(), {
+    instanceOf: RuntimeError,
+    message: "Tried to release an unlocked lock",
+  });
   t.throws(() => new DeferredSemaphore(1).release(), { instanceOf: RuntimeError });
   t.throws(() => new DeferredSemaphore(1.5), { instanceOf: TypeError });
   t.throws(() => new DeferredSemaphore(0), { instanceOf: ValueError });

@@ -24,7 +24,12 @@ test("DeferredTests.test_addCallbacksNoneCallbackArgs / test_addCallbacksNoneErr
   d.addCallbacks((...a: unknown[]) => void seen.push(a), null, null, null);
   d.callback("hello");
   const e = new Deferred<string>();
-  e.addCallbacks(() => undefined, (...a: unknown[]) => void seen.push(a), null, null);
+  e.addCallbacks(
+    () => undefined,
+    (...a: unknown[]) => void seen.push(a),
+    null,
+    null,
+  );
   const err = new GenericError("x");
   e.errback(err);
   t.deepEqual(seen[0], ["hello"]);
@@ -233,7 +238,8 @@ for (const [name, first, second] of [
         () => undefined,
         () => undefined,
       );
-      const fire = (how: "callback" | "errback") => (how === "callback" ? d.callback("x") : d.errback(new Failure(new RangeError())));
+      const fire = (how: "callback" | "errback") =>
+        how === "callback" ? d.callback("x") : d.errback(new Failure(new RangeError()));
       function _first() {
         fire(first);
       }

@@ -124,7 +124,16 @@ test("DeferredTests.test_succeedMatchesManualSuccess", (t) => {
   const manual = new Deferred<string>();
   manual.callback("x");
   const s = succeed("x");
-  for (const k of ["called", "paused", "result", "callbacks", "_chainedTo", "_canceller", "_suppressAlreadyCalled", "_runningCallbacks"] as const) {
+  for (const k of [
+    "called",
+    "paused",
+    "result",
+    "callbacks",
+    "_chainedTo",
+    "_canceller",
+    "_suppressAlreadyCalled",
+    "_runningCallbacks",
+  ] as const) {
     t.deepEqual(s[k], manual[k], k);
   }
 });
@@ -360,7 +369,12 @@ test("DeferredTests.test_nestedAsynchronousChainedDeferreds", (t) => {
   inner.addErrback((f) => void failures.push(f));
   outer.addErrback((f) => void failures.push(f));
   t.deepEqual(failures, [], "Got errbacks but wasn't expecting any.");
-  t.deepEqual(results, [["start-of-cb", "outer"], ["firstCallback", "inner"], ["secondCallback", "orange"], "orangeorange"]);
+  t.deepEqual(results, [
+    ["start-of-cb", "outer"],
+    ["firstCallback", "inner"],
+    ["secondCallback", "orange"],
+    "orangeorange",
+  ]);
 });
 
 test("DeferredTests.test_nestedAsynchronousChainedDeferredsWithExtraCallbacks", (t) => {
@@ -392,7 +406,12 @@ test("DeferredTests.test_nestedAsynchronousChainedDeferredsWithExtraCallbacks", 
   outer.addErrback((f) => void failures.push(f));
   inner.addErrback((f) => void failures.push(f));
   t.deepEqual(failures, []);
-  t.deepEqual(results, [["start-of-cb", "outer"], ["firstCallback", "inner"], ["secondCallback", ["withers"]], ["withers", "withers"]]);
+  t.deepEqual(results, [
+    ["start-of-cb", "outer"],
+    ["firstCallback", "inner"],
+    ["secondCallback", ["withers"]],
+    ["withers", "withers"],
+  ]);
 });
 
 test("DeferredTests.test_innerCallbacksPreserved", (t) => {
@@ -419,7 +438,12 @@ test("DeferredTests.test_innerCallbacksPreserved", (t) => {
   inner.addErrback((f) => void failures.push(f));
   outer.addErrback((f) => void failures.push(f));
   t.deepEqual(failures, []);
-  t.deepEqual(results, [["start-of-cb", "outer"], ["firstCallback", "inner"], ["secondCallback", "orange"], "orangeorange"]);
+  t.deepEqual(results, [
+    ["start-of-cb", "outer"],
+    ["firstCallback", "inner"],
+    ["secondCallback", "orange"],
+    "orangeorange",
+  ]);
 });
 
 test("DeferredTests.test_continueCallbackNotFirst", (t) => {
@@ -620,7 +644,8 @@ test.serial("AlreadyCalledTests.testAlreadyCalledDebug_CC", (t) => {
     _call_1(d);
     const e = t.throws(() => _call_2(d), { instanceOf: AlreadyCalledError })!;
     const lines = e.message.split("\n");
-    const count = (prefix: string, what: string) => lines.filter((l) => l.startsWith(` ${prefix}:`) && l.includes(what)).length;
+    const count = (prefix: string, what: string) =>
+      lines.filter((l) => l.startsWith(` ${prefix}:`) && l.includes(what)).length;
     t.true(lines.some((l) => l.startsWith(" C: Deferred was created:")));
     t.is(count("C", "_call_1"), 0);
     t.is(count("C", "_call_2"), 0);

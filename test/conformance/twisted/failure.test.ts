@@ -1,7 +1,14 @@
 // Failure (twisted/python/failure.py; test_failure.py's FailureTests where
 // they apply to JavaScript values).
 import test from "ava";
-import { Failure, Deferred, setDebugging, getDebugging, inlineCallbacks, succeed } from "../../../adapters/twisted/index.js";
+import {
+  Failure,
+  Deferred,
+  setDebugging,
+  getDebugging,
+  inlineCallbacks,
+  succeed,
+} from "../../../adapters/twisted/index.js";
 import { collectGarbage, runOn } from "../../helpers/loop.js";
 import { successResultOf } from "./trial.js";
 
@@ -103,9 +110,11 @@ test.serial("debug mode: the unhandled-error report carries the creator and invo
       })();
       await collectGarbage();
     });
-    const ctx = loop.errors.find((e) => e.message === "Unhandled error in Deferred:") as unknown as { traceback: string } | undefined;
+    const ctx = loop.errors.find((e) => e.message === "Unhandled error in Deferred:") as unknown as
+      | { traceback: string }
+      | undefined;
     t.truthy(ctx);
-    t.regex(ctx!.traceback, /\(debug:  C: Deferred was created:\n C:.*makeFailingDeferred/s);
+    t.regex(ctx!.traceback, /\(debug: {2}C: Deferred was created:\n C:.*makeFailingDeferred/s);
     t.regex(ctx!.traceback, / I: First Invoker was:\n I:.*fireIt/s);
   } finally {
     setDebugging(was);

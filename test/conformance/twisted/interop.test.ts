@@ -4,7 +4,6 @@
 // Deferred primitives beside the core's Lock and Queue in one program.
 import test from "ava";
 import {
-  CancelledError,
   Deferred,
   DeferredLock,
   DeferredQueue,
@@ -278,11 +277,14 @@ test("CoroutineContextVarsTests.test_asyncWithSemaphore", async (t) => {
 test("CoroutineContextVarsTests.test_asyncWithLockException", async (t) => {
   await runOn(async () => {
     const lock = new DeferredLock();
-    await t.throwsAsync(async () => {
-      await using _ = await lock.enter();
-      t.true(lock.locked);
-      throw new RangeError("oh no");
-    }, { instanceOf: RangeError });
+    await t.throwsAsync(
+      async () => {
+        await using _ = await lock.enter();
+        t.true(lock.locked);
+        throw new RangeError("oh no");
+      },
+      { instanceOf: RangeError },
+    );
     t.false(lock.locked);
   });
 });

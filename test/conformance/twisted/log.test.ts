@@ -135,22 +135,25 @@ test.serial("LogTests.test_errorLogWithInnerFrameRef", async (t) => {
   t.is(unhandled(loop.errors).length, 1);
 });
 
-test.serial("LogTests.test_errorLogDebugInfo: a Deferred with debug set on the instance reports its invoker", async (t) => {
-  const { loop } = await runOn(async () => {
-    (function doit() {
-      const d = new Deferred<number>();
-      d.debug = true;
-      d.addCallback(() => {
-        throw new RangeError("division by zero");
-      });
-      d.callback(1);
-    })();
-    await collectGarbage();
-  });
-  const errs = unhandled(loop.errors) as unknown as Array<{ traceback: string }>;
-  t.is(errs.length, 1);
-  t.regex(errs[0]!.traceback, /\n\(debug:  I: First Invoker was:\n I:.*doit/s);
-});
+test.serial(
+  "LogTests.test_errorLogDebugInfo: a Deferred with debug set on the instance reports its invoker",
+  async (t) => {
+    const { loop } = await runOn(async () => {
+      (function doit() {
+        const d = new Deferred<number>();
+        d.debug = true;
+        d.addCallback(() => {
+          throw new RangeError("division by zero");
+        });
+        d.callback(1);
+      })();
+      await collectGarbage();
+    });
+    const errs = unhandled(loop.errors) as unknown as Array<{ traceback: string }>;
+    t.is(errs.length, 1);
+    t.regex(errs[0]!.traceback, /\n\(debug: {2}I: First Invoker was:\n I:.*doit/s);
+  },
+);
 
 test.serial("UtilTests.test_logErrorReturnsError / test_logErrorLogsError", async (t) => {
   const { loop } = await runOn(async () => {

@@ -276,7 +276,10 @@ test("OtherPrimitivesTests.testQueue", (t) => {
   gotten = [];
   for (let i = 0; i < N; i++) {
     queue.get().addCallback((x) => void gotten.push(x));
-    t.deepEqual(gotten, Array.from({ length: i + 1 }, (_, k) => N + k));
+    t.deepEqual(
+      gotten,
+      Array.from({ length: i + 1 }, (_, k) => N + k),
+    );
   }
   queue = new DeferredQueue<number>();
   gotten = [];
@@ -340,7 +343,13 @@ test("DeferredTests.test_maybeDeferredAsync", (t) => {
 
 test("DeferredTests.test_maybeDeferredSyncFailure: a returned Failure becomes a failed Deferred", (t) => {
   const f = new Failure(new RangeError("returned"));
-  t.is(failureResultOf(maybeDeferred(() => f), RangeError).value, f.value);
+  t.is(
+    failureResultOf(
+      maybeDeferred(() => f),
+      RangeError,
+    ).value,
+    f.value,
+  );
 });
 
 test("DeferredTests.test_maybeDeferredCoroutineSuccess: a returned generator runs as a coroutine", (t) => {
@@ -366,7 +375,10 @@ test("EnsureDeferredTests.test_passesThroughDeferreds", (t) => {
 });
 
 test("EnsureDeferredTests.test_willNotAllowNonDeferredOrCoroutine", (t) => {
-  t.throws(() => ensureDeferred("something" as never), { instanceOf: NotACoroutineError, message: /is not a coroutine or a Deferred/ });
+  t.throws(() => ensureDeferred("something" as never), {
+    instanceOf: NotACoroutineError,
+    message: /is not a coroutine or a Deferred/,
+  });
   t.true(new NotACoroutineError() instanceof TypeError);
 });
 
@@ -479,9 +491,7 @@ test("DeferredAddTimeoutTests.test_timeoutChainable", (t) => {
   t.is(successResultOf<unknown>(d), "done");
 });
 
-for (const [name, custom] of [
-  ["test_successResultBeforeTimeoutCustom", true],
-] as const) {
+for (const [name, custom] of [["test_successResultBeforeTimeoutCustom", true]] as const) {
   test(`DeferredAddTimeoutTests.${name}`, (t) => {
     const clock = new Clock();
     const d = new Deferred<string>();

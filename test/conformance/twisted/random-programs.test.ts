@@ -10,7 +10,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AlreadyCalledError, Deferred, DeferredList, Failure, FirstError, gatherResults } from "../../../adapters/twisted/index.js";
+import {
+  AlreadyCalledError,
+  Deferred,
+  DeferredList,
+  Failure,
+  FirstError,
+  gatherResults,
+} from "../../../adapters/twisted/index.js";
 
 class Boom extends Error {}
 
@@ -30,7 +37,8 @@ interface Program {
 }
 
 function fmt(v: unknown): string {
-  if (v instanceof Failure && v.value instanceof FirstError) return `F:FirstError:#${v.value.index}:${fmt(v.value.subFailure)}`;
+  if (v instanceof Failure && v.value instanceof FirstError)
+    return `F:FirstError:#${v.value.index}:${fmt(v.value.subFailure)}`;
   if (v instanceof Failure) return `F:${v.parents[0]}:${v.getErrorMessage()}`;
   if (v === undefined || v === null) return "None";
   if (typeof v === "boolean") return v ? "true" : "false";
@@ -101,10 +109,20 @@ function run(program: Program): string[] {
           D.chainDeferred(ds[op[2]]!);
           break;
         case "dl":
-          lists.push(new DeferredList(op[2].map((i) => ds[i]!), { fireOnOneCallback: op[3], fireOnOneErrback: op[4], consumeErrors: op[5] }) as Deferred<unknown>);
+          lists.push(
+            new DeferredList(
+              op[2].map((i) => ds[i]!),
+              { fireOnOneCallback: op[3], fireOnOneErrback: op[4], consumeErrors: op[5] },
+            ) as Deferred<unknown>,
+          );
           break;
         case "gather":
-          lists.push(gatherResults(op[2].map((i) => ds[i]!), { consumeErrors: op[3] }) as Deferred<unknown>);
+          lists.push(
+            gatherResults(
+              op[2].map((i) => ds[i]!),
+              { consumeErrors: op[3] },
+            ) as Deferred<unknown>,
+          );
           break;
       }
     } catch (e) {
@@ -134,20 +152,62 @@ const actionFor = (d: number): fc.Arbitrary<Action> =>
     fc.constant(["trap"] as Action),
     ...(d < N - 1 ? [fc.tuple(fc.constant("chain" as const), fc.integer({ min: d + 1, max: N - 1 }))] : []),
   );
-const opArb: fc.Arbitrary<Op> = fc.integer({ min: 0, max: N - 1 }).chain((d) =>
-  fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(fc.constantFrom("cb" as const, "eb" as const, "both" as const), fc.constant(d), actionFor(d)) },
-    { weight: 3, arbitrary: fc.tuple(fc.constant("fire" as const), fc.constant(d), fc.constantFrom("ok" as const, "err" as const), fc.integer({ min: 10, max: 99 })) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("pause" as const), fc.constant(d)) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("unpause" as const), fc.constant(d)) },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("cancel" as const), fc.constant(d)) },
-    ...(d < N - 1 ? [{ weight: 1, arbitrary: fc.tuple(fc.constant("chainDeferred" as const), fc.constant(d), fc.integer({ min: d + 1, max: N - 1 })) }] : []),
-    {
-      weight: 1,
-      arbitrary: fc.tuple(fc.constant("dl" as const), fc.constant(d), fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }), fc.boolean(), fc.boolean(), fc.boolean()),
-    },
-    { weight: 1, arbitrary: fc.tuple(fc.constant("gather" as const), fc.constant(d), fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }), fc.boolean()) },
-  ) as fc.Arbitrary<Op>,
+const opArb: fc.Arbitrary<Op> = fc.integer({ min: 0, max: N - 1 }).chain(
+  (d) =>
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.tuple(
+          fc.constantFrom("cb" as const, "eb" as const, "both" as const),
+          fc.constant(d),
+          actionFor(d),
+        ),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.tuple(
+          fc.constant("fire" as const),
+          fc.constant(d),
+          fc.constantFrom("ok" as const, "err" as const),
+          fc.integer({ min: 10, max: 99 }),
+        ),
+      },
+      { weight: 1, arbitrary: fc.tuple(fc.constant("pause" as const), fc.constant(d)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant("unpause" as const), fc.constant(d)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant("cancel" as const), fc.constant(d)) },
+      ...(d < N - 1
+        ? [
+            {
+              weight: 1,
+              arbitrary: fc.tuple(
+                fc.constant("chainDeferred" as const),
+                fc.constant(d),
+                fc.integer({ min: d + 1, max: N - 1 }),
+              ),
+            },
+          ]
+        : []),
+      {
+        weight: 1,
+        arbitrary: fc.tuple(
+          fc.constant("dl" as const),
+          fc.constant(d),
+          fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }),
+          fc.boolean(),
+          fc.boolean(),
+          fc.boolean(),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(
+          fc.constant("gather" as const),
+          fc.constant(d),
+          fc.uniqueArray(fc.integer({ min: 0, max: N - 1 }), { maxLength: N }),
+          fc.boolean(),
+        ),
+      },
+    ) as fc.Arbitrary<Op>,
 );
 const programs: Program[] = fc.sample(
   fc.array(opArb, { minLength: 1, maxLength: 25 }).map((ops) => ({ n: N, ops })),
@@ -164,7 +224,12 @@ function twistedRuns(): { traces?: string[][]; reason?: string } {
   } catch {
     return { reason: "Twisted is not importable by /usr/bin/python3 (apt-get install -y python3-twisted)" };
   }
-  const out = execFileSync(python, [join(here, "random_programs.py")], { input: JSON.stringify(programs), encoding: "utf8", stdio: ["pipe", "pipe", "ignore"], maxBuffer: 64 << 20 });
+  const out = execFileSync(python, [join(here, "random_programs.py")], {
+    input: JSON.stringify(programs),
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "ignore"],
+    maxBuffer: 64 << 20,
+  });
   return { traces: JSON.parse(out) as string[][] };
 }
 
@@ -179,7 +244,8 @@ test("2,000 random Deferred programs give Twisted's traces", (t) => {
   let mismatches = 0;
   for (let i = 0; i < programs.length; i++) {
     if (JSON.stringify(ours[i]) !== JSON.stringify(twisted.traces[i])) {
-      if (mismatches++ < 3) t.log(JSON.stringify(programs[i]!.ops), "\nours:   ", ours[i], "\ntwisted:", twisted.traces[i]);
+      if (mismatches++ < 3)
+        t.log(JSON.stringify(programs[i]!.ops), "\nours:   ", ours[i], "\ntwisted:", twisted.traces[i]);
     }
   }
   t.is(mismatches, 0);

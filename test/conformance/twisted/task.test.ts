@@ -12,7 +12,7 @@ import {
   deferLater,
   reactor,
 } from "../../../adapters/twisted/index.js";
-import { EventLoop, RuntimeError, ValueError, getRunningLoop, sleep } from "../../../src/index.js";
+import { type EventLoop, RuntimeError, ValueError, getRunningLoop, sleep } from "../../../src/index.js";
 import { makeLoop, runOn } from "../../helpers/loop.js";
 import { assertNoResult, failureResultOf, successResultOf } from "./trial.js";
 
@@ -186,7 +186,14 @@ function testable<A extends unknown[]>(clock: Clock, f: (...args: A) => unknown,
 test("LoopTests.testBasicFunction", (t) => {
   const clock = new Clock();
   const L: unknown[] = [];
-  const lc = testable(clock, (a: string, b: string, c?: string, d?: string) => void L.push([a, b, c, d]), "a", "b", undefined, "d");
+  const lc = testable(
+    clock,
+    (a: string, b: string, c?: string, d?: string) => void L.push([a, b, c, d]),
+    "a",
+    "b",
+    undefined,
+    "d",
+  );
   const D = lc.start(0.1);
   const theResult: unknown[] = [];
   D.addCallback((r) => void theResult.push(r));
@@ -295,11 +302,18 @@ test("LoopTests.test_withCountFloatingPointBoundary", (t) => {
   const interval = timespan / count;
   call.start(interval, false);
   for (let x = 0; x < count; x++) clock.advance(interval);
-  const epsilon = timespan - Array(count).fill(interval).reduce((a, b) => a + b, 0);
+  const epsilon =
+    timespan -
+    Array(count)
+      .fill(interval)
+      .reduce((a, b) => a + b, 0);
   clock.advance(epsilon);
   t.true(Math.abs(epsilon) > 0);
   t.true(clock.seconds() >= timespan);
-  t.is(accumulator.reduce((a, b) => a + b, 0), count);
+  t.is(
+    accumulator.reduce((a, b) => a + b, 0),
+    count,
+  );
   t.false(accumulator.includes(0));
 });
 

@@ -1,7 +1,7 @@
 // trial's SynchronousTestCase helpers (successResultOf, failureResultOf,
 // assertNoResult), written for ava: they throw, so a test stops at the
 // first broken expectation as trial's do.
-import { Deferred, Failure, type ErrorType } from "../../../adapters/twisted/index.js";
+import { type Deferred, Failure, type ErrorType } from "../../../adapters/twisted/index.js";
 
 /** A test error, as test_defer.py's GenericError. */
 export class GenericError extends Error {
@@ -17,7 +17,8 @@ export function successResultOf<T>(d: Deferred<T>): T {
   });
   if (results.length === 0) throw new Error(`Success result expected on ${d}, found no result instead`);
   const r = results[0];
-  if (r instanceof Failure) throw new Error(`Success result expected on ${d}, found failure result instead:\n${r.getTraceback()}`);
+  if (r instanceof Failure)
+    throw new Error(`Success result expected on ${d}, found failure result instead:\n${r.getTraceback()}`);
   return r as T;
 }
 
@@ -30,9 +31,12 @@ export function failureResultOf(d: Deferred<unknown>, ...types: ErrorType[]): Fa
   });
   if (results.length === 0) throw new Error(`Failure result expected on ${d}, found no result instead`);
   const r = results[0];
-  if (!(r instanceof Failure)) throw new Error(`Failure result expected on ${d}, found success result (${String(r)}) instead`);
+  if (!(r instanceof Failure))
+    throw new Error(`Failure result expected on ${d}, found success result (${String(r)}) instead`);
   if (types.length > 0 && r.check(...types) === undefined) {
-    throw new Error(`Failure of type (${types.map((t) => t.name).join(", ")}) expected on ${d}, found type ${r.parents[0]} instead:\n${r.getTraceback()}`);
+    throw new Error(
+      `Failure of type (${types.map((t) => t.name).join(", ")}) expected on ${d}, found type ${r.parents[0]} instead:\n${r.getTraceback()}`,
+    );
   }
   return r;
 }
@@ -57,6 +61,7 @@ export function assertImmediateFailure(d: Deferred<unknown>, type: ErrorType): u
     failures.push(f);
     return undefined;
   });
-  if (failures.length !== 1 || failures[0]!.check(type) === undefined) throw new Error(`expected an immediate ${type.name} failure on ${d}`);
+  if (failures.length !== 1 || failures[0]!.check(type) === undefined)
+    throw new Error(`expected an immediate ${type.name} failure on ${d}`);
   return failures[0]!.value;
 }
