@@ -26,7 +26,6 @@ import {
   freshName,
   indentUnit,
   isNullish,
-  isNonArrowFunction,
   isTsFile,
   shiftIndent,
   skipParens,
@@ -1306,19 +1305,6 @@ function needsParensInConditional(e: ts.Expression): boolean {
 function skipParensUp(n: ts.Node): ts.Node {
   while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
   return n;
-}
-
-function _declaredVarOnly(stmts: readonly ts.Statement[], name: string): boolean {
-  let isVar = false;
-  const visit = (n: ts.Node): void => {
-    if (isNonArrowFunction(n) || ts.isArrowFunction(n)) return;
-    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) {
-      for (const d of n.declarations) if (ts.isIdentifier(d.name) && d.name.text === name) isVar = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  stmts.forEach(visit);
-  return isVar;
 }
 
 function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
