@@ -1,22 +1,4 @@
 #!/usr/bin/env node
-// Runs the asyncio-ts CLI: the compiled dist/codemods/cli.js when the package
-// is built, otherwise the TypeScript source through tsx (development checkout).
-import { existsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const built = join(root, "dist", "codemods", "cli.js");
-if (existsSync(built)) {
-  const { main } = await import(pathToFileURL(built).href);
-  process.exitCode = await main(process.argv.slice(2));
-} else {
-  const source = join(root, "codemods", "cli.ts");
-  // tsx by absolute URL: the CLI runs in the user's directory, where tsx may not resolve.
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), source, ...process.argv.slice(2)], {
-    stdio: "inherit",
-    cwd: process.cwd(),
-  });
-  process.exitCode = r.status ?? 2;
-}
+// Development launcher kept for scripts and tests in this repository: the
+// migration CLI lives in the asyncio-ts-codemods workspace package (codemods/).
+import "../codemods/bin/asyncio-ts-codemods.js";

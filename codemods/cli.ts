@@ -32,6 +32,18 @@ const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
 
 class UsageError extends Error {}
 
+/** This package's version, from its package.json (next to cli.ts in a checkout, one level up from dist/). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (!fs.existsSync(file)) continue;
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "asyncio-ts-codemods" && pkg.version) return pkg.version;
+  }
+  return "unknown";
+}
+
 interface CliOptions {
   dryRun?: boolean;
   write?: boolean;
@@ -228,8 +240,9 @@ export async function main(
 ): Promise<number> {
   const program = new Command();
   program
-    .name("asyncio-ts")
-    .description("asyncio-ts tools")
+    .name("asyncio-ts-codemods")
+    .description("asyncio-ts-codemods: migrate callback code and promise chains to async/await")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   let code = 0;

@@ -250,3 +250,11 @@ test("migrateProject: a converted export is awaited by callers in other files", 
     [["size:converted", "zalgo:refused"], ["twice:converted"]],
   );
 });
+
+test("--version prints the asyncio-ts-codemods package's version (exit 0)", async (t) => {
+  const out = sink();
+  const code = await main(["--version"], { stdout: out.stream, stderr: sink().stream, cwd: ROOT });
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "codemods/package.json"), "utf8")) as { version: string };
+  t.is(code, 0);
+  t.is(out.text().trim(), pkg.version);
+});
