@@ -11,7 +11,7 @@ import { Future, getRunningLoop, currentTask, type EventLoop } from "../../src/i
 import { AlreadyCalledError, CancelledError, NotACoroutineError, TimeoutError } from "./errors.js";
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
-import { cancellableInlineCallbacks, isGeneratorObject } from "./inline.js";
+import { cancellableInlineCallbacks, isGeneratorObject, type DeferredKit } from "./inline.js";
 
 /** A callback or errback of a chain: the current result first, then the extra arguments. */
 export type ChainFunction = (result: any, ...args: any[]) => unknown;
@@ -424,7 +424,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Anything else: {@link NotACoroutineError}.
    */
   static fromCoroutine<T>(coro: Generator<unknown, T, any> | PromiseLike<T>): Deferred<T> {
-    if (isGeneratorObject(coro)) return cancellableInlineCallbacks(coro as Generator<unknown, T, any>);
+    if (isGeneratorObject(coro)) return cancellableInlineCallbacks(deferredKit, coro as Generator<unknown, T, any>);
     if (isThenable(coro)) return fromPromise(coro as PromiseLike<T>);
     throw new NotACoroutineError(`${describe(coro)} is not a coroutine`);
   }
@@ -768,3 +768,6 @@ export function logError(err: Failure): Failure {
   else console.error(err.getTraceback());
   return err;
 }
+
+/** @internal What inline.ts's generator driver needs of this module (handed in: no import cycle). */
+export const deferredKit: DeferredKit = { Deferred, fromPromise };

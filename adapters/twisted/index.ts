@@ -35,7 +35,7 @@ export {
   setDebugging,
   getDebugging,
 } from "./deferred.js";
-export { inlineCallbacks } from "./inline.js";
+export { inlineCallbacks } from "./inline-callbacks.js";
 export {
   DeferredList,
   gatherResults,

@@ -7,8 +7,18 @@
  * @module
  */
 import { Future, copyContext, type Context } from "../../src/index.js";
-import { Deferred, fromPromise } from "./deferred.js";
+import type { Deferred } from "./deferred.js";
 import { Failure } from "./failure.js";
+
+/**
+ * @internal What the driver needs of deferred.ts, handed in by its callers so
+ * that this module imports deferred.ts for types only (no import cycle:
+ * deferred.ts's `Deferred.fromCoroutine` drives generators with this module).
+ */
+export interface DeferredKit {
+  Deferred: typeof Deferred;
+  fromPromise: <T>(p: PromiseLike<T>) => Deferred<T>;
+}
 
 /** @internal A generator object (what a `function*` returns). */
 export function isGeneratorObject(x: unknown): x is Generator<unknown, unknown, unknown> {
@@ -31,6 +41,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 
 /** The Deferred to fire when the generator finishes, and the one it waits on now. */
 interface CancellationStatus {
+  kit: DeferredKit;
   deferred: Deferred<any>;
   waitingOn: Deferred<any> | undefined;
 }
@@ -41,11 +52,11 @@ class InternalInlineCallbacksCancelledError extends Error {
 }
 
 /** What a yielded value is waited on as: Deferreds as they are; Futures, coroutines and promises adapted; anything else is sent back at once. */
-function asDeferred(y: unknown): Deferred<unknown> | undefined {
-  if (y instanceof Deferred) return y;
-  if (y instanceof Future) return Deferred.fromFuture(y);
-  if (isGeneratorObject(y)) return cancellableInlineCallbacks(y, copyContext());
-  if (isThenable(y)) return fromPromise(y);
+function asDeferred(kit: DeferredKit, y: unknown): Deferred<unknown> | undefined {
+  if (y instanceof kit.Deferred) return y;
+  if (y instanceof Future) return kit.Deferred.fromFuture(y);
+  if (isGeneratorObject(y)) return cancellableInlineCallbacks(kit, y, copyContext());
+  if (isThenable(y)) return kit.fromPromise(y);
   return undefined;
 }
 
@@ -74,14 +85,14 @@ function inlineCallbacksStep(
       return;
     }
     if (r.done) {
-      if (r.value instanceof Deferred)
+      if (r.value instanceof status.kit.Deferred)
         status.deferred.errback(
           new TypeError("an inlineCallbacks generator returned a Deferred: yield it and return its result"),
         );
       else status.deferred.callback(r.value);
       return;
     }
-    const d = asDeferred(r.value);
+    const d = asDeferred(status.kit, r.value);
     if (d === undefined) {
       result = r.value; // not awaitable: hand it straight back (testYieldNonDeferred)
       continue;
@@ -109,6 +120,7 @@ function inlineCallbacksStep(
 
 /** @internal Twisted's `_cancellableInlineCallbacks`. */
 export function cancellableInlineCallbacks<T>(
+  kit: DeferredKit,
   gen: Generator<unknown, T, any>,
   context: Context = copyContext(),
 ): Deferred<T> {
@@ -120,60 +132,17 @@ export function cancellableInlineCallbacks<T>(
     it.callbacks = it.callbacks.concat(tmp);
     it.errback(new Failure(new InternalInlineCallbacksCancelledError()));
   };
-  const deferred = new Deferred<T>(cancel);
-  const status: CancellationStatus = { deferred, waitingOn: undefined };
+  const deferred = new kit.Deferred<T>(cancel);
+  const status: CancellationStatus = { kit, deferred, waitingOn: undefined };
   // Forward the cancel to what the generator waits on; the generator decides
   // (through the CancelledError thrown at its yield) how `deferred` ends.
   const handleCancel = (result: Failure): Deferred<any> => {
     result.trap(InternalInlineCallbacksCancelledError);
-    status.deferred = new Deferred(cancel);
+    status.deferred = new kit.Deferred(cancel);
     const awaited = status.waitingOn;
     awaited?.cancel();
     return status.deferred;
   };
   inlineCallbacksStep(undefined, gen as Generator<unknown, unknown, unknown>, status, context);
   return deferred;
-}
-
-/**
- * Turns a generator function that `yield`s Deferreds (or Futures, promises,
- * generator coroutines) into a function returning a Deferred of its return
- * value (Twisted's `@inlineCallbacks`). Each `yield d` gives back `d`'s
- * result, or throws its failure's value; a non-awaitable value is given
- * back at once. Each step runs in a copy of the context current at the
- * call (Twisted runs it in a copied `contextvars` context), so context
- * variables set elsewhere while it waits do not leak in; inside a step,
- * `currentTask()` is undefined (the generator is not a Task). Cancelling
- * the returned Deferred cancels the Deferred the
- * generator waits on, which throws `CancelledError` in at the `yield`: the
- * generator may catch it and go on. A function that does not return a
- * generator gets a `TypeError`. JavaScript's `async` functions cannot have
- * errors thrown in, hence `function*`.
- *
- * @example
- * ```ts
- * const getUser = inlineCallbacks(function* (id: number) {
- *   const row = yield db.runQuery("SELECT name FROM users WHERE id = ?", id);
- *   return row[0].name as string;
- * });
- * getUser(1).addCallback(console.log);
- * ```
- */
-export function inlineCallbacks<A extends unknown[], R>(
-  f: (...args: A) => Generator<unknown, R, any>,
-): (...args: A) => Deferred<R> {
-  if (typeof f !== "function") throw new TypeError(`inlineCallbacks requires a generator function, got ${typeof f}`);
-  const name = f.name || "<anonymous>";
-  const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
-    const context = copyContext();
-    const gen: unknown = context.run(() => f.apply(this, args));
-    if (!isGeneratorObject(gen)) {
-      throw new TypeError(
-        `inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`,
-      );
-    }
-    return cancellableInlineCallbacks(gen as Generator<unknown, R, any>, context);
-  };
-  Object.defineProperty(unwindGenerator, "name", { value: name });
-  return unwindGenerator;
 }
