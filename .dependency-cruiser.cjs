@@ -40,7 +40,8 @@ module.exports = {
     },
     {
       name: "no-type-cycles-in-the-core",
-      comment: "The core's modules form a DAG even counting types: the loop's interface sits at the bottom (events.AbstractEventLoop's shape).",
+      comment:
+        "The core's modules form a DAG even counting types: the loop's interface sits at the bottom (events.AbstractEventLoop's shape).",
       severity: "warn",
       from: { path: "^src/" },
       to: { circular: true },

@@ -1,14 +1,14 @@
 /**
- * asyncio-ts/codemods: migrate callback-style and promise-chain JavaScript /
+ * asyncio-ts-codemods: migrate callback-style and promise-chain JavaScript /
  * TypeScript to async/await without changing behaviour. What cannot be proven
  * safe is left unchanged and reported with a reason code ({@link REASONS}).
  *
  * @example
  * ```ts
- * import { migrateSource } from "asyncio-ts/codemods";
+ * import { migrateSource } from "asyncio-ts-codemods";
  * const { output, sites } = migrateSource(text, "lib/a.js");
  * ```
- * @module
+ * @module asyncio-ts-codemods
  */
 export { migrateSource, migrateProject, type FileResult, type ProjectFile } from "./engine.js";
 export {

@@ -9,7 +9,7 @@
  * Every reason code with its one-line description.
  * @example
  * ```ts
- * import { REASONS } from "asyncio-ts/codemods";
+ * import { REASONS } from "asyncio-ts-codemods";
  * console.log(REASONS.ZALGO);
  * ```
  */

@@ -2,7 +2,7 @@
  * asyncio-ts: Python asyncio's concurrency model for TypeScript on Node.js.
  *
  * **All times are in seconds** (floats), as in asyncio, Twisted and gevent.
- * @module
+ * @module asyncio-ts
  */
 export * from "./errors.js";
 export { Context, ContextVar, Token, copyContext } from "./context.js";

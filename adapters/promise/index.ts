@@ -9,7 +9,7 @@
  *
  * The core's Future is itself a Promises/A+ thenable (it passes the whole
  * compliance suite), so promise libraries can await Futures directly.
- * @module
+ * @module asyncio-ts/promise
  */
 export { ensureFuture, toPromise, FuturePromise, type Thenable } from "./thenable.js";
 export {

@@ -5,7 +5,7 @@
  * `deferLater`, `LoopingCall`), a reactor over the event loop, and bridges
  * to Futures, Tasks and coroutines, so that both styles run on one loop.
  * See docs/porting-from-twisted.md.
- * @module
+ * @module asyncio-ts/twisted
  */
 export {
   AlreadyCalledError,
