@@ -96,8 +96,8 @@ if (!CHROMIUM) {
         await page
           .waitForFunction(
             (source) =>
-              [...document.querySelectorAll("#tsd-search-results li a")].some((a) =>
-                new RegExp(source).test((a as HTMLAnchorElement).href),
+              [...(globalThis as any).document.querySelectorAll("#tsd-search-results li a")].some((a) =>
+                new RegExp(source).test((a as unknown as { href: string }).href),
               ),
             hit.source,
             { timeout: 10_000 },
@@ -105,7 +105,7 @@ if (!CHROMIUM) {
           .catch(() => undefined);
         const hrefs = await page
           .locator("#tsd-search-results li a")
-          .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+          .evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
         t.true(
           hrefs.some((h) => hit.test(h)),
           `search for ${query} found ${hrefs.join(", ")}`,
