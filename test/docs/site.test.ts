@@ -81,7 +81,7 @@ if (!CHROMIUM) {
 
       // The front page is the README.
       await page.goto(server.base);
-      t.regex(await page.locator("h1, h2").first().innerText(), /asyncio-ts/);
+      t.regex((await page.locator("h1, h2").first().textContent()) ?? "", /asyncio-ts/);
       t.true((await page.content()).includes("All times are in seconds"));
       await page.screenshot({ path: path.join(ARTIFACTS, "docs-front-page.png"), fullPage: false });
 
@@ -117,7 +117,7 @@ if (!CHROMIUM) {
       const semaphore = htmlFiles(path.join(SITE, "classes")).find((f) => /[./]Semaphore\.html$/.test(f));
       t.truthy(semaphore, "a class page for Semaphore");
       await page.goto(server.base + path.relative(SITE, semaphore!).split(path.sep).join("/"));
-      t.regex(await page.locator("h1").first().innerText(), /Semaphore/);
+      t.regex((await page.locator("h1").first().textContent()) ?? "", /Semaphore/);
       await page.screenshot({ path: path.join(ARTIFACTS, "docs-class-semaphore.png"), fullPage: false });
 
       // Every guide is a rendered document: headings and code blocks as HTML, no Markdown left in the text.
@@ -127,13 +127,21 @@ if (!CHROMIUM) {
       for (const guide of guides) {
         // typedoc names a document by its front matter's title, else by its path.
         const source = fs.readFileSync(path.join(ROOT, "docs", guide), "utf8");
-        const fm = /^---\n(?:[^]*?\n)?title:\s*"?(.*?)"?\n[^]*?---\n/.exec(source);
+        const fm = /^---\n(?:[\s\S]*?\n)?title:\s*"?(.*?)"?\n[\s\S]*?---\n/.exec(source);
         const title = fm ? fm[1]! : `docs/${guide.replace(/\.md$/, "")}`;
         const doc = documents.find((f) => fs.readFileSync(f, "utf8").includes(`<title>${escapeHtml(title)} |`));
         t.truthy(doc, `the guide ${guide} is part of the site`);
         if (!doc) continue;
         await page.goto(server.base + path.relative(SITE, doc).split(path.sep).join("/"));
-        const body = await page.locator(".tsd-panel.tsd-typography, .tsd-typography").first().innerText();
+        // The prose only (code blocks may well contain "# comments").
+        const body = await page
+          .locator(".tsd-panel.tsd-typography, .tsd-typography")
+          .first()
+          .evaluate((el: any) => {
+            const copy = el.cloneNode(true);
+            for (const pre of copy.querySelectorAll("pre")) pre.remove();
+            return String(copy.textContent);
+          });
         t.true((await page.locator(".tsd-typography h1, .tsd-typography h2").count()) > 0, `${guide} has headings`);
         t.false(/^#{1,3} /m.test(body), `${guide} shows raw Markdown headings`);
         t.false(body.includes("```"), `${guide} shows raw code fences`);
