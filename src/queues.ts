@@ -21,6 +21,10 @@ import { AbortHook, Deque, READY_VOID, boundLoop, ready, waitGen, type AbortOpti
 export class QueueEmpty extends Error {
   /** Always `"QueueEmpty"`. */
   override name = "QueueEmpty";
+  /** @param message - what was attempted (the default names the non-blocking get) */
+  constructor(message = "getNowait() on an empty queue: nothing to get without waiting (use await get())") {
+    super(message);
+  }
 }
 
 /**
@@ -34,6 +38,10 @@ export class QueueEmpty extends Error {
 export class QueueFull extends Error {
   /** Always `"QueueFull"`. */
   override name = "QueueFull";
+  /** @param message - what was attempted (the default names the non-blocking put) */
+  constructor(message = "putNowait() on a full queue: no room without waiting (use await put())") {
+    super(message);
+  }
 }
 
 /**
@@ -48,6 +56,10 @@ export class QueueFull extends Error {
 export class QueueShutDown extends Error {
   /** Always `"QueueShutDown"`. */
   override name = "QueueShutDown";
+  /** @param message - what was attempted on the shut-down queue */
+  constructor(message = "the queue was shut down") {
+    super(message);
+  }
 }
 
 /**
@@ -220,7 +232,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   *_putGen(item: T, signal: AbortSignal | undefined): Coroutine<void> {
     const putters = this._putters;
     while (this.full()) {
-      if (this._isShutdown) throw new QueueShutDown();
+      if (this._isShutdown) throw new QueueShutDown("put() on a queue that was shut down");
       const putter = boundLoop(this).createFuture<void>();
       putters.push(putter);
       const hook = signal === undefined ? undefined : new AbortHook(signal, putter, () => putters.remove(putter));
@@ -252,8 +264,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   putNowait(item: T): void {
-    if (this._isShutdown) throw new QueueShutDown();
-    if (this.full()) throw new QueueFull();
+    if (this._isShutdown) throw new QueueShutDown("putNowait() on a queue that was shut down");
+    if (this.full())
+      throw new QueueFull(
+        `putNowait() on a full queue (maxsize ${this._maxsize}, ${this.qsize()} items): no room without waiting (use await put())`,
+      );
     this._put(item);
     this._unfinishedTasks++;
     this._finished.clear();
@@ -281,7 +296,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   *_getGen(signal: AbortSignal | undefined): Coroutine<T> {
     const getters = this._getters;
     while (this.empty()) {
-      if (this._isShutdown) throw new QueueShutDown();
+      if (this._isShutdown) throw new QueueShutDown("get() on a queue that was shut down and is empty");
       const getter = boundLoop(this).createFuture<void>();
       getters.push(getter);
       const hook = signal === undefined ? undefined : new AbortHook(signal, getter, () => getters.remove(getter));
@@ -313,7 +328,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   getNowait(): T {
     if (this._qsize() === 0) {
-      if (this._isShutdown) throw new QueueShutDown();
+      if (this._isShutdown) throw new QueueShutDown("getNowait() on a queue that was shut down and is empty");
       throw new QueueEmpty();
     }
     const item = this._get();

@@ -529,7 +529,9 @@ export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loo
   if (isThenable(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function")
     return l.createTask(x);
   if (isThenable(x)) return wrapThenable(l, x as PromiseLike<T>);
-  throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(x)}`);
+  throw new TypeError(
+    `expected a Future, a Task, a coroutine (an async or generator function, or a generator object) or an awaitable (a thenable), got ${describe(x)}`,
+  );
 }
 
 /**
