@@ -7,11 +7,11 @@
 import { CancelledError, TimeoutError, ValueError } from "./errors.js";
 import type { TimerHandle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
-import { toAwaitable } from "./awaitable.js";
+import { DualAwaitable, describe, isGenerator, isThenable, toAwaitable } from "./awaitable.js";
 import { ensureFuture, type Awaitable, type Coroutine } from "./tasks.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
-import { DualAwaitable, Timeout, isGenerator, isThenable } from "./timeouts.js";
+import { Timeout } from "./timeouts.js";
 
 /**
  * The value an awaitable, a coroutine or a coroutine function produces:
@@ -30,12 +30,6 @@ export type Resolved<X> =
             ? R
             : Y
         : never;
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
-}
 
 /**
  * A Future for `arg` (asyncio's `ensure_future`, as the combinators use

@@ -7,11 +7,19 @@
  * reported when the Deferred is garbage-collected.
  * @module
  */
-import { Future, getRunningLoop, currentTask, type EventLoop } from "../../src/index.js";
+import {
+  Future,
+  getRunningLoop,
+  currentTask,
+  describe,
+  isGenerator,
+  isThenable,
+  type EventLoop,
+} from "../../src/index.js";
 import { AlreadyCalledError, CancelledError, NotACoroutineError, TimeoutError } from "./errors.js";
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
-import { cancellableInlineCallbacks, isGeneratorObject } from "./inline.js";
+import { cancellableInlineCallbacks } from "./inline.js";
 
 /** A callback or errback of a chain: the current result first, then the extra arguments. */
 export type ChainFunction = (result: any, ...args: any[]) => unknown;
@@ -87,13 +95,6 @@ export function objectId(o: object): string {
   let id = ids.get(o);
   if (id === undefined) ids.set(o, (id = nextId++));
   return "0x" + id.toString(16);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
 }
 
 function checkCallable(f: unknown, what: string): void {
@@ -448,7 +449,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Anything else: {@link NotACoroutineError}.
    */
   static fromCoroutine<T>(coro: Generator<unknown, T, any> | PromiseLike<T>): Deferred<T> {
-    if (isGeneratorObject(coro)) return cancellableInlineCallbacks(coro as Generator<unknown, T, any>);
+    if (isGenerator(coro)) return cancellableInlineCallbacks(coro as Generator<unknown, T, any>);
     if (isThenable(coro)) return fromPromise(coro as PromiseLike<T>);
     throw new NotACoroutineError(`${describe(coro)} is not a coroutine`);
   }
@@ -642,14 +643,6 @@ function cancelledToTimedOutError(value: unknown, timeout: number): unknown {
   return value;
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
-}
-
 /**
  * @internal A Deferred following a promise. It has no canceller (a promise
  * cannot be stopped): cancelling it fails it with CancelledError and the
@@ -769,8 +762,7 @@ export function maybeDeferred<T, A extends unknown[]>(
   }
   if (result instanceof Deferred) return result as Deferred<T>;
   if (result instanceof Failure) return fail(result);
-  if (isGeneratorObject(result) || isThenable(result))
-    return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
+  if (isGenerator(result) || isThenable(result)) return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
   return succeed(result as T);
 }
 

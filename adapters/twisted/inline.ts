@@ -6,28 +6,9 @@
  * and the resulting `CancelledError` is thrown in at its `yield`.
  * @module
  */
-import { Future, copyContext, type Context } from "../../src/index.js";
+import { Future, copyContext, isGenerator, isThenable, type Context } from "../../src/index.js";
 import { Deferred, fromPromise } from "./deferred.js";
 import { Failure } from "./failure.js";
-
-/** @internal A generator object (what a `function*` returns). */
-export function isGeneratorObject(x: unknown): x is Generator<unknown, unknown, unknown> {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Generator).next === "function" &&
-    typeof (x as Generator).throw === "function" &&
-    typeof (x as Generator)[Symbol.iterator] === "function"
-  );
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
-}
 
 /** The Deferred to fire when the generator finishes, and the one it waits on now. */
 interface CancellationStatus {
@@ -44,7 +25,7 @@ class InternalInlineCallbacksCancelledError extends Error {
 function asDeferred(y: unknown): Deferred<unknown> | undefined {
   if (y instanceof Deferred) return y;
   if (y instanceof Future) return Deferred.fromFuture(y);
-  if (isGeneratorObject(y)) return cancellableInlineCallbacks(y, copyContext());
+  if (isGenerator(y)) return cancellableInlineCallbacks(y, copyContext());
   if (isThenable(y)) return fromPromise(y);
   return undefined;
 }
@@ -167,7 +148,7 @@ export function inlineCallbacks<A extends unknown[], R>(
   const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
     const context = copyContext();
     const gen: unknown = context.run(() => f.apply(this, args));
-    if (!isGeneratorObject(gen)) {
+    if (!isGenerator(gen)) {
       throw new TypeError(
         `inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`,
       );
