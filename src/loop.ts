@@ -10,6 +10,7 @@ import { Handle, TimerHandle } from "./events.js";
 import { Future } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
+import { reportPendingOf } from "./unretrieved.js";
 export { getRunningLoop, _getRunningLoop } from "./running.js";
 
 /** What the exception handler receives (asyncio's context dict). */
@@ -210,10 +211,15 @@ export class EventLoop {
     return this._closed;
   }
 
-  /** Closes the loop: pending callbacks are dropped. `RuntimeError` while running. */
+  /**
+   * Closes the loop: pending callbacks are dropped, and every exception of
+   * this loop's futures and tasks that nobody retrieved is reported now
+   * (once) through the exception handler. `RuntimeError` while running.
+   */
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
+    reportPendingOf(this);
     this._closed = true;
     this._ready = [];
     this._timers = [];

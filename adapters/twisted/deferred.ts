@@ -4,10 +4,13 @@
  * threaded through the chain, returned Deferreds pause the chain (or have
  * their result taken), constant stack depth for long implicit chains,
  * cancellation with or without a canceller, and unhandled failures
- * reported when the Deferred is garbage-collected.
+ * reported when the Deferred is garbage-collected (or its loop closes, or
+ * the process exits).
  * @module
  */
 import {
+  dropReport,
+  holdReport,
   Future,
   getRunningLoop,
   currentTask,
@@ -39,17 +42,42 @@ const NO_ARGS: unknown[] = [];
 /** One link of the chain: `[callback, callbackArgs, errback, errbackArgs]`. */
 export type ChainLink = [ChainFunction, unknown[], ChainFunction, unknown[]];
 
-/** What the unhandled-error report needs; never references its Deferred (or the registry would keep it alive). */
-interface DebugInfo {
-  failResult: Failure | undefined;
-  creator: string | undefined;
-  invoker: string | undefined;
-  loop: EventLoop | undefined;
+/**
+ * What the unhandled-error report needs; never references its Deferred (or
+ * the registry would keep it alive). While `failResult` is set, the report is
+ * held by the core too, so that it is made at the loop's close or at process
+ * exit if the Deferred is not collected first.
+ */
+class DebugInfo {
+  failResult: Failure | undefined = undefined;
+  creator: string | undefined = undefined;
+  invoker: string | undefined = undefined;
+  loop: EventLoop | undefined = undefined;
+  /** Records the Failure left at the end of the chain (to be reported unless handled later). */
+  hold(f: Failure): void {
+    this.failResult = f;
+    this.loop ??= tryRunningLoop();
+    holdReport(this);
+  }
+  /** The Failure was handled (or taken by another Deferred): no report. */
+  clear(): void {
+    if (this.failResult === undefined) return;
+    this.failResult = undefined;
+    dropReport(this);
+  }
+  /** Makes the report (Twisted's `DebugInfo.__del__`), once. */
+  report(): void {
+    const f = this.failResult;
+    if (f === undefined) return;
+    this.failResult = undefined;
+    dropReport(this);
+    reportUnhandled(f, this);
+  }
 }
 
 const UNHANDLED = "Unhandled error in Deferred:";
 
-function debugTracebacks(info: DebugInfo): string {
+function debugTracebacks(info: { creator?: string | undefined; invoker?: string | undefined }): string {
   let s = "";
   if (info.creator !== undefined) s += " C: Deferred was created:\n C:" + info.creator.replace(/\n/g, "\n C:") + "\n";
   if (info.invoker !== undefined) s += " I: First Invoker was:\n I:" + info.invoker.replace(/\n/g, "\n I:") + "\n";
@@ -69,7 +97,7 @@ export function reportUnhandled(
   failure: Failure,
   info: { creator?: string; invoker?: string; loop?: EventLoop },
 ): void {
-  const debug = debugTracebacks({ failResult: failure, creator: info.creator, invoker: info.invoker, loop: undefined });
+  const debug = debugTracebacks(info);
   const traceback = failure.getTraceback() + (debug ? `\n(debug: ${debug})` : "");
   let loop = info.loop;
   if (loop === undefined || loop.isClosed()) loop = tryRunningLoop();
@@ -80,13 +108,7 @@ export function reportUnhandled(
   }
 }
 
-const unhandledRegistry = new FinalizationRegistry<DebugInfo>((info) => {
-  const f = info.failResult;
-  if (f !== undefined) {
-    info.failResult = undefined;
-    reportUnhandled(f, info);
-  }
-});
+const unhandledRegistry = new FinalizationRegistry<DebugInfo>((info) => info.report());
 
 let nextId = 1;
 const ids = new WeakMap<object, number>();
@@ -151,9 +173,10 @@ function fmtResult(r: unknown, depth = 0): string {
  * coroutine) takes its result (the Deferred then holds `undefined`), and
  * inside a Task, cancelling the Task cancels the Deferred.
  *
- * A Deferred that is garbage-collected while its result is a Failure
- * reports "Unhandled error in Deferred:" through the loop's exception
- * handler (or `console.error` when no loop runs).
+ * A Deferred whose chain ends on a Failure nobody handles reports
+ * "Unhandled error in Deferred:" through the loop's exception handler (or
+ * `console.error` when no loop runs), once, at the first of: its garbage
+ * collection, the close of the loop that ran when it failed, process exit.
  *
  * @typeParam T - the type of the result the chain currently delivers.
  * @example
@@ -500,7 +523,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   _getDebugInfo(): DebugInfo {
     let info = this._debugInfo;
     if (info === undefined) {
-      info = this._debugInfo = { failResult: undefined, creator: undefined, invoker: undefined, loop: undefined };
+      info = this._debugInfo = new DebugInfo();
       unhandledRegistry.register(this, info);
     }
     return info;
@@ -573,7 +596,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const chainee = args[0] as Deferred<any>;
           chainee.result = current.result;
           current.result = undefined;
-          if (current._debugInfo !== undefined) current._debugInfo.failResult = undefined;
+          current._debugInfo?.clear();
           chainee.paused -= 1;
           chain.push(chainee);
           finished = false; // come back to `current` after the chainee
@@ -610,7 +633,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           // It has one: take it.
           const taken = inner.result;
           inner.result = undefined;
-          if (inner._debugInfo !== undefined) inner._debugInfo.failResult = undefined;
+          inner._debugInfo?.clear();
           current.result = taken;
         }
       }
@@ -619,11 +642,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         // Failure for the collection-time report, or clear it.
         if (current.result instanceof Failure) {
           current.result.cleanFailure();
-          const info = current._getDebugInfo();
-          info.failResult = current.result;
-          info.loop ??= tryRunningLoop();
+          current._getDebugInfo().hold(current.result);
         } else if (current._debugInfo !== undefined) {
-          current._debugInfo.failResult = undefined;
+          current._debugInfo.clear();
         }
         chain.pop();
       }
