@@ -7,11 +7,13 @@
 import { CancelledError, TimeoutError, ValueError } from "./errors.js";
 import type { TimerHandle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
-import { toAwaitable } from "./awaitable.js";
+import { DualAwaitable, describe, isGenerator, isThenable, toAwaitable } from "./awaitable.js";
 import { ensureFuture, type Awaitable, type Coroutine } from "./tasks.js";
 import type { EventLoop } from "./loop.js";
+import { currentContext, type Context } from "./context.js";
 import { getRunningLoop } from "./running.js";
-import { DualAwaitable, Timeout, isGenerator, isThenable } from "./timeouts.js";
+import { Timeout } from "./timeouts.js";
+import { Deque } from "./waiters.js";
 
 /**
  * The value an awaitable, a coroutine or a coroutine function produces:
@@ -30,12 +32,6 @@ export type Resolved<X> =
             ? R
             : Y
         : never;
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
-}
 
 /**
  * A Future for `arg` (asyncio's `ensure_future`, as the combinators use
@@ -59,7 +55,7 @@ function toFuture<T>(arg: unknown, loop: EventLoop | undefined): Future<T> {
   }
   if (Array.isArray(arg))
     throw new TypeError(
-      "An asyncio.Future, a coroutine or an awaitable is required, got an array (spread it: gather(...list))",
+      "An asyncio.Future, a coroutine or an awaitable is required, got an array (gather takes one list, or awaitables as arguments)",
     );
   return ensureFuture(arg as PromiseLike<T>, { loop: l });
 }
@@ -110,12 +106,34 @@ function isGatherOptions(x: unknown): x is GatherOptions {
   return (proto === Object.prototype || proto === null) && Object.hasOwn(x, "returnExceptions");
 }
 
+/** What {@link gather} takes as a list: an array, or an iterable that is not itself an awaitable. */
+type AwaitableList<X> = readonly X[] | (Iterable<X> & { then?: never; next?: never });
+
+/** True if `x` is the list form of {@link gather}'s argument (not an awaitable, a coroutine or a function). */
+function isAwaitableList(x: unknown): x is Iterable<unknown> {
+  if (Array.isArray(x)) return true;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    !(x instanceof Future) &&
+    !isThenable(x) &&
+    !isGenerator(x) &&
+    typeof (x as Iterable<unknown>)[Symbol.iterator] === "function"
+  );
+}
+
 /**
  * Runs awaitables concurrently and returns a Future of their results, in
  * the order given (asyncio's `gather`). Coroutine functions, generators and
  * our awaitables become tasks; a Future is used as is; a promise is
  * followed. The same object given twice runs once and its result appears
  * at both positions.
+ *
+ * The awaitables come as arguments (`gather(a, b)`) or as one array or
+ * other iterable (`gather(tasks)`, `gather(new Set(tasks))`), typed the same
+ * way. For a large number of awaitables use the list form: a spread
+ * (`gather(...tasks)`) passes every element on the stack, and JavaScript
+ * throws `RangeError` somewhere past 100k elements.
  *
  * Without `returnExceptions`, the first error (or a child's cancellation,
  * as a `CancelledError`) fails the gather at once; the other children keep
@@ -127,9 +145,26 @@ function isGatherOptions(x: unknown): x is GatherOptions {
  * ```ts
  * const [a, b] = await gather(sleep(1, "a"), async () => "b");
  * const results = await gather(ok(), failing(), { returnExceptions: true }); // ["ok", Error]
+ * const all: number[] = await gather(tasks); // tasks: Task<number>[], any length
  * ```
  */
 export function gather(): GatheringFuture<[]>;
+export function gather<const A extends readonly unknown[]>(
+  aws: A,
+  options: GatherOptions & { returnExceptions: true },
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
+export function gather<const A extends readonly unknown[]>(
+  aws: A,
+  options?: GatherOptions & { returnExceptions?: false },
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<X>(
+  aws: AwaitableList<X>,
+  options: GatherOptions & { returnExceptions: true },
+): GatheringFuture<Array<Resolved<X> | unknown>>;
+export function gather<X>(
+  aws: AwaitableList<X>,
+  options?: GatherOptions & { returnExceptions?: false },
+): GatheringFuture<Array<Resolved<X>>>;
 export function gather<A extends readonly unknown[]>(
   ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
 ): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
@@ -144,12 +179,11 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   if (args.length > 0 && isGatherOptions(args[args.length - 1])) {
     returnExceptions = !!(args.pop() as GatherOptions).returnExceptions;
   }
-  if (args.length === 0) {
-    const outer = new GatheringFuture<unknown[]>([], getRunningLoop());
-    outer.setResult([]);
-    return outer;
-  }
+  const list: Iterable<unknown> = args.length === 1 && isAwaitableList(args[0]) ? args[0] : args;
+  return gatherList(list, returnExceptions);
+}
 
+function gatherList(args: Iterable<unknown>, returnExceptions: boolean): GatheringFuture<unknown[]> {
   let nfinished = 0;
   let outer: GatheringFuture<unknown[]> | undefined;
   const doneCallback = (fut: Future<unknown>): void => {
@@ -171,11 +205,12 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       }
     }
     if (nfinished === nfuts) {
-      const results: unknown[] = [];
-      for (const f of children) {
-        if (f.cancelled()) results.push(new CancelledError(f._cancelMessage ?? ""));
-        else if (hasException(f)) results.push(f.exception());
-        else results.push(f.result());
+      const results: unknown[] = new Array(children.length);
+      for (let i = 0; i < children.length; i++) {
+        const f = children[i]!;
+        if (f.cancelled()) results[i] = new CancelledError(f._cancelMessage ?? "");
+        else if (hasException(f)) results[i] = f.exception();
+        else results[i] = f.result();
       }
       if (outer._cancelRequested) {
         // Python uses the last child's `_make_cancelled_error()` here.
@@ -187,11 +222,16 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     }
   };
 
+  // Dedup: a Future is its own key (a mark on the child would be cheaper,
+  // but the Map also covers coroutines and promises given twice).
   const argToFut = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
   const doneFuts: Future<unknown>[] = [];
   let nfuts = 0;
   let loop: EventLoop | undefined;
+  // One context for every child's done callback: the callback runs no user
+  // code, so a copy per child (as add_done_callback makes) cannot be told apart.
+  let context: Context | undefined;
   for (const arg of args) {
     let fut = argToFut.get(arg);
     if (fut === undefined) {
@@ -200,9 +240,14 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       nfuts++;
       argToFut.set(arg, fut);
       if (fut.done()) doneFuts.push(fut);
-      else fut.addDoneCallback(doneCallback);
+      else fut.addDoneCallback(doneCallback, { context: (context ??= currentContext().copy()) });
     }
     children.push(fut);
+  }
+  if (children.length === 0) {
+    const empty = new GatheringFuture<unknown[]>([], getRunningLoop());
+    empty.setResult([]);
+    return empty;
   }
   outer = new GatheringFuture<unknown[]>(children, loop!);
   // Children already done are handled now that `outer` exists, so a
@@ -455,10 +500,12 @@ export interface AsCompletedOptions {
 }
 
 // The done-queue of asCompleted: asyncio's Queue reduced to unbounded
-// put_nowait/get, with the same wake-up rules for cancelled getters.
+// put_nowait/get, with the same wake-up rules for cancelled getters. Every
+// operation is O(1): a cancelled getter stays in the FIFO, done, and is
+// skipped by the wake-up (asyncio removes it from a deque, also O(n)).
 class DoneQueue<T> {
-  readonly #items: T[] = [];
-  readonly #getters: Future<void>[] = [];
+  readonly #items = new Deque<T>();
+  readonly #getters = new Deque<Future<void>>();
   constructor(readonly loop: EventLoop) {}
   putNowait(item: T): void {
     this.#items.push(item);
@@ -481,8 +528,6 @@ class DoneQueue<T> {
         yield* getter;
       } catch (e) {
         getter.cancel();
-        const i = this.#getters.indexOf(getter);
-        if (i >= 0) this.#getters.splice(i, 1);
         // Woken but cancelled: pass the wake-up on.
         if (this.#items.length > 0 && !getter.cancelled()) this.#wakeupNext();
         throw e;

@@ -8,6 +8,7 @@ import { currentContext, rootContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
+import { UnretrievedException, dropReport, holdReport } from "./unretrieved.js";
 
 const PENDING = 0;
 const CANCELLED = 1;
@@ -25,17 +26,6 @@ interface Waiter {
   _wakeupGivesCancel(fut: Future<unknown>): CancelledError | undefined;
 }
 
-/** An exception not yet retrieved; reported if its future is collected first. */
-interface Unretrieved {
-  exception: unknown;
-  loop: EventLoop;
-  message: string;
-}
-
-const unretrievedRegistry = new FinalizationRegistry<Unretrieved>((tb) => {
-  tb.loop.callExceptionHandler({ message: tb.message, exception: tb.exception });
-});
-
 /**
  * A result that will exist later (asyncio's `Future`). Awaitable from async
  * functions (its `then` follows Promises/A+) and from generator coroutines
@@ -43,8 +33,9 @@ const unretrievedRegistry = new FinalizationRegistry<Unretrieved>((tb) => {
  * run synchronously.
  *
  * An exception nobody retrieves (no `result()`, `exception()`, `await` or
- * `then`) is reported once through the loop's exception handler when the
- * future is garbage-collected ("Future exception was never retrieved").
+ * `then`) is reported once through the loop's exception handler ("Future
+ * exception was never retrieved"): when the future is garbage-collected, when
+ * its loop closes, or when the process exits, whichever comes first.
  *
  * @example
  * ```ts
@@ -65,7 +56,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal registrations, flat: callback, context, task (the task is undefined for user callbacks) */ _callbacks:
     | unknown[]
     | undefined = undefined;
-  /** @internal */ _tb: Unretrieved | undefined = undefined;
+  /** @internal */ _tb: UnretrievedException | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
   /** A pending future on `options.loop`, or on the running loop. */
@@ -144,9 +135,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // stack holds its call sites' receivers (often this very task), which
     // would keep the future alive forever. Formatting the stack drops them.
     if (exception instanceof Error) void exception.stack;
-    const tb: Unretrieved = { exception, loop: this._loop, message: this._unretrievedMessage() };
+    const tb = new UnretrievedException(exception, this._loop, this._unretrievedMessage());
     this._tb = tb;
-    unretrievedRegistry.register(this, tb, tb);
+    holdReport(tb, this);
     this._scheduleCallbacks();
   }
 
@@ -233,7 +224,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const tb = this._tb;
     if (tb !== undefined) {
       this._tb = undefined;
-      unretrievedRegistry.unregister(tb);
+      dropReport(tb);
     }
   }
 

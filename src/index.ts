@@ -31,6 +31,10 @@ export {
 } from "./tasks.js";
 export { run, runVirtual, Runner, type RunOptions } from "./runners.js";
 export { toAwaitable, readyAwaitable } from "./awaitable.js";
+/** @internal The predicates and descriptions the adapters share with the core (one copy). */
+export { describe, isGenerator, isThenable } from "./awaitable.js";
+/** @internal Unretrieved-failure reports held until GC, loop close or process exit (the Twisted adapter's Deferreds use them). */
+export { holdReport, dropReport, type PendingReport } from "./unretrieved.js";
 export { ExceptionGroup, type ExceptionMatcher } from "./exceptiongroup.js";
 export { Timeout, timeout, timeoutAt, type TimeoutState, type ScopeBody } from "./timeouts.js";
 export { TaskGroup } from "./taskgroups.js";

@@ -12,20 +12,18 @@
 import { RuntimeError, ValueError, isCancelledError } from "./errors.js";
 import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop.js";
-import type { Awaitable, Coroutine } from "./tasks.js";
 import {
-  AbortHook,
-  Deque,
   FutWaiter,
   READY_TRUE,
-  boundLoop,
   isGenerator,
   isThenable,
-  ready,
+  readyAwaitable as ready,
   waitFut,
   waitGen,
-  type AbortOptions,
-} from "./waiters.js";
+  type Awaitable,
+  type Coroutine,
+} from "./awaitable.js";
+import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
 
 export type { AbortOptions } from "./waiters.js";
 

@@ -10,6 +10,7 @@ import { Handle, TimerHandle } from "./events.js";
 import { Future } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
+import { reportPendingOf } from "./unretrieved.js";
 export { getRunningLoop, _getRunningLoop } from "./running.js";
 
 /** What the exception handler receives (asyncio's context dict). */
@@ -42,6 +43,9 @@ const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 // setTimeout has millisecond resolution: timers within this much of now are due.
 const CLOCK_RESOLUTION = 0.001;
+// The longest delay setTimeout takes (2^31-1 ms, about 24.8 days); Node turns
+// a longer one into 1 ms. A later timer waits in steps of at most this.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 function checkDelay(delay: number, what: string): void {
   if (typeof delay !== "number") throw new TypeError(`${what} must be a number of seconds, got ${typeof delay}`);
@@ -207,10 +211,15 @@ export class EventLoop {
     return this._closed;
   }
 
-  /** Closes the loop: pending callbacks are dropped. `RuntimeError` while running. */
+  /**
+   * Closes the loop: pending callbacks are dropped, and every exception of
+   * this loop's futures and tasks that nobody retrieved is reported now
+   * (once) through the exception handler. `RuntimeError` while running.
+   */
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
+    reportPendingOf(this);
     this._closed = true;
     this._ready = [];
     this._timers = [];
@@ -329,12 +338,21 @@ export class EventLoop {
     this._waitForTimer(timers[0]!._when);
   }
 
-  /** @internal How an idle loop waits for its next timer; the virtual loop jumps instead. */
+  /**
+   * @internal How an idle loop waits for its next timer; the virtual loop
+   * jumps instead. A timer at `Infinity` is never due: the loop waits as if
+   * it had none. A delay beyond setTimeout's limit is waited in steps (each
+   * wake-up finds nothing due and waits again).
+   */
   _waitForTimer(when: number): void {
+    if (this._timeout !== undefined) {
+      clearTimeout(this._timeout);
+      this._timeout = undefined;
+    }
+    if (when === Infinity) return;
     const delay = when - this.time();
     if (delay <= CLOCK_RESOLUTION) return this._wake();
-    if (this._timeout !== undefined) clearTimeout(this._timeout);
-    this._timeout = setTimeout(this._tick, Math.ceil(delay * 1000));
+    this._timeout = setTimeout(this._tick, Math.min(Math.ceil(delay * 1000), MAX_TIMEOUT_MS));
   }
 
   /** @internal */
@@ -489,7 +507,7 @@ export class VirtualTimeLoop extends EventLoop {
 
   /** @internal */
   override _waitForTimer(when: number): void {
-    if (when <= this._now || this.autojump) this._wake();
+    if (when <= this._now || (this.autojump && when !== Infinity)) this._wake();
   }
 
   /** @internal Jump at the start of the iteration, after the previous one's microtasks ran. */
@@ -497,7 +515,8 @@ export class VirtualTimeLoop extends EventLoop {
     if (!this.autojump || this._ready.length > 0) return;
     this._purgeCancelledTimers();
     const next = this._timers[0];
-    if (next !== undefined && next._when > this._now) this._now = next._when;
+    // A timer at Infinity is never due: the clock does not jump there.
+    if (next !== undefined && next._when > this._now && next._when !== Infinity) this._now = next._when;
   }
 }
 

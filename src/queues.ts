@@ -8,7 +8,8 @@ import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import { Event } from "./locks.js";
 import type { Awaitable, Coroutine } from "./tasks.js";
-import { AbortHook, Deque, READY_VOID, boundLoop, ready, waitGen, type AbortOptions } from "./waiters.js";
+import { READY_VOID, describe, readyAwaitable as ready, waitGen } from "./awaitable.js";
+import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
 
 /**
  * Raised by {@link Queue.getNowait} on an empty queue.
@@ -472,12 +473,6 @@ export function pythonCompare(a: unknown, b: unknown): number {
   throw new TypeError(
     `'<' not supported between ${describe(a)} and ${describe(b)}: pass a compare function to PriorityQueue`,
   );
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
 }
 
 /**

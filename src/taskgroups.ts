@@ -7,7 +7,15 @@
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./errors.js";
 import type { Context } from "./context.js";
 import type { Future } from "./futures.js";
-import { readyAwaitable, toAwaitable } from "./awaitable.js";
+import {
+  DualAwaitable,
+  awaitValue,
+  isGenerator,
+  readyAwaitable,
+  toAwaitable,
+  yieldValue,
+  type ScopeBody,
+} from "./awaitable.js";
 import {
   currentTask,
   type Awaitable,
@@ -19,7 +27,6 @@ import {
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import { ExceptionGroup } from "./exceptiongroup.js";
-import { DualAwaitable, awaitValue, isGenerator, yieldValue, type ScopeBody } from "./timeouts.js";
 
 // Python's SystemExit / KeyboardInterrupt: re-raised as is, never grouped.
 function isBaseError(e: unknown): boolean {

@@ -10,13 +10,17 @@ import { Future, wrapThenable } from "./futures.js";
 import { retainHooks, releaseHooks } from "./hooks.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
+import {
+  Yield,
+  describe,
+  isDualAwaitable,
+  isGenerator,
+  isThenable,
+  type Awaitable,
+  type Coroutine,
+} from "./awaitable.js";
 
-/**
- * A generator coroutine: `function*` bodies that wait with `yield*` on
- * awaitables (`const x = yield* sleep(1, "x")`). Cancellation is thrown in
- * at the exact suspension point, as in asyncio.
- */
-export type Coroutine<T> = Generator<unknown, T, any>;
+export type { Awaitable, Coroutine } from "./awaitable.js";
 
 /**
  * What {@link createTask} and {@link run} accept: an async function (or any
@@ -24,15 +28,6 @@ export type Coroutine<T> = Generator<unknown, T, any>;
  * or an awaitable (a Future, a promise, a thenable) to wait on.
  */
 export type CoroutineLike<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | Coroutine<T> | PromiseLike<T>;
-
-/**
- * Something both awaitable and `yield*`-able: what {@link sleep} returns and
- * what every waiting call of the library returns.
- */
-export interface Awaitable<T> extends PromiseLike<T> {
-  /** The generator form, for `yield*` in generator coroutines. */
-  [Symbol.iterator](): Generator<unknown, T, unknown>;
-}
 
 /** Options of {@link createTask}. */
 export interface TaskOptions {
@@ -45,29 +40,6 @@ export interface TaskOptions {
 let taskCounter = 0;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
-
-function isGenerator(x: unknown): x is Coroutine<unknown> {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Coroutine<unknown>).next === "function" &&
-    typeof (x as Coroutine<unknown>).throw === "function"
-  );
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
-}
 
 /**
  * A coroutine scheduled on the loop (asyncio's `Task`), itself a
@@ -125,7 +97,7 @@ export class Task<T = unknown> extends Future<T> {
       this._coro = coro as Coroutine<T>;
     } else if (coro instanceof Future) {
       this._coro = waitOn(coro as Future<T>);
-    } else if (isThenable(coro) && typeof (coro as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
+    } else if (isDualAwaitable(coro)) {
       // One of our awaitables (sleep(0), toAwaitable, timeout().run, ...): its
       // generator form runs in this task, not in the creator's (then()).
       this._coro = (coro as unknown as Iterable<unknown>)[Symbol.iterator]() as Coroutine<T>;
@@ -449,34 +421,6 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return out;
 }
 
-/** @internal One loop iteration: a bare `yield` for generators, a callSoon for async functions. */
-export class Yield<T> implements Awaitable<T> {
-  constructor(readonly value: T) {}
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    // One loop iteration, as a bare `yield` in asyncio; a pending cancel of
-    // the awaiting task is delivered here.
-    const frame = state.current;
-    const task = frame?._task instanceof Task ? (frame._task as Task<unknown>) : undefined;
-    const loop = task?._loop ?? getRunningLoop();
-    return new Promise<T>((resolve, reject) => {
-      const cb = (): void => {
-        if (task?._mustCancel) {
-          task._mustCancel = false;
-          reject(task._makeCancelledError());
-        } else resolve(this.value);
-      };
-      loop._callSoonHandle(new Handle(cb, undefined, loop, frame?._context ?? task?._context ?? copyContext(), task));
-    }).then(onFulfilled, onRejected);
-  }
-  *[Symbol.iterator](): Generator<unknown, T, unknown> {
-    yield undefined;
-    return this.value;
-  }
-}
-
 /**
  * Suspends the current task for `delay` seconds (asyncio's `sleep`), then
  * returns `result`. `sleep(0)` yields exactly one loop iteration. Works with
@@ -526,8 +470,7 @@ export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loo
   const l = loop ?? getRunningLoop();
   if (typeof x === "function" || isGenerator(x)) return l.createTask(x);
   // One of our awaitables (thenable and iterable): a task runs its generator form.
-  if (isThenable(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function")
-    return l.createTask(x);
+  if (isDualAwaitable(x)) return l.createTask(x as Awaitable<T>);
   if (isThenable(x)) return wrapThenable(l, x as PromiseLike<T>);
   throw new TypeError(
     `expected a Future, a Task, a coroutine (an async or generator function, or a generator object) or an awaitable (a thenable), got ${describe(x)}`,

@@ -8,107 +8,12 @@
  */
 import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./errors.js";
 import type { TimerHandle } from "./events.js";
-import { Future, wrapThenable } from "./futures.js";
-import { readyAwaitable, toAwaitable } from "./awaitable.js";
+import { DualAwaitable, awaitValue, readyAwaitable, yieldValue, type ScopeBody } from "./awaitable.js";
 import { currentTask, type Task, type Awaitable, type Coroutine } from "./tasks.js";
 import { getRunningLoop } from "./running.js";
 import { ExceptionGroup } from "./exceptiongroup.js";
 
-// ---------------------------------------------------------------------------
-// Shared by timeouts, combinators and task groups: running a body so that
-// both coroutine styles keep exact cancellation.
-
-/** @internal */
-export function isGenerator(x: unknown): x is Coroutine<unknown> {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Coroutine<unknown>).next === "function" &&
-    typeof (x as Coroutine<unknown>).throw === "function"
-  );
-}
-
-/** @internal */
-export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
-}
-
-/**
- * @internal Awaits what a body returned, from an async function: a
- * generator is driven here (its futures are awaited by the calling task, so
- * cancellation reaches them), anything else is awaited as is.
- */
-export async function awaitValue<T>(r: unknown): Promise<T> {
-  if (isGenerator(r)) return (await toAwaitable(r as Coroutine<T>)) as T;
-  return (await r) as T;
-}
-
-/**
- * @internal Waits, from a generator coroutine, on what a body returned: a
- * generator or one of our awaitables runs inside the calling task; a
- * foreign promise is followed by a Future (cancelling it cannot stop the
- * promise).
- */
-export function* yieldValue<T>(r: unknown): Coroutine<T> {
-  if (isGenerator(r)) return (yield* r) as T;
-  if (r instanceof Future) return (yield* r) as T;
-  if (isThenable(r)) {
-    if (typeof (r as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
-      return (yield* r as unknown as Iterable<unknown>) as T;
-    }
-    return (yield* wrapThenable(getRunningLoop(), r)) as T;
-  }
-  return r as T;
-}
-
-/**
- * @internal An awaitable with one implementation per coroutine style:
- * `await` runs `asyncImpl` (an async function, whose own awaits carry the
- * task), `yield*` runs `genImpl` inside the generator task. Single use.
- */
-export class DualAwaitable<T> implements Awaitable<T> {
-  #asyncImpl: (() => Promise<T>) | undefined;
-  #genImpl: (() => Coroutine<T>) | undefined;
-  constructor(asyncImpl: () => Promise<T>, genImpl: () => Coroutine<T>) {
-    this.#asyncImpl = asyncImpl;
-    this.#genImpl = genImpl;
-  }
-  #take(): [() => Promise<T>, () => Coroutine<T>] {
-    const a = this.#asyncImpl;
-    const g = this.#genImpl;
-    if (a === undefined || g === undefined) throw new RuntimeError("cannot reuse already awaited coroutine");
-    this.#asyncImpl = this.#genImpl = undefined;
-    return [a, g];
-  }
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    let p: Promise<T>;
-    try {
-      p = this.#take()[0]();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    return p.then(onFulfilled, onRejected);
-  }
-  [Symbol.iterator](): Coroutine<T> {
-    return this.#take()[1]();
-  }
-}
-
-/**
- * A body run by {@link Timeout.run} or `TaskGroup.run`: an async function,
- * a generator function (a generator coroutine), or a function returning an
- * awaitable.
- */
-export type ScopeBody<A, T> = ((arg: A) => Coroutine<T>) | ((arg: A) => PromiseLike<T> | T);
-
-// ---------------------------------------------------------------------------
+export type { ScopeBody } from "./awaitable.js";
 
 /** The states of a {@link Timeout} (asyncio's `_State` values). */
 export type TimeoutState = "created" | "active" | "expiring" | "expired" | "finished";

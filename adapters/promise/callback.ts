@@ -6,8 +6,8 @@
  * @module
  */
 import { promisify } from "node:util";
-import { ValueError, getRunningLoop, type Coroutine, type Future } from "../../src/index.js";
-import { describe, ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
+import { ValueError, describe, getRunningLoop, isThenable, type Coroutine, type Future } from "../../src/index.js";
+import { ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
 
 /**
  * Options of {@link fromCallback}.
@@ -225,13 +225,6 @@ function copyProps<F extends Function>(target: F, source: Function, rename?: (d:
   rename?.(descriptors);
   Object.defineProperties(target, descriptors);
   return target;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    ((typeof x === "object" && x !== null) || typeof x === "function") &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
 }
 
 // What toCallback can take the outcome of.

@@ -15,13 +15,13 @@ import {
   type Future,
   Task,
   createTask as coreCreateTask,
+  describe,
   getRunningLoop,
   isFuture,
   type CoroutineLike,
   type EventLoop,
   type TaskOptions,
 } from "../../src/index.js";
-import { describe } from "./thenable.js";
 
 // ---- one listener per signal ------------------------------------------------
 

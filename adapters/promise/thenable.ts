@@ -10,8 +10,10 @@ import {
   Future,
   ValueError,
   copyContext,
+  describe,
   getRunningLoop,
   isFuture,
+  isGenerator,
   type CoroutineLike,
   type EventLoop,
 } from "../../src/index.js";
@@ -29,18 +31,6 @@ export type Thenable<T> = PromiseLike<T>;
 
 function isObjectLike(x: unknown): x is object {
   return (typeof x === "object" && x !== null) || typeof x === "function";
-}
-
-function isGeneratorObject(x: unknown): boolean {
-  return isObjectLike(x) && typeof (x as Generator).next === "function" && typeof (x as Generator).throw === "function";
-}
-
-/** @internal A short description of a value for error messages. */
-export function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "function") return `function ${x.name || "<anonymous>"}`;
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
 }
 
 /**
@@ -193,7 +183,7 @@ export function ensureFuture<T>(
     return x as Future<T>;
   }
   const l = loop ?? getRunningLoop();
-  if (typeof x === "function" || isGeneratorObject(x)) return l.createTask(x as CoroutineLike<T>);
+  if (typeof x === "function" || isGenerator(x)) return l.createTask(x as CoroutineLike<T>);
   if (isObjectLike(x)) {
     let then: unknown;
     let thrown = false;

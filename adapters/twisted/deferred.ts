@@ -4,14 +4,25 @@
  * threaded through the chain, returned Deferreds pause the chain (or have
  * their result taken), constant stack depth for long implicit chains,
  * cancellation with or without a canceller, and unhandled failures
- * reported when the Deferred is garbage-collected.
+ * reported when the Deferred is garbage-collected (or its loop closes, or
+ * the process exits).
  * @module
  */
-import { Future, getRunningLoop, currentTask, type EventLoop } from "../../src/index.js";
+import {
+  dropReport,
+  holdReport,
+  Future,
+  getRunningLoop,
+  currentTask,
+  describe,
+  isGenerator,
+  isThenable,
+  type EventLoop,
+} from "../../src/index.js";
 import { AlreadyCalledError, CancelledError, NotACoroutineError, TimeoutError } from "./errors.js";
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
-import { cancellableInlineCallbacks, isGeneratorObject, type DeferredKit } from "./inline.js";
+import { cancellableInlineCallbacks, type DeferredKit } from "./inline.js";
 
 /** A callback or errback of a chain: the current result first, then the extra arguments. */
 export type ChainFunction = (result: any, ...args: any[]) => unknown;
@@ -22,23 +33,51 @@ const CONTINUE: ChainFunction = () => {
   throw new Error("unreachable: _CONTINUE is never called");
 };
 
+/** Up to this many links, taking the first with `shift()` is cheap (V8 trims small arrays in place). */
+const SHIFT_LIMIT = 64;
+
 /** The shared argument list of links without extra arguments (never mutated). */
 const NO_ARGS: unknown[] = [];
 
 /** One link of the chain: `[callback, callbackArgs, errback, errbackArgs]`. */
 export type ChainLink = [ChainFunction, unknown[], ChainFunction, unknown[]];
 
-/** What the unhandled-error report needs; never references its Deferred (or the registry would keep it alive). */
-interface DebugInfo {
-  failResult: Failure | undefined;
-  creator: string | undefined;
-  invoker: string | undefined;
-  loop: EventLoop | undefined;
+/**
+ * What the unhandled-error report needs; never references its Deferred (or
+ * the registry would keep it alive). While `failResult` is set, the report is
+ * held by the core too, so that it is made at the loop's close or at process
+ * exit if the Deferred is not collected first.
+ */
+class DebugInfo {
+  failResult: Failure | undefined = undefined;
+  creator: string | undefined = undefined;
+  invoker: string | undefined = undefined;
+  loop: EventLoop | undefined = undefined;
+  /** Records the Failure left at the end of the chain (to be reported unless handled later). */
+  hold(f: Failure): void {
+    this.failResult = f;
+    this.loop ??= tryRunningLoop();
+    holdReport(this);
+  }
+  /** The Failure was handled (or taken by another Deferred): no report. */
+  clear(): void {
+    if (this.failResult === undefined) return;
+    this.failResult = undefined;
+    dropReport(this);
+  }
+  /** Makes the report (Twisted's `DebugInfo.__del__`), once. */
+  report(): void {
+    const f = this.failResult;
+    if (f === undefined) return;
+    this.failResult = undefined;
+    dropReport(this);
+    reportUnhandled(f, this);
+  }
 }
 
 const UNHANDLED = "Unhandled error in Deferred:";
 
-function debugTracebacks(info: DebugInfo): string {
+function debugTracebacks(info: { creator?: string | undefined; invoker?: string | undefined }): string {
   let s = "";
   if (info.creator !== undefined) s += " C: Deferred was created:\n C:" + info.creator.replace(/\n/g, "\n C:") + "\n";
   if (info.invoker !== undefined) s += " I: First Invoker was:\n I:" + info.invoker.replace(/\n/g, "\n I:") + "\n";
@@ -58,7 +97,7 @@ export function reportUnhandled(
   failure: Failure,
   info: { creator?: string; invoker?: string; loop?: EventLoop },
 ): void {
-  const debug = debugTracebacks({ failResult: failure, creator: info.creator, invoker: info.invoker, loop: undefined });
+  const debug = debugTracebacks(info);
   const traceback = failure.getTraceback() + (debug ? `\n(debug: ${debug})` : "");
   let loop = info.loop;
   if (loop === undefined || loop.isClosed()) loop = tryRunningLoop();
@@ -69,13 +108,7 @@ export function reportUnhandled(
   }
 }
 
-const unhandledRegistry = new FinalizationRegistry<DebugInfo>((info) => {
-  const f = info.failResult;
-  if (f !== undefined) {
-    info.failResult = undefined;
-    reportUnhandled(f, info);
-  }
-});
+const unhandledRegistry = new FinalizationRegistry<DebugInfo>((info) => info.report());
 
 let nextId = 1;
 const ids = new WeakMap<object, number>();
@@ -84,13 +117,6 @@ export function objectId(o: object): string {
   let id = ids.get(o);
   if (id === undefined) ids.set(o, (id = nextId++));
   return "0x" + id.toString(16);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
-  return typeof x;
 }
 
 function checkCallable(f: unknown, what: string): void {
@@ -147,9 +173,10 @@ function fmtResult(r: unknown, depth = 0): string {
  * coroutine) takes its result (the Deferred then holds `undefined`), and
  * inside a Task, cancelling the Task cancels the Deferred.
  *
- * A Deferred that is garbage-collected while its result is a Failure
- * reports "Unhandled error in Deferred:" through the loop's exception
- * handler (or `console.error` when no loop runs).
+ * A Deferred whose chain ends on a Failure nobody handles reports
+ * "Unhandled error in Deferred:" through the loop's exception handler (or
+ * `console.error` when no loop runs), once, at the first of: its garbage
+ * collection, the close of the loop that ran when it failed, process exit.
  *
  * @typeParam T - the type of the result the chain currently delivers.
  * @example
@@ -173,8 +200,14 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * one waits on.
    */
   result: unknown = undefined;
-  /** The links not run yet: `[callback, callbackArgs, errback, errbackArgs]`. */
-  callbacks: ChainLink[] = [];
+  /**
+   * @internal The links not run yet are `_held[_heldAt..]` (a batch the
+   * engine is working through, so that it never calls `shift()` on a large
+   * array, which is linear) followed by `_links` (where new links go).
+   */
+  _links: ChainLink[] = [];
+  /** @internal */ _held: ChainLink[] | undefined = undefined;
+  /** @internal */ _heldAt = 0;
   /** @internal */ _canceller: ((d: Deferred<any>) => unknown) | undefined;
   /** @internal */ _suppressAlreadyCalled = false;
   /** @internal */ _runningCallbacks = false;
@@ -189,6 +222,21 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /** Sets this Deferred's own debugging flag (a later {@link setDebugging} no longer applies to it). */
   set debug(on: boolean) {
     this._debug = Boolean(on);
+  }
+
+  /** The links not run yet: `[callback, callbackArgs, errback, errbackArgs]`. */
+  get callbacks(): ChainLink[] {
+    const held = this._held;
+    if (held !== undefined) {
+      this._held = undefined;
+      this._links = held.slice(this._heldAt).concat(this._links);
+    }
+    return this._links;
+  }
+  /** Replaces the links not run yet. */
+  set callbacks(links: ChainLink[]) {
+    this._held = undefined;
+    this._links = links;
   }
 
   /**
@@ -216,7 +264,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<R | E> {
     checkCallable(callback, "Deferred callback");
     if (errback != null) checkCallable(errback, "Deferred errback");
-    this.callbacks.push([
+    this._links.push([
       callback as ChainFunction,
       callbackArgs == null || callbackArgs.length === 0 ? NO_ARGS : callbackArgs,
       (errback ?? failthru) as ChainFunction,
@@ -233,7 +281,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<R> {
     checkCallable(callback, "Deferred callback");
     const a = args.length === 0 ? NO_ARGS : args;
-    this.callbacks.push([callback as ChainFunction, a, failthru as ChainFunction, a]);
+    this._links.push([callback as ChainFunction, a, failthru as ChainFunction, a]);
     if (this.called) this._runCallbacks();
     return this as unknown as Deferred<R>;
   }
@@ -245,7 +293,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<T | R> {
     checkCallable(errback, "Deferred errback");
     const a = args.length === 0 ? NO_ARGS : args;
-    this.callbacks.push([passthru as ChainFunction, a, errback as ChainFunction, a]);
+    this._links.push([passthru as ChainFunction, a, errback as ChainFunction, a]);
     if (this.called) this._runCallbacks();
     return this as unknown as Deferred<T | R>;
   }
@@ -257,7 +305,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   ): Deferred<R> {
     checkCallable(fn, "Deferred callback");
     const a = args.length === 0 ? NO_ARGS : args;
-    this.callbacks.push([fn as ChainFunction, a, fn as ChainFunction, a]);
+    this._links.push([fn as ChainFunction, a, fn as ChainFunction, a]);
     if (this.called) this._runCallbacks();
     return this as unknown as Deferred<R>;
   }
@@ -424,7 +472,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * Anything else: {@link NotACoroutineError}.
    */
   static fromCoroutine<T>(coro: Generator<unknown, T, any> | PromiseLike<T>): Deferred<T> {
-    if (isGeneratorObject(coro)) return cancellableInlineCallbacks(deferredKit, coro as Generator<unknown, T, any>);
+    if (isGenerator(coro)) return cancellableInlineCallbacks(deferredKit, coro as Generator<unknown, T, any>);
     if (isThenable(coro)) return fromPromise(coro as PromiseLike<T>);
     throw new NotACoroutineError(`${describe(coro)} is not a coroutine`);
   }
@@ -475,7 +523,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   _getDebugInfo(): DebugInfo {
     let info = this._debugInfo;
     if (info === undefined) {
-      info = this._debugInfo = { failResult: undefined, creator: undefined, invoker: undefined, loop: undefined };
+      info = this._debugInfo = new DebugInfo();
       unhandledRegistry.register(this, info);
     }
     return info;
@@ -499,6 +547,26 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     this._runCallbacks();
   }
 
+  /**
+   * @internal Takes the next link to run: a short list is shifted (cheap
+   * there), a long one is moved whole into `_held` and read by index, so
+   * a chain of n links runs in O(n).
+   */
+  _nextLink(): ChainLink | undefined {
+    let held = this._held;
+    if (held === undefined) {
+      const links = this._links;
+      if (links.length <= SHIFT_LIMIT) return links.shift();
+      held = this._held = links;
+      this._heldAt = 0;
+      this._links = [];
+    }
+    const item = held[this._heldAt]!;
+    held[this._heldAt++] = undefined as unknown as ChainLink; // run links are not kept alive
+    if (this._heldAt === held.length) this._held = undefined;
+    return item;
+  }
+
   /** @internal The continuation put on an inner Deferred: hand the result to `this`. */
   _continuation(): ChainLink {
     return [CONTINUE, [this], CONTINUE, [this]];
@@ -517,8 +585,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       if (current.paused) return; // everyone up the chain waits for this one
       let finished = true;
       current._chainedTo = undefined;
-      while (current.callbacks.length > 0) {
-        const item = current.callbacks.shift()!;
+      for (;;) {
+        const item = current._nextLink();
+        if (item === undefined) break;
         const onFailure = current.result instanceof Failure;
         const fn = onFailure ? item[2] : item[0];
         const args = onFailure ? item[3] : item[1];
@@ -527,7 +596,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
           const chainee = args[0] as Deferred<any>;
           chainee.result = current.result;
           current.result = undefined;
-          if (current._debugInfo !== undefined) current._debugInfo.failResult = undefined;
+          current._debugInfo?.clear();
           chainee.paused -= 1;
           chain.push(chainee);
           finished = false; // come back to `current` after the chainee
@@ -558,13 +627,13 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
             // No result yet: pause and wait on it.
             current.pause();
             current._chainedTo = inner;
-            inner.callbacks.push(current._continuation());
+            inner._links.push(current._continuation());
             break;
           }
           // It has one: take it.
           const taken = inner.result;
           inner.result = undefined;
-          if (inner._debugInfo !== undefined) inner._debugInfo.failResult = undefined;
+          inner._debugInfo?.clear();
           current.result = taken;
         }
       }
@@ -573,11 +642,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         // Failure for the collection-time report, or clear it.
         if (current.result instanceof Failure) {
           current.result.cleanFailure();
-          const info = current._getDebugInfo();
-          info.failResult = current.result;
-          info.loop ??= tryRunningLoop();
+          current._getDebugInfo().hold(current.result);
         } else if (current._debugInfo !== undefined) {
-          current._debugInfo.failResult = undefined;
+          current._debugInfo.clear();
         }
         chain.pop();
       }
@@ -595,14 +662,6 @@ function cancelledToTimedOutError(value: unknown, timeout: number): unknown {
     throw new TimeoutError(timeout, "Deferred");
   }
   return value;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /**
@@ -724,8 +783,7 @@ export function maybeDeferred<T, A extends unknown[]>(
   }
   if (result instanceof Deferred) return result as Deferred<T>;
   if (result instanceof Failure) return fail(result);
-  if (isGeneratorObject(result) || isThenable(result))
-    return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
+  if (isGenerator(result) || isThenable(result)) return Deferred.fromCoroutine(result as Generator<unknown, T, any>);
   return succeed(result as T);
 }
 

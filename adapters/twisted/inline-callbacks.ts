@@ -2,9 +2,9 @@
  * Twisted's `@inlineCallbacks` decorator, on the generator driver in inline.ts.
  * @module
  */
-import { copyContext } from "../../src/index.js";
+import { copyContext, isGenerator } from "../../src/index.js";
 import { type Deferred, deferredKit } from "./deferred.js";
-import { cancellableInlineCallbacks, isGeneratorObject } from "./inline.js";
+import { cancellableInlineCallbacks } from "./inline.js";
 
 /**
  * Turns a generator function that `yield`s Deferreds (or Futures, promises,
@@ -38,7 +38,7 @@ export function inlineCallbacks<A extends unknown[], R>(
   const unwindGenerator = function (this: unknown, ...args: A): Deferred<R> {
     const context = copyContext();
     const gen: unknown = context.run(() => f.apply(this, args));
-    if (!isGeneratorObject(gen)) {
+    if (!isGenerator(gen)) {
       throw new TypeError(
         `inlineCallbacks requires ${name} to produce a generator; instead got ${gen === null ? "null" : typeof gen === "object" ? ((gen as object).constructor?.name ?? "object") : typeof gen}`,
       );

@@ -6,7 +6,7 @@
  * and the resulting `CancelledError` is thrown in at its `yield`.
  * @module
  */
-import { Future, copyContext, type Context } from "../../src/index.js";
+import { Future, copyContext, isGenerator, isThenable, type Context } from "../../src/index.js";
 import type { Deferred } from "./deferred.js";
 import { Failure } from "./failure.js";
 
@@ -18,25 +18,6 @@ import { Failure } from "./failure.js";
 export interface DeferredKit {
   Deferred: typeof Deferred;
   fromPromise: <T>(p: PromiseLike<T>) => Deferred<T>;
-}
-
-/** @internal A generator object (what a `function*` returns). */
-export function isGeneratorObject(x: unknown): x is Generator<unknown, unknown, unknown> {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Generator).next === "function" &&
-    typeof (x as Generator).throw === "function" &&
-    typeof (x as Generator)[Symbol.iterator] === "function"
-  );
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (
-    (typeof x === "object" || typeof x === "function") &&
-    x !== null &&
-    typeof (x as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /** The Deferred to fire when the generator finishes, and the one it waits on now. */
@@ -55,7 +36,7 @@ class InternalInlineCallbacksCancelledError extends Error {
 function asDeferred(kit: DeferredKit, y: unknown): Deferred<unknown> | undefined {
   if (y instanceof kit.Deferred) return y;
   if (y instanceof Future) return kit.Deferred.fromFuture(y);
-  if (isGeneratorObject(y)) return cancellableInlineCallbacks(kit, y, copyContext());
+  if (isGenerator(y)) return cancellableInlineCallbacks(kit, y, copyContext());
   if (isThenable(y)) return kit.fromPromise(y);
   return undefined;
 }

@@ -546,7 +546,8 @@ test("gather: a generator coroutine waits with yield*, a cancelled child fails i
   });
 });
 
-test("gather: options only as a plain object with returnExceptions; arrays are refused", async (t) => {
+// Issue #19: one array (or other iterable) is the list of awaitables; an array among several arguments is refused.
+test("gather: options only as a plain object with returnExceptions; one array is the list, an array among others is refused", async (t) => {
   await runTest(async () => {
     const r = await gather(
       async () => {
@@ -557,7 +558,8 @@ test("gather: options only as a plain object with returnExceptions; arrays are r
     );
     t.true(r[0] instanceof ValueError);
     t.is(r[1], 1);
-    t.throws(() => gather([sleep(0)] as never), { instanceOf: TypeError, message: /spread/ });
+    t.deepEqual(await gather([sleep(0, 2), sleep(0, 3)]), [2, 3]);
+    t.throws(() => gather([sleep(0)], sleep(0)) as never, { instanceOf: TypeError, message: /one list/ });
   });
 });
 
