@@ -106,8 +106,23 @@ function isGatherOptions(x: unknown): x is GatherOptions {
   return (proto === Object.prototype || proto === null) && Object.hasOwn(x, "returnExceptions");
 }
 
-/** What {@link gather} takes as a list: an array, or an iterable that is not itself an awaitable. */
-type AwaitableList<X> = readonly X[] | (Iterable<X> & { then?: never; next?: never });
+/**
+ * What {@link gather} takes as a list: an array, or an iterable that is not itself an awaitable.
+ *
+ * @example
+ * ```ts
+ * const jobs: AwaitableList<Task<number>> = tasks;
+ * const results = await gather(jobs);
+ * ```
+ */
+export type AwaitableList<X> =
+  | readonly X[]
+  | (Iterable<X> & {
+      /** Absent: a thenable is one awaitable, not a list. */
+      then?: never;
+      /** Absent: a generator is a coroutine, not a list. */
+      next?: never;
+    });
 
 /** True if `x` is the list form of {@link gather}'s argument (not an awaitable, a coroutine or a function). */
 function isAwaitableList(x: unknown): x is Iterable<unknown> {

@@ -22,7 +22,10 @@ import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
 export class QueueEmpty extends Error {
   /** Always `"QueueEmpty"`. */
   override name = "QueueEmpty";
-  /** @param message - what was attempted (the default names the non-blocking get) */
+  /**
+   * An empty-queue error.
+   * @param message - what was attempted (the default names the non-blocking get)
+   */
   constructor(message = "getNowait() on an empty queue: nothing to get without waiting (use await get())") {
     super(message);
   }
@@ -39,7 +42,10 @@ export class QueueEmpty extends Error {
 export class QueueFull extends Error {
   /** Always `"QueueFull"`. */
   override name = "QueueFull";
-  /** @param message - what was attempted (the default names the non-blocking put) */
+  /**
+   * A full-queue error.
+   * @param message - what was attempted (the default names the non-blocking put)
+   */
   constructor(message = "putNowait() on a full queue: no room without waiting (use await put())") {
     super(message);
   }
@@ -57,7 +63,10 @@ export class QueueFull extends Error {
 export class QueueShutDown extends Error {
   /** Always `"QueueShutDown"`. */
   override name = "QueueShutDown";
-  /** @param message - what was attempted on the shut-down queue */
+  /**
+   * A shut-down-queue error.
+   * @param message - what was attempted on the shut-down queue
+   */
   constructor(message = "the queue was shut down") {
     super(message);
   }
