@@ -52,23 +52,24 @@ export interface QueueBridge<T> {
   subscription: Subscription;
 }
 
-/** The source errors already attached to queues (one per queue). */
+/** The source error of each queue fed by toQueue (once failed), in a core Future. */
 const failures = new WeakMap<Queue<any>, Future<never>>();
+const wrapped = new WeakSet<Queue<any>>();
 
 /**
- * Makes the getters of `queue` raise the source's error instead of
- * `QueueShutDown` once the queue is drained. The error sits in a core
- * Future, so an error no getter ever raises is reported as never retrieved.
+ * Makes the getters of `queue` raise the source's error (once there is one)
+ * instead of `QueueShutDown` when the queue is drained. Installed when the
+ * pumping starts, so that getters already waiting then get it too. The error
+ * sits in a core Future: one that no getter ever raises is reported as never
+ * retrieved.
  */
-function attachFailure<T>(queue: Queue<T>, loop: EventLoop, err: unknown): void {
-  if (failures.has(queue)) return;
-  const holder = loop.createFuture<never>();
-  holder.setException(err);
-  failures.set(queue, holder);
+function wrapGetters<T>(queue: Queue<T>): void {
+  if (wrapped.has(queue)) return;
+  wrapped.add(queue);
   const get = queue.get;
   const getNowait = queue.getNowait;
   const rethrow = (e: unknown): never => {
-    if (e instanceof QueueShutDown) holder.result();
+    if (e instanceof QueueShutDown) failures.get(queue)?.result();
     throw e;
   };
   function* mapped(inner: Awaitable<T>): Coroutine<T> {
@@ -87,6 +88,7 @@ function attachFailure<T>(queue: Queue<T>, loop: EventLoop, err: unknown): void 
     }
   };
   queue.get = function (this: Queue<T>, options?: { signal?: AbortSignal }): Awaitable<T> {
+    if (this.qsize() > 0) return get.call(this, options); // an item is there: it cannot raise
     let inner: Awaitable<T>;
     try {
       inner = get.call(this, options);
@@ -95,6 +97,13 @@ function attachFailure<T>(queue: Queue<T>, loop: EventLoop, err: unknown): void 
     }
     return toAwaitable(mapped(inner));
   };
+}
+
+function attachFailure<T>(queue: Queue<T>, loop: EventLoop, err: unknown): void {
+  if (failures.has(queue)) return;
+  const holder = loop.createFuture<never>();
+  holder.setException(err);
+  failures.set(queue, holder);
 }
 
 /**
@@ -172,6 +181,7 @@ export function toQueue<T>(source: ObservableInput<T>, options?: ToQueueOptions<
       queue.shutdown();
     },
   });
+  wrapGetters(queue);
   obs.subscribe(subscriber);
   return { queue, subscription: subscriber };
 }
