@@ -92,6 +92,24 @@ class NextFuture<T> extends Future<IteratorResult<T, undefined>> {
   }
 }
 
+/** Feeds one iterator (a subclass: no closures, no destination object). */
+class IteratorSubscriber<T> extends Subscriber<T> {
+  constructor(readonly iter: ObservableIteratorImpl<T>) {
+    super();
+  }
+  protected override _next(value: T): void {
+    this.iter._onNext(value);
+  }
+  protected override _error(err: unknown): void {
+    this.iter._onEnd({ e: err });
+    this.unsubscribe();
+  }
+  protected override _complete(): void {
+    this.iter._onEnd(undefined);
+    this.unsubscribe();
+  }
+}
+
 /** @internal */
 export class ObservableIteratorImpl<T> implements ObservableIterator<T> {
   /** @internal */ _source: Observable<T>;
@@ -155,11 +173,7 @@ export class ObservableIteratorImpl<T> implements ObservableIterator<T> {
   /** @internal */
   _subscribe(): void {
     this._state = OPEN;
-    const subscriber = new Subscriber<T>({
-      next: (v) => this._onNext(v),
-      error: (e: unknown) => this._onEnd({ e }),
-      complete: () => this._onEnd(undefined),
-    });
+    const subscriber = new IteratorSubscriber<T>(this);
     this._subscriber = subscriber;
     try {
       this._source.subscribe(subscriber);

@@ -58,6 +58,37 @@ class SubscriptionFuture<T> extends Future<T> {
   }
 }
 
+/** The subscriber of one valueFrom call (a subclass: no closures, no destination object). */
+class ValueSubscriber<T, D> extends Subscriber<T> {
+  /** @internal */ _hasValue = false;
+  /** @internal */ _last: T | undefined = undefined;
+  constructor(
+    readonly fut: SubscriptionFuture<T | D>,
+    readonly last: boolean,
+    readonly hasDefault: boolean,
+    readonly defaultValue: D | undefined,
+  ) {
+    super();
+  }
+  protected override _next(value: T): void {
+    if (this.last) {
+      this._hasValue = true;
+      this._last = value;
+    } else this.fut._settle(true, value); // unsubscribes from inside next, as rxjs does
+  }
+  protected override _error(err: unknown): void {
+    this.fut._settle(false, err);
+    this.unsubscribe();
+  }
+  protected override _complete(): void {
+    const fut = this.fut;
+    if (this._hasValue) fut._settle(true, this._last);
+    else if (this.hasDefault) fut._settle(true, this.defaultValue);
+    else fut._settle(false, new EmptyError());
+    this.unsubscribe();
+  }
+}
+
 function valueFrom<T, D>(
   input: ObservableInput<T>,
   options: ValueFromOptions<D> | undefined,
@@ -71,24 +102,7 @@ function valueFrom<T, D>(
   }
   const hasDefault = options !== undefined && "defaultValue" in options;
   const source = input instanceof Observable ? input : from(input);
-  let hasValue = false;
-  let lastValue: T | undefined;
-  const subscriber = new Subscriber<T>({
-    next(value) {
-      if (last) {
-        hasValue = true;
-        lastValue = value;
-      } else fut._settle(true, value); // unsubscribes from inside next, as rxjs does
-    },
-    error(err: unknown) {
-      fut._settle(false, err);
-    },
-    complete() {
-      if (hasValue) fut._settle(true, lastValue);
-      else if (hasDefault) fut._settle(true, options!.defaultValue);
-      else fut._settle(false, new EmptyError());
-    },
-  });
+  const subscriber = new ValueSubscriber<T, D>(fut, last, hasDefault, options?.defaultValue);
   fut._subscriber = subscriber;
   if (signal !== undefined) {
     fut._signal = signal;
