@@ -78,6 +78,37 @@ const TARGETS: Target[] = [
     bound: 3,
     memory: true,
   },
+  // issue 14: the rxjs bridges (bench/rxjs.ts)
+  ...(
+    [
+      ["for await", "asyncio-ts/rxjs toAsyncIterable, for await in an async-fn Task"],
+      ["yield*", "asyncio-ts/rxjs toAsyncIterable, yield* next() in a generator Task"],
+    ] as const
+  ).flatMap(([how, ours]) => [
+    {
+      what: `toAsyncIterable (${how}) ≥ 1x rxjs-for-await eachValueFrom`,
+      ours: ["rxjs-iterate", ours] as [string, string],
+      peer: ["rxjs-iterate", "rxjs-for-await eachValueFrom"] as [string, string],
+      bound: 1,
+    },
+    {
+      what: `toAsyncIterable (${how}) ≥ 1x plain Subject + for await`,
+      ours: ["rxjs-iterate", ours] as [string, string],
+      peer: ["rxjs-iterate", "plain Subject + minimal async iterator"] as [string, string],
+      bound: 1,
+    },
+  ]),
+  ...(
+    [
+      ["await", "asyncio-ts/rxjs firstValueFrom, await in an async-fn Task"],
+      ["yield*", "asyncio-ts/rxjs firstValueFrom, yield* in a generator Task"],
+    ] as const
+  ).map(([how, ours]) => ({
+    what: `firstValueFrom round trip (${how}) ≥ 1x rxjs firstValueFrom`,
+    ours: ["rxjs-first", ours] as [string, string],
+    peer: ["rxjs-first", "rxjs firstValueFrom"] as [string, string],
+    bound: 1,
+  })),
 ];
 
 function pythonResults(): Record<string, unknown> | undefined {

@@ -9,6 +9,7 @@ import { Handle } from "./events.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import { UnretrievedException, dropReport, holdReport } from "./unretrieved.js";
+import { aliasSymbolObservable, observeFuture, type InteropObservable } from "./observable.js";
 
 const PENDING = 0;
 const CANCELLED = 1;
@@ -214,6 +215,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.result();
   }
 
+  /**
+   * The Observable interop key (rxjs's `from(fut)` takes it before `then`):
+   * subscribers get the result then `complete`, or `error` with the
+   * exception (a `CancelledError` if cancelled), through the loop.
+   * Unsubscribing only removes the callback: it never cancels the future.
+   *
+   * @example
+   * ```ts
+   * import { from } from "rxjs";
+   * from(fut).subscribe((v) => console.log(v));
+   * ```
+   */
+  "@@observable"(): InteropObservable<T> {
+    return observeFuture(this, false);
+  }
+
   /** @internal Future-like for Python's `_make_cancelled_error`, keeping the instance. */
   _makeCancelledError(): CancelledError {
     return (this._cancelledExc ??= new CancelledError(this._cancelMessage));
@@ -262,6 +279,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     (this._callbacks ??= []).push(fn, task._context, task);
   }
 }
+
+aliasSymbolObservable(Future.prototype);
 
 /** An await (or then) waiting on a pending future: what its wake-up must do. */
 class Reaction {

@@ -8,6 +8,7 @@ export * from "./errors.js";
 export { Context, ContextVar, Token, copyContext } from "./context.js";
 export { Handle, TimerHandle } from "./events.js";
 export { Future, isFuture, type DoneCallback } from "./futures.js";
+export type { InteropObservable, InteropObserver, InteropSubscription } from "./observable.js";
 export {
   EventLoop,
   VirtualTimeLoop,

@@ -19,6 +19,7 @@ import {
   type Awaitable,
   type Coroutine,
 } from "./awaitable.js";
+import { observeFuture, type InteropObservable } from "./observable.js";
 
 export type { Awaitable, Coroutine } from "./awaitable.js";
 
@@ -202,6 +203,21 @@ export class Task<T = unknown> extends Future<T> {
       if (this._numCancelsRequested === 0) this._mustCancel = false;
     }
     return this._numCancelsRequested;
+  }
+
+  /**
+   * The Observable interop key, owning: as {@link Future}'s, but the task is
+   * cancelled when its last subscriber unsubscribes before it is done (an
+   * exception it then ends with goes to the loop's exception handler, once).
+   *
+   * @example
+   * ```ts
+   * import { from, take, timeout } from "rxjs";
+   * from(createTask(slowJob)).pipe(timeout(1000)).subscribe(); // the task is cancelled after 1 s
+   * ```
+   */
+  override "@@observable"(): InteropObservable<T> {
+    return observeFuture(this, true);
   }
 
   /** @internal */

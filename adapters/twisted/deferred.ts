@@ -18,11 +18,13 @@ import {
   isGenerator,
   isThenable,
   type EventLoop,
+  type InteropObservable,
 } from "../../src/index.js";
 import { AlreadyCalledError, CancelledError, NotACoroutineError, TimeoutError } from "./errors.js";
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
 import { cancellableInlineCallbacks, type DeferredKit } from "./inline.js";
+import { observeDeferred } from "./observable.js";
 
 /** A callback or errback of a chain: the current result first, then the extra arguments. */
 export type ChainFunction = (result: any, ...args: any[]) => unknown;
@@ -510,6 +512,24 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         },
       );
     }).then(onFulfilled, onRejected);
+  }
+
+  /**
+   * The Observable interop key (rxjs's `from(d)` takes it before `then`):
+   * observers get the result then `complete`, or `error` with the failure's
+   * value, synchronously when the Deferred fires (at once if it has fired).
+   * Hot: unsubscribing never cancels the Deferred. Observing leaves a
+   * success on the chain unchanged; a failure that an observer received is
+   * handled (the chain goes on with `undefined`, as after an errback).
+   *
+   * @example
+   * ```ts
+   * import { from } from "rxjs";
+   * from(d).subscribe({ next: (v) => console.log(v), error: (e) => console.error(e) });
+   * ```
+   */
+  "@@observable"(): InteropObservable<T> {
+    return observeDeferred(this);
   }
 
   /** Lets a generator coroutine wait with `const x = yield* d` (through {@link asFuture}). */
