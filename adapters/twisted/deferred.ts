@@ -20,7 +20,7 @@ import {
   type EventLoop,
   type InteropObservable,
 } from "../../src/index.js";
-import { AlreadyCalledError, CancelledError, NotACoroutineError, TimeoutError } from "./errors.js";
+import { AlreadyCalledError, DeferredCancelledError, NotACoroutineError, DeferredTimeoutError } from "./errors.js";
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
 import { cancellableInlineCallbacks, type DeferredKit } from "./inline.js";
@@ -245,7 +245,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    * A Deferred without a result yet.
    * @param canceller - called with this Deferred by {@link cancel} while it
    * has not fired; it may call `callback`/`errback` itself, otherwise the
-   * Deferred fails with {@link CancelledError}.
+   * Deferred fails with {@link DeferredCancelledError}.
    */
   constructor(canceller?: ((d: Deferred<T>) => unknown) | null) {
     if (canceller != null) checkCallable(canceller, "Deferred canceller");
@@ -314,7 +314,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 
   /**
    * Cancels this Deferred if it has not fired `timeout` seconds from now on
-   * `clock`; then it fails with {@link TimeoutError} (or whatever
+   * `clock`; then it fails with {@link DeferredTimeoutError} (or whatever
    * `onTimeoutCancel(result, timeout)` returns). Covers only the callbacks
    * added before this call. Returns this Deferred.
    */
@@ -395,7 +395,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * Cancels the operation. Not fired yet: the canceller runs (if any) and,
    * unless it fired the Deferred, the Deferred fails with
-   * {@link CancelledError}. Waiting on another Deferred: that one is
+   * {@link DeferredCancelledError}. Waiting on another Deferred: that one is
    * cancelled instead. Otherwise: nothing.
    */
   cancel(): void {
@@ -404,7 +404,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
       if (canceller !== undefined) canceller(this);
       // No real canceller: eat the one callback the producer will still make.
       else this._suppressAlreadyCalled = true;
-      if (!this.called) this.errback(new Failure(new CancelledError()));
+      if (!this.called) this.errback(new Failure(new DeferredCancelledError()));
     } else if (this.result instanceof Deferred) {
       this.result.cancel();
     }
@@ -678,8 +678,8 @@ function stackHere(skip: number): string {
 
 function cancelledToTimedOutError(value: unknown, timeout: number): unknown {
   if (value instanceof Failure) {
-    value.trap(CancelledError);
-    throw new TimeoutError(timeout, "Deferred");
+    value.trap(DeferredCancelledError);
+    throw new DeferredTimeoutError(timeout, "Deferred");
   }
   return value;
 }

@@ -3,7 +3,7 @@
  * the Deferred adapter raises.
  * @module
  */
-import { CancelledError as CoreCancelledError } from "../../src/index.js";
+import { CancelledError, TimeoutError } from "../../src/index.js";
 import type { Failure } from "./failure.js";
 
 /**
@@ -24,38 +24,51 @@ export class AlreadyCalledError extends Error {
 }
 
 /**
- * A Deferred was cancelled (Twisted's `defer.CancelledError`).
+ * A Deferred was cancelled (Twisted's `defer.CancelledError`). Named
+ * `DeferredCancelledError` so that `CancelledError` means one thing in every
+ * entry point (the core's); its `name` stays Twisted's `"CancelledError"`.
  *
  * It is a **subclass of the core's `CancelledError`**, so that
  * `isCancelledError(e)` is true for it and a Task awaiting a cancelled
  * Deferred ends cancelled, as a Task awaiting any cancelled awaitable does.
- * `failure.check(CancelledError)` with this class matches only Deferred
- * cancellations; pass the core class to match both.
+ * `failure.check(DeferredCancelledError)` matches only Deferred
+ * cancellations; pass the core's `CancelledError` to match both.
  *
  * @example
  * ```ts
  * const d = new Deferred();
- * d.addErrback((f: Failure) => { f.trap(CancelledError); return "stopped"; });
+ * d.addErrback((f: Failure) => { f.trap(DeferredCancelledError); return "stopped"; });
  * d.cancel(); // d.result === "stopped"
  * ```
  */
-export class CancelledError extends CoreCancelledError {
+export class DeferredCancelledError extends CancelledError {
+  static {
+    // Twisted's class name in tracebacks and Failure.type (the export is renamed, the class is not).
+    Object.defineProperty(DeferredCancelledError, "name", { value: "CancelledError" });
+  }
   /** The error class name, as shown in stacks and tracebacks. */
   override name = "CancelledError";
 }
 
 /**
  * A Deferred timed out (Twisted's `defer.TimeoutError`), raised by
- * {@link Deferred.addTimeout}. Carries the timeout in seconds.
+ * {@link Deferred.addTimeout}. Carries the timeout in seconds. Named
+ * `DeferredTimeoutError` so that `TimeoutError` means one thing in every
+ * entry point; it is a subclass of the core's `TimeoutError` (so one
+ * `instanceof TimeoutError` catches both), and its `name` stays Twisted's.
  *
  * @example
  * ```ts
  * d.addTimeout(5, clock);
- * clock.advance(5); // d fails with TimeoutError(5, "Deferred")
+ * clock.advance(5); // d fails with DeferredTimeoutError(5, "Deferred")
  * ```
  */
-export class TimeoutError extends Error {
-  /** The error class name, as shown in stacks and tracebacks. */
+export class DeferredTimeoutError extends TimeoutError {
+  static {
+    // Twisted's class name in tracebacks and Failure.type (the export is renamed, the class is not).
+    Object.defineProperty(DeferredTimeoutError, "name", { value: "TimeoutError" });
+  }
+  /** The error class name, as shown in stacks and tracebacks (Twisted's). */
   override name = "TimeoutError";
   /** The timeout, in seconds. */
   readonly timeout: number | undefined;

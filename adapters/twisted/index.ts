@@ -9,8 +9,8 @@
  */
 export {
   AlreadyCalledError,
-  CancelledError,
-  TimeoutError,
+  DeferredCancelledError,
+  DeferredTimeoutError,
   NotACoroutineError,
   FirstError,
   FailureGroup,

@@ -2,7 +2,7 @@
 // DeferredListTests) and RaceTests (Twisted trunk).
 import test from "ava";
 import {
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Deferred,
   DeferredList,
   FAILURE,

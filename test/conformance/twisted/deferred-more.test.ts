@@ -3,7 +3,7 @@
 import test from "ava";
 import {
   AlreadyCalledError,
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Deferred,
   DeferredList,
   Failure,

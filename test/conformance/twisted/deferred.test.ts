@@ -4,7 +4,7 @@
 import test from "ava";
 import {
   AlreadyCalledError,
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Deferred,
   Failure,
   fail,

@@ -6,7 +6,7 @@
 import test from "ava";
 import { ContextVar, copyContext } from "../../../src/index.js";
 import {
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Clock,
   Deferred,
   Failure,

@@ -2,7 +2,7 @@
 // DeferredFutureAdapterTests, EnsureDeferredTests and the maybeDeferred tests.
 import test from "ava";
 import {
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Clock,
   Deferred,
   DeferredLock,
@@ -13,7 +13,7 @@ import {
   NotACoroutineError,
   QueueOverflow,
   QueueUnderflow,
-  TimeoutError,
+  DeferredTimeoutError as TimeoutError,
   ensureDeferred,
   execute,
   maybeDeferred,

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Clock,
   Deferred,
   DeferredList,
@@ -18,7 +18,7 @@ import {
   LoopingCall,
   QueueOverflow,
   QueueUnderflow,
-  type TimeoutError,
+  type DeferredTimeoutError as TimeoutError,
   deferLater,
   Failure,
   type FirstError,

@@ -4,7 +4,7 @@ import test from "ava";
 import {
   AlreadyCalled,
   AlreadyCancelled,
-  CancelledError,
+  DeferredCancelledError as CancelledError,
   Clock,
   Deferred,
   LoopingCall,
