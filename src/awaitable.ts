@@ -18,7 +18,7 @@ import { Future, wrapThenable } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import type { AbortHook } from "./waiters.js";
-import { inRun, setAwait, thenOwner, withOwner, type Node } from "./hooks.js";
+import { inRun, notFrame, setAwait, thenOwner, withOwner, type Node } from "./hooks.js";
 
 /**
  * A generator coroutine: `function*` bodies that wait with `yield*` on
@@ -112,14 +112,16 @@ export class Yield<T> implements Awaitable<T> {
     // Only an await of this Yield (not a `then` call of the task's code) takes the task's pending cancel.
     const owner = task !== undefined ? thenOwner(onFulfilled) : undefined;
     const loop = task?._loop ?? getRunningLoop();
-    return new Promise<T>((resolve, reject) => {
+    const p = new Promise<T>((resolve, reject) => {
       const cb = (): void => {
         const cancel = task?._pendingCancelFor(owner);
         if (cancel !== undefined) reject(cancel);
         else resolve(this.value);
       };
       loop._callSoonHandle(new Handle(cb, undefined, loop, frame?._context ?? task?._context ?? copyContext(), task));
-    }).then(onFulfilled, onRejected);
+    });
+    notFrame(p);
+    return p.then(onFulfilled, onRejected);
   }
   *[Symbol.iterator](): Generator<unknown, T, unknown> {
     yield undefined;
@@ -402,11 +404,13 @@ class GenAwaitable<T> implements Awaitable<T> {
     } catch (e) {
       return Promise.reject(e).then(onFulfilled, onRejected);
     }
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const p = new Promise<R1 | R2>((resolve, reject) => {
       const d = new Driver<T, R1, R2>(gen, resolve, reject, onFulfilled, onRejected);
       if (first === undefined) d.finish(false, error);
       else d.handle(first);
     });
+    notFrame(p);
+    return p;
   }
 }
 
@@ -557,7 +561,7 @@ export class FutWaiter<T> implements Awaitable<T> {
     const fut = this.fut;
     const hook = this.hook;
     const waitOwner = thenOwner(onFulfilled);
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const p = new Promise<R1 | R2>((resolve, reject) => {
       const done = (failed: boolean, exc: unknown): void => {
         let ok = true;
         let v: unknown;
@@ -582,5 +586,7 @@ export class FutWaiter<T> implements Awaitable<T> {
         else fut.then(onValue, onError);
       });
     });
+    notFrame(p);
+    return p;
   }
 }

@@ -8,7 +8,7 @@ import { currentContext, rootContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
-import { awaitOwner, noteThenRead, setAwait, thenOwner, type Node } from "./hooks.js";
+import { awaitOwner, notFrame, noteThenRead, setAwait, thenOwner, type Node } from "./hooks.js";
 
 const PENDING = 0;
 const CANCELLED = 1;
@@ -283,7 +283,7 @@ function futureThen<T, R1, R2>(
       return Promise.resolve(v as T).then(onFulfilled, onRejected);
   } else if (this._state === EXCEPTION) return Promise.reject(this._exception).then(onFulfilled, onRejected);
   else if (this._state === CANCELLED) return Promise.reject(this._makeCancelledError()).then(onFulfilled, onRejected);
-  return new Promise<R1 | R2>((resolve, reject) => {
+  const p = new Promise<R1 | R2>((resolve, reject) => {
     if (this._state !== PENDING) {
       queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, undefined));
       return;
@@ -294,6 +294,8 @@ function futureThen<T, R1, R2>(
       new Reaction(task, owner, onFulfilled, onRejected, resolve, reject),
     );
   });
+  if (frame !== undefined) notFrame(p);
+  return p;
 }
 
 /** An await (or then) waiting on a pending future: what its wake-up must do. */

@@ -63,6 +63,12 @@ class Run {
   lastPoppedBottom = false;
   /** The frame the last native child closed (undefined: it found none). */
   lastPopped: Node | undefined = undefined;
+  /** A task's first run: its first promise without a parent is the function's own (the bottom). */
+  first = false;
+  /** The bottom's own promise settled in the run: its function returned (its last promise was no await). */
+  bottomSettled = false;
+  /** One of our awaitables was read (`then`) after the last promise: the bottom returned it (no await). */
+  lastReadAfter = false;
   bad = false;
   /** The job's promise when it is neither a throwaway nor a wrapper (a promise resolved with a thenable, or a reaction). */
   jobPromise: Node | undefined = undefined;
@@ -78,6 +84,9 @@ class Run {
     this.bottomPops = 0;
     this.lastPoppedBottom = false;
     this.lastPopped = undefined;
+    this.first = false;
+    this.bottomSettled = false;
+    this.lastReadAfter = false;
     this.bad = false;
     return this;
   }
@@ -90,6 +99,8 @@ let run: Run | undefined;
 let pending: Node | undefined;
 let pendingParent: Node | undefined;
 let thenRead: object | undefined;
+/** The pending promise was made by Promise.prototype.then (not an await's throwaway). */
+let pendingIsThen = false;
 /** The promise of the microtask job running now (before/after), if any. */
 let job: Node | undefined;
 /** The owner of our awaitables' waits made now by code of ours that resumes a wait (a generator driver). */
@@ -101,8 +112,14 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   (p as Tagged)[FRAME] = f;
   const r = run;
   if (r === undefined) return;
+  r.lastReadAfter = false;
   if (parent === undefined) {
     if (pending !== undefined) flush(r);
+    if (r.first) {
+      r.first = false;
+      r.bottom = p as Tagged;
+      return;
+    }
     if (r.stack.length < 256) r.stack.push(p as Tagged);
     else r.bad = true;
     return;
@@ -121,6 +138,7 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
       const read = thenRead;
       const target = read ?? wrapper;
       pending = pendingParent = thenRead = undefined;
+      pendingIsThen = false;
       (p as Tagged)[OWNER] = owner;
       wrapper[WRAPS] = owner;
       // The wrapper waits on what its thenable's `then` registers (not on its parent).
@@ -147,6 +165,32 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   pending = p as Tagged;
   pendingParent = parent as Tagged;
   thenRead = undefined;
+  // Inside a function called in this run, a child of a promise that is not
+  // a running function's is a throwaway of that function's await, or a
+  // `then` call: the call stack tells (a `then` runs in Promise.prototype.then).
+  // Only there: a resumed function's own awaits and `await x` on values cost nothing.
+  pendingIsThen = r.stack.length > 0 && !r.stack.includes(parent as Tagged) && madeByThen();
+}
+
+const capture: { stack?: unknown } = {};
+function frameName(_: unknown, cs: NodeJS.CallSite[]): string | null {
+  const c = cs[0];
+  // Promise.prototype.then is a builtin: no file.
+  return c === undefined || c.getFileName() ? null : c.getFunctionName();
+}
+function madeByThen(): boolean {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = 1;
+  Error.prepareStackTrace = frameName;
+  try {
+    Error.captureStackTrace(capture, init);
+    return capture.stack === "then";
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+    capture.stack = undefined;
+  }
 }
 
 // The pending promise was a native child of its parent: an await on a
@@ -155,6 +199,10 @@ function flush(r: Run): void {
   const t = pending as Node;
   const x = pendingParent as Node;
   pending = pendingParent = thenRead = undefined;
+  if (pendingIsThen) {
+    pendingIsThen = false;
+    return; // a `then` call of the running function: it waits on x (set at init), nothing else
+  }
   const s = r.stack;
   // A promise of this run that is used already is not an open function's.
   const i = s.lastIndexOf(x);
@@ -177,6 +225,7 @@ function settled(p: Promise<unknown>): void {
   const r = run;
   if (r === undefined) return;
   if (p === r.jobPromise) r.jobSettled = true;
+  if (p === r.bottom) r.bottomSettled = true;
   if (r.stack.length === 0) return;
   const i = r.stack.lastIndexOf(p as Tagged);
   if (i >= 0) r.stack.splice(i, 1); // an async function that returned without suspending
@@ -191,9 +240,9 @@ function end(r: Run, bottom: Node | undefined): void {
   // closed by it.
   const lastNative = r.lastChild !== undefined;
   let consistent = !r.bad && r.stack.length === 0;
-  if (lastNative && !r.lastPoppedBottom) {
-    if (r.lastPopped !== bottom || r.bottomPops !== 0) consistent = false;
-  } else if (r.bottomPops !== (lastNative ? 1 : 0)) consistent = false;
+  // (Other native children found no open frame: `then` calls of the bottom's
+  // code, since those of the functions it calls are told by the call stack.)
+  if (lastNative && !r.lastPoppedBottom && r.lastPopped !== bottom) consistent = false;
   if (consistent && bottom !== undefined) {
     // An earlier promise that closed the bottom's frame was a `then` call, not its await.
     const lim = lastNative && !r.lastPoppedBottom ? l.length - 3 : l.length;
@@ -205,7 +254,7 @@ function end(r: Run, bottom: Node | undefined): void {
       l[i + 2]![OWNER] = l[i];
     }
   }
-  if (lastNative) {
+  if (lastNative && !r.bottomSettled && !r.lastReadAfter) {
     if (bottom !== undefined) {
       bottom[AWAIT] = r.lastParent;
       r.lastChild![OWNER] = bottom;
@@ -245,6 +294,7 @@ function after(): void {
 /** @internal Called by our Future's `then` getter: the read V8's `await` makes. */
 export function noteThenRead(x: object): void {
   if (pending !== undefined) thenRead = x;
+  else if (run !== undefined && run.lastChild !== undefined) run.lastReadAfter = true;
 }
 
 /**
@@ -256,14 +306,16 @@ export function inRun<R>(bottom: Node | undefined, fn: () => R, bottomOf?: (resu
   const saved = run;
   if (saved !== undefined && pending !== undefined) flush(saved);
   const r = new Run().reset(bottom);
+  r.first = bottom === undefined && bottomOf !== undefined;
   run = r;
   let result: R | undefined;
   try {
     result = fn();
     return result;
   } finally {
-    end(r, bottom ?? (bottomOf !== undefined && result !== undefined ? bottomOf(result) : undefined));
+    end(r, r.bottom ?? (bottomOf !== undefined && result !== undefined ? bottomOf(result) : undefined));
     pending = pendingParent = thenRead = undefined;
+    pendingIsThen = false;
     run = saved;
   }
 }
@@ -314,6 +366,14 @@ export function awaitOwner(x: object): Node | undefined {
   if (j === undefined) return undefined;
   const o = j[WRAPS];
   return o !== undefined && o[AWAIT] === x ? o : undefined;
+}
+
+/** @internal `p` is a promise of ours (what our `then` returns), not an async function's: not an open frame. */
+export function notFrame(p: Promise<unknown>): void {
+  const r = run;
+  if (r === undefined || r.stack.length === 0) return;
+  const i = r.stack.lastIndexOf(p as Tagged);
+  if (i >= 0) r.stack.splice(i, 1);
 }
 
 /** @internal Records that `owner` waits on `target` now (our awaitables' own waits). */
