@@ -78,8 +78,8 @@ class Run {
     this.bottom = bottom;
     this.jobPromise = jobPromise;
     this.jobSettled = false;
-    this.stack.length = 0;
-    this.links.length = 0;
+    if (this.stack.length !== 0) this.stack.length = 0;
+    if (this.links.length !== 0) this.links.length = 0;
     this.lastParent = this.lastChild = undefined;
     this.bottomPops = 0;
     this.lastPoppedBottom = false;
@@ -109,8 +109,13 @@ let explicitOwner: Node | undefined;
 function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   const f = state.current;
   if (f === undefined) return;
-  (p as Tagged)[FRAME] = f;
   const r = run;
+  // One shape for every promise made in a task's frame (the hooks read these
+  // fields on all of them: a single hidden class keeps the reads fast).
+  (p as Tagged)[FRAME] = f;
+  (p as Tagged)[AWAIT] = parent;
+  (p as Tagged)[OWNER] = undefined;
+  (p as Tagged)[WRAPS] = undefined;
   if (r === undefined) return;
   r.lastReadAfter = false;
   if (parent === undefined) {
@@ -160,8 +165,7 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
     }
     flush(r);
   }
-  // A promise with a parent waits for it (a `then`'s promise, an await's throwaway).
-  (p as Tagged)[AWAIT] = parent;
+  // A promise with a parent waits for it (a `then`'s promise, an await's throwaway): set above.
   pending = p as Tagged;
   pendingParent = parent as Tagged;
   thenRead = undefined;

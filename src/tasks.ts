@@ -25,7 +25,9 @@ export type { Awaitable, Coroutine } from "./awaitable.js";
 /**
  * What {@link createTask} and {@link run} accept: an async function (or any
  * function returning a promise), a generator function or generator object,
- * or an awaitable (a Future, a promise, a thenable) to wait on.
+ * or an awaitable (a Future, a promise, a thenable) to wait on. A plain
+ * function that returns a generator object (`() => gen()`) runs that
+ * generator as the task's coroutine, exactly as passing `gen` would.
  */
 export type CoroutineLike<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | Coroutine<T> | PromiseLike<T>;
 
