@@ -14,6 +14,8 @@ interface Target {
   /** ours / peer must be at least this (or at most, for memory). */
   bound: number;
   memory?: boolean;
+  /** Memory against a fixed number of bytes (the peer column shows the bound). */
+  bytes?: number;
 }
 
 const TARGETS: Target[] = [
@@ -109,6 +111,67 @@ const TARGETS: Target[] = [
     peer: ["rxjs-first", "rxjs firstValueFrom"] as [string, string],
     bound: 1,
   })),
+  // Issue 17 (core speed: the task step, Future callbacks, promise hooks, waiters).
+  {
+    what: "(17) Semaphore.run p-limit style ≥ 1.5x p-limit",
+    ours: ["limit", "Semaphore.run(job) for each job, Promise.all (p-limit style)"],
+    peer: ["limit", "p-limit"],
+    bound: 1.5,
+  },
+  {
+    what: "(17) one Task per job ≥ 1x p-limit",
+    ours: ["limit", "Semaphore, one Task per job (asyncio style)"],
+    peer: ["limit", "p-limit"],
+    bound: 1,
+  },
+  {
+    what: "(17) TaskGroup + Semaphore ≥ 1x p-limit",
+    ours: ["limit", "TaskGroup + Semaphore"],
+    peer: ["limit", "p-limit"],
+    bound: 1,
+  },
+  {
+    what: "(17) Future awaited from an async fn ≥ 0.6x native promise",
+    ours: ["future", "Future, await in an async-fn task"],
+    peer: ["future", "native Promise"],
+    bound: 0.6,
+  },
+  {
+    what: "(17) native promise inside a task ≥ 0.85x outside",
+    ours: ["future", "native Promise, inside one of our async-fn tasks"],
+    peer: ["future", "native Promise"],
+    bound: 0.85,
+  },
+  {
+    what: "(17) Lock, 100 contenders ≥ 1x async-mutex (CJS)",
+    ours: ["lock100", "Lock, 100 async-fn tasks"],
+    peer: ["lock100", "async-mutex Mutex (CJS)"],
+    bound: 1,
+  },
+  {
+    what: "(17) pending Task(async fn) ≤ 900 B",
+    ours: ["memory", "Task(async fn) suspended on a pending Future"],
+    peer: ["memory", "Task(async fn) suspended on a pending Future"],
+    bound: 1,
+    memory: true,
+    bytes: 900,
+  },
+  {
+    what: "(17) Lock waiter ≤ 400 B",
+    ours: ["memory", "Lock waiter (`lock.acquire().then(...)` on a held Lock)"],
+    peer: ["memory", "Lock waiter (`lock.acquire().then(...)` on a held Lock)"],
+    bound: 1,
+    memory: true,
+    bytes: 400,
+  },
+  {
+    what: "(17) Semaphore waiter ≤ 400 B",
+    ours: ["memory", "Semaphore waiter (`sem.acquire().then(...)` on an exhausted Semaphore)"],
+    peer: ["memory", "Semaphore waiter (`sem.acquire().then(...)` on an exhausted Semaphore)"],
+    bound: 1,
+    memory: true,
+    bytes: 400,
+  },
 ];
 
 function pythonResults(): Record<string, unknown> | undefined {
@@ -133,7 +196,7 @@ export function targetsTable(byId: Map<string, Result[]>, mem: MemRow[] | undefi
   const lines = ["### Targets (issue 7)", "", "| target | ours | peer | ratio | met? |", "|---|---:|---:|---:|:---:|"];
   for (const t of TARGETS) {
     const o = value(t.ours);
-    const p = t.peer === "asyncio.Queue" ? (pythonQueue() ?? NaN) : value(t.peer);
+    const p = t.bytes !== undefined ? t.bytes : t.peer === "asyncio.Queue" ? (pythonQueue() ?? NaN) : value(t.peer);
     const ratio = o / p;
     const fmt = (x: number): string =>
       !Number.isFinite(x)

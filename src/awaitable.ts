@@ -18,6 +18,7 @@ import { Future, wrapThenable } from "./futures.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import type { AbortHook } from "./waiters.js";
+import { inRun, notFrame, setAwait, thenOwner, withOwner, type Node } from "./hooks.js";
 
 /**
  * A generator coroutine: `function*` bodies that wait with `yield*` on
@@ -85,14 +86,14 @@ export function describe(x: unknown): string {
  * through the current frame): its pending cancel is delivered at the yield.
  */
 export interface YieldTarget {
-  _mustCancel: boolean;
-  _makeCancelledError(): Error;
+  /** The pending cancel of the task, taken if `owner`'s await is on the task's chain of awaits. */
+  _pendingCancelFor(owner: Node | undefined): Error | undefined;
   readonly _loop: EventLoop;
   readonly _context: Context;
 }
 
 function yieldTarget(t: unknown): YieldTarget | undefined {
-  return t !== undefined && t !== null && typeof (t as YieldTarget)._mustCancel === "boolean"
+  return t !== undefined && t !== null && typeof (t as YieldTarget)._pendingCancelFor === "function"
     ? (t as YieldTarget)
     : undefined;
 }
@@ -108,16 +109,19 @@ export class Yield<T> implements Awaitable<T> {
     // the awaiting task is delivered here.
     const frame = state.current;
     const task = yieldTarget(frame?._task);
+    // Only an await of this Yield (not a `then` call of the task's code) takes the task's pending cancel.
+    const owner = task !== undefined ? thenOwner(onFulfilled) : undefined;
     const loop = task?._loop ?? getRunningLoop();
-    return new Promise<T>((resolve, reject) => {
+    const p = new Promise<T>((resolve, reject) => {
       const cb = (): void => {
-        if (task?._mustCancel) {
-          task._mustCancel = false;
-          reject(task._makeCancelledError());
-        } else resolve(this.value);
+        const cancel = task?._pendingCancelFor(owner);
+        if (cancel !== undefined) reject(cancel);
+        else resolve(this.value);
       };
       loop._callSoonHandle(new Handle(cb, undefined, loop, frame?._context ?? task?._context ?? copyContext(), task));
-    }).then(onFulfilled, onRejected);
+    });
+    notFrame(p);
+    return p.then(onFulfilled, onRejected);
   }
   *[Symbol.iterator](): Generator<unknown, T, unknown> {
     yield undefined;
@@ -400,24 +404,30 @@ class GenAwaitable<T> implements Awaitable<T> {
     } catch (e) {
       return Promise.reject(e).then(onFulfilled, onRejected);
     }
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const p = new Promise<R1 | R2>((resolve, reject) => {
       const d = new Driver<T, R1, R2>(gen, resolve, reject, onFulfilled, onRejected);
       if (first === undefined) d.finish(false, error);
       else d.handle(first);
     });
+    notFrame(p);
+    return p;
   }
 }
 
 // Drives a generator from the callbacks of the futures it yields (one
 // object and two closures per wait).
 class Driver<T, R1, R2> {
+  /** Who waits through this driver (the awaiting function's wrapper): the owner of each later wait. */
+  readonly owner: Node | undefined;
   constructor(
     readonly gen: Coroutine<T>,
     readonly resolve: (v: R1 | R2 | PromiseLike<R1 | R2>) => void,
     readonly reject: (e: unknown) => void,
     readonly onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
     readonly onRejected: ((reason: any) => R2 | PromiseLike<R2>) | null | undefined,
-  ) {}
+  ) {
+    this.owner = thenOwner(onFulfilled);
+  }
   onValue = (v: unknown): void => this.step(v, undefined, false);
   onError = (e: unknown): void => this.step(undefined, e, true);
   finish(ok: boolean, v: unknown): void {
@@ -431,7 +441,9 @@ class Driver<T, R1, R2> {
   }
   handle(r: IteratorResult<unknown, T>): void {
     if (r.done) return this.finish(true, r.value);
-    const y = r.value;
+    withOwner(this.owner, () => this.wait(r.value));
+  }
+  wait(y: unknown): void {
     if (y instanceof Future) {
       if (y.done()) relay(y, this.onValue, this.onError);
       else y.then(this.onValue, this.onError);
@@ -443,12 +455,16 @@ class Driver<T, R1, R2> {
         : isThenable(y)
           ? y
           : Promise.reject(new RuntimeError("bad yield in a generator coroutine"));
+    // What the driver waits on now (a promise: the chain of awaits goes on through it).
+    if (this.owner !== undefined) setAwait(this.owner, awaitable);
     awaitable.then(this.onValue, this.onError);
   }
   step(value: unknown, exc: unknown, hasExc: boolean): void {
     let r: IteratorResult<unknown, T>;
     try {
-      r = hasExc ? this.gen.throw(exc) : this.gen.next(value);
+      // The generator's code (and the async functions it calls) as one run
+      // of code, so that their awaits are seen (src/hooks.ts).
+      r = inRun(undefined, () => (hasExc ? this.gen.throw(exc) : this.gen.next(value)));
     } catch (e) {
       return this.finish(false, e);
     }
@@ -544,7 +560,8 @@ export class FutWaiter<T> implements Awaitable<T> {
     }
     const fut = this.fut;
     const hook = this.hook;
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const waitOwner = thenOwner(onFulfilled);
+    const p = new Promise<R1 | R2>((resolve, reject) => {
       const done = (failed: boolean, exc: unknown): void => {
         let ok = true;
         let v: unknown;
@@ -564,8 +581,12 @@ export class FutWaiter<T> implements Awaitable<T> {
       };
       const onValue = (): void => done(false, undefined);
       const onError = (e: unknown): void => done(true, e);
-      if (fut.done()) relay(fut, onValue, onError);
-      else fut.then(onValue, onError);
+      withOwner(waitOwner, () => {
+        if (fut.done()) relay(fut, onValue, onError);
+        else fut.then(onValue, onError);
+      });
     });
+    notFrame(p);
+    return p;
   }
 }

@@ -10,6 +10,7 @@ import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import { UnretrievedException, dropReport, holdReport } from "./unretrieved.js";
 import { aliasSymbolObservable, observeFuture, type InteropObservable } from "./observable.js";
+import { awaitOwner, notFrame, noteThenRead, setAwait, thenOwner, type Node } from "./hooks.js";
 
 const PENDING = 0;
 const CANCELLED = 1;
@@ -23,8 +24,9 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 
 /** What a task awaiting a future must be told: the hook used by {@link Task}. */
 interface Waiter {
-  _setWaiter(fut: Future<unknown>): void;
-  _wakeupGivesCancel(fut: Future<unknown>): CancelledError | undefined;
+  /** An await of `fut` by `owner` (on the task's chain or not) starts: a pending cancel may be delivered to it. */
+  _awaiting(fut: Future<unknown>, owner: Node): RuntimeError | undefined;
+  _wakeupGivesCancel(fut: Future<unknown>, owner: Node): CancelledError | undefined;
 }
 
 /**
@@ -173,39 +175,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * that awaiting a done future does not yield to the loop, as in asyncio).
    * Calling `then` counts as retrieving the exception: an unhandled
    * rejection of the returned promise is Node's to report.
+   *
+   * (An accessor: reading it is how the core sees V8's `await` of this
+   * future, see src/hooks.ts; it always returns the same function.)
    */
-  then<R1 = T, R2 = never>(
+  get then(): <R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this._retrieved();
-    // Done already: native promise reactions are the cheapest asynchronous
-    // call (and do not yield to the loop, as awaiting a done future in asyncio).
-    if (this._state === RESULT) {
-      const v = this._result;
-      if ((typeof v !== "object" && typeof v !== "function") || v === null)
-        return Promise.resolve(v as T).then(onFulfilled, onRejected);
-    } else if (this._state === EXCEPTION) return Promise.reject(this._exception).then(onFulfilled, onRejected);
-    else if (this._state === CANCELLED) return Promise.reject(this._makeCancelledError()).then(onFulfilled, onRejected);
-    const frame = state.current;
-    const waiter = frame?._task as Waiter | undefined;
-    return new Promise<R1 | R2>((resolve, reject) => {
-      if (this._state !== PENDING) {
-        queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, undefined));
-        return;
-      }
-      if ((waiter as unknown) === this) {
-        const err = new RuntimeError(`Task cannot await on itself: ${this._describe()}`);
-        queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, err));
-        return;
-      }
-      (this._callbacks ??= []).push(
-        settleReaction,
-        frame?._context ?? rootContext,
-        new Reaction(waiter, onFulfilled, onRejected, resolve, reject),
-      );
-      waiter?._setWaiter(this as Future<unknown>);
-    });
+  ) => Promise<R1 | R2> {
+    noteThenRead(this);
+    return futureThen as any;
   }
 
   /** Lets a generator coroutine wait with `const x = yield* fut`. */
@@ -281,11 +260,58 @@ export class Future<T = unknown> implements PromiseLike<T> {
 }
 
 aliasSymbolObservable(Future.prototype);
+/** Future.prototype.then (see the accessor). */
+function futureThen<T, R1, R2>(
+  this: Future<T>,
+  onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  this._retrieved();
+  // Who waits: V8's await of this future (a thenable job), or one of our
+  // awaitables' own wait; a `then` called by the task's code is not an await.
+  let owner = awaitOwner(this);
+  if (owner === undefined) {
+    owner = thenOwner(onFulfilled);
+    if (owner !== undefined) setAwait(owner, this);
+  }
+  const frame = state.current;
+  const task = owner !== undefined ? (frame?._task as Waiter | undefined) : undefined;
+  if (task !== undefined && this._state === PENDING) {
+    if ((task as unknown) === this) {
+      const err = new RuntimeError(`Task cannot await on itself: ${this._describe()}`);
+      return Promise.reject(err).then(onFulfilled, onRejected);
+    }
+    const err = task._awaiting(this as Future<unknown>, owner as Node);
+    if (err !== undefined) return Promise.reject(err).then(onFulfilled, onRejected);
+  }
+  // Done already: native promise reactions are the cheapest asynchronous
+  // call (and do not yield to the loop, as awaiting a done future in asyncio).
+  if (this._state === RESULT) {
+    const v = this._result;
+    if ((typeof v !== "object" && typeof v !== "function") || v === null)
+      return Promise.resolve(v as T).then(onFulfilled, onRejected);
+  } else if (this._state === EXCEPTION) return Promise.reject(this._exception).then(onFulfilled, onRejected);
+  else if (this._state === CANCELLED) return Promise.reject(this._makeCancelledError()).then(onFulfilled, onRejected);
+  const p = new Promise<R1 | R2>((resolve, reject) => {
+    if (this._state !== PENDING) {
+      queueMicrotask(() => settle(this, onFulfilled, onRejected, resolve, reject, undefined));
+      return;
+    }
+    (this._callbacks ??= []).push(
+      settleReaction,
+      frame?._context ?? rootContext,
+      new Reaction(task, owner, onFulfilled, onRejected, resolve, reject),
+    );
+  });
+  if (frame !== undefined) notFrame(p);
+  return p;
+}
 
 /** An await (or then) waiting on a pending future: what its wake-up must do. */
 class Reaction {
   constructor(
     readonly waiter: Waiter | undefined,
+    readonly owner: Node | undefined,
     readonly onFulfilled: ((value: any) => unknown) | null | undefined,
     readonly onRejected: ((reason: any) => unknown) | null | undefined,
     readonly resolve: (v: any) => void,
@@ -294,7 +320,7 @@ class Reaction {
 }
 
 function settleReaction(fut: Future<unknown>, r: Reaction): void {
-  const cancel = r.waiter?._wakeupGivesCancel(fut);
+  const cancel = r.waiter?._wakeupGivesCancel(fut, r.owner as Node);
   settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, cancel);
 }
 

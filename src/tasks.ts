@@ -7,7 +7,7 @@ import { CancelledError, RuntimeError, ValueError } from "./errors.js";
 import { copyContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
-import { retainHooks, releaseHooks } from "./hooks.js";
+import { AWAIT, inRun, onChain, releaseHooks, retainHooks, suspendedOn, type Node } from "./hooks.js";
 import type { EventLoop } from "./loop.js";
 import { getRunningLoop } from "./running.js";
 import {
@@ -26,7 +26,9 @@ export type { Awaitable, Coroutine } from "./awaitable.js";
 /**
  * What {@link createTask} and {@link run} accept: an async function (or any
  * function returning a promise), a generator function or generator object,
- * or an awaitable (a Future, a promise, a thenable) to wait on.
+ * or an awaitable (a Future, a promise, a thenable) to wait on. A plain
+ * function that returns a generator object (`() => gen()`) runs that
+ * generator as the task's coroutine, exactly as passing `gen` would.
  */
 export type CoroutineLike<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | Coroutine<T> | PromiseLike<T>;
 
@@ -68,16 +70,17 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 export class Task<T = unknown> extends Future<T> {
   /** @internal */ _coro: Coroutine<T> | undefined;
   /** @internal */ _fn: (() => unknown) | undefined;
-  /** @internal */ _futWaiter: Future<unknown> | null = null;
-  /** @internal */ _mustCancel = false;
-  /** @internal the waiter that accepted the pending cancel (async functions): its own outcome is delivered */ _cancelAcceptedBy: Future<unknown> | null =
+  /** @internal the future a generator coroutine yielded (async functions: see {@link Task._futWaiter}) */ _waiter: Future<unknown> | null =
     null;
+  /** @internal what an async function task waits on: the promise its function returned (src/hooks.ts) */ [AWAIT]: unknown =
+    undefined;
+  /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal a name, or the task's number until a name is asked for (no string per task) */ _name: string | number;
   /** @internal */ readonly _context: Context;
   /** @internal */ _abort: AbortController | undefined = undefined;
   /** @internal */ _hooked = false;
-  /** @internal true for async functions: cancellation arrives through their awaits */ readonly _isAsync: boolean;
+  /** @internal true for async functions: cancellation arrives through their awaits */ _isAsync: boolean;
   readonly #source: unknown;
 
   /**
@@ -171,24 +174,36 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     this._retrieved();
     if (this.done()) return false;
-    this._numCancelsRequested++;
-    if (this._abort !== undefined && !this._abort.signal.aborted) this._abort.abort(new CancelledError(msg));
-    const waiter = this._futWaiter;
-    if (waiter?.cancel(msg)) {
-      // An async function may have registered on a future it does not await
-      // (fut.then(...) without await): keep the request so that it still
-      // arrives at the next await or at the end. The wake-up clears it.
-      if (this._isAsync) {
-        this._mustCancel = true;
-        this._cancelMessage = msg;
-        this._cancelAcceptedBy = waiter;
+    // asyncio's Task.cancel, with the recursion into an awaited task made a
+    // loop: a chain of 100,000 tasks awaiting each other is cancelled whole.
+    let t: Task<unknown> = this as Task<unknown>;
+    for (;;) {
+      t._numCancelsRequested++;
+      if (t._abort !== undefined && !t._abort.signal.aborted) t._abort.abort(new CancelledError(msg));
+      const waiter = t._futWaiter;
+      if (waiter instanceof Task && !waiter.done() && waiter.cancel === Task.prototype.cancel) {
+        waiter._retrieved();
+        t = waiter; // its cancel() would return true
+        continue;
+      }
+      if (waiter === null || !waiter.cancel(msg)) {
+        t._mustCancel = true;
+        t._cancelMessage = msg;
       }
       return true;
     }
-    this._cancelAcceptedBy = null;
-    this._mustCancel = true;
-    this._cancelMessage = msg;
-    return true;
+  }
+
+  /**
+   * @internal The future the task is suspended on (asyncio's `_fut_waiter`):
+   * what a generator yielded, or what an async function's chain of awaits
+   * ends on (src/hooks.ts); null while it runs or awaits something else.
+   */
+  get _futWaiter(): Future<unknown> | null {
+    if (!this._isAsync) return this._waiter;
+    if (this.done()) return null;
+    const f = suspendedOn(this as Node, isFuture) as Future<unknown> | undefined;
+    return f !== undefined && !f.done() ? f : null;
   }
 
   /** The number of pending cancellation requests (cancel calls not matched by uncancel). */
@@ -229,23 +244,28 @@ export class Task<T = unknown> extends Future<T> {
     return `<Task ${this.done() ? "finished" : "pending"} name='${this.getName()}'>`;
   }
 
-  /** @internal Called by Future.then when this task's code awaits `fut`. */
-  _setWaiter(fut: Future<unknown>): void {
-    this._futWaiter = fut;
-    if (this._mustCancel) fut.cancel(this._cancelMessage);
+  /** @internal An await of `fut` by `owner` starts (Future.then): a pending cancel is delivered to an await on the chain. */
+  _awaiting(fut: Future<unknown>, owner: Node): RuntimeError | undefined {
+    // As a generator task's yield: a future of another loop would never wake this one.
+    if (fut._loop !== this._loop)
+      return new RuntimeError(`Task ${this._describe()} got Future attached to a different loop`);
+    if (this._mustCancel && onChain(this as Node, owner, isFuture) && fut.cancel(this._cancelMessage))
+      this._mustCancel = false;
+    return undefined;
   }
 
-  /** @internal The wake-up of an async function: a pending cancel replaces the outcome. */
-  _wakeupGivesCancel(fut: Future<unknown>): CancelledError | undefined {
-    if (this._futWaiter !== fut) return undefined;
-    this._futWaiter = null;
-    if (!this._mustCancel) return undefined;
+  /** @internal A pending cancel for the await of `owner`, if it is on the chain (taken). */
+  _pendingCancelFor(owner: Node | undefined): CancelledError | undefined {
+    if (!this._mustCancel || owner === undefined || !onChain(this as Node, owner, isFuture)) return undefined;
     this._mustCancel = false;
-    // As asyncio: a waiter that accepted the cancel delivers its own outcome
-    // (a Task may swallow the cancellation, or fail with another error).
-    const accepted = this._cancelAcceptedBy === fut;
-    this._cancelAcceptedBy = null;
-    return accepted || fut.cancelled() ? undefined : this._makeCancelledError();
+    return this._makeCancelledError();
+  }
+
+  /** @internal The wake-up of an await on the chain: a pending cancel replaces the outcome (asyncio's `__step`). */
+  _wakeupGivesCancel(fut: Future<unknown>, owner: Node): CancelledError | undefined {
+    if (!this._mustCancel || this.done() || !onChain(this as Node, owner, isFuture)) return undefined;
+    this._mustCancel = false;
+    return fut.cancelled() ? undefined : this._makeCancelledError();
   }
 
   /** @internal asyncio's `__step`. */
@@ -258,7 +278,7 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._mustCancel = false;
     }
-    this._futWaiter = null;
+    this._waiter = null;
     if (this._isAsync) return this._startAsync(exc, hasExc);
     const coro = this._coro!;
     let r: IteratorResult<unknown, T>;
@@ -295,7 +315,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       fut._addWakeup(wakeupTask, this);
     }
-    this._futWaiter = fut;
+    this._waiter = fut;
     if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
   }
 
@@ -321,11 +341,22 @@ export class Task<T = unknown> extends Future<T> {
     const prev = state.current;
     state.current = this;
     try {
-      const p = fn();
+      // The first run of the function: its last await is the function's own
+      // (the promise it returned is the bottom of the chain of awaits).
+      const p = inRun(undefined, fn, (r) => (r instanceof Promise ? (r as Node) : undefined));
+      if (isGenerator(p)) {
+        // A function returning a generator object (`() => gen()`): the
+        // generator is the coroutine, as if the generator function was given.
+        this._becomeGenerator(p as Coroutine<T>);
+        return;
+      }
       if (isThenable(p)) {
-        p.then(
-          (v) => this._finishWithResult(v as T),
-          (e) => this._finishWithError(e),
+        // The task waits on what the function returned: a run whose owner is the task.
+        inRun(this as Node, () =>
+          p.then(
+            (v) => this._finishWithResult(v as T),
+            (e) => this._finishWithError(e),
+          ),
         );
       } else this._finishWithResult(p as T);
     } catch (e) {
@@ -333,6 +364,15 @@ export class Task<T = unknown> extends Future<T> {
     } finally {
       state.current = prev;
     }
+  }
+
+  /** @internal `createTask(() => gen())`: continue as a generator task, in this same step. */
+  _becomeGenerator(gen: Coroutine<T>): void {
+    this._isAsync = false;
+    this._coro = gen;
+    this._hooked = false;
+    releaseHooks();
+    this._step(undefined, undefined, false);
   }
 
   /** @internal */
@@ -362,13 +402,18 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal */
   _onDone(): void {
-    this._futWaiter = null;
+    this._waiter = null;
+    this[AWAIT] = undefined;
     this._loop._tasks.delete(this as Task<unknown>);
     if (this._hooked) {
       this._hooked = false;
       releaseHooks();
     }
   }
+}
+
+function isFuture(x: unknown): boolean {
+  return x instanceof Future;
 }
 
 /** A task's first step, and the step after a bare `yield`. */

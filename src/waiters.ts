@@ -136,6 +136,9 @@ export class AbortHook {
     this.hit = true;
     this.remove?.();
     fut.setException(this.signal.reason);
+    // An internal waiter: if its task is cancelled before it wakes, the abort
+    // is superseded by the cancellation the task sees; nothing is lost.
+    fut._retrieved();
   }
   /** @internal */
   dispose(): void {

@@ -73,23 +73,6 @@ class NextFuture<T> extends Future<IteratorResult<T, undefined>> {
     }
     return cancelled;
   }
-
-  /** An iterator result is never a thenable: when done, skip the generic object path of `Future.then`. */
-  override then<R1 = IteratorResult<T, undefined>, R2 = never>(
-    onFulfilled?: ((value: IteratorResult<T, undefined>) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    if (this.done() && !this.cancelled()) {
-      let r: IteratorResult<T, undefined>;
-      try {
-        r = this.result();
-      } catch {
-        return super.then(onFulfilled, onRejected);
-      }
-      return Promise.resolve(r).then(onFulfilled, onRejected);
-    }
-    return super.then(onFulfilled, onRejected);
-  }
 }
 
 /** Feeds one iterator (a subclass: no closures, no destination object). */

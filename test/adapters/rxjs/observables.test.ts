@@ -52,10 +52,14 @@ test("'@@observable' on Future and Task: rxjs.from takes the interop path, never
     t.is(typeof (fut as unknown as Record<string, unknown>)["@@observable"], "function");
     let thenCalls = 0;
     const origThen = fut.then;
-    (fut as { then: unknown }).then = function (this: Future<number>, ...a: unknown[]) {
-      thenCalls++;
-      return (origThen as (...x: unknown[]) => unknown).apply(this, a);
-    };
+    // An own property shadows the prototype's `then` accessor (a plain assignment would hit its missing setter).
+    Object.defineProperty(fut, "then", {
+      configurable: true,
+      value: function (this: Future<number>, ...a: unknown[]) {
+        thenCalls++;
+        return (origThen as (...x: unknown[]) => unknown).apply(this, a);
+      },
+    });
     const o = observer();
     from(fut).subscribe(o.obs);
     fut.setResult(7);

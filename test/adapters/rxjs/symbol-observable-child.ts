@@ -11,10 +11,14 @@ const out = await loop.runUntilComplete(async () => {
   const hasSymbol = typeof (fut as unknown as Record<symbol, unknown>)[key] === "function";
   let thenCalls = 0;
   const then = fut.then.bind(fut);
-  (fut as { then: unknown }).then = (...a: Parameters<typeof then>) => {
-    thenCalls++;
-    return then(...a);
-  };
+  // An own property shadows the prototype's `then` accessor (a plain assignment would hit its missing setter).
+  Object.defineProperty(fut, "then", {
+    configurable: true,
+    value: (...a: Parameters<typeof then>) => {
+      thenCalls++;
+      return then(...a);
+    },
+  });
   const task = core.createTask(() => core.sleep(10));
   const sub = rx.from(task).subscribe();
   sub.unsubscribe();
