@@ -106,8 +106,18 @@ function isGatherOptions(x: unknown): x is GatherOptions {
   return (proto === Object.prototype || proto === null) && Object.hasOwn(x, "returnExceptions");
 }
 
-/** What {@link gather} takes as a list: an array, or an iterable that is not itself an awaitable. */
-type AwaitableList<X> = readonly X[] | (Iterable<X> & { then?: never; next?: never });
+/**
+ * What {@link gather} takes as its one list argument: an array, or an
+ * iterable that is not itself an awaitable or a coroutine (a `Set`, a Map's
+ * `values()`). A generator object is a coroutine, never a list.
+ *
+ * @example
+ * ```ts
+ * const tasks: AwaitableList<Task<number>> = new Set([t1, t2]);
+ * const results: number[] = await gather(tasks);
+ * ```
+ */
+export type AwaitableList<X> = readonly X[] | (Iterable<X> & { then?: never; next?: never });
 
 /** True if `x` is the list form of {@link gather}'s argument (not an awaitable, a coroutine or a function). */
 function isAwaitableList(x: unknown): x is Iterable<unknown> {

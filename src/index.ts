@@ -55,6 +55,7 @@ export {
   type GatherOptions,
   type AsCompletedOptions,
   type Resolved,
+  type AwaitableList,
 } from "./combinators.js";
 export {
   Lock,
