@@ -117,7 +117,23 @@ function isGatherOptions(x: unknown): x is GatherOptions {
  * const results: number[] = await gather(tasks);
  * ```
  */
-export type AwaitableList<X> = readonly X[] | (Iterable<X> & { then?: never; next?: never });
+export type AwaitableList<X> =
+  | readonly X[]
+  | (Iterable<X> & {
+      /** Not a thenable (that is one awaitable). */
+      then?: never;
+    });
+
+/**
+ * One argument of {@link gather}'s varargs form: an awaitable, a coroutine
+ * or a coroutine function.
+ *
+ * @example
+ * ```ts
+ * const args: GatherArg[] = [sleep(1), async () => 2, createTask(job)];
+ * ```
+ */
+export type GatherArg = PromiseLike<unknown> | Generator<unknown, unknown, any> | ((...args: any[]) => unknown);
 
 /** True if `x` is the list form of {@link gather}'s argument (not an awaitable, a coroutine or a function). */
 function isAwaitableList(x: unknown): x is Iterable<unknown> {
@@ -167,6 +183,15 @@ export function gather<const A extends readonly unknown[]>(
   aws: A,
   options?: GatherOptions & { returnExceptions?: false },
 ): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...aws: A
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
 export function gather<X>(
   aws: AwaitableList<X>,
   options: GatherOptions & { returnExceptions: true },
@@ -175,15 +200,6 @@ export function gather<X>(
   aws: AwaitableList<X>,
   options?: GatherOptions & { returnExceptions?: false },
 ): GatheringFuture<Array<Resolved<X>>>;
-export function gather<A extends readonly unknown[]>(
-  ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
-export function gather<A extends readonly unknown[]>(
-  ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
-export function gather<A extends readonly unknown[]>(
-  ...aws: A
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let returnExceptions = false;
   if (args.length > 0 && isGatherOptions(args[args.length - 1])) {
