@@ -12,7 +12,7 @@ import { ensureFuture, type Awaitable, type Coroutine } from "./tasks.js";
 import type { EventLoop } from "./loop.js";
 import { currentContext, type Context } from "./context.js";
 import { getRunningLoop } from "./running.js";
-import { Timeout } from "./timeouts.js";
+import { Timeout, TimeoutRun } from "./timeouts.js";
 import { Deque } from "./waiters.js";
 
 /**
@@ -473,19 +473,16 @@ export function waitFor<T>(
 ): Awaitable<T> {
   const delay = checkTimeout(timeout);
   const body = (): unknown => (typeof aw === "function" ? (aw as () => unknown)() : aw);
-  return new DualAwaitable<T>(
-    async () => {
-      if (delay !== null && delay <= 0) return await toAwaitable(waitForZero<T>(aw));
-      return await new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
-        body as () => PromiseLike<T>,
-      );
-    },
-    function* (): Coroutine<T> {
-      if (delay !== null && delay <= 0) return yield* waitForZero<T>(aw);
-      return yield* new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
-        body as () => PromiseLike<T>,
-      );
-    },
+  if (delay !== null && delay <= 0) {
+    return new DualAwaitable<T>(
+      async () => await toAwaitable(waitForZero<T>(aw)),
+      () => waitForZero<T>(aw),
+    );
+  }
+  // The deadline is taken when the wait starts, as asyncio's wait_for coroutine does.
+  return new TimeoutRun<T>(
+    () => new Timeout(delay === null ? null : getRunningLoop().time() + delay),
+    body as () => PromiseLike<T>,
   );
 }
 

@@ -85,6 +85,7 @@ export class EventLoop {
   /** @internal */ _inTick = false;
   /** @internal */ _immediate: NodeJS.Immediate | undefined = undefined;
   /** @internal */ _timeout: NodeJS.Timeout | undefined = undefined;
+  /** @internal the loop time at which `_timeout` fires */ _timeoutAt = Infinity;
   /** @internal */ _runDone: { resolve: () => void; reject: (e: unknown) => void } | undefined = undefined;
   /** @internal */ _debug = false;
   /** @internal */ _exceptionHandler: ExceptionHandler | undefined = undefined;
@@ -346,14 +347,26 @@ export class EventLoop {
    * wake-up finds nothing due and waits again).
    */
   _waitForTimer(when: number): void {
-    if (this._timeout !== undefined) {
-      clearTimeout(this._timeout);
-      this._timeout = undefined;
+    if (when === Infinity) {
+      if (this._timeout !== undefined) {
+        clearTimeout(this._timeout);
+        this._timeout = undefined;
+      }
+      return;
     }
-    if (when === Infinity) return;
-    const delay = when - this.time();
+    const now = this.time();
+    const delay = when - now;
     if (delay <= CLOCK_RESOLUTION) return this._wake();
-    this._timeout = setTimeout(this._tick, Math.min(Math.ceil(delay * 1000), MAX_TIMEOUT_MS));
+    if (this._timeout !== undefined) {
+      // The armed wake-up comes first: it finds nothing due and waits again.
+      // (A timeout scope adds and cancels a timer per use: re-arming a Node
+      // timer each time cost more than the scope itself.)
+      if (this._timeoutAt <= when) return;
+      clearTimeout(this._timeout);
+    }
+    const ms = Math.min(Math.ceil(delay * 1000), MAX_TIMEOUT_MS);
+    this._timeout = setTimeout(this._tick, ms);
+    this._timeoutAt = now + ms / 1000;
   }
 
   /** @internal */
