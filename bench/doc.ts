@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 export const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
 
-const ORDER = ["intro", "node", "python", "twisted-chain", "codemods", "findings"];
+const ORDER = ["intro", "node", "scaling", "python", "twisted-chain", "codemods", "findings"];
 
 /** Replaces (or adds) section `name` of docs/benchmarks.md with `body`. */
 export function writeSection(name: string, body: string): void {

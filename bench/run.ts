@@ -143,6 +143,16 @@ if (args.has("codemods") && write) {
     writeSection("codemods", `## Codemod speed (\`npm run bench -- --codemods\`, bench/codemod-speed.ts)\n\n${out}\n`);
   } else writeSection("codemods", "## Codemod speed\n\nbench/codemod-speed.ts does not exist yet.\n");
 }
+// Scaling (bench/scaling.ts): every API at 10k, 100k and 1M items, each in
+// its own process; minutes of CPU, so it runs only with --scaling
+// (--scaling-sizes=10000,100000 to choose the sizes).
+if (args.has("scaling")) {
+  const { scalingTable } = await import("./scaling.js");
+  const sizes = (args.get("scaling-sizes") ?? "10000,100000,1000000").split(",").map(Number);
+  const section = scalingTable(sizes, undefined, log, env);
+  process.stdout.write(section + "\n");
+  if (write) writeSection("scaling", section);
+}
 // The hand-written parts are refreshed on every run.
 if (write) {
   writeSection("intro", readFileSync(`${ROOT}/bench/intro.md`, "utf8"));

@@ -12,7 +12,7 @@ import { ensureFuture, type Awaitable, type Coroutine } from "./tasks.js";
 import type { EventLoop } from "./loop.js";
 import { currentContext, type Context } from "./context.js";
 import { getRunningLoop } from "./running.js";
-import { Timeout } from "./timeouts.js";
+import { Timeout, TimeoutRun } from "./timeouts.js";
 import { Deque } from "./waiters.js";
 
 /**
@@ -107,22 +107,33 @@ function isGatherOptions(x: unknown): x is GatherOptions {
 }
 
 /**
- * What {@link gather} takes as a list: an array, or an iterable that is not itself an awaitable.
+ * What {@link gather} takes as its one list argument: an array, or an
+ * iterable that is not itself an awaitable or a coroutine (a `Set`, a Map's
+ * `values()`). A generator object is a coroutine, never a list.
  *
  * @example
  * ```ts
- * const jobs: AwaitableList<Task<number>> = tasks;
- * const results = await gather(jobs);
+ * const tasks: AwaitableList<Task<number>> = new Set([t1, t2]);
+ * const results: number[] = await gather(tasks);
  * ```
  */
 export type AwaitableList<X> =
   | readonly X[]
   | (Iterable<X> & {
-      /** Absent: a thenable is one awaitable, not a list. */
+      /** Not a thenable (that is one awaitable). */
       then?: never;
-      /** Absent: a generator is a coroutine, not a list. */
-      next?: never;
     });
+
+/**
+ * One argument of {@link gather}'s varargs form: an awaitable, a coroutine
+ * or a coroutine function.
+ *
+ * @example
+ * ```ts
+ * const args: GatherArg[] = [sleep(1), async () => 2, createTask(job)];
+ * ```
+ */
+export type GatherArg = PromiseLike<unknown> | Generator<unknown, unknown, any> | ((...args: any[]) => unknown);
 
 /** True if `x` is the list form of {@link gather}'s argument (not an awaitable, a coroutine or a function). */
 function isAwaitableList(x: unknown): x is Iterable<unknown> {
@@ -172,6 +183,15 @@ export function gather<const A extends readonly unknown[]>(
   aws: A,
   options?: GatherOptions & { returnExceptions?: false },
 ): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
+export function gather<A extends readonly GatherArg[]>(
+  ...aws: A
+): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
 export function gather<X>(
   aws: AwaitableList<X>,
   options: GatherOptions & { returnExceptions: true },
@@ -180,15 +200,6 @@ export function gather<X>(
   aws: AwaitableList<X>,
   options?: GatherOptions & { returnExceptions?: false },
 ): GatheringFuture<Array<Resolved<X>>>;
-export function gather<A extends readonly unknown[]>(
-  ...args: [...aws: A, options: GatherOptions & { returnExceptions: true }]
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> | unknown }>;
-export function gather<A extends readonly unknown[]>(
-  ...args: [...aws: A, options: GatherOptions & { returnExceptions?: false }]
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
-export function gather<A extends readonly unknown[]>(
-  ...aws: A
-): GatheringFuture<{ -readonly [K in keyof A]: Resolved<A[K]> }>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let returnExceptions = false;
   if (args.length > 0 && isGatherOptions(args[args.length - 1])) {
@@ -462,19 +473,16 @@ export function waitFor<T>(
 ): Awaitable<T> {
   const delay = checkTimeout(timeout);
   const body = (): unknown => (typeof aw === "function" ? (aw as () => unknown)() : aw);
-  return new DualAwaitable<T>(
-    async () => {
-      if (delay !== null && delay <= 0) return await toAwaitable(waitForZero<T>(aw));
-      return await new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
-        body as () => PromiseLike<T>,
-      );
-    },
-    function* (): Coroutine<T> {
-      if (delay !== null && delay <= 0) return yield* waitForZero<T>(aw);
-      return yield* new Timeout(delay === null ? null : getRunningLoop().time() + delay).run<T>(
-        body as () => PromiseLike<T>,
-      );
-    },
+  if (delay !== null && delay <= 0) {
+    return new DualAwaitable<T>(
+      async () => await toAwaitable(waitForZero<T>(aw)),
+      () => waitForZero<T>(aw),
+    );
+  }
+  // The deadline is taken when the wait starts, as asyncio's wait_for coroutine does.
+  return new TimeoutRun<T>(
+    () => new Timeout(delay === null ? null : getRunningLoop().time() + delay),
+    body as () => PromiseLike<T>,
   );
 }
 

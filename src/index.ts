@@ -57,6 +57,7 @@ export {
   type AsCompletedOptions,
   type Resolved,
   type AwaitableList,
+  type GatherArg,
 } from "./combinators.js";
 export {
   Lock,

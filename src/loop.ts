@@ -11,6 +11,7 @@ import { Future } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
 import { reportPendingOf } from "./unretrieved.js";
+import { TimerHeap } from "./timerheap.js";
 export { getRunningLoop, _getRunningLoop } from "./running.js";
 
 /** What the exception handler receives (asyncio's context dict). */
@@ -74,7 +75,7 @@ function checkDelay(delay: number, what: string): void {
  */
 export class EventLoop {
   /** @internal */ _ready: Handle[] = [];
-  /** @internal binary min-heap on (when, seq) */ _timers: TimerHandle[] = [];
+  /** @internal binary min-heap on (when, seq) */ _timers = new TimerHeap();
   /** @internal */ _timerSeq = 0;
   /** @internal */ _timerCancelledCount = 0;
   /** @internal */ _tasks = new Set<Task<unknown>>();
@@ -84,6 +85,7 @@ export class EventLoop {
   /** @internal */ _inTick = false;
   /** @internal */ _immediate: NodeJS.Immediate | undefined = undefined;
   /** @internal */ _timeout: NodeJS.Timeout | undefined = undefined;
+  /** @internal the loop time at which `_timeout` fires */ _timeoutAt = Infinity;
   /** @internal */ _runDone: { resolve: () => void; reject: (e: unknown) => void } | undefined = undefined;
   /** @internal */ _debug = false;
   /** @internal */ _exceptionHandler: ExceptionHandler | undefined = undefined;
@@ -136,7 +138,7 @@ export class EventLoop {
     );
     h._seq = this._timerSeq++;
     h._scheduled = true;
-    heapPush(this._timers, h);
+    this._timers.push(h);
     if (this._running && !this._inTick && this._immediate === undefined) this._scheduleNext();
     return h;
   }
@@ -222,7 +224,7 @@ export class EventLoop {
     reportPendingOf(this);
     this._closed = true;
     this._ready = [];
-    this._timers = [];
+    this._timers.clear();
     this._timerCancelledCount = 0;
   }
 
@@ -335,7 +337,7 @@ export class EventLoop {
       }
       return; // idle: no Node handle held
     }
-    this._waitForTimer(timers[0]!._when);
+    this._waitForTimer(timers.peekWhen());
   }
 
   /**
@@ -345,14 +347,26 @@ export class EventLoop {
    * wake-up finds nothing due and waits again).
    */
   _waitForTimer(when: number): void {
-    if (this._timeout !== undefined) {
-      clearTimeout(this._timeout);
-      this._timeout = undefined;
+    if (when === Infinity) {
+      if (this._timeout !== undefined) {
+        clearTimeout(this._timeout);
+        this._timeout = undefined;
+      }
+      return;
     }
-    if (when === Infinity) return;
-    const delay = when - this.time();
+    const now = this.time();
+    const delay = when - now;
     if (delay <= CLOCK_RESOLUTION) return this._wake();
-    this._timeout = setTimeout(this._tick, Math.min(Math.ceil(delay * 1000), MAX_TIMEOUT_MS));
+    if (this._timeout !== undefined) {
+      // The armed wake-up comes first: it finds nothing due and waits again.
+      // (A timeout scope adds and cancels a timer per use: re-arming a Node
+      // timer each time cost more than the scope itself.)
+      if (this._timeoutAt <= when) return;
+      clearTimeout(this._timeout);
+    }
+    const ms = Math.min(Math.ceil(delay * 1000), MAX_TIMEOUT_MS);
+    this._timeout = setTimeout(this._tick, ms);
+    this._timeoutAt = now + ms / 1000;
   }
 
   /** @internal */
@@ -404,18 +418,12 @@ export class EventLoop {
       timers.length > MIN_SCHEDULED_TIMER_HANDLES &&
       this._timerCancelledCount / timers.length > MIN_CANCELLED_TIMER_HANDLES_FRACTION
     ) {
-      const kept: TimerHandle[] = [];
-      for (const h of timers) {
-        if (h._cancelled) h._scheduled = false;
-        else kept.push(h);
-      }
-      kept.sort(timerLess);
-      this._timers = kept;
+      timers.filter(isLive);
       this._timerCancelledCount = 0;
       return;
     }
-    while (timers.length > 0 && timers[0]!._cancelled) {
-      const h = heapPop(timers)!;
+    while (timers.length > 0 && timers.peek()!._cancelled) {
+      const h = timers.pop()!;
       h._scheduled = false;
       this._timerCancelledCount--;
     }
@@ -427,8 +435,8 @@ export class EventLoop {
     const timers = this._timers;
     if (timers.length > 0) {
       const end = this.time() + CLOCK_RESOLUTION;
-      while (timers.length > 0 && timers[0]!._when < end) {
-        const h = heapPop(timers)!;
+      while (timers.length > 0 && timers.peekWhen() < end) {
+        const h = timers.pop()!;
         h._scheduled = false;
         if (h._cancelled) this._timerCancelledCount--;
         else this._ready.push(h);
@@ -514,47 +522,14 @@ export class VirtualTimeLoop extends EventLoop {
   override _beforeIteration(): void {
     if (!this.autojump || this._ready.length > 0) return;
     this._purgeCancelledTimers();
-    const next = this._timers[0];
+    const next = this._timers.peek();
     // A timer at Infinity is never due: the clock does not jump there.
     if (next !== undefined && next._when > this._now && next._when !== Infinity) this._now = next._when;
   }
 }
 
-// ---- a binary heap of timers on (when, seq): stable for equal times -------
-
-function timerLess(a: TimerHandle, b: TimerHandle): number {
-  return a._when - b._when || a._seq - b._seq;
-}
-
-function heapPush(heap: TimerHandle[], h: TimerHandle): void {
-  heap.push(h);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (timerLess(heap[parent]!, h) <= 0) break;
-    heap[i] = heap[parent]!;
-    i = parent;
-  }
-  heap[i] = h;
-}
-
-function heapPop(heap: TimerHandle[]): TimerHandle | undefined {
-  const top = heap[0];
-  const last = heap.pop();
-  if (heap.length === 0 || last === undefined) return top;
-  let i = 0;
-  const n = heap.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && timerLess(heap[r]!, heap[l]!) < 0 ? r : l;
-    if (timerLess(heap[c]!, last) >= 0) break;
-    heap[i] = heap[c]!;
-    i = c;
-  }
-  heap[i] = last;
-  return top;
+function isLive(h: TimerHandle): boolean {
+  return !h._cancelled;
 }
 
 export type { Context };

@@ -8,7 +8,7 @@
  */
 import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./errors.js";
 import type { TimerHandle } from "./events.js";
-import { DualAwaitable, awaitValue, readyAwaitable, yieldValue, type ScopeBody } from "./awaitable.js";
+import { isGenerator, readyAwaitable, toAwaitable, yieldValue, type ScopeBody } from "./awaitable.js";
 import { currentTask, type Task, type Awaitable, type Coroutine } from "./tasks.js";
 import { getRunningLoop } from "./running.js";
 import { ExceptionGroup } from "./exceptiongroup.js";
@@ -172,32 +172,7 @@ export class Timeout implements AsyncDisposable {
   run<T>(body: (t: Timeout) => PromiseLike<T> | T): Awaitable<T>;
   run<T>(body: ScopeBody<Timeout, T>): Awaitable<T> {
     if (typeof body !== "function") throw new TypeError("Timeout.run() expects a function");
-    return new DualAwaitable<T>(
-      async () => {
-        this._enter();
-        let result: T;
-        try {
-          result = await awaitValue<T>(body(this));
-        } catch (e) {
-          this._exit(true, e);
-          throw e;
-        }
-        this._exit(false, undefined);
-        return result;
-      },
-      function* (this: Timeout): Coroutine<T> {
-        this._enter();
-        let result: T;
-        try {
-          result = yield* yieldValue<T>(body(this));
-        } catch (e) {
-          this._exit(true, e);
-          throw e;
-        }
-        this._exit(false, undefined);
-        return result;
-      }.bind(this),
-    );
+    return new TimeoutRun<T>(this, body);
   }
 
   /** @internal asyncio's `__aenter__` (it never suspends). */
@@ -297,4 +272,71 @@ export function timeout(delay: number | null | undefined): Timeout {
  */
 export function timeoutAt(when: number | null | undefined): Timeout {
   return new Timeout(when);
+}
+
+/**
+ * @internal The awaitable of {@link Timeout.run} (single use): `await` runs
+ * the body from an async function, `yield*` inside the generator task. The
+ * scope may be made when the run starts (`waitFor` takes its deadline then,
+ * as asyncio's `wait_for` coroutine does).
+ */
+export class TimeoutRun<T> implements Awaitable<T> {
+  #scope: Timeout | (() => Timeout) | undefined;
+  #body: ScopeBody<Timeout, T> | undefined;
+  constructor(scope: Timeout | (() => Timeout), body: ScopeBody<Timeout, T>) {
+    this.#scope = scope;
+    this.#body = body;
+  }
+  #take(): [Timeout, ScopeBody<Timeout, T>] {
+    const scope = this.#scope;
+    const body = this.#body;
+    if (scope === undefined || body === undefined) throw new RuntimeError("cannot reuse already awaited coroutine");
+    this.#scope = this.#body = undefined;
+    return [typeof scope === "function" ? scope() : scope, body];
+  }
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let p: Promise<T>;
+    try {
+      const [scope, body] = this.#take();
+      p = runAsync(scope, body);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return p.then(onFulfilled, onRejected);
+  }
+  [Symbol.iterator](): Coroutine<T> {
+    const [scope, body] = this.#take();
+    return runGen(scope, body);
+  }
+}
+
+async function runAsync<T>(scope: Timeout, body: ScopeBody<Timeout, T>): Promise<T> {
+  scope._enter();
+  let result: T;
+  try {
+    const r = body(scope);
+    // A generator body is driven here (its futures are awaited by the calling task).
+    result = (isGenerator(r) ? await toAwaitable(r as Coroutine<T>) : await r) as T;
+  } catch (e) {
+    scope._exit(true, e);
+    throw e;
+  }
+  scope._exit(false, undefined);
+  return result;
+}
+
+function* runGen<T>(scope: Timeout, body: ScopeBody<Timeout, T>): Coroutine<T> {
+  scope._enter();
+  let result: T;
+  try {
+    result = yield* yieldValue<T>(body(scope));
+  } catch (e) {
+    scope._exit(true, e);
+    throw e;
+  }
+  scope._exit(false, undefined);
+  return result;
 }

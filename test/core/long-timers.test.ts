@@ -177,3 +177,21 @@ test.serial("a timeout(Infinity) scope on the virtual clock lets a finite body f
     loop.close();
   }
 });
+
+test.serial("a timeout scope used 100 times in a row arms one Node timer, not one per use", async (t) => {
+  const fake = fakeTimers();
+  const loop = new ClockedLoop();
+  try {
+    const sum = await loop.runUntilComplete(async () => {
+      let s = 0;
+      for (let i = 0; i < 100; i++) s += await timeout(10).run(async () => 1);
+      return s;
+    });
+    t.is(sum, 100);
+    // Each scope adds a 10 s timer and cancels it; the armed wake-up (10 s away) comes first for all of them.
+    t.true(fake.armed.length <= 2, `${fake.armed.length} setTimeout calls`);
+  } finally {
+    fake.restore();
+    loop.close();
+  }
+});
