@@ -27,6 +27,7 @@ export class WorkerCrashedError extends Error {
   /** The signal that killed the worker process, if one did. */
   readonly signal: string | undefined;
   /**
+   * A crash report.
    * @param message - what happened.
    * @param options - the exit code or signal, and the underlying error as `cause`.
    */
@@ -49,6 +50,7 @@ export class MissingPeerError extends Error {
   /** Always `"MissingPeerError"`. */
   override name = "MissingPeerError";
   /**
+   * The error for a missing `packageName`.
    * @param packageName - the npm package to install.
    * @param version - the version asyncio-ts is tested with.
    * @param cause - the import error.

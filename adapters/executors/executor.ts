@@ -12,7 +12,7 @@
  */
 import { Future, RuntimeError, getRunningLoop, type EventLoop, type LoopExecutor } from "../../src/index.js";
 import type { JobMessage } from "./worker-core.js";
-import { type AnyTarget, moduleHref, wireTarget } from "./target.js";
+import { type AnyTarget, type TargetArgs, type TargetResult, moduleHref, wireTarget } from "./target.js";
 
 const QUEUED = 0;
 const RUNNING = 1;
@@ -101,11 +101,6 @@ export interface ExecutorStatistics {
   shutdown: boolean;
 }
 
-/** The `fn(...args)` tuple of a target, for the typing of submit and friends. */
-type ArgsOf<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[];
-/** The result type of a target. */
-type ResultOf<T> = T extends AnyTarget<unknown[], infer R> ? R : unknown;
-
 /**
  * An executor (Python's `concurrent.futures.Executor`): runs targets on
  * workers and gives core {@link Future}s of their results. Subclasses:
@@ -153,8 +148,8 @@ export abstract class Executor implements LoopExecutor, AsyncDisposable {
    * Runs `target(...args, signal)` on a worker (Python's `submit`) and
    * returns a Future of its result on the running loop.
    */
-  submit<T extends AnyTarget<any[], any>>(target: T, ...args: ArgsOf<T>): Future<Awaited<ResultOf<T>>> {
-    return this._submit(getRunningLoop(), target, args) as Future<Awaited<ResultOf<T>>>;
+  submit<T extends AnyTarget<any[], any>>(target: T, ...args: TargetArgs<T>): Future<Awaited<TargetResult<T>>> {
+    return this._submit(getRunningLoop(), target, args) as Future<Awaited<TargetResult<T>>>;
   }
 
   /**
@@ -166,7 +161,7 @@ export abstract class Executor implements LoopExecutor, AsyncDisposable {
   map<T extends AnyTarget<any[], any>>(
     target: T,
     ...iterables: Iterable<unknown>[]
-  ): AsyncGenerator<Awaited<ResultOf<T>>, void, undefined> {
+  ): AsyncGenerator<Awaited<TargetResult<T>>, void, undefined> {
     const loop = getRunningLoop();
     const futs: Array<Future<unknown> | undefined> = [];
     if (iterables.length > 0) {
@@ -182,7 +177,7 @@ export abstract class Executor implements LoopExecutor, AsyncDisposable {
         futs.push(this._submit(loop, target, args));
       }
     }
-    return inOrder(futs) as AsyncGenerator<Awaited<ResultOf<T>>, void, undefined>;
+    return inOrder(futs) as AsyncGenerator<Awaited<TargetResult<T>>, void, undefined>;
   }
 
   /**

@@ -9,7 +9,15 @@
  * docs/executors.md.
  * @module
  */
-export { target, pureFunction, type Target, type SourceTarget, type AnyTarget } from "./target.js";
+export {
+  target,
+  pureFunction,
+  type Target,
+  type SourceTarget,
+  type AnyTarget,
+  type TargetArgs,
+  type TargetResult,
+} from "./target.js";
 export { WorkerCrashedError, MissingPeerError } from "./errors.js";
 export { Executor, type ExecutorOptions, type ShutdownOptions, type ExecutorStatistics } from "./executor.js";
 export { ThreadPoolExecutor, type ThreadPoolOptions } from "./threads.js";

@@ -7,11 +7,8 @@
  */
 import { type EventLoop, type Future, RuntimeError, getRunningLoop } from "../../src/index.js";
 import { Executor } from "./executor.js";
-import type { AnyTarget } from "./target.js";
+import type { AnyTarget, TargetArgs, TargetResult } from "./target.js";
 import { ThreadPoolExecutor } from "./threads.js";
-
-type ArgsOf<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[];
-type ResultOf<T> = T extends AnyTarget<unknown[], infer R> ? R : unknown;
 
 /**
  * The default executor of `loop`: the one set with
@@ -51,12 +48,12 @@ export function runInExecutor<T extends AnyTarget<any[], any>>(
   loop: EventLoop,
   executor: Executor | null | undefined,
   target: T,
-  ...args: ArgsOf<T>
-): Future<Awaited<ResultOf<T>>> {
+  ...args: TargetArgs<T>
+): Future<Awaited<TargetResult<T>>> {
   if (loop.isClosed()) throw new RuntimeError("Event loop is closed");
   const ex = executor ?? defaultExecutor(loop);
   if (!(ex instanceof Executor)) throw new TypeError("runInExecutor(): executor must be an Executor or null");
-  return ex._submit(loop, target, args) as Future<Awaited<ResultOf<T>>>;
+  return ex._submit(loop, target, args) as Future<Awaited<TargetResult<T>>>;
 }
 
 /**
@@ -72,7 +69,10 @@ export function runInExecutor<T extends AnyTarget<any[], any>>(
  * });
  * ```
  */
-export function toThread<T extends AnyTarget<any[], any>>(target: T, ...args: ArgsOf<T>): Future<Awaited<ResultOf<T>>> {
+export function toThread<T extends AnyTarget<any[], any>>(
+  target: T,
+  ...args: TargetArgs<T>
+): Future<Awaited<TargetResult<T>>> {
   const loop = getRunningLoop();
-  return defaultExecutor(loop)._submit(loop, target, args) as Future<Awaited<ResultOf<T>>>;
+  return defaultExecutor(loop)._submit(loop, target, args) as Future<Awaited<TargetResult<T>>>;
 }

@@ -68,6 +68,26 @@ export interface SourceTarget<A extends unknown[] = unknown[], R = unknown> {
 export type AnyTarget<A extends unknown[] = unknown[], R = unknown> = Target<A, R> | SourceTarget<A, R> | string;
 
 /**
+ * The argument tuple a target's function takes (before the signal).
+ *
+ * @example
+ * ```ts
+ * type A = TargetArgs<Target<[number, string], boolean>>; // [number, string]
+ * ```
+ */
+export type TargetArgs<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[];
+
+/**
+ * What a target's function returns (a promise's value once awaited).
+ *
+ * @example
+ * ```ts
+ * type R = TargetResult<Target<[number], Promise<string>>>; // Promise<string>
+ * ```
+ */
+export type TargetResult<T> = T extends AnyTarget<unknown[], infer R> ? R : unknown;
+
+/**
  * A {@link Target}: `exportName` of `module`. A relative `module`
  * (`"./jobs.js"`) is resolved against `base`, normally `import.meta.url`
  * of the calling module, so that the worker finds the same file.

@@ -6,7 +6,8 @@
 import os from "node:os";
 import { BroadcastChannel, type ResourceLimits } from "node:worker_threads";
 import { Executor, type ExecutorOptions, type Job } from "./executor.js";
-import { MissingPeerError, WorkerCrashedError, decodeError } from "./errors.js";
+import { types } from "node:util";
+import { MissingPeerError, WorkerCrashedError, decodeError, encodeError } from "./errors.js";
 
 /** The piscina version asyncio-ts is tested with (its optional peer dependency). */
 const PISCINA_VERSION = "5.3.2";
@@ -100,6 +101,8 @@ export class ThreadPoolExecutor extends Executor {
           minThreads: 0,
           idleTimeout: o.idleTimeout === undefined ? Number.POSITIVE_INFINITY : o.idleTimeout * 1000,
           concurrentTasksPerWorker: 1,
+          // "sync" would block an idle thread in Atomics.wait: its timers and late errors would wait for the next job.
+          atomics: "async",
           workerData: { channel: this.#channelName, ring: this.#ring },
           ...(this._execArgv !== undefined && { execArgv: this._execArgv }),
           ...(o.resourceLimits !== undefined && { resourceLimits: o.resourceLimits }),
@@ -156,6 +159,14 @@ function threadError(e: unknown): unknown {
     return new WorkerCrashedError(
       `the worker thread running this job exited (code ${exitCode}) before finishing it; a new thread replaces it`,
       { exitCode, cause: e },
+    );
+  }
+  // Node rebuilds a worker's uncaught error without a native Error behind it: that is how it is told apart.
+  if (!types.isNativeError(e) && !(e instanceof DOMException)) {
+    const cause = decodeError(encodeError(e)) as Error;
+    return new WorkerCrashedError(
+      `the worker thread running this job died of an uncaught error (${cause.name}: ${cause.message}); a new thread replaces it`,
+      { cause },
     );
   }
   if ((e as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY")

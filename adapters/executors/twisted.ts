@@ -11,10 +11,7 @@ import { Deferred, Failure, type Reactor, reactor as defaultReactor } from "../t
 import type { EventLoop, Future } from "../../src/index.js";
 import type { Executor } from "./executor.js";
 import { defaultExecutor } from "./loop.js";
-import type { AnyTarget } from "./target.js";
-
-type ArgsOf<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[];
-type ResultOf<T> = T extends AnyTarget<unknown[], infer R> ? R : unknown;
+import type { AnyTarget, TargetArgs, TargetResult } from "./target.js";
 
 function deferredOf<T>(fut: Future<T>): Deferred<T> {
   const d = new Deferred<T>(() => {
@@ -44,10 +41,10 @@ export function deferToThreadPool<T extends AnyTarget<any[], any>>(
   reactor: Reactor,
   threadpool: Executor,
   target: T,
-  ...args: ArgsOf<T>
-): Deferred<Awaited<ResultOf<T>>> {
+  ...args: TargetArgs<T>
+): Deferred<Awaited<TargetResult<T>>> {
   const loop: EventLoop = reactor.loop;
-  return deferredOf(threadpool._submit(loop, target, args) as Future<Awaited<ResultOf<T>>>);
+  return deferredOf(threadpool._submit(loop, target, args) as Future<Awaited<TargetResult<T>>>);
 }
 
 /**
@@ -64,8 +61,8 @@ export function deferToThreadPool<T extends AnyTarget<any[], any>>(
  */
 export function deferToThread<T extends AnyTarget<any[], any>>(
   target: T,
-  ...args: ArgsOf<T>
-): Deferred<Awaited<ResultOf<T>>> {
+  ...args: TargetArgs<T>
+): Deferred<Awaited<TargetResult<T>>> {
   const loop = defaultReactor.loop;
-  return deferredOf(defaultExecutor(loop)._submit(loop, target, args) as Future<Awaited<ResultOf<T>>>);
+  return deferredOf(defaultExecutor(loop)._submit(loop, target, args) as Future<Awaited<TargetResult<T>>>);
 }

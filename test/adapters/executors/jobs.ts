@@ -45,6 +45,11 @@ export function untilAborted(_x: unknown, signal: AbortSignal): Promise<string> 
   });
 }
 
+/** Returns 0 at once; any other value waits until the job is cancelled. */
+export function zeroAtOnce(x: number, signal: AbortSignal): Promise<number | string> {
+  return x === 0 ? Promise.resolve(0) : untilAborted(x, signal);
+}
+
 /** Spins synchronously until `signal.aborted` becomes true (threads: the shared flag). */
 export function spinUntilAborted(_x: unknown, signal: AbortSignal): string {
   const end = Date.now() + 10_000;
