@@ -75,7 +75,11 @@ export type AnyTarget<A extends unknown[] = unknown[], R = unknown> = Target<A, 
  * type A = TargetArgs<Target<[number, string], boolean>>; // [number, string]
  * ```
  */
-export type TargetArgs<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[];
+export type TargetArgs<T> = T extends { readonly [ARGS]?: infer A }
+  ? Exclude<A, undefined> extends infer B extends unknown[]
+    ? B
+    : unknown[]
+  : unknown[];
 
 /**
  * What a target's function returns (a promise's value once awaited).
@@ -85,7 +89,7 @@ export type TargetArgs<T> = T extends AnyTarget<infer A, unknown> ? A : unknown[
  * type R = TargetResult<Target<[number], Promise<string>>>; // Promise<string>
  * ```
  */
-export type TargetResult<T> = T extends AnyTarget<unknown[], infer R> ? R : unknown;
+export type TargetResult<T> = T extends { readonly [RESULT]?: infer R } ? R : unknown;
 
 /**
  * A {@link Target}: `exportName` of `module`. A relative `module`

@@ -162,7 +162,7 @@ function threadError(e: unknown): unknown {
     );
   }
   // Node rebuilds a worker's uncaught error without a native Error behind it: that is how it is told apart.
-  if (!types.isNativeError(e) && !(e instanceof DOMException)) {
+  if (!types.isNativeError(e as unknown) && !((e as object) instanceof DOMException)) {
     const cause = decodeError(encodeError(e)) as Error;
     return new WorkerCrashedError(
       `the worker thread running this job died of an uncaught error (${cause.name}: ${cause.message}); a new thread replaces it`,

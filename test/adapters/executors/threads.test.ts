@@ -20,17 +20,18 @@ import {
   WorkerCrashedError,
   pureFunction,
   target,
+  type AnyTarget,
 } from "../../../adapters/executors/index.js";
 import { _setPiscinaLoader } from "../../../adapters/executors/threads.js";
 import type * as Jobs from "./jobs.js";
 
 type J = typeof Jobs;
-const job = <K extends keyof J>(name: K) =>
-  target<J[K] extends (...a: infer A) => unknown ? A : never, J[K] extends (...a: any[]) => infer R ? R : never>(
-    "./jobs.ts",
-    name,
-    import.meta.url,
-  );
+type Params<F> = F extends (...a: infer A) => unknown ? A : never;
+type NoSignal<A> = A extends [...infer H, AbortSignal] ? H : A;
+type Returns<F> = F extends (...a: any[]) => infer R ? R : never;
+/** A target for an export of jobs.ts, typed from its signature (without the trailing signal). */
+export const job = <K extends keyof J>(name: K) =>
+  target<NoSignal<Params<J[K]>>, Returns<J[K]>>("./jobs.ts", name, import.meta.url);
 
 /** Waits (real time, bounded) until `cond()` holds. */
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -111,7 +112,10 @@ test.serial("bad input: a closure, a relative module without base, a bare name w
   await run(async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     const n = 3;
-    t.throws(() => pool.submit((() => n) as never), { instanceOf: TypeError, message: /cannot be sent to a worker/ });
+    t.throws(() => pool.submit((() => n) as unknown as AnyTarget), {
+      instanceOf: TypeError,
+      message: /cannot be sent to a worker/,
+    });
     t.throws(() => pool.submit({ module: "./jobs.ts", export: "add" }), { message: /relative/ });
     t.throws(() => target("./jobs.ts", "add"), { message: /needs a base/ });
     t.throws(() => pool.submit("add"), { message: /no filename/ });
