@@ -107,7 +107,10 @@ export class Runner {
     if (loop === undefined) return;
     try {
       await cancelAllTasks(loop);
-      await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT);
+      // Inside the loop, as asyncio: callbacks of jobs that finish meanwhile still run.
+      if (loop.getDefaultExecutor() !== undefined)
+        await loop.runUntilComplete(() => loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT));
+      else await loop.shutdownDefaultExecutor();
     } finally {
       loop.close();
     }

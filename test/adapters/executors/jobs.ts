@@ -97,4 +97,10 @@ export function crashesInside(): Promise<never> {
   return new Promise(() => {});
 }
 
+/** Creates the file `file` (to prove that a job ran). */
+export async function touch(file: string): Promise<void> {
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(file, "ran");
+}
+
 export const notAFunction = 42;
