@@ -75,11 +75,7 @@ export type AnyTarget<A extends unknown[] = unknown[], R = unknown> = Target<A, 
  * type A = TargetArgs<Target<[number, string], boolean>>; // [number, string]
  * ```
  */
-export type TargetArgs<T> = T extends { readonly [ARGS]?: infer A }
-  ? Exclude<A, undefined> extends infer B extends unknown[]
-    ? B
-    : unknown[]
-  : unknown[];
+export type TargetArgs<T> = T extends Target<infer A, any> | SourceTarget<infer A, any> ? A : unknown[];
 
 /**
  * What a target's function returns (a promise's value once awaited).
@@ -89,7 +85,7 @@ export type TargetArgs<T> = T extends { readonly [ARGS]?: infer A }
  * type R = TargetResult<Target<[number], Promise<string>>>; // Promise<string>
  * ```
  */
-export type TargetResult<T> = T extends { readonly [RESULT]?: infer R } ? R : unknown;
+export type TargetResult<T> = T extends Target<any, infer R> | SourceTarget<any, infer R> ? R : unknown;
 
 /**
  * A {@link Target}: `exportName` of `module`. A relative `module`
