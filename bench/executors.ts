@@ -26,8 +26,11 @@ function onLoop<T>(main: () => PromiseLike<T>): Promise<T> {
 let threads: ThreadPoolExecutor | undefined;
 let procs: ProcessPoolExecutor | undefined;
 let piscina: Piscina | undefined;
+let piscinaAsync: Piscina | undefined;
 const threadPool = (): ThreadPoolExecutor => (threads ??= new ThreadPoolExecutor({ maxWorkers: 2 }));
 const procPool = (): ProcessPoolExecutor => (procs ??= new ProcessPoolExecutor({ maxWorkers: 2 }));
+const piscinaAsyncPool = (): Piscina =>
+  (piscinaAsync ??= new Piscina({ filename: fileURLToPath(JOBS), maxThreads: 2, minThreads: 2, atomics: "async" }));
 const piscinaPool = (): Piscina =>
   (piscina ??= new Piscina({ filename: fileURLToPath(JOBS), maxThreads: 2, minThreads: 2 }));
 
@@ -114,6 +117,16 @@ const overhead: Contender[] = [
     },
   },
   {
+    name: "piscina.run directly with atomics 'async' (our setting), one call at a time",
+    n: 2000,
+    async run(n) {
+      const pool = piscinaAsyncPool();
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += (await pool.run({ a: i, b: 1 }, { name: "addTask" })) as number;
+      check(sum - (n * (n - 1)) / 2, n, 1);
+    },
+  },
+  {
     name: "ThreadPoolExecutor.submit, 10,000 at once (gather)",
     ours: true,
     n: 10_000,
@@ -132,6 +145,19 @@ const overhead: Contender[] = [
     n: 10_000,
     async run(n) {
       const pool = piscinaPool();
+      const r = await Promise.all(Array.from({ length: n }, () => pool.run({ a: 1, b: 1 }, { name: "addTask" })));
+      check(
+        r.reduce((a: number, b: number) => a + b, 0),
+        n,
+        2,
+      );
+    },
+  },
+  {
+    name: "piscina.run directly with atomics 'async' (our setting), 10,000 at once",
+    n: 10_000,
+    async run(n) {
+      const pool = piscinaAsyncPool();
       const r = await Promise.all(Array.from({ length: n }, () => pool.run({ a: 1, b: 1 }, { name: "addTask" })));
       check(
         r.reduce((a: number, b: number) => a + b, 0),
