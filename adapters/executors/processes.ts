@@ -90,13 +90,21 @@ export class ProcessPoolExecutor extends Executor {
     child.job = job;
     job._worker = child;
     child.hold(true);
-    child.proc.send(job.msg, (err) => {
-      if (err != null && child.job === job) {
-        child.job = undefined;
-        this.#release(child);
-        this._settle(job, false, err);
-      }
-    });
+    try {
+      child.proc.send(job.msg, (err) => {
+        if (err != null && child.job === job) {
+          // The channel failed: the child is unusable; its exit cleans up.
+          child.job = undefined;
+          child.proc.kill();
+          this._settle(job, false, err);
+        }
+      });
+    } catch (e) {
+      // The message cannot be serialised (a function in the arguments): the child is fine.
+      child.job = undefined;
+      this.#release(child);
+      throw e;
+    }
   }
 
   #spawn(): Child {

@@ -27,6 +27,12 @@ test.serial("results, map and error transfer across processes", async (t) => {
     t.is((e as unknown as { code: string }).code, "E_PARSE");
     t.true(e!.cause instanceof RangeError);
     t.regex(e!.stack!, /jobs\.ts/);
+    // arguments that cannot be serialised: a clear error, and the child stays usable
+    await t.throwsAsync(
+      pool.submit(job("argsSeen"), () => 1),
+      { message: /could not be cloned/ },
+    );
+    t.is(await pool.submit(job("add"), 1, 1), 2);
   });
 });
 

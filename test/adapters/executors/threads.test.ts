@@ -112,6 +112,10 @@ test.serial("bad input: a closure, a relative module without base, a bare name w
     t.throws(() => target("./jobs.ts", "add"), { message: /needs a base/ });
     t.throws(() => pool.submit("add"), { message: /no filename/ });
     t.throws(() => pureFunction(Math.max), { message: /native/ });
+    await t.throwsAsync(
+      pool.submit(job("argsSeen"), () => 1),
+      { any: true, name: "DataCloneError", message: /could not be cloned/ },
+    );
     const closure = await t.throwsAsync(pool.submit(pureFunction(() => n)));
     t.is(closure!.name, "ReferenceError");
     t.is(pool.statistics().running, 0);
