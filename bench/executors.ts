@@ -24,10 +24,13 @@ function onLoop<T>(main: () => PromiseLike<T>): Promise<T> {
 }
 
 let threads: ThreadPoolExecutor | undefined;
+let threadsSync: ThreadPoolExecutor | undefined;
 let procs: ProcessPoolExecutor | undefined;
 let piscina: Piscina | undefined;
 let piscinaAsync: Piscina | undefined;
 const threadPool = (): ThreadPoolExecutor => (threads ??= new ThreadPoolExecutor({ maxWorkers: 2 }));
+const threadPoolSync = (): ThreadPoolExecutor =>
+  (threadsSync ??= new ThreadPoolExecutor({ maxWorkers: 2, atomics: "sync" }));
 const procPool = (): ProcessPoolExecutor => (procs ??= new ProcessPoolExecutor({ maxWorkers: 2 }));
 const piscinaAsyncPool = (): Piscina =>
   (piscinaAsync ??= new Piscina({ filename: fileURLToPath(JOBS), maxThreads: 2, minThreads: 2, atomics: "async" }));
@@ -99,6 +102,19 @@ const overhead: Contender[] = [
     n: 2000,
     async run(n) {
       const pool = threadPool();
+      await onLoop(async () => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += await pool.submit(addT, i, 1);
+        check(sum - (n * (n - 1)) / 2, n, 1);
+      });
+    },
+  },
+  {
+    name: "ThreadPoolExecutor({ atomics: 'sync' }).submit, one call at a time",
+    ours: true,
+    n: 2000,
+    async run(n) {
+      const pool = threadPoolSync();
       await onLoop(async () => {
         let sum = 0;
         for (let i = 0; i < n; i++) sum += await pool.submit(addT, i, 1);

@@ -50,6 +50,12 @@ let channelCount = 0;
 export interface ThreadPoolOptions extends ExecutorOptions {
   /** Memory limits of each worker thread: one that exceeds them dies ({@link WorkerCrashedError}) and is replaced. */
   resourceLimits?: ResourceLimits;
+  /**
+   * How an idle thread waits for its next job (piscina's `atomics`). `"async"` (the default) keeps its
+   * event loop turning, so its timers and late errors run; `"sync"` blocks it in `Atomics.wait`: lower
+   * latency per call, but anything a job left pending waits for the next job.
+   */
+  atomics?: "async" | "sync";
   /** Seconds an idle worker thread lives before it stops (default: until shutdown; idle threads never keep the process alive). */
   idleTimeout?: number;
 }
@@ -84,6 +90,8 @@ export class ThreadPoolExecutor extends Executor {
   /** A pool of at most `options.maxWorkers` threads (default: the number of CPUs). */
   constructor(options?: ThreadPoolOptions) {
     super(options, os.availableParallelism());
+    if (options?.atomics !== undefined && options.atomics !== "async" && options.atomics !== "sync")
+      throw new TypeError(`atomics must be "async" or "sync", got ${String(options.atomics)}`);
     this.#options = options ?? {};
   }
 
@@ -102,7 +110,7 @@ export class ThreadPoolExecutor extends Executor {
           idleTimeout: o.idleTimeout === undefined ? Number.POSITIVE_INFINITY : o.idleTimeout * 1000,
           concurrentTasksPerWorker: 1,
           // "sync" would block an idle thread in Atomics.wait: its timers and late errors would wait for the next job.
-          atomics: "async",
+          atomics: o.atomics ?? "async",
           workerData: { channel: this.#channelName, ring: this.#ring },
           ...(this._execArgv !== undefined && { execArgv: this._execArgv }),
           ...(o.resourceLimits !== undefined && { resourceLimits: o.resourceLimits }),

@@ -112,18 +112,40 @@ function pollable(ac: AbortController, id: number): AbortSignal {
   return signal;
 }
 
-/** @internal Runs a job; rejects with an encoded error. */
-export async function runJob(job: JobMessage): Promise<unknown> {
+/**
+ * @internal Runs a job: its value (synchronously, for a synchronous function: piscina then answers
+ * without an extra turn), or a promise of it; throws or rejects with an encoded error.
+ */
+export function runJob(job: JobMessage): unknown {
   const ac = new AbortController();
-  running.set(job.id, ac);
+  const id = job.id;
+  running.set(id, ac);
+  let r: unknown;
   try {
-    if (cancelledFlag?.(job.id)) throw cancelled(job.id);
+    if (cancelledFlag?.(id)) throw cancelled(id);
     const f = loadCached(job);
-    const fn = typeof f === "function" ? f : await f;
-    return await fn(...job.a, pollable(ac, job.id));
+    if (typeof f !== "function") return f.then((fn) => fn(...job.a, pollable(ac, id))).then(done(id), failed(id));
+    r = f(...job.a, pollable(ac, id));
   } catch (e) {
+    running.delete(id);
     throw encodeError(e);
-  } finally {
-    running.delete(job.id);
   }
+  if (typeof (r as PromiseLike<unknown> | null)?.then === "function")
+    return Promise.resolve(r).then(done(id), failed(id));
+  running.delete(id);
+  return r;
+}
+
+function done(id: number): (v: unknown) => unknown {
+  return (v) => {
+    running.delete(id);
+    return v;
+  };
+}
+
+function failed(id: number): (e: unknown) => never {
+  return (e) => {
+    running.delete(id);
+    throw encodeError(e);
+  };
 }

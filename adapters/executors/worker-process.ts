@@ -23,7 +23,7 @@ function send(msg: unknown): void {
 process.on("message", (msg: Incoming) => {
   if ("cancel" in msg) return cancelJob(msg.cancel);
   current = msg.id;
-  runJob(msg).then(
+  new Promise((resolve) => resolve(runJob(msg))).then(
     (v) => {
       current = undefined;
       send({ id: msg.id, ok: true, v });

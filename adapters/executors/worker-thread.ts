@@ -22,6 +22,6 @@ channel.onmessage = (ev) => cancelJob((ev as { data: number }).data);
 channel.unref();
 
 /** Runs one job (piscina's task handler). */
-export default function run(job: JobMessage): Promise<unknown> {
+export default function run(job: JobMessage): unknown {
   return runJob(job);
 }
