@@ -5,7 +5,17 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CancelledError, EventLoop, RuntimeError, getRunningLoop, run, type LoopExecutor } from "../../../src/index.js";
+import {
+  CancelledError,
+  EventLoop,
+  RuntimeError,
+  gather,
+  getRunningLoop,
+  run,
+  runVirtual,
+  sleep,
+  type LoopExecutor,
+} from "../../../src/index.js";
 import { ThreadPoolExecutor, defaultExecutor, runInExecutor, toThread } from "../../../adapters/executors/index.js";
 import { job } from "./job.js";
 
@@ -34,6 +44,20 @@ test.serial("the default executor is made on first use and shut down by run(), w
   await pending;
   t.is(loop!.getDefaultExecutor(), undefined);
 });
+
+test.serial(
+  "runVirtual: jobs run on real threads while virtual time jumps; run() still shuts the pool down",
+  async (t) => {
+    let pool: ThreadPoolExecutor | undefined;
+    const r = await runVirtual(async () => {
+      const [x] = await gather(toThread(job("echoLater"), 7), sleep(3600));
+      pool = defaultExecutor(getRunningLoop()) as ThreadPoolExecutor;
+      return [x, getRunningLoop().time()];
+    });
+    t.deepEqual(r, [7, 3600]);
+    t.true(pool!.statistics().shutdown);
+  },
+);
 
 test.serial(
   "runInExecutor after shutdownDefaultExecutor: RuntimeError; an explicit executor still works",
