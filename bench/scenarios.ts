@@ -1053,3 +1053,4 @@ export const scenarios: Scenario[] = [s1, s2, s3a, s3b, s4, s5, s6, s7, s8];
 
 export type { Task };
 scenarios.push(...(await import("./rxjs.js")).rxjsScenarios);
+scenarios.push(...(await import("./executors.js")).executorScenarios); // issue 16: bench/executors.ts

@@ -16,6 +16,8 @@ export {
   type ExceptionContext,
   type ExceptionHandler,
   type TaskFactory,
+  type LoopExecutor,
+  EXECUTOR_SHUTDOWN_TIMEOUT,
 } from "./loop.js";
 export {
   Task,

@@ -32,6 +32,31 @@ export interface ExceptionContext {
 /** A custom exception handler: see {@link EventLoop.setExceptionHandler}. */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
+/**
+ * What a loop's default executor must offer the loop: a way to shut it down
+ * (see {@link EventLoop.setDefaultExecutor}). The core knows nothing else of
+ * executors; `asyncio-ts/executors` provides them.
+ *
+ * @example
+ * ```ts
+ * loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 })); // from asyncio-ts/executors
+ * ```
+ */
+export interface LoopExecutor {
+  /** Stops the executor; with `wait`, the returned promise settles once its work is done. */
+  shutdown(options?: { wait?: boolean }): PromiseLike<void> | void;
+}
+
+/**
+ * asyncio's `THREAD_JOIN_TIMEOUT`: how long (seconds) {@link Runner} waits for the default executor.
+ *
+ * @example
+ * ```ts
+ * await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT);
+ * ```
+ */
+export const EXECUTOR_SHUTDOWN_TIMEOUT = 300;
+
 /** A task factory: see {@link EventLoop.setTaskFactory}. */
 export type TaskFactory = <T>(loop: EventLoop, coro: CoroutineLike<T>, options?: TaskOptions) => Task<T>;
 
@@ -90,6 +115,8 @@ export class EventLoop {
   /** @internal */ _debug = false;
   /** @internal */ _exceptionHandler: ExceptionHandler | undefined = undefined;
   /** @internal */ _taskFactory: TaskFactory | undefined = undefined;
+  /** @internal */ _defaultExecutor: LoopExecutor | undefined = undefined;
+  /** @internal */ _executorShutdownCalled = false;
   /**
    * In debug mode, a callback that runs at least this long (seconds) is
    * reported with a warning. Default 0.1, as asyncio.
@@ -214,9 +241,10 @@ export class EventLoop {
   }
 
   /**
-   * Closes the loop: pending callbacks are dropped, and every exception of
-   * this loop's futures and tasks that nobody retrieved is reported now
-   * (once) through the exception handler. `RuntimeError` while running.
+   * Closes the loop: pending callbacks are dropped, every exception of this
+   * loop's futures and tasks that nobody retrieved is reported now (once)
+   * through the exception handler, and the default executor (if any) is shut
+   * down without waiting, as asyncio. `RuntimeError` while running.
    */
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
@@ -226,6 +254,68 @@ export class EventLoop {
     this._ready = [];
     this._timers.clear();
     this._timerCancelledCount = 0;
+    const executor = this._defaultExecutor;
+    if (executor !== undefined) {
+      this._defaultExecutor = undefined;
+      try {
+        Promise.resolve(executor.shutdown({ wait: false })).catch((e) => this._reportExecutorError(e));
+      } catch (e) {
+        this._reportExecutorError(e);
+      }
+    }
+  }
+
+  /**
+   * Sets the executor used when none is given (asyncio's
+   * `set_default_executor`): `runInExecutor(loop, null, ...)` and `toThread`
+   * of `asyncio-ts/executors` use it, and {@link run} / {@link Runner} shut
+   * it down at exit ({@link shutdownDefaultExecutor}).
+   */
+  setDefaultExecutor(executor: LoopExecutor | null | undefined): void {
+    if (executor != null && typeof executor.shutdown !== "function")
+      throw new TypeError("the default executor must have a shutdown() method");
+    this._defaultExecutor = executor ?? undefined;
+  }
+
+  /**
+   * The default executor, or undefined. With `create`, one is made and set
+   * when there is none; then `RuntimeError` once
+   * {@link shutdownDefaultExecutor} was called (asyncio's check in
+   * `run_in_executor(None, ...)`).
+   */
+  getDefaultExecutor(create?: () => LoopExecutor): LoopExecutor | undefined {
+    if (create === undefined) return this._defaultExecutor;
+    if (this._executorShutdownCalled) throw new RuntimeError("Executor shutdown has been called");
+    this._checkClosed();
+    if (this._defaultExecutor === undefined) this.setDefaultExecutor(create());
+    return this._defaultExecutor;
+  }
+
+  /**
+   * Shuts the default executor down and waits for its work (asyncio's
+   * `shutdown_default_executor`); afterwards no new default executor is
+   * made. After `timeout` seconds of real time (not the loop's clock: the
+   * work runs elsewhere) a warning is logged and the wait ends.
+   */
+  async shutdownDefaultExecutor(timeout?: number): Promise<void> {
+    this._executorShutdownCalled = true;
+    const executor = this._defaultExecutor;
+    if (executor === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const done = Promise.resolve(executor.shutdown({ wait: true })).then(() => true);
+      const late =
+        timeout === undefined
+          ? undefined
+          : new Promise<false>((resolve) => {
+              timer = setTimeout(() => resolve(false), Math.max(0, timeout) * 1000);
+            });
+      const finished = late === undefined ? await done : await Promise.race([done, late]);
+      if (!finished) this.logger.warn(`The executor did not finish joining its threads within ${timeout} seconds.`);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this._defaultExecutor = undefined;
+    }
   }
 
   /** Turns debug mode on or off: slow callbacks are reported (see {@link slowCallbackDuration}). */
@@ -283,6 +373,11 @@ export class EventLoop {
   }
 
   // ---- internals -------------------------------------------------------
+
+  /** @internal A failed background shutdown of the default executor: nobody awaits it. */
+  _reportExecutorError(exception: unknown): void {
+    this.callExceptionHandler({ message: "Error while shutting down the default executor", exception });
+  }
 
   /** @internal */
   _checkCallback(cb: unknown, method: string): void {

@@ -4,7 +4,7 @@
  */
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./errors.js";
 import { copyContext, state, type Context } from "./context.js";
-import { EventLoop, VirtualTimeLoop } from "./loop.js";
+import { EventLoop, EXECUTOR_SHUTDOWN_TIMEOUT, VirtualTimeLoop } from "./loop.js";
 import { type Task, allTasks, type CoroutineLike } from "./tasks.js";
 
 /** Options of {@link run} and {@link Runner}. */
@@ -96,7 +96,10 @@ export class Runner {
     }
   }
 
-  /** Cancels and awaits the remaining tasks, reports their errors, and closes the loop. */
+  /**
+   * Cancels and awaits the remaining tasks, reports their errors, shuts the
+   * default executor down (waiting for its work, as asyncio), and closes the loop.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     const loop = this.#loop;
@@ -104,6 +107,10 @@ export class Runner {
     if (loop === undefined) return;
     try {
       await cancelAllTasks(loop);
+      // Inside the loop, as asyncio: callbacks of jobs that finish meanwhile still run.
+      if (loop.getDefaultExecutor() !== undefined)
+        await loop.runUntilComplete(() => loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT));
+      else await loop.shutdownDefaultExecutor();
     } finally {
       loop.close();
     }
