@@ -116,12 +116,16 @@ export function parseMochaSpec(output: string): TestResult[] {
   const results: TestResult[] = [];
   const ids = new IdMaker();
   const stack: { indent: number; name: string }[] = [];
-  for (const raw of output.split(/\r?\n/)) {
+  for (const printed of output.split(/\r?\n/)) {
+    // mocha 1.x prints "◦ title: " then erases it (ESC[2K ESC[0G) and prints the result; colours are codes too.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+    const raw = printed.replace(/^.*\x1b\[0G/, "").replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
     if (!raw.trim()) continue;
     const indent = raw.length - raw.trimStart().length;
     const line = raw.trim();
-    // The end summary ("9 passing (177ms)") and failure details come after the tests.
-    if (/^\d+ (passing|failing|pending)\b/.test(line)) break;
+    // The end summary ("9 passing (177ms)"; mocha 1.x: "✔ 13 tests complete") and failure details come after the tests.
+    if (/^\d+ (passing|failing|pending)\b/.test(line) || /^[✓✔√✖]\s+\d+ (of \d+ )?tests? (complete|failed)/.test(line))
+      break;
     while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
     const path = stack.map((s) => s.name);
     let m = /^[✓✔√]\s+(.*)$/.exec(line);
@@ -214,9 +218,12 @@ export type AutoParserName = "tap" | "mocha-spec" | "vows-spec";
  * Which runner printed this output: TAP (tap, tape, node:test's TAP), mocha's spec reporter, vows --spec;
  * undefined when none is recognised (then only the exit code counts).
  */
-export function detectParser(output: string): AutoParserName | undefined {
+export function detectParser(printed: string): AutoParserName | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+  const output = printed.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
   if (/^\s*♢ /m.test(output) || /^[✓✗] (OK|Broken|Errored) » /m.test(output)) return "vows-spec";
   if (/^\s*\d+ passing\b/m.test(output) && /^\s*[✓✔√] /m.test(output)) return "mocha-spec";
+  if (/^\s*[✓✔√✖] \d+ (of \d+ )?tests? (complete|failed)/m.test(output)) return "mocha-spec";
   if (/^\s*\d+ passing\b/m.test(output) && /^\s*\d+\) /m.test(output)) return "mocha-spec";
   if (/^\s*(not ok|ok)\b/m.test(output) && (/^\s*1\.\.\d+/m.test(output) || /^TAP version/m.test(output))) return "tap";
   return undefined;
