@@ -211,7 +211,11 @@ export async function verifyMigration(
     const lost = baseline ? [...baseline.passed].filter((t) => !run.passed.has(t)) : [];
     opts.log(
       `verify: run ${runs} (${label}): ${run.timedOut ? `timed out after ${opts.timeoutSeconds} s, ` : ""}` +
-        (baseline ? (lost.length ? `${lost.length} baseline test(s) fail` : "passes") : `${run.passed.size} passing`) +
+        (baseline
+          ? lost.length
+            ? `${lost.length} baseline test(s) fail: ${lost.slice(0, 3).join("; ")}${lost.length > 3 ? " …" : ""}`
+            : "passes"
+          : `${run.passed.size} passing${run.parser ? ` (${run.parser} output)` : " (no per-test output: the exit code decides)"}`) +
         ` (${run.seconds.toFixed(1)} s)`,
     );
     return run;
