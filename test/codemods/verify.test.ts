@@ -160,6 +160,29 @@ test("--verify finds by bisection exactly the conversion that breaks a test, rev
   t.is(again.code, 0, again.stderr);
 });
 
+test("--verify finds two culprits in two files one after the other", async (t) => {
+  const dir = pkg(
+    TEST.replace(
+      "ok(!er && t.indexOf('TAP') >= 0, 'text of a file');",
+      "ok(!er && t.indexOf('TAP') >= 0, 'text of a file'); ok(!/async/.test(b.text.toString()), 'text is written with callbacks');",
+    ),
+  );
+  const r = await run(dir, "lib", "--write", "--verify", "node test.js", "--report", "r.json");
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8"));
+  t.deepEqual(
+    report.verify.reverted.map((x: { file: string; name: string; tests: string[] }) => [x.file, x.name, x.tests]),
+    [
+      ["lib/a.js", "mode", ["mode is written with callbacks"]],
+      ["lib/b.js", "text", ["text is written with callbacks"]],
+    ],
+  );
+  t.is(fs.readFileSync(path.join(dir, "lib/b.js"), "utf8"), B);
+  t.is(report.summary.converted, 1);
+  // baseline, all, a.js kept (fails), size kept (passes), without mode (fails), a.js kept (passes), without both.
+  t.is(report.verify.runs, 7);
+});
+
 test("--verify with nothing broken runs the tests twice and keeps every conversion", async (t) => {
   const dir = pkg(TEST.replace("ok(!/async/.test(a.mode.toString()), 'mode is written with callbacks');", ""));
   const r = await run(dir, "lib", "--write", "--verify", "node test.js", "--report", "r.json");
