@@ -113,20 +113,28 @@ function testEnv(pkgHome: string): NodeJS.ProcessEnv {
   // HOME. Plain-text output for the parsers: tap picks its dot reporter when
   // it thinks colours are on, and old supports-color treats ANY FORCE_COLOR
   // (even "0", which .ci/run exports) as "force colours"; CI unset likewise.
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: pkgHome, NO_COLOR: "1", TAP_COLORS: "0" };
+  // A private TMPDIR too: mkfiletree's test checks that nothing new is left in os.tmpdir(), which any other
+  // process writing to /tmp at the same time breaks.
+  const tmp = join(pkgHome, "tmp");
+  mkdirSync(tmp, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: pkgHome, TMPDIR: tmp, NO_COLOR: "1", TAP_COLORS: "0" };
   for (const k of ["CI", "FORCE_COLOR", "NODE_OPTIONS", "npm_config_prefix", "TAP"]) delete env[k];
   return env;
 }
 
 /**
  * Test names sometimes carry paths that differ on every run (fs-vacuum names
- * its assertions after mkdtemp folders): replace the package's own folder and
- * any /tmp/<one segment> by placeholders, so ids are stable across runs.
+ * its assertions after mkdtemp folders): replace the package's own folder, the
+ * first segment below its private TMPDIR (testEnv) and any /tmp/<one segment>
+ * by placeholders, so ids are stable across runs.
  */
 export function normaliseOutput(text: string, pkgDir: string): string {
   return text
     .split(pkgDir)
     .join("<pkg>")
+    .split(join(dirname(pkgDir), "tmp"))
+    .join("<tmpdir>")
+    .replace(/<tmpdir>\/[^/\s'"]+/g, "<tmpdir>/<tmp>")
     .replace(/\/tmp\/[^/\s'"]+/g, "/tmp/<tmp>");
 }
 

@@ -151,10 +151,10 @@ test("--verify finds by bisection exactly the conversion that breaks a test, rev
   t.deepEqual(report.verify.reverted[0].tests, ["mode is written with callbacks"]);
   t.true(report.verify.perTest);
   t.is(report.verify.baselinePassed, 5); // four tests and the exit code
-  // baseline, all converted, files 1 of 2 kept (fails), a.js 1 of 2 sites kept (passes), final.
-  t.is(report.verify.runs, 5);
+  // baseline, all converted (fails, and again), files 1 of 2 kept (fails), a.js 1 of 2 sites kept (passes), final.
+  t.is(report.verify.runs, 6);
   t.regex(r.stderr, /BROKE_TESTS lib\/a\.js:10:1 \(mode\): mode is written with callbacks; reverted/);
-  t.regex(r.stderr, /--verify: 1 reverted \(BROKE_TESTS\) after 5 test runs/);
+  t.regex(r.stderr, /--verify: 1 reverted \(BROKE_TESTS\) after 6 test runs/);
   // The final tree passes every test of the baseline.
   const again = await run(dir, "lib", "--write", "--verify", "node test.js");
   t.is(again.code, 0, again.stderr);
@@ -179,8 +179,8 @@ test("--verify finds two culprits in two files one after the other", async (t) =
   );
   t.is(fs.readFileSync(path.join(dir, "lib/b.js"), "utf8"), B);
   t.is(report.summary.converted, 1);
-  // baseline, all, a.js kept (fails), size kept (passes), without mode (fails), a.js kept (passes), without both.
-  t.is(report.verify.runs, 7);
+  // baseline, all (twice), a.js kept (fails), size kept (passes), without mode (fails), a.js kept (passes), without both.
+  t.is(report.verify.runs, 8);
 });
 
 test("--verify with nothing broken runs the tests twice and keeps every conversion", async (t) => {
@@ -191,6 +191,14 @@ test("--verify with nothing broken runs the tests twice and keeps every conversi
   t.is(report.summary.converted, 3);
   t.is(report.verify.runs, 2);
   t.deepEqual(report.verify.reverted, []);
+});
+
+test("--verify with nothing converted runs the tests once (the tree is the baseline's)", async (t) => {
+  const dir = pkg();
+  fs.writeFileSync(path.join(dir, "lib/c.js"), "module.exports = 1;\n");
+  const r = await run(dir, "lib/c.js", "--write", "--verify", "node test.js", "--report", "r.json");
+  t.is(r.code, 0, r.stderr);
+  t.is(JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8")).verify.runs, 1);
 });
 
 test("--verify refuses to start when the untouched tree fails its tests, and writes nothing", async (t) => {
