@@ -182,9 +182,9 @@ Columns:
 - **callback hops left**: calls made inside a converted function to a function converted in the same file (by
   name) that still hand it a callback (a function argument, or a last argument named \`cb\`, \`done\`, …; the start
   helper's \`(done) => size(p, done)\` counts). Zero means converted functions \`await\` each other.
-- The details below also give, per profile, an independent count over the same files before and after: *cb fns*
+- The details below also give, per profile, an independent count over the same files before and after: _cb fns_
   (functions whose last parameter is named \`cb\`, \`callback\`, \`done\`, \`next\`, \`cont\` or ends in
-  \`Callback\`/\`Cb\`) and *err-first* (first parameter \`err\`, \`er\`, \`error\`), and the speed of \`none\` (library
+  \`Callback\`/\`Cb\`) and _err-first_ (first parameter \`err\`, \`er\`, \`error\`), and the speed of \`none\` (library
   files divided by the CLI's own time, start-up excluded; \`npx tsx bench/codemod-speed.ts\` measures it properly).
 
 ${renderTable(rows)}

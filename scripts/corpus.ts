@@ -583,6 +583,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         profiles: opts.profiles.map((p) => ({ ...p, ...profileArgs(p, opts.cliHelp) })),
       }),
     );
+    // The repository's formatter aligns the tables (npm run lint checks docs/ too).
+    const biome = join(REPO, "node_modules/.bin/biome");
+    if (existsSync(biome)) await runArgv([biome, "format", "--write", opts.doc], { cwd: REPO, timeoutSeconds: 120 });
     console.error(`written ${opts.doc}`);
   }
   console.error(`work dir: ${opts.workDir}${opts.keep ? " (kept)" : " (installed trees removed; logs kept)"}`);
