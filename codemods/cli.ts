@@ -26,6 +26,7 @@ import {
   type RoundKnowledge,
 } from "./engine.js";
 import { buildReport } from "./report.js";
+import { VerifyBaselineError, VerifyInterrupted, type VerifyOutcome, verifyMigration } from "./verify.js";
 import type { WorkerRequest } from "./worker.js";
 
 const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
@@ -57,6 +58,8 @@ interface CliOptions {
   assumeErrFirst?: boolean;
   progress: boolean;
   diff: boolean;
+  verify?: string;
+  verifyTimeout: string;
 }
 
 /** Finds the files to migrate, relative to cwd, respecting .gitignore and include/exclude. */
@@ -267,6 +270,11 @@ export async function main(
       "--assume-err-first",
       "treat unknown functions called with a (err, …) continuation as well-behaved err-first APIs",
     )
+    .option(
+      "--verify <command>",
+      "with --write: run this test command before and after; revert conversions that break a test",
+    )
+    .option("--verify-timeout <seconds>", "kill a --verify test run after this many seconds (a failure)", "600")
     .option("--no-progress", "no progress bar")
     .option("--no-diff", "with --dry-run, print only the summary")
     .action(async (paths: string[], opts: CliOptions) => {
@@ -294,6 +302,11 @@ async function migrate(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string },
 ): Promise<number> {
   if (opts.write && opts.dryRun) throw new UsageError("--write and --dry-run exclude each other");
+  if (opts.verify !== undefined && !opts.write)
+    throw new UsageError("--verify needs --write (it runs the tests on the converted files)");
+  const verifyTimeout = Number(opts.verifyTimeout);
+  if (!(verifyTimeout > 0))
+    throw new UsageError(`--verify-timeout must be a positive number of seconds, got ${opts.verifyTimeout}`);
   const jobs = Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
   let transforms: TransformName[] | undefined;
@@ -326,10 +339,11 @@ async function migrate(
     bar?.update(Math.min(done, files.length));
   };
   const started = Date.now();
-  const results =
+  const runAll = (o: MigrateOptions, progress: (n: number) => void) =>
     jobs > 1 && files.length > 1
-      ? await runWithWorkers(inputs, options, Math.min(jobs, files.length), onProgress)
-      : await runInProcess(inputs, options, onProgress);
+      ? runWithWorkers(inputs, o, Math.min(jobs, files.length), progress)
+      : runInProcess(inputs, o, progress);
+  let results = await runAll(options, onProgress);
   bar?.update(files.length);
   bar?.stop();
 
@@ -356,13 +370,26 @@ async function migrate(
       continue;
     }
     if (!r.changed) continue;
+    if (opts.verify !== undefined) continue; // verifyMigration writes each tree it tests
     if (opts.write) writeAtomic(r.file, r.output);
     else if (opts.diff)
       io.stdout.write(
         createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }),
       );
   }
+  let verified: VerifyOutcome | undefined;
+  if (opts.verify !== undefined) {
+    const v = await verifyWrites(opts.verify, verifyTimeout, inputs, results, (o) => runAll(o, () => {}), {
+      ...io,
+      options,
+      rel,
+    });
+    if (typeof v === "number") return v;
+    results = v.results;
+    verified = v.outcome;
+  }
   const report = buildReport(results.map((r) => ({ ...r, file: rel(r.file) })));
+  if (verified) report.verify = verified;
   if (opts.report) fs.writeFileSync(path.resolve(io.cwd, opts.report), JSON.stringify(report, null, 2) + "\n");
   const s = report.summary;
   const secs = (Date.now() - started) / 1000;
@@ -373,11 +400,77 @@ async function migrate(
   io.stderr.write(
     `asyncio-ts migrate: ${s.files} files, ${s.filesChanged} ${opts.write ? "changed" : "would change"}, ` +
       `${s.sites} sites: ${s.converted} converted, ${s.refused} refused${reasons ? ` (${reasons})` : ""}` +
-      `${unparsable ? `, ${unparsable} did not parse` : ""} in ${secs.toFixed(1)}s\n`,
+      `${unparsable ? `, ${unparsable} did not parse` : ""}` +
+      `${verified ? `; --verify: ${verified.reverted.length} reverted (BROKE_TESTS) after ${verified.runs} test runs` : ""}` +
+      ` in ${secs.toFixed(1)}s\n`,
   );
   if (unparsable > 0) return 2;
   if (opts.strict && s.refused > 0) return 1;
   return 0;
+}
+
+/**
+ * `--verify`: the test command decides (codemods/verify.ts). SIGINT stops the current test run and writes the
+ * original files back (exit 130); a baseline that fails writes nothing (exit 2).
+ * @returns the final results and what was reverted, or an exit code.
+ */
+async function verifyWrites(
+  command: string,
+  timeoutSeconds: number,
+  inputs: readonly ProjectFile[],
+  full: FileResult[],
+  migrateWith: (o: MigrateOptions) => Promise<FileResult[]>,
+  ctx: { stderr: NodeJS.WritableStream; cwd: string; options: MigrateOptions; rel: (f: string) => string },
+): Promise<{ results: FileResult[]; outcome: VerifyOutcome } | number> {
+  const original = new Map(inputs.map((f) => [f.file, f.text]));
+  const onDisk = new Map(original);
+  const put = (file: string, text: string): void => {
+    if (onDisk.get(file) === text) return;
+    writeAtomic(file, text);
+    onDisk.set(file, text);
+  };
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    ctx.stderr.write("asyncio-ts: interrupted: stopping the test run, writing the original files back\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await verifyMigration(
+      full,
+      {
+        migrate: (siteFilter) => migrateWith({ ...ctx.options, siteFilter }),
+        write: (rs) => {
+          for (const r of rs) if (!r.parseErrors && !r.internalError) put(r.file, r.output);
+        },
+        restore: () => {
+          for (const [file, text] of original) put(file, text);
+        },
+        relative: ctx.rel,
+      },
+      {
+        command,
+        cwd: ctx.cwd,
+        timeoutSeconds,
+        log: (line) => ctx.stderr.write(`asyncio-ts ${line}\n`),
+        signal: controller.signal,
+      },
+    );
+  } catch (e) {
+    if (e instanceof VerifyInterrupted) {
+      ctx.stderr.write(`asyncio-ts: ${e.message}\n`);
+      return 130;
+    }
+    if (e instanceof VerifyBaselineError) {
+      for (const [file, text] of original) put(file, text);
+      ctx.stderr.write(`asyncio-ts: --verify: ${e.message}\n`);
+      return 2;
+    }
+    for (const [file, text] of original) put(file, text);
+    throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
 }
 
 const invokedDirectly =

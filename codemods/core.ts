@@ -71,6 +71,32 @@ export interface MigrateOptions {
    * default: such calls are refused with `UNKNOWN_CALLEE`.
    */
   assumeErrFirst?: boolean;
+  /**
+   * Set by `--verify` (codemods/verify.ts) to produce exactly the tree a chosen set of sites gives:
+   * absolute file → site key ({@link siteKey}) → `"convert"` (analysed as usual) or the reason code the
+   * site is refused with, without analysis. A site whose key is not listed is refused `NOT_VERIFIED`.
+   */
+  siteFilter?: SiteFilter;
+}
+
+/**
+ * What `--verify` lets each site do: absolute file → {@link siteKey} → `"convert"` or a reason code.
+ * @example
+ * ```ts
+ * const f: SiteFilter = { "/p/lib/a.js": { "3:1:callbacks": "convert", "9:1:callbacks": "BROKE_TESTS" } };
+ * ```
+ */
+export type SiteFilter = Record<string, Record<string, "convert" | ReasonCode>>;
+
+/**
+ * The key of a site in a {@link SiteFilter}: `"line:column:transform"` of the input.
+ * @example
+ * ```ts
+ * siteKey({ line: 3, column: 1, transform: "callbacks" }); // "3:1:callbacks"
+ * ```
+ */
+export function siteKey(s: Pick<Site, "line" | "column" | "transform">): string {
+  return `${s.line}:${s.column}:${s.transform}`;
 }
 
 /** A replacement of input range [start, end) by text. @internal */
@@ -146,6 +172,11 @@ export interface FileContext {
   options: MigrateOptions;
   /** Cross-file knowledge: converted exports of the other files and what this file's calls refer to. */
   project?: ProjectIndex;
+  /**
+   * With {@link MigrateOptions.siteFilter}: the reason a site at this position of the pass's text must be
+   * refused with, without analysis; undefined to analyse it as usual. Transforms ask it before converting.
+   */
+  veto?: (pos: number, transform: TransformName) => ReasonCode | undefined;
 }
 
 /**

@@ -20,7 +20,9 @@ import {
   type TransformName,
   mapBack,
   parse,
+  siteKey,
 } from "./core.js";
+import type { ReasonCode } from "./reasons.js";
 import { callbacksPass, convertedExports } from "./transforms/callbacks.js";
 import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
@@ -117,10 +119,19 @@ function migrateSourceUnguarded(
     }
     return { pos: p, inside };
   };
+  // --verify's site filter: a site is keyed by its input position, as it is reported.
+  const filter = options.siteFilter ? (options.siteFilter[path.resolve(fileName)] ?? {}) : undefined;
+  const veto = filter
+    ? (pos: number, transform: TransformName): ReasonCode | undefined => {
+        const { line, character } = first.sf.getLineAndCharacterOfPosition(toInput(pos).pos);
+        const decision = filter[siteKey({ line: line + 1, column: character + 1, transform })];
+        return decision === "convert" ? undefined : (decision ?? "NOT_VERIFIED");
+      }
+    : undefined;
   for (const name of TRANSFORM_NAMES) {
     if (!wanted.has(name)) continue;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const ctx: FileContext = { fileName, text: current, sf, options, project };
+      const ctx: FileContext = { fileName, text: current, sf, options, project, veto };
       const r = PASSES[name](ctx);
       // This pass finds the nested sites of this transform again (or has converted them): drop the previous pass's refusals.
       for (const [k, s] of sites) if (k.startsWith(`nested:${name}:`) && s.status === "refused") sites.delete(k);

@@ -18,6 +18,9 @@ export {
   type MigrateOptions,
   type ProjectIndex,
   type CrossFileCallee,
+  type SiteFilter,
+  siteKey,
 } from "./core.js";
 export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
 export { buildReport, type Report, type ReportFile, type ReportSummary, type TransformTotals } from "./report.js";
+export type { VerifyOutcome, RevertedSite } from "./verify.js";

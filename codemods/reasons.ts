@@ -103,6 +103,13 @@ export const REASONS = {
   NOT_NODE_MODULE: "the receiver is not bound to a Node core module by require/import",
   /** this Node API has no promise equivalent with the same results */
   NO_PROMISE_API: "this Node API has no promise equivalent with the same results",
+  // --verify
+  /** converting the site made a test fail that passed before: `--verify` reverted it */
+  BROKE_TESTS:
+    "converting the site made a test fail that passed before: `--verify` found it by bisection and reverted it",
+  /** a site `--verify` did not test: it only appeared once another site was reverted (run again to convert it) */
+  NOT_VERIFIED:
+    "a site `--verify` did not test: it only appeared once another site was left unconverted (run again to convert it)",
   /** the rewrite produced code that does not parse (a codemod bug): the site was left unchanged */
   OUTPUT_DID_NOT_PARSE: "the rewrite produced code that does not parse (a codemod bug): the site was left unchanged",
   /** the promise API throws synchronously where the executor rejected */

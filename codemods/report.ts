@@ -4,6 +4,7 @@
  */
 import type { FileResult } from "./engine.js";
 import type { Site } from "./core.js";
+import type { VerifyOutcome } from "./verify.js";
 
 /**
  * One file in a report.
@@ -81,6 +82,8 @@ export interface Report {
   files: ReportFile[];
   /** Totals. */
   summary: ReportSummary;
+  /** With `--verify`: the test runs and the sites reverted as `BROKE_TESTS` with the tests they broke. */
+  verify?: VerifyOutcome;
 }
 
 /**

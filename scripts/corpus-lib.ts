@@ -270,12 +270,16 @@ export interface ReportSite {
   transform: string;
   status: "converted" | "refused" | string;
   reason?: string;
+  /** The assumptions a converted site relies on (`--assume` profiles). */
+  assumptions?: string[];
 }
 
 /** The migrate report, read leniently: the harness must not crash on a field the CLI renamed. */
 export interface MigrateReport {
   files: { file: string; changed?: boolean; sites?: ReportSite[]; error?: string }[];
   summary?: Record<string, unknown>;
+  /** With --verify: its test runs and the sites it reverted. */
+  verify?: { runs?: number; reverted?: unknown[] };
 }
 
 /** Reads the migrate report; throws with the file's start if it is not the expected shape. */

@@ -75,3 +75,98 @@ export function addCounts(a: CallbackCounts, b: CallbackCounts): CallbackCounts 
     lines: a.lines + b.lines,
   };
 }
+
+/**
+ * How readable a migrated file is, measured on its text (the harness's own definitions, docs/codemods-corpus.md):
+ *   - helperLines: lines of the helpers the codemod adds (top-level functions named __asyncio…, with the
+ *     comment lines just above them, and a `dualApi` import/require line);
+ *   - convertedFunctions: functions that are `async` or return `__asyncioDual(…)` / `dualApi(…)`;
+ *   - callbackHops: calls made inside a converted function, to a function converted in the same file (by
+ *     name), that still hand it a callback: a function argument, or a last argument named like a callback
+ *     (`(done) => size(p, done)` through a start helper counts).
+ */
+export interface Readability {
+  helperLines: number;
+  convertedFunctions: number;
+  callbackHops: number;
+}
+
+const HELPER_CALL = /^(__asyncio\w*|dualApi)$/;
+
+/** Readability counts of one migrated source text. */
+export function readability(fileName: string, text: string): Readability {
+  const kind = /\.tsx$/.test(fileName)
+    ? ts.ScriptKind.TSX
+    : /\.[cm]?ts$/.test(fileName)
+      ? ts.ScriptKind.TS
+      : ts.ScriptKind.JS;
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
+  const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line;
+  let helperLines = 0;
+  for (const s of sf.statements) {
+    if (ts.isFunctionDeclaration(s) && s.name?.text.startsWith("__asyncio")) {
+      const full = s.getFullStart();
+      const comments = ts.getLeadingCommentRanges(text, full) ?? [];
+      const first = comments.length ? lineOf(comments[0]!.pos) : lineOf(s.getStart(sf));
+      helperLines += lineOf(s.end) - first + 1;
+    } else if (/\bdualApi\b/.test(s.getText(sf)) && /asyncio-ts\/promise/.test(s.getText(sf))) helperLines++;
+  }
+  const fnName = (n: ts.Node): string | undefined => {
+    if ((ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n)) && n.name && ts.isIdentifier(n.name))
+      return n.name.text;
+    const p = n.parent;
+    if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
+    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) return p.name.text;
+    if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      if (ts.isPropertyAccessExpression(p.left)) return p.left.name.text;
+      if (ts.isIdentifier(p.left)) return p.left.text;
+    }
+    return undefined;
+  };
+  const isConverted = (n: ts.FunctionLikeDeclaration): boolean => {
+    if (n.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return !!fnName(n);
+    const body = n.body;
+    if (!body || !ts.isBlock(body)) return false;
+    return body.statements.some(
+      (s) =>
+        ts.isReturnStatement(s) &&
+        !!s.expression &&
+        ts.isCallExpression(s.expression) &&
+        ts.isIdentifier(s.expression.expression) &&
+        HELPER_CALL.test(s.expression.expression.text),
+    );
+  };
+  const converted: ts.FunctionLikeDeclaration[] = [];
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (
+      (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) &&
+      !(ts.isFunctionDeclaration(n) && n.name?.text.startsWith("__asyncio")) &&
+      isConverted(n)
+    ) {
+      converted.push(n);
+      const name = fnName(n);
+      if (name) names.add(name);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  let callbackHops = 0;
+  const calleeName = (e: ts.Expression): string | undefined =>
+    ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  const seen = new Set<ts.Node>();
+  const hops = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && !seen.has(n)) {
+      seen.add(n);
+      const name = calleeName(n.expression);
+      const last = n.arguments[n.arguments.length - 1];
+      const passesCallback =
+        n.arguments.some((a) => ts.isFunctionExpression(a) || ts.isArrowFunction(a)) ||
+        (last !== undefined && ts.isIdentifier(last) && CALLBACK_NAME.test(last.text));
+      if (name && !HELPER_CALL.test(name) && names.has(name) && passesCallback) callbackHops++;
+    }
+    ts.forEachChild(n, hops);
+  };
+  for (const f of converted) if (f.body) hops(f.body);
+  return { helperLines, convertedFunctions: converted.length, callbackHops };
+}

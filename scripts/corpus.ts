@@ -1,17 +1,19 @@
-// npm run corpus [-- --only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate]
-//                  [--migrate-args=--assume-err-first]   (extra migrate options, after "=")
+// npm run corpus [-- --only a,b] [--profiles none,idiomatic,err-first] [--keep] [--timeout S] [--work-dir D]
+//                  [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--jobs=2]   (extra migrate options)
 //
 // For each package of corpus/public.tsv: fetch the exact tarball from the
 // registry (sha512 checked against the tsv), install its dependencies from the
-// stored lockfile, run its own tests twice (the baseline), convert its library
-// files with `asyncio-ts migrate --write --report`, run its tests again, and
-// compare the per-test PASS SETS. Prints a markdown table and, for a full run
-// (or with --doc), writes it to docs/codemods-corpus.md. Exits 1 if any
-// package loses a test it passed in both baseline runs, or cannot be run.
+// stored lockfile, run its own tests twice (the baseline); then for each
+// profile (scripts/corpus-profiles.ts), from the package as installed, convert
+// its library files with `asyncio-ts migrate --write --report` (with
+// `--verify "<its test command>"` for the idiomatic and err-first profiles),
+// run its tests again, and compare the per-test PASS SETS. Prints a markdown
+// table (scripts/corpus-render.ts) and, for a full run (or with --doc), writes
+// it to docs/codemods-corpus.md. Exits 1 if any package loses a test it passed
+// in both baseline runs under any profile, or cannot be run.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { execFileSync } from "node:child_process";
 import fg from "fast-glob";
 import { createTwoFilesPatch } from "diff";
 import {
@@ -31,22 +33,32 @@ import {
   type PackageConfig,
 } from "./corpus-lib.js";
 import { parseResults, passSet, type TestResult } from "./corpus-parsers.js";
-import { addCounts, countCallbacks, type CallbackCounts } from "./corpus-metrics.js";
+import { addCounts, countCallbacks, readability, type CallbackCounts } from "./corpus-metrics.js";
+import { type Profile, profileArgs, selectProfiles } from "./corpus-profiles.js";
+import { renderDetails, renderDoc, renderTable } from "./corpus-render.js";
 
-/** The outcome of one package, one row of the table. */
-export interface PackageOutcome {
-  spec: string;
+/** One profile's run on one package: one row of the table. */
+export interface ProfileOutcome {
+  profile: Profile["name"];
+  /** The migrate arguments the profile used (after capability detection). */
+  args: string[];
   status: "ok" | "LOST TESTS" | "ERROR";
   error?: string;
-  libraryFiles: number;
   sites: number;
   converted: number;
   refusedByReason: Record<string, number>;
   sitesByTransform: Record<string, { converted: number; refused: number }>;
-  cbBefore?: CallbackCounts;
+  /** Converted sites per assumption they rely on (the report's per-site `assumptions`). */
+  assumptions: Record<string, number>;
+  /** Sites --verify reverted (BROKE_TESTS), and its test runs. */
+  reverted: number;
+  verifyRuns: number;
   cbAfter?: CallbackCounts;
-  baselinePasses: number;
-  flakyInBaseline: string[];
+  /** Readability of the converted files (scripts/corpus-metrics.ts). */
+  linesAdded: number;
+  helperLines: number;
+  changedFiles: number;
+  callbackHops: number;
   afterPasses: number;
   lost: string[];
   gained: string[];
@@ -63,6 +75,19 @@ export interface PackageOutcome {
   notes: string[];
 }
 
+/** The outcome of one package: its baseline and one {@link ProfileOutcome} per profile. */
+export interface PackageOutcome {
+  spec: string;
+  status: "ok" | "LOST TESTS" | "ERROR";
+  error?: string;
+  libraryFiles: number;
+  cbBefore?: CallbackCounts;
+  baselinePasses: number;
+  flakyInBaseline: string[];
+  profiles: ProfileOutcome[];
+  notes: string[];
+}
+
 interface Options {
   only?: string[];
   keep: boolean;
@@ -71,8 +96,11 @@ interface Options {
   doc?: string;
   updateLocks: boolean;
   migrate: boolean;
-  /** Extra arguments for `migrate` (e.g. --assume-err-first), to measure what an option would unlock. */
+  profiles: Profile[];
+  /** Extra arguments for `migrate`, after the profile's. */
   migrateArgs: string[];
+  /** `migrate --help` of the CLI at hand (which options exist). */
+  cliHelp: string;
   log: (s: string) => void;
 }
 
@@ -85,20 +113,28 @@ function testEnv(pkgHome: string): NodeJS.ProcessEnv {
   // HOME. Plain-text output for the parsers: tap picks its dot reporter when
   // it thinks colours are on, and old supports-color treats ANY FORCE_COLOR
   // (even "0", which .ci/run exports) as "force colours"; CI unset likewise.
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: pkgHome, NO_COLOR: "1", TAP_COLORS: "0" };
+  // A private TMPDIR too: mkfiletree's test checks that nothing new is left in os.tmpdir(), which any other
+  // process writing to /tmp at the same time breaks.
+  const tmp = join(pkgHome, "tmp");
+  mkdirSync(tmp, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: pkgHome, TMPDIR: tmp, NO_COLOR: "1", TAP_COLORS: "0" };
   for (const k of ["CI", "FORCE_COLOR", "NODE_OPTIONS", "npm_config_prefix", "TAP"]) delete env[k];
   return env;
 }
 
 /**
  * Test names sometimes carry paths that differ on every run (fs-vacuum names
- * its assertions after mkdtemp folders): replace the package's own folder and
- * any /tmp/<one segment> by placeholders, so ids are stable across runs.
+ * its assertions after mkdtemp folders): replace the package's own folder, the
+ * first segment below its private TMPDIR (testEnv) and any /tmp/<one segment>
+ * by placeholders, so ids are stable across runs.
  */
 export function normaliseOutput(text: string, pkgDir: string): string {
   return text
     .split(pkgDir)
     .join("<pkg>")
+    .split(join(dirname(pkgDir), "tmp"))
+    .join("<tmpdir>")
+    .replace(/<tmpdir>\/[^/\s'"]+/g, "<tmpdir>/<tmp>")
     .replace(/\/tmp\/[^/\s'"]+/g, "/tmp/<tmp>");
 }
 
@@ -138,17 +174,22 @@ async function runTests(
   return results;
 }
 
-function emptyOutcome(spec: string): PackageOutcome {
+function emptyProfile(profile: Profile["name"], args: string[]): ProfileOutcome {
   return {
-    spec,
+    profile,
+    args,
     status: "ERROR",
-    libraryFiles: 0,
     sites: 0,
     converted: 0,
     refusedByReason: {},
     sitesByTransform: {},
-    baselinePasses: 0,
-    flakyInBaseline: [],
+    assumptions: {},
+    reverted: 0,
+    verifyRuns: 0,
+    linesAdded: 0,
+    helperLines: 0,
+    changedFiles: 0,
+    callbackHops: 0,
     afterPasses: 0,
     lost: [],
     gained: [],
@@ -172,7 +213,7 @@ function countFiles(dir: string, files: string[]): CallbackCounts {
   return c;
 }
 
-function tallyReport(report: MigrateReport, out: PackageOutcome): void {
+function tallyReport(report: MigrateReport, out: ProfileOutcome): void {
   for (const file of report.files) {
     for (const s of file.sites ?? []) {
       out.sites++;
@@ -180,6 +221,7 @@ function tallyReport(report: MigrateReport, out: PackageOutcome): void {
       if (s.status === "converted") {
         out.converted++;
         t.converted++;
+        for (const a of s.assumptions ?? []) out.assumptions[a] = (out.assumptions[a] ?? 0) + 1;
       } else {
         t.refused++;
         const reason = s.reason ?? "(no reason)";
@@ -188,6 +230,8 @@ function tallyReport(report: MigrateReport, out: PackageOutcome): void {
     }
     if (file.error) out.notes.push(`${file.file}: ${file.error}`);
   }
+  out.reverted = report.verify?.reverted?.length ?? 0;
+  out.verifyRuns = report.verify?.runs ?? 0;
 }
 
 /** A package fetched, extracted and installed, ready to test. */
@@ -219,7 +263,15 @@ export async function runPackage(
   opts: Options,
   prepared?: Promise<Prepared>,
 ): Promise<PackageOutcome> {
-  const out = emptyOutcome(entry.spec);
+  const out: PackageOutcome = {
+    spec: entry.spec,
+    status: "ERROR",
+    libraryFiles: 0,
+    baselinePasses: 0,
+    flakyInBaseline: [],
+    profiles: [],
+    notes: [],
+  };
   const log = (s: string) => opts.log(`[${entry.spec}] ${s}`);
   let pkgDir: string | undefined;
   try {
@@ -236,13 +288,9 @@ export async function runPackage(
     // converted library files for the after-runs.
     const snapshot = join(base, "snapshot");
     cpSync(dir, snapshot, { recursive: true, filter: (src) => !src.startsWith(join(dir, "node_modules")) });
-    let overlay: string | undefined;
-    const fresh = (): void => {
-      cpSync(snapshot, dir, { recursive: true, force: true });
-      if (overlay) cpSync(overlay, dir, { recursive: true, force: true });
-    };
+    const tree: Tree = { dir, base, snapshot, overlay: undefined };
     const run = async (label: string) => {
-      fresh();
+      fresh(tree);
       return passSet(await runTests(entry, cfg, dir, base, label, opts));
     };
 
@@ -263,20 +311,85 @@ export async function runPackage(
     if (files.length === 0) throw new Error(`no library files match ${cfg.library.join(", ")}`);
     out.libraryFiles = files.length;
     const orig = join(base, "original");
-    fresh();
+    fresh(tree);
     for (const f of files) {
       mkdirSync(dirname(join(orig, f)), { recursive: true });
       copyFileSync(join(dir, f), join(orig, f));
     }
     out.cbBefore = countFiles(dir, files);
+    const profiles = opts.migrate ? opts.profiles : [{ name: "none", verify: false } as Profile];
+    for (const profile of profiles)
+      out.profiles.push(await runProfile(entry, opts, profile, { tree, files, orig, stable, b1, b2, run, log }));
+    out.status = out.profiles.every((r) => r.status === "ok")
+      ? "ok"
+      : out.profiles.some((r) => r.status === "LOST TESTS")
+        ? "LOST TESTS"
+        : "ERROR";
+    if (out.status === "ERROR") out.error = out.profiles.find((r) => r.error)?.error;
+  } catch (e) {
+    out.status = "ERROR";
+    out.error = e instanceof Error ? e.message : String(e);
+    log(`ERROR: ${out.error}`);
+  }
+  if (!opts.keep && pkgDir) {
+    // Keep the logs and the diffs (small, needed to study a failure); drop the installed tree.
+    rmSync(pkgDir, { recursive: true, force: true });
+  }
+  return out;
+}
 
-    let after: Set<string>;
+/** The package folder, its pristine copy, and the converted files the after-runs lay over it. */
+interface Tree {
+  dir: string;
+  base: string;
+  snapshot: string;
+  overlay: string | undefined;
+}
+
+function fresh(t: Tree): void {
+  cpSync(t.snapshot, t.dir, { recursive: true, force: true });
+  if (t.overlay) cpSync(t.overlay, t.dir, { recursive: true, force: true });
+}
+
+/** One profile: migrate (with --verify for the verify profiles) from the pristine tree, then the independent after-runs. */
+async function runProfile(
+  entry: CorpusEntry,
+  opts: Options,
+  profile: Profile,
+  ctx: {
+    tree: Tree;
+    files: string[];
+    orig: string;
+    stable: Set<string>;
+    b1: Set<string>;
+    b2: Set<string>;
+    run: (label: string) => Promise<Set<string>>;
+    log: (s: string) => void;
+  },
+): Promise<ProfileOutcome> {
+  const { tree, files, orig, stable } = ctx;
+  const dir = tree.dir;
+  const { args, note } = profileArgs(profile, opts.cliHelp);
+  const out = emptyProfile(profile.name, args);
+  if (note) out.notes.push(note);
+  const tag = opts.migrate ? profile.name : "no-migrate";
+  const log = (s: string) => ctx.log(`${tag}: ${s}`);
+  try {
+    tree.overlay = undefined;
+    fresh(tree);
     if (opts.migrate) {
-      const reportFile = join(base, "report.json");
-      const argv = [...migrateCli(), "migrate", ...files, "--write", "--report", reportFile, ...opts.migrateArgs];
-      const r = await runArgv(argv, { cwd: dir, timeoutSeconds: opts.timeout });
+      const reportFile = join(tree.base, `report.${tag}.json`);
+      // The tsv spells nconf's environment as a placeholder; HOME is set by testEnv.
+      const command = entry.testCommand.replace(/^HOME=<[^>]*>\s+/, "");
+      const verify = profile.verify ? ["--verify", command, "--verify-timeout", String(opts.timeout)] : [];
+      const argv = [...migrateCli(), "migrate", ...files, "--write", "--report", reportFile, ...args]
+        .concat(opts.migrateArgs)
+        .concat(verify);
+      // --verify runs the tests about 2 + k·(log2(sites) + 1) times.
+      const timeout = profile.verify ? opts.timeout * 40 : opts.timeout;
+      const r = await runArgv(argv, { cwd: dir, env: testEnv(tree.base), timeoutSeconds: timeout });
       writeFileSync(
-        join(base, "logs", "migrate.out"),
+        join(tree.base, "logs", `migrate.${tag}.out`),
         `$ ${argv.join(" ")}\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- exit ${r.code}\n`,
       );
       out.migrateExit = r.code;
@@ -287,42 +400,50 @@ export async function runPackage(
       out.wallSeconds = r.seconds;
       // The summary has 0.1 s resolution: "0.0s" means under 0.05 s, a lower bound on the rate.
       out.filesPerSecondIsLowerBound = out.migrateSeconds < 0.05;
-      out.filesPerSecond = files.length / Math.max(out.migrateSeconds, 0.05);
-      if (r.timedOut) throw new Error(`migrate timed out after ${opts.timeout} s`);
-      // Exit 2 = a file did not parse (left untouched, reported): not fatal here; no report is.
+      out.filesPerSecond = profile.verify ? 0 : files.length / Math.max(out.migrateSeconds, 0.05);
+      if (r.timedOut) throw new Error(`migrate timed out after ${timeout} s`);
+      // Exit 2 = a file did not parse (left untouched, reported), or --verify could not start: not fatal here; no report is.
       if (!existsSync(reportFile))
         throw new Error(`migrate exited ${r.code} without writing a report: ${r.stderr.trim().slice(-1500)}`);
-      if (r.code === 2) out.notes.push("migrate exited 2 (a file did not parse or bad usage; see logs/migrate.out)");
+      if (r.code === 2) out.notes.push("migrate exited 2 (a file did not parse or bad usage; see the migrate log)");
       tallyReport(readReport(reportFile), out);
-      const patch = files
-        .map((f) => {
-          const a = readFileSync(join(orig, f), "utf8");
-          const b = existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "";
-          return a === b ? "" : createTwoFilesPatch(`a/${f}`, `b/${f}`, a, b);
-        })
-        .join("");
-      writeFileSync(join(base, "logs", "migrate.diff"), patch);
+      let patch = "";
+      for (const f of files) {
+        const a = readFileSync(join(orig, f), "utf8");
+        const b = existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "";
+        if (a === b) continue;
+        patch += createTwoFilesPatch(`a/${f}`, `b/${f}`, a, b);
+        const m = readability(f, b);
+        out.changedFiles++;
+        out.helperLines += m.helperLines;
+        out.callbackHops += m.callbackHops;
+      }
+      writeFileSync(join(tree.base, "logs", `migrate.${tag}.diff`), patch);
       log(
-        `migrated ${files.length} file(s) in ${r.seconds.toFixed(2)} s: ${out.converted}/${out.sites} site(s) converted`,
+        `migrated ${files.length} file(s) in ${r.seconds.toFixed(2)} s: ${out.converted}/${out.sites} site(s) converted` +
+          (profile.verify ? `, ${out.reverted} reverted by --verify in ${out.verifyRuns} test runs` : ""),
       );
     } else {
       out.notes.push("--no-migrate: tests re-run on unconverted code");
     }
     out.cbAfter = countFiles(dir, files);
-    overlay = join(base, "converted");
+    out.linesAdded = out.cbAfter.lines - countFiles(orig, files).lines;
+    const overlay = join(tree.base, `converted.${tag}`);
+    rmSync(overlay, { recursive: true, force: true });
     for (const f of files) {
       if (!existsSync(join(dir, f))) continue;
       mkdirSync(dirname(join(overlay, f)), { recursive: true });
       copyFileSync(join(dir, f), join(overlay, f));
     }
+    tree.overlay = overlay;
 
-    const a1 = await run("after-1");
-    after = a1;
+    const a1 = await ctx.run(`after-${tag}-1`);
+    let after = a1;
     let lost = minus(stable, a1);
     if (lost.length) {
       // One retry so that a baseline flake is not blamed on the codemod; a
       // test lost in one of the two runs only is still reported (flakyAfter).
-      const a2 = await run("after-2");
+      const a2 = await ctx.run(`after-${tag}-2`);
       after = union(a1, a2);
       out.flakyAfter = minus(stable, a2)
         .filter((x) => !lost.includes(x))
@@ -331,7 +452,7 @@ export async function runPackage(
     }
     out.afterPasses = [...a1].filter((x) => stable.has(x)).length;
     out.lost = lost;
-    out.gained = minus(a1, union(b1, b2));
+    out.gained = minus(a1, union(ctx.b1, ctx.b2));
     // Identical: every stable test passed (both after-runs, when a retry ran)
     // and nothing passed that never passed in the baseline; tests that
     // passed in one baseline run only are left out of the comparison.
@@ -342,143 +463,10 @@ export async function runPackage(
     out.status = "ERROR";
     out.error = e instanceof Error ? e.message : String(e);
     log(`ERROR: ${out.error}`);
-  }
-  if (!opts.keep && pkgDir) {
-    // Keep the logs and the diff (small, needed to study a failure); drop the installed tree.
-    rmSync(pkgDir, { recursive: true, force: true });
+  } finally {
+    tree.overlay = undefined;
   }
   return out;
-}
-
-const fmtReasons = (r: Record<string, number>): string =>
-  Object.entries(r)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${v}`)
-    .join(", ") || "–";
-
-/** The markdown table of outcomes. */
-export function renderTable(rows: PackageOutcome[]): string {
-  const head =
-    "| package | status | library files | sites found | converted | refused by reason | cb fns / err-first before → after | tests passing before → after | identical pass sets | files/s |";
-  const sep = "|---|---|---|---|---|---|---|---|---|---|";
-  const lines = rows.map((r) => {
-    const pct = r.sites ? ` (${Math.round((100 * r.converted) / r.sites)}%)` : "";
-    const cb =
-      r.cbBefore && r.cbAfter
-        ? `${r.cbBefore.takesCallback} / ${r.cbBefore.errFirst} → ${r.cbAfter.takesCallback} / ${r.cbAfter.errFirst}`
-        : "–";
-    const status =
-      r.status === "ERROR"
-        ? `ERROR: ${(r.error ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 120)}`
-        : r.status;
-    const ident =
-      r.status === "ERROR"
-        ? "–"
-        : r.identical
-          ? "yes"
-          : r.lost.length
-            ? `no: lost ${r.lost.length}`
-            : r.flakyAfter.length
-              ? "no (flaky after, nothing lost)"
-              : `no (${r.gained.length} newly passing, nothing lost)`;
-    return `| ${r.spec} | ${status} | ${r.libraryFiles} | ${r.sites} | ${r.converted}${pct} | ${fmtReasons(r.refusedByReason)} | ${cb} | ${r.baselinePasses} → ${r.afterPasses} | ${ident} | ${r.filesPerSecond ? (r.filesPerSecondIsLowerBound ? "> " : "") + r.filesPerSecond.toFixed(1) : "–"} |`;
-  });
-  const total = rows.reduce((a, r) => ({ sites: a.sites + r.sites, converted: a.converted + r.converted }), {
-    sites: 0,
-    converted: 0,
-  });
-  const ok = rows.filter((r) => r.status === "ok").length;
-  const summary = `${ok}/${rows.length} packages kept every test they passed; ${total.converted}/${total.sites} sites converted${total.sites ? ` (${Math.round((100 * total.converted) / total.sites)}%)` : ""}.`;
-  return [head, sep, ...lines, "", summary].join("\n");
-}
-
-const list = (xs: string[], max = 8): string =>
-  xs
-    .slice(0, max)
-    .map((x) => `\`${x}\``)
-    .join(", ") + (xs.length > max ? ` … and ${xs.length - max} more` : "");
-
-function renderDetails(rows: PackageOutcome[]): string {
-  const parts: string[] = [];
-  for (const r of rows) {
-    const bits: string[] = [];
-    if (Object.keys(r.sitesByTransform).length)
-      bits.push(
-        "sites by transform: " +
-          Object.entries(r.sitesByTransform)
-            .map(([k, v]) => `${k} ${v.converted} converted / ${v.refused} refused`)
-            .join("; "),
-      );
-    if (r.lost.length) bits.push(`lost ${r.lost.length}: ` + list(r.lost, 20));
-    if (r.flakyInBaseline.length)
-      bits.push(`passed in one baseline run only (${r.flakyInBaseline.length}, excluded): ` + list(r.flakyInBaseline));
-    if (r.flakyAfter.length)
-      bits.push(`failed in one of the two after-runs only (${r.flakyAfter.length}): ` + list(r.flakyAfter));
-    if (r.gained.length) bits.push(`passing after but not in the baseline: ${r.gained.length}`);
-    if (r.migrateExit !== null && r.migrateExit !== 0) bits.push(`migrate exit code ${r.migrateExit}`);
-    if (r.wallSeconds)
-      bits.push(
-        `migrate took ${r.migrateSeconds.toFixed(2)} s (${r.wallSeconds.toFixed(1)} s wall, start-up included)`,
-      );
-    bits.push(...r.notes);
-    if (bits.length) parts.push(`- **${r.spec}**: ${bits.join(". ")}`);
-  }
-  return parts.join("\n");
-}
-
-/** The full markdown document written to docs/codemods-corpus.md. */
-/** Which codemods produced the table: the last commit touching codemods/, and whether the tree differs from it. */
-export function codemodsVersion(): string {
-  try {
-    const git = (...a: string[]) => execFileSync("git", a, { cwd: REPO, encoding: "utf8" }).trim();
-    const sha = git("log", "-1", "--format=%h", "--", "codemods");
-    const dirty = git("status", "--porcelain", "--", "codemods") !== "";
-    return `codemods at ${sha}${dirty ? " plus uncommitted changes" : ""}`;
-  } catch {
-    return "codemods version unknown (not a git checkout)";
-  }
-}
-
-export function renderDoc(
-  rows: PackageOutcome[],
-  meta: { date: string; cli: string; seconds: number; migrateArgs?: string[] },
-): string {
-  return `# Codemods on real packages: the corpus
-
-Generated by \`npm run corpus\` (scripts/corpus.ts) on ${meta.date}, ${codemodsVersion()}, Node ${process.version}, in ${meta.seconds.toFixed(0)} s. Do not edit by hand: re-run it.
-
-Each package of [corpus/public.tsv](../corpus/public.tsv) is fetched from the npm registry at the exact version and
-refused unless its tarball's sha512 matches the tsv. Its dependencies are installed from the lockfile stored in
-\`corpus/locks/\` (\`npm ci --ignore-scripts\`; lint, coverage and reporter tools the test command does not run are
-dropped, see \`corpus/packages.json\`). Its own test command (from the tsv) runs **twice** as the baseline; then
-\`${meta.cli} migrate <library files> --write --report${meta.migrateArgs?.length ? " " + meta.migrateArgs.join(" ") : ""}\` converts its library files (never its tests, bins or
-examples; the globs are in \`corpus/packages.json\`), and the tests run again.
-
-Runs are compared by their **per-test pass sets**, parsed from the runner's output (TAP for tap/tape, mocha's
-spec reporter, vows --spec; scripts that pass only if they exit 0 *and* print their success line), never by exit
-codes. A test counts in the baseline only if it passed in both baseline runs. A test is **lost** if it passed in
-both baseline runs and fails (or does not run) after the migration, in the after-run and in one retry. Each test
-run has a hard timeout and a hang counts as a failure, and starts from the package as installed (plus, after the
-migration, the converted files), so that a failing test cannot leave fixtures behind for the next run.
-
-Columns:
-
-- **sites found / converted / refused by reason**: from the migrate report (what the codemod counts as a site is
-  defined in [codemods.md](codemods.md)); the percentage is converted / found.
-- **cb fns / err-first before → after**: an independent count, by the harness, over the same library files, the
-  same way before and after: *cb fns* are functions whose last parameter is named \`cb\`, \`callback\`, \`done\`,
-  \`next\`, \`cont\` (or ends in \`Callback\`/\`Cb\`); *err-first* are functions whose first parameter is named
-  \`err\`, \`er\` or \`error\`. Exported functions keep a callback-compatible surface, so some remain by design.
-- **files/s**: library files divided by the migrate CLI's own time (from its summary line, without the process
-  start-up, which dominates on one-file packages; the wall times are in the details). \`npx tsx bench/codemod-speed.ts\`
-  measures the codemod's speed over all these files at once.
-
-${renderTable(rows)}
-
-## Details
-
-${renderDetails(rows) || "Nothing to add."}
-`;
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
@@ -493,12 +481,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       "update-locks": { type: "boolean", default: false },
       "no-migrate": { type: "boolean", default: false },
       "migrate-args": { type: "string", default: "" },
+      profiles: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "usage: npm run corpus -- [--only a,b] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--assume-err-first]",
+      "usage: npm run corpus -- [--only a,b] [--profiles none,idiomatic,err-first] [--keep] [--timeout S] [--work-dir D] [--doc FILE] [--update-locks] [--no-migrate] [--migrate-args=--jobs=2]",
     );
     return 0;
   }
@@ -511,11 +500,15 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     keep: values.keep!,
     timeout: Number(values.timeout),
     workDir: values["work-dir"]!,
-    // The committed table is the full corpus with the default options only.
-    doc: values.doc ?? (only || values["migrate-args"] ? undefined : join(REPO, "docs/codemods-corpus.md")),
+    // The committed table is the full corpus, every profile, no extra options.
+    doc:
+      values.doc ??
+      (only || values["migrate-args"] || values.profiles ? undefined : join(REPO, "docs/codemods-corpus.md")),
     updateLocks: values["update-locks"]!,
     migrate: !values["no-migrate"],
+    profiles: selectProfiles(values.profiles),
     migrateArgs: values["migrate-args"]!.split(" ").filter(Boolean),
+    cliHelp: "",
     log: (s) => console.error(s),
   };
   if (!(opts.timeout > 0)) throw new Error("--timeout must be a positive number of seconds");
@@ -532,6 +525,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
   const configs = readConfigs();
   const cli = opts.migrate ? migrateCli() : [];
+  if (opts.migrate) {
+    const help = await runArgv([...cli, "migrate", "--help"], { cwd: REPO, timeoutSeconds: 120 });
+    opts.cliHelp = help.stdout + help.stderr;
+  }
   mkdirSync(opts.workDir, { recursive: true });
   // Two runs sharing a work dir would delete each other's package trees.
   const lock = join(opts.workDir, ".lock");
@@ -583,8 +580,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         cli: cliName,
         seconds,
         migrateArgs: opts.migrateArgs,
+        profiles: opts.profiles.map((p) => ({ ...p, ...profileArgs(p, opts.cliHelp) })),
       }),
     );
+    // The repository's formatter aligns the tables (npm run lint checks docs/ too).
+    const biome = join(REPO, "node_modules/.bin/biome");
+    if (existsSync(biome)) await runArgv([biome, "format", "--write", opts.doc], { cwd: REPO, timeoutSeconds: 120 });
     console.error(`written ${opts.doc}`);
   }
   console.error(`work dir: ${opts.workDir}${opts.keep ? " (kept)" : " (installed trees removed; logs kept)"}`);

@@ -5,7 +5,8 @@ import test from "ava";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseMochaSpec, parseScriptLines, parseTap, parseVowsSpec, passSet } from "../scripts/corpus-parsers.js";
-import { countCallbacks } from "../scripts/corpus-metrics.js";
+import { countCallbacks, readability } from "../scripts/corpus-metrics.js";
+import { PROFILES, profileArgs, selectProfiles } from "../scripts/corpus-profiles.js";
 import { readCorpus, readConfigs } from "../scripts/corpus-lib.js";
 
 // tap 1.4–5.x: nested "# Subtest:" blocks, summaries 4 spaces to the left.
@@ -162,7 +163,8 @@ test("countCallbacks: callback-taking functions and err-first callbacks, not typ
 test("the corpus list and the per-package config agree", (t) => {
   const entries = readCorpus();
   const configs = readConfigs();
-  t.is(entries.length, 10);
+  t.true(entries.length >= 23, `${entries.length} packages`);
+  t.is(new Set(entries.map((e) => e.name)).size, entries.length);
   for (const e of entries) {
     t.regex(e.integrity, /^sha512-[A-Za-z0-9+/]+=*$/, e.spec);
     t.truthy(configs[e.name], `corpus/packages.json has no entry for ${e.name}`);
@@ -205,4 +207,50 @@ test("countCallbacks: the codemod's helpers and adapters are not the package's c
     function __asyncioStart(start) { settle = (error, value) => {}; }
   `;
   t.deepEqual({ ...countCallbacks("a.js", src), lines: 0 }, { takesCallback: 1, errFirst: 1, lines: 0 });
+});
+
+test("readability: helper lines, converted functions, callback hops between converted functions", (t) => {
+  const src = `var fs = require('fs');
+function size(p, cb) {
+  const started = __asyncioStart((done) => fs.stat(p, done));
+  return __asyncioDual(cb, async () => (await started).size);
+}
+function twice(p, cb) {
+  const started = __asyncioStart((done) => size(p, done));
+  return __asyncioDual(cb, async () => 2 * (await started));
+}
+async function direct(p) { return 3 * (await size(p)); }
+function plain(p, cb) { size(p, cb); }
+
+// Added by asyncio-ts migrate: a helper.
+function __asyncioDual(cb, run) {
+  return run();
+}
+function __asyncioStart(start) { return start; }
+`;
+  t.deepEqual(readability("a.js", src), { helperLines: 5, convertedFunctions: 3, callbackHops: 1 });
+});
+
+test("profiles: --assume when the CLI has it, the closest option or its default before", (t) => {
+  const [none, idiomatic, errFirst] = PROFILES;
+  t.deepEqual(profileArgs(errFirst!, "  --assume <profile>  …"), { args: ["--assume", "err-first"] });
+  t.deepEqual(profileArgs(none!, "  --assume-err-first"), { args: [] });
+  t.deepEqual(profileArgs(errFirst!, "  --assume-err-first").args, ["--assume-err-first"]);
+  t.deepEqual(profileArgs(idiomatic!, "  --assume-err-first").args, []);
+  t.true(idiomatic!.verify && errFirst!.verify && !none!.verify);
+  t.deepEqual(
+    selectProfiles("err-first,none").map((p) => p.name),
+    ["none", "err-first"],
+  );
+  t.throws(() => selectProfiles("bogus"), { message: /unknown profile/ });
+});
+
+test("parseMochaSpec: mocha 1.x erases its '◦ title' line and ends with 'N tests complete'", (t) => {
+  const out =
+    "\n  find-up\n    ◦ accept a function: \x1b[2K\x1b[0G    ✓ accept a function \n" +
+    "    ◦ fails: \x1b[2K\x1b[0G\x1b[31m    1) fails\x1b[0m\n\n  ✔ 1 of 2 tests failed\n";
+  t.deepEqual(parseMochaSpec(out), [
+    { id: "find-up › accept a function", ok: true },
+    { id: "find-up › fails", ok: false },
+  ]);
 });

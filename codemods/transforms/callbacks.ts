@@ -1567,6 +1567,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
 
   let alive = new Set(cands);
   const refusals = new Map<Candidate, Refusal>();
+  // --verify: a site it reverted (or has not tested) is refused before the analysis, so its callers see it unconverted.
+  for (const c of cands) {
+    const vetoed = ctx.veto?.(c.fn.getStart(sf), "callbacks");
+    if (vetoed) {
+      refusals.set(c, new Refusal(vetoed));
+      alive.delete(c);
+    }
+  }
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();

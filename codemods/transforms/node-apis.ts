@@ -114,7 +114,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const { sf } = ctx;
   const result: PassResult = { edits: [], sites: [] };
   const b = moduleBindings(sf);
-  const imports = new Imports(sf, b);
+  let imports = new Imports(sf, b);
   const visit = (n: ts.Node): void => {
     if (
       ts.isNewExpression(n) &&
@@ -124,7 +124,13 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     ) {
       const exec = skipParens(n.arguments[0]);
       if (ts.isArrowFunction(exec) || ts.isFunctionExpression(exec)) {
-        const site = analyse(n, exec);
+        // --verify: a reverted or untested site is refused, and the imports its analysis asked for are dropped.
+        const vetoed = ctx.veto?.(n.getStart(sf), "node-apis");
+        const kept = imports;
+        if (vetoed) imports = new Imports(sf, b);
+        const analysed = analyse(n, exec);
+        imports = kept;
+        const site = vetoed && analysed ? new Refusal(vetoed) : analysed;
         if (site) {
           const pos = n.getStart(sf);
           if (site instanceof Refusal)

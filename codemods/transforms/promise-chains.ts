@@ -480,6 +480,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       const split = splitChain(chain);
       if (!split) continue; // not a chain shape we recognise as a site
       if (!split.links.some((l) => l.kind === "then" || l.kind === "catch")) continue;
+      const vetoed = ctx.veto?.(pos, "promise-chains"); // --verify: reverted or not tested
+      if (vetoed) throw new Refusal(vetoed);
       const parent = skipParensUp(chain);
       const isReturn = ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === chainTop(chain));
       if (!isReturn && ts.isExpressionStatement(parent)) {
