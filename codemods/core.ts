@@ -6,6 +6,7 @@
  */
 import { ts } from "ts-morph";
 import type { ReasonCode } from "./reasons.js";
+import type { AssumeProfile, AssumptionName } from "./assumptions.js";
 
 /**
  * The name of a transform.
@@ -46,6 +47,11 @@ export interface Site {
   reason?: ReasonCode;
   /** A short label (function name, API) to help reading reports. */
   name?: string;
+  /**
+   * What a conversion relied on beyond what the tool proves ({@link ASSUMPTIONS}); absent when nothing
+   * (always absent under `assume: "none"`, and on refusals). {@link buildReport} writes `[]` for those.
+   */
+  assumptions?: AssumptionName[];
 }
 
 /**
@@ -66,9 +72,18 @@ export interface MigrateOptions {
    */
   dualApi?: "inline" | "import";
   /**
+   * The assumption profile (default `"idiomatic"`): `"none"` converts only what is proven
+   * equivalent; `"idiomatic"` also accepts the differences async/await code has by nature
+   * (sync throws become rejections, callbacks called on a later tick, return values unused,
+   * `cb()` = `cb(null)`, callback arity); `"err-first"` also treats unknown callees with an
+   * `(err, …)` continuation as err-first, except where the run has evidence against it.
+   */
+  assume?: AssumeProfile;
+  /**
    * Treat any function called with a trailing `function (err, …)` continuation
-   * as a well-behaved err-first API (calls it once, asynchronously). Off by
-   * default: such calls are refused with `UNKNOWN_CALLEE`.
+   * as a well-behaved err-first API (calls it once, asynchronously), on top of
+   * `assume` (alone, without `assume`: the `"err-first"` profile). Such calls are
+   * otherwise refused with `UNKNOWN_CALLEE`.
    */
   assumeErrFirst?: boolean;
 }

@@ -19,5 +19,11 @@ export {
   type ProjectIndex,
   type CrossFileCallee,
 } from "./core.js";
+export {
+  ASSUMPTIONS,
+  ASSUME_PROFILES,
+  type AssumptionName,
+  type AssumeProfile,
+} from "./assumptions.js";
 export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
 export { buildReport, type Report, type ReportFile, type ReportSummary, type TransformTotals } from "./report.js";

@@ -32,6 +32,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
+import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../assumptions.js";
 import { convertCounter } from "./counters.js";
 import {
   Imports,
@@ -249,6 +250,60 @@ function isSurelyTruthy(e: ts.Expression): boolean {
   );
 }
 
+/**
+ * A first callback argument that is surely a value, not an error: `true`/`false`, a number, `!x`,
+ * a comparison, `typeof x`, arithmetic (`done(false)`, `cb(!err)`). A string may be an old-style
+ * error (`cb("failed")`), so it does not count.
+ */
+function isSurelyNonError(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  if (x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isNumericLiteral(x) || ts.isTypeOfExpression(x)) return true;
+  if (ts.isPrefixUnaryExpression(x))
+    return x.operator === ts.SyntaxKind.ExclamationToken || ts.isNumericLiteral(skipParens(x.operand));
+  if (ts.isBinaryExpression(x)) {
+    const k = x.operatorToken.kind;
+    return (
+      (k >= ts.SyntaxKind.LessThanToken && k <= ts.SyntaxKind.ExclamationEqualsEqualsToken) ||
+      k === ts.SyntaxKind.MinusToken ||
+      k === ts.SyntaxKind.AsteriskToken ||
+      k === ts.SyntaxKind.SlashToken ||
+      k === ts.SyntaxKind.InstanceOfKeyword ||
+      k === ts.SyntaxKind.InKeyword
+    );
+  }
+  return false;
+}
+
+/** Names an error parameter usually has (`err`, `er`, `error`, `e`, `ex`, `err2`, `readErr`, `_error`…). */
+const ERROR_PARAM = /^_*(e|er|err|error|ex|exc|exception|failure|reason)\d*$/i;
+/** …or a compound name ending in one (`readErr`, `statError`, `open_err`). */
+const ERROR_PARAM_SUFFIX = /(Err|Error|_err|_error|_er)\d*$/;
+
+/**
+ * True when a continuation's first parameter may be an error: its name says so and the body does
+ * not use it as a boolean or number (`=== true`, `typeof x === "boolean"`, arithmetic).
+ */
+function looksLikeErrorParam(p: ts.Identifier, body: ts.Node): boolean {
+  if (!ERROR_PARAM.test(p.text) && !ERROR_PARAM_SUFFIX.test(p.text)) return false;
+  return !containsNode(body, (n) => {
+    if (!ts.isBinaryExpression(n)) return false;
+    const isP = (e: ts.Expression) =>
+      ts.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === p.text;
+    const k = n.operatorToken.kind;
+    const cmp =
+      k === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      k === ts.SyntaxKind.EqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsToken;
+    const value = (e: ts.Expression) => {
+      const v = skipParens(e);
+      return v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword || ts.isNumericLiteral(v);
+    };
+    return cmp && ((isP(n.left) && value(n.right)) || (isP(n.right) && value(n.left)));
+  });
+}
+
 function isSimpleRef(e: ts.Expression): boolean {
   const x = skipParens(e);
   return ts.isIdentifier(x) || (ts.isPropertyAccessExpression(x) && isSimpleRef(x.expression));
@@ -309,6 +364,16 @@ class FunctionConverter {
   readonly nullErrorDeps = new Set<string>();
   /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
   private usedInFn: ts.Node;
+  /** What this conversion relied on beyond what is proven (see codemods/assumptions.ts). */
+  readonly assumptions = new Set<AssumptionName>();
+  /** The idiomatic profile (or err-first): accept the differences async/await code has by nature. */
+  private readonly idiomatic: boolean;
+
+  /** Under the idiomatic profile: record the assumption and go on; else refuse. */
+  private assume(a: AssumptionName, otherwise: ReasonCode, detail?: string): void {
+    if (!this.idiomatic) throw new Refusal(otherwise, detail);
+    this.assumptions.add(a);
+  }
 
   constructor(
     private readonly ctx: FileContext,
@@ -317,6 +382,7 @@ class FunctionConverter {
     private readonly unit: string,
   ) {
     this.usedInFn = cand.fn;
+    this.idiomatic = isIdiomatic(ctx.options);
   }
 
   private get sf(): ts.SourceFile {
@@ -373,7 +439,12 @@ class FunctionConverter {
   private helperTailCallText(call: ts.CallExpression, inCont: boolean): string {
     const name = (call.expression as ts.Identifier).text;
     // On the function's own flow the helper would make the first asynchronous call, inside the async body.
-    if (!inCont) throw new Refusal("ASYNC_START_NESTED", `first asynchronous call inside helper ${name}`);
+    if (!inCont)
+      this.assume(
+        "SYNC_THROW_BECOMES_REJECTION",
+        "ASYNC_START_NESTED",
+        `first asynchronous call inside helper ${name}`,
+      );
     this.helperTailCalls.set(name, (this.helperTailCalls.get(name) ?? 0) + 1);
     this.asyncCalls++;
     return `return await ${this.text(call)};`;
@@ -607,10 +678,11 @@ class FunctionConverter {
       if (refsTo(name, inlined) !== (this.helperTailCalls.get(name) ?? 0) + (branchStartedHelpers.get(name) ?? 0))
         throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
     }
-    if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
+    if (this.syncCalls > 0) this.assume("CALLBACK_NOW_ASYNC", this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
     // The first asynchronous call must run synchronously, as before, so that its
-    // argument errors still throw from the call.
-    if (!startsAsync && !branched) throw new Refusal("ASYNC_START_NESTED");
+    // argument errors still throw from the call. (An async body runs synchronously up to its
+    // first await, so without the start helper it still starts at once; only its throws reject.)
+    if (!startsAsync && !branched) this.assume("SYNC_THROW_BECOMES_REJECTION", "ASYNC_START_NESTED");
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
@@ -774,7 +846,8 @@ class FunctionConverter {
       throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
     // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
     // (a sync twin without callback, a stream, a request object).
-    if (returnsItsValue && plan.assumed) throw new Refusal("RETURNS_VALUE", plan.label);
+    if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
+    if (plan.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
@@ -880,10 +953,11 @@ class FunctionConverter {
         if (containsNode(s, ts.isReturnStatement, true))
           throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
         if (ts.isThrowStatement(s)) {
-          if (!inCont) throw new Refusal("SYNC_THROW");
+          if (!inCont) this.assume("SYNC_THROW_BECOMES_REJECTION", "SYNC_THROW");
           return true;
         }
-        if (!inCont && containsNode(s, ts.isThrowStatement, true)) throw new Refusal("SYNC_THROW");
+        if (!inCont && containsNode(s, ts.isThrowStatement, true))
+          this.assume("SYNC_THROW_BECOMES_REJECTION", "SYNC_THROW");
         continue;
       }
       const expr = ts.isExpressionStatement(s) ? s.expression : ts.isReturnStatement(s) ? s.expression : undefined;
@@ -1052,6 +1126,7 @@ class FunctionConverter {
       return "return;";
     }
     const a0 = args[0];
+    if (isSurelyNonError(a0)) throw new Refusal("NOT_ERR_FIRST", this.text(a0));
     const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
     if (nullish) {
       this.successArities.add(Math.min(args.length, 2));
@@ -1123,7 +1198,15 @@ class FunctionConverter {
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
-    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s)) throw new Refusal("RETURNS_VALUE", plan0.label);
+    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
+      this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
+    if (plan0.assumed) {
+      // Evidence beats the assumption: a first parameter that does not name an error
+      // (`function (writable) {…}`) says the callee is not err-first.
+      if (params.length && !looksLikeErrorParam(params[0].name as ts.Identifier, cont.body))
+        throw new Refusal("CONTINUATION_NOT_ERR_FIRST", (params[0].name as ts.Identifier).text);
+      this.assumptions.add("ERR_FIRST_CALLEE");
+    }
     let plan = plan0;
     if (this.pendingStart) {
       // The first call keeps its callback form and starts synchronously.
@@ -1205,11 +1288,12 @@ class FunctionConverter {
       readsErrorValue(form === "propagate" ? rest : stmts, errName)
     ) {
       if (plan.successError === "unknown")
-        throw new Refusal(
+        this.assume(
+          "NULL_UNDEFINED_SUCCESS",
           "MIXED_SUCCESS_ARITY",
           `${plan.label} may call back cb() (error undefined) on success, and the error is handed on or read`,
         );
-      this.nullErrorDeps.add(plan.successError);
+      else this.nullErrorDeps.add(plan.successError);
     }
 
     // Name hygiene: names we bring into the enclosing scope must not be used elsewhere in the function.
@@ -1509,6 +1593,37 @@ function promisedType(fn: FnLike, sf: ts.SourceFile): string {
   return v.type.getText(sf);
 }
 
+/**
+ * Refusals that are evidence a function is not a well-behaved err-first API (it may call back more
+ * than once, never, from an event handler, or with a value first): under `--assume err-first`, a
+ * call of such a function is not assumed err-first (CALLEE_REFUSED). A callback passed on
+ * (CALLBACK_ESCAPES: `setImmediate(cb, null, v)`) says nothing either way, so it is no evidence.
+ */
+const EVIDENCE_REASONS = new Set<ReasonCode>([
+  "UNSUPPORTED_STATEMENT",
+  "MAYBE_NEVER_CALLED",
+  "CALLBACK_NOT_LAST",
+  "COUNTER_MAY_CALL_TWICE",
+  "CALLBACK_IN_NESTED_FUNCTION",
+  "NOT_ERR_FIRST",
+]);
+
+/** The property name a function is stored under (`X.prototype.m = function…`, `{ m: function… }`, a method). */
+function memberNameOf(fn: FnLike): string | undefined {
+  if (ts.isMethodDeclaration(fn)) return ts.isIdentifier(fn.name) ? fn.name.text : undefined;
+  const p = fn.parent;
+  if (ts.isPropertyAssignment(p) && p.initializer === fn && ts.isIdentifier(p.name)) return p.name.text;
+  if (
+    ts.isBinaryExpression(p) &&
+    p.right === fn &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isPropertyAccessExpression(p.left) &&
+    ts.isIdentifier(p.left.name)
+  )
+    return p.left.name.text;
+  return localNameOf(fn);
+}
+
 /** Runs one pass of the callbacks transform over a file. */
 export function callbacksPass(ctx: FileContext): PassResult {
   const { sf } = ctx;
@@ -1570,6 +1685,31 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();
+  /** What each conversion relied on (codemods/assumptions.ts). */
+  const assumed = new Map<Candidate, Set<AssumptionName>>();
+  const idiomatic = isIdiomatic(ctx.options);
+  /**
+   * Evidence against the err-first assumption: functions of this file the run analysed and refused
+   * because they may call back more than once or never (or not err-first), by the names calls use.
+   */
+  const evidenceAgainst = (callee: ts.Expression): string | undefined => {
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name)
+        ? callee.name.text
+        : undefined;
+    if (name === undefined) return undefined;
+    for (const [c, r] of refusals) {
+      if (!EVIDENCE_REASONS.has(r.reason)) continue;
+      if (ts.isIdentifier(callee) ? c.localName === name : memberNameOf(c.fn) === name) return `${name}: ${r.reason}`;
+    }
+    // A function of another migrated file that the checker resolved this call to and the run did not convert.
+    const key = calleeKey(callee);
+    const target = key === undefined ? undefined : crossFile?.get(key);
+    if (target && !target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e)))
+      return `${key}: a function of ${path.basename(target.file)} this run did not convert`;
+    return undefined;
+  };
   /** Success arities of each converted function: its own callback calls plus those of the functions it hands the callback to. */
   const successArities = (set: ReadonlySet<Candidate>): Map<Candidate, Set<number>> => {
     const byName = new Map<string, Candidate>();
@@ -1659,7 +1799,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
           successError,
         };
       }
-      if (ctx.options.assumeErrFirst) {
+      if (assumesErrFirst(ctx.options)) {
+        const against = evidenceAgainst(callee);
+        if (against) throw new Refusal("CALLEE_REFUSED", against);
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
         if (values > 1) {
           return {
@@ -1689,6 +1831,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
+        assumed.set(c, new Set(conv.assumptions));
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -1704,7 +1847,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const byName = new Map<string, Candidate>();
       for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
       for (const [c, set] of all) {
-        if (set.size > 1 && set.has(0)) {
+        if (set.size > 1 && idiomatic) {
+          assumed.get(c)?.add(set.has(0) ? "NULL_UNDEFINED_SUCCESS" : "CALLBACK_ARITY");
+          if (set.has(0) && set.size > 2) assumed.get(c)?.add("CALLBACK_ARITY");
+        } else if (set.size > 1 && set.has(0)) {
           refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
           alive.delete(c);
           changed = true;
@@ -1715,7 +1861,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
           const dc = byName.get(d);
           return dc !== undefined ? all.get(dc)?.has(0) : wrapperArity.get(d) === 0;
         });
-        if (undefinedOnSuccess) {
+        if (undefinedOnSuccess && idiomatic) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+        else if (undefinedOnSuccess) {
           refusals.set(
             c,
             new Refusal(
@@ -1771,7 +1918,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
       result.edits.push({ start: fn.getStart(sf), end: body.getStart(sf), text: overloads });
     }
     result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
-    result.sites.push({ pos, transform: "callbacks", status: "converted", name: c.label });
+    const used = sortedAssumptions(assumed.get(c) ?? []);
+    result.sites.push({
+      pos,
+      transform: "callbacks",
+      status: "converted",
+      name: c.label,
+      ...(used.length ? { assumptions: used } : {}),
+    });
     emitted.push(c);
   }
   if (emitted.length > 0) result.edits.push(...imports.edits());

@@ -15,6 +15,7 @@ const seed = Number(process.env.CODEMOD_PROPERTY_SEED ?? 20261125);
 
 function migrate(p: Program, printed: Printed, texts = printed.files.map((f) => f.text)): FileResult[] {
   const options: MigrateOptions = {
+    assume: "none",
     ...(p.dualApiImport ? { dualApi: "import" as const } : {}),
     ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}),
   };
