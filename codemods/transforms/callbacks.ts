@@ -236,6 +236,18 @@ function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   return names;
 }
 
+/**
+ * The names bound anywhere in a file, computed once per parsed file (the analysis never changes
+ * the tree: it records text edits). Walking the file again for every converted function made a
+ * pass quadratic in the file's size.
+ */
+const fileNamesCache = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
+function fileNames(sf: ts.SourceFile): ReadonlySet<string> {
+  let names = fileNamesCache.get(sf);
+  if (!names) fileNamesCache.set(sf, (names = boundNamesUsed(sf)));
+  return names;
+}
+
 function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
 }
@@ -643,7 +655,7 @@ class FunctionConverter {
       !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
         ? this.branchedStart(first, new Set())
         : undefined;
-    if (startsAsync || branched) this.startVar = freshName("started", boundNamesUsed(this.sf));
+    if (startsAsync || branched) this.startVar = freshName("started", fileNames(this.sf));
     const mark = this.edits.length;
     const branchStartedHelpers = new Map<string, number>();
     if (branched) this.convertBranchedStart(first as ts.IfStatement, branched, branchStartedHelpers);
@@ -748,7 +760,7 @@ class FunctionConverter {
    * of each branch; the async body continues on the branch taken, without evaluating `c` again.
    */
   private convertBranchedStart(first: ts.IfStatement, tree: BranchedStart, startedHelpers: Map<string, number>): void {
-    const branchVar = freshName("branch", new Set([...boundNamesUsed(this.sf), this.startVar!]));
+    const branchVar = freshName("branch", new Set([...fileNames(this.sf), this.startVar!]));
     const tailCalls = new Map(this.helperTailCalls);
     const leafTexts: { text: string; indent: string }[] = [];
     const convertLeaves = (t: BranchedStart): void => {
@@ -1348,7 +1360,7 @@ class FunctionConverter {
         `${lets}try {\n${sIndent}${u}${assign}\n${sIndent}} catch {\n${sIndent}${u}// the original ignored this error\n${sIndent}}\n` +
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else {
-      const caught = freshName("error", boundNamesUsed(this.sf));
+      const caught = freshName("error", fileNames(this.sf));
       // TypeScript: the caught value is `unknown`; the error keeps the loose type the callback API's
       // error parameter had in practice (its `.code` is read).
       const errDecl = isTsFile(this.ctx.fileName) ? `${errName}: any = null` : `${errName} = null`;
