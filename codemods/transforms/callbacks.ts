@@ -351,6 +351,8 @@ interface AwaitPlan {
   label: string;
   /** How many arguments the callee passes its callback on success: a number, or a same-file function's name. */
   arity?: number | string;
+  /** A same-file converted function called directly (`f(args)`, its promise): the call node. */
+  localCall?: ts.CallExpression;
   /** Only assumed err-first (--assume-err-first): its return value and callback-less behaviour are unknown. */
   assumed?: boolean;
   /**
@@ -387,12 +389,21 @@ class FunctionConverter {
     this.assumptions.add(a);
   }
 
+  /** Calls of same-file converted functions this conversion awaits directly (`await f(args)`). */
+  readonly localCalls = new Set<ts.CallExpression>();
+  private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined;
+
   constructor(
     private readonly ctx: FileContext,
     private readonly cand: Candidate,
-    private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
+    awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
     private readonly unit: string,
   ) {
+    this.awaitable = (call, values) => {
+      const plan = awaitable(call, values);
+      if (plan?.localCall) this.localCalls.add(plan.localCall);
+      return plan;
+    };
     this.usedInFn = cand.fn;
     this.idiomatic = isIdiomatic(ctx.options);
   }
@@ -579,6 +590,7 @@ class FunctionConverter {
         isTs: isTsFile(this.ctx.fileName),
         unit: this.unit,
         startHelper: START_HELPER,
+        promiseForm: this.idiomatic,
         awaitable: (c, v) => this.awaitable(c, v),
       },
       body.statements,
@@ -592,6 +604,8 @@ class FunctionConverter {
       }
       this.successArities.add(counter.arity);
       this.asyncCalls++;
+      // The calls start in their promise form: a bad argument rejects instead of throwing.
+      if (this.idiomatic) this.assumptions.add("SYNC_THROW_BECOMES_REJECTION");
       this.startDecl = counter.startDecl;
       return { prologue: counter.prologue, rest: counter.rest };
     }
@@ -647,12 +661,17 @@ class FunctionConverter {
     if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
     const first = stmts[k];
+    // The idiomatic profile starts nothing outside the async body: an async function runs
+    // synchronously up to its first await, so the first call is still made at once.
     const startsAsync =
+      !this.idiomatic &&
       (this.isContinuationStatement(first) || this.isTailPass(first)) &&
       (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
     // `if (c) { A(…, function (er) {…}) } else { B(…) }` at the end of the flow: the condition picks, synchronously, which first call starts.
     const branched =
-      !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
+      !this.idiomatic &&
+      !startsAsync &&
+      (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
         ? this.branchedStart(first, new Set())
         : undefined;
     if (startsAsync || branched) this.startVar = freshName("started", fileNames(this.sf));
@@ -1686,10 +1705,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
   // Converted functions of other files of the project: which function a call refers to was
   // resolved by the type checker (codemods/resolve.ts); whether it is converted, by the last round.
   const crossFile = ctx.project?.callees.get(path.resolve(ctx.fileName));
-  const awaitsCrossFile = (callee: ts.Expression): boolean => {
+  const awaitsCrossFile = (callee: ts.Expression, prefix = ""): boolean => {
     const key = calleeKey(callee);
     const target = key === undefined ? undefined : crossFile?.get(key);
-    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e));
+    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(prefix + e));
   };
 
   let alive = new Set(cands);
@@ -1697,6 +1716,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();
+  /** Same-file calls each conversion awaits directly. */
+  const localCallsOf = new Map<Candidate, Set<ts.CallExpression>>();
   /** What each conversion relied on (codemods/assumptions.ts). */
   const assumed = new Map<Candidate, Set<AssumptionName>>();
   const idiomatic = isIdiomatic(ctx.options);
@@ -1743,6 +1764,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
+    const directlyCallable = new Set<string>();
+    for (const c of alive)
+      if (c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c)) directlyCallable.add(c.localName);
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
       const args = call.arguments
         .slice(0, -1)
@@ -1752,6 +1776,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // Called in its callback form, exactly as the original did: a prologue that checks the
       // callback (`assert(typeof cb === 'function')`) keeps passing.
       if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
+        // Idiomatic: awaited directly. Called without a callback, a converted function returns its
+        // promise (an async function, or the dual surface) — unless it inspects its callback.
+        if (idiomatic && directlyCallable.has(callee.text))
+          return {
+            expr: `${callee.text}(${args})`,
+            maxValues: 1,
+            label: callee.text,
+            arity: callee.text,
+            successError: callee.text,
+            localCall: call,
+          };
         const sep0 = args ? ", " : "";
         return {
           expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`,
@@ -1762,6 +1797,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
         };
       }
       if (awaitsCrossFile(callee)) {
+        // A `dualApi(f)` export of the whole-module output returns its promise without a callback.
+        if (idiomatic && awaitsCrossFile(callee, "direct:"))
+          return {
+            expr: `${callee.getText(sf)}(${args})`,
+            maxValues: 1,
+            label: callee.getText(sf),
+            successError: "unknown",
+          };
         const sep0 = args ? ", " : "";
         return {
           expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`,
@@ -1844,6 +1887,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
         assumed.set(c, new Set(conv.assumptions));
+        localCallsOf.set(c, conv.localCalls);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -1860,8 +1904,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
       for (const [c, set] of all) {
         if (set.size > 1 && idiomatic) {
-          assumed.get(c)?.add(set.has(0) ? "NULL_UNDEFINED_SUCCESS" : "CALLBACK_ARITY");
-          if (set.has(0) && set.size > 2) assumed.get(c)?.add("CALLBACK_ARITY");
+          // One arity for all paths: `cb(null, v)` (undefined where a path passed less).
+          if (set.has(0)) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+          assumed.get(c)?.add("CALLBACK_ARITY");
         } else if (set.size > 1 && set.has(0)) {
           refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
           alive.delete(c);
@@ -1893,6 +1938,20 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (const [c, set] of successArities(alive)) arities.set(c, set.size === 1 ? [...set][0] : 2);
 
   // Emit outermost conversions only; nested ones are handled by the next pass.
+  const outermost = [...alive].filter(
+    (c) => ![...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end),
+  );
+  // Whole-module output (idiomatic): a converted function whose every use is a direct await by a
+  // conversion emitted now, or a CommonJS export, becomes a plain async function; its exports get
+  // the callback surface through one `dualApi(f)` shim each.
+  const emittedCalls = new Set<ts.CallExpression>();
+  for (const c of outermost) for (const k of localCallsOf.get(c) ?? []) emittedCalls.add(k);
+  const moduleMode = new Map<Candidate, ts.Identifier[]>();
+  if (idiomatic && !ts_)
+    for (const c of outermost) {
+      const refs = plainAsyncRefs(sf, c, decls, emittedCalls);
+      if (refs) moduleMode.set(c, refs);
+    }
   const emitted: Candidate[] = [];
   for (const c of cands) {
     const refusal = refusals.get(c);
@@ -1909,6 +1968,42 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const closeIndent = indentAt(sf.text, body.end - 1);
     const inner = indentAt(sf.text, body.statements[0].getStart(sf));
     const restText = parts.rest.replace(/\s*$/, "");
+    const exportRefs = moduleMode.get(c);
+    if (exportRefs) {
+      const used = new Set(assumed.get(c) ?? []);
+      // The prologue's checks now run inside the async function: their throws reject.
+      if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
+      // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
+      const arity = arities.get(c) ?? 2;
+      if (exportRefs.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+      if (exportRefs.length && arity < 2) used.add("CALLBACK_ARITY");
+      const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
+      const newBody = `{${parts.prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
+      const ps = fn.parameters;
+      const cbParam = ps[ps.length - 1];
+      result.edits.push({ start: fn.getStart(sf), end: fn.getStart(sf), text: "async " });
+      result.edits.push({
+        start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
+        end: cbParam.end,
+        text: "",
+      });
+      result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+      for (const ref of exportRefs) {
+        if (ts.isShorthandPropertyAssignment(ref.parent))
+          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: dualApi(${ref.text})` });
+        else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `dualApi(${ref.text})` });
+      }
+      const list = sortedAssumptions(used);
+      result.sites.push({
+        pos,
+        transform: "callbacks",
+        status: "converted",
+        name: c.label,
+        ...(list.length ? { assumptions: list } : {}),
+      });
+      emitted.push(c);
+      continue;
+    }
     const shifted = `\n${inner}${unit}` + shiftIndent(restText, "", unit);
     const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
     const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
@@ -1941,14 +2036,22 @@ export function callbacksPass(ctx: FileContext): PassResult {
     emitted.push(c);
   }
   if (emitted.length > 0) result.edits.push(...imports.edits());
-  if (emitted.length > 0 && !sf.text.includes(`function ${DUAL_HELPER}`)) {
-    const useImport = ctx.options.dualApi === "import";
-    let text = dualHelperText(ts_, useImport);
-    if (!sf.text.includes(`function ${START_HELPER}`)) text += startHelperText(ts_);
-    if (!sf.text.endsWith("\n")) text = "\n" + text;
-    result.edits.push({ start: sf.text.length, end: sf.text.length, text });
+  const useImport = ctx.options.dualApi === "import";
+  const dualEmitted = emitted.some((c) => !moduleMode.has(c));
+  const shimUsed = [...moduleMode.values()].some((refs) => refs.length > 0);
+  const emittedText = result.edits.map((e) => e.text).join("");
+  let tail = "";
+  if (dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) tail += dualHelperText(ts_, useImport);
+  if (emittedText.includes(`${START_HELPER}(`) && !sf.text.includes(`function ${START_HELPER}`))
+    tail += startHelperText(ts_);
+  if (shimUsed && !useImport && !bindsName(sf, "dualApi")) tail += dualApiShimText();
+  if (tail) {
+    if (!sf.text.endsWith("\n")) tail = "\n" + tail;
+    result.edits.push({ start: sf.text.length, end: sf.text.length, text: tail });
+  }
+  if (((dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) || shimUsed) && useImport) {
     // Only a binding counts: a comment or string naming dualApi does not import it.
-    if (useImport && !bindsName(sf, "dualApi")) {
+    if (!bindsName(sf, "dualApi")) {
       const isEsm =
         sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) ||
         ts_;
@@ -1960,6 +2063,97 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
   }
   return result;
+}
+
+/**
+ * The local `dualApi` of the whole-module output (`--dual-api inline`): an exported async function
+ * stays callable with a trailing Node-style callback, called once on a later tick as
+ * `util.callbackify` does; without one it returns the promise. asyncio-ts/promise's `dualApi`
+ * (`--dual-api import`) does the same.
+ */
+export function dualApiShimText(): string {
+  return (
+    `\n// Added by asyncio-ts migrate: an exported async function keeps its Node-style callback surface.\n` +
+    `function dualApi(fn) {\n` +
+    `  return function (...args) {\n` +
+    `    if (args.length <= fn.length || typeof args[args.length - 1] !== "function") return fn.apply(this, args);\n` +
+    `    const cb = args.pop();\n` +
+    `    fn.apply(this, args).then(\n` +
+    `      (value) => process.nextTick(cb, null, value),\n` +
+    `      (error) => process.nextTick(cb, error || Object.assign(new Error("Promise was rejected with a falsy value"), { reason: error })),\n` +
+    `    );\n` +
+    `  };\n` +
+    `}\n`
+  );
+}
+
+/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
+function onlyCallsCallback(c: Candidate): boolean {
+  const body = c.fn.body as ts.Block;
+  if (usesThisOrArguments(body).usesArguments) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === c.cbName) {
+      const p = n.parent;
+      const called = ts.isCallExpression(p) && p.expression === n;
+      const passed = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n;
+      if (!called && !passed) ok = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+/**
+ * For the whole-module output: the export references of a converted top-level function declaration
+ * whose every other use is a call awaited directly by a conversion of this pass; undefined when some
+ * use is anything else (a callback caller, a value passed on, an ES export), which keeps the dual form.
+ */
+function plainAsyncRefs(
+  sf: ts.SourceFile,
+  c: Candidate,
+  decls: Map<string, number>,
+  awaited: ReadonlySet<ts.CallExpression>,
+): ts.Identifier[] | undefined {
+  const fn = c.fn;
+  const name = c.localName;
+  if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
+  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
+  if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
+  const refs: ts.Identifier[] = [];
+  let ok = true;
+  const topLevelExport = (b: ts.Node): boolean =>
+    ts.isBinaryExpression(b) &&
+    b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    exportTarget(b.left) !== undefined &&
+    ts.isExpressionStatement(b.parent) &&
+    b.parent.parent === sf;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
+      const p = n.parent;
+      const notARef =
+        (ts.isPropertyAccessExpression(p) && p.name === n) ||
+        (ts.isPropertyAssignment(p) && p.name === n) ||
+        (ts.isMethodDeclaration(p) && p.name === n);
+      if (notARef) return;
+      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      const inExportObject = (o: ts.Node): boolean =>
+        ts.isObjectLiteralExpression(o) &&
+        topLevelExport(o.parent) &&
+        exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
+      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
+      ok = false;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok ? refs : undefined;
 }
 
 /** After a shebang and leading "use strict" directives. */
@@ -1977,6 +2171,31 @@ function firstStatementInsertPos(sf: ts.SourceFile): number {
 /** Export names of the functions a pass converts (for other files' call sites). */
 export function convertedExports(sf: ts.SourceFile): Set<string> {
   const out = new Set<string>();
+  // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
+  // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
+  const isShim = (e: ts.Expression | undefined): boolean =>
+    !!e &&
+    ts.isCallExpression(skipParens(e)) &&
+    isCallTo(skipParens(e), "dualApi") &&
+    (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
+    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+    const b = st.expression;
+    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+    const target = exportTarget(b.left);
+    if (!target) continue;
+    const right = skipParens(b.right);
+    if (isShim(right)) out.add(target).add(`direct:${target}`);
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties)
+        if (
+          ts.isPropertyAssignment(p) &&
+          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+          isShim(p.initializer)
+        )
+          out.add(p.name.text).add(`direct:${p.name.text}`);
+  }
   const visit = (n: ts.Node): void => {
     if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
     ts.forEachChild(n, visit);

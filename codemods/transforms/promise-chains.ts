@@ -454,7 +454,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   // Outermost chain calls (a call whose parent is not itself the receiver of a chain link).
   const chains: ts.CallExpression[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isFunctionDeclaration(n) && n.name?.text === DUAL_HELPER) return;
+    // The helpers the callbacks transform adds (the dual surface, the whole-module `dualApi` shim).
+    if (ts.isFunctionDeclaration(n) && (n.name?.text === DUAL_HELPER || n.name?.text === "dualApi")) return;
     if (ts.isExpression(n) && isChainCall(n)) {
       const parent = n.parent;
       const isReceiver =

@@ -150,7 +150,7 @@ test("--assume idiomatic (the default) converts a ZALGO function, reports its as
   t.deepEqual(
     sites.map((s: { name: string; status: string; assumptions: string[] }) => [s.name, s.status, s.assumptions]),
     [
-      ["size", "converted", []],
+      ["size", "converted", ["SYNC_THROW_BECOMES_REJECTION"]],
       ["zalgo", "converted", ["CALLBACK_NOW_ASYNC", "SYNC_THROW_BECOMES_REJECTION"]],
     ],
   );

@@ -53,7 +53,7 @@ test("none refuses what idiomatic converts, and idiomatic records why", (t) => {
     const r = migrateSource(ZALGO, "a.js", options);
     t.deepEqual(summary(r.sites), [
       ["size", "converted", ["CALLBACK_NOW_ASYNC", "SYNC_THROW_BECOMES_REJECTION"]],
-      ["mixed", "converted", ["NULL_UNDEFINED_SUCCESS"]],
+      ["mixed", "converted", ["CALLBACK_ARITY", "NULL_UNDEFINED_SUCCESS", "SYNC_THROW_BECOMES_REJECTION"]],
       ["double", "converted", ["CALLBACK_NOW_ASYNC", "SYNC_THROW_BECOMES_REJECTION"]],
     ]);
   }
@@ -132,11 +132,11 @@ module.exports = { first, unknown };
   const r = migrateProject(files, { assume: "err-first" });
   t.deepEqual(summary(r[0].sites), [
     ["each", "UNSUPPORTED_STATEMENT", []],
-    ["other", "converted", []],
+    ["other", "converted", ["SYNC_THROW_BECOMES_REJECTION"]],
   ]);
   t.deepEqual(summary(r[1].sites), [
     ["first", "CALLEE_REFUSED", []],
-    ["unknown", "converted", ["ERR_FIRST_CALLEE"]],
+    ["unknown", "converted", ["ERR_FIRST_CALLEE", "SYNC_THROW_BECOMES_REJECTION"]],
   ]);
   // The default profile assumes nothing about unknown callees.
   t.deepEqual(
