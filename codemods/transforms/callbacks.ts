@@ -2075,7 +2075,7 @@ export function dualApiShimText(): string {
   return (
     `\n// Added by asyncio-ts migrate: an exported async function keeps its Node-style callback surface.\n` +
     `function dualApi(fn) {\n` +
-    `  return function (...args) {\n` +
+    `  const dual = function (...args) {\n` +
     `    if (args.length <= fn.length || typeof args[args.length - 1] !== "function") return fn.apply(this, args);\n` +
     `    const cb = args.pop();\n` +
     `    fn.apply(this, args).then(\n` +
@@ -2083,6 +2083,7 @@ export function dualApiShimText(): string {
     `      (error) => process.nextTick(cb, error || Object.assign(new Error("Promise was rejected with a falsy value"), { reason: error })),\n` +
     `    );\n` +
     `  };\n` +
+    `  return Object.defineProperties(dual, { name: { value: fn.name }, length: { value: fn.length + 1 } });\n` +
     `}\n`
   );
 }
