@@ -81,6 +81,12 @@ export const REASONS = {
   /** the callee was analysed in this run and refused because it may call back more than once or never */
   CALLEE_REFUSED:
     "the callee was analysed in this run and refused (it may call back more than once, or never, or not err-first): that evidence beats the err-first assumption",
+  /** the callback is optional (`cb && cb(x)`, `if (cb) cb(x)`) */
+  OPTIONAL_CALLBACK:
+    "the callback is optional (`cb && cb(x)`, `if (cb) cb(x)`): callers may pass none and get nothing back, which the dual surface would turn into a promise nobody handles",
+  /** a callback parameter that is not the function's last parameter */
+  CALLBACK_NOT_LAST_PARAMETER:
+    "a parameter named like a callback is not the function's last parameter (`function (cb, p)`): the dual surface needs the callback last",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   /** the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use */

@@ -182,7 +182,39 @@ function exportTarget(left: ts.Expression): string | undefined {
 export function isCallbackFunction(n: ts.Node): n is FnLike {
   if (!isCandidate(n)) return false;
   const cbName = lastParamName(n);
-  return cbName !== undefined && CALLBACK_NAMES.has(cbName);
+  return cbName !== undefined && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName));
+}
+
+/**
+ * A last parameter with another name (`next`, `fn`, `reply`) is a callback when the function calls it
+ * the err-first way: `p(null, …)`, `p(undefined…)`, `p(new Error(…))`, or `p(err)` with `err` the first
+ * parameter of an enclosing continuation.
+ */
+/** Inside one of the helpers this tool adds to a file (`__asyncioDual`, `__asyncioStart`, `dualApi`). */
+function insideAddedHelper(n: ts.Node): boolean {
+  for (let p: ts.Node | undefined = n; p; p = p.parent)
+    if (ts.isFunctionDeclaration(p) && [DUAL_HELPER, START_HELPER, "dualApi"].includes(p.name?.text ?? "")) return true;
+  return false;
+}
+
+function calledLikeCallback(fn: FnLike, name: string): boolean {
+  // A `new Promise` executor's `reject(err)` is not a callback site; nor is the code this tool adds.
+  const p0 = fn.parent;
+  if (ts.isNewExpression(p0) && ts.isIdentifier(p0.expression) && p0.expression.text === "Promise") return false;
+  if (insideAddedHelper(fn)) return false;
+  return containsNode(fn.body!, (n) => {
+    if (!isCallTo(n, name) || n.arguments.length === 0) return false;
+    const a0 = skipParens(n.arguments[0]);
+    if (isNullish(a0) && n.arguments.length <= 2) return true;
+    if (ts.isNewExpression(a0) && ts.isIdentifier(a0.expression) && /Error$/.test(a0.expression.text)) return true;
+    if (!ts.isIdentifier(a0)) return false;
+    for (let p: ts.Node = n.parent; p && p !== fn; p = p.parent)
+      if ((ts.isFunctionExpression(p) || ts.isArrowFunction(p)) && p.parameters.length > 0) {
+        const first = p.parameters[0].name;
+        return ts.isIdentifier(first) && first.text === a0.text && ERROR_PARAM.test(a0.text);
+      }
+    return false;
+  });
 }
 
 /** Export names under which its file exposes a function, as {@link convertedExports} names them. @internal */
@@ -652,6 +684,13 @@ class FunctionConverter {
           !!host &&
           (ts.isStatement(host) ||
             (ts.isConditionalExpression(host) && ts.isReturnStatement(skipParensUp(host).parent)));
+        // `cb && cb(x)`, `if (cb) cb(x)`: an optional callback (callers may pass none), not an escape.
+        const tested =
+          (ts.isBinaryExpression(p) &&
+            p.left === n &&
+            p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) ||
+          (ts.isIfStatement(p) && p.expression === n);
+        if (!called && !handedOn && tested) throw new Refusal("OPTIONAL_CALLBACK", this.text(p));
         if (!called && !handedOn) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
@@ -1666,10 +1705,23 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const imports = new Imports(sf, bindings);
 
   const cands: Candidate[] = [];
+  /** Functions whose callback is not their last parameter: sites, refused (CALLBACK_NOT_LAST_PARAMETER). */
+  const notLast: FnLike[] = [];
   const visit = (n: ts.Node): void => {
     if (isCandidate(n)) {
       const cbName = lastParamName(n);
-      if (cbName && CALLBACK_NAMES.has(cbName) && !isConvertedWrapper(n)) {
+      const early = n.parameters
+        .slice(0, -1)
+        .find(
+          (p) => ts.isIdentifier(p.name) && CALLBACK_NAMES.has(p.name.text) && !(cbName && CALLBACK_NAMES.has(cbName)),
+        );
+      if (
+        early &&
+        !insideAddedHelper(n) &&
+        containsNode(n.body!, (x) => isCallTo(x, (early.name as ts.Identifier).text))
+      )
+        notLast.push(n);
+      if (cbName && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName)) && !isConvertedWrapper(n)) {
         const localName = localNameOf(n);
         cands.push({
           fn: n,
@@ -1816,6 +1868,15 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
+        // `fs.open(p, 'r', cb)`: a Node core API, known, with no promise twin giving the same results.
+        const core = bindings.core.get(callee.expression.text);
+        if (
+          core &&
+          !assumesErrFirst(ctx.options) &&
+          (decls.get(callee.expression.text) ?? 0) <= 1 &&
+          fsLikeArity(bindings, callee.expression.text, callee.name.text) === undefined
+        )
+          throw new Refusal("NO_PROMISE_API", `${core}.${callee.name.text}`);
       }
       // fs-style functions reached another way (graceful-fs, `require('fs').lstat`): called in
       // their callback form through the start helper, which keeps their exact behaviour.
@@ -1953,6 +2014,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (refs) moduleMode.set(c, refs);
     }
   const emitted: Candidate[] = [];
+  for (const fn of notLast) {
+    if (outermost.some((o) => o.fn.pos <= fn.pos && fn.end <= o.fn.end)) continue;
+    const name = localNameOf(fn) ?? (ts.isMethodDeclaration(fn) ? fn.name.getText(sf) : "(anonymous)");
+    result.sites.push({
+      pos: fn.getStart(sf),
+      transform: "callbacks",
+      status: "refused",
+      reason: "CALLBACK_NOT_LAST_PARAMETER",
+      name,
+    });
+  }
   for (const c of cands) {
     const refusal = refusals.get(c);
     const nestedInConverted = [...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end);
