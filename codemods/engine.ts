@@ -18,6 +18,7 @@ import {
   type Site,
   TRANSFORM_NAMES,
   type TransformName,
+  insideEdit,
   mapBack,
   parse,
 } from "./core.js";
@@ -201,16 +202,7 @@ function engineAccepts(fileName: string, text: string, sf: ts.SourceFile): boole
 }
 
 /** True when a position of the edited text lies strictly inside the replacement text of an edit (after its start). */
-function isInsideEdit(pos: number, edits: readonly Edit[]): boolean {
-  let delta = 0;
-  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
-    const newStart = e.start + delta;
-    if (pos <= newStart) return false;
-    if (pos < newStart + e.text.length) return true;
-    delta += e.text.length - (e.end - e.start);
-  }
-  return false;
-}
+const isInsideEdit = insideEdit;
 
 function applyAll(text: string, edits: Edit[]): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
