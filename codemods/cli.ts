@@ -27,6 +27,7 @@ import {
 } from "./engine.js";
 import { buildReport } from "./report.js";
 import { VerifyBaselineError, VerifyInterrupted, type VerifyOutcome, verifyMigration } from "./verify.js";
+import { ASSUME_PROFILES, ASSUMPTIONS, type AssumeProfile, type AssumptionName } from "./assumptions.js";
 import type { WorkerRequest } from "./worker.js";
 
 const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
@@ -56,6 +57,7 @@ interface CliOptions {
   strict?: boolean;
   dualApi: "inline" | "import";
   assumeErrFirst?: boolean;
+  assume?: AssumeProfile;
   progress: boolean;
   diff: boolean;
   verify?: string;
@@ -185,29 +187,33 @@ async function runWithWorkers(
       w.postMessage({ ...req, id });
     });
   try {
-    return await driveRounds(files, async (knowledge) => {
-      // Chunks keep results in input order.
-      const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
-      for (const [i, f] of files.entries()) chunks[i % jobs].push(f);
-      // Each worker gets the resolved callees of its own files only.
-      const forChunk = (c: ProjectFile[]): RoundKnowledge => {
-        const callees: RoundKnowledge["callees"] = {};
-        for (const f of c) {
-          const own = knowledge.callees[path.resolve(f.file)];
-          if (own) callees[path.resolve(f.file)] = own;
-        }
-        return { asyncExports: knowledge.asyncExports, callees };
-      };
-      const parts = await Promise.all(
-        chunks.map((c, i) =>
-          c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]),
-        ),
-      );
-      onProgress(files.length);
-      const byFile = new Map<string, FileResult>();
-      for (const p of parts) for (const r of p) byFile.set(r.file, r);
-      return files.map((f) => byFile.get(f.file)!);
-    });
+    return await driveRounds(
+      files,
+      async (knowledge) => {
+        // Chunks keep results in input order.
+        const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
+        for (const [i, f] of files.entries()) chunks[i % jobs].push(f);
+        // Each worker gets the resolved callees of its own files only.
+        const forChunk = (c: ProjectFile[]): RoundKnowledge => {
+          const callees: RoundKnowledge["callees"] = {};
+          for (const f of c) {
+            const own = knowledge.callees[path.resolve(f.file)];
+            if (own) callees[path.resolve(f.file)] = own;
+          }
+          return { asyncExports: knowledge.asyncExports, callees };
+        };
+        const parts = await Promise.all(
+          chunks.map((c, i) =>
+            c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]),
+          ),
+        );
+        onProgress(files.length);
+        const byFile = new Map<string, FileResult>();
+        for (const p of parts) for (const r of p) byFile.set(r.file, r);
+        return files.map((f) => byFile.get(f.file)!);
+      },
+      options,
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -218,15 +224,19 @@ async function runInProcess(
   options: MigrateOptions,
   onProgress: (n: number) => void,
 ): Promise<FileResult[]> {
-  return driveRounds(files, (knowledge) => {
-    const index = makeIndex(knowledge);
-    const out: FileResult[] = [];
-    for (const f of files) {
-      out.push(...migrateRound([f], options, index));
-      onProgress(1);
-    }
-    return out;
-  });
+  return driveRounds(
+    files,
+    (knowledge) => {
+      const index = makeIndex(knowledge);
+      const out: FileResult[] = [];
+      for (const f of files) {
+        out.push(...migrateRound([f], options, index));
+        onProgress(1);
+      }
+      return out;
+    },
+    options,
+  );
 }
 
 /**
@@ -266,15 +276,20 @@ export async function main(
         .choices(["inline", "import"])
         .default("inline"),
     )
-    .option(
-      "--assume-err-first",
-      "treat unknown functions called with a (err, …) continuation as well-behaved err-first APIs",
+    .addOption(
+      new Option(
+        "--assume <profile>",
+        "what conversions may assume: none (proven only), idiomatic (async/await's usual differences), err-first (also unknown (err, …) callees)",
+      )
+        .choices([...ASSUME_PROFILES])
+        .default("idiomatic"),
     )
     .option(
       "--verify <command>",
       "with --write: run this test command before and after; revert conversions that break a test",
     )
     .option("--verify-timeout <seconds>", "kill a --verify test run after this many seconds (a failure)", "600")
+    .option("--assume-err-first", "the same as --assume err-first")
     .option("--no-progress", "no progress bar")
     .option("--no-diff", "with --dry-run, print only the summary")
     .action(async (paths: string[], opts: CliOptions) => {
@@ -321,7 +336,11 @@ async function migrate(
   }
   const files = await collectFiles(paths, io.cwd, opts.include, opts.exclude);
   if (files.length === 0) throw new UsageError(`no .js/.mjs/.cjs/.ts/.tsx files match ${paths.join(" ")}`);
-  const options: MigrateOptions = { transforms, dualApi: opts.dualApi, assumeErrFirst: !!opts.assumeErrFirst };
+  const options: MigrateOptions = {
+    transforms,
+    dualApi: opts.dualApi,
+    assume: opts.assumeErrFirst ? "err-first" : (opts.assume ?? "idiomatic"),
+  };
   const inputs: ProjectFile[] = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8") }));
 
   const tty = opts.progress && (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -374,7 +393,8 @@ async function migrate(
     if (opts.write) writeAtomic(r.file, r.output);
     else if (opts.diff)
       io.stdout.write(
-        createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }),
+        assumptionHeader(r) +
+          createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }),
       );
   }
   let verified: VerifyOutcome | undefined;
@@ -471,6 +491,21 @@ async function verifyWrites(
   } finally {
     process.off("SIGINT", onSigint);
   }
+}
+
+/**
+ * The dry-run diff's header comment for a file: each assumption its conversions rely on, with the
+ * lines of the sites (empty when every conversion is proven).
+ */
+function assumptionHeader(r: FileResult): string {
+  const lines = new Map<AssumptionName, number[]>();
+  for (const s of r.sites) for (const a of s.assumptions ?? []) lines.set(a, [...(lines.get(a) ?? []), s.line]);
+  if (lines.size === 0) return "";
+  const body = [...lines]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([a, ls]) => `# ${a} (line${ls.length > 1 ? "s" : ""} ${ls.join(", ")}): ${ASSUMPTIONS[a]}\n`)
+    .join("");
+  return `# assumptions (docs/codemods.md, "Assumption profiles"):\n${body}`;
 }
 
 const invokedDirectly =

@@ -6,6 +6,7 @@
  */
 import { ts } from "ts-morph";
 import type { ReasonCode } from "./reasons.js";
+import type { AssumeProfile, AssumptionName } from "./assumptions.js";
 
 /**
  * The name of a transform.
@@ -46,6 +47,11 @@ export interface Site {
   reason?: ReasonCode;
   /** A short label (function name, API) to help reading reports. */
   name?: string;
+  /**
+   * What a conversion relied on beyond what the tool proves ({@link ASSUMPTIONS}); absent when nothing
+   * (always absent under `assume: "none"`, and on refusals). {@link buildReport} writes `[]` for those.
+   */
+  assumptions?: AssumptionName[];
 }
 
 /**
@@ -66,9 +72,18 @@ export interface MigrateOptions {
    */
   dualApi?: "inline" | "import";
   /**
+   * The assumption profile (default `"idiomatic"`): `"none"` converts only what is proven
+   * equivalent; `"idiomatic"` also accepts the differences async/await code has by nature
+   * (sync throws become rejections, callbacks called on a later tick, return values unused,
+   * `cb()` = `cb(null)`, callback arity); `"err-first"` also treats unknown callees with an
+   * `(err, …)` continuation as err-first, except where the run has evidence against it.
+   */
+  assume?: AssumeProfile;
+  /**
    * Treat any function called with a trailing `function (err, …)` continuation
-   * as a well-behaved err-first API (calls it once, asynchronously). Off by
-   * default: such calls are refused with `UNKNOWN_CALLEE`.
+   * as a well-behaved err-first API (calls it once, asynchronously), on top of
+   * `assume` (alone, without `assume`: the `"err-first"` profile). Such calls are
+   * otherwise refused with `UNKNOWN_CALLEE`.
    */
   assumeErrFirst?: boolean;
   /**
@@ -119,18 +134,63 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   return out + text.slice(pos);
 }
 
-/** Maps a position in the edited text back to the text before the edits. @internal */
-export function mapBack(pos: number, edits: readonly Edit[]): number {
+/** The edits of a pass sorted once, with their ranges in the edited text (for binary search). */
+interface EditIndex {
+  sorted: Edit[];
+  newStarts: number[];
+  newEnds: number[];
+  /** The length change of the text up to and including each edit. */
+  deltas: number[];
+}
+const editIndexes = new WeakMap<readonly Edit[], EditIndex>();
+function editIndex(edits: readonly Edit[]): EditIndex {
+  let ix = editIndexes.get(edits);
+  if (ix) return ix;
   const sorted = [...edits].sort((a, b) => a.start - b.start);
+  ix = { sorted, newStarts: [], newEnds: [], deltas: [] };
   let delta = 0;
   for (const e of sorted) {
-    const newStart = e.start + delta;
-    const newEnd = newStart + e.text.length;
-    if (pos < newStart) break;
-    if (pos < newEnd) return e.start;
+    ix.newStarts.push(e.start + delta);
+    ix.newEnds.push(e.start + delta + e.text.length);
     delta += e.text.length - (e.end - e.start);
+    ix.deltas.push(delta);
   }
-  return pos - delta;
+  editIndexes.set(edits, ix);
+  return ix;
+}
+/** Index of the last edit whose new start is at most (or, strict, below) pos; -1 if none. */
+function lastStartingBefore(ix: EditIndex, pos: number, strict: boolean): number {
+  let lo = 0;
+  let hi = ix.newStarts.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (strict ? ix.newStarts[mid] < pos : ix.newStarts[mid] <= pos) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * Maps a position in the edited text back to the text before the edits (a position inside a
+ * replacement maps to the replaced range's start). Each edit list is indexed once, so mapping every
+ * site of a file costs O(sites · log edits), not O(sites · edits). @internal
+ */
+export function mapBack(pos: number, edits: readonly Edit[]): number {
+  const ix = editIndex(edits);
+  const i = lastStartingBefore(ix, pos, false);
+  if (i < 0) return pos;
+  if (pos < ix.newEnds[i]) return ix.sorted[i].start;
+  return pos - ix.deltas[i];
+}
+
+/** True when a position of the edited text lies strictly inside the replacement text of an edit (after its start). @internal */
+export function insideEdit(pos: number, edits: readonly Edit[]): boolean {
+  const ix = editIndex(edits);
+  const i = lastStartingBefore(ix, pos, true);
+  return i >= 0 && pos < ix.newEnds[i];
 }
 
 /** Script kind from a file name. @internal */
@@ -438,7 +498,7 @@ export function isNullish(e: ts.Expression): boolean {
 }
 
 /** `base`, or `base1`, `base2`… the first not in `used`. @internal */
-export function freshName(base: string, used: Set<string>): string {
+export function freshName(base: string, used: ReadonlySet<string>): string {
   let name = base;
   for (let i = 1; used.has(name); i++) name = `${base}${i}`;
   return name;

@@ -18,6 +18,7 @@ import {
   type Site,
   TRANSFORM_NAMES,
   type TransformName,
+  insideEdit,
   mapBack,
   parse,
   siteKey,
@@ -27,6 +28,7 @@ import { callbacksPass, convertedExports } from "./transforms/callbacks.js";
 import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
+import { assumesErrFirst } from "./assumptions.js";
 
 /**
  * The result of migrating one file's text.
@@ -149,6 +151,7 @@ function migrateSourceUnguarded(
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
         if (s.name) site.name = s.name;
+        if (site.status === "converted" && s.assumptions?.length) site.assumptions = s.assumptions;
         let key = `${inPos}:${s.transform}`;
         if (inside) {
           const base = `nested:${s.transform}:${inPos}`;
@@ -210,16 +213,7 @@ function engineAccepts(fileName: string, text: string, sf: ts.SourceFile): boole
 }
 
 /** True when a position of the edited text lies strictly inside the replacement text of an edit (after its start). */
-function isInsideEdit(pos: number, edits: readonly Edit[]): boolean {
-  let delta = 0;
-  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
-    const newStart = e.start + delta;
-    if (pos <= newStart) return false;
-    if (pos < newStart + e.text.length) return true;
-    delta += e.text.length - (e.end - e.start);
-  }
-  return false;
-}
+const isInsideEdit = insideEdit;
 
 function applyAll(text: string, edits: Edit[]): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -292,8 +286,9 @@ export function migrateRound(
 export async function driveRounds(
   files: readonly ProjectFile[],
   round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
+  options: MigrateOptions = {},
 ): Promise<FileResult[]> {
-  const plan = roundPlan(files);
+  const plan = roundPlan(files, options);
   let results: FileResult[] = [];
   for (let step = plan.next(); !step.done; step = plan.next(results)) results = await round(step.value);
   return results;
@@ -305,8 +300,13 @@ export async function driveRounds(
  * stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file calls once, as soon as some
  * export is converted (round 1 awaits nothing across files).
  */
-function* roundPlan(files: readonly ProjectFile[]): Generator<RoundKnowledge, void, FileResult[]> {
-  let callees: CrossFileCallees | undefined;
+function* roundPlan(
+  files: readonly ProjectFile[],
+  options: MigrateOptions,
+): Generator<RoundKnowledge, void, FileResult[]> {
+  // Under the err-first assumption a call into another file must be known from round 1: a
+  // function there that the run refuses is evidence against assuming it (see CALLEE_REFUSED).
+  let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveCrossFileCallees(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
   for (let i = 0; i < MAX_ROUNDS; i++) {
     const results = yield { asyncExports: exportsMap, callees: callees ?? {} };
@@ -348,7 +348,7 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  * ```
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
-  const plan = roundPlan(files);
+  const plan = roundPlan(files, options);
   let results: FileResult[] = [];
   for (let step = plan.next(); !step.done; step = plan.next(results))
     results = migrateRound(files, options, makeIndex(step.value));

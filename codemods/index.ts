@@ -21,6 +21,12 @@ export {
   type SiteFilter,
   siteKey,
 } from "./core.js";
+export {
+  ASSUMPTIONS,
+  ASSUME_PROFILES,
+  type AssumptionName,
+  type AssumeProfile,
+} from "./assumptions.js";
 export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
 export { buildReport, type Report, type ReportFile, type ReportSummary, type TransformTotals } from "./report.js";
 export type { VerifyOutcome, RevertedSite } from "./verify.js";

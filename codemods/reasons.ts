@@ -40,6 +40,9 @@ export const REASONS = {
     "the enclosing function has a path that does not return a promise, so making it async changes its result",
   /** `.finally()` is given something other than a function */
   FINALLY_ARGUMENT: "`.finally()` is given something other than a function",
+  /** a returned chain starts with a call that may throw synchronously (`return parse(x).then(f).catch(g)`) */
+  CHAIN_HEAD_MAY_THROW:
+    "a returned chain starts with a call that may throw synchronously (`return parse(x).then(f).catch(g)`): that throw escaped the function; in an async function it rejects (and a `.catch` would catch it)",
   /** inlining would declare a name the function already uses */
   NAME_COLLISION: "inlining would declare a name the function already uses",
   // callbacks
@@ -69,6 +72,21 @@ export const REASONS = {
     "some success paths call back `cb()` (error undefined) and others `cb(null…)` (error null): one promise outcome cannot reproduce both",
   /** a continuation is passed to a function not known to call it exactly once, asynchronously, err-first */
   UNKNOWN_CALLEE: "a continuation is passed to a function not known to call it exactly once, asynchronously, err-first",
+  /** the callback's first argument is a value (`done(false)`, `cb(!ok)`, `cb(n > 0)`), not an error */
+  NOT_ERR_FIRST:
+    "the callback's first argument is a value (`done(false)`, `cb(!ok)`, a number or comparison), not an error: not an err-first callback",
+  /** an assumed err-first callee's continuation has a first parameter that does not name an error */
+  CONTINUATION_NOT_ERR_FIRST:
+    "a continuation's first parameter does not name an error (`function (writable) {…}`): its callee is not assumed err-first",
+  /** the callee was analysed in this run and refused because it may call back more than once or never */
+  CALLEE_REFUSED:
+    "the callee was analysed in this run and refused (it may call back more than once, or never, or not err-first): that evidence beats the err-first assumption",
+  /** the callback is optional (`cb && cb(x)`, `if (cb) cb(x)`) */
+  OPTIONAL_CALLBACK:
+    "the callback is optional (`cb && cb(x)`, `if (cb) cb(x)`): callers may pass none and get nothing back, which the dual surface would turn into a promise nobody handles",
+  /** a callback parameter that is not the function's last parameter */
+  CALLBACK_NOT_LAST_PARAMETER:
+    "a parameter named like a callback is not the function's last parameter (`function (cb, p)`): the dual surface needs the callback last",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   /** the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use */

@@ -30,7 +30,7 @@ export interface ReportFile {
  * Totals over all files.
  * @example
  * ```ts
- * const s: ReportSummary = { files: 1, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, byTransform: {} };
+ * const s: ReportSummary = { files: 1, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, assumptions: {}, byTransform: {} };
  * ```
  */
 export interface ReportSummary {
@@ -48,6 +48,8 @@ export interface ReportSummary {
   refused: number;
   /** Refused sites per reason code. */
   refusedByReason: Record<string, number>;
+  /** Converted sites that relied on each assumption (a site may count under several). */
+  assumptions: Record<string, number>;
   /** Per transform: found / converted / refused. */
   byTransform: Record<string, TransformTotals>;
 }
@@ -104,6 +106,7 @@ export function buildReport(results: readonly FileResult[]): Report {
     converted: 0,
     refused: 0,
     refusedByReason: {},
+    assumptions: {},
     byTransform: {},
   };
   const files: ReportFile[] = [];
@@ -111,12 +114,15 @@ export function buildReport(results: readonly FileResult[]): Report {
     summary.files++;
     if (r.changed) summary.filesChanged++;
     if (r.parseErrors) summary.filesUnparsable++;
-    const f: ReportFile = { file: r.file, changed: r.changed, sites: r.sites };
+    // Every site carries its assumptions in the report (`[]`: proven, or refused).
+    const sites = r.sites.map((s) => ({ ...s, assumptions: s.assumptions ?? [] }));
+    const f: ReportFile = { file: r.file, changed: r.changed, sites };
     if (r.parseErrors) f.parseErrors = r.parseErrors;
     if (r.internalError) f.internalError = r.internalError;
     files.push(f);
-    for (const s of r.sites) {
+    for (const s of sites) {
       summary.sites++;
+      for (const a of s.assumptions) summary.assumptions[a] = (summary.assumptions[a] ?? 0) + 1;
       const t = (summary.byTransform[s.transform] ??= { sites: 0, converted: 0, refused: 0 });
       t.sites++;
       if (s.status === "converted") {

@@ -158,7 +158,7 @@ the globs are in \`corpus/packages.json\`) are converted, and the tests run agai
 ${profileLines}
 
 With \`--verify\` the CLI itself runs the test command before and after converting and reverts, by bisection, the
-conversions that make a passing test fail (\`BROKE_TESTS\`, [codemods.md](codemods.md#verifying-with-the-packages-tests-verify));
+conversions that make a passing test fail (\`BROKE_TESTS\`, [codemods.md](codemods.md#verifying-with-the-packages-tests-));
 the harness then checks the final tree independently, as for \`none\`.
 
 Runs are compared by their **per-test pass sets**, parsed from the runner's output (TAP for tap/tape, mocha's

@@ -32,6 +32,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal, type ReasonCode } from "../reasons.js";
+import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../assumptions.js";
 import { convertCounter } from "./counters.js";
 import {
   Imports,
@@ -181,7 +182,39 @@ function exportTarget(left: ts.Expression): string | undefined {
 export function isCallbackFunction(n: ts.Node): n is FnLike {
   if (!isCandidate(n)) return false;
   const cbName = lastParamName(n);
-  return cbName !== undefined && CALLBACK_NAMES.has(cbName);
+  return cbName !== undefined && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName));
+}
+
+/**
+ * A last parameter with another name (`next`, `fn`, `reply`) is a callback when the function calls it
+ * the err-first way: `p(null, …)`, `p(undefined…)`, `p(new Error(…))`, or `p(err)` with `err` the first
+ * parameter of an enclosing continuation.
+ */
+/** Inside one of the helpers this tool adds to a file (`__asyncioDual`, `__asyncioStart`, `dualApi`). */
+function insideAddedHelper(n: ts.Node): boolean {
+  for (let p: ts.Node | undefined = n; p; p = p.parent)
+    if (ts.isFunctionDeclaration(p) && [DUAL_HELPER, START_HELPER, "dualApi"].includes(p.name?.text ?? "")) return true;
+  return false;
+}
+
+function calledLikeCallback(fn: FnLike, name: string): boolean {
+  // A `new Promise` executor's `reject(err)` is not a callback site; nor is the code this tool adds.
+  const p0 = fn.parent;
+  if (ts.isNewExpression(p0) && ts.isIdentifier(p0.expression) && p0.expression.text === "Promise") return false;
+  if (insideAddedHelper(fn)) return false;
+  return containsNode(fn.body!, (n) => {
+    if (!isCallTo(n, name) || n.arguments.length === 0) return false;
+    const a0 = skipParens(n.arguments[0]);
+    if (isNullish(a0) && n.arguments.length <= 2) return true;
+    if (ts.isNewExpression(a0) && ts.isIdentifier(a0.expression) && /Error$/.test(a0.expression.text)) return true;
+    if (!ts.isIdentifier(a0)) return false;
+    for (let p: ts.Node = n.parent; p && p !== fn; p = p.parent)
+      if ((ts.isFunctionExpression(p) || ts.isArrowFunction(p)) && p.parameters.length > 0) {
+        const first = p.parameters[0].name;
+        return ts.isIdentifier(first) && first.text === a0.text && ERROR_PARAM.test(a0.text);
+      }
+    return false;
+  });
 }
 
 /** Export names under which its file exposes a function, as {@link convertedExports} names them. @internal */
@@ -235,6 +268,18 @@ function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   return names;
 }
 
+/**
+ * The names bound anywhere in a file, computed once per parsed file (the analysis never changes
+ * the tree: it records text edits). Walking the file again for every converted function made a
+ * pass quadratic in the file's size.
+ */
+const fileNamesCache = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
+function fileNames(sf: ts.SourceFile): ReadonlySet<string> {
+  let names = fileNamesCache.get(sf);
+  if (!names) fileNamesCache.set(sf, (names = boundNamesUsed(sf)));
+  return names;
+}
+
 function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
 }
@@ -247,6 +292,60 @@ function isSurelyTruthy(e: ts.Expression): boolean {
     ts.isArrayLiteralExpression(x) ||
     (ts.isStringLiteral(x) && x.text !== "")
   );
+}
+
+/**
+ * A first callback argument that is surely a value, not an error: `true`/`false`, a number, `!x`,
+ * a comparison, `typeof x`, arithmetic (`done(false)`, `cb(!err)`). A string may be an old-style
+ * error (`cb("failed")`), so it does not count.
+ */
+function isSurelyNonError(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  if (x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isNumericLiteral(x) || ts.isTypeOfExpression(x)) return true;
+  if (ts.isPrefixUnaryExpression(x))
+    return x.operator === ts.SyntaxKind.ExclamationToken || ts.isNumericLiteral(skipParens(x.operand));
+  if (ts.isBinaryExpression(x)) {
+    const k = x.operatorToken.kind;
+    return (
+      (k >= ts.SyntaxKind.LessThanToken && k <= ts.SyntaxKind.ExclamationEqualsEqualsToken) ||
+      k === ts.SyntaxKind.MinusToken ||
+      k === ts.SyntaxKind.AsteriskToken ||
+      k === ts.SyntaxKind.SlashToken ||
+      k === ts.SyntaxKind.InstanceOfKeyword ||
+      k === ts.SyntaxKind.InKeyword
+    );
+  }
+  return false;
+}
+
+/** Names an error parameter usually has (`err`, `er`, `error`, `e`, `ex`, `err2`, `readErr`, `_error`…). */
+const ERROR_PARAM = /^_*(e|er|err|error|ex|exc|exception|failure|reason)\d*$/i;
+/** …or a compound name ending in one (`readErr`, `statError`, `open_err`). */
+const ERROR_PARAM_SUFFIX = /(Err|Error|_err|_error|_er)\d*$/;
+
+/**
+ * True when a continuation's first parameter may be an error: its name says so and the body does
+ * not use it as a boolean or number (`=== true`, `typeof x === "boolean"`, arithmetic).
+ */
+function looksLikeErrorParam(p: ts.Identifier, body: ts.Node): boolean {
+  if (!ERROR_PARAM.test(p.text) && !ERROR_PARAM_SUFFIX.test(p.text)) return false;
+  return !containsNode(body, (n) => {
+    if (!ts.isBinaryExpression(n)) return false;
+    const isP = (e: ts.Expression) =>
+      ts.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === p.text;
+    const k = n.operatorToken.kind;
+    const cmp =
+      k === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      k === ts.SyntaxKind.EqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsToken;
+    const value = (e: ts.Expression) => {
+      const v = skipParens(e);
+      return v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword || ts.isNumericLiteral(v);
+    };
+    return cmp && ((isP(n.left) && value(n.right)) || (isP(n.right) && value(n.left)));
+  });
 }
 
 function isSimpleRef(e: ts.Expression): boolean {
@@ -284,6 +383,8 @@ interface AwaitPlan {
   label: string;
   /** How many arguments the callee passes its callback on success: a number, or a same-file function's name. */
   arity?: number | string;
+  /** A same-file converted function called directly (`f(args)`, its promise): the call node. */
+  localCall?: ts.CallExpression;
   /** Only assumed err-first (--assume-err-first): its return value and callback-less behaviour are unknown. */
   assumed?: boolean;
   /**
@@ -309,14 +410,34 @@ class FunctionConverter {
   readonly nullErrorDeps = new Set<string>();
   /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
   private usedInFn: ts.Node;
+  /** What this conversion relied on beyond what is proven (see codemods/assumptions.ts). */
+  readonly assumptions = new Set<AssumptionName>();
+  /** The idiomatic profile (or err-first): accept the differences async/await code has by nature. */
+  private readonly idiomatic: boolean;
+
+  /** Under the idiomatic profile: record the assumption and go on; else refuse. */
+  private assume(a: AssumptionName, otherwise: ReasonCode, detail?: string): void {
+    if (!this.idiomatic) throw new Refusal(otherwise, detail);
+    this.assumptions.add(a);
+  }
+
+  /** Calls of same-file converted functions this conversion awaits directly (`await f(args)`). */
+  readonly localCalls = new Set<ts.CallExpression>();
+  private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined;
 
   constructor(
     private readonly ctx: FileContext,
     private readonly cand: Candidate,
-    private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
+    awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
     private readonly unit: string,
   ) {
+    this.awaitable = (call, values) => {
+      const plan = awaitable(call, values);
+      if (plan?.localCall) this.localCalls.add(plan.localCall);
+      return plan;
+    };
     this.usedInFn = cand.fn;
+    this.idiomatic = isIdiomatic(ctx.options);
   }
 
   private get sf(): ts.SourceFile {
@@ -373,7 +494,12 @@ class FunctionConverter {
   private helperTailCallText(call: ts.CallExpression, inCont: boolean): string {
     const name = (call.expression as ts.Identifier).text;
     // On the function's own flow the helper would make the first asynchronous call, inside the async body.
-    if (!inCont) throw new Refusal("ASYNC_START_NESTED", `first asynchronous call inside helper ${name}`);
+    if (!inCont)
+      this.assume(
+        "SYNC_THROW_BECOMES_REJECTION",
+        "ASYNC_START_NESTED",
+        `first asynchronous call inside helper ${name}`,
+      );
     this.helperTailCalls.set(name, (this.helperTailCalls.get(name) ?? 0) + 1);
     this.asyncCalls++;
     return `return await ${this.text(call)};`;
@@ -496,6 +622,7 @@ class FunctionConverter {
         isTs: isTsFile(this.ctx.fileName),
         unit: this.unit,
         startHelper: START_HELPER,
+        promiseForm: this.idiomatic,
         awaitable: (c, v) => this.awaitable(c, v),
       },
       body.statements,
@@ -509,6 +636,8 @@ class FunctionConverter {
       }
       this.successArities.add(counter.arity);
       this.asyncCalls++;
+      // The calls start in their promise form: a bad argument rejects instead of throwing.
+      if (this.idiomatic) this.assumptions.add("SYNC_THROW_BECOMES_REJECTION");
       this.startDecl = counter.startDecl;
       return { prologue: counter.prologue, rest: counter.rest };
     }
@@ -555,6 +684,13 @@ class FunctionConverter {
           !!host &&
           (ts.isStatement(host) ||
             (ts.isConditionalExpression(host) && ts.isReturnStatement(skipParensUp(host).parent)));
+        // `cb && cb(x)`, `if (cb) cb(x)`: an optional callback (callers may pass none), not an escape.
+        const tested =
+          (ts.isBinaryExpression(p) &&
+            p.left === n &&
+            p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) ||
+          (ts.isIfStatement(p) && p.expression === n);
+        if (!called && !handedOn && tested) throw new Refusal("OPTIONAL_CALLBACK", this.text(p));
         if (!called && !handedOn) throw new Refusal("CALLBACK_ESCAPES", this.text(p));
       }
       ts.forEachChild(n, visit);
@@ -564,15 +700,20 @@ class FunctionConverter {
     if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
 
     const first = stmts[k];
+    // The idiomatic profile starts nothing outside the async body: an async function runs
+    // synchronously up to its first await, so the first call is still made at once.
     const startsAsync =
+      !this.idiomatic &&
       (this.isContinuationStatement(first) || this.isTailPass(first)) &&
       (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])));
     // `if (c) { A(…, function (er) {…}) } else { B(…) }` at the end of the flow: the condition picks, synchronously, which first call starts.
     const branched =
-      !startsAsync && (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
+      !this.idiomatic &&
+      !startsAsync &&
+      (k === stmts.length - 1 || (k === stmts.length - 2 && isBareReturn(stmts[k + 1])))
         ? this.branchedStart(first, new Set())
         : undefined;
-    if (startsAsync || branched) this.startVar = freshName("started", boundNamesUsed(this.sf));
+    if (startsAsync || branched) this.startVar = freshName("started", fileNames(this.sf));
     const mark = this.edits.length;
     const branchStartedHelpers = new Map<string, number>();
     if (branched) this.convertBranchedStart(first as ts.IfStatement, branched, branchStartedHelpers);
@@ -607,10 +748,11 @@ class FunctionConverter {
       if (refsTo(name, inlined) !== (this.helperTailCalls.get(name) ?? 0) + (branchStartedHelpers.get(name) ?? 0))
         throw new Refusal("HELPER_NOT_TAIL_CALLED", `${name} is called outside the callback's flow`);
     }
-    if (this.syncCalls > 0) throw new Refusal(this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
+    if (this.syncCalls > 0) this.assume("CALLBACK_NOW_ASYNC", this.asyncCalls > 0 ? "ZALGO" : "SYNC_CALLBACK");
     // The first asynchronous call must run synchronously, as before, so that its
-    // argument errors still throw from the call.
-    if (!startsAsync && !branched) throw new Refusal("ASYNC_START_NESTED");
+    // argument errors still throw from the call. (An async body runs synchronously up to its
+    // first await, so without the start helper it still starts at once; only its throws reject.)
+    if (!startsAsync && !branched) this.assume("SYNC_THROW_BECOMES_REJECTION", "ASYNC_START_NESTED");
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
@@ -676,7 +818,7 @@ class FunctionConverter {
    * of each branch; the async body continues on the branch taken, without evaluating `c` again.
    */
   private convertBranchedStart(first: ts.IfStatement, tree: BranchedStart, startedHelpers: Map<string, number>): void {
-    const branchVar = freshName("branch", new Set([...boundNamesUsed(this.sf), this.startVar!]));
+    const branchVar = freshName("branch", new Set([...fileNames(this.sf), this.startVar!]));
     const tailCalls = new Map(this.helperTailCalls);
     const leafTexts: { text: string; indent: string }[] = [];
     const convertLeaves = (t: BranchedStart): void => {
@@ -774,7 +916,8 @@ class FunctionConverter {
       throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
     // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
     // (a sync twin without callback, a stream, a request object).
-    if (returnsItsValue && plan.assumed) throw new Refusal("RETURNS_VALUE", plan.label);
+    if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
+    if (plan.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
@@ -880,10 +1023,11 @@ class FunctionConverter {
         if (containsNode(s, ts.isReturnStatement, true))
           throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
         if (ts.isThrowStatement(s)) {
-          if (!inCont) throw new Refusal("SYNC_THROW");
+          if (!inCont) this.assume("SYNC_THROW_BECOMES_REJECTION", "SYNC_THROW");
           return true;
         }
-        if (!inCont && containsNode(s, ts.isThrowStatement, true)) throw new Refusal("SYNC_THROW");
+        if (!inCont && containsNode(s, ts.isThrowStatement, true))
+          this.assume("SYNC_THROW_BECOMES_REJECTION", "SYNC_THROW");
         continue;
       }
       const expr = ts.isExpressionStatement(s) ? s.expression : ts.isReturnStatement(s) ? s.expression : undefined;
@@ -1052,6 +1196,7 @@ class FunctionConverter {
       return "return;";
     }
     const a0 = args[0];
+    if (isSurelyNonError(a0)) throw new Refusal("NOT_ERR_FIRST", this.text(a0));
     const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
     if (nullish) {
       this.successArities.add(Math.min(args.length, 2));
@@ -1123,7 +1268,15 @@ class FunctionConverter {
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
-    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s)) throw new Refusal("RETURNS_VALUE", plan0.label);
+    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
+      this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
+    if (plan0.assumed) {
+      // Evidence beats the assumption: a first parameter that does not name an error
+      // (`function (writable) {…}`) says the callee is not err-first.
+      if (params.length && !looksLikeErrorParam(params[0].name as ts.Identifier, cont.body))
+        throw new Refusal("CONTINUATION_NOT_ERR_FIRST", (params[0].name as ts.Identifier).text);
+      this.assumptions.add("ERR_FIRST_CALLEE");
+    }
     let plan = plan0;
     if (this.pendingStart) {
       // The first call keeps its callback form and starts synchronously.
@@ -1205,11 +1358,12 @@ class FunctionConverter {
       readsErrorValue(form === "propagate" ? rest : stmts, errName)
     ) {
       if (plan.successError === "unknown")
-        throw new Refusal(
+        this.assume(
+          "NULL_UNDEFINED_SUCCESS",
           "MIXED_SUCCESS_ARITY",
           `${plan.label} may call back cb() (error undefined) on success, and the error is handed on or read`,
         );
-      this.nullErrorDeps.add(plan.successError);
+      else this.nullErrorDeps.add(plan.successError);
     }
 
     // Name hygiene: names we bring into the enclosing scope must not be used elsewhere in the function.
@@ -1264,7 +1418,7 @@ class FunctionConverter {
         `${lets}try {\n${sIndent}${u}${assign}\n${sIndent}} catch {\n${sIndent}${u}// the original ignored this error\n${sIndent}}\n` +
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else {
-      const caught = freshName("error", boundNamesUsed(this.sf));
+      const caught = freshName("error", fileNames(this.sf));
       // TypeScript: the caught value is `unknown`; the error keeps the loose type the callback API's
       // error parameter had in practice (its `.code` is read).
       const errDecl = isTsFile(this.ctx.fileName) ? `${errName}: any = null` : `${errName} = null`;
@@ -1509,6 +1663,37 @@ function promisedType(fn: FnLike, sf: ts.SourceFile): string {
   return v.type.getText(sf);
 }
 
+/**
+ * Refusals that are evidence a function is not a well-behaved err-first API (it may call back more
+ * than once, never, from an event handler, or with a value first): under `--assume err-first`, a
+ * call of such a function is not assumed err-first (CALLEE_REFUSED). A callback passed on
+ * (CALLBACK_ESCAPES: `setImmediate(cb, null, v)`) says nothing either way, so it is no evidence.
+ */
+const EVIDENCE_REASONS = new Set<ReasonCode>([
+  "UNSUPPORTED_STATEMENT",
+  "MAYBE_NEVER_CALLED",
+  "CALLBACK_NOT_LAST",
+  "COUNTER_MAY_CALL_TWICE",
+  "CALLBACK_IN_NESTED_FUNCTION",
+  "NOT_ERR_FIRST",
+]);
+
+/** The property name a function is stored under (`X.prototype.m = function…`, `{ m: function… }`, a method). */
+function memberNameOf(fn: FnLike): string | undefined {
+  if (ts.isMethodDeclaration(fn)) return ts.isIdentifier(fn.name) ? fn.name.text : undefined;
+  const p = fn.parent;
+  if (ts.isPropertyAssignment(p) && p.initializer === fn && ts.isIdentifier(p.name)) return p.name.text;
+  if (
+    ts.isBinaryExpression(p) &&
+    p.right === fn &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isPropertyAccessExpression(p.left) &&
+    ts.isIdentifier(p.left.name)
+  )
+    return p.left.name.text;
+  return localNameOf(fn);
+}
+
 /** Runs one pass of the callbacks transform over a file. */
 export function callbacksPass(ctx: FileContext): PassResult {
   const { sf } = ctx;
@@ -1520,10 +1705,23 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const imports = new Imports(sf, bindings);
 
   const cands: Candidate[] = [];
+  /** Functions whose callback is not their last parameter: sites, refused (CALLBACK_NOT_LAST_PARAMETER). */
+  const notLast: FnLike[] = [];
   const visit = (n: ts.Node): void => {
     if (isCandidate(n)) {
       const cbName = lastParamName(n);
-      if (cbName && CALLBACK_NAMES.has(cbName) && !isConvertedWrapper(n)) {
+      const early = n.parameters
+        .slice(0, -1)
+        .find(
+          (p) => ts.isIdentifier(p.name) && CALLBACK_NAMES.has(p.name.text) && !(cbName && CALLBACK_NAMES.has(cbName)),
+        );
+      if (
+        early &&
+        !insideAddedHelper(n) &&
+        containsNode(n.body!, (x) => isCallTo(x, (early.name as ts.Identifier).text))
+      )
+        notLast.push(n);
+      if (cbName && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName)) && !isConvertedWrapper(n)) {
         const localName = localNameOf(n);
         cands.push({
           fn: n,
@@ -1559,10 +1757,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
   // Converted functions of other files of the project: which function a call refers to was
   // resolved by the type checker (codemods/resolve.ts); whether it is converted, by the last round.
   const crossFile = ctx.project?.callees.get(path.resolve(ctx.fileName));
-  const awaitsCrossFile = (callee: ts.Expression): boolean => {
+  const awaitsCrossFile = (callee: ts.Expression, prefix = ""): boolean => {
     const key = calleeKey(callee);
     const target = key === undefined ? undefined : crossFile?.get(key);
-    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e));
+    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(prefix + e));
   };
 
   let alive = new Set(cands);
@@ -1578,6 +1776,33 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();
+  /** Same-file calls each conversion awaits directly. */
+  const localCallsOf = new Map<Candidate, Set<ts.CallExpression>>();
+  /** What each conversion relied on (codemods/assumptions.ts). */
+  const assumed = new Map<Candidate, Set<AssumptionName>>();
+  const idiomatic = isIdiomatic(ctx.options);
+  /**
+   * Evidence against the err-first assumption: functions of this file the run analysed and refused
+   * because they may call back more than once or never (or not err-first), by the names calls use.
+   */
+  const evidenceAgainst = (callee: ts.Expression): string | undefined => {
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name)
+        ? callee.name.text
+        : undefined;
+    if (name === undefined) return undefined;
+    for (const [c, r] of refusals) {
+      if (!EVIDENCE_REASONS.has(r.reason)) continue;
+      if (ts.isIdentifier(callee) ? c.localName === name : memberNameOf(c.fn) === name) return `${name}: ${r.reason}`;
+    }
+    // A function of another migrated file that the checker resolved this call to and the run did not convert.
+    const key = calleeKey(callee);
+    const target = key === undefined ? undefined : crossFile?.get(key);
+    if (target && !target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e)))
+      return `${key}: a function of ${path.basename(target.file)} this run did not convert`;
+    return undefined;
+  };
   /** Success arities of each converted function: its own callback calls plus those of the functions it hands the callback to. */
   const successArities = (set: ReadonlySet<Candidate>): Map<Candidate, Set<number>> => {
     const byName = new Map<string, Candidate>();
@@ -1599,6 +1824,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
+    const directlyCallable = new Set<string>();
+    for (const c of alive)
+      if (c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c)) directlyCallable.add(c.localName);
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
       const args = call.arguments
         .slice(0, -1)
@@ -1608,6 +1836,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // Called in its callback form, exactly as the original did: a prologue that checks the
       // callback (`assert(typeof cb === 'function')`) keeps passing.
       if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
+        // Idiomatic: awaited directly. Called without a callback, a converted function returns its
+        // promise (an async function, or the dual surface) — unless it inspects its callback.
+        if (idiomatic && directlyCallable.has(callee.text))
+          return {
+            expr: `${callee.text}(${args})`,
+            maxValues: 1,
+            label: callee.text,
+            arity: callee.text,
+            successError: callee.text,
+            localCall: call,
+          };
         const sep0 = args ? ", " : "";
         return {
           expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`,
@@ -1618,6 +1857,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
         };
       }
       if (awaitsCrossFile(callee)) {
+        // A `dualApi(f)` export of the whole-module output returns its promise without a callback.
+        if (idiomatic && awaitsCrossFile(callee, "direct:"))
+          return {
+            expr: `${callee.getText(sf)}(${args})`,
+            maxValues: 1,
+            label: callee.getText(sf),
+            successError: "unknown",
+          };
         const sep0 = args ? ", " : "";
         return {
           expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`,
@@ -1629,6 +1876,15 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
+        // `fs.open(p, 'r', cb)`: a Node core API, known, with no promise twin giving the same results.
+        const core = bindings.core.get(callee.expression.text);
+        if (
+          core &&
+          !assumesErrFirst(ctx.options) &&
+          (decls.get(callee.expression.text) ?? 0) <= 1 &&
+          fsLikeArity(bindings, callee.expression.text, callee.name.text) === undefined
+        )
+          throw new Refusal("NO_PROMISE_API", `${core}.${callee.name.text}`);
       }
       // fs-style functions reached another way (graceful-fs, `require('fs').lstat`): called in
       // their callback form through the start helper, which keeps their exact behaviour.
@@ -1667,7 +1923,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
           successError,
         };
       }
-      if (ctx.options.assumeErrFirst) {
+      if (assumesErrFirst(ctx.options)) {
+        const against = evidenceAgainst(callee);
+        if (against) throw new Refusal("CALLEE_REFUSED", against);
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
         if (values > 1) {
           return {
@@ -1697,6 +1955,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
+        assumed.set(c, new Set(conv.assumptions));
+        localCallsOf.set(c, conv.localCalls);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
         refusals.set(c, e);
@@ -1712,7 +1972,11 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const byName = new Map<string, Candidate>();
       for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
       for (const [c, set] of all) {
-        if (set.size > 1 && set.has(0)) {
+        if (set.size > 1 && idiomatic) {
+          // One arity for all paths: `cb(null, v)` (undefined where a path passed less).
+          if (set.has(0)) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+          assumed.get(c)?.add("CALLBACK_ARITY");
+        } else if (set.size > 1 && set.has(0)) {
           refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
           alive.delete(c);
           changed = true;
@@ -1723,7 +1987,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
           const dc = byName.get(d);
           return dc !== undefined ? all.get(dc)?.has(0) : wrapperArity.get(d) === 0;
         });
-        if (undefinedOnSuccess) {
+        if (undefinedOnSuccess && idiomatic) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+        else if (undefinedOnSuccess) {
           refusals.set(
             c,
             new Refusal(
@@ -1742,7 +2007,32 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (const [c, set] of successArities(alive)) arities.set(c, set.size === 1 ? [...set][0] : 2);
 
   // Emit outermost conversions only; nested ones are handled by the next pass.
+  const outermost = [...alive].filter(
+    (c) => ![...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end),
+  );
+  // Whole-module output (idiomatic): a converted function whose every use is a direct await by a
+  // conversion emitted now, or a CommonJS export, becomes a plain async function; its exports get
+  // the callback surface through one `dualApi(f)` shim each.
+  const emittedCalls = new Set<ts.CallExpression>();
+  for (const c of outermost) for (const k of localCallsOf.get(c) ?? []) emittedCalls.add(k);
+  const moduleMode = new Map<Candidate, ts.Identifier[]>();
+  if (idiomatic && !ts_)
+    for (const c of outermost) {
+      const refs = plainAsyncRefs(sf, c, decls, emittedCalls);
+      if (refs) moduleMode.set(c, refs);
+    }
   const emitted: Candidate[] = [];
+  for (const fn of notLast) {
+    if (outermost.some((o) => o.fn.pos <= fn.pos && fn.end <= o.fn.end)) continue;
+    const name = localNameOf(fn) ?? (ts.isMethodDeclaration(fn) ? fn.name.getText(sf) : "(anonymous)");
+    result.sites.push({
+      pos: fn.getStart(sf),
+      transform: "callbacks",
+      status: "refused",
+      reason: "CALLBACK_NOT_LAST_PARAMETER",
+      name,
+    });
+  }
   for (const c of cands) {
     const refusal = refusals.get(c);
     const nestedInConverted = [...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end);
@@ -1758,6 +2048,42 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const closeIndent = indentAt(sf.text, body.end - 1);
     const inner = indentAt(sf.text, body.statements[0].getStart(sf));
     const restText = parts.rest.replace(/\s*$/, "");
+    const exportRefs = moduleMode.get(c);
+    if (exportRefs) {
+      const used = new Set(assumed.get(c) ?? []);
+      // The prologue's checks now run inside the async function: their throws reject.
+      if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
+      // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
+      const arity = arities.get(c) ?? 2;
+      if (exportRefs.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+      if (exportRefs.length && arity < 2) used.add("CALLBACK_ARITY");
+      const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
+      const newBody = `{${parts.prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
+      const ps = fn.parameters;
+      const cbParam = ps[ps.length - 1];
+      result.edits.push({ start: fn.getStart(sf), end: fn.getStart(sf), text: "async " });
+      result.edits.push({
+        start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
+        end: cbParam.end,
+        text: "",
+      });
+      result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+      for (const ref of exportRefs) {
+        if (ts.isShorthandPropertyAssignment(ref.parent))
+          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: dualApi(${ref.text})` });
+        else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `dualApi(${ref.text})` });
+      }
+      const list = sortedAssumptions(used);
+      result.sites.push({
+        pos,
+        transform: "callbacks",
+        status: "converted",
+        name: c.label,
+        ...(list.length ? { assumptions: list } : {}),
+      });
+      emitted.push(c);
+      continue;
+    }
     const shifted = `\n${inner}${unit}` + shiftIndent(restText, "", unit);
     const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
     const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
@@ -1779,18 +2105,33 @@ export function callbacksPass(ctx: FileContext): PassResult {
       result.edits.push({ start: fn.getStart(sf), end: body.getStart(sf), text: overloads });
     }
     result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
-    result.sites.push({ pos, transform: "callbacks", status: "converted", name: c.label });
+    const used = sortedAssumptions(assumed.get(c) ?? []);
+    result.sites.push({
+      pos,
+      transform: "callbacks",
+      status: "converted",
+      name: c.label,
+      ...(used.length ? { assumptions: used } : {}),
+    });
     emitted.push(c);
   }
   if (emitted.length > 0) result.edits.push(...imports.edits());
-  if (emitted.length > 0 && !sf.text.includes(`function ${DUAL_HELPER}`)) {
-    const useImport = ctx.options.dualApi === "import";
-    let text = dualHelperText(ts_, useImport);
-    if (!sf.text.includes(`function ${START_HELPER}`)) text += startHelperText(ts_);
-    if (!sf.text.endsWith("\n")) text = "\n" + text;
-    result.edits.push({ start: sf.text.length, end: sf.text.length, text });
+  const useImport = ctx.options.dualApi === "import";
+  const dualEmitted = emitted.some((c) => !moduleMode.has(c));
+  const shimUsed = [...moduleMode.values()].some((refs) => refs.length > 0);
+  const emittedText = result.edits.map((e) => e.text).join("");
+  let tail = "";
+  if (dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) tail += dualHelperText(ts_, useImport);
+  if (emittedText.includes(`${START_HELPER}(`) && !sf.text.includes(`function ${START_HELPER}`))
+    tail += startHelperText(ts_);
+  if (shimUsed && !useImport && !bindsName(sf, "dualApi")) tail += dualApiShimText();
+  if (tail) {
+    if (!sf.text.endsWith("\n")) tail = "\n" + tail;
+    result.edits.push({ start: sf.text.length, end: sf.text.length, text: tail });
+  }
+  if (((dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) || shimUsed) && useImport) {
     // Only a binding counts: a comment or string naming dualApi does not import it.
-    if (useImport && !bindsName(sf, "dualApi")) {
+    if (!bindsName(sf, "dualApi")) {
       const isEsm =
         sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) ||
         ts_;
@@ -1802,6 +2143,98 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
   }
   return result;
+}
+
+/**
+ * The local `dualApi` of the whole-module output (`--dual-api inline`): an exported async function
+ * stays callable with a trailing Node-style callback, called once on a later tick as
+ * `util.callbackify` does; without one it returns the promise. asyncio-ts/promise's `dualApi`
+ * (`--dual-api import`) does the same.
+ */
+export function dualApiShimText(): string {
+  return (
+    `\n// Added by asyncio-ts migrate: an exported async function keeps its Node-style callback surface.\n` +
+    `function dualApi(fn) {\n` +
+    `  const dual = function (...args) {\n` +
+    `    if (args.length <= fn.length || typeof args[args.length - 1] !== "function") return fn.apply(this, args);\n` +
+    `    const cb = args.pop();\n` +
+    `    fn.apply(this, args).then(\n` +
+    `      (value) => process.nextTick(cb, null, value),\n` +
+    `      (error) => process.nextTick(cb, error || Object.assign(new Error("Promise was rejected with a falsy value"), { reason: error })),\n` +
+    `    );\n` +
+    `  };\n` +
+    `  return Object.defineProperties(dual, { name: { value: fn.name }, length: { value: fn.length + 1 } });\n` +
+    `}\n`
+  );
+}
+
+/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
+function onlyCallsCallback(c: Candidate): boolean {
+  const body = c.fn.body as ts.Block;
+  if (usesThisOrArguments(body).usesArguments) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === c.cbName) {
+      const p = n.parent;
+      const called = ts.isCallExpression(p) && p.expression === n;
+      const passed = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n;
+      if (!called && !passed) ok = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+/**
+ * For the whole-module output: the export references of a converted top-level function declaration
+ * whose every other use is a call awaited directly by a conversion of this pass; undefined when some
+ * use is anything else (a callback caller, a value passed on, an ES export), which keeps the dual form.
+ */
+function plainAsyncRefs(
+  sf: ts.SourceFile,
+  c: Candidate,
+  decls: Map<string, number>,
+  awaited: ReadonlySet<ts.CallExpression>,
+): ts.Identifier[] | undefined {
+  const fn = c.fn;
+  const name = c.localName;
+  if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
+  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
+  if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
+  const refs: ts.Identifier[] = [];
+  let ok = true;
+  const topLevelExport = (b: ts.Node): boolean =>
+    ts.isBinaryExpression(b) &&
+    b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    exportTarget(b.left) !== undefined &&
+    ts.isExpressionStatement(b.parent) &&
+    b.parent.parent === sf;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
+      const p = n.parent;
+      const notARef =
+        (ts.isPropertyAccessExpression(p) && p.name === n) ||
+        (ts.isPropertyAssignment(p) && p.name === n) ||
+        (ts.isMethodDeclaration(p) && p.name === n);
+      if (notARef) return;
+      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      const inExportObject = (o: ts.Node): boolean =>
+        ts.isObjectLiteralExpression(o) &&
+        topLevelExport(o.parent) &&
+        exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
+      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
+      ok = false;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok ? refs : undefined;
 }
 
 /** After a shebang and leading "use strict" directives. */
@@ -1819,6 +2252,31 @@ function firstStatementInsertPos(sf: ts.SourceFile): number {
 /** Export names of the functions a pass converts (for other files' call sites). */
 export function convertedExports(sf: ts.SourceFile): Set<string> {
   const out = new Set<string>();
+  // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
+  // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
+  const isShim = (e: ts.Expression | undefined): boolean =>
+    !!e &&
+    ts.isCallExpression(skipParens(e)) &&
+    isCallTo(skipParens(e), "dualApi") &&
+    (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
+    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+    const b = st.expression;
+    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+    const target = exportTarget(b.left);
+    if (!target) continue;
+    const right = skipParens(b.right);
+    if (isShim(right)) out.add(target).add(`direct:${target}`);
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties)
+        if (
+          ts.isPropertyAssignment(p) &&
+          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+          isShim(p.initializer)
+        )
+          out.add(p.name.text).add(`direct:${p.name.text}`);
+  }
   const visit = (n: ts.Node): void => {
     if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
     ts.forEachChild(n, visit);

@@ -40,6 +40,8 @@ export interface CounterCallPlan {
   maxValues: number;
   /** Its values come as an array (assumed callees with several values). */
   arrayValues?: boolean;
+  /** The promise-form call (`fs.promises.stat(f)`), used with {@link CounterHost.promiseForm}. */
+  expr?: string;
 }
 
 /** The converter's view the counter analysis needs. */
@@ -51,6 +53,8 @@ export interface CounterHost {
   unit: string;
   /** Name of the helper that runs a callback-form call now and returns its outcome as a promise. */
   startHelper: string;
+  /** Start the calls in their promise form (the idiomatic profile: their synchronous throws reject). */
+  promiseForm?: boolean;
   /** Undefined when the callee is not known to call its continuation once, asynchronously, err-first. */
   awaitable(call: ts.CallExpression, values: number): CounterCallPlan | undefined;
 }
@@ -660,6 +664,8 @@ function planFor(host: CounterHost, call: ts.CallExpression, cont: ts.FunctionLi
 }
 
 function startText(host: CounterHost, call: ts.CallExpression): string {
+  const plan = host.promiseForm ? host.awaitable(call, 1) : undefined;
+  if (plan?.expr && !plan.arrayValues) return plan.expr;
   const args = call.arguments.slice(0, -1).map((a) => a.getText(host.sf));
   return `${host.startHelper}((done) => ${call.expression.getText(host.sf)}(${[...args, "done"].join(", ")}))`;
 }

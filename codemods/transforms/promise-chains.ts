@@ -32,6 +32,7 @@ import {
   usesThisOrArguments,
 } from "../core.js";
 import { Refusal } from "../reasons.js";
+import { isIdiomatic } from "../assumptions.js";
 import { moduleBindings } from "./node-table.js";
 import { DUAL_HELPER } from "./callbacks.js";
 
@@ -453,7 +454,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   // Outermost chain calls (a call whose parent is not itself the receiver of a chain link).
   const chains: ts.CallExpression[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isFunctionDeclaration(n) && n.name?.text === DUAL_HELPER) return;
+    // The helpers the callbacks transform adds (the dual surface, the whole-module `dualApi` shim).
+    if (ts.isFunctionDeclaration(n) && (n.name?.text === DUAL_HELPER || n.name?.text === "dualApi")) return;
     if (ts.isExpression(n) && isChainCall(n)) {
       const parent = n.parent;
       const isReceiver =
@@ -472,6 +474,11 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   const outer = chains.filter((c) => !chains.some((o) => o !== c && o.pos <= c.pos && c.end <= o.end));
   const converting = new Map<Fn, Set<ts.Node>>();
   const plans: Array<{ chain: ts.CallExpression; stmt: ts.ReturnStatement | ts.ArrowFunction; fn: Fn }> = [];
+  /** The chains' first expressions (`parse(x)` of `parse(x).then(f)`), per function. */
+  const heads = new Map<Fn, ts.Expression[]>();
+  /** Converted functions whose chain heads may throw synchronously (the idiomatic profile accepts it). */
+  const headThrows = new Set<Fn>();
+  const idiomatic = isIdiomatic(ctx.options);
   const floating: Array<{ chain: ts.CallExpression; stmt: ts.ExpressionStatement; scope: Fn | ts.SourceFile }> = [];
   for (const chain of outer) {
     const pos = chain.getStart(sf);
@@ -507,6 +514,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       set.add(chain);
       converting.set(fn, set);
       plans.push({ chain, stmt: parent as ts.ReturnStatement | ts.ArrowFunction, fn });
+      heads.set(fn, [...(heads.get(fn) ?? []), split.receiver]);
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
       result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
@@ -528,6 +536,12 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       ts.isReturnStatement(last) &&
       !containsThrow(fn.body);
     if (!ok) refusedFns.set(fn, new Refusal("FUNCTION_NOT_PROMISE_RETURNING"));
+    else if (heads.get(fn)?.some(mayThrowSynchronously)) {
+      // `return parse(x).then(f).catch(g)`: a synchronous throw of `parse` escaped the function; in
+      // the async function it rejects (and a `.catch` link's try now catches it).
+      if (!idiomatic) refusedFns.set(fn, new Refusal("CHAIN_HEAD_MAY_THROW"));
+      else headThrows.add(fn);
+    }
   }
   const asyncAdded = new Set<Fn>();
   // One chain per function per pass keeps edits disjoint and names fresh.
@@ -570,7 +584,13 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
         result.edits.push({ start: asyncInsertPos(plan.fn, sf), end: asyncInsertPos(plan.fn, sf), text: "async " });
       }
       done.add(plan.fn);
-      result.sites.push({ pos, transform: "promise-chains", status: "converted", name: label });
+      result.sites.push({
+        pos,
+        transform: "promise-chains",
+        status: "converted",
+        name: label,
+        ...(headThrows.has(plan.fn) ? { assumptions: ["SYNC_THROW_BECOMES_REJECTION" as const] } : {}),
+      });
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
       result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: e.reason, name: label });
@@ -649,6 +669,33 @@ function declaredWithoutTdz(id: ts.Identifier, sf: ts.SourceFile): boolean {
     ts.forEachChild(n, visit);
   };
   visit(sf);
+  return found;
+}
+
+/**
+ * True when evaluating a chain's head may throw synchronously: it calls something other than the
+ * `Promise` statics or `new Promise` (whose executor's throws reject), outside nested functions.
+ */
+function mayThrowSynchronously(head: ts.Expression): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      const callee = ts.isTaggedTemplateExpression(n) ? n.tag : n.expression;
+      const promiseStatic =
+        ts.isPropertyAccessExpression(callee) &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === "Promise" &&
+        ["resolve", "reject", "all", "allSettled", "race", "any"].includes(callee.name.text);
+      const newPromise = ts.isNewExpression(n) && ts.isIdentifier(callee) && callee.text === "Promise";
+      if (!promiseStatic && !newPromise) {
+        found = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(head);
   return found;
 }
 

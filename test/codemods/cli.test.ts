@@ -54,7 +54,9 @@ function project(files: Record<string, string>): string {
 async function run(dir: string, ...args: string[]) {
   const out = sink();
   const err = sink();
-  const code = await main(["migrate", ...args], { stdout: out.stream, stderr: err.stream, cwd: dir });
+  // The proof-only profile unless the test names one.
+  const profile = args.some((a) => a.startsWith("--assume")) ? [] : ["--assume", "none"];
+  const code = await main(["migrate", ...args, ...profile], { stdout: out.stream, stderr: err.stream, cwd: dir });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -116,8 +118,16 @@ test("--report writes every site with the documented schema", async (t) => {
     ],
   );
   t.deepEqual(report.files[0].sites, [
-    { line: 3, column: 1, transform: "callbacks", status: "converted", name: "size" },
-    { line: 10, column: 1, transform: "callbacks", status: "refused", reason: "ZALGO", name: "zalgo" },
+    { line: 3, column: 1, transform: "callbacks", status: "converted", name: "size", assumptions: [] },
+    {
+      line: 10,
+      column: 1,
+      transform: "callbacks",
+      status: "refused",
+      reason: "ZALGO",
+      name: "zalgo",
+      assumptions: [],
+    },
   ]);
   t.deepEqual(report.summary, {
     files: 2,
@@ -127,8 +137,32 @@ test("--report writes every site with the documented schema", async (t) => {
     converted: 1,
     refused: 1,
     refusedByReason: { ZALGO: 1 },
+    assumptions: {},
     byTransform: { callbacks: { sites: 2, converted: 1, refused: 0 + 1 } },
   });
+});
+
+test("--assume idiomatic (the default) converts a ZALGO function, reports its assumptions and says them in the diff", async (t) => {
+  const dir = project({ "lib/a.js": LIB });
+  const r = await run(dir, "lib", "--assume", "idiomatic", "--report", "report.json");
+  t.is(r.code, 0);
+  const sites = JSON.parse(read(dir, "report.json")).files[0].sites;
+  t.deepEqual(
+    sites.map((s: { name: string; status: string; assumptions: string[] }) => [s.name, s.status, s.assumptions]),
+    [
+      ["size", "converted", ["SYNC_THROW_BECOMES_REJECTION"]],
+      ["zalgo", "converted", ["CALLBACK_NOW_ASYNC", "SYNC_THROW_BECOMES_REJECTION"]],
+    ],
+  );
+  t.regex(r.stdout, /^# CALLBACK_NOW_ASYNC \(line 10\): a callback that was called synchronously/m);
+  // The default is idiomatic; --assume-err-first is --assume err-first.
+  const byDefault = spawnSync(process.execPath, [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "lib", "--no-diff"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  t.regex(byDefault.stderr, /2 sites: 2 converted/);
+  const none = await run(dir, "lib", "--assume-err-first", "--no-diff");
+  t.regex(none.stderr, /2 sites: 2 converted/);
 });
 
 test("--strict exits 1 when a site was refused, 0 otherwise", async (t) => {
@@ -218,28 +252,35 @@ test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the 
 
 test("bin/asyncio-ts.js runs the CLI (exit codes pass through)", (t) => {
   const dir = project({ "a.js": LIB });
-  const ok = spawnSync(process.execPath, [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--no-diff"], {
-    cwd: dir,
-    encoding: "utf8",
-  });
+  const ok = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--no-diff", "--assume", "none"],
+    {
+      cwd: dir,
+      encoding: "utf8",
+    },
+  );
   t.is(ok.status, 0, ok.stderr);
   t.regex(ok.stderr, /1 converted, 1 refused/);
   const strict = spawnSync(
     process.execPath,
-    [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--strict", "--no-diff"],
+    [path.join(ROOT, "bin/asyncio-ts.js"), "migrate", "a.js", "--strict", "--no-diff", "--assume", "none"],
     { cwd: dir, encoding: "utf8" },
   );
   t.is(strict.status, 1);
 });
 
 test("migrateProject: a converted export is awaited by callers in other files", (t) => {
-  const results = migrateProject([
-    { file: "/p/lib/size.js", text: LIB },
-    {
-      file: "/p/lib/use.js",
-      text: `const { size } = require('./size');\n\nfunction twice(p, cb) {\n  size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`,
-    },
-  ]);
+  const results = migrateProject(
+    [
+      { file: "/p/lib/size.js", text: LIB },
+      {
+        file: "/p/lib/use.js",
+        text: `const { size } = require('./size');\n\nfunction twice(p, cb) {\n  size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`,
+      },
+    ],
+    { assume: "none" },
+  );
   t.true(results[1].changed);
   t.regex(
     results[1].output,

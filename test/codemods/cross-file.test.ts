@@ -272,7 +272,7 @@ const abs = (dir: string, files: Record<string, string>) =>
 for (const [title, c] of Object.entries(CASES)) {
   test(title, async (t) => {
     const inputDir = writeTree(c.files);
-    const results = migrateProject(abs(inputDir, c.files));
+    const results = migrateProject(abs(inputDir, c.files), { assume: "none" });
     const byName = new Map<string, FileResult>(Object.keys(c.files).map((name, i) => [name, results[i]]));
     for (const r of results) t.is(r.internalError, undefined);
     const caller = byName.get(c.caller)!;
@@ -294,7 +294,9 @@ for (const [title, c] of Object.entries(CASES)) {
     t.deepEqual(after, before);
     // A second run over the output converts nothing more.
     t.deepEqual(
-      migrateProject(abs(outputDir, outputs)).flatMap((r) => r.sites.filter((s) => s.status === "converted")),
+      migrateProject(abs(outputDir, outputs), { assume: "none" }).flatMap((r) =>
+        r.sites.filter((s) => s.status === "converted"),
+      ),
       [],
     );
   });

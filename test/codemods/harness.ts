@@ -38,6 +38,8 @@ export function loadCases(): Case[] {
       const optsFile = path.join(dir, "options.json");
       const options: MigrateOptions = fs.existsSync(optsFile) ? JSON.parse(fs.readFileSync(optsFile, "utf8")) : {};
       if (transform !== "pipeline") options.transforms = [transform as TransformName];
+      // The proof-only profile unless the case names one (options.json `"assume"`).
+      options.assume ??= "none";
       cases.push({
         name: `${transform}/${name}`,
         dir,

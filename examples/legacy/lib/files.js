@@ -87,8 +87,9 @@ function backup(src, backupDir, cb) {
 }
 
 // Cached reads: a cache hit calls back synchronously, a miss asynchronously
-// ("zalgo"). Converting it would change when callers run, so a safe codemod
-// must leave it alone and say why.
+// ("zalgo"). Converting it changes when callers run: `--assume none` leaves it
+// alone and says why (ZALGO); the default profile converts it and records the
+// assumption (CALLBACK_NOW_ASYNC: the callback is called on a later tick).
 var cache = {};
 function cachedRead(file, cb) {
   if (cache[file] !== undefined) return cb(null, cache[file]);

@@ -1,0 +1,83 @@
+/**
+ * Assumption profiles: what a conversion may rely on beyond what the tool
+ * proves. Every converted site lists the assumptions it used
+ * ({@link Site.assumptions}); docs/codemods.md shows a before/after for each.
+ * @module
+ */
+import type { MigrateOptions } from "./core.js";
+
+/**
+ * Every assumption a conversion can rely on, with its one-line description.
+ * @example
+ * ```ts
+ * import { ASSUMPTIONS } from "asyncio-ts/codemods";
+ * console.log(ASSUMPTIONS.CALLBACK_NOW_ASYNC);
+ * ```
+ */
+export const ASSUMPTIONS = {
+  /** a synchronous throw (an argument check, the first call's argument errors) becomes a rejection / callback error */
+  SYNC_THROW_BECOMES_REJECTION:
+    "a synchronous throw (an argument check after the first call, a bad argument of the first call, a throw in a chain's head) becomes a rejection, or an error handed to the callback",
+  /** a callback called synchronously on some paths (or all) is now called on a later tick */
+  CALLBACK_NOW_ASYNC: "a callback that was called synchronously on some paths (or all) is now called on a later tick",
+  /** callers do not use the value a callback-taking function returned */
+  RETURN_VALUE_UNUSED:
+    "callers do not use the value the callback-taking function returned (it now returns undefined, or a promise without callback)",
+  /** `cb()` and `cb(null)` are the same success */
+  NULL_UNDEFINED_SUCCESS: "`cb()` and `cb(null)` are the same success (the error argument undefined or null)",
+  /** callers do not look at `arguments.length` of their callback */
+  CALLBACK_ARITY:
+    "callbacks do not look at how many arguments they got (`cb(null)` and `cb(null, undefined)` are the same success)",
+  /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
+  ERR_FIRST_CALLEE:
+    "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",
+} as const;
+
+/**
+ * An assumption name (a key of {@link ASSUMPTIONS}).
+ * @example
+ * ```ts
+ * const a: AssumptionName = "ERR_FIRST_CALLEE";
+ * ```
+ */
+export type AssumptionName = keyof typeof ASSUMPTIONS;
+
+/**
+ * An assumption profile: `none` (proof only), `idiomatic` (the default: the
+ * differences async/await code has by nature) or `err-first` (idiomatic, and
+ * unknown callees with an `(err, …)` continuation are err-first).
+ * @example
+ * ```ts
+ * const p: AssumeProfile = "idiomatic";
+ * ```
+ */
+export type AssumeProfile = "none" | "idiomatic" | "err-first";
+
+/**
+ * The profile names, in order of what they accept.
+ * @example
+ * ```ts
+ * console.log(ASSUME_PROFILES.join("|"));
+ * ```
+ */
+export const ASSUME_PROFILES: readonly AssumeProfile[] = ["none", "idiomatic", "err-first"];
+
+/** The profile of a set of options: `assume`, else `err-first` for the old `assumeErrFirst`, else `idiomatic`. @internal */
+export function profileOf(options: MigrateOptions): AssumeProfile {
+  return options.assume ?? (options.assumeErrFirst ? "err-first" : "idiomatic");
+}
+
+/** True when the options accept the idiomatic assumptions. @internal */
+export function isIdiomatic(options: MigrateOptions): boolean {
+  return profileOf(options) !== "none";
+}
+
+/** True when unknown err-first callees are assumed (the `err-first` profile, or `assumeErrFirst` with any profile). @internal */
+export function assumesErrFirst(options: MigrateOptions): boolean {
+  return profileOf(options) === "err-first" || !!options.assumeErrFirst;
+}
+
+/** Assumptions, sorted and unique, for a site. @internal */
+export function sortedAssumptions(set: Iterable<AssumptionName>): AssumptionName[] {
+  return [...new Set(set)].sort();
+}
