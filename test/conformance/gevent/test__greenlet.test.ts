@@ -412,7 +412,7 @@ test(
 // ---- TestBasic -----------------------------------------------------------------
 
 test("TestBasic.test_spawn_non_callable", (t) => {
-  t.throws(() => spawn(1 as never), { instanceOf: TypeError });
+  t.throws(() => spawn(1 as unknown as () => void), { instanceOf: TypeError });
   t.throws(() => new Greenlet(1 as never), { instanceOf: TypeError });
 });
 
