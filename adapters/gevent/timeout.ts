@@ -17,9 +17,13 @@ import { getcurrent, loopFor, throwInto, withdrawThrow } from "./hub.js";
 /** A scope body: a generator function, or an async function (interrupted at its next await on the library). */
 export type TimeoutBody<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | (() => T);
 
-function formatSeconds(s: number | undefined): string {
+// gevent's Timeout.__str__.
+function formatMessage(s: number | undefined, exception: unknown): string {
   if (s === undefined) return "";
-  return `${s} second${s === 1 ? "" : "s"}`;
+  const base = `${s} second${s === 1 ? "" : "s"}`;
+  if (exception === undefined || exception === null) return base;
+  if (exception === false) return `${base} (silent)`;
+  return `${base}: ${exception instanceof Error ? exception.message : typeof exception === "function" ? exception.name : String(exception)}`;
 }
 
 /**
@@ -56,7 +60,7 @@ export class Timeout extends Error {
 
   /** A timeout of `seconds` (not started). */
   constructor(seconds?: number | null, exception?: unknown) {
-    super(formatSeconds(seconds ?? undefined));
+    super(formatMessage(seconds ?? undefined, exception));
     this.name = "Timeout";
     if (seconds != null && (typeof seconds !== "number" || Number.isNaN(seconds)))
       throw new TypeError(`Timeout seconds must be a number, got ${String(seconds)}`);

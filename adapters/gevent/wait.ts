@@ -14,6 +14,7 @@ import {
 } from "../../src/index.js";
 import type { Greenlet, KillOptions } from "./greenlet.js";
 import { TIMED_OUT, liveGreenletsDone, loopFor, timedFuture, waitFor } from "./hub.js";
+import { Timeout } from "./timeout.js";
 
 /** Anything with gevent's `rawlink`/`unlink` protocol: greenlets, events, async results. */
 export interface Linkable {
@@ -201,7 +202,8 @@ export function joinall<T>(greenlets: Iterable<Greenlet<T>>, options: JoinAllOpt
 /**
  * Kills every greenlet (gevent's `killall`): the kills are requested now;
  * with `block` (the default) the awaitable waits for them to die, at most
- * `timeout` seconds.
+ * `timeout` seconds, and throws {@link Timeout} if some are still alive
+ * then (as gevent 22.10 does).
  *
  * @example
  * ```ts
@@ -218,9 +220,11 @@ export function killall(greenlets: Iterable<Greenlet<unknown>>, options: KillOpt
   }
   if (!block || alive.length === 0) return readyAwaitable(undefined);
   const it = new IWait(alive, { timeout });
-  return toAwaitable(voidOf(collect(it, false)));
+  return toAwaitable(killallWait(it, alive, timeout));
 }
 
-function* voidOf(gen: Coroutine<unknown>): Coroutine<void> {
-  yield* gen;
+// As gevent 22.10 does: greenlets still alive at the timeout make it raise Timeout.
+function* killallWait(it: IWait<Greenlet<unknown>>, alive: Greenlet<unknown>[], timeout: number | null | undefined) {
+  yield* collect(it, false);
+  if (alive.some((g) => !g.dead)) throw new Timeout(timeout ?? undefined);
 }

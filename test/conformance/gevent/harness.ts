@@ -2,6 +2,7 @@
 // the main task of a fresh virtual-time loop (gevent's main greenlet), whose
 // exception handler collects what greenlets report.
 import type { ExecutionContext } from "ava";
+import { spawn } from "../../../adapters/gevent/index.js";
 import type { Coroutine } from "../../../src/index.js";
 import { type TestLoop, makeLoop } from "../../helpers/loop.js";
 
@@ -16,11 +17,22 @@ export class ExpectedError extends Error {
   }
 }
 
-/** Runs `body(loop)` as the main task of a new virtual-time loop; returns the loop (its `errors`). */
+/** Runs `body(loop)` as a greenlet (the main one) on a new virtual-time loop; returns the loop (its `errors`). */
 export async function runG(body: (loop: TestLoop) => Coroutine<unknown>): Promise<TestLoop> {
   const loop = makeLoop();
   try {
-    await loop.runUntilComplete(body(loop));
+    await loop.runUntilComplete(
+      (function* () {
+        // The test body is gevent's main greenlet: Timeout.start() and kill() raise into it.
+        const main = spawn(() => body(loop));
+        main.name = "main";
+        yield* main.join();
+        if (!main.successful()) {
+          loop.errors = loop.errors.filter((c) => c.exception !== main.exception);
+          throw main.exception;
+        }
+      })(),
+    );
     return loop;
   } finally {
     loop.close();

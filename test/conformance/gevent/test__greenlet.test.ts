@@ -578,6 +578,6 @@ test(
       return getcurrent() === g;
     });
     t.true(yield* g.get());
-    t.is(getcurrent(), undefined);
+    t.is(getcurrent()?.name, "main");
   }),
 );
