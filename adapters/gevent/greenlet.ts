@@ -24,6 +24,7 @@ import {
   hubRetain,
   loopFor,
   rejected,
+  setCurrent,
   throwInto,
   timedFuture,
   waitFor,
@@ -417,7 +418,14 @@ function* main<T>(g: Greenlet<T>): Coroutine<void> {
   let ok = true;
   let v: unknown;
   try {
-    v = yield* drive(startBody(g._fn, g.args), g);
+    const prev = setCurrent(g);
+    let body: Coroutine<unknown>;
+    try {
+      body = startBody(g._fn, g.args);
+    } finally {
+      setCurrent(prev);
+    }
+    v = yield* drive(body, g);
   } catch (e) {
     ok = false;
     v = e;

@@ -259,25 +259,33 @@ export class IMap<R> {
     this._ordered = ordered;
     this._slots = maxsize == null ? undefined : new Semaphore(maxsize);
     const self = this;
-    let total = 0;
-    let done = 0;
+    let total = 0; // jobs (and an error of the iterable) counted in
+    let done = 0; // outcomes queued
     let fed = false;
-    const onDone = (g: Greenlet<unknown>): void => {
-      self._results.putNowait({
-        ok: g.successful(),
-        v: g.successful() ? g.value : g.exception,
-        index: indexOf.get(g)!,
-      });
-      indexOf.delete(g);
+    const indexOf = new Map<Greenlet<unknown>, number>();
+    const put = (o: Outcome): void => {
+      self._results.putNowait(o);
       if (++done === total && fed) self._results.putNowait(END);
     };
-    const indexOf = new Map<Greenlet<unknown>, number>();
+    const onDone = (g: Greenlet<unknown>): void => {
+      const index = indexOf.get(g)!;
+      indexOf.delete(g);
+      put({ ok: g.successful(), v: g.successful() ? g.value : g.exception, index });
+    };
     this._feeder = new Greenlet(function* (): Coroutine<void> {
-      for (const item of iterable) {
-        if (self._slots !== undefined) yield* self._slots.acquire();
-        const g = yield* group._spawnGen(fn, [item]);
-        indexOf.set(g as Greenlet<unknown>, total++);
-        g.rawlink(onDone);
+      try {
+        for (const item of iterable) {
+          if (self._slots !== undefined) yield* self._slots.acquire();
+          const g = yield* group._spawnGen(fn, [item]);
+          indexOf.set(g as Greenlet<unknown>, total++);
+          g.rawlink(onDone);
+        }
+      } catch (e) {
+        // An error of the iterable itself: delivered after the jobs before it, then the end.
+        if (e instanceof GreenletExit) throw e;
+        fed = true;
+        put({ ok: false, v: e, index: total++ });
+        return;
       }
       fed = true;
       if (done === total) self._results.putNowait(END);
