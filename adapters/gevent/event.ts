@@ -12,6 +12,7 @@ export class Linkable {
   /** @internal */ _links: ((obj: any) => unknown)[] = [];
   /** @internal */ _loop: EventLoop | undefined = undefined;
   /** @internal */ _notifying = false;
+  /** @internal waiters were woken and have not run yet */ _wakingUp = false;
 
   /** @internal */
   _loopOf(): EventLoop {
@@ -23,6 +24,12 @@ export class Linkable {
     const ws = this._waiters;
     this._waiters = [];
     for (const w of ws) if (!w.done()) w.setResult(value);
+    if (ws.length > 0 && !this._wakingUp) {
+      this._wakingUp = true;
+      this._loopOf().callSoon(() => {
+        this._wakingUp = false;
+      });
+    }
     if (this._links.length > 0 && !this._notifying) {
       this._notifying = true;
       this._loopOf().callSoon(() => {
@@ -106,7 +113,17 @@ export class Event extends Linkable {
   }
   /** Waits until the flag is set, at most `timeout` seconds: true if it was set, else the flag (false). */
   wait(timeout?: number | null): Awaitable<boolean> {
-    if (this._flag) return readyAwaitable(true);
+    if (this._flag) {
+      if (!this._wakingUp) return readyAwaitable(true);
+      // gevent issue #1520: a caller that finds the event set while the
+      // waiters it woke have not run yet runs after them.
+      const loop = this._loopOf();
+      const fut = loop.createFuture<boolean>();
+      loop.callSoon(() => {
+        if (!fut.done()) fut.setResult(true);
+      });
+      return waitFor(fut, () => true);
+    }
     return this._wait(timeout, (v) => (v === TIMED_OUT ? this._flag : true));
   }
 }

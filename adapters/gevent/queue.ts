@@ -18,7 +18,7 @@ import {
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full, ShutDown } from "./errors.js";
-import { TIMED_OUT, loopFor, timedFuture } from "./hub.js";
+import { TIMED_OUT, loopFor, timedFuture, waitFor } from "./hub.js";
 
 /** Options of a queue's `put`. */
 export interface PutOptions {
@@ -436,6 +436,14 @@ export class LifoQueue<T = unknown> extends Queue<T> {
   }
 }
 
+interface Getter<T> {
+  fut: Future<unknown>;
+  item?: T;
+  has: boolean;
+  /** the putter that handed the item, resumed when the getter takes it */
+  putter?: Future<unknown>;
+}
+
 /**
  * gevent's `Channel`: a rendezvous, where `put` waits until a getter takes
  * the item. `qsize()` is always 0; `balance` is the number of waiting
@@ -449,7 +457,7 @@ export class LifoQueue<T = unknown> extends Queue<T> {
  * ```
  */
 export class Channel<T = unknown> {
-  /** @internal */ _getters: { fut: Future<unknown>; item?: T; has: boolean }[] = [];
+  /** @internal */ _getters: Getter<T>[] = [];
   /** @internal */ _putters: { fut: Future<unknown>; item: T }[] = [];
   /** @internal items handed to a getter that was interrupted before it took them */ _stash: T[] = [];
   /** @internal */ _loop: EventLoop | undefined = undefined;
@@ -479,21 +487,30 @@ export class Channel<T = unknown> {
     return (this._loop ??= loopFor());
   }
 
-  #handToGetter(item: T): boolean {
+  #handToGetter(item: T, putter: Future<unknown> | undefined): boolean {
     while (this._getters.length > 0) {
       const g = this._getters.shift()!;
       if (g.fut.done()) continue;
       g.item = item;
       g.has = true;
+      g.putter = putter;
       g.fut.setResult(true);
       return true;
     }
     return false;
   }
 
-  /** Hands `item` to a getter, waiting for one (at most `timeout` seconds, then {@link Full}). */
+  /**
+   * Hands `item` to a getter, waiting for one (at most `timeout` seconds,
+   * then {@link Full}); as gevent's, the putter resumes after the getter
+   * has taken the item. `block: false` throws {@link Full} if no getter waits.
+   */
   put(item: T, { block = true, timeout }: PutOptions = {}): Awaitable<void> {
-    if (this.#handToGetter(item)) return readyAwaitable(undefined);
+    if (this._getters.some((g) => !g.fut.done())) {
+      const taken = this.#loopOf().createFuture<unknown>();
+      this.#handToGetter(item, taken);
+      return waitFor(taken, () => undefined);
+    }
     if (!block) throw new Full();
     const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
     const entry = { fut, item };
@@ -542,12 +559,12 @@ export class Channel<T = unknown> {
     if (now.ok) return readyAwaitable(now.item as T);
     if (!block) throw new Empty();
     const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
-    const entry: { fut: Future<unknown>; item?: T; has: boolean } = { fut, has: false };
+    const entry: Getter<T> = { fut, has: false };
     this._getters.push(entry);
     return toAwaitable(this.#getWait(entry));
   }
 
-  *#getWait(entry: { fut: Future<unknown>; item?: T; has: boolean }): Coroutine<T> {
+  *#getWait(entry: Getter<T>): Coroutine<T> {
     let v: unknown;
     try {
       v = yield* entry.fut;
@@ -556,7 +573,10 @@ export class Channel<T = unknown> {
       const i = this._getters.indexOf(entry);
       if (i >= 0) this._getters.splice(i, 1);
       // Handed an item but interrupted before taking it: the next getter gets it.
-      if (entry.has && !this.#handToGetter(entry.item as T)) this._stash.push(entry.item as T);
+      if (entry.has && !this.#handToGetter(entry.item as T, entry.putter)) {
+        this._stash.push(entry.item as T);
+        if (entry.putter !== undefined && !entry.putter.done()) entry.putter.setResult(undefined);
+      }
       throw e;
     }
     if (v === TIMED_OUT && !entry.has) {
@@ -564,6 +584,7 @@ export class Channel<T = unknown> {
       if (i >= 0) this._getters.splice(i, 1);
       throw new Empty();
     }
+    if (entry.putter !== undefined && !entry.putter.done()) entry.putter.setResult(undefined);
     return entry.item as T;
   }
 
