@@ -3,7 +3,7 @@
  * @module
  */
 import { type Awaitable, type EventLoop, type Future, readyAwaitable } from "../../src/index.js";
-import { TIMED_OUT, loopFor, rejected, timedFuture, waitFor } from "./hub.js";
+import { TIMED_OUT, holdHubFor, loopFor, rejected, timedFuture, waitFor } from "./hub.js";
 import { Timeout } from "./timeout.js";
 
 /** @internal The waiters and raw links of a gevent "abstract linkable". */
@@ -119,6 +119,7 @@ export class Event extends Linkable {
       // waiters it woke have not run yet runs after them.
       const loop = this._loopOf();
       const fut = loop.createFuture<boolean>();
+      holdHubFor(fut as Future<unknown>);
       loop.callSoon(() => {
         if (!fut.done()) fut.setResult(true);
       });

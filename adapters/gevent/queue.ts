@@ -18,7 +18,7 @@ import {
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full, ShutDown } from "./errors.js";
-import { TIMED_OUT, loopFor, timedFuture, waitFor } from "./hub.js";
+import { TIMED_OUT, holdHubFor, loopFor, timedFuture, waitFor } from "./hub.js";
 
 /** Options of a queue's `put`. */
 export interface PutOptions {
@@ -508,6 +508,7 @@ export class Channel<T = unknown> {
   put(item: T, { block = true, timeout }: PutOptions = {}): Awaitable<void> {
     if (this._getters.some((g) => !g.fut.done())) {
       const taken = this.#loopOf().createFuture<unknown>();
+      holdHubFor(taken);
       this.#handToGetter(item, taken);
       return waitFor(taken, () => undefined);
     }

@@ -12,7 +12,7 @@ import {
   currentTask,
 } from "../../src/index.js";
 import { drive, startBody } from "./body.js";
-import { getcurrent, loopFor, throwInto, withdrawThrow } from "./hub.js";
+import { getcurrent, holdHubFor, loopFor, throwInto, withdrawThrow } from "./hub.js";
 
 /** A scope body: a generator function, or an async function (interrupted at its next await on the library). */
 export type TimeoutBody<T> = (() => Coroutine<T>) | (() => PromiseLike<T>) | (() => T);
@@ -150,8 +150,11 @@ export class Timeout extends Error {
     const gen = (): Coroutine<T | undefined> => this.#scope(body, started);
     return {
       [Symbol.iterator]: gen,
-      then: (onFulfilled, onRejected) =>
-        new Task(gen(), { loop: this._loop ?? loopFor() }).then(onFulfilled, onRejected),
+      then: (onFulfilled, onRejected) => {
+        const task = new Task(gen(), { loop: this._loop ?? loopFor() });
+        holdHubFor(task as Task<unknown>);
+        return task.then(onFulfilled, onRejected);
+      },
     } as Awaitable<T | undefined>;
   }
 

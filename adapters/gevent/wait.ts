@@ -7,13 +7,13 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
-  getRunningLoop,
+  currentTask,
   readyAwaitable,
   sleep as coreSleep,
   toAwaitable,
 } from "../../src/index.js";
 import type { Greenlet, KillOptions } from "./greenlet.js";
-import { TIMED_OUT, liveGreenletsDone, loopFor, timedFuture, waitFor } from "./hub.js";
+import { TIMED_OUT, isHub, liveGreenletsDone, loopFor, timedFuture, waitFor } from "./hub.js";
 import { Timeout } from "./timeout.js";
 
 /** Anything with gevent's `rawlink`/`unlink` protocol: greenlets, events, async results. */
@@ -43,10 +43,10 @@ export interface WaitOptions {
  * ```
  */
 export function sleep(seconds = 0): Awaitable<void> {
-  try {
-    getRunningLoop();
-  } catch {
-    const fut = timedFuture<void>(loopFor(), seconds);
+  const loop = loopFor();
+  if (isHub(loop) && currentTask() === undefined) {
+    // Top-level code on the hub: a wait that keeps the hub running.
+    const fut = timedFuture<void>(loop, seconds);
     return waitFor(fut, () => undefined);
   }
   return coreSleep(seconds);
