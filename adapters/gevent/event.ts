@@ -2,8 +2,8 @@
  * gevent's Event and AsyncResult.
  * @module
  */
-import { type Awaitable, type EventLoop, type Future, readyAwaitable } from "../../src/index.js";
-import { TIMED_OUT, holdHubFor, loopFor, rejected, timedFuture, waitFor } from "./hub.js";
+import type { Awaitable, EventLoop, Future } from "../../src/index.js";
+import { holdHubFor, loopFor, ready, rejected, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 import { Timeout } from "./timeout.js";
 
 /** @internal The waiters and raw links of a gevent "abstract linkable". */
@@ -114,7 +114,7 @@ export class Event extends Linkable {
   /** Waits until the flag is set, at most `timeout` seconds: true if it was set, else the flag (false). */
   wait(timeout?: number | null): Awaitable<boolean> {
     if (this._flag) {
-      if (!this._wakingUp) return readyAwaitable(true);
+      if (!this._wakingUp) return ready(true);
       // gevent issue #1520: a caller that finds the event set while the
       // waiters it woke have not run yet runs after them.
       const loop = this._loopOf();
@@ -194,9 +194,9 @@ export class AsyncResult<T = unknown> extends Linkable {
    */
   get({ block = true, timeout }: { block?: boolean; timeout?: number | null } = {}): Awaitable<T> {
     if (this._ready) {
-      if (!block) return readyAwaitable(this.#outcome());
+      if (!block) return ready(this.#outcome());
       if (this._failed) return rejected(this._exception);
-      return readyAwaitable(this._value as T);
+      return ready(this._value as T);
     }
     if (!block) throw new Timeout();
     return this._wait(timeout, (v) => {
@@ -211,7 +211,7 @@ export class AsyncResult<T = unknown> extends Linkable {
   }
   /** Waits at most `timeout` seconds and returns the value: undefined on an error or a timeout (unlike `Event.wait`). */
   wait(timeout?: number | null): Awaitable<T | undefined> {
-    if (this._ready) return readyAwaitable(this._value);
+    if (this._ready) return ready(this._value);
     return this._wait(timeout, () => this._value);
   }
 }

@@ -12,20 +12,21 @@ import {
   type Future,
   Task,
   type TimerHandle,
-  readyAwaitable,
 } from "../../src/index.js";
 import { drive, isGenerator, startBody } from "./body.js";
 import { GreenletExit } from "./errors.js";
 import {
-  TIMED_OUT,
   greenletFinished,
   greenletStarted,
   hubRelease,
   hubRetain,
   loopFor,
+  ready,
+  READY_VOID,
   rejected,
   setCurrent,
   throwInto,
+  TIMED_OUT,
   timedFuture,
   waitFor,
 } from "./hub.js";
@@ -222,7 +223,7 @@ export class Greenlet<T = unknown> {
    * ends the wait silently (gevent's `join` returns None either way).
    */
   join(timeout?: number | null): Awaitable<void> {
-    if (this._state === DEAD) return readyAwaitable(undefined);
+    if (this._state === DEAD) return READY_VOID;
     return this.#wait(timeout, () => undefined);
   }
 
@@ -237,7 +238,7 @@ export class Greenlet<T = unknown> {
         if (!block) throw this._exception;
         return rejected(this._exception);
       }
-      return readyAwaitable(this._value as T);
+      return ready(this._value as T);
     }
     if (!block) throw new Timeout();
     return this.#wait(timeout, (v) => {
@@ -265,7 +266,7 @@ export class Greenlet<T = unknown> {
    * waits for death, at most `timeout` seconds.
    */
   kill({ exception = GreenletExit, block = true, timeout }: KillOptions = {}): Awaitable<void> {
-    if (this._state === DEAD) return readyAwaitable(undefined);
+    if (this._state === DEAD) return READY_VOID;
     const exc = makeException(exception);
     if (this._state === NOT_STARTED || this._state === SCHEDULED) {
       // gevent's _maybe_kill_before_start: it is never switched into.
@@ -277,10 +278,10 @@ export class Greenlet<T = unknown> {
       this._task = undefined;
       if (this._loop === undefined) this._loop = loopFor();
       this._die(false, exc);
-      return readyAwaitable(undefined);
+      return READY_VOID;
     }
     throwInto(this._task!, exc);
-    return block ? this.join(timeout) : readyAwaitable(undefined);
+    return block ? this.join(timeout) : READY_VOID;
   }
 
   /** Calls `cb(this)` after death (or soon, if dead already), from a loop callback: gevent's `rawlink`. */

@@ -13,10 +13,9 @@ import {
   type EventLoop,
   type Future,
   currentTask,
-  readyAwaitable,
   toAwaitable,
 } from "../../src/index.js";
-import { TIMED_OUT, getcurrent, loopFor, timedFuture } from "./hub.js";
+import { getcurrent, loopFor, ready, TIMED_OUT, timedFuture } from "./hub.js";
 
 /** Options of `acquire`. */
 export interface AcquireOptions {
@@ -68,9 +67,9 @@ export class Semaphore {
   acquire({ blocking = true, timeout }: AcquireOptions = {}): Awaitable<boolean> {
     if (!this.locked()) {
       this._counter--;
-      return readyAwaitable(true);
+      return ready(true);
     }
-    if (!blocking) return readyAwaitable(false);
+    if (!blocking) return ready(false);
     const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
     this._waiters.push(fut);
     return toAwaitable(this.#acquireWait(fut));
@@ -114,7 +113,7 @@ export class Semaphore {
 
   /** Waits until a unit is free, without taking it (at most `timeout` seconds); returns the counter. */
   wait(timeout?: number | null): Awaitable<number> {
-    if (this._counter > 0) return readyAwaitable(this._counter);
+    if (this._counter > 0) return ready(this._counter);
     const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
     this._watchers.push(fut);
     return toAwaitable(this.#watch(fut));
@@ -177,7 +176,7 @@ export class RLock {
     const me = owner();
     if (this._owner === me && me !== undefined) {
       this._count++;
-      return readyAwaitable(true);
+      return ready(true);
     }
     const inner = this._block.acquire(options);
     return toAwaitable(this.#take(inner, me));

@@ -4,13 +4,13 @@
  * `maxsize` backpressure.
  * @module
  */
-import { type Awaitable, type Coroutine, readyAwaitable, toAwaitable } from "../../src/index.js";
+import { type Awaitable, type Coroutine, toAwaitable } from "../../src/index.js";
 import { drive, startBody } from "./body.js";
 import { PoolFull } from "./errors.js";
 import { Event } from "./event.js";
 import { GreenletExit } from "./errors.js";
 import { Greenlet, type GreenletFunction, type GreenletResult, type KillOptions } from "./greenlet.js";
-import { getcurrent } from "./hub.js";
+import { getcurrent, ready, READY_VOID } from "./hub.js";
 import { Semaphore } from "./lock.js";
 import { SimpleQueue } from "./queue.js";
 import { Timeout } from "./timeout.js";
@@ -79,7 +79,7 @@ export class Group {
   /** Adds `g` (it leaves the group when it dies). */
   add(g: Greenlet<any>, _options?: { block?: boolean; timeout?: number | null }): Awaitable<void> {
     this.#addNow(g);
-    return readyAwaitable(undefined);
+    return READY_VOID;
   }
   /** Removes `g`. */
   discard(g: Greenlet<any>): void {
@@ -95,7 +95,7 @@ export class Group {
   start(g: Greenlet<any>): Awaitable<void> {
     this.#addNow(g);
     g.start();
-    return readyAwaitable(undefined);
+    return READY_VOID;
   }
   /** Creates a greenlet for `fn(...args)`, adds and starts it. */
   spawn<F extends GreenletFunction>(
@@ -146,7 +146,7 @@ export class Group {
       g.kill({ exception, block: false });
       this._dying.add(g);
     }
-    if (!block) return readyAwaitable(undefined);
+    if (!block) return READY_VOID;
     const timer = new Timeout(timeout);
     return toAwaitable(
       (function* (self: Group): Coroutine<void> {
@@ -163,10 +163,10 @@ export class Group {
 
   /** Kills `g` if it is in the group and not being killed already; with `block`, waits for it. */
   killone(g: Greenlet<any>, { exception = GreenletExit, block = true, timeout }: KillOptions = {}): Awaitable<void> {
-    if (this._dying.has(g) || !this._greenlets.has(g)) return readyAwaitable(undefined);
+    if (this._dying.has(g) || !this._greenlets.has(g)) return READY_VOID;
     g.kill({ exception, block: false });
     this._dying.add(g);
-    return block ? g.join(timeout) : readyAwaitable(undefined);
+    return block ? g.join(timeout) : READY_VOID;
   }
 
   /**
@@ -377,7 +377,7 @@ export class Pool extends Group {
   }
   /** Waits until a slot is free (at most `timeout` seconds); returns the free count. */
   waitAvailable(timeout?: number | null): Awaitable<number> {
-    if (this._slots === undefined) return readyAwaitable(this.freeCount());
+    if (this._slots === undefined) return ready(this.freeCount());
     const w = this._slots.wait(timeout);
     return toAwaitable(
       (function* (self: Pool): Coroutine<number> {
@@ -398,7 +398,7 @@ export class Pool extends Group {
     g: Greenlet<any>,
     { block = true, timeout }: { block?: boolean; timeout?: number | null } = {},
   ): Awaitable<void> {
-    if (this.has(g)) return readyAwaitable(undefined);
+    if (this.has(g)) return READY_VOID;
     if (this._slots === undefined) return super.add(g);
     if (!block) {
       if (this._slots.locked()) throw new PoolFull();
@@ -434,7 +434,7 @@ export class Pool extends Group {
       this._slots?.acquire({ blocking: false });
       Group.prototype.add.call(this, g);
       g.start();
-      return readyAwaitable(g);
+      return ready(g);
     }
     const acq = this._slots.acquire();
     const self = this;

@@ -14,11 +14,10 @@ import {
   type EventLoop,
   type Future,
   pythonCompare,
-  readyAwaitable,
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full, ShutDown } from "./errors.js";
-import { TIMED_OUT, holdHubFor, loopFor, timedFuture, waitFor } from "./hub.js";
+import { holdHubFor, loopFor, ready, READY_VOID, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 
 /** Options of a queue's `put`. */
 export interface PutOptions {
@@ -72,6 +71,7 @@ export class SimpleQueue<T = unknown> {
   /** @internal */ _loop: EventLoop | undefined = undefined;
   /** @internal */ _shutdown = false;
   /** @internal */ _items: T[] = [];
+  /** @internal FIFO: the first item's index in _items (0 for the other orders) */ _head = 0;
 
   /** A queue holding `items` at first. */
   constructor(maxsize?: number | null, items: Iterable<T> = []) {
@@ -88,16 +88,27 @@ export class SimpleQueue<T = unknown> {
   }
   /** @internal */
   _get(): T {
-    return this._items.shift()!;
+    // An index, not shift(): shift() is linear on long arrays.
+    const items = this._items;
+    const x = items[this._head]!;
+    items[this._head++] = undefined as unknown as T;
+    if (this._head === items.length) {
+      this._items = [];
+      this._head = 0;
+    } else if (this._head >= 1024 && this._head * 2 >= items.length) {
+      this._items = items.slice(this._head);
+      this._head = 0;
+    }
+    return x;
   }
   /** @internal */
   _peek(): T {
-    return this._items[0]!;
+    return this._items[this._head]!;
   }
 
   /** The number of items. */
   qsize(): number {
-    return this._items.length;
+    return this._items.length - this._head;
   }
   /** True if there is no item. */
   empty(): boolean {
@@ -127,7 +138,7 @@ export class SimpleQueue<T = unknown> {
     if (this._shutdown) throw new ShutDown();
     if (this._canPut()) {
       this.#putNow(item);
-      return readyAwaitable(undefined);
+      return READY_VOID;
     }
     if (!block) throw new Full();
     const deadline = timeout == null ? undefined : this._loopOf().time() + timeout;
@@ -223,10 +234,10 @@ export class SimpleQueue<T = unknown> {
   }
 
   #getOrPeek(take: boolean, block: boolean, timeout: number | null | undefined): Awaitable<T> {
-    if (this.qsize() > 0 && this._getters.length === 0) return readyAwaitable(take ? this.#takeNow() : this._peek());
+    if (this.qsize() > 0 && this._getters.length === 0) return ready(take ? this.#takeNow() : this._peek());
     if (this._shutdown && this.qsize() === 0) throw new ShutDown();
     if (!block) {
-      if (this.qsize() > 0) return readyAwaitable(take ? this.#takeNow() : this._peek());
+      if (this.qsize() > 0) return ready(take ? this.#takeNow() : this._peek());
       throw new Empty();
     }
     const deadline = timeout == null ? undefined : this._loopOf().time() + timeout;
@@ -327,7 +338,7 @@ export class Queue<T = unknown> extends SimpleQueue<T> {
   }
   /** Waits until every item put was marked done, at most `timeout` seconds: true if so, false at the timeout. */
   join(timeout?: number | null): Awaitable<boolean> {
-    if (this._unfinished === 0) return readyAwaitable(true);
+    if (this._unfinished === 0) return ready(true);
     const fut = timedFuture<unknown>(this._loopOf(), timeout) as Future<unknown>;
     this._joiners.push(fut);
     return toAwaitable(joinWait(fut, this._joiners));
@@ -557,7 +568,7 @@ export class Channel<T = unknown> {
   /** Takes an item from a putter, waiting for one (at most `timeout` seconds, then {@link Empty}). */
   get({ block = true, timeout }: QueueGetOptions = {}): Awaitable<T> {
     const now = this.#takeNow();
-    if (now.ok) return readyAwaitable(now.item as T);
+    if (now.ok) return ready(now.item as T);
     if (!block) throw new Empty();
     const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
     const entry: Getter<T> = { fut, has: false };

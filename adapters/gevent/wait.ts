@@ -8,12 +8,11 @@ import {
   type EventLoop,
   type Future,
   currentTask,
-  readyAwaitable,
   sleep as coreSleep,
   toAwaitable,
 } from "../../src/index.js";
 import type { Greenlet, KillOptions } from "./greenlet.js";
-import { TIMED_OUT, isHub, liveGreenletsDone, loopFor, timedFuture, waitFor } from "./hub.js";
+import { isHub, liveGreenletsDone, loopFor, ready, READY_VOID, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 import { Timeout } from "./timeout.js";
 
 /** Anything with gevent's `rawlink`/`unlink` protocol: greenlets, events, async results. */
@@ -71,6 +70,7 @@ export function iwait<T extends Linkable>(objects: Iterable<T>, options: WaitOpt
 export class IWait<T extends Linkable> {
   /** @internal */ readonly _objects: T[];
   /** @internal */ readonly _ready: T[] = [];
+  /** @internal the next of _ready to hand out */ _head = 0;
   /** @internal */ _waiter: Future<unknown> | undefined = undefined;
   /** @internal */ _yielded = 0;
   /** @internal */ readonly _count: number;
@@ -96,8 +96,8 @@ export class IWait<T extends Linkable> {
 
   /** The next ready object, waiting for one; `done` after `count`, or at the timeout. */
   next(): Awaitable<IteratorResult<T, undefined>> {
-    if (this._closed || this._yielded >= this._count) return readyAwaitable(this.#finish());
-    if (this._ready.length > 0) return readyAwaitable(this.#take());
+    if (this._closed || this._yielded >= this._count) return ready(this.#finish());
+    if (this._ready.length > this._head) return ready(this.#take());
     const remaining = this._deadline === undefined ? undefined : this._deadline - this._loop.time();
     const fut = timedFuture<void>(this._loop, remaining) as Future<unknown>;
     this._waiter = fut;
@@ -105,7 +105,7 @@ export class IWait<T extends Linkable> {
       fut,
       (v) => {
         this._waiter = undefined;
-        if (v === TIMED_OUT || this._ready.length === 0) return this.#finish();
+        if (v === TIMED_OUT || this._ready.length === this._head) return this.#finish();
         return this.#take();
       },
       () => {
@@ -116,7 +116,9 @@ export class IWait<T extends Linkable> {
 
   #take(): IteratorResult<T, undefined> {
     this._yielded++;
-    return { value: this._ready.shift()!, done: false };
+    const v = this._ready[this._head]!;
+    this._ready[this._head++] = undefined as unknown as T;
+    return { value: v, done: false };
   }
 
   #finish(): IteratorReturnResult<undefined> {
@@ -218,7 +220,7 @@ export function killall(greenlets: Iterable<Greenlet<unknown>>, options: KillOpt
     g.kill({ exception, block: false });
     if (!g.dead) alive.push(g);
   }
-  if (!block || alive.length === 0) return readyAwaitable(undefined);
+  if (!block || alive.length === 0) return READY_VOID;
   const it = new IWait(alive, { timeout });
   return toAwaitable(killallWait(it, alive, timeout));
 }
