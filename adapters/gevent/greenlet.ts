@@ -12,8 +12,9 @@ import {
   type Future,
   Task,
   type TimerHandle,
+  currentTask,
 } from "../../src/index.js";
-import { drive, isGenerator, startBody } from "./body.js";
+import { isGenerator, startBody } from "./body.js";
 import { GreenletExit } from "./errors.js";
 import {
   greenletFinished,
@@ -26,6 +27,7 @@ import {
   rejected,
   setCurrent,
   throwInto,
+  translate,
   TIMED_OUT,
   timedFuture,
   waitFor,
@@ -416,22 +418,40 @@ function describeError(e: unknown): string {
 /** The task's coroutine: drives the body and records the outcome; it never throws (the greenlet reports). */
 function* main<T>(g: Greenlet<T>): Coroutine<void> {
   g._state = RUNNING;
-  let ok = true;
-  let v: unknown;
+  // drive() of body.ts, inlined: one generator less per greenlet.
+  const task = currentTask();
+  let prev = setCurrent(g);
+  let body: Coroutine<unknown>;
   try {
-    const prev = setCurrent(g);
-    let body: Coroutine<unknown>;
-    try {
-      body = startBody(g._fn, g.args);
-    } finally {
-      setCurrent(prev);
-    }
-    v = yield* drive(body, g);
+    body = startBody(g._fn, g.args);
   } catch (e) {
-    ok = false;
-    v = e;
+    setCurrent(prev);
+    return g._die(false, e);
   }
-  g._die(ok, v);
+  setCurrent(prev);
+  let value: unknown;
+  let exc: unknown;
+  let hasExc = false;
+  for (;;) {
+    let r: IteratorResult<unknown, unknown>;
+    prev = setCurrent(g);
+    try {
+      r = hasExc ? body.throw(exc) : body.next(value);
+    } catch (e) {
+      setCurrent(prev);
+      return g._die(false, e);
+    }
+    setCurrent(prev);
+    if (r.done) return g._die(true, r.value);
+    hasExc = false;
+    exc = undefined;
+    try {
+      value = yield r.value;
+    } catch (e) {
+      exc = translate(task, e);
+      hasExc = true;
+    }
+  }
 }
 
 /**

@@ -278,7 +278,7 @@ function* joinall_killall(trace: Trace): Coroutine<void> {
   } catch (e) {
     trace.push(`joinall raised ${(e as Error).name}`);
   }
-  const done = yield* joinall([a, b, c] as Greenlet<unknown>[], { timeout: 0.05 });
+  const done = yield* joinall([a, b, c] as Greenlet<unknown>[], { timeout: 0.5 });
   trace.push(`joinall finished ${done.length}`);
   function* stubborn() {
     try {

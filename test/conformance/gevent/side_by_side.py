@@ -234,7 +234,7 @@ def joinall_killall():
         gevent.joinall([a, b, c], raise_error=True)
     except Exception as e:
         trace.append("joinall raised %s" % type(e).__name__)
-    done = gevent.joinall([a, b, c], timeout=0.05)
+    done = gevent.joinall([a, b, c], timeout=0.5)
     trace.append("joinall finished %d" % len(done))
     def stubborn():
         try:
