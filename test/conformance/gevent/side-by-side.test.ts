@@ -229,7 +229,7 @@ function* drain<R>(it: IMap<R>): Coroutine<R[]> {
 function* pool_imap(trace: Trace): Coroutine<void> {
   const pool = new Pool(2);
   function* job(x: number) {
-    yield* sleep(x / 100);
+    yield* sleep(x / 20);
     return x;
   }
   trace.push(`unordered ${py(yield* drain(pool.imapUnordered(job, [5, 1, 3, 2])))}`);

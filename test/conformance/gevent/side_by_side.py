@@ -189,7 +189,7 @@ def pool_imap():
     trace = []
     pool = Pool(2)
     def job(x):
-        gevent.sleep(x / 100.0)
+        gevent.sleep(x / 20.0)
         return x
     trace.append("unordered %s" % list(pool.imap_unordered(job, [5, 1, 3, 2])))
     trace.append("ordered %s" % list(pool.imap(job, [5, 1, 3, 2])))
