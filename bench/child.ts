@@ -19,6 +19,8 @@ if (id === "memory") {
     const m = (await import("./twisted-chain.js")) as { twistedChainScenario(): Scenario };
     extra.push(m.twistedChainScenario());
   }
+  if (id?.startsWith("gevent-"))
+    extra.push(...((await import("./gevent.js")) as { geventScenarios: Scenario[] }).geventScenarios);
   const sc = [...scenarios, ...extra].find((s) => s.id === id);
   if (sc === undefined) {
     log(`unknown scenario ${id}; known: ${scenarios.map((s) => s.id).join(", ")}, memory`);

@@ -274,6 +274,9 @@ const cases: MemCase[] = [
 ];
 
 /** Measures every case; each is measured 3 times and the median kept. */
+// The gevent adapter's row (bench/gevent.ts).
+cases.push(...((await import("./gevent.js")) as { geventMemoryCases: MemCase[] }).geventMemoryCases);
+
 export async function measureMemory(log: (s: string) => void): Promise<MemRow[]> {
   const rows: MemRow[] = [];
   for (const c of cases) {

@@ -77,6 +77,7 @@ const parts: string[] = [];
 const all: Array<Pick<Scenario, "id" | "title">> = [...scenarios];
 if (existsSync(`${ROOT}/bench/twisted-chain.ts`))
   all.push({ id: "twisted-chain", title: "A 10-callback Deferred chain vs a native promise chain" });
+for (const id of ["gevent-spawn", "gevent-pool", "gevent-queue"]) all.push({ id, title: `${id} (bench/gevent.ts)` });
 for (const sc of all) {
   if (only && !only.includes(sc.id)) continue;
   log(`scenario ${sc.id}…`);
