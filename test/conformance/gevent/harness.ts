@@ -52,6 +52,7 @@ export function gtest(
 
 /** The number of timers and callbacks the loop still holds (not cancelled). */
 export function scheduledHandles(loop: TestLoop): number {
-  const l = loop as unknown as { _ready: unknown[]; _timers: { _cancelled: boolean }[] };
-  return l._ready.length + l._timers.filter((h) => !h._cancelled).length;
+  // Live timers: the heap's length less the cancelled handles it still holds until a purge.
+  const l = loop as unknown as { _ready: unknown[]; _timers: { length: number }; _timerCancelledCount: number };
+  return l._ready.length + l._timers.length - l._timerCancelledCount;
 }
