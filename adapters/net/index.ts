@@ -48,3 +48,13 @@ export {
   type OpenConnectionOpts,
   type StartServerOpts,
 } from "./streams.js";
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  Process,
+  PIPE,
+  STDOUT,
+  DEVNULL,
+  type StdioSpec,
+  type SubprocessOpts,
+} from "./subprocess.js";

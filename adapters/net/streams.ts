@@ -255,10 +255,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (n < 0) {
       // Until EOF, in blocks of `limit` so that the transport keeps flowing.
       const blocks: Buffer[] = [];
-      for (;;) {
-        const block = await this.read(this._limit);
-        if (block.length === 0) break;
-        blocks.push(block);
+      try {
+        for (;;) {
+          const block = await this.read(this._limit);
+          if (block.length === 0) break;
+          blocks.push(block);
+        }
+      } catch (e) {
+        // Cancelled (or failed) midway: what was read goes back, nothing is lost.
+        if (blocks.length > 0) this._buffer = Buffer.concat([...blocks, this._buffer]);
+        throw e;
       }
       return Buffer.concat(blocks);
     }
@@ -333,9 +339,9 @@ export class StreamReaderProtocol extends Protocol {
    * A protocol feeding `reader`; with `clientConnected`, a server's: it is
    * called with the reader and a new writer when the connection is made.
    */
-  constructor(reader: StreamReader, clientConnected?: ClientConnected, options?: { loop?: EventLoop }) {
+  constructor(reader: StreamReader | undefined, clientConnected?: ClientConnected, options?: { loop?: EventLoop }) {
     super();
-    this._loop = options?.loop ?? reader._loop;
+    this._loop = options?.loop ?? reader?._loop ?? getRunningLoop();
     this._reader = reader;
     this._clientConnected = clientConnected;
     this._closed = this._loop.createFuture<void>();

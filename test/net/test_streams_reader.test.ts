@@ -450,3 +450,17 @@ test("async iteration yields lines until EOF", (t) =>
     for await (const line of stream) lines.push(line.toString());
     t.deepEqual(lines, ["line1\n", "line2\n", "line3\n", "tail"]);
   }));
+
+test("a cancelled read(-1) puts back what it had read", (t) =>
+  runTest(async () => {
+    const stream = new StreamReader({ limit: 2 });
+    stream.feedData(b("abcde"));
+    const r = createTask(() => stream.read(-1));
+    await sleep(0);
+    await sleep(0);
+    stream.feedData(b("f"));
+    r.cancel();
+    await t.throwsAsync(r, { instanceOf: CancelledError });
+    stream.feedEof();
+    t.is((await stream.read()).toString(), "abcdef");
+  }));
