@@ -159,7 +159,11 @@ async function serveConnection(
   } catch (e) {
     if (e instanceof HttpError) {
       writeResponse(writer, { status: e.status, body: `${e.message}\n` }, false);
-      await writer.drain().catch(() => {});
+      try {
+        await writer.drain();
+      } catch {
+        // the client is gone: nobody to tell
+      }
     } else if (e instanceof IncompleteReadError) {
       // The client went away in the middle of a request: nobody to answer.
     } else if (!(e instanceof Error && "code" in e)) throw e; // connection errors end the connection quietly

@@ -33,6 +33,9 @@ import { Transport, type BytesLike } from "./transports.js";
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const EMPTY = Buffer.alloc(0);
+// What drain() returns when there is nothing to wait for: a settled promise
+// (one microtask, no loop iteration, no allocation).
+const READY: Promise<void> = Promise.resolve();
 
 function toBytes(x: BytesLike): Buffer {
   return typeof x === "string" ? Buffer.from(x, "utf8") : Buffer.isBuffer(x) ? x : Buffer.from(x);
@@ -523,7 +526,15 @@ export class StreamWriter {
    * Throws the reader's exception, or `ConnectionResetError` once the
    * connection is lost.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // The fast path (nothing to wait for) does not allocate a promise or yield.
+    if (this._reader?._exception === undefined && !this._transport.isClosing() && !this._protocol._paused)
+      if (!this._protocol._connectionLost) return READY;
+    return this._drainSlow();
+  }
+
+  /** @internal */
+  async _drainSlow(): Promise<void> {
     const exc = this._reader?.exception();
     if (exc !== undefined) throw exc;
     if (this._transport.isClosing()) await sleep(0);
