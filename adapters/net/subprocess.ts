@@ -86,7 +86,7 @@ export class Process {
   constructor(loop: EventLoop, child: ChildProcess, limit: number | undefined) {
     this._loop = loop;
     this._child = child;
-    this.pid = child.pid!;
+    this.pid = child.pid ?? -1;
     this._closed = loop.createFuture<void>();
     this.stdout = child.stdout ? readerOver(loop, child.stdout as Socket, limit) : null;
     this.stderr = child.stderr ? readerOver(loop, child.stderr as Socket, limit) : null;
@@ -226,8 +226,11 @@ async function spawnChild(
   const ready = loop.createFuture<void>();
   child.once("spawn", () => ready.done() || ready.setResult());
   child.once("error", (e) => ready.done() || ready.setException(toOSError(e)));
+  // The pipes get their readers now, synchronously: Node drains (and drops)
+  // the output of a child that exits while nobody listens to its pipes.
+  const proc = new Process(loop, child, opts.limit);
   await ready;
-  return new Process(loop, child, opts.limit);
+  return proc;
 }
 
 /**

@@ -271,3 +271,17 @@ test("test_subprocess_communicate_stdout", async (t) => {
     t.is(proc.returncode, 0);
   });
 });
+
+// Regression: Node drops the output of a child that exits before anyone
+// listens to its pipes; the readers are attached at spawn time.
+test("the output of a child that exits at once is never lost", async (t) => {
+  await runIO(async () => {
+    for (let i = 0; i < 20; i++) {
+      const proc =
+        i % 2 === 0
+          ? await createSubprocessExec("/bin/echo", ["a"], { stdout: PIPE })
+          : await createSubprocessShell("echo a", { stdout: PIPE });
+      t.is((await proc.communicate())[0]!.toString(), "a\n");
+    }
+  }, 20);
+});
