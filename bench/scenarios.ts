@@ -10,6 +10,7 @@ import { Mutex as MutexEsm, Semaphore as SemaphoreEsm } from "async-mutex";
 import { Subject } from "rxjs";
 import type { Coroutine, Future, Task } from "../src/index.js";
 import type { Contender, Scenario } from "./harness.js";
+import { netScenarios } from "./net.js";
 import {
   Lock,
   Queue,
@@ -1049,7 +1050,7 @@ const s8: Scenario = {
 };
 
 /** Every scenario, in the order. */
-export const scenarios: Scenario[] = [s1, s2, s3a, s3b, s4, s5, s6, s7, s8];
+export const scenarios: Scenario[] = [s1, s2, s3a, s3b, s4, s5, s6, s7, s8, ...netScenarios];
 
 export type { Task };
 scenarios.push(...(await import("./rxjs.js")).rxjsScenarios);

@@ -3,7 +3,9 @@
  * helpers (`DeferredList`, `gatherResults`, `race`, `inlineCallbacks`,
  * `DeferredLock`/`Semaphore`/`Queue`), `twisted.internet.task` (`Clock`,
  * `deferLater`, `LoopingCall`), a reactor over the event loop, and bridges
- * to Futures, Tasks and coroutines, so that both styles run on one loop.
+ * to Futures, Tasks and coroutines, so that both styles run on one loop;
+ * TCP protocols (`Protocol`, `Factory`, `LineReceiver`, `listenTCP`,
+ * `connectTCP`, `ClientCreator`) over node:net.
  * See docs/porting-from-twisted.md.
  * @module asyncio-ts/twisted
  */
@@ -48,3 +50,22 @@ export {
 export { ConcurrencyPrimitive, DeferredLock, DeferredSemaphore, DeferredQueue } from "./primitives.js";
 export { Clock, DelayedCall, deferLater, LoopingCall } from "./task.js";
 export { Reactor, LoopDelayedCall, reactor } from "./reactor.js";
+export {
+  Protocol,
+  Factory,
+  ServerFactory,
+  ClientFactory,
+  ClientCreator,
+  IPv4Address,
+  ConnectionDone,
+  ConnectionLost,
+  ConnectionRefusedError,
+  ConnectError,
+  CannotListenError,
+  type ITransport,
+  type IProducer,
+  type IConnector,
+  type ProtocolClass,
+} from "./protocol.js";
+export { LineReceiver } from "./basic.js";
+export { Port, Connector, StringTransport } from "./tcp.js";

@@ -8,6 +8,8 @@
 import { EventLoop, RuntimeError, getRunningLoop, type TimerHandle } from "../../src/index.js";
 import { AlreadyCalled, AlreadyCancelled } from "./errors.js";
 import type { IDelayedCall, IReactorTime } from "./interfaces.js";
+import type { ClientFactory, Factory } from "./protocol.js";
+import { Connector, Port } from "./tcp.js";
 
 function tryRunningLoop(): EventLoop | undefined {
   try {
@@ -182,6 +184,38 @@ export class Reactor implements IReactorTime {
         this._loop = undefined;
       }
     }
+  }
+
+  /**
+   * Listens on TCP `port` (0: a free one) on `iface` (default all
+   * interfaces) and runs a protocol from `factory` on each connection
+   * (Twisted's `IReactorTCP.listenTCP`). Node binds asynchronously:
+   * read `getHost()` after `whenListening()`.
+   *
+   * @example
+   * ```ts
+   * const port = reactor.listenTCP(0, Factory.forProtocol(Echo), 50, "127.0.0.1");
+   * await port.whenListening();
+   * ```
+   */
+  listenTCP(port: number, factory: Factory, backlog = 50, iface = ""): Port {
+    return new Port(this.loop, port, factory, backlog, iface);
+  }
+
+  /**
+   * Connects to `host:port` over TCP and runs a protocol from `factory`
+   * (Twisted's `IReactorTCP.connectTCP`); the factory hears of failure and
+   * loss through its `clientConnection*` methods.
+   *
+   * @example
+   * ```ts
+   * reactor.connectTCP("127.0.0.1", 8000, new MyClientFactory());
+   * ```
+   */
+  connectTCP(host: string, port: number, factory: ClientFactory, timeout = 30): Connector {
+    const c = new Connector(this.loop, host, port, factory, timeout);
+    c.connect();
+    return c;
   }
 
   /** Stops the loop; `RuntimeError` ("Can't stop reactor that isn't running.") if it is not running. */
