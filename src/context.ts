@@ -153,6 +153,7 @@ export function currentContext(): Context {
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const ctx = copyContext(); loop.callSoon(() => ctx.run(() => name.get()));
  * ```
  */

@@ -33,6 +33,7 @@ export class CancelledError extends Error {
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * fut.setResult(1);
  * try { fut.setResult(2); } catch (e) { e instanceof InvalidStateError; } // true
  * ```

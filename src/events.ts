@@ -11,6 +11,7 @@ import type { EventLoop } from "./loop.js";
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const h = loop.callSoon(() => console.log("never"));
  * h.cancel();
  * ```
@@ -64,6 +65,7 @@ export class Handle {
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const t = loop.callLater(1.5, tick);
  * t.when(); // loop.time() + 1.5, in seconds
  * t.cancel();

@@ -34,6 +34,7 @@ export type { AbortOptions } from "./waiters.js";
  *
  * @example
  * ```ts
+ * const lock = new Lock();
  * const section: CriticalSection<number> = async () => { await sleep(0.1); return 1; };
  * await lock.run(section);
  * ```
@@ -78,6 +79,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * await lock.acquire();
    * try { work(); } finally { lock.release(); }
    * ```
@@ -89,6 +91,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * lock.release();
    * ```
    */
@@ -105,6 +108,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * const n = await lock.run(async () => { await sleep(0.1); return 42; });
    * const m = yield* lock.run(function* () { yield* sleep(0.1); return 43; });
    * ```
@@ -119,6 +123,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * {
    *   await using _ = await lock.enter();
    *   // ... the lock is held until the end of the block
@@ -173,6 +178,7 @@ function allCancelled(waiters: Deque<Future<unknown>>): boolean {
  *
  * @example
  * ```ts
+ * const lock = new Lock();
  * const { locked, waiters }: LockStatistics = lock.statistics();
  * ```
  */
@@ -209,6 +215,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * if (!lock.locked()) await lock.acquire();
    * ```
    */
@@ -222,6 +229,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * await lock.acquire({ signal: AbortSignal.timeout(1000) });
    * ```
    */
@@ -274,6 +282,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * lock.release();
    * ```
    */
@@ -297,6 +306,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * lock.statistics(); // { locked: true, waiters: 2 }
    * ```
    */
@@ -310,6 +320,7 @@ export class Lock extends AcquireRelease {
  *
  * @example
  * ```ts
+ * const ev = new Event();
  * const { isSet, waiters }: EventStatistics = ev.statistics();
  * ```
  */
@@ -342,6 +353,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * if (!ev.isSet()) await ev.wait();
    * ```
    */
@@ -354,6 +366,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.set();
    * ```
    */
@@ -369,6 +382,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.clear();
    * ```
    */
@@ -381,6 +395,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * await ev.wait();
    * ```
    */
@@ -414,6 +429,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.statistics(); // { isSet: false, waiters: 3 }
    * ```
    */
@@ -427,6 +443,7 @@ export class Event {
  *
  * @example
  * ```ts
+ * const cond = new Condition();
  * const { lockStatistics, waiters }: ConditionStatistics = cond.statistics();
  * ```
  */
@@ -479,6 +496,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * cond.locked();
    * ```
    */
@@ -491,6 +509,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.acquire();
    * ```
    */
@@ -503,6 +522,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * cond.release();
    * ```
    */
@@ -523,6 +543,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.acquire();
    * try { while (!ready()) await cond.wait(); } finally { cond.release(); }
    * ```
@@ -584,6 +605,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.run(async () => { await cond.waitFor(() => queue.length > 0); });
    * ```
    */
@@ -609,6 +631,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.run(() => { items.push(x); cond.notify(); });
    * ```
    */
@@ -634,6 +657,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.run(() => { done = true; cond.notifyAll(); });
    * ```
    */
@@ -646,6 +670,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * cond.statistics(); // { lockStatistics: { locked: false, waiters: 0 }, waiters: 2 }
    * ```
    */
@@ -659,6 +684,7 @@ export class Condition extends AcquireRelease {
  *
  * @example
  * ```ts
+ * const sem = new Semaphore(2);
  * const { value, waiters }: SemaphoreStatistics = sem.statistics();
  * ```
  */
@@ -712,6 +738,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.locked();
    * ```
    */
@@ -726,6 +753,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * await sem.acquire();
    * try { await work(); } finally { sem.release(); }
    * ```
@@ -783,6 +811,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.release();
    * ```
    */
@@ -812,6 +841,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.statistics(); // { value: 0, waiters: 4 }
    * ```
    */
@@ -851,6 +881,7 @@ export class BoundedSemaphore extends Semaphore {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.release();
    * ```
    */
@@ -866,6 +897,7 @@ export class BoundedSemaphore extends Semaphore {
  *
  * @example
  * ```ts
+ * const barrier = new Barrier(1);
  * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) retry(); }
  * ```
  */
@@ -879,6 +911,7 @@ export class BrokenBarrierError extends RuntimeError {
  *
  * @example
  * ```ts
+ * const barrier = new Barrier(1);
  * const state: BarrierState = barrier.statistics().state; // "filling"
  * ```
  */
@@ -889,6 +922,7 @@ export type BarrierState = "filling" | "draining" | "resetting" | "broken";
  *
  * @example
  * ```ts
+ * const barrier = new Barrier(1);
  * const { parties, nWaiting, state, broken }: BarrierStatistics = barrier.statistics();
  * ```
  */
@@ -943,6 +977,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * const index = await barrier.wait();
    * if (index === 0) console.log("everyone arrived");
    * ```
@@ -1007,6 +1042,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * await barrier.reset();
    * ```
    */
@@ -1034,6 +1070,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * await barrier.abort();
    * ```
    */
@@ -1070,6 +1107,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * barrier.nWaiting;
    * ```
    */
@@ -1082,6 +1120,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * if (barrier.broken) await barrier.reset();
    * ```
    */
@@ -1094,6 +1133,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * barrier.statistics(); // { parties: 3, nWaiting: 1, state: "filling", broken: false }
    * ```
    */

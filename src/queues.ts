@@ -16,6 +16,7 @@ import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
  * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmpty) idle(); }
  * ```
  */
@@ -36,6 +37,7 @@ export class QueueEmpty extends Error {
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
  * try { q.putNowait(x); } catch (e) { if (e instanceof QueueFull) drop(x); }
  * ```
  */
@@ -57,6 +59,7 @@ export class QueueFull extends Error {
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
  * try { await q.get(); } catch (e) { if (e instanceof QueueShutDown) return; throw e; }
  * ```
  */
@@ -77,6 +80,7 @@ export class QueueShutDown extends Error {
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
  * const { qsize, getters, putters, unfinishedTasks }: QueueStatistics = q.statistics();
  * ```
  */
@@ -176,6 +180,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.qsize();
    * ```
    */
@@ -200,6 +205,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * if (q.empty()) console.log("idle");
    * ```
    */
@@ -212,6 +218,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * if (!q.full()) q.putNowait(x);
    * ```
    */
@@ -225,6 +232,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * await q.put(job);
    * ```
    */
@@ -270,6 +278,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.putNowait(job);
    * ```
    */
@@ -292,6 +301,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * const job = await q.get();
    * ```
    */
@@ -333,6 +343,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * const job = q.getNowait();
    * ```
    */
@@ -353,6 +364,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * const job = await q.get();
    * try { await handle(job); } finally { q.taskDone(); }
    * ```
@@ -368,6 +380,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * await q.join();
    * ```
    */
@@ -386,6 +399,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.shutdown();      // consumers finish what is queued, then stop
    * q.shutdown(true);  // drop what is queued
    * ```
@@ -417,6 +431,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.statistics(); // { qsize: 3, maxsize: 10, getters: 0, putters: 0, unfinishedTasks: 5, shutdown: false }
    * ```
    */
@@ -437,6 +452,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * for await (const item of q) { handle(item); q.taskDone(); }
    * ```
    */

@@ -217,6 +217,7 @@ export function ensureFuture<T>(
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * const p: FuturePromise<number> = toPromise(fut);
  * p instanceof Promise; // true
  * ```

@@ -111,6 +111,7 @@ export function fromCoroutine<T>(fn: CoroutineFactory<T>): Observable<T> {
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const fut = loop.createFuture<number>();
  * fromFuture(fut).subscribe((v) => console.log(v)); // 42
  * fut.setResult(42);

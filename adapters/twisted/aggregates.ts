@@ -111,6 +111,7 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * gatherResults([succeed(1), deferLater(clock, 1, () => 2)]).addCallback(([a, b]) => a + b); // 3
  * ```
  */
@@ -129,6 +130,7 @@ export function gatherResults<T>(
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * race([deferLater(clock, 1, () => "slow"), deferLater(clock, 0.1, () => "fast")]).addCallback(([i, v]) => v); // "fast"
  * ```
  */

@@ -135,6 +135,7 @@ function failthru(f: Failure): Failure {
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
  * d.addCallbacks(passthru, logIt); // same as d.addErrback(logIt)
  * ```
  */
@@ -524,6 +525,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @example
    * ```ts
+   * const d = new Deferred<number>();
    * import { from } from "rxjs";
    * from(d).subscribe({ next: (v) => console.log(v), error: (e) => console.error(e) });
    * ```
@@ -836,6 +838,7 @@ export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any>
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
  * d.addErrback(logError);
  * ```
  */

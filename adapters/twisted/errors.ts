@@ -50,6 +50,8 @@ export class CancelledError extends CoreCancelledError {
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
+ * const clock = new Clock();
  * d.addTimeout(5, clock);
  * clock.advance(5); // d fails with TimeoutError(5, "Deferred")
  * ```
@@ -173,6 +175,7 @@ export class QueueUnderflow extends Error {
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * const call = clock.callLater(1, f);
  * clock.advance(1);
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCalled; } // true
@@ -193,6 +196,7 @@ export class AlreadyCalled extends Error {
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * const call = clock.callLater(1, f);
  * call.cancel();
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCancelled; } // true

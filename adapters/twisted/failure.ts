@@ -18,6 +18,7 @@ export type ErrorType = abstract new (...args: any[]) => unknown;
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
  * d.addErrback((f: Failure) => {
  *   f.trap(ConnectionError);          // anything else goes on down the errback track
  *   return "fallback";                // back on the callback track

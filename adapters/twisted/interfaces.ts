@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * const call: IDelayedCall = clock.callLater(5, retry);
  * call.reset(10); // now due 10 seconds from now
  * if (call.active()) call.cancel();

@@ -50,6 +50,7 @@ export abstract class ConcurrencyPrimitive {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * {
    *   await using _ = await lock.enter();
    *   // ... held until the end of the block
