@@ -17,3 +17,6 @@ export async function work(): Promise<number> {
 
 /** A few URLs for {@link fetchPage}. */
 export const urls: string[] = ["https://example.com/a", "https://example.com/b", "https://example.com/c"];
+
+/** One URL for {@link fetchPage}. */
+export const url = "https://example.com/";

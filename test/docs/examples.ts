@@ -69,10 +69,14 @@ export function extract(file: string): Example[] {
 /** The entry point whose names an example in `file` may use, and the core's for adapters. */
 export function entriesFor(file: string): string[] {
   const parts = file.split("/");
+  // The rxjs adapter's examples also use rxjs itself (`of`, `interval`, `take`, `Subject`).
+  if (parts[0] === "adapters" && parts[1] === "rxjs") return ["adapters/rxjs/index.ts", "src/index.ts", RXJS];
   if (parts[0] === "adapters") return [`adapters/${parts[1]}/index.ts`, "src/index.ts"];
   if (parts[0] === "codemods") return ["codemods/index.ts"];
   return ["src/index.ts"];
 }
+
+const RXJS = "node_modules/rxjs/dist/types/index.d.ts";
 
 /** Bare package specifiers in examples and the files they mean. */
 export function mapSpecifier(spec: string): string | undefined {
@@ -151,7 +155,7 @@ function scan(code: string): { used: Set<string>; declared: Set<string>; imports
 }
 
 /** Names that mean the example runs its own loop (then the harness does not wrap it in `runVirtual`). */
-const OWN_LOOP = /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTimeLoop|new EventLoop)\b|\brun\(/;
+const OWN_LOOP = /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTimeLoop|new EventLoop)\b|(?<![.\w])run\(/;
 
 /**
  * Writes one module per example into .examples/. Each exports `default` (the example's body as an async function).
@@ -160,7 +164,7 @@ const OWN_LOOP = /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTi
 export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>, preludeNames: Set<string>): void {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
-  const rel = (target: string) => `../${target.replace(/\.ts$/, ".js")}`;
+  const rel = (target: string) => (target === RXJS ? "rxjs" : `../${target.replace(/\.ts$/, ".js")}`);
   examples.forEach((ex, n) => {
     const { used, declared, imports } = scan(ex.code);
     const header: string[] = [];
