@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * const task = createTask(async () => sleep(10));
+ * task.cancel("no longer needed");
  * try { await task; } catch (e) { if (isCancelledError(e)) console.log(e.message); else throw e; }
  * ```
  */
@@ -90,6 +92,7 @@ export class ValueError extends Error {
  *
  * @example
  * ```ts
+ * const main = async () => { throw new KeyboardInterrupt(); };
  * try { await run(main); } catch (e) { if (e instanceof KeyboardInterrupt) process.exitCode = 130; }
  * ```
  */
@@ -104,7 +107,7 @@ export class KeyboardInterrupt extends Error {
  *
  * @example
  * ```ts
- * try { await work(); } catch (e) { if (isCancelledError(e)) throw e; log(e); }
+ * try { await work(); } catch (e) { if (isCancelledError(e)) throw e; console.error(e); }
  * ```
  */
 export function isCancelledError(e: unknown): e is CancelledError {

@@ -66,7 +66,7 @@ export class Handle {
  * @example
  * ```ts
  * const loop = getRunningLoop();
- * const t = loop.callLater(1.5, tick);
+ * const t = loop.callLater(1.5, () => console.log("tick"));
  * t.when(); // loop.time() + 1.5, in seconds
  * t.cancel();
  * ```

@@ -92,6 +92,7 @@ export abstract class AcquireRelease {
    * @example
    * ```ts
    * const lock = new Lock();
+   * await lock.acquire();
    * lock.release();
    * ```
    */
@@ -110,7 +111,9 @@ export abstract class AcquireRelease {
    * ```ts
    * const lock = new Lock();
    * const n = await lock.run(async () => { await sleep(0.1); return 42; });
-   * const m = yield* lock.run(function* () { yield* sleep(0.1); return 43; });
+   * function* gen(): Coroutine<number> {
+   *   return yield* lock.run(function* () { yield* sleep(0.1); return 43; });
+   * }
    * ```
    */
   run<R>(fn: CriticalSection<R>, options?: AbortOptions): Awaitable<R> {
@@ -201,7 +204,7 @@ export interface LockStatistics {
  * ```ts
  * const lock = new Lock();
  * await lock.run(async () => { await sleep(0.1); }); // or:
- * await lock.acquire(); try { ... } finally { lock.release(); }
+ * await lock.acquire(); try { await sleep(0.1); } finally { lock.release(); }
  * ```
  */
 export class Lock extends AcquireRelease {
@@ -283,6 +286,7 @@ export class Lock extends AcquireRelease {
    * @example
    * ```ts
    * const lock = new Lock();
+   * await lock.acquire();
    * lock.release();
    * ```
    */
@@ -354,6 +358,7 @@ export class Event {
    * @example
    * ```ts
    * const ev = new Event();
+   * getRunningLoop().callLater(1, () => ev.set());
    * if (!ev.isSet()) await ev.wait();
    * ```
    */
@@ -396,7 +401,8 @@ export class Event {
    * @example
    * ```ts
    * const ev = new Event();
-   * await ev.wait();
+   * getRunningLoop().callLater(1, () => ev.set());
+   * await ev.wait(); // true, after 1 s
    * ```
    */
   wait(options?: AbortOptions): Awaitable<true> {
@@ -467,9 +473,10 @@ export interface ConditionStatistics {
  * const cond = new Condition();
  * const items: number[] = [];
  * // consumer
- * await cond.run(async () => { await cond.waitFor(() => items.length > 0); items.shift(); });
+ * const consumer = createTask(() => cond.run(async () => { await cond.waitFor(() => items.length > 0); items.shift(); }));
  * // producer
  * await cond.run(() => { items.push(1); cond.notify(); });
+ * await consumer;
  * ```
  */
 export class Condition extends AcquireRelease {
@@ -523,6 +530,7 @@ export class Condition extends AcquireRelease {
    * @example
    * ```ts
    * const cond = new Condition();
+   * await cond.acquire();
    * cond.release();
    * ```
    */
@@ -544,8 +552,10 @@ export class Condition extends AcquireRelease {
    * @example
    * ```ts
    * const cond = new Condition();
+   * let ready = false;
+   * getRunningLoop().callLater(1, () => cond.run(() => { ready = true; cond.notify(); }));
    * await cond.acquire();
-   * try { while (!ready()) await cond.wait(); } finally { cond.release(); }
+   * try { while (!ready) await cond.wait(); } finally { cond.release(); }
    * ```
    */
   wait(options?: AbortOptions): Awaitable<true> {
@@ -606,6 +616,7 @@ export class Condition extends AcquireRelease {
    * @example
    * ```ts
    * const cond = new Condition();
+   * const queue: number[] = [1];
    * await cond.run(async () => { await cond.waitFor(() => queue.length > 0); });
    * ```
    */
@@ -632,7 +643,8 @@ export class Condition extends AcquireRelease {
    * @example
    * ```ts
    * const cond = new Condition();
-   * await cond.run(() => { items.push(x); cond.notify(); });
+   * const items: number[] = [];
+   * await cond.run(() => { items.push(1); cond.notify(); });
    * ```
    */
   notify(n = 1): void {
@@ -658,6 +670,7 @@ export class Condition extends AcquireRelease {
    * @example
    * ```ts
    * const cond = new Condition();
+   * let done = false;
    * await cond.run(() => { done = true; cond.notifyAll(); });
    * ```
    */
@@ -710,8 +723,8 @@ function checkPermits(value: number, what: string): void {
  *
  * @example
  * ```ts
- * const sem = new Semaphore(10); // at most 10 downloads at a time
- * await Promise.all(urls.map((u) => sem.run(() => download(u))));
+ * const sem = new Semaphore(10); // at most 10 fetches at a time
+ * await Promise.all(urls.map((u) => sem.run(() => fetchPage(u))));
  * ```
  */
 export class Semaphore extends AcquireRelease {
@@ -857,7 +870,7 @@ export class Semaphore extends AcquireRelease {
  * @example
  * ```ts
  * const sem = new BoundedSemaphore(2);
- * sem.release(); // ValueError: BoundedSemaphore released too many times
+ * try { sem.release(); } catch (e) { console.log(e instanceof ValueError); } // true: released too many times
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
@@ -898,7 +911,7 @@ export class BoundedSemaphore extends Semaphore {
  * @example
  * ```ts
  * const barrier = new Barrier(1);
- * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) retry(); }
+ * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) console.log("broken"); }
  * ```
  */
 export class BrokenBarrierError extends RuntimeError {

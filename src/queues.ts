@@ -17,7 +17,7 @@ import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
  * @example
  * ```ts
  * const q = new Queue<number>(10);
- * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmpty) idle(); }
+ * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmpty) console.log("idle"); }
  * ```
  */
 export class QueueEmpty extends Error {
@@ -37,8 +37,9 @@ export class QueueEmpty extends Error {
  *
  * @example
  * ```ts
- * const q = new Queue<number>(10);
- * try { q.putNowait(x); } catch (e) { if (e instanceof QueueFull) drop(x); }
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * try { q.putNowait(2); } catch (e) { if (e instanceof QueueFull) console.log("dropped 2"); }
  * ```
  */
 export class QueueFull extends Error {
@@ -60,6 +61,7 @@ export class QueueFull extends Error {
  * @example
  * ```ts
  * const q = new Queue<number>(10);
+ * q.shutdown();
  * try { await q.get(); } catch (e) { if (e instanceof QueueShutDown) return; throw e; }
  * ```
  */
@@ -110,7 +112,7 @@ export interface QueueStatistics {
  * @example
  * ```ts
  * const q = new Queue<string>(100);
- * createTask(async () => { for await (const url of q) { await fetchIt(url); q.taskDone(); } });
+ * createTask(async () => { for await (const url of q) { await fetchPage(url); q.taskDone(); } });
  * for (const u of urls) await q.put(u);
  * await q.join();
  * q.shutdown();
@@ -219,7 +221,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * if (!q.full()) q.putNowait(x);
+   * if (!q.full()) q.putNowait(1);
    * ```
    */
   full(): boolean {
@@ -233,7 +235,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * await q.put(job);
+   * await q.put(1); // waits while the queue is full
    * ```
    */
   put(item: T, options?: AbortOptions): Awaitable<void> {
@@ -279,7 +281,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * q.putNowait(job);
+   * q.putNowait(1); // QueueFull if the queue is full
    * ```
    */
   putNowait(item: T): void {
@@ -302,7 +304,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * const job = await q.get();
+   * getRunningLoop().callLater(1, () => q.putNowait(7));
+   * const job = await q.get(); // 7, after 1 s
    * ```
    */
   get(options?: AbortOptions): Awaitable<T> {
@@ -344,7 +347,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * const job = q.getNowait();
+   * q.putNowait(7);
+   * const job = q.getNowait(); // 7 (QueueEmpty if the queue is empty)
    * ```
    */
   getNowait(): T {
@@ -365,8 +369,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
+   * q.putNowait(7);
    * const job = await q.get();
-   * try { await handle(job); } finally { q.taskDone(); }
+   * try { console.log(job); } finally { q.taskDone(); }
    * ```
    */
   taskDone(): void {
@@ -453,7 +458,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @example
    * ```ts
    * const q = new Queue<number>(10);
-   * for await (const item of q) { handle(item); q.taskDone(); }
+   * q.putNowait(1); q.putNowait(2); q.shutdown(); // the loop ends when the queue is shut down and empty
+   * for await (const item of q) { console.log(item); q.taskDone(); }
    * ```
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
@@ -505,6 +511,7 @@ export function pythonCompare(a: unknown, b: unknown): number {
  *
  * @example
  * ```ts
+ * interface Job { deadline: number }
  * const opts: PriorityQueueOptions<Job> = { compare: (a, b) => a.deadline - b.deadline };
  * ```
  */
@@ -535,7 +542,10 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
    *
    * @example
    * ```ts
+   * interface Job { deadline: number }
    * const q = new PriorityQueue<Job>(0, { compare: (a, b) => a.deadline - b.deadline });
+   * q.putNowait({ deadline: 2 }); q.putNowait({ deadline: 1 });
+   * q.getNowait(); // { deadline: 1 }
    * ```
    */
   constructor(maxsize = 0, options?: PriorityQueueOptions<T>) {
