@@ -23,7 +23,7 @@ import {
  *
  * @example
  * ```ts
- * const t: Thenable<number> = { then: (ok) => ok(1) };
+ * const t: Thenable<number> = Promise.resolve(1); // any object with then()
  * await ensureFuture(t); // 1
  * ```
  */

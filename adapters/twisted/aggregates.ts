@@ -35,7 +35,8 @@ export interface DeferredListOptions {
  *
  * @example
  * ```ts
- * new DeferredList([getPage(a), getPage(b)], { consumeErrors: true }).addCallback((pairs) => {
+ * const getPage = (url: string) => succeed(`<page of ${url}>`);
+ * new DeferredList([getPage("a"), getPage("b")], { consumeErrors: true }).addCallback((pairs) => {
  *   for (const [ok, value] of pairs) console.log(ok ? value : (value as Failure).getErrorMessage());
  * });
  * ```

@@ -135,6 +135,7 @@ function failthru(f: Failure): Failure {
  *
  * @example
  * ```ts
+ * const logIt = (f: Failure) => console.log(f.getErrorMessage());
  * const d = new Deferred<number>();
  * d.addCallbacks(passthru, logIt); // same as d.addErrback(logIt)
  * ```
@@ -789,7 +790,10 @@ export function execute<T, A extends unknown[]>(f: (...args: A) => T, ...args: A
  *
  * @example
  * ```ts
- * maybeDeferred(() => cache.get(key) ?? fetchDeferred(key)).addCallback(show);
+ * const cache = new Map<string, number>();
+ * const fetchDeferred = (key: string) => succeed(key.length);
+ * const key = "abc";
+ * maybeDeferred(() => cache.get(key) ?? fetchDeferred(key)).addCallback(console.log); // 3
  * ```
  */
 export function maybeDeferred<T, A extends unknown[]>(
@@ -817,7 +821,7 @@ export function maybeDeferred<T, A extends unknown[]>(
  *
  * @example
  * ```ts
- * const d = ensureDeferred((function* () { const page = yield fetchPage(); return page.length; })());
+ * const d = ensureDeferred((async () => (await fetchPage(url)).length)());
  * ```
  */
 export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any> | PromiseLike<T>): Deferred<T> {

@@ -176,7 +176,7 @@ export class QueueUnderflow extends Error {
  * @example
  * ```ts
  * const clock = new Clock();
- * const call = clock.callLater(1, f);
+ * const call = clock.callLater(1, () => {});
  * clock.advance(1);
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCalled; } // true
  * ```
@@ -197,7 +197,7 @@ export class AlreadyCalled extends Error {
  * @example
  * ```ts
  * const clock = new Clock();
- * const call = clock.callLater(1, f);
+ * const call = clock.callLater(1, () => {});
  * call.cancel();
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCancelled; } // true
  * ```

@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * const clock = new Clock();
- * const call: IDelayedCall = clock.callLater(5, retry);
+ * const call: IDelayedCall = clock.callLater(5, () => console.log("retry"));
  * call.reset(10); // now due 10 seconds from now
  * if (call.active()) call.cancel();
  * ```

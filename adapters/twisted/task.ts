@@ -21,7 +21,7 @@ function checkSeconds(x: unknown, what: string): void {
  * @example
  * ```ts
  * const clock = new Clock();
- * const call = clock.callLater(2, ping);
+ * const call = clock.callLater(2, () => console.log("ping"));
  * call.delay(1);   // due at 3
  * call.cancel();
  * ```

@@ -155,7 +155,8 @@ function scan(code: string): { used: Set<string>; declared: Set<string>; imports
 }
 
 /** Names that mean the example runs its own loop (then the harness does not wrap it in `runVirtual`). */
-const OWN_LOOP = /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTimeLoop|new EventLoop)\b|(?<![.\w])run\(/;
+const OWN_LOOP =
+  /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTimeLoop|new EventLoop)\b|(?<![.\w])run\(/;
 
 /**
  * Writes one module per example into .examples/. Each exports `default` (the example's body as an async function).

@@ -48,6 +48,7 @@ async function execute(ex: Example): Promise<string | undefined> {
   if (typeError) return typeError.join("; ");
   const quiet = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   console.log = console.info = console.warn = console.error = () => {};
+  const exitCode = process.exitCode; // an example may set it (errors.ts: `process.exitCode = 130`)
   let timer: NodeJS.Timeout | undefined;
   try {
     const mod = await import(pathToFileURL(ex.module as string).href);
@@ -66,6 +67,7 @@ async function execute(ex: Example): Promise<string | undefined> {
   } finally {
     clearTimeout(timer);
     Object.assign(console, quiet);
+    process.exitCode = exitCode;
   }
 }
 
