@@ -92,7 +92,10 @@ export interface ExportInfo {
 }
 
 /** The exports of the given modules (values and types), read with the type checker. */
-export function readExports(files: string[], options: ts.CompilerOptions): Map<string, ExportInfo> {
+export function readExports(
+  files: string[],
+  options: ts.CompilerOptions,
+): { exports: Map<string, ExportInfo>; program: ts.Program } {
   const program = ts.createProgram(
     files.map((f) => path.join(ROOT, f)),
     options,
@@ -111,7 +114,7 @@ export function readExports(files: string[], options: ts.CompilerOptions): Map<s
     }
     result.set(f, { names });
   }
-  return result;
+  return { exports: result, program };
 }
 
 /** Names the example uses (identifiers) and names it declares itself (bindings, imports, types). */
@@ -221,10 +224,13 @@ export function compilerOptions(): ts.CompilerOptions {
 }
 
 /** Type-checks every generated module in one program; returns the messages per module. */
-export function typecheck(examples: Example[], options: ts.CompilerOptions): Map<string, string[]> {
+export function typecheck(examples: Example[], options: ts.CompilerOptions, old?: ts.Program): Map<string, string[]> {
+  // `old` (the program that read the entry points) lets TypeScript reuse the library's parsed files.
   const program = ts.createProgram(
     examples.map((e) => e.module as string),
     options,
+    undefined,
+    old,
   );
   const errors = new Map<string, string[]>();
   for (const ex of examples) {

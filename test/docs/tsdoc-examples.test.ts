@@ -32,7 +32,7 @@ const options = compilerOptions();
 const entries = [...new Set(examples.flatMap((e) => entriesFor(e.file)))].filter((f) =>
   fs.existsSync(path.join(ROOT, f)),
 );
-const exportsOf = readExports(entries, options);
+const { exports: exportsOf, program: entryProgram } = readExports(entries, options);
 const preludeSource = fs.readFileSync(path.join(ROOT, "test/docs/example-prelude.ts"), "utf8");
 const preludeNames = new Set(
   [...preludeSource.matchAll(/^export (?:async )?(?:function|const|let|class|interface|type) (\w+)/gm)].map(
@@ -40,7 +40,9 @@ const preludeNames = new Set(
   ),
 );
 generate(examples, exportsOf, preludeNames);
-const typeErrors = typecheck(examples, options);
+const typeErrors = typecheck(examples, options, entryProgram);
+
+const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Runs one example; undefined when it passes, else the error. */
 async function execute(ex: Example): Promise<string | undefined> {
@@ -48,6 +50,10 @@ async function execute(ex: Example): Promise<string | undefined> {
   if (typeError) return typeError.join("; ");
   const quiet = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   console.log = console.info = console.warn = console.error = () => {};
+  const late: unknown[] = [];
+  const onLate = (e: unknown) => late.push(e);
+  process.on("unhandledRejection", onLate);
+  process.on("uncaughtException", onLate);
   const exitCode = process.exitCode; // an example may set it (errors.ts: `process.exitCode = 130`)
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -61,10 +67,15 @@ async function execute(ex: Example): Promise<string | undefined> {
       );
     });
     await Promise.race([running, guard]);
-    return undefined;
+    // An error the example leaves behind (a rejection nobody handled, a callback throwing after the loop closed)
+    // is its failure too: give it a turn of the real event loop to surface.
+    await new Promise((resolve) => setImmediate(resolve));
+    return late.length ? `left behind ${late.map(describe).join("; ")}` : undefined;
   } catch (e) {
-    return `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    return `threw ${describe(e)}`;
   } finally {
+    process.off("unhandledRejection", onLate);
+    process.off("uncaughtException", onLate);
     clearTimeout(timer);
     Object.assign(console, quiet);
     process.exitCode = exitCode;
