@@ -39,8 +39,19 @@ const preludeNames = new Set(
     (m) => m[1],
   ),
 );
-generate(examples, exportsOf, preludeNames);
-const typeErrors = typecheck(examples, options, entryProgram);
+// The harness's own checks: examples that must fail (a type error, a throw) and one that must pass using an
+// entry-point name and a prelude fixture it does not import. Generated and checked with the real ones.
+const selfChecks: Example[] = [
+  { file: "src/(self-check)", line: 1, code: 'const n: number = "x";' },
+  { file: "src/(self-check)", line: 2, code: "const q = new Queue<number>(1); q.putNowait(1); q.putNowait(2);" },
+  {
+    file: "src/(self-check)",
+    line: 3,
+    code: "await sleep(3600); const page = await fetchPage(url); if (!page) throw 0;",
+  },
+];
+generate([...examples, ...selfChecks], exportsOf, preludeNames);
+const typeErrors = typecheck([...examples, ...selfChecks], options, entryProgram);
 
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
@@ -101,6 +112,18 @@ test.serial("every @example is found, with its file and line", (t) => {
     `${examples.length} examples in ${new Set(examples.map((e) => e.file)).size} files; ${Object.keys(pending).length} pending`,
   );
 });
+
+test.serial(
+  "the harness reports a type error and a throw, and runs a sketch-free example in no real time",
+  async (t) => {
+    const [typeError, thrown, passing] = selfChecks;
+    t.regex((await execute(typeError)) ?? "", /TS2322 at src\/\(self-check\):2: Type 'string' is not assignable/);
+    t.regex((await execute(thrown)) ?? "", /threw QueueFull/);
+    const started = Date.now();
+    t.is(await execute(passing), undefined);
+    t.true(Date.now() - started < 1000, "sleep(3600) ran on virtual time");
+  },
+);
 
 for (const file of [...new Set(examples.map((e) => e.file))]) {
   test.serial(file, async (t) => {
