@@ -344,6 +344,8 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  * @returns one result per input file, in input order.
  * @example
  * ```ts
+ * const a = "exports.f = function (cb) { cb(null, 1); };";
+ * const b = "require('./a').f(function (err, x) { console.log(x); });";
  * const results = migrateProject([{ file: "/p/a.js", text: a }, { file: "/p/b.js", text: b }]);
  * ```
  */

@@ -6,6 +6,7 @@
  * @example
  * ```ts
  * import { migrateSource } from "asyncio-ts-codemods";
+ * const text = "fs.readFile(p, function (err, data) { if (err) throw err; use(data); });";
  * const { output, sites } = migrateSource(text, "lib/a.js");
  * ```
  * @module asyncio-ts-codemods

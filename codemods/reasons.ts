@@ -150,7 +150,7 @@ export type ReasonCode = keyof typeof REASONS;
  * Thrown inside a transform's analysis to refuse the current site.
  * @example
  * ```ts
- * throw new Refusal("ZALGO");
+ * try { throw new Refusal("ZALGO"); } catch (e) { e instanceof Refusal; } // true
  * ```
  */
 export class Refusal extends Error {

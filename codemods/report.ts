@@ -93,6 +93,7 @@ export interface Report {
  * @param results - file results (file names as they should appear).
  * @example
  * ```ts
+ * const text = "fs.readFile(p, function (err, data) { if (err) throw err; use(data); });";
  * const report = buildReport([migrateSource(text, "a.js")]);
  * console.log(report.summary.converted);
  * ```

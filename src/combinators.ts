@@ -113,8 +113,10 @@ function isGatherOptions(x: unknown): x is GatherOptions {
  *
  * @example
  * ```ts
+ * const t1 = createTask(async () => 1);
+ * const t2 = createTask(async () => 2);
  * const tasks: AwaitableList<Task<number>> = new Set([t1, t2]);
- * const results: number[] = await gather(tasks);
+ * const results: number[] = await gather(tasks); // [1, 2]
  * ```
  */
 export type AwaitableList<X> =
@@ -170,8 +172,11 @@ function isAwaitableList(x: unknown): x is Iterable<unknown> {
  * @example
  * ```ts
  * const [a, b] = await gather(sleep(1, "a"), async () => "b");
+ * const ok = async () => "ok";
+ * const failing = async () => { throw new Error("no"); };
  * const results = await gather(ok(), failing(), { returnExceptions: true }); // ["ok", Error]
- * const all: number[] = await gather(tasks); // tasks: Task<number>[], any length
+ * const tasks: Task<number>[] = [createTask(async () => 1), createTask(async () => 2)];
+ * const all: number[] = await gather(tasks); // any length
  * ```
  */
 export function gather(): GatheringFuture<[]>;
@@ -305,7 +310,7 @@ function hasException(f: Future<unknown>): boolean {
  *
  * @example
  * ```ts
- * const save = createTask(async () => saveToDisk());
+ * const save = createTask(async () => { await sleep(1); return "saved"; });
  * try { await shield(save); } catch (e) { if (isCancelledError(e)) await save; throw e; }
  * ```
  */
@@ -379,8 +384,10 @@ function checkTimeout(x: unknown): number | null {
  *
  * @example
  * ```ts
+ * const t1 = createTask(async () => sleep(1, "fast"));
+ * const t2 = createTask(async () => sleep(9, "slow"));
  * const { done, pending } = await wait([t1, t2], { returnWhen: FIRST_COMPLETED, timeout: 5 });
- * for (const t of pending) t.cancel();
+ * for (const t of pending) t.cancel(); // t2
  * ```
  */
 export function wait<F extends Future<any>>(fs: Iterable<F>, options?: WaitFuturesOptions): Awaitable<WaitResult<F>> {
@@ -461,7 +468,7 @@ function* waitGen<F extends Future<any>>(
  * @example
  * ```ts
  * try {
- *   const data = await waitFor(async () => fetchData(), 5);
+ *   const data = await waitFor(async () => fetchPage(url), 5);
  * } catch (e) {
  *   if (e instanceof TimeoutError) console.log("too slow");
  * }
@@ -649,8 +656,9 @@ export class AsCompletedIterator<T> implements AsyncIterable<Future<T>>, Iterabl
  *
  * @example
  * ```ts
+ * const [t1, t2, t3] = [3, 1, 2].map((s) => createTask(async () => sleep(s, s)));
  * for await (const t of asCompleted([t1, t2, t3], { timeout: 10 })) {
- *   console.log(t.getName(), t.result());
+ *   console.log(t.result()); // 1, then 2, then 3
  * }
  * for (const next of asCompleted([t1, t2])) console.log(await next);
  * ```

@@ -17,8 +17,10 @@ export interface Frame {
  *
  * @example
  * ```ts
+ * const requestId = new ContextVar<string>("requestId");
  * const ctx = copyContext();
  * ctx.run(() => requestId.set("r1"));
+ * ctx.run(() => requestId.get()); // "r1"
  * ```
  */
 export class Context {
@@ -69,6 +71,7 @@ const MISSING: unique symbol = Symbol("MISSING");
  *
  * @example
  * ```ts
+ * const user = new ContextVar<string>("user");
  * const token = user.set("ann"); try { await work(); } finally { user.reset(token); }
  * ```
  */
@@ -153,6 +156,8 @@ export function currentContext(): Context {
  *
  * @example
  * ```ts
+ * const name = new ContextVar<string>("name", { default: "anon" });
+ * const loop = getRunningLoop();
  * const ctx = copyContext(); loop.callSoon(() => ctx.run(() => name.get()));
  * ```
  */

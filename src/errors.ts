@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * const task = createTask(async () => sleep(10));
+ * task.cancel("no longer needed");
  * try { await task; } catch (e) { if (isCancelledError(e)) console.log(e.message); else throw e; }
  * ```
  */
@@ -33,6 +35,7 @@ export class CancelledError extends Error {
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * fut.setResult(1);
  * try { fut.setResult(2); } catch (e) { e instanceof InvalidStateError; } // true
  * ```
@@ -89,6 +92,7 @@ export class ValueError extends Error {
  *
  * @example
  * ```ts
+ * const main = async () => { throw new KeyboardInterrupt(); };
  * try { await run(main); } catch (e) { if (e instanceof KeyboardInterrupt) process.exitCode = 130; }
  * ```
  */
@@ -103,7 +107,7 @@ export class KeyboardInterrupt extends Error {
  *
  * @example
  * ```ts
- * try { await work(); } catch (e) { if (isCancelledError(e)) throw e; log(e); }
+ * try { await work(); } catch (e) { if (isCancelledError(e)) throw e; console.error(e); }
  * ```
  */
 export function isCancelledError(e: unknown): e is CancelledError {

@@ -11,6 +11,7 @@ import type { EventLoop } from "./loop.js";
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const h = loop.callSoon(() => console.log("never"));
  * h.cancel();
  * ```
@@ -64,7 +65,8 @@ export class Handle {
  *
  * @example
  * ```ts
- * const t = loop.callLater(1.5, tick);
+ * const loop = getRunningLoop();
+ * const t = loop.callLater(1.5, () => console.log("tick"));
  * t.when(); // loop.time() + 1.5, in seconds
  * t.cancel();
  * ```

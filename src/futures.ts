@@ -202,6 +202,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    *
    * @example
    * ```ts
+   * const fut = getRunningLoop().createFuture<number>();
    * import { from } from "rxjs";
    * from(fut).subscribe((v) => console.log(v));
    * ```
@@ -360,6 +361,7 @@ function settle<T, R1, R2>(
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * isFuture(loop.createFuture()); // true
  * isFuture(Promise.resolve());   // false
  * ```

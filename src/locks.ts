@@ -34,6 +34,7 @@ export type { AbortOptions } from "./waiters.js";
  *
  * @example
  * ```ts
+ * const lock = new Lock();
  * const section: CriticalSection<number> = async () => { await sleep(0.1); return 1; };
  * await lock.run(section);
  * ```
@@ -78,6 +79,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * await lock.acquire();
    * try { work(); } finally { lock.release(); }
    * ```
@@ -89,6 +91,8 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
+   * await lock.acquire();
    * lock.release();
    * ```
    */
@@ -105,8 +109,11 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * const n = await lock.run(async () => { await sleep(0.1); return 42; });
-   * const m = yield* lock.run(function* () { yield* sleep(0.1); return 43; });
+   * function* gen(): Coroutine<number> {
+   *   return yield* lock.run(function* () { yield* sleep(0.1); return 43; });
+   * }
    * ```
    */
   run<R>(fn: CriticalSection<R>, options?: AbortOptions): Awaitable<R> {
@@ -119,6 +126,7 @@ export abstract class AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * {
    *   await using _ = await lock.enter();
    *   // ... the lock is held until the end of the block
@@ -173,6 +181,7 @@ function allCancelled(waiters: Deque<Future<unknown>>): boolean {
  *
  * @example
  * ```ts
+ * const lock = new Lock();
  * const { locked, waiters }: LockStatistics = lock.statistics();
  * ```
  */
@@ -195,7 +204,7 @@ export interface LockStatistics {
  * ```ts
  * const lock = new Lock();
  * await lock.run(async () => { await sleep(0.1); }); // or:
- * await lock.acquire(); try { ... } finally { lock.release(); }
+ * await lock.acquire(); try { await sleep(0.1); } finally { lock.release(); }
  * ```
  */
 export class Lock extends AcquireRelease {
@@ -209,6 +218,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * if (!lock.locked()) await lock.acquire();
    * ```
    */
@@ -222,6 +232,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * await lock.acquire({ signal: AbortSignal.timeout(1000) });
    * ```
    */
@@ -274,6 +285,8 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
+   * await lock.acquire();
    * lock.release();
    * ```
    */
@@ -297,6 +310,7 @@ export class Lock extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * lock.statistics(); // { locked: true, waiters: 2 }
    * ```
    */
@@ -310,6 +324,7 @@ export class Lock extends AcquireRelease {
  *
  * @example
  * ```ts
+ * const ev = new Event();
  * const { isSet, waiters }: EventStatistics = ev.statistics();
  * ```
  */
@@ -342,6 +357,8 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
+   * getRunningLoop().callLater(1, () => ev.set());
    * if (!ev.isSet()) await ev.wait();
    * ```
    */
@@ -354,6 +371,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.set();
    * ```
    */
@@ -369,6 +387,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.clear();
    * ```
    */
@@ -381,7 +400,9 @@ export class Event {
    *
    * @example
    * ```ts
-   * await ev.wait();
+   * const ev = new Event();
+   * getRunningLoop().callLater(1, () => ev.set());
+   * await ev.wait(); // true, after 1 s
    * ```
    */
   wait(options?: AbortOptions): Awaitable<true> {
@@ -414,6 +435,7 @@ export class Event {
    *
    * @example
    * ```ts
+   * const ev = new Event();
    * ev.statistics(); // { isSet: false, waiters: 3 }
    * ```
    */
@@ -427,6 +449,7 @@ export class Event {
  *
  * @example
  * ```ts
+ * const cond = new Condition();
  * const { lockStatistics, waiters }: ConditionStatistics = cond.statistics();
  * ```
  */
@@ -450,9 +473,10 @@ export interface ConditionStatistics {
  * const cond = new Condition();
  * const items: number[] = [];
  * // consumer
- * await cond.run(async () => { await cond.waitFor(() => items.length > 0); items.shift(); });
+ * const consumer = createTask(() => cond.run(async () => { await cond.waitFor(() => items.length > 0); items.shift(); }));
  * // producer
  * await cond.run(() => { items.push(1); cond.notify(); });
+ * await consumer;
  * ```
  */
 export class Condition extends AcquireRelease {
@@ -479,6 +503,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * cond.locked();
    * ```
    */
@@ -491,6 +516,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * await cond.acquire();
    * ```
    */
@@ -503,6 +529,8 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
+   * await cond.acquire();
    * cond.release();
    * ```
    */
@@ -523,8 +551,11 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
+   * let ready = false;
+   * getRunningLoop().callLater(1, () => cond.run(() => { ready = true; cond.notify(); }));
    * await cond.acquire();
-   * try { while (!ready()) await cond.wait(); } finally { cond.release(); }
+   * try { while (!ready) await cond.wait(); } finally { cond.release(); }
    * ```
    */
   wait(options?: AbortOptions): Awaitable<true> {
@@ -584,6 +615,8 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
+   * const queue: number[] = [1];
    * await cond.run(async () => { await cond.waitFor(() => queue.length > 0); });
    * ```
    */
@@ -609,7 +642,9 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
-   * await cond.run(() => { items.push(x); cond.notify(); });
+   * const cond = new Condition();
+   * const items: number[] = [];
+   * await cond.run(() => { items.push(1); cond.notify(); });
    * ```
    */
   notify(n = 1): void {
@@ -634,6 +669,8 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
+   * let done = false;
    * await cond.run(() => { done = true; cond.notifyAll(); });
    * ```
    */
@@ -646,6 +683,7 @@ export class Condition extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const cond = new Condition();
    * cond.statistics(); // { lockStatistics: { locked: false, waiters: 0 }, waiters: 2 }
    * ```
    */
@@ -659,6 +697,7 @@ export class Condition extends AcquireRelease {
  *
  * @example
  * ```ts
+ * const sem = new Semaphore(2);
  * const { value, waiters }: SemaphoreStatistics = sem.statistics();
  * ```
  */
@@ -684,8 +723,8 @@ function checkPermits(value: number, what: string): void {
  *
  * @example
  * ```ts
- * const sem = new Semaphore(10); // at most 10 downloads at a time
- * await Promise.all(urls.map((u) => sem.run(() => download(u))));
+ * const sem = new Semaphore(10); // at most 10 fetches at a time
+ * await Promise.all(urls.map((u) => sem.run(() => fetchPage(u))));
  * ```
  */
 export class Semaphore extends AcquireRelease {
@@ -712,6 +751,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.locked();
    * ```
    */
@@ -726,6 +766,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * await sem.acquire();
    * try { await work(); } finally { sem.release(); }
    * ```
@@ -783,6 +824,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.release();
    * ```
    */
@@ -812,6 +854,7 @@ export class Semaphore extends AcquireRelease {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.statistics(); // { value: 0, waiters: 4 }
    * ```
    */
@@ -827,7 +870,7 @@ export class Semaphore extends AcquireRelease {
  * @example
  * ```ts
  * const sem = new BoundedSemaphore(2);
- * sem.release(); // ValueError: BoundedSemaphore released too many times
+ * try { sem.release(); } catch (e) { console.log(e instanceof ValueError); } // true: released too many times
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
@@ -851,6 +894,7 @@ export class BoundedSemaphore extends Semaphore {
    *
    * @example
    * ```ts
+   * const sem = new Semaphore(2);
    * sem.release();
    * ```
    */
@@ -866,7 +910,8 @@ export class BoundedSemaphore extends Semaphore {
  *
  * @example
  * ```ts
- * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) retry(); }
+ * const barrier = new Barrier(1);
+ * try { await barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) console.log("broken"); }
  * ```
  */
 export class BrokenBarrierError extends RuntimeError {
@@ -879,6 +924,7 @@ export class BrokenBarrierError extends RuntimeError {
  *
  * @example
  * ```ts
+ * const barrier = new Barrier(1);
  * const state: BarrierState = barrier.statistics().state; // "filling"
  * ```
  */
@@ -889,6 +935,7 @@ export type BarrierState = "filling" | "draining" | "resetting" | "broken";
  *
  * @example
  * ```ts
+ * const barrier = new Barrier(1);
  * const { parties, nWaiting, state, broken }: BarrierStatistics = barrier.statistics();
  * ```
  */
@@ -943,6 +990,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * const index = await barrier.wait();
    * if (index === 0) console.log("everyone arrived");
    * ```
@@ -1007,6 +1055,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * await barrier.reset();
    * ```
    */
@@ -1034,6 +1083,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * await barrier.abort();
    * ```
    */
@@ -1070,6 +1120,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * barrier.nWaiting;
    * ```
    */
@@ -1082,6 +1133,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * if (barrier.broken) await barrier.reset();
    * ```
    */
@@ -1094,6 +1146,7 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * const barrier = new Barrier(1);
    * barrier.statistics(); // { parties: 3, nWaiting: 1, state: "filling", broken: false }
    * ```
    */

@@ -35,6 +35,7 @@ export interface InteropObserver<T> {
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * const sub: InteropSubscription = fut["@@observable"]().subscribe({ next: console.log });
  * sub.unsubscribe();
  * ```
@@ -51,6 +52,7 @@ export interface InteropSubscription {
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * const obs: InteropObservable<number> = fut["@@observable"]();
  * obs.subscribe({ next: (v) => console.log(v) });
  * ```

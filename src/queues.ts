@@ -16,7 +16,8 @@ import { AbortHook, Deque, boundLoop, type AbortOptions } from "./waiters.js";
  *
  * @example
  * ```ts
- * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmpty) idle(); }
+ * const q = new Queue<number>(10);
+ * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmpty) console.log("idle"); }
  * ```
  */
 export class QueueEmpty extends Error {
@@ -36,7 +37,9 @@ export class QueueEmpty extends Error {
  *
  * @example
  * ```ts
- * try { q.putNowait(x); } catch (e) { if (e instanceof QueueFull) drop(x); }
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * try { q.putNowait(2); } catch (e) { if (e instanceof QueueFull) console.log("dropped 2"); }
  * ```
  */
 export class QueueFull extends Error {
@@ -57,6 +60,8 @@ export class QueueFull extends Error {
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
+ * q.shutdown();
  * try { await q.get(); } catch (e) { if (e instanceof QueueShutDown) return; throw e; }
  * ```
  */
@@ -77,6 +82,7 @@ export class QueueShutDown extends Error {
  *
  * @example
  * ```ts
+ * const q = new Queue<number>(10);
  * const { qsize, getters, putters, unfinishedTasks }: QueueStatistics = q.statistics();
  * ```
  */
@@ -106,7 +112,7 @@ export interface QueueStatistics {
  * @example
  * ```ts
  * const q = new Queue<string>(100);
- * createTask(async () => { for await (const url of q) { await fetchIt(url); q.taskDone(); } });
+ * createTask(async () => { for await (const url of q) { await fetchPage(url); q.taskDone(); } });
  * for (const u of urls) await q.put(u);
  * await q.join();
  * q.shutdown();
@@ -176,6 +182,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.qsize();
    * ```
    */
@@ -200,6 +207,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * if (q.empty()) console.log("idle");
    * ```
    */
@@ -212,7 +220,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * if (!q.full()) q.putNowait(x);
+   * const q = new Queue<number>(10);
+   * if (!q.full()) q.putNowait(1);
    * ```
    */
   full(): boolean {
@@ -225,7 +234,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * await q.put(job);
+   * const q = new Queue<number>(10);
+   * await q.put(1); // waits while the queue is full
    * ```
    */
   put(item: T, options?: AbortOptions): Awaitable<void> {
@@ -270,7 +280,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * q.putNowait(job);
+   * const q = new Queue<number>(10);
+   * q.putNowait(1); // QueueFull if the queue is full
    * ```
    */
   putNowait(item: T): void {
@@ -292,7 +303,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * const job = await q.get();
+   * const q = new Queue<number>(10);
+   * getRunningLoop().callLater(1, () => q.putNowait(7));
+   * const job = await q.get(); // 7, after 1 s
    * ```
    */
   get(options?: AbortOptions): Awaitable<T> {
@@ -333,7 +346,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * const job = q.getNowait();
+   * const q = new Queue<number>(10);
+   * q.putNowait(7);
+   * const job = q.getNowait(); // 7 (QueueEmpty if the queue is empty)
    * ```
    */
   getNowait(): T {
@@ -353,8 +368,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
+   * q.putNowait(7);
    * const job = await q.get();
-   * try { await handle(job); } finally { q.taskDone(); }
+   * try { console.log(job); } finally { q.taskDone(); }
    * ```
    */
   taskDone(): void {
@@ -368,6 +385,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * await q.join();
    * ```
    */
@@ -386,6 +404,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.shutdown();      // consumers finish what is queued, then stop
    * q.shutdown(true);  // drop what is queued
    * ```
@@ -417,6 +436,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const q = new Queue<number>(10);
    * q.statistics(); // { qsize: 3, maxsize: 10, getters: 0, putters: 0, unfinishedTasks: 5, shutdown: false }
    * ```
    */
@@ -437,7 +457,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * for await (const item of q) { handle(item); q.taskDone(); }
+   * const q = new Queue<number>(10);
+   * q.putNowait(1); q.putNowait(2); q.shutdown(); // the loop ends when the queue is shut down and empty
+   * for await (const item of q) { console.log(item); q.taskDone(); }
    * ```
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
@@ -489,6 +511,7 @@ export function pythonCompare(a: unknown, b: unknown): number {
  *
  * @example
  * ```ts
+ * interface Job { deadline: number }
  * const opts: PriorityQueueOptions<Job> = { compare: (a, b) => a.deadline - b.deadline };
  * ```
  */
@@ -519,7 +542,10 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
    *
    * @example
    * ```ts
+   * interface Job { deadline: number }
    * const q = new PriorityQueue<Job>(0, { compare: (a, b) => a.deadline - b.deadline });
+   * q.putNowait({ deadline: 2 }); q.putNowait({ deadline: 1 });
+   * q.getNowait(); // { deadline: 1 }
    * ```
    */
   constructor(maxsize = 0, options?: PriorityQueueOptions<T>) {

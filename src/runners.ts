@@ -26,8 +26,8 @@ export interface RunOptions {
  * ```ts
  * const runner = new Runner();
  * try {
- *   await runner.run(async () => setup());
- *   await runner.run(async () => main());
+ *   const page = await runner.run(async () => fetchPage(url));
+ *   await runner.run(async () => console.log(page));
  * } finally {
  *   await runner.close();
  * }

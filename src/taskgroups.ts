@@ -137,7 +137,7 @@ export class TaskGroup implements AsyncDisposable {
    * @example
    * ```ts
    * await new TaskGroup().run(async (tg) => {
-   *   for (const url of urls) tg.createTask(async () => fetchOne(url));
+   *   for (const url of urls) tg.createTask(async () => fetchPage(url));
    * });
    * ```
    */

@@ -227,8 +227,8 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @example
    * ```ts
-   * import { from, take, timeout } from "rxjs";
-   * from(createTask(slowJob)).pipe(timeout(1000)).subscribe(); // the task is cancelled after 1 s
+   * import { from, timeout } from "rxjs";
+   * from(createTask(async () => sleep(5))).pipe(timeout(1000)).subscribe({ error: () => {} }); // the task is cancelled after 1 s
    * ```
    */
   override "@@observable"(): InteropObservable<T> {

@@ -47,7 +47,7 @@ function checkDeadline(x: unknown, what: string): number | null {
  * @example
  * ```ts
  * try {
- *   await timeout(5).run(async () => { await longOperation(); });
+ *   await timeout(5).run(async () => { await sleep(10); });
  * } catch (e) {
  *   if (e instanceof TimeoutError) console.log("took more than 5 s");
  *   else throw e;
@@ -162,7 +162,7 @@ export class Timeout implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * const data = await timeout(2).run(async () => fetchData());
+   * const data = await timeout(2).run(async () => fetchPage(url));
    * function* gen(): Coroutine<string> {
    *   return yield* timeout(2).run(function* () { return yield* sleep(1, "ok"); });
    * }
@@ -251,7 +251,7 @@ function insertTimeoutError(exc: unknown): void {
  *
  * @example
  * ```ts
- * await timeout(10).run(async () => { await longRunningTask(); });
+ * await timeout(10).run(async () => { await work(); });
  * ```
  */
 export function timeout(delay: number | null | undefined): Timeout {
@@ -267,7 +267,7 @@ export function timeout(delay: number | null | undefined): Timeout {
  * @example
  * ```ts
  * const loop = getRunningLoop();
- * await timeoutAt(loop.time() + 10).run(async () => { await longRunningTask(); });
+ * await timeoutAt(loop.time() + 10).run(async () => { await work(); });
  * ```
  */
 export function timeoutAt(when: number | null | undefined): Timeout {

@@ -16,6 +16,7 @@ import { getRunningLoop } from "./running.js";
  *
  * @example
  * ```ts
+ * const lock = new Lock();
  * const ac = new AbortController();
  * setTimeout(() => ac.abort(new Error("gave up")), 1000);
  * await lock.acquire({ signal: ac.signal });

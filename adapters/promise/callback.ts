@@ -14,8 +14,9 @@ import { ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenab
  *
  * @example
  * ```ts
- * const opts: FromCallbackOptions = { multiArgs: true };
- * const [a, b] = await fromCallback(twoResults, opts)(); // cb(null, a, b)
+ * const twoResults = (cb: (err: unknown, a: number, b: string) => void) => cb(null, 1, "b");
+ * const opts = { multiArgs: true } as const satisfies FromCallbackOptions;
+ * const [a, b] = await fromCallback(twoResults, opts)(); // cb(null, a, b): [1, "b"]
  * ```
  */
 export interface FromCallbackOptions {
@@ -43,6 +44,7 @@ export type NodeCallback<R> = (err: any, result: R) => void;
  *
  * @example
  * ```ts
+ * import { promisify } from "node:util";
  * const legacy = Object.assign((cb: NodeCallback<number>) => cb(null, 1), {
  *   [promisify.custom]: async () => 1,
  * }) satisfies CustomPromisified<() => Promise<number>>;
@@ -124,9 +126,9 @@ function nameOf(fn: Function): string {
  * @example
  * ```ts
  * import { readFile } from "node:fs";
- * const readFileF = fromCallback(readFile);
+ * const readFileF = fromCallback((path: string, cb: NodeCallback<string>) => readFile(path, "utf8", cb));
  * await run(async () => {
- *   const text = await readFileF("package.json", "utf8"); // a Future<string | Buffer>
+ *   const text = await readFileF("package.json"); // a Future<string>
  * });
  * ```
  */
@@ -288,7 +290,8 @@ export function toCallback<A extends unknown[], R>(
  * @example
  * ```ts
  * // map(xs, mapper?) or map(xs, mapper, callback): the mapper is not a callback
- * const map = dualApi(async (xs: number[], f = (x: number) => x) => xs.map(f), { arity: 2 });
+ * const map = dualApi(async (xs: number[], f: (x: number) => number = (x) => x) => xs.map(f), { arity: 2 });
+ * await map([1, 2], (x) => x * 2); // [2, 4]
  * ```
  */
 export interface DualApiOptions {
@@ -319,9 +322,10 @@ export interface DualApiOptions {
  *
  * @example
  * ```ts
+ * import { readFile } from "node:fs/promises";
  * export const readConfig = dualApi(async (path: string) => JSON.parse(await readFile(path, "utf8")));
- * const cfg = await readConfig("a.json");                  // promise callers
- * readConfig("a.json", (err, cfg) => { ... });             // callback callers
+ * const cfg = await readConfig("package.json");                 // promise callers
+ * readConfig("package.json", (err, cfg) => console.log(err ?? cfg)); // callback callers
  * ```
  */
 export function dualApi<A extends unknown[], R>(

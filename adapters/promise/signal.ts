@@ -80,8 +80,9 @@ function checkSignal(signal: unknown, who: string): asserts signal is AbortSigna
  *
  * @example
  * ```ts
+ * const fetchAll = async () => Promise.all(urls.map(fetchPage));
  * const opts: SignalTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) };
- * createTask(fetchAll, opts);
+ * await createTask(fetchAll, opts);
  * ```
  */
 export interface SignalTaskOptions extends TaskOptions {

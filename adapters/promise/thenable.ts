@@ -23,7 +23,7 @@ import {
  *
  * @example
  * ```ts
- * const t: Thenable<number> = { then: (ok) => ok(1) };
+ * const t: Thenable<number> = Promise.resolve(1); // any object with then()
  * await ensureFuture(t); // 1
  * ```
  */
@@ -217,6 +217,7 @@ export function ensureFuture<T>(
  *
  * @example
  * ```ts
+ * const fut = getRunningLoop().createFuture<number>();
  * const p: FuturePromise<number> = toPromise(fut);
  * p instanceof Promise; // true
  * ```

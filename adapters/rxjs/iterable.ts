@@ -28,9 +28,12 @@ export interface ToAsyncIterableOptions {
  *
  * @example
  * ```ts
+ * const subject = new Subject<number>();
  * const it = toAsyncIterable(subject);
- * const first = await it.next(); // { value, done: false }
- * await it.return();             // unsubscribed
+ * const first = it.next();
+ * subject.next(1);
+ * await first;          // { value: 1, done: false }
+ * await it.return?.(); // unsubscribed
  * ```
  */
 export interface ObservableIterator<T> extends AsyncIterable<T> {
@@ -259,7 +262,9 @@ export class ObservableIteratorImpl<T> implements ObservableIterator<T> {
  * ```ts
  * await run(async () => {
  *   for await (const tick of toAsyncIterable(interval(10).pipe(take(3)))) console.log(tick); // 0 1 2
- *   const task = createTask(async () => { for await (const m of toAsyncIterable(messages$)) handle(m); });
+ *   const messages$ = new Subject<string>();
+ *   const task = createTask(async () => { for await (const m of toAsyncIterable(messages$)) console.log(m); });
+ *   await sleep(0);
  *   task.cancel(); // unsubscribes: messages$ is no longer observed
  * });
  * ```

@@ -66,9 +66,9 @@ function reportLateFailure(task: Future<unknown>): void {
  *
  * @example
  * ```ts
- * const user$ = fromCoroutine(async (signal) => (await fetch(`/users/${id}`, { signal })).json());
+ * const user$ = fromCoroutine(async (signal) => { await sleep(1); signal.throwIfAborted(); return { id: 1 }; });
  * const sub = user$.subscribe((u) => console.log(u));
- * sub.unsubscribe(); // the Task is cancelled and the fetch aborted
+ * sub.unsubscribe(); // the Task is cancelled and the signal aborted
  * ```
  */
 export function fromCoroutine<T>(fn: CoroutineFactory<T>): Observable<T> {
@@ -111,6 +111,7 @@ export function fromCoroutine<T>(fn: CoroutineFactory<T>): Observable<T> {
  *
  * @example
  * ```ts
+ * const loop = getRunningLoop();
  * const fut = loop.createFuture<number>();
  * fromFuture(fut).subscribe((v) => console.log(v)); // 42
  * fut.setResult(42);
@@ -137,7 +138,9 @@ function fromInterop<T>(interop: InteropObservable<T>): Observable<T> {
  *
  * @example
  * ```ts
- * async function* lines() { try { for (;;) yield await readLine(); } finally { await close(); } }
+ * let n = 0;
+ * const readLine = async () => { await sleep(0.1); return `line ${++n}`; };
+ * async function* lines() { try { for (;;) yield await readLine(); } finally { console.log("closed"); } }
  * const sub = fromAsyncIterable(lines()).subscribe(console.log);
  * sub.unsubscribe(); // return() is called now: the generator's finally runs
  * ```
@@ -245,8 +248,13 @@ function fromQueue<T>(queue: Queue<T>): Observable<T> {
  *
  * @example
  * ```ts
- * toObservable(createTask(job)).pipe(timeout(1000)).subscribe(); // the task is cancelled on timeout
- * toObservable(queue).subscribe((item) => console.log(item));
+ * import { timeout } from "rxjs";
+ * toObservable(createTask(async () => sleep(5))).pipe(timeout(1000)).subscribe({ error: () => {} }); // the task is cancelled on timeout
+ * const queue = new Queue<number>();
+ * const sub = toObservable(queue).subscribe((item) => console.log(item));
+ * queue.putNowait(1);
+ * await sleep(0);
+ * sub.unsubscribe();
  * ```
  */
 export function toObservable<T>(

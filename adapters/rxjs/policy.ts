@@ -37,7 +37,8 @@ export interface BoundedPolicy {
  *
  * @example
  * ```ts
- * for await (const price of toAsyncIterable(prices$, { policy: "latest" })) render(price);
+ * const prices$ = of(101, 102, 103);
+ * for await (const price of toAsyncIterable(prices$, { policy: "latest" })) console.log(price);
  * ```
  */
 export type Policy = "unbounded" | "latest" | "next" | BoundedPolicy;

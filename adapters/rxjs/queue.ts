@@ -23,6 +23,7 @@ import { safeUnsubscribe } from "./report.js";
  *
  * @example
  * ```ts
+ * interface Job { id: number }
  * const opts: ToQueueOptions<Job> = { queue: new Queue<Job>(), policy: { bufferSize: 100, overflow: "dropOldest" } };
  * ```
  */
@@ -42,7 +43,8 @@ export interface ToQueueOptions<T> {
  *
  * @example
  * ```ts
- * const { queue, subscription }: QueueBridge<number> = toQueue(numbers$);
+ * const { queue, subscription }: QueueBridge<number> = toQueue(of(1, 2, 3));
+ * await queue.get(); // 1
  * ```
  */
 export interface QueueBridge<T> {

@@ -35,7 +35,8 @@ export interface DeferredListOptions {
  *
  * @example
  * ```ts
- * new DeferredList([getPage(a), getPage(b)], { consumeErrors: true }).addCallback((pairs) => {
+ * const getPage = (url: string) => succeed(`<page of ${url}>`);
+ * new DeferredList([getPage("a"), getPage("b")], { consumeErrors: true }).addCallback((pairs) => {
  *   for (const [ok, value] of pairs) console.log(ok ? value : (value as Failure).getErrorMessage());
  * });
  * ```
@@ -111,6 +112,7 @@ export class DeferredList<T = unknown> extends Deferred<Array<DeferredListEntry<
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * gatherResults([succeed(1), deferLater(clock, 1, () => 2)]).addCallback(([a, b]) => a + b); // 3
  * ```
  */
@@ -129,6 +131,7 @@ export function gatherResults<T>(
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * race([deferLater(clock, 1, () => "slow"), deferLater(clock, 0.1, () => "fast")]).addCallback(([i, v]) => v); // "fast"
  * ```
  */

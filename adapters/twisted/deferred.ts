@@ -135,6 +135,8 @@ function failthru(f: Failure): Failure {
  *
  * @example
  * ```ts
+ * const logIt = (f: Failure) => console.log(f.getErrorMessage());
+ * const d = new Deferred<number>();
  * d.addCallbacks(passthru, logIt); // same as d.addErrback(logIt)
  * ```
  */
@@ -524,6 +526,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
    *
    * @example
    * ```ts
+   * const d = new Deferred<number>();
    * import { from } from "rxjs";
    * from(d).subscribe({ next: (v) => console.log(v), error: (e) => console.error(e) });
    * ```
@@ -787,7 +790,10 @@ export function execute<T, A extends unknown[]>(f: (...args: A) => T, ...args: A
  *
  * @example
  * ```ts
- * maybeDeferred(() => cache.get(key) ?? fetchDeferred(key)).addCallback(show);
+ * const cache = new Map<string, number>();
+ * const fetchDeferred = (key: string) => succeed(key.length);
+ * const key = "abc";
+ * maybeDeferred(() => cache.get(key) ?? fetchDeferred(key)).addCallback(console.log); // 3
  * ```
  */
 export function maybeDeferred<T, A extends unknown[]>(
@@ -815,7 +821,7 @@ export function maybeDeferred<T, A extends unknown[]>(
  *
  * @example
  * ```ts
- * const d = ensureDeferred((function* () { const page = yield fetchPage(); return page.length; })());
+ * const d = ensureDeferred((async () => (await fetchPage(url)).length)());
  * ```
  */
 export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any> | PromiseLike<T>): Deferred<T> {
@@ -836,6 +842,7 @@ export function ensureDeferred<T>(coro: Deferred<T> | Generator<unknown, T, any>
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
  * d.addErrback(logError);
  * ```
  */

@@ -59,6 +59,8 @@ export class DeferredCancelledError extends CancelledError {
  *
  * @example
  * ```ts
+ * const d = new Deferred<number>();
+ * const clock = new Clock();
  * d.addTimeout(5, clock);
  * clock.advance(5); // d fails with DeferredTimeoutError(5, "Deferred")
  * ```
@@ -186,7 +188,8 @@ export class QueueUnderflow extends Error {
  *
  * @example
  * ```ts
- * const call = clock.callLater(1, f);
+ * const clock = new Clock();
+ * const call = clock.callLater(1, () => {});
  * clock.advance(1);
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCalled; } // true
  * ```
@@ -206,7 +209,8 @@ export class AlreadyCalled extends Error {
  *
  * @example
  * ```ts
- * const call = clock.callLater(1, f);
+ * const clock = new Clock();
+ * const call = clock.callLater(1, () => {});
  * call.cancel();
  * try { call.cancel(); } catch (e) { e instanceof AlreadyCancelled; } // true
  * ```

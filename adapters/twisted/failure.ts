@@ -18,10 +18,13 @@ export type ErrorType = abstract new (...args: any[]) => unknown;
  *
  * @example
  * ```ts
+ * class ConnectionError extends Error {}
+ * const d = new Deferred<number | string>();
  * d.addErrback((f: Failure) => {
  *   f.trap(ConnectionError);          // anything else goes on down the errback track
  *   return "fallback";                // back on the callback track
  * });
+ * d.errback(new ConnectionError());
  * ```
  */
 export class Failure {

@@ -23,11 +23,12 @@ import { cancellableInlineCallbacks } from "./inline.js";
  *
  * @example
  * ```ts
+ * const db = { runQuery: (_sql: string, id: number) => succeed([{ name: `user ${id}` }]) };
  * const getUser = inlineCallbacks(function* (id: number) {
- *   const row = yield db.runQuery("SELECT name FROM users WHERE id = ?", id);
- *   return row[0].name as string;
+ *   const row: { name: string }[] = yield db.runQuery("SELECT name FROM users WHERE id = ?", id);
+ *   return row[0].name;
  * });
- * getUser(1).addCallback(console.log);
+ * getUser(1).addCallback(console.log); // "user 1"
  * ```
  */
 export function inlineCallbacks<A extends unknown[], R>(

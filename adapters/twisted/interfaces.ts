@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * const call: IDelayedCall = clock.callLater(5, retry);
+ * const clock = new Clock();
+ * const call: IDelayedCall = clock.callLater(5, () => console.log("retry"));
  * call.reset(10); // now due 10 seconds from now
  * if (call.active()) call.cancel();
  * ```

@@ -31,7 +31,7 @@ class Releaser implements AsyncDisposable {
  * @example
  * ```ts
  * const lock: ConcurrencyPrimitive = new DeferredLock();
- * lock.run(() => writeFile()); // acquire, run, release when its Deferred fires
+ * lock.run(() => succeed("written")); // acquire, run, release when its Deferred fires
  * ```
  */
 export abstract class ConcurrencyPrimitive {
@@ -50,6 +50,7 @@ export abstract class ConcurrencyPrimitive {
    *
    * @example
    * ```ts
+   * const lock = new Lock();
    * {
    *   await using _ = await lock.enter();
    *   // ... held until the end of the block
@@ -81,7 +82,7 @@ export abstract class ConcurrencyPrimitive {
  * @example
  * ```ts
  * const lock = new DeferredLock();
- * lock.acquire().addCallback((l) => { doWork(); l.release(); });
+ * lock.acquire().addCallback((l) => { console.log("locked"); l.release(); });
  * ```
  */
 export class DeferredLock extends ConcurrencyPrimitive {
@@ -121,6 +122,7 @@ export class DeferredLock extends ConcurrencyPrimitive {
  *
  * @example
  * ```ts
+ * const getPage = (url: string) => succeed(`<page of ${url}>`);
  * const sem = new DeferredSemaphore(3);
  * const pages = urls.map((u) => sem.run(getPage, u)); // three at a time
  * ```

@@ -25,8 +25,9 @@ function tryRunningLoop(): EventLoop | undefined {
  *
  * @example
  * ```ts
- * const call = reactor.callLater(10, giveUp);
+ * const call = reactor.callLater(10, () => console.log("gave up"));
  * call.reset(10); // activity: push the deadline back
+ * call.cancel();
  * ```
  */
 export class LoopDelayedCall implements IDelayedCall {

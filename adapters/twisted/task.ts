@@ -20,7 +20,8 @@ function checkSeconds(x: unknown, what: string): void {
  *
  * @example
  * ```ts
- * const call = clock.callLater(2, ping);
+ * const clock = new Clock();
+ * const call = clock.callLater(2, () => console.log("ping"));
  * call.delay(1);   // due at 3
  * call.cancel();
  * ```
@@ -190,6 +191,7 @@ export class Clock implements IReactorTime {
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * deferLater(clock, 1.5, () => "ready").addCallback(console.log);
  * clock.advance(1.5); // prints "ready"
  * ```
@@ -218,6 +220,7 @@ export function deferLater<T = undefined, A extends unknown[] = []>(
  *
  * @example
  * ```ts
+ * const clock = new Clock();
  * const lc = new LoopingCall(() => console.log("tick"));
  * lc.clock = clock;                 // default: the reactor over the running loop
  * lc.start(1.0).addCallback(() => console.log("stopped"));
