@@ -130,7 +130,14 @@ for (const file of [...new Set(examples.map((e) => e.file))]) {
     const failures: string[] = [];
     for (const ex of examples.filter((e) => e.file === file)) {
       const key = `${ex.file}:${ex.line}`;
-      const error = await execute(ex);
+      // A pending example is type-checked only: running it could leave real sockets or servers open (the adapters'
+      // network examples), which would keep this worker alive. A pending type error that is fixed still shows.
+      const typeOnly = key in pending && !process.env.UPDATE_EXAMPLES_PENDING;
+      const error = typeOnly ? typeErrors.get(ex.module as string)?.join("; ") : await execute(ex);
+      if (typeOnly && error === undefined && !/^TS\d+/.test(pending[key] ?? "")) {
+        results.set(ex, pending[key]);
+        continue; // failed at run time when listed; not run again here
+      }
       results.set(ex, error);
       if (error !== undefined) updated[key] = error.slice(0, 300);
       if (error !== undefined && !(key in pending)) failures.push(`${key}: ${error}`);
