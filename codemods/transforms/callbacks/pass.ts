@@ -1,0 +1,644 @@
+// The callbacks pass over one file: finds the candidates, analyses them with FunctionConverter in rounds
+// until the set that converts is stable (a refused function is no longer awaitable by its callers), emits
+// the outermost conversions and adds the helpers; and convertedExports, what other files may await.
+import { ts } from "ts-morph";
+import * as path from "node:path";
+import {
+  bindsName,
+  calleeKey,
+  type FileContext,
+  type PassResult,
+  indentAt,
+  indentUnit,
+  isTsFile,
+  shiftIndent,
+  skipParens,
+  usesThisOrArguments,
+} from "../../core.js";
+import { Refusal, type ReasonCode } from "../../reasons.js";
+import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
+import {
+  Imports,
+  fsLikeArity,
+  knownPackageCallee,
+  moduleBindings,
+  nodeAwaitable,
+  type ModuleBindings,
+} from "../node-table.js";
+import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
+import {
+  CALLBACK_NAMES,
+  type FnLike,
+  type Candidate,
+  isCandidate,
+  lastParamName,
+  isConvertedWrapper,
+  localNameOf,
+  exportNamesOf,
+  exportTarget,
+  insideAddedHelper,
+  calledLikeCallback,
+  declarationCounts,
+  promisedType,
+} from "./candidates.js";
+import { isCallTo, containsNode } from "./predicates.js";
+import { type AwaitPlan, FunctionConverter } from "./converter.js";
+
+/**
+ * Refusals that are evidence a function is not a well-behaved err-first API (it may call back more
+ * than once, never, from an event handler, or with a value first): under `--assume err-first`, a
+ * call of such a function is not assumed err-first (CALLEE_REFUSED). A callback passed on
+ * (CALLBACK_ESCAPES: `setImmediate(cb, null, v)`) says nothing either way, so it is no evidence.
+ */
+const EVIDENCE_REASONS = new Set<ReasonCode>([
+  "UNSUPPORTED_STATEMENT",
+  "MAYBE_NEVER_CALLED",
+  "CALLBACK_NOT_LAST",
+  "COUNTER_MAY_CALL_TWICE",
+  "CALLBACK_IN_NESTED_FUNCTION",
+  "NOT_ERR_FIRST",
+]);
+
+/** The property name a function is stored under (`X.prototype.m = function…`, `{ m: function… }`, a method). */
+function memberNameOf(fn: FnLike): string | undefined {
+  if (ts.isMethodDeclaration(fn)) return ts.isIdentifier(fn.name) ? fn.name.text : undefined;
+  const p = fn.parent;
+  if (ts.isPropertyAssignment(p) && p.initializer === fn && ts.isIdentifier(p.name)) return p.name.text;
+  if (
+    ts.isBinaryExpression(p) &&
+    p.right === fn &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isPropertyAccessExpression(p.left) &&
+    ts.isIdentifier(p.left.name)
+  )
+    return p.left.name.text;
+  return localNameOf(fn);
+}
+
+/** Runs one pass of the callbacks transform over a file. */
+export function callbacksPass(ctx: FileContext): PassResult {
+  const { sf } = ctx;
+  const result: PassResult = { edits: [], sites: [] };
+  const ts_ = isTsFile(ctx.fileName);
+  const unit = indentUnit(sf.text);
+  const bindings = moduleBindings(sf);
+  const decls = declarationCounts(sf);
+  const imports = new Imports(sf, bindings);
+
+  const cands: Candidate[] = [];
+  /** Functions whose callback is not their last parameter: sites, refused (CALLBACK_NOT_LAST_PARAMETER). */
+  const notLast: FnLike[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isCandidate(n)) {
+      const cbName = lastParamName(n);
+      const early = n.parameters
+        .slice(0, -1)
+        .find(
+          (p) => ts.isIdentifier(p.name) && CALLBACK_NAMES.has(p.name.text) && !(cbName && CALLBACK_NAMES.has(cbName)),
+        );
+      if (
+        early &&
+        !insideAddedHelper(n) &&
+        containsNode(n.body!, (x) => isCallTo(x, (early.name as ts.Identifier).text))
+      )
+        notLast.push(n);
+      if (cbName && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName)) && !isConvertedWrapper(n)) {
+        const localName = localNameOf(n);
+        cands.push({
+          fn: n,
+          cbName,
+          localName,
+          label: localName ?? (ts.isMethodDeclaration(n) ? n.name.getText(sf) : "(anonymous)"),
+        });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+
+  // Already-converted wrappers in this file are awaitable too.
+  const wrappers = new Set<string>();
+  /** Their success arity: the dual helper's third argument (2 when absent). */
+  const wrapperArity = new Map<string, number>();
+  const visitW = (n: ts.Node): void => {
+    if (isCandidate(n) && isConvertedWrapper(n)) {
+      const name = localNameOf(n);
+      if (name) {
+        wrappers.add(name);
+        const body = (n.body as ts.Block).statements;
+        const ret = body[body.length - 1] as ts.ReturnStatement;
+        const arg = (ret.expression as ts.CallExpression).arguments[2];
+        wrapperArity.set(name, arg && ts.isNumericLiteral(arg) ? Number(arg.text) : 2);
+      }
+    }
+    ts.forEachChild(n, visitW);
+  };
+  visitW(sf);
+
+  // Converted functions of other files of the project: which function a call refers to was
+  // resolved by the type checker (codemods/resolve.ts); whether it is converted, by the last round.
+  const crossFile = ctx.project?.callees.get(path.resolve(ctx.fileName));
+  const awaitsCrossFile = (callee: ts.Expression, prefix = ""): boolean => {
+    const key = calleeKey(callee);
+    const target = key === undefined ? undefined : crossFile?.get(key);
+    return !!target && target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(prefix + e));
+  };
+
+  let alive = new Set(cands);
+  const refusals = new Map<Candidate, Refusal>();
+  // --verify: a site it reverted (or has not tested) is refused before the analysis, so its callers see it unconverted.
+  for (const c of cands) {
+    const vetoed = ctx.veto?.(c.fn.getStart(sf), "callbacks");
+    if (vetoed) {
+      refusals.set(c, new Refusal(vetoed));
+      alive.delete(c);
+    }
+  }
+  const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
+  const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
+  const arities = new Map<Candidate, number>();
+  /** Same-file calls each conversion awaits directly. */
+  const localCallsOf = new Map<Candidate, Set<ts.CallExpression>>();
+  /** What each conversion relied on (codemods/assumptions.ts). */
+  const assumed = new Map<Candidate, Set<AssumptionName>>();
+  const idiomatic = isIdiomatic(ctx.options);
+  /**
+   * Evidence against the err-first assumption: functions of this file the run analysed and refused
+   * because they may call back more than once or never (or not err-first), by the names calls use.
+   */
+  const evidenceAgainst = (callee: ts.Expression): string | undefined => {
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name)
+        ? callee.name.text
+        : undefined;
+    if (name === undefined) return undefined;
+    for (const [c, r] of refusals) {
+      if (!EVIDENCE_REASONS.has(r.reason)) continue;
+      if (ts.isIdentifier(callee) ? c.localName === name : memberNameOf(c.fn) === name) return `${name}: ${r.reason}`;
+    }
+    // A function of another migrated file that the checker resolved this call to and the run did not convert.
+    const key = calleeKey(callee);
+    const target = key === undefined ? undefined : crossFile?.get(key);
+    if (target && !target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(e)))
+      return `${key}: a function of ${path.basename(target.file)} this run did not convert`;
+    return undefined;
+  };
+  /** Success arities of each converted function: its own callback calls plus those of the functions it hands the callback to. */
+  const successArities = (set: ReadonlySet<Candidate>): Map<Candidate, Set<number>> => {
+    const byName = new Map<string, Candidate>();
+    for (const c of set) if (c.localName) byName.set(c.localName, c);
+    const arityOf = (c: Candidate, seen: Set<Candidate>): Set<number> => {
+      const info = ownArities.get(c);
+      const out = new Set<number>(info?.own ?? []);
+      if (seen.has(c)) return out;
+      seen.add(c);
+      for (const d of info?.deps ?? []) {
+        const dc = byName.get(d);
+        if (dc) for (const a of arityOf(dc, seen)) out.add(a);
+        else out.add(wrapperArity.get(d) ?? 2);
+      }
+      return out;
+    };
+    return new Map([...set].map((c) => [c, arityOf(c, new Set())]));
+  };
+  for (let round = 0; round < 20; round++) {
+    const localAsync = new Set<string>(wrappers);
+    for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
+    const directlyCallable = new Set<string>();
+    for (const c of alive)
+      if (c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c)) directlyCallable.add(c.localName);
+    const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
+      const args = call.arguments
+        .slice(0, -1)
+        .map((a) => a.getText(sf))
+        .join(", ");
+      const callee = call.expression;
+      // Called in its callback form, exactly as the original did: a prologue that checks the
+      // callback (`assert(typeof cb === 'function')`) keeps passing.
+      if (ts.isIdentifier(callee) && localAsync.has(callee.text) && (decls.get(callee.text) ?? 0) <= 1) {
+        // Idiomatic: awaited directly. Called without a callback, a converted function returns its
+        // promise (an async function, or the dual surface) — unless it inspects its callback.
+        if (idiomatic && directlyCallable.has(callee.text))
+          return {
+            expr: `${callee.text}(${args})`,
+            maxValues: 1,
+            label: callee.text,
+            arity: callee.text,
+            successError: callee.text,
+            localCall: call,
+          };
+        const sep0 = args ? ", " : "";
+        return {
+          expr: `${START_HELPER}((done) => ${callee.text}(${args}${sep0}done))`,
+          maxValues: 1,
+          label: callee.text,
+          arity: callee.text,
+          successError: callee.text,
+        };
+      }
+      if (awaitsCrossFile(callee)) {
+        // A `dualApi(f)` export of the whole-module output returns its promise without a callback.
+        if (idiomatic && awaitsCrossFile(callee, "direct:"))
+          return {
+            expr: `${callee.getText(sf)}(${args})`,
+            maxValues: 1,
+            label: callee.getText(sf),
+            successError: "unknown",
+          };
+        const sep0 = args ? ", " : "";
+        return {
+          expr: `${START_HELPER}((done) => ${callee.getText(sf)}(${args}${sep0}done))`,
+          maxValues: 1,
+          label: callee.getText(sf),
+          successError: "unknown",
+        };
+      }
+      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
+        if (node) return node;
+        // `fs.open(p, 'r', cb)`: a Node core API, known, with no promise twin giving the same results.
+        const core = bindings.core.get(callee.expression.text);
+        if (
+          core &&
+          !assumesErrFirst(ctx.options) &&
+          (decls.get(callee.expression.text) ?? 0) <= 1 &&
+          fsLikeArity(bindings, callee.expression.text, callee.name.text) === undefined
+        )
+          throw new Refusal("NO_PROMISE_API", `${core}.${callee.name.text}`);
+      }
+      // fs-style functions reached another way (graceful-fs, `require('fs').lstat`): called in
+      // their callback form through the start helper, which keeps their exact behaviour.
+      const calleeText = callee.getText(sf);
+      const sep = args ? ", " : "";
+      // `f(…)` (bound once in the function) or `obj.m(…)`, looked up in a module-binding table.
+      const lookUp = <T>(
+        find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined,
+      ): T | undefined =>
+        ts.isIdentifier(callee)
+          ? (decls.get(callee.text) ?? 0) <= 1
+            ? find(bindings, callee.text)
+            : undefined
+          : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+            ? find(bindings, callee.expression.text, callee.name.text)
+            : undefined;
+      const fsArity = lookUp(fsLikeArity);
+      if (fsArity !== undefined) {
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: fsArity,
+        };
+      }
+      // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
+      // start helper, like graceful-fs.
+      const pkg = lookUp(knownPackageCallee);
+      if (pkg) {
+        const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: pkg.arity,
+          successError,
+        };
+      }
+      if (assumesErrFirst(ctx.options)) {
+        const against = evidenceAgainst(callee);
+        if (against) throw new Refusal("CALLEE_REFUSED", against);
+        // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
+        if (values > 1) {
+          return {
+            expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}(error, ...values) => done(error, values)))`,
+            maxValues: 99,
+            arrayValues: true,
+            label: calleeText,
+            assumed: true,
+          };
+        }
+        return {
+          expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
+          maxValues: 1,
+          label: calleeText,
+          arity: 2,
+          assumed: true,
+        };
+      }
+      return undefined;
+    };
+    let changed = false;
+    converted.clear();
+    for (const c of [...alive]) {
+      try {
+        if (ts_ && !ts.isFunctionDeclaration(c.fn)) throw new Refusal("TS_FORM");
+        if (ts_) promisedType(c.fn, sf);
+        const conv = new FunctionConverter(ctx, c, awaitable, unit);
+        converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
+        ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
+        assumed.set(c, new Set(conv.assumptions));
+        localCallsOf.set(c, conv.localCalls);
+      } catch (e) {
+        if (!(e instanceof Refusal)) throw e;
+        refusals.set(c, e);
+        alive.delete(c);
+        changed = true;
+      }
+    }
+    if (!changed) {
+      // A promise resolves with one value, so the dual surface calls back with one arity. Paths with
+      // `cb()` next to `cb(null…)` would change the error argument from undefined to null; `cb(null)`
+      // next to `cb(null, v)` becomes `cb(null, undefined)`, which differs only in `arguments.length`.
+      const all = successArities(new Set(converted.keys()));
+      const byName = new Map<string, Candidate>();
+      for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
+      for (const [c, set] of all) {
+        if (set.size > 1 && idiomatic) {
+          // One arity for all paths: `cb(null, v)` (undefined where a path passed less).
+          if (set.has(0)) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+          assumed.get(c)?.add("CALLBACK_ARITY");
+        } else if (set.size > 1 && set.has(0)) {
+          refusals.set(c, new Refusal("MIXED_SUCCESS_ARITY", [...set].sort().join(" and ")));
+          alive.delete(c);
+          changed = true;
+          continue;
+        }
+        // A continuation read the error of a same-file callee as null on success: that callee must not call back `cb()`.
+        const undefinedOnSuccess = [...(ownArities.get(c)?.nullErrorDeps ?? [])].find((d) => {
+          const dc = byName.get(d);
+          return dc !== undefined ? all.get(dc)?.has(0) : wrapperArity.get(d) === 0;
+        });
+        if (undefinedOnSuccess && idiomatic) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
+        else if (undefinedOnSuccess) {
+          refusals.set(
+            c,
+            new Refusal(
+              "MIXED_SUCCESS_ARITY",
+              `${undefinedOnSuccess} calls back cb() (error undefined) on success, and the error is handed on or read`,
+            ),
+          );
+          alive.delete(c);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  alive = new Set(converted.keys());
+  for (const [c, set] of successArities(alive)) arities.set(c, set.size === 1 ? [...set][0] : 2);
+
+  // Emit outermost conversions only; nested ones are handled by the next pass.
+  const outermost = [...alive].filter(
+    (c) => ![...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end),
+  );
+  // Whole-module output (idiomatic): a converted function whose every use is a direct await by a
+  // conversion emitted now, or a CommonJS export, becomes a plain async function; its exports get
+  // the callback surface through one `dualApi(f)` shim each.
+  const emittedCalls = new Set<ts.CallExpression>();
+  for (const c of outermost) for (const k of localCallsOf.get(c) ?? []) emittedCalls.add(k);
+  const moduleMode = new Map<Candidate, ts.Identifier[]>();
+  if (idiomatic && !ts_)
+    for (const c of outermost) {
+      const refs = plainAsyncRefs(sf, c, decls, emittedCalls);
+      if (refs) moduleMode.set(c, refs);
+    }
+  const emitted: Candidate[] = [];
+  for (const fn of notLast) {
+    if (outermost.some((o) => o.fn.pos <= fn.pos && fn.end <= o.fn.end)) continue;
+    const name = localNameOf(fn) ?? (ts.isMethodDeclaration(fn) ? fn.name.getText(sf) : "(anonymous)");
+    result.sites.push({
+      pos: fn.getStart(sf),
+      transform: "callbacks",
+      status: "refused",
+      reason: "CALLBACK_NOT_LAST_PARAMETER",
+      name,
+    });
+  }
+  for (const c of cands) {
+    const refusal = refusals.get(c);
+    const nestedInConverted = [...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end);
+    if (nestedInConverted) continue;
+    const pos = c.fn.getStart(sf);
+    if (refusal) {
+      result.sites.push({ pos, transform: "callbacks", status: "refused", reason: refusal.reason, name: c.label });
+      continue;
+    }
+    const parts = converted.get(c)!;
+    const fn = c.fn;
+    const body = fn.body as ts.Block;
+    const closeIndent = indentAt(sf.text, body.end - 1);
+    const inner = indentAt(sf.text, body.statements[0].getStart(sf));
+    const restText = parts.rest.replace(/\s*$/, "");
+    const exportRefs = moduleMode.get(c);
+    if (exportRefs) {
+      const used = new Set(assumed.get(c) ?? []);
+      // The prologue's checks now run inside the async function: their throws reject.
+      if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
+      // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
+      const arity = arities.get(c) ?? 2;
+      if (exportRefs.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+      if (exportRefs.length && arity < 2) used.add("CALLBACK_ARITY");
+      const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
+      const newBody = `{${parts.prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
+      const ps = fn.parameters;
+      const cbParam = ps[ps.length - 1];
+      result.edits.push({ start: fn.getStart(sf), end: fn.getStart(sf), text: "async " });
+      result.edits.push({
+        start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
+        end: cbParam.end,
+        text: "",
+      });
+      result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+      for (const ref of exportRefs) {
+        if (ts.isShorthandPropertyAssignment(ref.parent))
+          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: dualApi(${ref.text})` });
+        else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `dualApi(${ref.text})` });
+      }
+      const list = sortedAssumptions(used);
+      result.sites.push({
+        pos,
+        transform: "callbacks",
+        status: "converted",
+        name: c.label,
+        ...(list.length ? { assumptions: list } : {}),
+      });
+      emitted.push(c);
+      continue;
+    }
+    const shifted = `\n${inner}${unit}` + shiftIndent(restText, "", unit);
+    const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
+    const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
+    const arity = arities.get(c) ?? 2;
+    const arityArg = arity === 2 ? "" : `, ${arity}`;
+    const newBody = `{${parts.prologue || `\n${inner}`}${startLine}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${inner}}${arityArg});\n${closeIndent}}`;
+    if (ts_ && ts.isFunctionDeclaration(fn)) {
+      const t = promisedType(fn, sf);
+      const cbParam = fn.parameters[fn.parameters.length - 1];
+      const head = sf.text.slice(fn.getStart(sf), fn.parameters.pos - 1); // `export function name<T>`
+      const others = fn.parameters.slice(0, -1).map((p) => p.getText(sf));
+      const cbType = cbParam.type!.getText(sf);
+      const ind = indentAt(sf.text, fn.getStart(sf));
+      const cbDecl = `${c.cbName}: ${cbType}`;
+      const overloads =
+        `${head}(${others.join(", ")}): Promise<${t}>;\n${ind}` +
+        `${head}(${[...others, cbDecl].join(", ")}): void;\n${ind}` +
+        `${head}(${[...others, `${c.cbName}?: ${cbType}`].join(", ")}): Promise<${t}> | void `;
+      result.edits.push({ start: fn.getStart(sf), end: body.getStart(sf), text: overloads });
+    }
+    result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+    const used = sortedAssumptions(assumed.get(c) ?? []);
+    result.sites.push({
+      pos,
+      transform: "callbacks",
+      status: "converted",
+      name: c.label,
+      ...(used.length ? { assumptions: used } : {}),
+    });
+    emitted.push(c);
+  }
+  if (emitted.length > 0) result.edits.push(...imports.edits());
+  const useImport = ctx.options.dualApi === "import";
+  const dualEmitted = emitted.some((c) => !moduleMode.has(c));
+  const shimUsed = [...moduleMode.values()].some((refs) => refs.length > 0);
+  const emittedText = result.edits.map((e) => e.text).join("");
+  let tail = "";
+  if (dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) tail += dualHelperText(ts_, useImport);
+  if (emittedText.includes(`${START_HELPER}(`) && !sf.text.includes(`function ${START_HELPER}`))
+    tail += startHelperText(ts_);
+  if (shimUsed && !useImport && !bindsName(sf, "dualApi")) tail += dualApiShimText();
+  if (tail) {
+    if (!sf.text.endsWith("\n")) tail = "\n" + tail;
+    result.edits.push({ start: sf.text.length, end: sf.text.length, text: tail });
+  }
+  if (((dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) || shimUsed) && useImport) {
+    // Only a binding counts: a comment or string naming dualApi does not import it.
+    if (!bindsName(sf, "dualApi")) {
+      const isEsm =
+        sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s)) ||
+        ts_;
+      const line = isEsm
+        ? `import { dualApi } from "asyncio-ts/promise";\n`
+        : `const { dualApi } = require("asyncio-ts/promise");\n`;
+      const at = firstStatementInsertPos(sf);
+      result.edits.push({ start: at, end: at, text: line });
+    }
+  }
+  return result;
+}
+
+/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
+function onlyCallsCallback(c: Candidate): boolean {
+  const body = c.fn.body as ts.Block;
+  if (usesThisOrArguments(body).usesArguments) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === c.cbName) {
+      const p = n.parent;
+      const called = ts.isCallExpression(p) && p.expression === n;
+      const passed = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n;
+      if (!called && !passed) ok = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+/**
+ * For the whole-module output: the export references of a converted top-level function declaration
+ * whose every other use is a call awaited directly by a conversion of this pass; undefined when some
+ * use is anything else (a callback caller, a value passed on, an ES export), which keeps the dual form.
+ */
+function plainAsyncRefs(
+  sf: ts.SourceFile,
+  c: Candidate,
+  decls: Map<string, number>,
+  awaited: ReadonlySet<ts.CallExpression>,
+): ts.Identifier[] | undefined {
+  const fn = c.fn;
+  const name = c.localName;
+  if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
+  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
+  if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
+  const refs: ts.Identifier[] = [];
+  let ok = true;
+  const topLevelExport = (b: ts.Node): boolean =>
+    ts.isBinaryExpression(b) &&
+    b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    exportTarget(b.left) !== undefined &&
+    ts.isExpressionStatement(b.parent) &&
+    b.parent.parent === sf;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
+      const p = n.parent;
+      const notARef =
+        (ts.isPropertyAccessExpression(p) && p.name === n) ||
+        (ts.isPropertyAssignment(p) && p.name === n) ||
+        (ts.isMethodDeclaration(p) && p.name === n);
+      if (notARef) return;
+      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      const inExportObject = (o: ts.Node): boolean =>
+        ts.isObjectLiteralExpression(o) &&
+        topLevelExport(o.parent) &&
+        exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
+      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
+      ok = false;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok ? refs : undefined;
+}
+
+/** After a shebang and leading "use strict" directives. */
+function firstStatementInsertPos(sf: ts.SourceFile): number {
+  let pos = 0;
+  if (sf.text.startsWith("#!")) pos = sf.text.indexOf("\n") + 1;
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))
+      pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
+    else break;
+  }
+  return pos;
+}
+
+/** Export names of the functions a pass converts (for other files' call sites). */
+export function convertedExports(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
+  // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
+  const isShim = (e: ts.Expression | undefined): boolean =>
+    !!e &&
+    ts.isCallExpression(skipParens(e)) &&
+    isCallTo(skipParens(e), "dualApi") &&
+    (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
+    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+    const b = st.expression;
+    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+    const target = exportTarget(b.left);
+    if (!target) continue;
+    const right = skipParens(b.right);
+    if (isShim(right)) out.add(target).add(`direct:${target}`);
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties)
+        if (
+          ts.isPropertyAssignment(p) &&
+          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+          isShim(p.initializer)
+        )
+          out.add(p.name.text).add(`direct:${p.name.text}`);
+  }
+  const visit = (n: ts.Node): void => {
+    if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}

@@ -1,0 +1,248 @@
+// Small questions about the AST the callbacks transform asks: is an expression surely truthy or a
+// non-error, does a name look like an error parameter, is it redeclared, assigned or read, is a
+// statement an error propagation, does a condition need parentheses.
+import { ts } from "ts-morph";
+import { skipParens } from "../../core.js";
+
+export function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
+  return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
+}
+
+export function isSurelyTruthy(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return (
+    ts.isNewExpression(x) ||
+    ts.isObjectLiteralExpression(x) ||
+    ts.isArrayLiteralExpression(x) ||
+    (ts.isStringLiteral(x) && x.text !== "")
+  );
+}
+
+/**
+ * A first callback argument that is surely a value, not an error: `true`/`false`, a number, `!x`,
+ * a comparison, `typeof x`, arithmetic (`done(false)`, `cb(!err)`). A string may be an old-style
+ * error (`cb("failed")`), so it does not count.
+ */
+export function isSurelyNonError(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  if (x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isNumericLiteral(x) || ts.isTypeOfExpression(x)) return true;
+  if (ts.isPrefixUnaryExpression(x))
+    return x.operator === ts.SyntaxKind.ExclamationToken || ts.isNumericLiteral(skipParens(x.operand));
+  if (ts.isBinaryExpression(x)) {
+    const k = x.operatorToken.kind;
+    return (
+      (k >= ts.SyntaxKind.LessThanToken && k <= ts.SyntaxKind.ExclamationEqualsEqualsToken) ||
+      k === ts.SyntaxKind.MinusToken ||
+      k === ts.SyntaxKind.AsteriskToken ||
+      k === ts.SyntaxKind.SlashToken ||
+      k === ts.SyntaxKind.InstanceOfKeyword ||
+      k === ts.SyntaxKind.InKeyword
+    );
+  }
+  return false;
+}
+
+/** Names an error parameter usually has (`err`, `er`, `error`, `e`, `ex`, `err2`, `readErr`, `_error`…). */
+export const ERROR_PARAM = /^_*(e|er|err|error|ex|exc|exception|failure|reason)\d*$/i;
+/** …or a compound name ending in one (`readErr`, `statError`, `open_err`). */
+const ERROR_PARAM_SUFFIX = /(Err|Error|_err|_error|_er)\d*$/;
+
+/**
+ * True when a continuation's first parameter may be an error: its name says so and the body does
+ * not use it as a boolean or number (`=== true`, `typeof x === "boolean"`, arithmetic).
+ */
+export function looksLikeErrorParam(p: ts.Identifier, body: ts.Node): boolean {
+  if (!ERROR_PARAM.test(p.text) && !ERROR_PARAM_SUFFIX.test(p.text)) return false;
+  return !containsNode(body, (n) => {
+    if (!ts.isBinaryExpression(n)) return false;
+    const isP = (e: ts.Expression) =>
+      ts.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === p.text;
+    const k = n.operatorToken.kind;
+    const cmp =
+      k === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      k === ts.SyntaxKind.EqualsEqualsToken ||
+      k === ts.SyntaxKind.ExclamationEqualsToken;
+    const value = (e: ts.Expression) => {
+      const v = skipParens(e);
+      return v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword || ts.isNumericLiteral(v);
+    };
+    return cmp && ((isP(n.left) && value(n.right)) || (isP(n.right) && value(n.left)));
+  });
+}
+
+export function isSimpleRef(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return ts.isIdentifier(x) || (ts.isPropertyAccessExpression(x) && isSimpleRef(x.expression));
+}
+
+export function isBareReturn(s: ts.Statement | undefined): boolean {
+  return !!s && ts.isReturnStatement(s) && s.expression === undefined;
+}
+
+export function containsNode(root: ts.Node, pred: (n: ts.Node) => boolean, stopAtFunctions = false): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (pred(n)) {
+      found = true;
+      return;
+    }
+    if (stopAtFunctions && ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/** A condition that must be parenthesised as the test of `c ? 0 : 1`. */
+export function needsParensInConditional(e: ts.Expression): boolean {
+  return (
+    ts.isConditionalExpression(e) ||
+    ts.isArrowFunction(e) ||
+    ts.isYieldExpression(e) ||
+    (ts.isBinaryExpression(e) &&
+      (e.operatorToken.kind === ts.SyntaxKind.CommaToken ||
+        (e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+          e.operatorToken.kind <= ts.SyntaxKind.LastAssignment)))
+  );
+}
+
+export function skipParensUp(n: ts.Node): ts.Node {
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n;
+}
+
+export function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
+  let x = skipParens(e);
+  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+    x = skipParens(x.left);
+  return x;
+}
+
+/** True when something inside `root` declares `name` again (a variable, parameter, function or class of that name). */
+export function redeclares(root: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      (ts.isVariableDeclaration(n) ||
+        ts.isParameter(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isClassDeclaration(n) ||
+        ts.isBindingElement(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name) &&
+      n.name.text === name
+    )
+      found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/**
+ * True when some reference to the error `name` (outside nested functions whose parameters shadow it)
+ * reads its value beyond a truthiness test: not `if (err)`, `!err`, `err ? … : …`, `err && …` in a test,
+ * nor inside the true branch of such a test, nor an assignment to it.
+ */
+export function readsErrorValue(nodes: readonly ts.Node[], name: string): boolean {
+  const leftmostIs = (e: ts.Expression): boolean => {
+    let x = skipParens(e);
+    while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+      x = skipParens(x.left);
+    return ts.isIdentifier(x) && x.text === name;
+  };
+  const inTest = (n: ts.Node): boolean => {
+    let c = n;
+    while (ts.isParenthesizedExpression(c.parent)) c = c.parent;
+    const p = c.parent;
+    if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === c) return true;
+    if (ts.isConditionalExpression(p) && p.condition === c) return true;
+    if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return true;
+    if (
+      ts.isBinaryExpression(p) &&
+      (p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ||
+        p.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+    )
+      return inTest(p);
+    if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === c) return true;
+    return false;
+  };
+  const guarded = (n: ts.Node): boolean => {
+    for (let c: ts.Node = n; c.parent; c = c.parent) {
+      const p = c.parent;
+      if (ts.isIfStatement(p) && p.thenStatement === c && leftmostIs(p.expression)) return true;
+      if (ts.isConditionalExpression(p) && p.whenTrue === c && leftmostIs(p.condition)) return true;
+      if (
+        ts.isBinaryExpression(p) &&
+        p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken &&
+        p.right === c &&
+        leftmostIs(p.left)
+      )
+        return true;
+    }
+    return false;
+  };
+  let reads = false;
+  const visit = (n: ts.Node): void => {
+    if (reads) return;
+    if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return;
+    if (
+      (ts.isIdentifier(n) && n.text === name && !ts.isPropertyAccessExpression(n.parent)) ||
+      (ts.isIdentifier(n) && n.text === name && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)
+    ) {
+      if (!inTest(n) && !guarded(n)) reads = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  nodes.forEach(visit);
+  return reads;
+}
+
+export function isAssigned(root: ts.Node, name: string): boolean {
+  return containsNode(root, (n) => {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    ) {
+      const l = skipParens(n.left);
+      return ts.isIdentifier(l) && l.text === name;
+    }
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
+      const o = skipParens(n.operand);
+      return ts.isIdentifier(o) && o.text === name;
+    }
+    return false;
+  });
+}
+
+/** `if (err) return cb(err);` / `if (err) { return cb(err); }` / `if (err) { cb(err); return; }` with no else. */
+export function isPropagation(s: ts.Statement, errName: string, cbName: string): boolean {
+  if (!ts.isIfStatement(s) || s.elseStatement) return false;
+  const c = skipParens(s.expression);
+  if (!ts.isIdentifier(c) || c.text !== errName) return false;
+  let body: readonly ts.Statement[] = ts.isBlock(s.thenStatement) ? s.thenStatement.statements : [s.thenStatement];
+  if (body.length === 2 && isBareReturn(body[1]) && ts.isExpressionStatement(body[0])) body = [body[0]];
+  if (body.length !== 1) return false;
+  const b = body[0];
+  const e = ts.isReturnStatement(b)
+    ? b.expression
+    : ts.isExpressionStatement(b) && ts.isBlock(s.thenStatement)
+      ? b.expression
+      : undefined;
+  if (ts.isExpressionStatement(b) && !ts.isBlock(s.thenStatement)) return false;
+  return (
+    !!e &&
+    isCallTo(e, cbName) &&
+    e.arguments.length === 1 &&
+    ts.isIdentifier(e.arguments[0]) &&
+    e.arguments[0].text === errName
+  );
+}
