@@ -47,6 +47,8 @@ export interface Site {
   reason?: ReasonCode;
   /** A short label (function name, API) to help reading reports. */
   name?: string;
+  /** For a refusal: what exactly the check saw (a callee's text, a parameter), when it says it. */
+  detail?: string;
   /**
    * What a conversion relied on beyond what the tool proves ({@link ASSUMPTIONS}); absent when nothing
    * (always absent under `assume: "none"`, and on refusals). {@link buildReport} writes `[]` for those.

@@ -151,6 +151,7 @@ function migrateSourceUnguarded(
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
         if (s.name) site.name = s.name;
+        if (site.status === "refused" && !reason && s.detail) site.detail = s.detail;
         if (site.status === "converted" && s.assumptions?.length) site.assumptions = s.assumptions;
         let key = `${inPos}:${s.transform}`;
         if (inside) {

@@ -156,6 +156,8 @@ export type ReasonCode = keyof typeof REASONS;
 export class Refusal extends Error {
   /** The reason code. */
   readonly reason: ReasonCode;
+  /** What exactly was seen (a callee's text, a parameter), when the refusing check says it. */
+  readonly detail: string | undefined;
   /**
    * Creates a refusal.
    * @param reason - why the site is refused.
@@ -164,5 +166,6 @@ export class Refusal extends Error {
   constructor(reason: ReasonCode, detail?: string) {
     super(detail ? `${reason}: ${detail}` : reason);
     this.reason = reason;
+    this.detail = detail;
   }
 }

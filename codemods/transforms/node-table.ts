@@ -92,7 +92,67 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
       }
     }
   }
+  addFallbackRequires(sf, add);
   return b;
+}
+
+/** `x = require("m")` as a whole expression statement: the module name. */
+function requireAssignment(st: ts.Statement | undefined, name: string): string | undefined {
+  if (!st || !ts.isExpressionStatement(st)) return undefined;
+  const e = st.expression;
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  if (!ts.isIdentifier(e.left) || e.left.text !== name) return undefined;
+  return requireArg(e.right);
+}
+
+/** Assignments to `name` anywhere in the file (`=`, compound, `++`/`--`). */
+function assignmentCount(sf: ts.SourceFile, name: string): number {
+  let n = 0;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(node.left) &&
+      node.left.text === name
+    )
+      n++;
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      ts.isIdentifier(node.operand) &&
+      node.operand.text === name
+    )
+      n++;
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return n;
+}
+
+/**
+ * The fallback idiom of old npm code, `var fs; try { fs = require('graceful-fs') } catch (er) { fs = require('fs') }`:
+ * a top-level `var x` without initializer, assigned only by one try statement that requires a module in
+ * its try block and another in its catch block. When both modules are fs-compatible (or the same), x is
+ * bound as the one the try block requires; any other assignment to x anywhere keeps it unbound.
+ */
+function addFallbackRequires(sf: ts.SourceFile, add: (local: string, spec: RequireSpec) => void): void {
+  const uninitialised = new Set<string>();
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations)
+      if (ts.isIdentifier(d.name) && !d.initializer) uninitialised.add(d.name.text);
+  }
+  for (const st of sf.statements) {
+    if (!ts.isTryStatement(st) || !st.catchClause || st.finallyBlock) continue;
+    if (st.tryBlock.statements.length !== 1 || st.catchClause.block.statements.length !== 1) continue;
+    for (const name of uninitialised) {
+      const preferred = requireAssignment(st.tryBlock.statements[0], name);
+      const fallback = requireAssignment(st.catchClause.block.statements[0], name);
+      if (!preferred || !fallback || assignmentCount(sf, name) !== 2) continue;
+      const fsLike = (m: string) => m.replace(/^node:/, "") === "fs" || FS_COMPATIBLE.has(m);
+      if (preferred === fallback || (fsLike(preferred) && fsLike(fallback))) add(name, { module: preferred });
+    }
+  }
 }
 
 /** fs methods whose `fs.promises` twin resolves with the callback's single result. */
@@ -215,6 +275,10 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
   mkdirp: { "": 2, mkdirp: 2, mkdirP: 2 },
   // rimraf 2.x: cb(null) after removing; cb() when a glob pattern matches nothing.
   rimraf: { "": undefined },
+  // glob 5.x–7.x: the constructor wraps cb in once() and calls it from 'error' or 'end' as cb(er) or
+  // cb(null, matches). Synchronously only for a pattern with no minimatch set (a `#comment` pattern),
+  // which the idiomatic profile's CALLBACK_NOW_ASYNC covers. glob ≥ 9 has no callback form.
+  glob: { "": 2, glob: 2 },
 };
 
 /**

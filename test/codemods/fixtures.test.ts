@@ -49,7 +49,7 @@ for (const c of cases) {
   test(`${c.name}: output and report`, (t) => {
     const r = migrateCase(c);
     t.deepEqual(r.parseErrors, undefined);
-    const sites = r.sites.map(({ name: _n, ...s }) => s);
+    const sites = r.sites.map(({ name: _n, detail: _d, ...s }) => s);
     if (update) {
       const outPath = path.join(c.dir, `output${c.ext}`);
       if (r.changed) fs.writeFileSync(outPath, r.output);

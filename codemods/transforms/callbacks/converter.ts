@@ -18,6 +18,7 @@ import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, isIdiomatic } from "../../assumptions.js";
 import { convertCounter } from "../counters.js";
 import { START_HELPER } from "./helpers.js";
+import { renameReferences, usesEval } from "./rename.js";
 import { type Candidate, declarationCounts, boundNamesUsed, fileNames, promisedType } from "./candidates.js";
 import {
   isCallTo,
@@ -1040,9 +1041,20 @@ export class FunctionConverter {
     // A branch's first call is flattened into a block of its own (convertBranchedStart): what it
     // declares with let/const cannot meet the function's other names.
     const ownBlock = s === this.branchLeaf;
-    for (const n of introduced)
-      if ((outside.has(n) && !ownBlock) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+    // A colliding parameter is renamed in the continuation's statements (`head` → `head1`), when nothing
+    // inside them declares it again (then every reference there means the parameter).
+    const renames = new Map<string, string>();
+    const taken = new Set([...fileNames(this.sf), ...outside, ...argNames]);
+    for (const n of introduced) {
+      if (!((outside.has(n) && !ownBlock) || argNames.has(n))) continue;
+      if (n === "arguments" || n === "eval" || redeclares(cont.body, n) || usesEval(cont.body))
+        throw new Refusal("NAME_COLLISION", n);
+      const fresh = freshName(n, taken);
+      taken.add(fresh);
+      renames.set(n, fresh);
+    }
     for (const n of hoisted) if (outside.has(n) || argNames.has(n)) throw new Refusal("NAME_COLLISION", n);
+    const renamed = (n: string): string => renames.get(n) ?? n;
 
     // The enclosing continuations' known-null errors stay known unless a parameter here shadows them.
     const known = new Set(
@@ -1065,18 +1077,23 @@ export class FunctionConverter {
         this.continuations.pop();
       }
     }
-    const restText = this.render(rest[0].getStart(this.sf), rest[rest.length - 1].end, startIdx);
+    const restText = renameReferences(
+      this.render(rest[0].getStart(this.sf), rest[rest.length - 1].end, startIdx),
+      renames,
+      this.ctx.fileName,
+    );
     const sIndent = indentAt(this.sf.text, s.getStart(this.sf));
     const restIndent = indentAt(this.sf.text, rest[0].getStart(this.sf));
     const decl = values.some((v) => isAssigned(cont.body, v)) ? "let" : "const";
-    const target = values.length === 0 ? "" : plan.arrayValues ? `[${values.join(", ")}]` : values[0];
+    const newValues = values.map(renamed);
+    const target = values.length === 0 ? "" : plan.arrayValues ? `[${newValues.join(", ")}]` : newValues[0];
     let out: string;
     if (form === "propagate" || form === "forward") {
       const head = target ? `${decl} ${target} = await ${plan.expr};` : `await ${plan.expr};`;
       out = `${head}\n${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else if (form === "ignored") {
       const u = this.unit;
-      const lets = values.length ? `let ${values.join(", ")};\n${sIndent}` : "";
+      const lets = values.length ? `let ${newValues.join(", ")};\n${sIndent}` : "";
       const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
       out =
         `${lets}try {\n${sIndent}${u}${assign}\n${sIndent}} catch {\n${sIndent}${u}// the original ignored this error\n${sIndent}}\n` +
@@ -1085,12 +1102,13 @@ export class FunctionConverter {
       const caught = freshName("error", fileNames(this.sf));
       // TypeScript: the caught value is `unknown`; the error keeps the loose type the callback API's
       // error parameter had in practice (its `.code` is read).
-      const errDecl = isTsFile(this.ctx.fileName) ? `${errName}: any = null` : `${errName} = null`;
-      const lets = [errDecl, ...values].join(", ");
+      const err = renamed(errName);
+      const errDecl = isTsFile(this.ctx.fileName) ? `${err}: any = null` : `${err} = null`;
+      const lets = [errDecl, ...newValues].join(", ");
       const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
       const u = this.unit;
       out =
-        `let ${lets};\n${sIndent}try {\n${sIndent}${u}${assign}\n${sIndent}} catch (${caught}) {\n${sIndent}${u}${errName} = ${caught};\n${sIndent}}\n` +
+        `let ${lets};\n${sIndent}try {\n${sIndent}${u}${assign}\n${sIndent}} catch (${caught}) {\n${sIndent}${u}${err} = ${caught};\n${sIndent}}\n` +
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     }
     // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.

@@ -420,7 +420,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
     if (nestedInConverted) continue;
     const pos = c.fn.getStart(sf);
     if (refusal) {
-      result.sites.push({ pos, transform: "callbacks", status: "refused", reason: refusal.reason, name: c.label });
+      result.sites.push({
+        pos,
+        transform: "callbacks",
+        status: "refused",
+        reason: refusal.reason,
+        name: c.label,
+        detail: refusal.detail,
+      });
       continue;
     }
     const parts = converted.get(c)!;
