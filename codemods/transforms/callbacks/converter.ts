@@ -578,7 +578,10 @@ export class FunctionConverter {
   private tailPassText(call: ts.CallExpression, returnsItsValue: boolean): string {
     const plan = this.awaitable(call, 1);
     if (!plan || plan.arity === undefined || plan.arrayValues)
-      throw new Refusal("CALLBACK_ESCAPES", "handed to a function of unknown callback arity");
+      throw new Refusal(
+        "CALLBACK_ESCAPES",
+        `handed to ${this.text(call.expression)}, a function not known to call it back once with a known arity`,
+      );
     // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
     // (a sync twin without callback, a stream, a request object).
     if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
@@ -736,9 +739,13 @@ export class FunctionConverter {
         if (containsNode(s.tryBlock, ts.isReturnStatement, true))
           throw new Refusal("MAYBE_NEVER_CALLED", "return in try");
         if (s.finallyBlock) throw new Refusal("UNSUPPORTED_STATEMENT", "finally");
+        // A catch that ends some paths and falls through on others (`catch (e) { d = fallback(d); if (!d)
+        // return cb(e) }`) is a branch like an `if` without else: what follows the try runs after it in both.
         const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy, false);
-        if (!c) throw new Refusal("CALLBACK_NOT_LAST", "catch block falls through");
-        if (lastHere && mustTerminate) throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
+        if (!c && lastHere && mustTerminate)
+          throw new Refusal("MAYBE_NEVER_CALLED", "a catch block falls through to the end");
+        if (c && lastHere && mustTerminate)
+          throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
         continue;
       }
       if (ts.isBlock(s)) {
@@ -960,7 +967,7 @@ export class FunctionConverter {
 
     // Which form: propagate (`if (err) return cb(err)` first), forward (err only passed to cb), or general.
     let rest: readonly ts.Statement[] = stmts;
-    let form: "propagate" | "forward" | "general" | "ignored";
+    let form: "propagate" | "forward" | "general" | "ignored" | "guarded";
     const first = stmts[0];
     // A nested function whose parameter reuses the error's name shadows it.
     const shadows = (n: ts.Node): boolean =>
@@ -1063,6 +1070,7 @@ export class FunctionConverter {
     if (form === "propagate" || form === "forward") known.add(errName);
     const startIdx = this.edits.length;
     let terminates: boolean;
+    let guarded: { body: string; indent: string; binds: boolean } | undefined;
     if (rest.length === 0) {
       throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
     } else {
@@ -1072,7 +1080,38 @@ export class FunctionConverter {
           : undefined;
       this.continuations.push({ err: errName, value });
       try {
-        terminates = this.convertList(rest, true, true, known, new Set());
+        // `if (err) return …;` first: past it the error is falsy, as known as after a propagation.
+        const guard = form === "general" ? errGuardReturn(rest[0], errName) : undefined;
+        if (guard && rest.length > 1) {
+          this.convertList([guard], true, false, known, new Set(), false);
+          if (errRefsOutsideCbFirstArg(rest.slice(1)) === 0) {
+            // The error is read only by the guard: it becomes the catch block (the "guarded" form).
+            const then = guard.thenStatement;
+            const inner = ts.isBlock(then) ? then.statements : [then];
+            const text = this.render(then.getStart(this.sf), then.end, startIdx);
+            const body = ts.isBlock(then) ? text.slice(1, -1).trim() : text;
+            const innerIndent = indentAt(this.sf.text, inner[0].getStart(this.sf));
+            guarded = {
+              // The catch binds the error under its own name: only the values keep their new names.
+              body: renameReferences(
+                body,
+                new Map([...renames].filter(([from]) => from !== errName)),
+                this.ctx.fileName,
+              ),
+              indent: innerIndent,
+              binds: totalErrRefs([then]) > 0,
+            };
+            rest = rest.slice(1);
+            form = "guarded";
+          }
+          terminates = this.convertList(
+            form === "guarded" ? rest : rest.slice(1),
+            true,
+            true,
+            new Set([...known, errName]),
+            new Set(),
+          );
+        } else terminates = this.convertList(rest, true, true, known, new Set());
       } finally {
         this.continuations.pop();
       }
@@ -1091,6 +1130,16 @@ export class FunctionConverter {
     if (form === "propagate" || form === "forward") {
       const head = target ? `${decl} ${target} = await ${plan.expr};` : `await ${plan.expr};`;
       out = `${head}\n${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
+    } else if (form === "guarded" && guarded) {
+      const u = this.unit;
+      const lets = values.length ? `let ${newValues.join(", ")};\n${sIndent}` : "";
+      const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
+      // TypeScript: as in the general form, the error keeps the loose type its callback parameter had.
+      const errType = isTsFile(this.ctx.fileName) ? ": any" : "";
+      const catchHead = guarded.binds ? `catch (${errName}${errType})` : "catch";
+      out =
+        `${lets}try {\n${sIndent}${u}${assign}\n${sIndent}} ${catchHead} {\n${sIndent}${u}${shiftIndent(guarded.body, guarded.indent, sIndent + u)}\n${sIndent}}\n` +
+        `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     } else if (form === "ignored") {
       const u = this.unit;
       const lets = values.length ? `let ${newValues.join(", ")};\n${sIndent}` : "";
@@ -1111,6 +1160,17 @@ export class FunctionConverter {
         `let ${lets};\n${sIndent}try {\n${sIndent}${u}${assign}\n${sIndent}} catch (${caught}) {\n${sIndent}${u}${err} = ${caught};\n${sIndent}}\n` +
         `${sIndent}${shiftIndent(restText, restIndent, sIndent)}`;
     }
+    // Comments before the continuation's first statements and after its last one are kept, around the
+    // flattened code (the statements' own text starts at their first token).
+    const before = [
+      ...new Set([
+        ...commentsAt(this.sf.text, stmts[0].getFullStart()),
+        ...(rest[0] !== stmts[0] ? commentsAt(this.sf.text, rest[0].getFullStart()) : []),
+      ]),
+    ];
+    const after = commentsAt(this.sf.text, rest[rest.length - 1].end);
+    if (before.length) out = `${before.join(`\n${sIndent}`)}\n${sIndent}${out}`;
+    if (after.length) out = `${out}\n${sIndent}${after.join(`\n${sIndent}`)}`;
     // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.
     const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
     if (single) out = `{\n${sIndent}${this.unit}${shiftIndent(out, "", this.unit)}\n${sIndent}}`;
@@ -1124,3 +1184,19 @@ type BranchedStart =
   | { kind: "leaf"; stmts: readonly ts.Statement[]; inHelper: boolean }
   | { kind: "helper"; name: string; inner: BranchedStart }
   | { kind: "if"; cond: ts.Expression; then: BranchedStart; else: BranchedStart };
+
+/** `if (err) return …;` (or `{ …; return … }`) with no else: the guard after which `err` is falsy. */
+function errGuardReturn(s: ts.Statement | undefined, errName: string): ts.IfStatement | undefined {
+  if (!s || !ts.isIfStatement(s) || s.elseStatement) return undefined;
+  const cond = skipParens(s.expression);
+  if (!ts.isIdentifier(cond) || cond.text !== errName) return undefined;
+  const t = s.thenStatement;
+  const last = ts.isBlock(t) ? t.statements[t.statements.length - 1] : t;
+  return last && (ts.isReturnStatement(last) || ts.isThrowStatement(last)) ? s : undefined;
+}
+
+/** The comments in the trivia starting at pos (up to the next token), as source text. */
+function commentsAt(text: string, pos: number): string[] {
+  const ranges = [...(ts.getLeadingCommentRanges(text, pos) ?? [])];
+  return ranges.map((r) => text.slice(r.pos, r.end));
+}
