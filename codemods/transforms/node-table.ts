@@ -279,7 +279,40 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
   // cb(null, matches). Synchronously only for a pattern with no minimatch set (a `#comment` pattern),
   // which the idiomatic profile's CALLBACK_NOW_ASYNC covers. glob ≥ 9 has no callback form.
   glob: { "": 2, glob: 2 },
+  // async (caolan/async) 0.x–3.x: each of these calls its final callback once (it is wrapped in once()
+  // or replaced by a no-op after an error), err-first. The collection functions call it synchronously
+  // for an empty collection (CALLBACK_NOW_ASYNC covers that). map/mapSeries/mapLimit/series/parallel/
+  // reduce pass (err, results) — partial results too on failure, which the promise form drops;
+  // each/eachSeries/… pass (null) in 1.x and () for an empty array in 0.x, so their arity varies, as do
+  // waterfall's and whilst's. Deliberately absent: filter/reject/detect/some/every, whose final
+  // callback gets no error in async < 2.
+  async: {
+    map: 2,
+    mapSeries: 2,
+    mapLimit: 2,
+    series: 2,
+    parallel: 2,
+    parallelLimit: 2,
+    reduce: 2,
+    each: undefined,
+    eachSeries: undefined,
+    eachLimit: undefined,
+    forEach: undefined,
+    forEachSeries: undefined,
+    forEachLimit: undefined,
+    eachOf: undefined,
+    eachOfSeries: undefined,
+    forEachOf: undefined,
+    waterfall: undefined,
+    whilst: undefined,
+    until: undefined,
+  },
 };
+
+/** Packages whose success error may be undefined (`cb()`) in some version, whatever the arity. */
+const SUCCESS_ERROR_MAY_BE_UNDEFINED = new Set(["async"]);
+/** Packages that call back synchronously in an edge case (an empty collection, a `#comment` glob). */
+const MAY_CALL_BACK_SYNCHRONOUSLY = new Set(["async", "glob"]);
 
 /**
  * Whether a call to `objOrName` (or `objOrName.method`) reaches a function of
@@ -289,14 +322,18 @@ export function knownPackageCallee(
   b: ModuleBindings,
   objOrName: string,
   method?: string,
-): { arity: number | undefined } | undefined {
+): { arity: number | undefined; successErrorUnknown: boolean; mayCallBackSync: boolean } | undefined {
   const spec = b.requires.get(objOrName);
   if (!spec) return undefined;
   const table = Object.hasOwn(ERR_FIRST_PACKAGES, spec.module) ? ERR_FIRST_PACKAGES[spec.module] : undefined;
   if (!table) return undefined;
   const m = method === undefined ? (spec.member ?? "") : spec.member === undefined ? method : undefined;
   if (m === undefined || !Object.hasOwn(table, m)) return undefined;
-  return { arity: table[m] };
+  return {
+    arity: table[m],
+    successErrorUnknown: SUCCESS_ERROR_MAY_BE_UNDEFINED.has(spec.module),
+    mayCallBackSync: MAY_CALL_BACK_SYNCHRONOUSLY.has(spec.module),
+  };
 }
 
 /**

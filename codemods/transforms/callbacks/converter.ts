@@ -58,6 +58,8 @@ export interface AwaitPlan {
    * that function calls back `cb()`).
    */
   successError?: string;
+  /** A known callee that calls back synchronously in an edge case (async.js on an empty collection). */
+  mayCallBackSync?: boolean;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -586,6 +588,7 @@ export class FunctionConverter {
     // (a sync twin without callback, a stream, a request object).
     if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
     if (plan.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
+    if (plan.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
@@ -940,6 +943,7 @@ export class FunctionConverter {
     const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    if (plan0.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan0.label} may call back synchronously`);
     if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
       this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
     if (plan0.assumed) {

@@ -295,13 +295,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // start helper, like graceful-fs.
       const pkg = lookUp(knownPackageCallee);
       if (pkg) {
-        const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
+        const successError = (pkg.arity === 1 || pkg.arity === 2) && !pkg.successErrorUnknown ? undefined : "unknown";
         return {
           expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
           maxValues: 1,
           label: calleeText,
           arity: pkg.arity,
           successError,
+          ...(pkg.mayCallBackSync ? { mayCallBackSync: true } : {}),
         };
       }
       if (assumesErrFirst(ctx.options)) {
