@@ -1021,6 +1021,9 @@ export class FunctionConverter {
       // Only when the error goes to the callback at once, with nothing else: a path that ignores it
       // (`if (c) return cb(err, v); cb(null, 'fallback');`) or runs code first keeps the general form.
       form = "forward";
+    } else if (stmts.length > 1 && errGuardReturn(first, errName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
+      // The error is read only by a first `if (err) return …;`: that guard becomes the catch block.
+      form = "guarded";
     } else {
       form = "general";
     }
@@ -1085,11 +1088,10 @@ export class FunctionConverter {
       this.continuations.push({ err: errName, value });
       try {
         // `if (err) return …;` first: past it the error is falsy, as known as after a propagation.
-        const guard = form === "general" ? errGuardReturn(rest[0], errName) : undefined;
+        const guard = form === "general" || form === "guarded" ? errGuardReturn(rest[0], errName) : undefined;
         if (guard && rest.length > 1) {
           this.convertList([guard], true, false, known, new Set(), false);
-          if (errRefsOutsideCbFirstArg(rest.slice(1)) === 0) {
-            // The error is read only by the guard: it becomes the catch block (the "guarded" form).
+          if (form === "guarded") {
             const then = guard.thenStatement;
             const inner = ts.isBlock(then) ? then.statements : [then];
             const text = this.render(then.getStart(this.sf), then.end, startIdx);
@@ -1106,7 +1108,6 @@ export class FunctionConverter {
               binds: totalErrRefs([then]) > 0,
             };
             rest = rest.slice(1);
-            form = "guarded";
           }
           terminates = this.convertList(
             form === "guarded" ? rest : rest.slice(1),
