@@ -77,9 +77,15 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** The message of a system error without Node's stack: `EACCES: permission denied, open '…'`. @internal */
+/**
+ * The message of a system error without its stack and without the absolute path Node appends (the caller
+ * names the file): `EACCES: permission denied`. @internal
+ */
 export function errnoMessage(e: unknown): string {
-  return e instanceof Error ? e.message.split("\n")[0] : String(e);
+  if (!(e instanceof Error)) return String(e);
+  const line = e.message.split("\n")[0];
+  const p = (e as NodeJS.ErrnoException).path;
+  return p !== undefined && line.endsWith(`'${p}'`) ? line.replace(/, \w+ '[^]*'$/, "") : line;
 }
 
 /** Temp files of this tool: `.<name>.asyncio-ts-<pid>-<ms>.tmp` (`.inplace.tmp` while a file is rewritten in place). */
