@@ -85,7 +85,8 @@ export function errnoMessage(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const line = e.message.split("\n")[0];
   const p = (e as NodeJS.ErrnoException).path;
-  return p !== undefined && line.endsWith(`'${p}'`) ? line.replace(/, \w+ '[^]*'$/, "") : line;
+  const suffix = p === undefined ? -1 : line.lastIndexOf(`, ${(e as NodeJS.ErrnoException).syscall} '${p}'`);
+  return suffix > 0 ? line.slice(0, suffix) : line;
 }
 
 /** Temp files of this tool: `.<name>.asyncio-ts-<pid>-<ms>.tmp` (`.inplace.tmp` while a file is rewritten in place). */
