@@ -3,8 +3,9 @@
  * codemods. Dry run (unified diffs) by default; `--write` replaces files
  * atomically; `--report` writes every site as JSON.
  *
- * Exit codes: 0 done; 1 refused sites with `--strict`; 2 bad usage or a file
- * that does not parse (reported, left untouched).
+ * Exit codes: 0 done; 1 refused sites with `--strict`; 2 bad usage (nothing done), or some file was not
+ * processed or not written (does not parse, cannot be analysed or read, not UTF-8, a write failed: one
+ * line per path on stderr, the other files processed; the report and the summary are written anyway).
  * @module
  */
 import * as fs from "node:fs";

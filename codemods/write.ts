@@ -148,8 +148,9 @@ export function prepareWrite(
   try {
     fd = fs.openSync(temp, "wx", 0o600);
     writeAll(fs, fd, bytes);
-    fs.fchmodSync(fd, st.mode & 0o7777);
+    // Owner first: a chown clears the set-user-ID and set-group-ID bits, which the chmod then restores.
     const owned = inPlace || ownerKept(fd);
+    fs.fchmodSync(fd, st.mode & 0o7777);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

@@ -206,13 +206,19 @@ test("a CRLF file keeps CRLF line endings, in the edits too", async (t) => {
 });
 
 test("--write keeps the mode (also bits the umask would drop) and the owner", async (t) => {
-  const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE });
+  const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE, "c.js": CONVERTIBLE });
   fs.chmodSync(path.join(dir, "a.js"), 0o666);
-  if (isRoot) fs.chownSync(path.join(dir, "b.js"), 4321, 4322);
+  if (isRoot) {
+    fs.chownSync(path.join(dir, "b.js"), 4321, 4322);
+    fs.chownSync(path.join(dir, "c.js"), 4321, 4322);
+  }
+  fs.chmodSync(path.join(dir, "c.js"), 0o6755); // set-user-ID and set-group-ID: a chown would clear them
   const r = await run(dir, [".", "--write"]);
   t.is(r.code, 0, r.stderr);
   t.regex(read(dir, "a.js"), converted);
   t.is(fs.statSync(path.join(dir, "a.js")).mode & 0o7777, 0o666);
+  t.is(fs.statSync(path.join(dir, "c.js")).mode & 0o7777, 0o6755);
+  t.regex(read(dir, "c.js"), converted);
   if (isRoot) {
     const st = fs.statSync(path.join(dir, "b.js"));
     t.deepEqual([st.uid, st.gid], [4321, 4322], "owner kept");
