@@ -9,83 +9,35 @@
  * @module
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import fg from "fast-glob";
 import { createTwoFilesPatch } from "diff";
 import cliProgress from "cli-progress";
 import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
-import {
-  driveRounds,
-  makeIndex,
-  migrateRound,
-  type FileResult,
-  type ProjectFile,
-  type RoundKnowledge,
-} from "./engine.js";
+import type { FileResult, ProjectFile } from "./engine.js";
 import { buildReport } from "./report.js";
 import { VerifyBaselineError, VerifyInterrupted, type VerifyOutcome, verifyMigration } from "./verify.js";
 import { ASSUME_PROFILES, ASSUMPTIONS, type AssumeProfile, type AssumptionName } from "./assumptions.js";
-import type { WorkerRequest } from "./worker.js";
 import { collectFiles } from "./files.js";
-import { FILE_ERRORS, type FileError } from "./file-errors.js";
+import { FILE_ERRORS } from "./file-errors.js";
 import { refusalLines } from "./listing.js";
+import { jobsFor, type Machine, runInProcess, runWithWorkers, thisMachine, WORKER_MEMORY } from "./runner.js";
 import {
-  abandonWrite,
-  commitWrite,
   errnoMessage,
   type FsOps,
-  type PreparedWrite,
-  prepareWrite,
+  nodeFsOps,
   readSource,
   type SourceFile,
   type WriteHooks,
+  writeChanged,
   writeOne,
 } from "./write.js";
+import type { FileError } from "./file-errors.js";
 
 const W_OK = fs.constants.W_OK;
 const accessSync = fs.accessSync;
-const nodeFsOps: FsOps = {
-  readFileSync: fs.readFileSync,
-  writeFileSync: fs.writeFileSync,
-  openSync: fs.openSync,
-  writeSync: fs.writeSync,
-  fsyncSync: fs.fsyncSync,
-  closeSync: fs.closeSync,
-  ftruncateSync: fs.ftruncateSync,
-  fchmodSync: fs.fchmodSync,
-  fchownSync: fs.fchownSync,
-  renameSync: fs.renameSync,
-  rmSync: fs.rmSync,
-  statSync: fs.statSync,
-  lstatSync: fs.lstatSync,
-  realpathSync: fs.realpathSync,
-  readdirSync: fs.readdirSync,
-  existsSync: fs.existsSync,
-};
-
-/** What `--jobs` is capped by. @internal */
-export interface Machine {
-  /** Cores available to this process. */
-  cores: number;
-  /** Free memory, bytes. */
-  freeMemory: number;
-}
-
-/** About what one worker thread needs (a TypeScript program per round); `--jobs 16` used 1.55 GB. */
-const WORKER_MEMORY = 256 * 2 ** 20;
-
-function thisMachine(): Machine {
-  return { cores: os.availableParallelism(), freeMemory: os.freemem() };
-}
-
-/** The worker threads to start: at most one per core and what free memory allows, at least one. @internal */
-export function jobsFor(requested: number, m: Machine): number {
-  return Math.max(1, Math.min(requested, m.cores, Math.floor(m.freeMemory / WORKER_MEMORY)));
-}
 
 /** Why `--report` could not be written there (checked before any work), or undefined. */
 function reportPathProblem(fs: FsOps, file: string): string | undefined {
@@ -140,95 +92,6 @@ interface CliOptions {
   followSymlinks?: boolean;
   verify?: string;
   verifyTimeout: string;
-}
-
-/** Where the compiled worker is, or the .ts source in a development checkout. */
-function makeWorker(): Worker {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const js = path.join(here, "worker.js");
-  if (fs.existsSync(js)) return new Worker(pathToFileURL(js));
-  // Development checkout: on Node 20 a loader given by --import is not applied
-  // inside worker threads, so the worker registers tsx itself, then loads the source.
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const source = pathToFileURL(path.join(here, "worker.ts")).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true });
-}
-
-async function runWithWorkers(
-  files: ProjectFile[],
-  options: MigrateOptions,
-  jobs: number,
-  onProgress: (n: number) => void,
-): Promise<FileResult[]> {
-  const workers = Array.from({ length: jobs }, () => makeWorker());
-  let nextId = 0;
-  const call = (w: Worker, req: Omit<WorkerRequest, "id">): Promise<FileResult[]> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      const onMsg = (m: { id: number; results?: FileResult[]; error?: string }) => {
-        if (m.id !== id) return;
-        w.off("message", onMsg);
-        w.off("error", onErr);
-        if (m.error) reject(new Error(m.error));
-        else resolve(m.results!);
-      };
-      const onErr = (e: Error) => reject(e);
-      w.on("message", onMsg);
-      w.on("error", onErr);
-      w.postMessage({ ...req, id });
-    });
-  try {
-    return await driveRounds(
-      files,
-      async (knowledge) => {
-        // Chunks keep results in input order.
-        const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
-        for (const [i, f] of files.entries()) chunks[i % jobs].push(f);
-        // Each worker gets the resolved callees of its own files only.
-        const forChunk = (c: ProjectFile[]): RoundKnowledge => {
-          const callees: RoundKnowledge["callees"] = {};
-          for (const f of c) {
-            const own = knowledge.callees[path.resolve(f.file)];
-            if (own) callees[path.resolve(f.file)] = own;
-          }
-          return { asyncExports: knowledge.asyncExports, callees };
-        };
-        const parts = await Promise.all(
-          chunks.map((c, i) =>
-            c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]),
-          ),
-        );
-        onProgress(files.length);
-        const byFile = new Map<string, FileResult>();
-        for (const p of parts) for (const r of p) byFile.set(r.file, r);
-        return files.map((f) => byFile.get(f.file)!);
-      },
-      options,
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-}
-
-async function runInProcess(
-  files: ProjectFile[],
-  options: MigrateOptions,
-  onProgress: (n: number) => void,
-): Promise<FileResult[]> {
-  return driveRounds(
-    files,
-    (knowledge) => {
-      const index = makeIndex(knowledge);
-      const out: FileResult[] = [];
-      for (const f of files) {
-        out.push(...migrateRound([f], options, index));
-        onProgress(1);
-      }
-      return out;
-    },
-    options,
-  );
 }
 
 /**
@@ -460,7 +323,7 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   let written = 0;
   let verified: VerifyOutcome | undefined;
   if (opts.write && opts.verify === undefined) {
-    const outcome = writeAll(fsOps, sources, results, io.hooks);
+    const outcome = writeChanged(fsOps, sources, results, io.hooks);
     written = outcome.written;
     for (const r of results)
       if (r.error && (r.error.code === "WRITE_FAILED" || r.error.code === "CHANGED_SINCE_READ")) {
@@ -529,44 +392,6 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   return 0;
 }
 
-/**
- * `--write` without `--verify`: every changed file's temp file is written first (fsynced, mode and owner
- * kept, the file checked unchanged since it was read); only when all are ready are they put in place. If
- * one cannot be, nothing is written (its result gets the error, the others `NOT_WRITTEN`).
- */
-function writeAll(
-  fs: FsOps,
-  sources: ReadonlyMap<string, SourceFile>,
-  results: FileResult[],
-  hooks: WriteHooks | undefined,
-): { written: number; failed: number } {
-  const prepared: Array<{ r: FileResult; w: PreparedWrite }> = [];
-  let failed = 0;
-  for (const r of results) {
-    if (!r.changed || r.error || r.parseErrors) continue;
-    const w = prepareWrite(fs, sources.get(r.file)!, r.output, hooks);
-    if ("code" in w) {
-      r.error = w;
-      failed++;
-    } else prepared.push({ r, w });
-  }
-  if (failed > 0) {
-    for (const { r, w } of prepared) {
-      abandonWrite(fs, w);
-      r.error = { code: "NOT_WRITTEN", message: "see the files that could not be written" };
-    }
-    return { written: 0, failed };
-  }
-  let written = 0;
-  for (const { r, w } of prepared) {
-    const err = commitWrite(fs, w);
-    if (err) {
-      r.error = err;
-      failed++;
-    } else written++;
-  }
-  return { written, failed };
-}
 /**
  * `--verify`: the test command decides (codemods/verify.ts). SIGINT stops the current test run and writes the
  * original files back (exit 130); a baseline that fails writes nothing (exit 2).

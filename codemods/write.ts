@@ -7,9 +7,18 @@
  * links stay. The file-system calls go through {@link FsOps} so that tests can inject faults.
  * @module
  */
-import type * as nodeFs from "node:fs";
+import * as nodeFs from "node:fs";
 import * as path from "node:path";
 import type { FileError } from "./file-errors.js";
+
+/** What {@link writeChanged} needs of a migration result (the engine's FileResult). @internal */
+export interface WriteResult {
+  file: string;
+  output: string;
+  changed: boolean;
+  parseErrors?: string[];
+  error?: FileError;
+}
 
 /** The file-system calls the CLI makes (node:fs by default; tests replace some to inject faults). @internal */
 export type FsOps = Pick<
@@ -31,6 +40,26 @@ export type FsOps = Pick<
   | "readdirSync"
   | "existsSync"
 >;
+
+/** node:fs itself, as {@link FsOps}. @internal */
+export const nodeFsOps: FsOps = {
+  readFileSync: nodeFs.readFileSync,
+  writeFileSync: nodeFs.writeFileSync,
+  openSync: nodeFs.openSync,
+  writeSync: nodeFs.writeSync,
+  fsyncSync: nodeFs.fsyncSync,
+  closeSync: nodeFs.closeSync,
+  ftruncateSync: nodeFs.ftruncateSync,
+  fchmodSync: nodeFs.fchmodSync,
+  fchownSync: nodeFs.fchownSync,
+  renameSync: nodeFs.renameSync,
+  rmSync: nodeFs.rmSync,
+  statSync: nodeFs.statSync,
+  lstatSync: nodeFs.lstatSync,
+  realpathSync: nodeFs.realpathSync,
+  readdirSync: nodeFs.readdirSync,
+  existsSync: nodeFs.existsSync,
+};
 
 /** A source file as read: its text and what is needed to detect a change before writing it. @internal */
 export interface SourceFile {
@@ -267,4 +296,44 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * `--write` without `--verify`: every changed file's temp file is written first (fsynced, mode and owner
+ * kept, the file checked unchanged since it was read); only when all are ready are they put in place. If
+ * one cannot be, nothing is written (its result gets the error, the others `NOT_WRITTEN`).
+ * @internal
+ */
+export function writeChanged(
+  fs: FsOps,
+  sources: ReadonlyMap<string, SourceFile>,
+  results: WriteResult[],
+  hooks: WriteHooks | undefined,
+): { written: number; failed: number } {
+  const prepared: Array<{ r: WriteResult; w: PreparedWrite }> = [];
+  let failed = 0;
+  for (const r of results) {
+    if (!r.changed || r.error || r.parseErrors) continue;
+    const w = prepareWrite(fs, sources.get(r.file)!, r.output, hooks);
+    if ("code" in w) {
+      r.error = w;
+      failed++;
+    } else prepared.push({ r, w });
+  }
+  if (failed > 0) {
+    for (const { r, w } of prepared) {
+      abandonWrite(fs, w);
+      r.error = { code: "NOT_WRITTEN", message: "see the files that could not be written" };
+    }
+    return { written: 0, failed };
+  }
+  let written = 0;
+  for (const { r, w } of prepared) {
+    const err = commitWrite(fs, w);
+    if (err) {
+      r.error = err;
+      failed++;
+    } else written++;
+  }
+  return { written, failed };
 }

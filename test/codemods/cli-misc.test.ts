@@ -5,7 +5,7 @@ import test from "ava";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { jobsFor } from "../../codemods/cli.js";
+import { jobsFor } from "../../codemods/runner.js";
 import { REASONS } from "../../codemods/index.js";
 import { REASON_SECTION } from "../../codemods/listing.js";
 import { BIN, CONVERTIBLE, LIB, ROOT, project, read, report, run } from "./cli-harness.js";
