@@ -199,6 +199,8 @@ export function prepareWrite(
 
 /** Puts a prepared write in place: renames the temp file over the original, or rewrites it in place. @internal */
 export function commitWrite(fs: FsOps, w: PreparedWrite): FileError | undefined {
+  // Until the original is touched, a failure leaves it as it was and the temp file can go.
+  let touched = false;
   try {
     if (!w.inPlace) {
       fs.renameSync(w.temp, w.file);
@@ -208,6 +210,7 @@ export function commitWrite(fs: FsOps, w: PreparedWrite): FileError | undefined 
     // The temp file keeps the full new text until the original is rewritten and synced.
     const fd = fs.openSync(w.file, "r+");
     try {
+      touched = true;
       writeAll(fs, fd, w.bytes);
       fs.ftruncateSync(fd, w.bytes.length);
       fs.fsyncSync(fd);
@@ -217,7 +220,9 @@ export function commitWrite(fs: FsOps, w: PreparedWrite): FileError | undefined 
     fs.rmSync(w.temp, { force: true });
     return undefined;
   } catch (e) {
-    return { code: "WRITE_FAILED", message: errnoMessage(e) };
+    if (!touched) abandonWrite(fs, w);
+    const kept = touched ? `; its converted text is in ${path.basename(w.temp)}` : "";
+    return { code: "WRITE_FAILED", message: errnoMessage(e) + kept };
   }
 }
 

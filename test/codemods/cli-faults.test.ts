@@ -245,3 +245,21 @@ test("a file changed on disk after it was read is not overwritten (CHANGED_SINCE
     ["NOT_WRITTEN", "CHANGED_SINCE_READ"],
   );
 });
+
+test("a rename that fails after every temp file was ready: that file reported, its temp file removed, the others written", async (t) => {
+  const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE });
+  const r = await run(dir, [".", "--write", "--report", "r.json"], {
+    fs: {
+      renameSync: (from: fs.PathLike, to: fs.PathLike) => {
+        if (String(to).endsWith("b.js")) throw errno("EIO", "rename", String(from));
+        fs.renameSync(from, to);
+      },
+    },
+  });
+  t.is(r.code, 2);
+  t.regex(r.stderr, /^asyncio-ts: b\.js: could not be written; left as it was \(EIO: injected failure\)$/m);
+  t.regex(r.stderr, /^asyncio-ts: 1 written: 1 file could not be written$/m);
+  t.regex(read(dir, "a.js"), converted);
+  t.is(read(dir, "b.js"), CONVERTIBLE);
+  t.deepEqual(fs.readdirSync(dir).sort(), ["a.js", "b.js", "r.json"], "no temp file left");
+});
