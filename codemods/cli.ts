@@ -245,8 +245,12 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
           "this file has its converted text (compare, then delete it)",
       );
     else if (opts.write) {
-      fsOps.rmSync(l.temp, { force: true });
-      note(`removed ${rel(l.temp)}, a temp file left by an interrupted run`);
+      try {
+        fsOps.rmSync(l.temp, { force: true });
+        note(`removed ${rel(l.temp)}, a temp file left by an interrupted run`);
+      } catch (e) {
+        say(`${rel(l.temp)}: a temp file left by an interrupted run could not be removed (${errnoMessage(e)})`);
+      }
     } else note(`${rel(l.temp)} is a temp file left by an interrupted run (the next --write removes it)`);
   }
   if (found.files.length === 0 && failures === 0)
@@ -262,8 +266,11 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   const skipped = new Map<string, FileError>();
   for (const f of found.files) {
     const s = readSource(fsOps, f);
-    if ("code" in s) skipped.set(f, s);
-    else sources.set(f, s);
+    if ("code" in s) {
+      skipped.set(f, s);
+      failures++;
+      say(`${rel(f)}: ${FILE_ERRORS[s.code]} (${s.message})`);
+    } else sources.set(f, s);
   }
   const inputs: ProjectFile[] = [...sources.values()].map((s) => ({ file: s.file, text: s.text }));
 
@@ -352,10 +359,6 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
     ...results,
     ...[...skipped].map(([file, error]) => ({ file, output: "", changed: false, sites: [], error })),
   ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  for (const [file, error] of skipped) {
-    failures++;
-    say(`${rel(file)}: ${FILE_ERRORS[error.code]} (${error.message})`);
-  }
   const report = buildReport(all.map((r) => ({ ...r, file: rel(r.file) })));
   if (verified) report.verify = verified;
   if (reportPath !== undefined) {
