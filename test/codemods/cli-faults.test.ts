@@ -263,3 +263,27 @@ test("a rename that fails after every temp file was ready: that file reported, i
   t.is(read(dir, "b.js"), CONVERTIBLE);
   t.deepEqual(fs.readdirSync(dir).sort(), ["a.js", "b.js", "r.json"], "no temp file left");
 });
+
+test("an owner that cannot be given to a new file (not root): the file is rewritten in place, owner kept (injected EPERM)", async (t) => {
+  if (!isRoot) {
+    t.pass("skipped unless root: only root can make a test file owned by someone else");
+    return;
+  }
+  const dir = project({ "a.js": CONVERTIBLE });
+  const a = path.join(dir, "a.js");
+  fs.chownSync(a, 4321, 4322);
+  const before = fs.statSync(a);
+  const r = await run(dir, ["a.js", "--write"], {
+    fs: {
+      fchownSync: () => {
+        throw errno("EPERM", "fchown", "");
+      },
+    },
+  });
+  t.is(r.code, 0, r.stderr);
+  const after = fs.statSync(a);
+  t.is(after.ino, before.ino, "in place");
+  t.deepEqual([after.uid, after.gid], [4321, 4322]);
+  t.regex(read(dir, "a.js"), converted);
+  t.deepEqual(fs.readdirSync(dir), ["a.js"], "the temp file is removed");
+});
