@@ -6,7 +6,7 @@
 import type { Site } from "./core.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
 
-/** The subsection of docs/codemods.md's "Reason codes" that explains each code (its heading's anchor). */
+/** The subsection of docs/codemods.md's "Reason codes" that explains each code (its heading's anchor). @internal */
 export const REASON_SECTION: Partial<Record<ReasonCode, string>> = {
   TWO_HANDLER_THEN: "promise-chains",
   HANDLER_NOT_FUNCTION: "promise-chains",
@@ -56,12 +56,12 @@ export const REASON_SECTION: Partial<Record<ReasonCode, string>> = {
   OUTPUT_DID_NOT_PARSE: "engine",
 };
 
-/** Where docs/codemods.md explains a reason code (a code not in the table: its transform's subsection). */
+/** Where docs/codemods.md explains a reason code (a code not in the table: its transform's subsection). @internal */
 export function reasonDocLink(reason: ReasonCode, transform: Site["transform"]): string {
   return `docs/codemods.md#${REASON_SECTION[reason] ?? transform}`;
 }
 
-/** The listing lines of one file's refused sites, in source order (`file` as it should be shown). */
+/** The listing lines of one file's refused sites, in source order (`file` as it should be shown). @internal */
 export function refusalLines(file: string, sites: readonly Site[]): string[] {
   const out: string[] = [];
   for (const s of sites) {
