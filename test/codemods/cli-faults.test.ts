@@ -13,9 +13,11 @@ const converted = /__asyncioDual|async function size/;
 
 test("a file nested too deeply to analyse is reported and skipped; the others are converted (also with --jobs 2 and err-first)", async (t) => {
   const files = {
-    // `node --check` accepts both.
+    // `node --check` accepts both. Whether the 1,500-deep array overflows depends on how far the JIT has
+    // optimised the parser (smaller frames): it is either converted or reported, never a crash. The
+    // 30,000-term concatenation always overflows TypeScript's recursive parser.
     "lib/deep.js": `var a = ${"[".repeat(1500)}${"]".repeat(1500)};\n${CONVERTIBLE}`,
-    "lib/cat.js": `var s = ${Array.from({ length: 3000 }, (_, i) => `"a${i}"`).join(" + ")};\n`,
+    "lib/cat.js": `var s = ${Array.from({ length: 30000 }, (_, i) => `"a${i}"`).join(" + ")};\n`,
     "lib/ok.js": CONVERTIBLE,
   };
   for (const extra of [[], ["--jobs", "2"], ["--assume", "err-first"]]) {
@@ -24,21 +26,22 @@ test("a file nested too deeply to analyse is reported and skipped; the others ar
       machine: { cores: 2, freeMemory: 2 ** 40 },
     });
     t.is(r.code, 2, `${extra}: ${r.stderr}`);
-    t.regex(r.stderr, /^asyncio-ts: lib\/deep\.js: nested too deeply to analyse .*; left untouched \(RangeError: /m);
-    t.regex(r.stderr, /^asyncio-ts: lib\/cat\.js: nested too deeply to analyse/m);
-    t.regex(read(dir, "lib/ok.js"), converted, `${extra}`);
-    t.is(read(dir, "lib/deep.js"), files["lib/deep.js"]);
-    const rep = report(dir);
-    t.deepEqual(
-      rep.files.map((f: { file: string; error?: { code: string } }) => [f.file, f.error?.code]),
-      [
-        ["lib/cat.js", "TOO_DEEPLY_NESTED"],
-        ["lib/deep.js", "TOO_DEEPLY_NESTED"],
-        ["lib/ok.js", undefined],
-      ],
+    t.regex(
+      r.stderr,
+      /^asyncio-ts: lib\/cat\.js: nested too deeply to analyse .*; left untouched \(RangeError: Maximum call stack size exceeded\)$/m,
     );
-    t.deepEqual(rep.summary.filesFailedByCode, { TOO_DEEPLY_NESTED: 2 });
-    t.regex(r.stderr, /^asyncio-ts migrate: 3 files, 1 changed, .*, 2 failed \(TOO_DEEPLY_NESTED 2\) in /m);
+    t.regex(read(dir, "lib/ok.js"), converted, `${extra}`);
+    t.is(read(dir, "lib/cat.js"), files["lib/cat.js"]);
+    const rep = report(dir);
+    const codes = rep.files.map((f: { file: string; error?: { code: string } }) => [f.file, f.error?.code]);
+    t.deepEqual(codes[0], ["lib/cat.js", "TOO_DEEPLY_NESTED"]);
+    t.deepEqual(codes[2], ["lib/ok.js", undefined]);
+    if (codes[1][1] === undefined) t.regex(read(dir, "lib/deep.js"), converted, "analysed: converted");
+    else {
+      t.deepEqual(codes[1], ["lib/deep.js", "TOO_DEEPLY_NESTED"]);
+      t.is(read(dir, "lib/deep.js"), files["lib/deep.js"], "reported: untouched");
+    }
+    t.regex(r.stderr, /^asyncio-ts migrate: 3 files, [12] changed, .*, [12] failed \(TOO_DEEPLY_NESTED [12]\) in /m);
   }
 });
 
