@@ -29,6 +29,7 @@ import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 import { assumesErrFirst } from "./assumptions.js";
+import { type FileError, isStackOverflow } from "./file-errors.js";
 
 /**
  * The result of migrating one file's text.
@@ -51,6 +52,12 @@ export interface FileResult {
   parseErrors?: string[];
   /** A codemod bug hit on this file (the file is left unchanged and the run fails with exit 2). */
   internalError?: string;
+  /**
+   * Why the whole file was skipped (left unchanged, no sites): a file nested too deeply to analyse
+   * (`TOO_DEEPLY_NESTED`), a codemod bug (`INTERNAL_ERROR`, with {@link FileResult.internalError}), or,
+   * set by the CLI, a file-system or encoding problem.
+   */
+  error?: FileError;
 }
 
 const PASSES: Record<TransformName, (ctx: FileContext) => PassResult> = {
@@ -84,14 +91,20 @@ export function migrateSource(
     return migrateSourceUnguarded(text, fileName, options, project);
   } catch (e) {
     // A codemod bug must never cost the user their file or the rest of the run.
-    return {
-      file: fileName,
-      output: text,
-      changed: false,
-      sites: [],
-      internalError: e instanceof Error ? (e.stack ?? e.message) : String(e),
-    };
+    return unanalysable(fileName, text, e);
   }
+}
+
+/** The result for a file whose analysis threw: unchanged, with why. */
+function unanalysable(fileName: string, text: string, e: unknown): FileResult {
+  const r: FileResult = { file: fileName, output: text, changed: false, sites: [] };
+  const firstLine = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (isStackOverflow(e)) r.error = { code: "TOO_DEEPLY_NESTED", message: firstLine };
+  else {
+    r.internalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    r.error = { code: "INTERNAL_ERROR", message: firstLine };
+  }
+  return r;
 }
 
 function migrateSourceUnguarded(
@@ -104,6 +117,7 @@ function migrateSourceUnguarded(
   if (first.errors.length > 0)
     return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
+  const crlf = usesCrlf(text);
   // Sites keyed by input position + transform: a later pass's finding wins. A site found inside the
   // text an earlier pass rewrote (a chain nested in a converted chain) has no input position of its
   // own: it is reported at the start of that rewrite, under a key of its own ("nested:…"), so that it
@@ -150,7 +164,8 @@ function migrateSourceUnguarded(
         };
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
-        if (s.name) site.name = s.name;
+        const name = s.name && s.name !== "(anonymous)" ? s.name : (functionNameAt(first.sf, inPos) ?? s.name);
+        if (name) site.name = name;
         if (site.status === "refused" && !reason && s.detail) site.detail = s.detail;
         if (site.status === "converted" && s.assumptions?.length) site.assumptions = s.assumptions;
         let key = `${inPos}:${s.transform}`;
@@ -166,6 +181,8 @@ function migrateSourceUnguarded(
         for (const s of r.sites) record(s);
         break;
       }
+      // Edits are written with "\n": in a file whose lines end in CRLF they get CRLF too (positions follow).
+      if (crlf) r.edits = r.edits.map((e) => ({ ...e, text: e.text.replace(/\r?\n/g, "\r\n") }));
       const next = applyAll(current, r.edits);
       const reparsed = parse(fileName, next);
       if (reparsed.errors.length > 0 || !engineAccepts(fileName, next, reparsed.sf)) {
@@ -186,6 +203,28 @@ function migrateSourceUnguarded(
     changed: current !== text,
     sites: list.map(({ pos: _pos, ...s }) => s),
   };
+}
+
+/** True when most line breaks of the text are CRLF. */
+function usesCrlf(text: string): boolean {
+  const all = text.split("\n").length - 1;
+  if (all === 0) return false;
+  const crlf = text.split("\r\n").length - 1;
+  return crlf * 2 >= all;
+}
+
+/**
+ * The name of a named function expression starting at pos (`function tick(cb) {…}` passed as an argument
+ * is reported as `tick`, not "(anonymous)"). Walks down without recursion (files may nest deeply).
+ */
+function functionNameAt(sf: ts.SourceFile, pos: number): string | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    if (ts.isFunctionExpression(node) && node.name && node.getStart(sf) === pos) return node.name.text;
+    const child: ts.Node | undefined = node.forEachChild((c) => (c.getStart(sf) <= pos && pos < c.end ? c : undefined));
+    if (!child) return undefined;
+    node = child;
+  }
 }
 
 /**
@@ -307,27 +346,50 @@ function* roundPlan(
 ): Generator<RoundKnowledge, void, FileResult[]> {
   // Under the err-first assumption a call into another file must be known from round 1: a
   // function there that the run refuses is evidence against assuming it (see CALLEE_REFUSED).
-  let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveCrossFileCallees(files) : undefined;
+  let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveSafely(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
   for (let i = 0; i < MAX_ROUNDS; i++) {
+    const hadCallees = callees !== undefined;
     const results = yield { asyncExports: exportsMap, callees: callees ?? {} };
-    const next = exportsForNextRound(results);
-    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
+    const next = exportsForNextRound(files, results);
+    // Files that could not be analysed stay out of the checker's program (it would overflow the same way).
+    if (Object.keys(next).length > 0 || (assumesErrFirst(options) && !hadCallees))
+      callees ??= resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
-    if (same) return;
+    // A round that ran without the callees the profile needs is repeated with them.
+    if (same && (hadCallees || !assumesErrFirst(options))) return;
+  }
+}
+
+/** {@link resolveCrossFileCallees}, or undefined when some file is nested too deeply for the checker. */
+function resolveSafely(files: readonly ProjectFile[]): CrossFileCallees | undefined {
+  try {
+    return resolveCrossFileCallees(files);
+  } catch (e) {
+    if (isStackOverflow(e)) return undefined;
+    throw e;
   }
 }
 
 /** Rounds stop once the converted exports are stable, and after this many at most. */
 const MAX_ROUNDS = 5;
 
-/** The converted exports of each file that parsed, by absolute path: what the next round may await. */
-function exportsForNextRound(results: readonly FileResult[]): Record<string, string[]> {
+/**
+ * The converted exports of each file that was analysed, by absolute path: what the next round may await.
+ * A file whose output cannot be walked (nested too deeply) is turned into a skipped file, in `results`.
+ */
+function exportsForNextRound(files: readonly ProjectFile[], results: FileResult[]): Record<string, string[]> {
   const next: Record<string, string[]> = {};
-  for (const r of results) {
-    if (r.parseErrors) continue;
-    const e = exportsOf(r.file, r.output);
+  for (const [i, r] of results.entries()) {
+    if (r.parseErrors || r.error) continue;
+    let e: string[];
+    try {
+      e = exportsOf(r.file, r.output);
+    } catch (err) {
+      results[i] = unanalysable(r.file, files[i].text, err);
+      continue;
+    }
     if (e.length) next[path.resolve(r.file)] = e;
   }
   return next;
