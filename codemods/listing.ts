@@ -68,8 +68,10 @@ export function refusalLines(file: string, sites: readonly Site[]): string[] {
     if (s.status !== "refused" || !s.reason) continue;
     const explanation = (REASONS as Record<string, string>)[s.reason] ?? "";
     const label = s.name && s.name !== "(anonymous)" ? `${s.name}: ` : "";
+    // What exactly the check saw (`fs.open`, `handed to cmdShim …`), when it says it.
+    const seen = s.detail ? ` [${s.detail.replace(/\s+/g, " ").slice(0, 80)}]` : "";
     out.push(
-      `${file}:${s.line}:${s.column} ${s.reason}  ${label}${explanation} (${reasonDocLink(s.reason, s.transform)})`,
+      `${file}:${s.line}:${s.column} ${s.reason}  ${label}${explanation}${seen} (${reasonDocLink(s.reason, s.transform)})`,
     );
   }
   return out;
