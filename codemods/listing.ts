@@ -21,6 +21,7 @@ export const REASON_SECTION: Partial<Record<ReasonCode, string>> = {
   CHAIN_HEAD_MAY_THROW: "promise-chains",
   NAME_COLLISION: "promise-chains",
   CALLBACK_ESCAPES: "callbacks",
+  CALLBACK_FROM_ARGUMENTS: "callbacks",
   ZALGO: "callbacks",
   SYNC_CALLBACK: "callbacks",
   MAYBE_NEVER_CALLED: "callbacks",

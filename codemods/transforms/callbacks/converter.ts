@@ -336,6 +336,10 @@ export class FunctionConverter {
     }
     for (const st of stmts.slice(0, k)) {
       this.checkPrologueRefs(st);
+      // `if (!cb) return syncResult()`: a mode without a callback (nconf, recursive-readdir), which is not
+      // evidence that calls with a callback never get called back.
+      if (ts.isIfStatement(st) && this.testsNoCallback(st.expression) && containsNode(st, ts.isReturnStatement, true))
+        throw new Refusal("OPTIONAL_CALLBACK", `a mode without a callback: ${this.text(st.expression)}`);
       if (containsNode(st, ts.isReturnStatement, true))
         throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
     }
@@ -364,7 +368,13 @@ export class FunctionConverter {
     };
     stmts.slice(k).forEach(visit);
     for (const h of this.helpers.values()) visit(h);
-    if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
+    if (k === stmts.length) {
+      // `cb = arguments[arguments.length - 1]` (read-package-json's variadic signatures): the callback is
+      // found at run time, which is not evidence that it is never called.
+      if (usesThisOrArguments(this.cand.fn.body ?? this.cand.fn).usesArguments)
+        throw new Refusal("CALLBACK_FROM_ARGUMENTS");
+      throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
+    }
 
     const first = stmts[k];
     // The idiomatic profile starts nothing outside the async body: an async function runs
@@ -552,6 +562,23 @@ export class FunctionConverter {
       .map((e, i) => (i === this.startedExprs.length - 1 ? e : `${branchVar} === ${i} ? ${e} : `))
       .join("");
     this.startDecl = `const ${branchVar} = ${choice(tree, false)};\n${sIndent}const ${this.startVar} = ${pick};`;
+  }
+
+  /** `!cb`, `cb == null`, `cb === undefined`, `typeof cb !== 'function'`: a test for a missing callback. */
+  private testsNoCallback(e: ts.Expression): boolean {
+    const x = skipParens(e);
+    if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken)
+      return this.isCbRef(skipParens(x.operand));
+    if (!ts.isBinaryExpression(x)) return false;
+    const k = x.operatorToken.kind;
+    const negative = k === ts.SyntaxKind.ExclamationEqualsEqualsToken || k === ts.SyntaxKind.ExclamationEqualsToken;
+    const positive = k === ts.SyntaxKind.EqualsEqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsToken;
+    if (!negative && !positive) return false;
+    const [l, r] = [skipParens(x.left), skipParens(x.right)];
+    if (positive && ((this.isCbRef(l) && isNullish(r)) || (this.isCbRef(r) && isNullish(l)))) return true;
+    const isTypeofCb = (n: ts.Expression) => ts.isTypeOfExpression(n) && this.isCbRef(skipParens(n.expression));
+    const isFunctionString = (n: ts.Expression) => ts.isStringLiteralLike(n) && n.text === "function";
+    return negative && ((isTypeofCb(l) && isFunctionString(r)) || (isTypeofCb(r) && isFunctionString(l)));
   }
 
   /** A statement of the function's own flow (not inside a continuation). */
