@@ -93,7 +93,66 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
     }
   }
   addFallbackRequires(sf, add);
+  addFsMemberAliases(sf, b, add);
   return b;
+}
+
+/**
+ * `var exists = fs.exists`, and the old compatibility forms `fs.exists || path.exists` and
+ * `fs.exists ? fs.exists : Path.exists` (nconf, findup), where `fs` is bound to the core fs module:
+ * every Node this runs on has `fs.exists`, so the local is fs's member.
+ */
+function addFsMemberAliases(
+  sf: ts.SourceFile,
+  b: ModuleBindings,
+  add: (local: string, spec: RequireSpec) => void,
+): void {
+  const fsMember = (e: ts.Expression): string | undefined =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && b.core.get(e.expression.text) === "fs"
+      ? e.name.text
+      : undefined;
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name) || !d.initializer || b.requires.has(d.name.text)) continue;
+      const init = d.initializer;
+      let member = fsMember(init);
+      if (!member && ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+        member = fsMember(init.left);
+      if (!member && ts.isConditionalExpression(init)) {
+        const cond = fsMember(init.condition);
+        if (cond && cond === fsMember(init.whenTrue)) member = cond;
+      }
+      if (member && assignmentCount(sf, d.name.text) === 0) add(d.name.text, { module: "fs", member });
+    }
+  }
+}
+
+/**
+ * `fs.exists(p, cont)` or `exists(p, cont)` (a local bound to fs.exists): its callback gets one value,
+ * no error. Node implements it as `fs.access(p, F_OK, (err) => cb(!err))`, calling back `false`
+ * synchronously for an invalid path; the promise form is `fs.promises.access(p).then(() => true, () => false)`. @internal
+ */
+export function fsExistsAwaitable(
+  b: ModuleBindings,
+  callee: ts.Expression,
+  args: string,
+  imports: Imports,
+): { expr: string; label: string } | undefined {
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    if (b.core.get(callee.expression.text) !== "fs" || callee.name.text !== "exists") return undefined;
+    return {
+      expr: `${callee.expression.text}.promises.access(${args}).then(() => true, () => false)`,
+      label: "fs.exists",
+    };
+  }
+  if (!ts.isIdentifier(callee)) return undefined;
+  const spec = b.requires.get(callee.text);
+  if (!spec || spec.module.replace(/^node:/, "") !== "fs" || spec.member !== "exists") return undefined;
+  // Through the file's own fs binding when it has one (`fs.promises`), else an added require/import.
+  const fsLocal = [...b.core].find(([, mod]) => mod === "fs")?.[0];
+  const promises = fsLocal ? `${fsLocal}.promises` : imports.member("node:fs", "promises");
+  return { expr: `${promises}.access(${args}).then(() => true, () => false)`, label: "fs.exists" };
 }
 
 /** `x = require("m")` as a whole expression statement: the module name. */

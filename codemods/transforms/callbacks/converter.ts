@@ -60,6 +60,8 @@ export interface AwaitPlan {
   successError?: string;
   /** A known callee that calls back synchronously in an edge case (async.js on an empty collection). */
   mayCallBackSync?: boolean;
+  /** The callee's callback gets values only, no error (`fs.exists(p, (exists) => …)`). */
+  valueOnly?: boolean;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -606,6 +608,8 @@ export class FunctionConverter {
   /** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. */
   private tailPassText(call: ts.CallExpression, returnsItsValue: boolean): string {
     const plan = this.awaitable(call, 1);
+    // `return fsExists(p, cb)`: the callback would get `true`/`false` as its error.
+    if (plan?.valueOnly) throw new Refusal("NOT_ERR_FIRST", `${plan.label} calls back with a value, not an error`);
     if (!plan || plan.arity === undefined || plan.arrayValues)
       throw new Refusal(
         "CALLBACK_ESCAPES",
@@ -966,10 +970,15 @@ export class FunctionConverter {
     if (params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
       throw new Refusal("CONTINUATION_SHAPE", "params");
     // No parameters: the continuation ignores the outcome (`fs.unlink(p, function () { cb(); })`).
-    const errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
-    const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
+    let errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
+    let values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    if (plan0.valueOnly) {
+      // No error parameter: every parameter is a value, and the awaited promise never rejects.
+      errName = "\0";
+      values = params.map((p) => (p.name as ts.Identifier).text);
+    }
     if (plan0.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan0.label} may call back synchronously`);
     if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
       this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
@@ -1037,7 +1046,13 @@ export class FunctionConverter {
       nodes.forEach(visit);
       return c;
     };
-    if (first && isPropagation(first, errName, this.cand.cbName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
+    if (plan.valueOnly) {
+      form = "forward";
+    } else if (
+      first &&
+      isPropagation(first, errName, this.cand.cbName) &&
+      errRefsOutsideCbFirstArg(stmts.slice(1)) === 0
+    ) {
       form = "propagate";
       rest = stmts.slice(1);
       this.asyncCalls++;

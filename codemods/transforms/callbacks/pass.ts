@@ -19,6 +19,7 @@ import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
 import {
   Imports,
+  fsExistsAwaitable,
   fsLikeArity,
   knownPackageCallee,
   moduleBindings,
@@ -254,6 +255,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
           successError: "unknown",
         };
       }
+      // fs.exists: a callback of one value, no error (the continuation's parameters are all values).
+      const exists =
+        (decls.get(callee.getText(sf)) ?? 0) <= 1 ? fsExistsAwaitable(bindings, callee, args, imports) : undefined;
+      if (exists) return { ...exists, maxValues: 1, valueOnly: true, mayCallBackSync: true };
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
