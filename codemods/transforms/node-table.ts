@@ -148,7 +148,7 @@ export function fsExistsAwaitable(
   }
   if (!ts.isIdentifier(callee)) return undefined;
   const spec = b.requires.get(callee.text);
-  if (!spec || spec.module.replace(/^node:/, "") !== "fs" || spec.member !== "exists") return undefined;
+  if (spec?.module.replace(/^node:/, "") !== "fs" || spec.member !== "exists") return undefined;
   // Through the file's own fs binding when it has one (`fs.promises`), else an added require/import.
   const fsLocal = [...b.core].find(([, mod]) => mod === "fs")?.[0];
   const promises = fsLocal ? `${fsLocal}.promises` : imports.member("node:fs", "promises");
