@@ -12,6 +12,8 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
+  RuntimeError,
+  ValueError,
   currentTask,
   toAwaitable,
 } from "../../src/index.js";
@@ -36,7 +38,7 @@ export interface AcquireOptions {
  * @example
  * ```ts
  * const sem = new Semaphore(2);
- * spawn(function* () { yield* sem.acquire(); try { yield* work(); } finally { sem.release(); } });
+ * spawn(function* () { yield* sem.acquire(); try { yield* sleep(0.1); } finally { sem.release(); } });
  * ```
  */
 export class Semaphore {
@@ -47,7 +49,7 @@ export class Semaphore {
 
   /** A semaphore with `value` units. */
   constructor(value = 1) {
-    if (typeof value !== "number" || value < 0) throw new Error("semaphore initial value must be >= 0");
+    if (typeof value !== "number" || value < 0) throw new ValueError("semaphore initial value must be >= 0");
     this._counter = value;
   }
   /** The number of free units. */
@@ -137,7 +139,7 @@ export class Semaphore {
  * @example
  * ```ts
  * const s = new BoundedSemaphore(1);
- * s.release(); // throws: Semaphore released too many times
+ * try { s.release(); } catch (e) { console.log((e as Error).name); } // ValueError: Semaphore released too many times
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
@@ -147,10 +149,10 @@ export class BoundedSemaphore extends Semaphore {
     super(value);
     this._initial = value;
   }
-  /** Gives a unit back; throws if none is taken. */
+  /** Gives a unit back; throws `ValueError` (as gevent) if none is taken. */
   override release(): void {
     if (this._waiters.length === 0 && this._counter >= this._initial)
-      throw new Error("Semaphore released too many times");
+      throw new ValueError("Semaphore released too many times");
     super.release();
   }
 }
@@ -162,7 +164,7 @@ export class BoundedSemaphore extends Semaphore {
  * @example
  * ```ts
  * const lock = new RLock();
- * yield* lock.acquire(); yield* lock.acquire(); // re-entrant
+ * await lock.acquire(); await lock.acquire(); // re-entrant (in a greenlet: yield* lock.acquire())
  * lock.release(); lock.release();
  * ```
  */
@@ -193,7 +195,7 @@ export class RLock {
 
   /** Releases one level; the lock is free when every acquire was matched. Throws if the caller does not own it. */
   release(): void {
-    if (this._owner !== owner() || this._count === 0) throw new Error("cannot release un-acquired lock");
+    if (this._owner !== owner() || this._count === 0) throw new RuntimeError("cannot release un-acquired lock");
     if (--this._count === 0) {
       this._owner = undefined;
       this._block.release();

@@ -4,7 +4,7 @@
  * `maxsize` backpressure.
  * @module
  */
-import { type Awaitable, type Coroutine, toAwaitable } from "../../src/index.js";
+import { type Awaitable, type Coroutine, ValueError, toAwaitable } from "../../src/index.js";
 import { drive, startBody } from "./body.js";
 import { PoolFull } from "./errors.js";
 import { Event } from "./event.js";
@@ -359,11 +359,11 @@ export class Pool extends Group {
   readonly size: number | undefined;
   /** @internal */ readonly _slots: Semaphore | undefined;
 
-  /** A pool of `size` slots. */
+  /** A pool of `size` slots (`ValueError` if negative, as gevent). */
   constructor(size?: number | null) {
     super();
     if (size != null && (typeof size !== "number" || size < 0))
-      throw new Error(`size must not be negative: ${String(size)}`);
+      throw new ValueError(`size must not be negative: ${String(size)}`);
     this.size = size ?? undefined;
     this._slots = size == null ? undefined : new Semaphore(size);
   }
