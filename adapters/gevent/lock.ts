@@ -95,6 +95,23 @@ export class Semaphore {
   }
 
   #drop(fut: Future<unknown>): void {
+    this._dropWaiter(fut);
+  }
+
+  /**
+   * @internal Queues a waiter for a unit and returns its future: `true` once
+   * {@link release} hands it a unit (whether or not anyone awaits it),
+   * `TIMED_OUT` at the timeout. For the callers that must act on the unit
+   * at once (Pool, RLock): see {@link _dropWaiter}.
+   */
+  _waitUnit(timeout: number | null | undefined): Future<unknown> {
+    const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
+    this._waiters.push(fut);
+    return fut;
+  }
+
+  /** @internal Removes a waiter that will not take a unit (timed out, or withdrawn). */
+  _dropWaiter(fut: Future<unknown>): void {
     const i = this._waiters.indexOf(fut);
     if (i >= 0) this._waiters.splice(i, 1);
   }
@@ -180,17 +197,46 @@ export class RLock {
       this._count++;
       return ready(true);
     }
-    const inner = this._block.acquire(options);
-    return toAwaitable(this.#take(inner, me));
-  }
-
-  *#take(inner: Awaitable<boolean>, me: unknown): Coroutine<boolean> {
-    const ok = yield* inner;
-    if (ok) {
+    if (!this._block.locked()) {
+      this._block.acquire({ blocking: false });
       this._owner = me;
       this._count = 1;
+      return ready(true);
     }
-    return ok;
+    if (options.blocking === false) return ready(false);
+    // The lock is the caller's as soon as the unit is handed over, whether or not the awaitable is awaited.
+    const fut = this._block._waitUnit(options.timeout);
+    const state = { abandoned: false };
+    fut.addDoneCallback((f) => {
+      if (f.cancelled() || f.result() === TIMED_OUT) this._block._dropWaiter(f);
+      else if (state.abandoned) this._block.release();
+      else {
+        this._owner = me;
+        this._count = 1;
+      }
+    });
+    return toAwaitable(this.#takeWait(fut, me, state));
+  }
+
+  *#takeWait(fut: Future<unknown>, me: unknown, state: { abandoned: boolean }): Coroutine<boolean> {
+    let v: unknown;
+    try {
+      v = yield* fut;
+    } catch (e) {
+      if (!fut.done()) {
+        fut.cancel();
+        this._block._dropWaiter(fut);
+      } else if (fut.result() !== TIMED_OUT) {
+        // Handed the lock, then interrupted: the caller does not hold it; give it back.
+        if (this._owner === me && this._count === 1) {
+          this._owner = undefined;
+          this._count = 0;
+          this._block.release();
+        } else state.abandoned = true;
+      }
+      throw e;
+    }
+    return v !== TIMED_OUT;
   }
 
   /** Releases one level; the lock is free when every acquire was matched. Throws if the caller does not own it. */
