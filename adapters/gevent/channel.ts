@@ -4,7 +4,7 @@
  * took the item passes it on (or keeps it for the next get).
  * @module
  */
-import { type Awaitable, type EventLoop, type Future, toAwaitable, type Coroutine } from "../../src/index.js";
+import { type Awaitable, type Coroutine, type EventLoop, type Future, ValueError, toAwaitable } from "../../src/index.js";
 import { Empty, Full } from "./errors.js";
 import { holdHubFor, loopFor, ready, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 import type { PutOptions, QueueGetOptions } from "./queue.js";
@@ -35,9 +35,9 @@ export class Channel<T = unknown> {
   /** @internal items handed to a getter that was interrupted before it took them */ _stash: T[] = [];
   /** @internal */ _loop: EventLoop | undefined = undefined;
 
-  /** A channel (`maxsize` must be 1, as gevent's). */
+  /** A channel (`maxsize` must be 1, as gevent's: `ValueError` otherwise). */
   constructor(maxsize = 1) {
-    if (maxsize !== 1) throw new Error("Channels have a maxsize of 1");
+    if (maxsize !== 1) throw new ValueError("Channels have a maxsize of 1");
   }
   /** Waiting putters minus waiting getters. */
   get balance(): number {

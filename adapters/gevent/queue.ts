@@ -19,6 +19,7 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
+  ValueError,
   pythonCompare,
   toAwaitable,
 } from "../../src/index.js";
@@ -69,8 +70,8 @@ function remove<W extends { fut: Future<unknown> }>(ws: W[], w: W): void {
 
 /**
  * gevent's `SimpleQueue` (before 25.4: `Queue`): a FIFO of at most `maxsize`
- * items (undefined/null: unbounded; 0 is unbounded as gevent's deprecated
- * `Queue(0)`). Waiting getters and putters are served FIFO.
+ * items (undefined/null: unbounded; 0 or negative is unbounded as gevent's
+ * deprecated `Queue(0)` and `Queue(-1)`). Waiting getters and putters are served FIFO.
  *
  * @example
  * ```ts
@@ -90,11 +91,11 @@ export class SimpleQueue<T = unknown> {
   /** @internal */ _items: T[] = [];
   /** @internal FIFO: the first item's index in _items (0 for the other orders) */ _head = 0;
 
-  /** A queue holding `items` at first. */
+  /** A queue holding `items` at first (`maxsize` 0 or negative: unbounded, as gevent's; not a number: TypeError). */
   constructor(maxsize?: number | null, items: Iterable<T> = []) {
-    if (maxsize != null && (typeof maxsize !== "number" || maxsize < 0))
-      throw new TypeError(`maxsize must be a non-negative number, got ${String(maxsize)}`);
-    this.maxsize = maxsize == null || maxsize === 0 ? undefined : maxsize;
+    if (maxsize != null && (typeof maxsize !== "number" || Number.isNaN(maxsize)))
+      throw new TypeError(`maxsize must be a number, got ${String(maxsize)}`);
+    this.maxsize = maxsize == null || maxsize <= 0 ? undefined : maxsize;
     for (const x of items) this._put(x);
   }
 
@@ -374,9 +375,9 @@ export class Queue<T = unknown> extends SimpleQueue<T> {
   get unfinishedTasks(): number {
     return this._unfinished;
   }
-  /** Marks one item as processed; `ValueError`-like `Error` if called more times than items were put. */
+  /** Marks one item as processed; `ValueError` (as gevent) if called more times than items were put. */
   taskDone(): void {
-    if (this._unfinished <= 0) throw new Error("task_done() called too many times");
+    if (this._unfinished <= 0) throw new ValueError("task_done() called too many times");
     if (--this._unfinished === 0) {
       const js = this._joiners.splice(0);
       for (const j of js) if (!j.done()) j.setResult(true);

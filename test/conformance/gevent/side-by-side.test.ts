@@ -384,6 +384,17 @@ function* api_contract(trace: Trace): Coroutine<void> {
   } catch (err) {
     if (err instanceof Empty) trace.push("peek(timeout) on empty: Empty");
   }
+  trace.push(`Queue(-1).maxsize ${py(new Queue(-1).maxsize)}`);
+  for (const [name, make] of [
+    ["Channel(2)", () => new Channel(2)],
+    ["task_done", () => new Queue().taskDone()],
+  ] as const) {
+    try {
+      make();
+    } catch (err) {
+      trace.push(`${name}: ${(err as Error).name} ${(err as Error).message}`);
+    }
+  }
 }
 
 const SCENARIOS: Record<string, (trace: Trace) => Coroutine<void>> = {

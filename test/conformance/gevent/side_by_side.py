@@ -329,6 +329,12 @@ def api_contract():
         q2.peek(timeout=0.01)
     except Empty:
         trace.append("peek(timeout) on empty: Empty")
+    trace.append("Queue(-1).maxsize %s" % Queue(-1).maxsize)
+    for name, make in [("Channel(2)", lambda: Channel(2)), ("task_done", lambda: JoinableQueue().task_done())]:
+        try:
+            make()
+        except Exception as e:
+            trace.append("%s: %s %s" % (name, type(e).__name__, e))
     return trace
 
 
