@@ -283,7 +283,7 @@ function fromQueue<T>(queue: Queue<T>, bound: EventLoop | undefined): Observable
  * ```
  */
 export function toObservable<T>(
-  x: Future<T> | Queue<T> | AsyncIterable<T> | { "@@observable"(): unknown },
+  x: Future<T> | Queue<T> | AsyncIterable<T> | { "@@observable"(): InteropObservable<T> },
 ): Observable<T> {
   if (x instanceof Task) return fromInterop(x["@@observable"]());
   if (x instanceof Future) return fromFuture(x);

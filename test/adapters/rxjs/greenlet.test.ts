@@ -7,7 +7,7 @@
 import test from "ava";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { from, isObservable, lastValueFrom, timeout } from "rxjs";
+import { type Observable, from, isObservable, lastValueFrom, timeout } from "rxjs";
 import { Greenlet, GreenletExit, sleep, spawn } from "../../../adapters/gevent/index.js";
 import { loopScheduler, toObservable } from "../../../adapters/rxjs/index.js";
 import { getRunningLoop } from "../../../src/index.js";
@@ -39,8 +39,9 @@ test("from(greenlet) takes the interop key: the value, then complete, after deat
     await g.join();
     t.deepEqual(seen, { next: [42], error: [], complete: 1 });
     t.is(await lastValueFrom(from(g)), 42, "a subscriber after death gets the outcome");
-    t.true(isObservable(toObservable<number>(g)));
-    t.is(await lastValueFrom(toObservable<number>(g)), 42);
+    const typed: Observable<number> = toObservable(g); // T is inferred from the Greenlet's interop key
+    t.true(isObservable(typed));
+    t.is(await lastValueFrom(typed), 42);
   });
 });
 
