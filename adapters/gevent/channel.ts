@@ -4,7 +4,14 @@
  * took the item passes it on (or keeps it for the next get).
  * @module
  */
-import { type Awaitable, type Coroutine, type EventLoop, type Future, ValueError, toAwaitable } from "../../src/index.js";
+import {
+  type Awaitable,
+  type Coroutine,
+  type EventLoop,
+  type Future,
+  ValueError,
+  toAwaitable,
+} from "../../src/index.js";
 import { Empty, Full } from "./errors.js";
 import { holdHubFor, loopFor, ready, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 import type { PutOptions, QueueGetOptions } from "./queue.js";

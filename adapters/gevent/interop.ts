@@ -19,7 +19,8 @@ import type { Greenlet } from "./greenlet.js";
  */
 export function toFuture<T>(g: Greenlet<T>): Future<T> {
   const loop = g._loop;
-  if (loop === undefined) throw new RuntimeError("toFuture(): the greenlet was never started (call start() or use spawn())");
+  if (loop === undefined)
+    throw new RuntimeError("toFuture(): the greenlet was never started (call start() or use spawn())");
   const fut = loop.createFuture<T>();
   g.rawlink(() => {
     if (fut.done()) return;

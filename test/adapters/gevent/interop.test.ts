@@ -13,7 +13,15 @@ import {
   toFuture,
 } from "../../../adapters/gevent/index.js";
 import { Deferred } from "../../../adapters/twisted/index.js";
-import { CancelledError, RuntimeError, createTask, gather, getRunningLoop, sleep, waitFor } from "../../../src/index.js";
+import {
+  CancelledError,
+  RuntimeError,
+  createTask,
+  gather,
+  getRunningLoop,
+  sleep,
+  waitFor,
+} from "../../../src/index.js";
 import { runOn } from "../../helpers/loop.js";
 
 test("a greenlet yield*s a core Task and a Twisted Deferred", async (t) => {
