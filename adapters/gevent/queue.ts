@@ -9,7 +9,8 @@
  * awaitable yet. A getter interrupted after it was handed an item (killed,
  * or a Timeout scope fired, before it resumed) gives the item back to the
  * front of the queue, so a getter that times out or is killed never
- * swallows an item. (A waiter that only signalled, leaving the item for the
+ * swallows an item (if a putter took the freed slot meanwhile, the queue
+ * holds one item over `maxsize` until the next get). (A waiter that only signalled, leaving the item for the
  * woken getter to take when it resumes, lost the wake-up when the awaitable
  * was dropped: the next getter starved beside a queued item.)
  * @module
