@@ -22,7 +22,20 @@ export interface Example {
   module?: string;
   /** Whether the example starts its own loop (then it is not wrapped in `runVirtual`). */
   ownLoop?: boolean;
+  /** Whether it opens real resources ({@link OPENS_REAL_RESOURCES}): then it runs on the real loop, in a child. */
+  realLoop?: boolean;
 }
+
+/** The prefix of the result line that test/docs/example-child.ts prints. */
+export const RESULT_MARK = "\u0000example-result:";
+
+/**
+ * APIs that open real sockets, servers, processes or worker threads. An example using one runs on the real loop
+ * (`run` is the core's `run`, not `runVirtual`: real I/O takes real time) in a child process with a timeout, so a
+ * server or worker it leaves open fails that example instead of keeping the test worker alive.
+ */
+export const OPENS_REAL_RESOURCES =
+  /\b(listenTCP|connectTCP|startServer|startUnixServer|openConnection|openUnixConnection|createServer|createConnection|createUnixServer|createUnixConnection|createDatagramEndpoint|serveForever|createSubprocessExec|createSubprocessShell|ClientCreator|ThreadPoolExecutor|ProcessPoolExecutor|runInExecutor|toThread|deferToThread|deferToThreadPool|defaultExecutor)\b/;
 
 /** Every `.ts` file (not `.d.ts`, not tests) under the documented roots; new adapters are picked up by the walk. */
 export function sourceFiles(): string[] {
@@ -163,7 +176,8 @@ const OWN_LOOP =
 
 /**
  * Writes one module per example into .examples/. Each exports `default` (the example's body as an async function).
- * `run` in an example means the core's `runVirtual` (same semantics, no real time passes).
+ * `run` in an example means the core's `runVirtual` (same semantics, no real time passes), unless the example opens
+ * real resources (then it is the core's `run`).
  */
 export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>, preludeNames: Set<string>): void {
   fs.rmSync(OUT, { recursive: true, force: true });
@@ -183,6 +197,7 @@ export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>
       header.unshift(text);
       body = body.slice(0, start) + body.slice(imp.getEnd());
     }
+    ex.realLoop = OPENS_REAL_RESOURCES.test(ex.code);
     const free = [...used].filter((u) => !declared.has(u));
     const taken = new Set<string>(declared);
     for (const entry of entriesFor(ex.file)) {
@@ -193,7 +208,7 @@ export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>
       for (const name of free) {
         if (taken.has(name) || !info.names.has(name)) continue;
         taken.add(name);
-        if (name === "run" && entry === "src/index.ts") values.push("runVirtual as run");
+        if (name === "run" && entry === "src/index.ts" && !ex.realLoop) values.push("runVirtual as run");
         else (info.names.get(name) ? values : types).push(name);
       }
       if (values.length) header.push(`import { ${values.join(", ")} } from "${rel(entry)}";`);
