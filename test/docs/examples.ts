@@ -10,6 +10,8 @@ import ts from "typescript";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const OUT = path.join(ROOT, ".examples");
 const PRELUDE = path.join(ROOT, "test/docs/example-prelude.ts");
+/** Modules the examples name relative to themselves (the executors' `target("./jobs.js", …, import.meta.url)`). */
+const SIBLINGS = path.join(ROOT, "test/docs/example-modules");
 
 /** One `@example` code block. */
 export interface Example {
@@ -182,6 +184,7 @@ const OWN_LOOP =
 export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>, preludeNames: Set<string>): void {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
+  fs.cpSync(SIBLINGS, OUT, { recursive: true });
   const rel = (target: string) => (target === RXJS ? "rxjs" : `../${target.replace(/\.ts$/, ".js")}`);
   examples.forEach((ex, n) => {
     const { used, declared, imports } = scan(ex.code);
