@@ -36,7 +36,8 @@ export interface AcquireOptions {
  * @example
  * ```ts
  * const sem = new Semaphore(2);
- * spawn(function* () { yield* sem.acquire(); try { yield* work(); } finally { sem.release(); } });
+ * const g = spawn(function* () { yield* sem.acquire(); try { yield* sleep(0.1); } finally { sem.release(); } });
+ * yield* g.join();
  * ```
  */
 export class Semaphore {
@@ -137,7 +138,7 @@ export class Semaphore {
  * @example
  * ```ts
  * const s = new BoundedSemaphore(1);
- * s.release(); // throws: Semaphore released too many times
+ * try { s.release(); } catch (e) { console.log((e as Error).message); } // "Semaphore released too many times"
  * ```
  */
 export class BoundedSemaphore extends Semaphore {

@@ -303,9 +303,11 @@ export class SimpleQueue<T = unknown> {
  * @example
  * ```ts
  * const q = new Queue<string>();
- * spawn(function* () { for (;;) { const job = yield* q.get(); handle(job); q.taskDone(); } });
+ * const handled: string[] = [];
+ * const worker = spawn(function* () { for (;;) { const job = yield* q.get(); handled.push(job); q.taskDone(); } });
  * q.putNowait("a"); q.putNowait("b");
  * yield* q.join(); // both handled
+ * worker.kill({ block: false });
  * ```
  */
 export class Queue<T = unknown> extends SimpleQueue<T> {
