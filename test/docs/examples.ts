@@ -37,7 +37,7 @@ export const RESULT_MARK = "\u0000example-result:";
  * server or worker it leaves open fails that example instead of keeping the test worker alive.
  */
 export const OPENS_REAL_RESOURCES =
-  /\b(listenTCP|connectTCP|startServer|startUnixServer|openConnection|openUnixConnection|createServer|createConnection|createUnixServer|createUnixConnection|createDatagramEndpoint|serveForever|createSubprocessExec|createSubprocessShell|ClientCreator|ThreadPoolExecutor|ProcessPoolExecutor|runInExecutor|toThread|deferToThread|deferToThreadPool|defaultExecutor)\b/;
+  /\b(listenTCP|connectTCP|startServer|startUnixServer|openConnection|openUnixConnection|createServer|createConnection|createUnixServer|createUnixConnection|createDatagramEndpoint|serveForever|createSubprocessExec|createSubprocessShell|ClientCreator|ThreadPoolExecutor|ProcessPoolExecutor|runInExecutor|toThread|deferToThread|deferToThreadPool|defaultExecutor|runTestCommand|verifyMigration)\b/;
 
 /** Every `.ts` file (not `.d.ts`, not tests) under the documented roots; new adapters are picked up by the walk. */
 export function sourceFiles(): string[] {
@@ -87,7 +87,8 @@ export function entriesFor(file: string): string[] {
   // The rxjs adapter's examples also use rxjs itself (`of`, `interval`, `take`, `Subject`).
   if (parts[0] === "adapters" && parts[1] === "rxjs") return ["adapters/rxjs/index.ts", "src/index.ts", RXJS];
   if (parts[0] === "adapters") return [`adapters/${parts[1]}/index.ts`, "src/index.ts"];
-  if (parts[0] === "codemods") return ["codemods/index.ts"];
+  // The migration tool's internal modules (the CLI's verify loop) document their exports with their own names.
+  if (parts[0] === "codemods") return ["codemods/index.ts", file];
   return ["src/index.ts"];
 }
 

@@ -6,6 +6,7 @@
 import test from "ava";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { runVirtual } from "../../src/index.js";
@@ -112,13 +113,40 @@ function executeInChild(ex: Example): Promise<string | undefined> {
   });
 }
 
+/**
+ * Children run a few at a time, all started up front (each spends most of its second starting Node and tsx), in
+ * the order the tests below await them.
+ */
+const inChildSlot = limiter(Math.max(2, os.availableParallelism()));
+const inChild = new Map(
+  [...selfChecks, ...examples]
+    .filter((ex) => ex.realLoop && !typeErrors.has(ex.module as string))
+    .map((ex) => [ex, inChildSlot(() => executeInChild(ex))]),
+);
+
+function limiter(slots: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let free = slots;
+  const queue: Array<() => void> = [];
+  return async (job) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await job();
+    } finally {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Runs one example; undefined when it passes, else the error. */
 async function execute(ex: Example): Promise<string | undefined> {
   const typeError = typeErrors.get(ex.module as string);
   if (typeError) return typeError.join("; ");
-  if (ex.realLoop) return executeInChild(ex);
+  if (ex.realLoop) return inChild.get(ex) ?? inChildSlot(() => executeInChild(ex));
   const quiet = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   console.log = console.info = console.warn = console.error = () => {};
   const late: unknown[] = [];
