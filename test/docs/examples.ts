@@ -2,7 +2,7 @@
 // under an `@example` tag in the JSDoc comments of src/, adapters/*/ and codemods/, turns each into a module in
 // .examples/ (gitignored) that imports the names it uses from the entry point of its folder (plus the core for
 // adapters, plus the fixtures of test/docs/example-prelude.ts), type-checks them all in one TypeScript program and
-// runs each one on a virtual-time loop.
+// runs each one on a virtual-time loop (or, if it opens real resources, on the real loop in a child process).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
@@ -36,8 +36,34 @@ export const RESULT_MARK = "\u0000example-result:";
  * (`run` is the core's `run`, not `runVirtual`: real I/O takes real time) in a child process with a timeout, so a
  * server or worker it leaves open fails that example instead of keeping the test worker alive.
  */
-export const OPENS_REAL_RESOURCES =
-  /\b(listenTCP|connectTCP|startServer|startUnixServer|openConnection|openUnixConnection|createServer|createConnection|createUnixServer|createUnixConnection|createDatagramEndpoint|serveForever|createSubprocessExec|createSubprocessShell|ClientCreator|ThreadPoolExecutor|ProcessPoolExecutor|runInExecutor|toThread|deferToThread|deferToThreadPool|defaultExecutor|runTestCommand|verifyMigration)\b/;
+export const OPENS_REAL_RESOURCES = new RegExp(
+  `\\b(${[
+    "listenTCP",
+    "connectTCP",
+    "startServer",
+    "startUnixServer",
+    "openConnection",
+    "openUnixConnection",
+    "createServer",
+    "createConnection",
+    "createUnixServer",
+    "createUnixConnection",
+    "createDatagramEndpoint",
+    "serveForever",
+    "createSubprocessExec",
+    "createSubprocessShell",
+    "ClientCreator",
+    "ThreadPoolExecutor",
+    "ProcessPoolExecutor",
+    "runInExecutor",
+    "toThread",
+    "deferToThread",
+    "deferToThreadPool",
+    "defaultExecutor",
+    "runTestCommand",
+    "verifyMigration",
+  ].join("|")})\\b`,
+);
 
 /** Every `.ts` file (not `.d.ts`, not tests) under the documented roots; new adapters are picked up by the walk. */
 export function sourceFiles(): string[] {

@@ -1,5 +1,6 @@
 // Every TSDoc `@example` of src/, adapters/*/ and codemods/ is type-checked (one TypeScript program) and executed
-// (each on a VirtualTimeLoop via `runVirtual`, unless it starts its own loop). One test per source file, failing with
+// (each on a VirtualTimeLoop via `runVirtual`, unless it starts its own loop; one that opens real sockets, servers,
+// processes or workers on the real loop in a child process, see executeInChild). One test per source file, failing with
 // file:line and the error of each example that does not type-check or throws. Examples not yet runnable are listed
 // with a reason in test/docs/examples-pending.json; a listed example that now passes fails the test (the list only
 // shrinks). `UPDATE_EXAMPLES_PENDING=1` rewrites the list from the current failures (reasons: the first error).
