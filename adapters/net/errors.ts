@@ -47,7 +47,9 @@ export class IncompleteReadError extends Error {
  * ```ts
  * const reader = new StreamReader({ limit: 4 });
  * reader.feedData(Buffer.from("too long\r\nok\r\n"));
- * try { await reader.readuntil("\r\n"); } catch (e) { if (e instanceof LimitOverrunError) await reader.readexactly(e.consumed); }
+ * try { await reader.readuntil("\r\n"); } catch (e) {
+ *   if (e instanceof LimitOverrunError) await reader.readexactly(e.consumed + 2); // skip the line: `consumed` is where "\r\n" starts
+ * }
  * console.log((await reader.readuntil("\r\n")).toString()); // "ok\r\n"
  * ```
  */

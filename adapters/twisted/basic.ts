@@ -22,8 +22,6 @@ function toBuffer(x: Uint8Array | string): Buffer {
  *   override lineReceived(line: Buffer): void { this.sendLine(line.toString().toUpperCase()); }
  * }
  * const t = new StringTransport();
- * new Upper().makeConnection(t);
- * new Upper().dataReceived(Buffer.from("")); // nothing yet
  * const p = new Upper();
  * p.makeConnection(t);
  * p.dataReceived(Buffer.from("hello\r\nwor"));

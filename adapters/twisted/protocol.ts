@@ -149,6 +149,21 @@ export class ConnectionLost extends Error {
 }
 
 /**
+ * A connection attempt failed (Twisted's `ConnectError`); the base of the refused and timed-out cases.
+ *
+ * @example
+ * ```ts
+ * // ConnectionRefusedError is one (as are DNS and timeout failures): check for the family.
+ * const reason = new Failure(new ConnectionRefusedError());
+ * console.log(reason.check(ConnectError) !== undefined); // true
+ * ```
+ */
+export class ConnectError extends Error {
+  /** Always `"ConnectError"`. */
+  override name = "ConnectError";
+}
+
+/**
  * Nobody listens at the address (Twisted's `ConnectionRefusedError`).
  *
  * @example
@@ -167,28 +182,13 @@ export class ConnectionLost extends Error {
  * console.log(await refused); // true
  * ```
  */
-export class ConnectionRefusedError extends Error {
+export class ConnectionRefusedError extends ConnectError {
   /** Always `"ConnectionRefusedError"`. */
   override name = "ConnectionRefusedError";
   /** A refused connection. */
   constructor(message = "Connection was refused by other side.") {
     super(message);
   }
-}
-
-/**
- * A connection attempt failed (Twisted's `ConnectError`); the base of the refused and timed-out cases.
- *
- * @example
- * ```ts
- * // ConnectionRefusedError is one (as are DNS and timeout failures): check for the family.
- * const reason = new Failure(new ConnectionRefusedError());
- * console.log(reason.check(ConnectError) !== undefined); // true
- * ```
- */
-export class ConnectError extends Error {
-  /** Always `"ConnectError"`. */
-  override name = "ConnectError";
 }
 
 /**
