@@ -39,7 +39,9 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
  *
  * @example
  * ```ts
- * loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 })); // from asyncio-ts/executors
+ * import { ThreadPoolExecutor } from "asyncio-ts/executors";
+ * const loop = getRunningLoop();
+ * loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 })); // shut down when the runner closes
  * ```
  */
 export interface LoopExecutor {
@@ -52,7 +54,8 @@ export interface LoopExecutor {
  *
  * @example
  * ```ts
- * await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT);
+ * const loop = getRunningLoop();
+ * await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT); // what the runner does when it closes
  * ```
  */
 export const EXECUTOR_SHUTDOWN_TIMEOUT = 300;

@@ -518,7 +518,8 @@ function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
  *
  * @example
  * ```ts
- * const fut = ensureFuture(fetch(url)); // a Future that follows the promise
+ * const fut = ensureFuture(fetchPage(url)); // a Future that follows the promise
+ * console.log(await fut); // "<page of https://example.com/>"
  * ```
  */
 export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
