@@ -236,7 +236,13 @@ function settled(p: Promise<unknown>): void {
 }
 
 function end(r: Run, bottom: Node | undefined): void {
-  if (pending !== undefined) flush(r);
+  if (pending !== undefined) {
+    // One of our awaitables read after the last promise, with no throwaway
+    // after it: resolving with it (the bottom's `return fut`), not an await.
+    const readAfter = thenRead !== undefined;
+    flush(r);
+    if (readAfter) r.lastReadAfter = true;
+  }
   const l = r.links;
   // The run's last promise, when a native child, is the bottom's await (the
   // code at the bottom suspends last): in a task's first run the bottom's
