@@ -225,11 +225,21 @@ export function readyAwaitable<T>(value: T): Awaitable<T> {
 /**
  * @internal `yield*` on a ready awaitable: an iterator that is done at once,
  * with no generator allocated (a generator object costs more than the wait).
+ * It has a generator's whole protocol (`throw`, `return`): whoever runs an
+ * awaitable's iterator as a coroutine (a Task made by gather, shield,
+ * asCompleted) must see a generator that returns at once.
  */
 export class DoneIterator<T> implements Iterator<never, T, unknown> {
   constructor(readonly value: T) {}
   next(): IteratorReturnResult<T> {
     return { value: this.value, done: true };
+  }
+  /** A done generator rethrows what is thrown in. */
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value: T): IteratorReturnResult<T> {
+    return { value, done: true };
   }
   [Symbol.iterator](): this {
     return this;
