@@ -88,6 +88,8 @@ export function describe(x: unknown): string {
 export interface YieldTarget {
   /** The pending cancel of the task, taken if `owner`'s await is on the task's chain of awaits. */
   _pendingCancelFor(owner: Node | undefined): Error | undefined;
+  /** The loop iteration in which the task's code was last resumed by a callback of the loop. */
+  _stepIter: number;
   readonly _loop: EventLoop;
   readonly _context: Context;
 }
@@ -114,6 +116,7 @@ export class Yield<T> implements Awaitable<T> {
     const loop = task?._loop ?? getRunningLoop();
     const p = new Promise<T>((resolve, reject) => {
       const cb = (): void => {
+        if (task !== undefined) task._stepIter = loop._iteration;
         const cancel = task?._pendingCancelFor(owner);
         if (cancel !== undefined) reject(cancel);
         else resolve(this.value);

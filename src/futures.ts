@@ -24,6 +24,8 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 
 /** What a task awaiting a future must be told: the hook used by {@link Task}. */
 interface Waiter {
+  /** The loop iteration in which the task's code was last resumed by a callback of the loop. */
+  _stepIter: number;
   /** An await of `fut` by `owner` (on the task's chain or not) starts: a pending cancel may be delivered to it. */
   _awaiting(fut: Future<unknown>, owner: Node): RuntimeError | undefined;
   _wakeupGivesCancel(fut: Future<unknown>, owner: Node): CancelledError | undefined;
@@ -321,7 +323,10 @@ class Reaction {
 }
 
 function settleReaction(fut: Future<unknown>, r: Reaction): void {
-  const cancel = r.waiter?._wakeupGivesCancel(fut, r.owner as Node);
+  const w = r.waiter;
+  if (w === undefined) return settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, undefined);
+  w._stepIter = fut._loop._iteration; // the awaiting task's step begins
+  const cancel = w._wakeupGivesCancel(fut, r.owner as Node);
   settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, cancel);
 }
 

@@ -108,6 +108,10 @@ export class EventLoop {
   /** @internal */ _stopping = false;
   /** @internal */ _closed = false;
   /** @internal */ _inTick = false;
+  /** @internal the number of the current (or last) iteration */ _iteration = 0;
+  /** @internal the last iteration whose microtasks are known to have drained (see {@link EventLoop._markDrain}) */ _drainedIter =
+    -1;
+  /** @internal */ _drainMarkIter = -1;
   /** @internal */ _immediate: NodeJS.Immediate | undefined = undefined;
   /** @internal */ _timeout: NodeJS.Timeout | undefined = undefined;
   /** @internal the loop time at which `_timeout` fires */ _timeoutAt = Infinity;
@@ -475,6 +479,7 @@ export class EventLoop {
       this._timeout = undefined;
     }
     if (!this._running) return;
+    this._iteration++;
     this._inTick = true;
     const prevTicking = _setTicking(this);
     try {
@@ -491,6 +496,24 @@ export class EventLoop {
     if (this._stopping) this._finishRun(undefined);
     else this._scheduleNext();
   };
+
+  /**
+   * @internal Records, once per iteration, when the microtasks that follow
+   * this iteration's callbacks have drained (`_drainedIter`): a nextTick
+   * queued from a microtask runs after the whole microtask queue. Only
+   * asked for by a cancel that arrives between an async-function task's
+   * step and the microtasks that finish it (Task.cancel).
+   */
+  _markDrain(): void {
+    const iter = this._iteration;
+    if (this._drainMarkIter === iter) return;
+    this._drainMarkIter = iter;
+    queueMicrotask(() =>
+      process.nextTick(() => {
+        if (this._drainedIter < iter) this._drainedIter = iter;
+      }),
+    );
+  }
 
   /** @internal */
   _finishRun(error: unknown): void {
