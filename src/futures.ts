@@ -42,6 +42,15 @@ interface Waiter {
  * exception was never retrieved"): when the future is garbage-collected, when
  * its loop closes, or when the process exits, whichever comes first.
  *
+ * Completed while its loop does not run: done callbacks, task wake-ups and
+ * `then` calls made by code running on the loop wait for the loop's next
+ * run (asyncio's `call_soon` on a stopped loop); on a closed loop they
+ * cannot run, and `setResult`/`setException`/`cancel` raise `RuntimeError`
+ * ("Event loop is closed") after completing the future, as asyncio. An
+ * `await fut` (or `then`) of plain code, outside any task or loop callback,
+ * never waits for the loop: it settles in a microtask when the loop is not
+ * running (or stops with its reaction still queued).
+ *
  * @example
  * ```ts
  * await run(async () => {
@@ -154,6 +163,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // A copy, as asyncio: what the callback sets must not leak into the caller's context.
     const context = options?.context ?? currentContext().copy();
     if (this._state !== PENDING) {
+      if (this._loop._closed) throw new RuntimeError("Event loop is closed");
       this._loop._callSoonHandle(new Handle(fn, [this], this._loop, context));
       return;
     }
@@ -243,6 +253,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === undefined) return;
     this._callbacks = undefined;
     const loop = this._loop;
+    if (!loop._running) return this._scheduleOffLoop(cbs);
     for (let i = 0; i < cbs.length; i += 3) {
       const fn = cbs[i] as DoneCallback<T>;
       const ctx = cbs[i + 1] as Context;
@@ -254,6 +265,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
           new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra),
         );
     }
+  }
+
+  /**
+   * @internal Completion while the loop does not run. The loop's callbacks
+   * (done callbacks, task wake-ups, `then` calls made by code running on
+   * the loop) wait for its next run, as asyncio's `call_soon` on a stopped
+   * loop; on a closed loop they cannot run and, as asyncio, the completion
+   * raises `RuntimeError` (the future is done all the same). A `then` made
+   * by plain code (no task, no loop callback) does not need the loop: it is
+   * settled at once, in a microtask, so `await fut` outside the loop never
+   * waits for a run that may not come.
+   */
+  _scheduleOffLoop(cbs: unknown[]): void {
+    const loop = this._loop;
+    let lost = false;
+    for (let i = 0; i < cbs.length; i += 3) {
+      const extra = cbs[i + 2];
+      if (extra instanceof Reaction && extra.plain) {
+        queueMicrotask(() => settleReaction(this as Future<unknown>, extra));
+        continue;
+      }
+      if (loop._closed) {
+        lost = true;
+        continue;
+      }
+      const fn = cbs[i] as DoneCallback<T>;
+      const ctx = cbs[i + 1] as Context;
+      if (extra === undefined) loop._callSoonHandle(new Handle(fn, [this], loop, ctx));
+      else
+        loop._callSoonHandle(
+          new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra),
+        );
+    }
+    if (lost) throw new RuntimeError("Event loop is closed");
   }
 
   /** @internal The wake-up registration a generator task uses: no extra promise. */
@@ -303,7 +348,7 @@ function futureThen<T, R1, R2>(
     (this._callbacks ??= []).push(
       settleReaction,
       frame?._context ?? rootContext,
-      new Reaction(task, owner, onFulfilled, onRejected, resolve, reject),
+      new Reaction(task, owner, onFulfilled, onRejected, resolve, reject, frame === undefined),
     );
   });
   if (frame !== undefined) notFrame(p);
@@ -319,7 +364,29 @@ class Reaction {
     readonly onRejected: ((reason: any) => unknown) | null | undefined,
     readonly resolve: (v: any) => void,
     readonly reject: (e: unknown) => void,
+    /** Made by plain code (outside any task or loop callback): settled without the loop when it does not run. */
+    readonly plain: boolean,
   ) {}
+}
+
+/**
+ * @internal When a loop stops: the `then` reactions of plain code still
+ * waiting in its ready queue are settled now, in microtasks (see
+ * {@link Future._scheduleOffLoop}); the returned queue holds the rest, in order.
+ */
+export function settlePlainReactions(ready: Handle[]): Handle[] {
+  let kept: Handle[] | undefined;
+  for (let i = 0; i < ready.length; i++) {
+    const h = ready[i]!;
+    const args = h._args;
+    const r = h._callback === settleReaction && args !== undefined ? args[1] : undefined;
+    if (r instanceof Reaction && r.plain) {
+      kept ??= ready.slice(0, i);
+      const fut = args![0] as Future<unknown>;
+      queueMicrotask(() => settleReaction(fut, r));
+    } else if (kept !== undefined) kept.push(h);
+  }
+  return kept ?? ready;
 }
 
 function settleReaction(fut: Future<unknown>, r: Reaction): void {

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { RuntimeError, ValueError } from "./errors.js";
 import { currentContext, type Context } from "./context.js";
 import { Handle, TimerHandle } from "./events.js";
-import { Future } from "./futures.js";
+import { Future, settlePlainReactions } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
 import { reportPendingOf } from "./unretrieved.js";
@@ -519,6 +519,8 @@ export class EventLoop {
   _finishRun(error: unknown): void {
     this._stopping = false;
     this._running = false;
+    // Plain code's awaits of this loop's futures must not wait for a next run that may never come.
+    if (this._ready.length > 0) this._ready = settlePlainReactions(this._ready);
     _loopStopped(this);
     if (this._immediate !== undefined) clearImmediate(this._immediate);
     if (this._timeout !== undefined) clearTimeout(this._timeout);
