@@ -308,6 +308,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 }
 
 aliasSymbolObservable(Future.prototype);
+/** What `then` returns to V8's await machinery, which ignores it. */
+const IGNORED: Promise<unknown> = Promise.resolve(undefined);
 /** Future.prototype.then (see the accessor). */
 function futureThen<T, R1, R2>(
   this: Future<T>,
@@ -318,6 +320,15 @@ function futureThen<T, R1, R2>(
   // Who waits: V8's await of this future (a thenable job), or one of our
   // awaitables' own wait; a `then` called by the task's code is not an await.
   let owner = awaitOwner(this);
+  if (owner !== undefined && this._state !== PENDING) {
+    // V8's await of a done future: the handlers are the resolving functions
+    // of the await's wrapper promise (V8 ignores what `then` returns), and
+    // resolving it now skips a promise pair and a microtask, as awaiting a
+    // done future in asyncio does not suspend. The outcome is the same.
+    if (this._state === RESULT) (onFulfilled as (v: unknown) => void)(this._result);
+    else (onRejected as (e: unknown) => void)(this._state === EXCEPTION ? this._exception : this._makeCancelledError());
+    return IGNORED as Promise<R1 | R2>;
+  }
   if (owner === undefined) {
     owner = thenOwner(onFulfilled);
     if (owner !== undefined) setAwait(owner, this);
