@@ -110,12 +110,12 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   const f = state.current;
   if (f === undefined) return;
   const r = run;
-  // One shape for every promise made in a task's frame (the hooks read these
-  // fields on all of them: a single hidden class keeps the reads fast).
+  // Two fields on every promise made in a frame; an await's throwaway gets
+  // OWNER and its wrapper WRAPS later. A promise has no room for fields of
+  // its own: at most three fit in the first property array V8 allocates, a
+  // fourth costs a second one (and a copy) per promise.
   (p as Tagged)[FRAME] = f;
   (p as Tagged)[AWAIT] = parent;
-  (p as Tagged)[OWNER] = undefined;
-  (p as Tagged)[WRAPS] = undefined;
   if (r === undefined) return;
   r.lastReadAfter = false;
   if (parent === undefined) {
@@ -156,7 +156,7 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
       else {
         // The bottom, or a function an earlier native child was taken for
         // the await of (it was a `then` call): the inferences are wrong.
-        s.length = 0;
+        if (s.length !== 0) s.length = 0;
         if (r.links.includes(owner)) r.bad = true;
       }
       r.lastParent = r.lastChild = undefined;
@@ -197,6 +197,13 @@ function madeByThen(): boolean {
   }
 }
 
+/** Removes s[i] (splice allocates the array of removed elements; the top is the usual case). */
+function removeAt(s: Node[], i: number): void {
+  const last = s.length - 1;
+  for (let j = i; j < last; j++) s[j] = s[j + 1]!;
+  s.pop();
+}
+
 // The pending promise was a native child of its parent: an await on a
 // native promise, or a `then` call (which looks the same).
 function flush(r: Run): void {
@@ -210,7 +217,7 @@ function flush(r: Run): void {
   const s = r.stack;
   // A promise of this run that is used already is not an open function's.
   const i = s.lastIndexOf(x);
-  if (i >= 0) s.splice(i, 1);
+  if (i >= 0) removeAt(s, i);
   r.lastParent = x;
   r.lastChild = t;
   if (s.length > 0) {
@@ -232,7 +239,7 @@ function settled(p: Promise<unknown>): void {
   if (p === r.bottom) r.bottomSettled = true;
   if (r.stack.length === 0) return;
   const i = r.stack.lastIndexOf(p as Tagged);
-  if (i >= 0) r.stack.splice(i, 1); // an async function that returned without suspending
+  if (i >= 0) removeAt(r.stack, i); // an async function that returned without suspending
 }
 
 function end(r: Run, bottom: Node | undefined): void {
@@ -315,7 +322,7 @@ export function noteThenRead(x: object): void {
 export function inRun<R>(bottom: Node | undefined, fn: () => R, bottomOf?: (result: R) => Node | undefined): R {
   const saved = run;
   if (saved !== undefined && pending !== undefined) flush(saved);
-  const r = new Run().reset(bottom);
+  const r = (spareRuns.pop() ?? new Run()).reset(bottom);
   r.first = bottom === undefined && bottomOf !== undefined;
   run = r;
   let result: R | undefined;
@@ -327,8 +334,11 @@ export function inRun<R>(bottom: Node | undefined, fn: () => R, bottomOf?: (resu
     pending = pendingParent = thenRead = undefined;
     pendingIsThen = false;
     run = saved;
+    if (spareRuns.length < 8) spareRuns.push(r.reset(undefined));
   }
 }
+/** Runs of inRun, reused (one per task start and per generator step otherwise). */
+const spareRuns: Run[] = [];
 
 /** @internal Runs `fn` with `owner` as the owner of the waits our awaitables register in it. */
 export function withOwner<R>(owner: Node | undefined, fn: () => R): R {
@@ -383,7 +393,7 @@ export function notFrame(p: Promise<unknown>): void {
   const r = run;
   if (r === undefined || r.stack.length === 0) return;
   const i = r.stack.lastIndexOf(p as Tagged);
-  if (i >= 0) r.stack.splice(i, 1);
+  if (i >= 0) removeAt(r.stack, i);
 }
 
 /** @internal Records that `owner` waits on `target` now (our awaitables' own waits). */
