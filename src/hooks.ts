@@ -58,8 +58,7 @@ class Run {
   /** The last promise when it was a native child (not a wrapper pair): its parent and itself. */
   lastParent: Node | undefined = undefined;
   lastChild: Node | undefined = undefined;
-  /** Native children that found no open frame: only the last may (the bottom's own await). */
-  bottomPops = 0;
+  /** The last native child found no open frame (only the last may: the bottom's own await). */
   lastPoppedBottom = false;
   /** The frame the last native child closed (undefined: it found none). */
   lastPopped: Node | undefined = undefined;
@@ -81,7 +80,6 @@ class Run {
     if (this.stack.length !== 0) this.stack.length = 0;
     if (this.links.length !== 0) this.links.length = 0;
     this.lastParent = this.lastChild = undefined;
-    this.bottomPops = 0;
     this.lastPoppedBottom = false;
     this.lastPopped = undefined;
     this.first = false;
@@ -151,13 +149,13 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
       owner[AWAIT] = target;
       const s = r.stack;
       // Frames above the awaiting function are not functions (or they returned).
-      const i = s.lastIndexOf(owner);
+      const i = s.length === 0 ? -1 : s.lastIndexOf(owner);
       if (i >= 0) s.length = i;
       else {
         // The bottom, or a function an earlier native child was taken for
         // the await of (it was a `then` call): the inferences are wrong.
         if (s.length !== 0) s.length = 0;
-        if (r.links.includes(owner)) r.bad = true;
+        if (r.links.length !== 0 && r.links.includes(owner)) r.bad = true;
       }
       r.lastParent = r.lastChild = undefined;
       r.lastPoppedBottom = false;
@@ -226,7 +224,6 @@ function flush(r: Run): void {
     r.lastPopped = f;
     r.lastPoppedBottom = false;
   } else {
-    r.bottomPops++;
     r.lastPopped = undefined;
     r.lastPoppedBottom = true;
   }
