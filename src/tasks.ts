@@ -358,7 +358,7 @@ export class Task<T = unknown> extends Future<T> {
     try {
       // The first run of the function: its last await is the function's own
       // (the promise it returned is the bottom of the chain of awaits).
-      const p = inRun(undefined, fn, (r) => (r instanceof Promise ? (r as Node) : undefined));
+      const p = inRun(undefined, fn, promiseOf);
       if (isGenerator(p)) {
         // A function returning a generator object (`() => gen()`): the
         // generator is the coroutine, as if the generator function was given.
@@ -441,6 +441,11 @@ export class Task<T = unknown> extends Future<T> {
 
 function isFuture(x: unknown): boolean {
   return x instanceof Future;
+}
+
+/** The bottom of a task's first run: the promise its async function returned (one function for every task). */
+function promiseOf(r: unknown): Node | undefined {
+  return r instanceof Promise ? (r as Node) : undefined;
 }
 
 /** A task's first step, and the step after a bare `yield`. */
