@@ -28,6 +28,9 @@ export const ASSUMPTIONS = {
   /** callers do not look at `arguments.length` of their callback */
   CALLBACK_ARITY:
     "callbacks do not look at how many arguments they got (`cb(null)` and `cb(null, undefined)` are the same success)",
+  /** a value caught by a catch clause is truthy, so `cb(e)` in the catch is the error path */
+  CAUGHT_VALUE_IS_ERROR:
+    "a value caught by a catch clause is truthy (nothing throws null, undefined, false, 0 or ''), so `cb(e)` there reports an error",
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",

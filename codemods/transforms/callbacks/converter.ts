@@ -910,6 +910,12 @@ export class FunctionConverter {
       if (args.length === 2) return `return ${this.text(args[1])};`;
       throw new Refusal("MULTIPLE_RESULTS");
     }
+    // `catch (e) { return cb(e) }`: thrown values are errors in practice (`if (e) throw e; return;` otherwise).
+    if (this.idiomatic && ts.isIdentifier(a0) && isCaughtValue(a0)) {
+      if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
+      this.assumptions.add("CAUGHT_VALUE_IS_ERROR");
+      return `throw ${a0.text};`;
+    }
     if (isSurelyTruthy(a0) || (ts.isIdentifier(a0) && truthy.has(a0.text))) {
       if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
       return `throw ${this.text(a0)};`;
@@ -1246,4 +1252,15 @@ function errGuardReturn(s: ts.Statement | undefined, errName: string): ts.IfStat
 function commentsAt(text: string, pos: number): string[] {
   const ranges = [...(ts.getLeadingCommentRanges(text, pos) ?? [])];
   return ranges.map((r) => text.slice(r.pos, r.end));
+}
+
+/** `e` of an enclosing `catch (e)` (in the same function), not reassigned in that catch block. */
+function isCaughtValue(id: ts.Identifier): boolean {
+  for (let p: ts.Node | undefined = id.parent; p && !ts.isFunctionLike(p); p = p.parent) {
+    if (!ts.isCatchClause(p)) continue;
+    const v = p.variableDeclaration;
+    if (!v || !ts.isIdentifier(v.name) || v.name.text !== id.text) continue;
+    return !isAssigned(p.block, id.text);
+  }
+  return false;
 }
