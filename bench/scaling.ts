@@ -10,10 +10,12 @@
 // docs/benchmarks.md. The core is the tsc build when bench/run.ts passes
 // ASYNCIO_TS_BENCH_LIB (see bench/ours.ts); the Twisted adapter runs from source.
 import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { adapterCaseIds } from "./scaling-adapters.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ADAPTERS_OUT = `${ROOT}/node_modules/.cache/asyncio-ts-bench-adapters`;
 
 /** One API measured at n items. */
 export interface ScalingCase {
@@ -236,6 +238,8 @@ export function scalingTable(
   // The gevent and rxjs rows: the adapters and their core from one tsc build when the core is measured compiled.
   if (env.ASYNCIO_TS_BENCH_LIB && ids.some((id) => adapterCaseIds.includes(id))) {
     log("compiling src/ and adapters/{gevent,rxjs} with tsc…");
+    mkdirSync(ADAPTERS_OUT, { recursive: true });
+    writeFileSync(`${ADAPTERS_OUT}/package.json`, '{ "type": "module" }\n'); // ESM below node_modules/
     const tsc = spawnSync(
       process.execPath,
       [`${ROOT}/node_modules/typescript/bin/tsc`, "-p", "bench/tsconfig.adapters.json"],
@@ -244,7 +248,7 @@ export function scalingTable(
     if (tsc.status !== 0) throw new Error(`tsc -p bench/tsconfig.adapters.json failed:\n${tsc.stdout}${tsc.stderr}`);
     childEnv = {
       ...env,
-      ASYNCIO_TS_BENCH_ADAPTERS: pathToFileURL(`${ROOT}/node_modules/.cache/asyncio-ts-bench-adapters`).href,
+      ASYNCIO_TS_BENCH_ADAPTERS: pathToFileURL(ADAPTERS_OUT).href,
     };
   }
   const rows: string[] = [];
