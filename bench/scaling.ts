@@ -10,9 +10,12 @@
 // docs/benchmarks.md. The core is the tsc build when bench/run.ts passes
 // ASYNCIO_TS_BENCH_LIB (see bench/ours.ts); the Twisted adapter runs from source.
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { adapterCaseIds } from "./scaling-adapters.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ADAPTERS_OUT = `${ROOT}/node_modules/.cache/asyncio-ts-bench-adapters`;
 
 /** One API measured at n items. */
 export interface ScalingCase {
@@ -26,7 +29,8 @@ function check(actual: unknown, expected: unknown, what: string): void {
   if (actual !== expected) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
 }
 
-async function cases(): Promise<ScalingCase[]> {
+async function cases(id: string): Promise<ScalingCase[]> {
+  if (adapterCaseIds.includes(id)) return (await import("./scaling-adapters.js")).adapterCases();
   const { lib, onLoop } = await import("./ours.js");
   const { createTask, gather, wait, asCompleted, TaskGroup, Semaphore, Lock, Queue, Event, Condition, sleep } = lib;
   const job = async (): Promise<number> => 1;
@@ -188,7 +192,7 @@ async function cases(): Promise<ScalingCase[]> {
 
 /** Measures one case at n items in this process: µs per item and bytes per item (peak RSS growth). */
 async function measureOne(id: string, n: number): Promise<{ usPerItem: number; bytesPerItem: number }> {
-  const c = (await cases()).find((x) => x.id === id);
+  const c = (await cases(id)).find((x) => x.id === id);
   if (c === undefined) throw new Error(`unknown case ${id}`);
   // Warm the code paths on a small size first, so the JIT is not charged to the first items.
   await c.run(Math.min(1000, n));
@@ -204,7 +208,7 @@ async function measureOne(id: string, n: number): Promise<{ usPerItem: number; b
 }
 
 function fmtUs(x: number): string {
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3);
 }
 
 /** Runs every case at every size, each in a fresh process; returns the markdown section. */
@@ -228,7 +232,25 @@ export function scalingTable(
     "callLater",
     "Deferred callbacks",
     "Deferred chain",
+    ...adapterCaseIds,
   ].filter((id) => !only || only.includes(id));
+  let childEnv = env;
+  // The gevent and rxjs rows: the adapters and their core from one tsc build when the core is measured compiled.
+  if (env.ASYNCIO_TS_BENCH_LIB && ids.some((id) => adapterCaseIds.includes(id))) {
+    log("compiling src/ and adapters/{gevent,rxjs} with tsc…");
+    mkdirSync(ADAPTERS_OUT, { recursive: true });
+    writeFileSync(`${ADAPTERS_OUT}/package.json`, '{ "type": "module" }\n'); // ESM below node_modules/
+    const tsc = spawnSync(
+      process.execPath,
+      [`${ROOT}/node_modules/typescript/bin/tsc`, "-p", "bench/tsconfig.adapters.json"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    if (tsc.status !== 0) throw new Error(`tsc -p bench/tsconfig.adapters.json failed:\n${tsc.stdout}${tsc.stderr}`);
+    childEnv = {
+      ...env,
+      ASYNCIO_TS_BENCH_ADAPTERS: pathToFileURL(ADAPTERS_OUT).href,
+    };
+  }
   const rows: string[] = [];
   const k = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
   rows.push(
@@ -243,7 +265,7 @@ export function scalingTable(
       const r = spawnSync(
         process.execPath,
         ["--expose-gc", "--max-old-space-size=4096", "--import=tsx", "bench/scaling.ts", `--case=${id}`, `--n=${n}`],
-        { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 },
+        { cwd: ROOT, env: childEnv, encoding: "utf8", timeout: 300_000 },
       );
       const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
       if (r.status === 0 && line.startsWith("{")) {
@@ -267,11 +289,11 @@ export function scalingTable(
     "## Scaling: cost per item from 10k to 1M (`npm run bench -- --scaling`, bench/scaling.ts)",
     "",
     "Each cell is one fresh `node --expose-gc` process: the case runs once on 1,000 items (warm-up), then once on n items; µs/item is the CPU time (user + system, all threads, so GC threads count) of that run divided by n, which the other processes of a shared machine disturb far less than the wall time; bytes/item is the growth of the peak RSS during it divided by n (an upper bound of what each item holds at the peak, GC slack included). Target (issue #19): the cost per item at 1M within 1.5x of its cost at 10k. On this shared, noisy machine one run moves by ±30%: a ratio under 1.5x is flat, a quadratic API shows as 10x and more.",
-    `Library: ${env.ASYNCIO_TS_BENCH_LIB ? "the core compiled by tsc" : "src/ through tsx"}; the Twisted adapter from source.`,
+    `Library: ${env.ASYNCIO_TS_BENCH_LIB ? "the core compiled by tsc" : "src/ through tsx"}; the Twisted adapter from source; the gevent and rxjs adapters (rows \`gevent …\`, \`rx …\`, bench/scaling-adapters.ts) ${env.ASYNCIO_TS_BENCH_LIB ? "compiled by tsc with their own copy of the core (bench/tsconfig.adapters.json)" : "from source"}.`,
     "",
     ...rows,
     "",
-    "Not in the table yet: the migration CLI on files of 10 KB to 5 MB (its quadratic cost is being fixed separately; bench/codemod-speed.ts measures it), the gevent Pool and the rxjs bridges (not on this branch). The 10k column carries the JIT's warm-up (1,000 items are not enough to finish it), which is why most ratios are below 1.",
+    "Not in the table yet: the migration CLI on files of 10 KB to 5 MB (its quadratic cost is being fixed separately; bench/codemod-speed.ts measures it). `rx fromCoroutine` subscribes one observable n times: merging n observables with rxjs's `mergeAll` is quadratic in rxjs 7.8 itself (it removes each finished inner subscription from its parent with indexOf + splice). The 10k column carries the JIT's warm-up (1,000 items are not enough to finish it), which is why most ratios are below 1.",
     "",
   ].join("\n");
 }
