@@ -74,6 +74,11 @@ export interface MigrateOptions {
    */
   dualApi?: "inline" | "import";
   /**
+   * Lower fire-and-forget chains (`p.then(f).catch(g);`) to an async arrow called on the spot. Off by
+   * default: the chain is what a team keeps, and it is reported as `FLOATING_CHAIN`.
+   */
+  lowerFloatingChains?: boolean;
+  /**
    * The assumption profile (default `"idiomatic"`): `"none"` converts only what is proven
    * equivalent; `"idiomatic"` also accepts the differences async/await code has by nature
    * (sync throws become rejections, callbacks called on a later tick, return values unused,

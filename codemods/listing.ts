@@ -9,6 +9,7 @@ import { REASONS, type ReasonCode } from "./reasons.js";
 /** The subsection of docs/codemods.md's "Reason codes" that explains each code (its heading's anchor). @internal */
 export const REASON_SECTION: Partial<Record<ReasonCode, string>> = {
   TWO_HANDLER_THEN: "promise-chains",
+  FLOATING_CHAIN: "promise-chains",
   HANDLER_NOT_FUNCTION: "promise-chains",
   HANDLER_MEMBER_REFERENCE: "promise-chains",
   HANDLER_USES_THIS: "promise-chains",

@@ -38,6 +38,9 @@ export const REASONS = {
   /** the enclosing function has a path that does not return a promise, so making it async changes its result */
   FUNCTION_NOT_PROMISE_RETURNING:
     "the enclosing function has a path that does not return a promise, so making it async changes its result",
+  /** a chain that is a statement of its own (fire and forget) is kept as a chain */
+  FLOATING_CHAIN:
+    "a chain that is a statement of its own (`p.then(f).catch(g);`, fire and forget) is kept: as async/await it would need an async arrow called on the spot, which is no clearer",
   /** `.finally()` is given something other than a function */
   FINALLY_ARGUMENT: "`.finally()` is given something other than a function",
   /** a returned chain starts with a call that may throw synchronously (`return parse(x).then(f).catch(g)`) */

@@ -603,6 +603,12 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
     const pos = f.chain.getStart(sf);
     const label = (f.chain.expression as ts.PropertyAccessExpression).name.text;
     if (done.has(f.scope as Fn)) continue;
+    // A fire-and-forget chain is what a team keeps: as async/await it needs an async arrow called on the
+    // spot (`void (async () => { try { … } catch … })()`), which is no clearer. Kept, with its reason.
+    if (!ctx.options.lowerFloatingChains) {
+      result.sites.push({ pos, transform: "promise-chains", status: "refused", reason: "FLOATING_CHAIN", name: label });
+      continue;
+    }
     try {
       const split = splitChain(f.chain)!;
       const conv = new ChainConverter(sf, f.scope, fnNames, f.chain, unit);

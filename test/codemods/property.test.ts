@@ -30,6 +30,8 @@ function migrate(
 ): FileResult[] {
   const options: MigrateOptions = {
     assume,
+    // The lowering of fire-and-forget chains is off by default (they are kept); the property still checks it.
+    lowerFloatingChains: true,
     ...(p.dualApiImport ? { dualApi: "import" as const } : {}),
     ...(p.assumeErrFirst ? { assumeErrFirst: true } : {}),
   };
