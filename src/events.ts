@@ -1,10 +1,42 @@
 /**
- * Handles returned by the loop's scheduling calls.
+ * Handles returned by the loop's scheduling calls, and the loop as the
+ * modules below loop.ts see it.
  * @module
  */
 import type { Context } from "./context.js";
 import { state } from "./context.js";
-import type { EventLoop } from "./loop.js";
+
+/**
+ * @internal The part of the event loop that the core's modules below
+ * loop.ts use, declared here at the bottom of the core's imports (as
+ * CPython's `events.AbstractEventLoop`) so that they type the loop without
+ * importing loop.ts: the core's modules form a DAG even counting types.
+ * {@link EventLoop} has it (checked where loop.ts hands itself to a Handle).
+ */
+export interface AbstractEventLoop {
+  /** See {@link EventLoop.callExceptionHandler}. */
+  callExceptionHandler(context: { message: string; [key: string]: unknown }): void;
+  /** True while the loop runs (what a {@link Frame} of the context needs). */
+  readonly _running: boolean;
+  /** A scheduled timer was cancelled (for the lazy purge of the timer heap). */
+  _timerHandleCancelled(handle: TimerHandle): void;
+}
+
+/**
+ * @internal The part of a {@link Future} that the modules futures.ts
+ * imports use (the Observable interop of observable.ts), declared here for
+ * the same reason as {@link AbstractEventLoop}.
+ */
+export interface AbstractFuture<T> {
+  done(): boolean;
+  cancelled(): boolean;
+  result(): T;
+  exception(): unknown;
+  cancel(): boolean;
+  addDoneCallback(fn: (future: AbstractFuture<T>) => void): void;
+  removeDoneCallback(fn: (future: AbstractFuture<T>) => void): number;
+  getLoop(): AbstractEventLoop;
+}
 
 /**
  * A callback scheduled with {@link EventLoop.callSoon} (asyncio's `Handle`).
@@ -22,7 +54,7 @@ export class Handle {
   constructor(
     /** @internal */ public _callback: ((...args: any[]) => unknown) | undefined,
     /** @internal */ public _args: unknown[] | undefined,
-    /** @internal */ readonly _loop: EventLoop,
+    /** @internal */ readonly _loop: AbstractEventLoop,
     /** @internal */ readonly _context: Context,
     /** @internal the task this callback belongs to, if any */ readonly _task: unknown = undefined,
   ) {}
@@ -79,7 +111,7 @@ export class TimerHandle extends Handle {
     /** @internal */ readonly _when: number,
     callback: (...args: any[]) => unknown,
     args: unknown[] | undefined,
-    loop: EventLoop,
+    loop: AbstractEventLoop,
     context: Context,
   ) {
     super(callback, args, loop, context);

@@ -10,7 +10,7 @@
  * it is done, it is cancelled).
  * @module
  */
-import type { Future } from "./futures.js";
+import type { AbstractFuture } from "./events.js";
 
 /**
  * The observer that {@link InteropObservable.subscribe} accepts: an rxjs
@@ -68,11 +68,11 @@ export interface InteropObservable<T> {
 const symbolObservable: symbol | undefined = (Symbol as { observable?: symbol }).observable;
 
 // Subscribers of each owned Task: the last one to leave cancels it.
-const owners = new WeakMap<Future<unknown>, number>();
+const owners = new WeakMap<AbstractFuture<unknown>, number>();
 
 class FutureObservable<T> implements InteropObservable<T> {
   constructor(
-    readonly future: Future<T>,
+    readonly future: AbstractFuture<T>,
     readonly owning: boolean,
   ) {}
 
@@ -92,10 +92,10 @@ if (symbolObservable !== undefined)
 
 class FutureSubscription<T> implements InteropSubscription {
   closed = false;
-  readonly #onDone = (f: Future<T>): void => this.#deliver(f);
+  readonly #onDone = (f: AbstractFuture<T>): void => this.#deliver(f);
 
   constructor(
-    readonly future: Future<T>,
+    readonly future: AbstractFuture<T>,
     readonly observer: InteropObserver<T>,
     readonly owning: boolean,
   ) {
@@ -123,7 +123,7 @@ class FutureSubscription<T> implements InteropSubscription {
     fut.addDoneCallback(reportAfterUnsubscribe);
   }
 
-  #deliver(f: Future<T>): void {
+  #deliver(f: AbstractFuture<T>): void {
     if (this.closed) return;
     this.closed = true;
     if (this.owning) owners.set(f, (owners.get(f) ?? 1) - 1);
@@ -146,7 +146,7 @@ class FutureSubscription<T> implements InteropSubscription {
   }
 }
 
-function reportAfterUnsubscribe(f: Future<unknown>): void {
+function reportAfterUnsubscribe(f: AbstractFuture<unknown>): void {
   if (f.cancelled()) return;
   const exception = f.exception();
   if (exception !== undefined)
@@ -161,7 +161,7 @@ function reportAfterUnsubscribe(f: Future<unknown>): void {
  * @internal The interop Observable of `future`: `owning` for a Task (the
  * last subscriber to unsubscribe before it is done cancels it).
  */
-export function observeFuture<T>(future: Future<T>, owning: boolean): InteropObservable<T> {
+export function observeFuture<T>(future: AbstractFuture<T>, owning: boolean): InteropObservable<T> {
   return new FutureObservable(future, owning);
 }
 

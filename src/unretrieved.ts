@@ -9,12 +9,12 @@
  * at most once.
  * @module
  */
-import type { EventLoop } from "./loop.js";
+import type { AbstractEventLoop } from "./events.js";
 
 /** @internal A report that may be due later. */
 export interface PendingReport {
   /** The loop whose close makes the report (undefined: only GC or process exit). */
-  readonly loop: EventLoop | undefined;
+  readonly loop: AbstractEventLoop | undefined;
   /** Makes the report (called at most once, after removal from the pending set). */
   report(): void;
 }
@@ -23,7 +23,7 @@ export interface PendingReport {
 export class UnretrievedException implements PendingReport {
   constructor(
     readonly exception: unknown,
-    readonly loop: EventLoop,
+    readonly loop: AbstractEventLoop,
     readonly message: string,
   ) {}
   report(): void {
@@ -62,7 +62,7 @@ export function dropReport(r: PendingReport): void {
 }
 
 /** @internal Makes the pending reports of `loop` now (at its close). */
-export function reportPendingOf(loop: EventLoop): void {
+export function reportPendingOf(loop: AbstractEventLoop): void {
   if (pending.size === 0) return;
   for (const r of [...pending]) {
     if (r.loop !== loop) continue;

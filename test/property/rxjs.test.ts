@@ -13,9 +13,9 @@
 import test from "ava";
 import fc from "fast-check";
 import { Subject } from "rxjs";
-import { toAsyncIterable, toQueue, type Policy } from "../../../adapters/rxjs/index.js";
-import { QueueShutDown, createTask, sleep, type Coroutine, type Future, type Task } from "../../../src/index.js";
-import { runTest } from "../../helpers/loop.js";
+import { toAsyncIterable, toQueue, type Policy } from "../../adapters/rxjs/index.js";
+import { QueueShutDown, createTask, sleep, type Coroutine, type Future, type Task } from "../../src/index.js";
+import { runTest } from "../helpers/loop.js";
 
 /** Producer steps: emit `n` values then wait `wait` (0: one iteration) virtual seconds. */
 const producerArb = fc.array(fc.record({ n: fc.integer({ min: 0, max: 3 }), wait: fc.integer({ min: 0, max: 3 }) }), {

@@ -21,10 +21,10 @@ import {
   spawn,
   withTimeout,
   type Greenlet,
-} from "../../../adapters/gevent/index.js";
-import type { Awaitable, Coroutine } from "../../../src/index.js";
-import { scheduledHandles } from "../../conformance/gevent/harness.js";
-import { makeLoop } from "../../helpers/loop.js";
+} from "../../adapters/gevent/index.js";
+import type { Awaitable, Coroutine } from "../../src/index.js";
+import { scheduledHandles } from "../conformance/gevent/harness.js";
+import { makeLoop } from "../helpers/loop.js";
 
 const RUNS = Number(process.env.GEVENT_RUNS ?? 1000);
 

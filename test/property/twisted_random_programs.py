@@ -1,4 +1,4 @@
-"""Interpreter of random Deferred programs for random-programs.test.ts: reads
+"""Interpreter of random Deferred programs for twisted-random-programs.test.ts: reads
 a JSON list of programs on stdin, runs each on real Twisted, prints a JSON
 list of traces. The TypeScript side runs the same programs on our Deferred
 with the same interpreter and compares.

@@ -14,9 +14,9 @@
 //   (timers and callbacks) are back to zero.
 import test from "ava";
 import fc from "fast-check";
-import { type Greenlet, GreenletExit, Timeout, joinall, sleep, spawn } from "../../../adapters/gevent/index.js";
-import type { Coroutine } from "../../../src/index.js";
-import { makeLoop } from "../../helpers/loop.js";
+import { type Greenlet, GreenletExit, Timeout, joinall, sleep, spawn } from "../../adapters/gevent/index.js";
+import type { Coroutine } from "../../src/index.js";
+import { makeLoop } from "../helpers/loop.js";
 
 const RUNS = Number(process.env.GEVENT_RUNS ?? 150);
 

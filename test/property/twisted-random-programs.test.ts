@@ -1,5 +1,5 @@
 // Random Deferred programs (fast-check, fixed seed) run on our Deferred and
-// on real Twisted through the same small interpreter (random_programs.py),
+// on real Twisted through the same small interpreter (twisted_random_programs.py),
 // traces compared: callbacks and errbacks that return, raise, return
 // Failures, chain to other Deferreds, pause/unpause, cancel, fire twice,
 // chainDeferred, DeferredList (all flag combinations) and gatherResults.
@@ -17,7 +17,7 @@ import {
   Failure,
   FirstError,
   gatherResults,
-} from "../../../adapters/twisted/index.js";
+} from "../../adapters/twisted/index.js";
 
 class Boom extends Error {}
 
@@ -224,7 +224,7 @@ function twistedRuns(): { traces?: string[][]; reason?: string } {
   } catch {
     return { reason: "Twisted is not importable by /usr/bin/python3 (apt-get install -y python3-twisted)" };
   }
-  const out = execFileSync(python, [join(here, "random_programs.py")], {
+  const out = execFileSync(python, [join(here, "twisted_random_programs.py")], {
     input: JSON.stringify(programs),
     encoding: "utf8",
     stdio: ["pipe", "pipe", "ignore"],

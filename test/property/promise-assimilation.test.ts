@@ -5,8 +5,8 @@
 // getters. The outcome (value or reason) must be the same.
 import test from "ava";
 import fc from "fast-check";
-import { runTest } from "../../helpers/loop.js";
-import { fromThenable } from "../../../adapters/promise/index.js";
+import { runTest } from "../helpers/loop.js";
+import { fromThenable } from "../../adapters/promise/index.js";
 
 type Timing = "sync" | "microtask" | "macrotask";
 type Action =
