@@ -31,6 +31,7 @@ import {
   skipParens,
   usesThisOrArguments,
 } from "../core.js";
+import { ReturnEliminator, returnsEliminable } from "./return-elimination.js";
 import { Refusal } from "../reasons.js";
 import { isIdiomatic } from "../assumptions.js";
 import { moduleBindings } from "./node-table.js";
@@ -186,7 +187,8 @@ class ChainConverter {
   private handler(
     link: Link,
     isLast: boolean,
-  ): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block } {
+    allowConditional = false,
+  ): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block; conditional?: ts.Block } {
     const h = skipParens(link.handler);
     if (ts.isPropertyAccessExpression(h) || ts.isElementAccessExpression(h))
       throw new Refusal("HANDLER_MEMBER_REFERENCE", h.getText(this.sf));
@@ -222,7 +224,12 @@ class ChainConverter {
     if (!isLast || link.kind === "finally") {
       const lastStmt = stmts[stmts.length - 1];
       const tailReturn = lastStmt && ts.isReturnStatement(lastStmt) ? lastStmt : undefined;
-      if (returns.some((r) => r !== tailReturn)) throw new Refusal("CONDITIONAL_RETURN");
+      if (returns.some((r) => r !== tailReturn)) {
+        // Returns in if/else branches: eliminated into a result variable (lowerThens).
+        if (allowConditional && link.kind === "then" && returnsEliminable(stmts))
+          return { param, stmts: [], conditional: h.body };
+        throw new Refusal("CONDITIONAL_RETURN");
+      }
       if (tailReturn) {
         stmts.pop();
         return { param, stmts, value: tailReturn.expression ? tailReturn.expression.getText(this.sf) : "undefined" };
@@ -368,7 +375,7 @@ class ChainConverter {
     let value = receiver;
     for (let i = 0; i < links.length; i++) {
       const isLast = i === links.length - 1;
-      const h = this.handler(links[i], isLast && sink.kind === "return");
+      const h = this.handler(links[i], isLast && sink.kind === "return", true);
       let arg: string | undefined;
       if (h.ref) {
         arg = this.fresh("value");
@@ -390,6 +397,14 @@ class ChainConverter {
         )
           out += `${indent}return;\n`;
         return out;
+      }
+      if (h.conditional) {
+        const result = this.fresh("result");
+        for (const n of declaredNames([...h.conditional.statements])) this.claim(n);
+        out += `${indent}let ${result};\n`;
+        out += new ReturnEliminator(this.sf, this.unit, result).statements(h.conditional.statements, indent);
+        value = result;
+        continue;
       }
       for (const n of declaredNames(h.stmts)) this.claim(n);
       out += this.stmtsText(h.stmts, indent, false);
