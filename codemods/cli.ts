@@ -9,26 +9,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import fg from "fast-glob";
 import ignore from "ignore";
 import { createTwoFilesPatch } from "diff";
 import cliProgress from "cli-progress";
 import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
-import {
-  driveRounds,
-  makeIndex,
-  migrateRound,
-  type FileResult,
-  type ProjectFile,
-  type RoundKnowledge,
-} from "./engine.js";
+import { driveRounds, type FileResult, type ProjectFile } from "./engine.js";
+import { MigratePool, workerCount } from "./pool.js";
 import { buildReport } from "./report.js";
 import { VerifyBaselineError, VerifyInterrupted, type VerifyOutcome, verifyMigration } from "./verify.js";
 import { ASSUME_PROFILES, ASSUMPTIONS, type AssumeProfile, type AssumptionName } from "./assumptions.js";
-import type { WorkerRequest } from "./worker.js";
 
 const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
 
@@ -150,93 +142,19 @@ export function writeAtomic(file: string, text: string): void {
   }
 }
 
-/** Where the compiled worker is, or the .ts source in a development checkout. */
-function makeWorker(): Worker {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const js = path.join(here, "worker.js");
-  if (fs.existsSync(js)) return new Worker(pathToFileURL(js));
-  // Development checkout: on Node 20 a loader given by --import is not applied
-  // inside worker threads, so the worker registers tsx itself, then loads the source.
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const source = pathToFileURL(path.join(here, "worker.ts")).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true });
-}
-
-async function runWithWorkers(
+/** Migrates the files in rounds (codemods/engine.ts) with the main thread and up to jobs - 1 workers (codemods/pool.ts). */
+async function runRounds(
   files: ProjectFile[],
   options: MigrateOptions,
   jobs: number,
   onProgress: (n: number) => void,
 ): Promise<FileResult[]> {
-  const workers = Array.from({ length: jobs }, () => makeWorker());
-  let nextId = 0;
-  const call = (w: Worker, req: Omit<WorkerRequest, "id">): Promise<FileResult[]> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      const onMsg = (m: { id: number; results?: FileResult[]; error?: string }) => {
-        if (m.id !== id) return;
-        w.off("message", onMsg);
-        w.off("error", onErr);
-        if (m.error) reject(new Error(m.error));
-        else resolve(m.results!);
-      };
-      const onErr = (e: Error) => reject(e);
-      w.on("message", onMsg);
-      w.on("error", onErr);
-      w.postMessage({ ...req, id });
-    });
+  const pool = new MigratePool(workerCount(jobs, files.length));
   try {
-    return await driveRounds(
-      files,
-      async (knowledge) => {
-        // Chunks keep results in input order.
-        const chunks: ProjectFile[][] = Array.from({ length: jobs }, () => []);
-        for (const [i, f] of files.entries()) chunks[i % jobs].push(f);
-        // Each worker gets the resolved callees of its own files only.
-        const forChunk = (c: ProjectFile[]): RoundKnowledge => {
-          const callees: RoundKnowledge["callees"] = {};
-          for (const f of c) {
-            const own = knowledge.callees[path.resolve(f.file)];
-            if (own) callees[path.resolve(f.file)] = own;
-          }
-          return { asyncExports: knowledge.asyncExports, callees };
-        };
-        const parts = await Promise.all(
-          chunks.map((c, i) =>
-            c.length ? call(workers[i], { files: c, options, knowledge: forChunk(c) }) : Promise.resolve([]),
-          ),
-        );
-        onProgress(files.length);
-        const byFile = new Map<string, FileResult>();
-        for (const p of parts) for (const r of p) byFile.set(r.file, r);
-        return files.map((f) => byFile.get(f.file)!);
-      },
-      options,
-    );
+    return await driveRounds(files, (knowledge, todo) => pool.round(todo, options, knowledge, onProgress), options);
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
-}
-
-async function runInProcess(
-  files: ProjectFile[],
-  options: MigrateOptions,
-  onProgress: (n: number) => void,
-): Promise<FileResult[]> {
-  return driveRounds(
-    files,
-    (knowledge) => {
-      const index = makeIndex(knowledge);
-      const out: FileResult[] = [];
-      for (const f of files) {
-        out.push(...migrateRound([f], options, index));
-        onProgress(1);
-      }
-      return out;
-    },
-    options,
-  );
 }
 
 /**
@@ -358,10 +276,7 @@ async function migrate(
     bar?.update(Math.min(done, files.length));
   };
   const started = Date.now();
-  const runAll = (o: MigrateOptions, progress: (n: number) => void) =>
-    jobs > 1 && files.length > 1
-      ? runWithWorkers(inputs, o, Math.min(jobs, files.length), progress)
-      : runInProcess(inputs, o, progress);
+  const runAll = (o: MigrateOptions, progress: (n: number) => void) => runRounds(inputs, o, jobs, progress);
   let results = await runAll(options, onProgress);
   bar?.update(files.length);
   bar?.stop();

@@ -29,6 +29,7 @@ import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 import { assumesErrFirst } from "./assumptions.js";
+import { knownExports, RoundMemo } from "./rounds.js";
 
 /**
  * The result of migrating one file's text.
@@ -80,8 +81,19 @@ export function migrateSource(
   options: MigrateOptions = {},
   project?: ProjectIndex,
 ): FileResult {
+  return migrateGuarded(text, fileName, options, project, false);
+}
+
+/** {@link migrateSource}; with `inRound`, also records the output's converted exports in {@link knownExports}. */
+function migrateGuarded(
+  text: string,
+  fileName: string,
+  options: MigrateOptions,
+  project: ProjectIndex | undefined,
+  inRound: boolean,
+): FileResult {
   try {
-    return migrateSourceUnguarded(text, fileName, options, project);
+    return migrateSourceUnguarded(text, fileName, options, project, inRound);
   } catch (e) {
     // A codemod bug must never cost the user their file or the rest of the run.
     return {
@@ -98,7 +110,8 @@ function migrateSourceUnguarded(
   text: string,
   fileName: string,
   options: MigrateOptions,
-  project?: ProjectIndex,
+  project: ProjectIndex | undefined,
+  inRound: boolean,
 ): FileResult {
   const first = parse(fileName, text);
   if (first.errors.length > 0)
@@ -180,13 +193,22 @@ function migrateSourceUnguarded(
     }
   }
   const list = [...sites.values()].sort((a, b) => a.pos - b.pos || a.transform.localeCompare(b.transform));
-  return {
+  const result: FileResult = {
     file: fileName,
     output: current,
     changed: current !== text,
     sites: list.map(({ pos: _pos, ...s }) => s),
   };
+  // --- rounds: the next round's exports, from the tree of the output parsed already (see exportsOf) ---
+  if (inRound && SAME_TREE_AS_EXPORTS_OF.test(fileName)) knownExports.set(result, [...convertedExports(sf)].sort());
+  return result;
 }
+
+/**
+ * File names for which `parse` (scriptKindOf) and {@link exportsOf} (TypeScript's choice by extension)
+ * build the same tree, so the engine's last tree of the output gives exportsOf's answer.
+ */
+const SAME_TREE_AS_EXPORTS_OF = /\.[cm]?[jt]sx?$/;
 
 /**
  * A second opinion for CommonJS JavaScript: V8's own parser (TypeScript's
@@ -275,63 +297,73 @@ export function migrateRound(
   options: MigrateOptions,
   index: ProjectIndex,
 ): FileResult[] {
-  return files.map((f) => migrateSource(f.text, f.file, options, index));
+  return files.map((f) => migrateGuarded(f.text, f.file, options, index, true));
 }
+
+// --- rounds (codemods/rounds.ts decides which files a round must redo) ---
 
 /**
  * Round driver of the CLI (sequential and worker pool), the asynchronous twin of {@link migrateProject}:
- * `round(knowledge)` migrates every file with that knowledge, until the converted exports are stable.
- * The cross-file calls are resolved once (main thread), as soon as some export is converted.
+ * `round(knowledge, todo)` migrates the files `todo` (those whose result may differ from their last
+ * round's, see {@link RoundMemo}) with that knowledge and returns their results in that order, until the
+ * converted exports are stable. The cross-file calls are resolved once (main thread), as soon as some
+ * export is converted.
  * @internal
  */
 export async function driveRounds(
   files: readonly ProjectFile[],
-  round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
+  round: (knowledge: RoundKnowledge, todo: readonly ProjectFile[]) => Promise<FileResult[]> | FileResult[],
   options: MigrateOptions = {},
 ): Promise<FileResult[]> {
   const plan = roundPlan(files, options);
-  let results: FileResult[] = [];
-  for (let step = plan.next(); !step.done; step = plan.next(results)) results = await round(step.value);
-  return results;
+  let step = plan.next();
+  while (!step.done) step = plan.next(await round(step.value.knowledge, step.value.todo));
+  return step.value;
 }
 
 /**
  * The rounds of a project migration, shared by {@link driveRounds} and {@link migrateProject}: yields
- * what each round may know and receives its results. Rounds stop once the converted exports are
- * stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file calls once, as soon as some
- * export is converted (round 1 awaits nothing across files).
+ * what each round may know and which files it must migrate, and receives their results. Rounds stop
+ * once the converted exports are stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file
+ * calls once, as soon as some export is converted (round 1 awaits nothing across files).
  */
 function* roundPlan(
   files: readonly ProjectFile[],
   options: MigrateOptions,
-): Generator<RoundKnowledge, void, FileResult[]> {
+): Generator<{ knowledge: RoundKnowledge; todo: ProjectFile[] }, FileResult[], FileResult[]> {
   // Under the err-first assumption a call into another file must be known from round 1: a
   // function there that the run refuses is evidence against assuming it (see CALLEE_REFUSED).
   let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveCrossFileCallees(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
+  const memo = new RoundMemo(files);
   for (let i = 0; i < MAX_ROUNDS; i++) {
-    const results = yield { asyncExports: exportsMap, callees: callees ?? {} };
-    const next = exportsForNextRound(results);
+    const knowledge = { asyncExports: exportsMap, callees: callees ?? {} };
+    const stale = memo.stale(knowledge);
+    if (stale.length > 0) memo.record(stale, knowledge, yield { knowledge, todo: stale.map((j) => files[j]!) });
+    const next = exportsForNextRound(memo);
     if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
-    if (same) return;
+    if (same) break;
   }
+  return memo.all();
 }
 
 /** Rounds stop once the converted exports are stable, and after this many at most. */
 const MAX_ROUNDS = 5;
 
 /** The converted exports of each file that parsed, by absolute path: what the next round may await. */
-function exportsForNextRound(results: readonly FileResult[]): Record<string, string[]> {
+function exportsForNextRound(memo: RoundMemo): Record<string, string[]> {
   const next: Record<string, string[]> = {};
-  for (const r of results) {
-    if (r.parseErrors) continue;
-    const e = exportsOf(r.file, r.output);
+  memo.all().forEach((r, i) => {
+    if (r.parseErrors) return;
+    const e = memo.exportsOf(i, exportsOf);
     if (e.length) next[path.resolve(r.file)] = e;
-  }
+  });
   return next;
 }
+
+// --- end of rounds ---
 
 /**
  * Migrates several files together, so that a converted function's call sites
@@ -352,8 +384,7 @@ function exportsForNextRound(results: readonly FileResult[]): Record<string, str
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
   const plan = roundPlan(files, options);
-  let results: FileResult[] = [];
-  for (let step = plan.next(); !step.done; step = plan.next(results))
-    results = migrateRound(files, options, makeIndex(step.value));
-  return results;
+  let step = plan.next();
+  while (!step.done) step = plan.next(migrateRound(step.value.todo, options, makeIndex(step.value.knowledge)));
+  return step.value;
 }
