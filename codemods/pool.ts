@@ -49,9 +49,15 @@ const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate
 /** The main thread plus some workers over one queue of files. @internal */
 export class MigratePool {
   private readonly workers: Worker[];
+  private readonly mainThread: boolean;
   private nextId = 0;
+  /** How many files the workers have migrated (all rounds). */
+  migratedByWorkers = 0;
 
-  constructor(workers: number) {
+  /** @param opts.mainThread - false: only the workers migrate (tests of the worker path). */
+  constructor(workers: number, opts: { mainThread?: boolean } = {}) {
+    this.mainThread = opts.mainThread ?? true;
+    if (!this.mainThread && workers < 1) throw new Error("codemod bug: a pool with no thread to migrate");
     this.workers = Array.from({ length: workers }, () => makeWorker());
   }
 
@@ -78,6 +84,7 @@ export class MigratePool {
         batch.forEach((i, j) => {
           results[i] = got[j]!;
         });
+        this.migratedByWorkers += batch.length;
         onProgress(batch.length);
       }
     };
@@ -90,7 +97,7 @@ export class MigratePool {
         if (this.workers.length > 0) await yieldToEvents();
       }
     };
-    await Promise.all([inMain(), ...this.workers.map(viaWorker)]);
+    await Promise.all([...(this.mainThread ? [inMain()] : []), ...this.workers.map(viaWorker)]);
     return results;
   }
 
