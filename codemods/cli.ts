@@ -3,8 +3,9 @@
  * codemods. Dry run (unified diffs) by default; `--write` replaces files
  * atomically; `--report` writes every site as JSON.
  *
- * Exit codes: 0 done; 1 refused sites with `--strict`; 2 bad usage or a file
- * that does not parse (reported, left untouched).
+ * Exit codes: 0 done; 1 refused sites with `--strict`; 2 bad usage (nothing done), or some file was not
+ * processed or not written (does not parse, cannot be analysed or read, not UTF-8, a write failed: one
+ * line per path on stderr, the other files processed; the report and the summary are written anyway).
  * @module
  */
 import * as fs from "node:fs";
@@ -12,17 +13,52 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import fg from "fast-glob";
-import ignore from "ignore";
 import { createTwoFilesPatch } from "diff";
 import cliProgress from "cli-progress";
 import { TRANSFORM_NAMES, type MigrateOptions, type TransformName } from "./core.js";
-import { driveRounds, type FileResult, type ProjectFile } from "./engine.js";
-import { MigratePool, workerCount } from "./pool.js";
+import type { FileResult, ProjectFile } from "./engine.js";
 import { buildReport } from "./report.js";
 import { VerifyBaselineError, VerifyInterrupted, type VerifyOutcome, verifyMigration } from "./verify.js";
 import { ASSUME_PROFILES, ASSUMPTIONS, type AssumeProfile, type AssumptionName } from "./assumptions.js";
+import { collectFiles } from "./files.js";
+import { FILE_ERRORS } from "./file-errors.js";
+import { refusalLines } from "./listing.js";
+import { jobsFor, type Machine, runInProcess, runWithWorkers, thisMachine, WORKER_MEMORY } from "./runner.js";
+import {
+  errnoMessage,
+  type FsOps,
+  nodeFsOps,
+  readSource,
+  type SourceFile,
+  type WriteHooks,
+  writeChanged,
+  writeOne,
+} from "./write.js";
+import type { FileError } from "./file-errors.js";
 
-const SOURCE_EXTS = ["js", "mjs", "cjs", "ts", "tsx", "mts", "cts"];
+const W_OK = fs.constants.W_OK;
+const accessSync = fs.accessSync;
+
+/** Why `--report` could not be written there (checked before any work), or undefined. */
+function reportPathProblem(fs: FsOps, file: string): string | undefined {
+  try {
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return "is a directory";
+    const dir = path.dirname(file);
+    if (!fs.statSync(dir).isDirectory()) return `${path.dirname(file)} is not a directory`;
+    accessSync(dir, W_OK);
+    return undefined;
+  } catch (e) {
+    return errnoMessage(e);
+  }
+}
+
+function realOrSelf(fs: FsOps, p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
 
 class UsageError extends Error {}
 
@@ -52,109 +88,10 @@ interface CliOptions {
   assume?: AssumeProfile;
   progress: boolean;
   diff: boolean;
+  quiet?: boolean;
+  followSymlinks?: boolean;
   verify?: string;
   verifyTimeout: string;
-}
-
-/** Finds the files to migrate, relative to cwd, respecting .gitignore and include/exclude. */
-export async function collectFiles(
-  args: readonly string[],
-  cwd: string,
-  include?: string[],
-  exclude?: string[],
-): Promise<string[]> {
-  const ig = ignore();
-  ig.add(["node_modules/", ".git/"]);
-  // .gitignore files from the working directory and each directory argument up to the filesystem root.
-  const seen = new Set<string>();
-  const addGitignore = (dir: string): void => {
-    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-      const f = path.join(d, ".gitignore");
-      if (!seen.has(f) && fs.existsSync(f)) {
-        seen.add(f);
-        const rel = path.relative(cwd, d);
-        const lines = fs.readFileSync(f, "utf8").split(/\r?\n/);
-        // Patterns of a .gitignore below cwd apply relative to its directory.
-        if (rel && !rel.startsWith(".."))
-          ig.add(lines.filter((l) => l.trim() && !l.startsWith("#")).map((l) => prefixPattern(rel, l)));
-        else if (!rel) ig.add(lines);
-      }
-      if (fs.existsSync(path.join(d, ".git")) || path.dirname(d) === d) break;
-    }
-  };
-  addGitignore(cwd);
-  const out = new Set<string>();
-  for (const arg of args) {
-    const abs = path.resolve(cwd, arg);
-    let matches: string[];
-    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
-      addGitignore(abs);
-      matches = await fg(`**/*.{${SOURCE_EXTS.join(",")}}`, {
-        cwd: abs,
-        absolute: true,
-        dot: false,
-        ignore: ["**/node_modules/**"],
-      });
-    } else if (fs.existsSync(abs)) {
-      matches = [abs];
-    } else {
-      matches = await fg(arg, { cwd, absolute: true, dot: false, ignore: ["**/node_modules/**"] });
-    }
-    for (const m of matches) {
-      if (!SOURCE_EXTS.some((e) => m.endsWith("." + e)) || /\.d\.[mc]?ts$/.test(m)) continue;
-      const rel = path.relative(cwd, m);
-      if (!rel.startsWith("..") && ig.ignores(rel.split(path.sep).join("/"))) continue;
-      out.add(m);
-    }
-  }
-  let files = [...out].sort();
-  const relOf = (f: string) => path.relative(cwd, f).split(path.sep).join("/");
-  if (include?.length) {
-    const inc = ignore().add(include);
-    files = files.filter((f) => inc.ignores(relOf(f)));
-  }
-  if (exclude?.length) {
-    const exc = ignore().add(exclude);
-    files = files.filter((f) => !exc.ignores(relOf(f)));
-  }
-  return files;
-}
-
-function prefixPattern(dir: string, line: string): string {
-  const d = dir.split(path.sep).join("/");
-  const neg = line.startsWith("!");
-  const body = neg ? line.slice(1) : line;
-  const anchored = body.startsWith("/") || body.slice(0, -1).includes("/");
-  const p = anchored ? `${d}/${body.replace(/^\//, "")}` : `${d}/**/${body}`;
-  return (neg ? "!" : "") + p;
-}
-
-/** Writes text to file atomically: a temp file in the same directory, then rename. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.asyncio-ts-${process.pid}-${Date.now()}.tmp`);
-  const mode = fs.statSync(file).mode;
-  try {
-    fs.writeFileSync(tmp, text, { mode });
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Migrates the files in rounds (codemods/engine.ts) with the main thread and up to jobs - 1 workers (codemods/pool.ts). */
-async function runRounds(
-  files: ProjectFile[],
-  options: MigrateOptions,
-  jobs: number,
-  onProgress: (n: number) => void,
-): Promise<FileResult[]> {
-  const pool = new MigratePool(workerCount(jobs, files.length));
-  try {
-    return await driveRounds(files, (knowledge, todo) => pool.round(todo, options, knowledge, onProgress), options);
-  } finally {
-    await pool.close();
-  }
 }
 
 /**
@@ -163,7 +100,7 @@ async function runRounds(
  */
 export async function main(
   argv: readonly string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string } = {
+  io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
@@ -208,6 +145,8 @@ export async function main(
     )
     .option("--verify-timeout <seconds>", "kill a --verify test run after this many seconds (a failure)", "600")
     .option("--assume-err-first", "the same as --assume err-first")
+    .option("--quiet", "do not list the refused sites (nor notes); errors and the summary are still printed")
+    .option("--follow-symlinks", "follow symbolic links out of the tree (each directory once)")
     .option("--no-progress", "no progress bar")
     .option("--no-diff", "with --dry-run, print only the summary")
     .action(async (paths: string[], opts: CliOptions) => {
@@ -229,19 +168,29 @@ export async function main(
   return code;
 }
 
-async function migrate(
-  paths: string[],
-  opts: CliOptions,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string },
-): Promise<number> {
+/** What `main` reads and writes: the streams, the working directory, and (for tests) file-system faults. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  /** File-system calls to use instead of node:fs's (fault injection). */
+  fs?: Partial<FsOps>;
+  /** Called at moments of a write (a test edits a file between its read and its write). */
+  hooks?: WriteHooks;
+  /** The machine `--jobs` is capped by (default: this one). */
+  machine?: Machine;
+}
+
+async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<number> {
   if (opts.write && opts.dryRun) throw new UsageError("--write and --dry-run exclude each other");
   if (opts.verify !== undefined && !opts.write)
     throw new UsageError("--verify needs --write (it runs the tests on the converted files)");
   const verifyTimeout = Number(opts.verifyTimeout);
   if (!(verifyTimeout > 0))
     throw new UsageError(`--verify-timeout must be a positive number of seconds, got ${opts.verifyTimeout}`);
-  const jobs = Number(opts.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
+  const requestedJobs = Number(opts.jobs);
+  if (!Number.isInteger(requestedJobs) || requestedJobs < 1)
+    throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
   let transforms: TransformName[] | undefined;
   if (opts.transform) {
     transforms = opts.transform
@@ -252,14 +201,78 @@ async function migrate(
     if (bad.length || transforms.length === 0)
       throw new UsageError(`unknown transform ${bad.join(", ")} (known: ${TRANSFORM_NAMES.join(", ")})`);
   }
-  const files = await collectFiles(paths, io.cwd, opts.include, opts.exclude);
-  if (files.length === 0) throw new UsageError(`no .js/.mjs/.cjs/.ts/.tsx files match ${paths.join(" ")}`);
+  const fsOps: FsOps = { ...nodeFsOps, ...io.fs };
+  const say = (line: string): void => {
+    io.stderr.write(`asyncio-ts: ${line}\n`);
+  };
+  const note = (line: string): void => {
+    if (!opts.quiet) say(line);
+  };
+  const reportPath = opts.report === undefined ? undefined : path.resolve(io.cwd, opts.report);
+  if (reportPath !== undefined) {
+    const problem = reportPathProblem(fsOps, reportPath);
+    if (problem) throw new UsageError(`--report ${opts.report}: ${problem}`);
+  }
+  const machine = io.machine ?? thisMachine();
+  const jobs = jobsFor(requestedJobs, machine);
+  if (jobs < requestedJobs)
+    note(
+      `--jobs ${requestedJobs}: using ${jobs} worker thread${jobs > 1 ? "s" : ""} ` +
+        `(${machine.cores} cores, ${(machine.freeMemory / 2 ** 30).toFixed(1)} GiB free, ~${WORKER_MEMORY / 2 ** 20} MiB per worker)`,
+    );
+
+  // Paths are shown relative to the working directory (its real path: files are known by theirs).
+  const cwd = realOrSelf(fsOps, io.cwd);
+  const rel = (f: string) => path.relative(cwd, f).split(path.sep).join("/") || f;
+  const found = await collectFiles(paths, cwd, {
+    include: opts.include,
+    exclude: opts.exclude,
+    followSymlinks: opts.followSymlinks,
+    fs: fsOps,
+  });
+  if (found.missing.length > 0) {
+    for (const m of found.missing)
+      say(`${m}: ${fg.isDynamicPattern(m) ? "matches no source file" : "no such file or directory"}`);
+    return 2;
+  }
+  let failures = found.errors.length;
+  for (const e of found.errors) say(e);
+  for (const n of found.notes) note(n);
+  for (const l of found.leftovers) {
+    if (l.inPlace)
+      say(
+        `${rel(l.temp)}: left by an interrupted in-place write of ${rel(l.file)}, which may be incomplete; ` +
+          "this file has its converted text (compare, then delete it)",
+      );
+    else if (opts.write) {
+      try {
+        fsOps.rmSync(l.temp, { force: true });
+        note(`removed ${rel(l.temp)}, a temp file left by an interrupted run`);
+      } catch (e) {
+        say(`${rel(l.temp)}: a temp file left by an interrupted run could not be removed (${errnoMessage(e)})`);
+      }
+    } else note(`${rel(l.temp)} is a temp file left by an interrupted run (the next --write removes it)`);
+  }
+  if (found.files.length === 0 && failures === 0)
+    throw new UsageError(`no .js/.mjs/.cjs/.ts/.tsx files match ${paths.join(" ")}`);
+
   const options: MigrateOptions = {
     transforms,
     dualApi: opts.dualApi,
     assume: opts.assumeErrFirst ? "err-first" : (opts.assume ?? "idiomatic"),
   };
-  const inputs: ProjectFile[] = files.map((f) => ({ file: f, text: fs.readFileSync(f, "utf8") }));
+  // Each file is read once, as bytes; those that cannot be read or are not UTF-8 are reported and skipped.
+  const sources = new Map<string, SourceFile>();
+  const skipped = new Map<string, FileError>();
+  for (const f of found.files) {
+    const s = readSource(fsOps, f);
+    if ("code" in s) {
+      skipped.set(f, s);
+      failures++;
+      say(`${rel(f)}: ${FILE_ERRORS[s.code]} (${s.message})`);
+    } else sources.set(f, s);
+  }
+  const inputs: ProjectFile[] = [...sources.values()].map((s) => ({ file: s.file, text: s.text }));
 
   const tty = opts.progress && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const bar = tty
@@ -269,77 +282,115 @@ async function migrate(
       )
     : undefined;
   // Each round visits every file; the bar shows the current round's progress.
-  bar?.start(files.length, 0);
+  bar?.start(inputs.length, 0);
   let done = 0;
   const onProgress = (n: number) => {
-    done = (done + n) % (files.length + 1);
-    bar?.update(Math.min(done, files.length));
+    done = (done + n) % (inputs.length + 1);
+    bar?.update(Math.min(done, inputs.length));
   };
   const started = Date.now();
-  const runAll = (o: MigrateOptions, progress: (n: number) => void) => runRounds(inputs, o, jobs, progress);
-  let results = await runAll(options, onProgress);
-  bar?.update(files.length);
+  const runAll = (o: MigrateOptions, progress: (n: number) => void) =>
+    jobs > 1 && inputs.length > 1
+      ? runWithWorkers(inputs, o, Math.min(jobs, inputs.length), progress)
+      : runInProcess(inputs, o, progress);
+  let results = inputs.length > 0 ? await runAll(options, onProgress) : [];
+  bar?.update(inputs.length);
   bar?.stop();
 
-  const rel = (f: string) => path.relative(io.cwd, f).split(path.sep).join("/") || f;
-  let unparsable = 0;
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    const input = inputs[i];
-    if (r.internalError) {
-      unparsable++;
-      io.stderr.write(
-        `asyncio-ts: internal error on ${rel(r.file)} (please report); left untouched:\n  ${r.internalError.split("\n").slice(0, 4).join("\n  ")}\n`,
-      );
-      continue;
-    }
+  for (const r of results) {
     if (r.parseErrors) {
-      unparsable++;
-      io.stderr.write(
-        `asyncio-ts: ${rel(r.file)} does not parse; left untouched:\n${r.parseErrors
+      failures++;
+      const relErrors = r.parseErrors.map((e) =>
+        e.startsWith(r.file + ":") ? rel(r.file) + e.slice(r.file.length) : e,
+      );
+      r.parseErrors = relErrors;
+      say(
+        `${rel(r.file)} does not parse; left untouched:\n${relErrors
           .slice(0, 5)
           .map((e) => "  " + e)
-          .join("\n")}\n`,
+          .join("\n")}`,
       );
       continue;
     }
-    if (!r.changed) continue;
-    if (opts.verify !== undefined) continue; // verifyMigration writes each tree it tests
-    if (opts.write) writeAtomic(r.file, r.output);
-    else if (opts.diff)
+    if (r.error) {
+      failures++;
+      say(`${rel(r.file)}: ${FILE_ERRORS[r.error.code]} (${r.error.message})`);
+      if (r.internalError) io.stderr.write(`  ${r.internalError.split("\n").slice(1, 4).join("\n  ")}\n`);
+      continue;
+    }
+    for (const line of refusalLines(rel(r.file), r.sites)) if (!opts.quiet) io.stderr.write(`${line}\n`);
+    if (r.changed && !opts.write && opts.diff)
       io.stdout.write(
         assumptionHeader(r) +
-          createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, input.text, r.output, "", "", { context: 3 }),
+          createTwoFilesPatch(`a/${rel(r.file)}`, `b/${rel(r.file)}`, sources.get(r.file)!.text, r.output, "", "", {
+            context: 3,
+          }),
       );
   }
+  let written = 0;
   let verified: VerifyOutcome | undefined;
-  if (opts.verify !== undefined) {
-    const v = await verifyWrites(opts.verify, verifyTimeout, inputs, results, (o) => runAll(o, () => {}), {
+  if (opts.write && opts.verify === undefined) {
+    const outcome = writeChanged(fsOps, sources, results, io.hooks);
+    written = outcome.written;
+    for (const r of results)
+      if (r.error && (r.error.code === "WRITE_FAILED" || r.error.code === "CHANGED_SINCE_READ")) {
+        failures++;
+        say(`${rel(r.file)}: ${FILE_ERRORS[r.error.code]} (${r.error.message})`);
+      }
+    if (outcome.failed > 0)
+      say(
+        `${written === 0 ? "nothing written" : `${written} written`}: ` +
+          `${outcome.failed} file${outcome.failed > 1 ? "s" : ""} could not be written`,
+      );
+  } else if (opts.verify !== undefined) {
+    const v = await verifyWrites(opts.verify, verifyTimeout, sources, results, (o) => runAll(o, () => {}), {
       ...io,
+      fs: fsOps,
       options,
       rel,
     });
     if (typeof v === "number") return v;
     results = v.results;
     verified = v.outcome;
+    written = results.filter((r) => r.changed).length;
   }
-  const report = buildReport(results.map((r) => ({ ...r, file: rel(r.file) })));
+  // Every file in the report, in path order: those skipped before the migration too.
+  const all: FileResult[] = [
+    ...results,
+    ...[...skipped].map(([file, error]) => ({ file, output: "", changed: false, sites: [], error })),
+  ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const report = buildReport(all.map((r) => ({ ...r, file: rel(r.file) })));
   if (verified) report.verify = verified;
-  if (opts.report) fs.writeFileSync(path.resolve(io.cwd, opts.report), JSON.stringify(report, null, 2) + "\n");
+  if (reportPath !== undefined) {
+    try {
+      fsOps.writeFileSync(reportPath, JSON.stringify(report, null, 2) + "\n");
+    } catch (e) {
+      failures++;
+      say(`--report ${opts.report}: ${errnoMessage(e)}`);
+    }
+  }
   const s = report.summary;
   const secs = (Date.now() - started) / 1000;
   const reasons = Object.entries(s.refusedByReason)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
+  const notProcessed = s.filesFailed + s.filesUnparsable;
   io.stderr.write(
-    `asyncio-ts migrate: ${s.files} files, ${s.filesChanged} ${opts.write ? "changed" : "would change"}, ` +
+    `asyncio-ts migrate: ${s.files} files, ${opts.write ? `${written} changed` : `${s.filesChanged} would change`}, ` +
       `${s.sites} sites: ${s.converted} converted, ${s.refused} refused${reasons ? ` (${reasons})` : ""}` +
-      `${unparsable ? `, ${unparsable} did not parse` : ""}` +
+      `${s.filesUnparsable ? `, ${s.filesUnparsable} did not parse` : ""}` +
+      `${
+        s.filesFailed
+          ? `, ${s.filesFailed} failed (${Object.entries(s.filesFailedByCode)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ")})`
+          : ""
+      }` +
       `${verified ? `; --verify: ${verified.reverted.length} reverted (BROKE_TESTS) after ${verified.runs} test runs` : ""}` +
       ` in ${secs.toFixed(1)}s\n`,
   );
-  if (unparsable > 0) return 2;
+  if (failures > 0 || notProcessed > 0) return 2;
   if (opts.strict && s.refused > 0) return 1;
   return 0;
 }
@@ -352,17 +403,21 @@ async function migrate(
 async function verifyWrites(
   command: string,
   timeoutSeconds: number,
-  inputs: readonly ProjectFile[],
+  sources: ReadonlyMap<string, SourceFile>,
   full: FileResult[],
   migrateWith: (o: MigrateOptions) => Promise<FileResult[]>,
-  ctx: { stderr: NodeJS.WritableStream; cwd: string; options: MigrateOptions; rel: (f: string) => string },
+  ctx: { stderr: NodeJS.WritableStream; cwd: string; fs: FsOps; options: MigrateOptions; rel: (f: string) => string },
 ): Promise<{ results: FileResult[]; outcome: VerifyOutcome } | number> {
-  const original = new Map(inputs.map((f) => [f.file, f.text]));
+  const original = new Map([...sources].map(([f, s]) => [f, s.text]));
   const onDisk = new Map(original);
   const put = (file: string, text: string): void => {
     if (onDisk.get(file) === text) return;
-    writeAtomic(file, text);
+    const err = writeOne(ctx.fs, sources.get(file)!, text);
+    if (err) throw new WriteFailure(`${ctx.rel(file)}: ${FILE_ERRORS[err.code]} (${err.message})`);
     onDisk.set(file, text);
+  };
+  const restore = (): void => {
+    for (const [file, text] of original) put(file, text);
   };
   const controller = new AbortController();
   const onSigint = (): void => {
@@ -372,15 +427,13 @@ async function verifyWrites(
   process.on("SIGINT", onSigint);
   try {
     return await verifyMigration(
-      full,
+      full.filter((r) => !r.error && !r.parseErrors),
       {
         migrate: (siteFilter) => migrateWith({ ...ctx.options, siteFilter }),
         write: (rs) => {
-          for (const r of rs) if (!r.parseErrors && !r.internalError) put(r.file, r.output);
+          for (const r of rs) if (!r.parseErrors && !r.error) put(r.file, r.output);
         },
-        restore: () => {
-          for (const [file, text] of original) put(file, text);
-        },
+        restore,
         relative: ctx.rel,
       },
       {
@@ -397,16 +450,28 @@ async function verifyWrites(
       return 130;
     }
     if (e instanceof VerifyBaselineError) {
-      for (const [file, text] of original) put(file, text);
+      restore();
       ctx.stderr.write(`asyncio-ts: --verify: ${e.message}\n`);
       return 2;
     }
-    for (const [file, text] of original) put(file, text);
+    if (e instanceof WriteFailure) {
+      ctx.stderr.write(`asyncio-ts: --verify: ${e.message}; writing the original files back\n`);
+      try {
+        restore();
+      } catch (again) {
+        ctx.stderr.write(`asyncio-ts: --verify: ${again instanceof Error ? again.message : String(again)}\n`);
+      }
+      return 2;
+    }
+    restore();
     throw e;
   } finally {
     process.off("SIGINT", onSigint);
   }
 }
+
+/** A file `--verify` could not write. */
+class WriteFailure extends Error {}
 
 /**
  * The dry-run diff's header comment for a file: each assumption its conversions rely on, with the
@@ -423,14 +488,25 @@ function assumptionHeader(r: FileResult): string {
   return `# assumptions (docs/codemods.md, "Assumption profiles"):\n${body}`;
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
-if (invokedDirectly) {
-  // `asyncio-ts migrate … | head` closes stdout early: not an error.
+/**
+ * `asyncio-ts migrate … | head` closes stdout early: not an error, so exit quietly (stdout only carries the
+ * dry run's diffs). A closed stderr is ignored (the run goes on: a `--write` is never cut short by it).
+ * @internal
+ */
+export function handleClosedPipes(): void {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
+  process.stderr.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (invokedDirectly) {
+  handleClosedPipes();
   main(process.argv.slice(2)).then(
     (c) => {
       process.exitCode = c;

@@ -29,6 +29,7 @@ import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 import { assumesErrFirst } from "./assumptions.js";
+import { type FileError, isStackOverflow } from "./file-errors.js";
 import { knownExports, RoundMemo } from "./rounds.js";
 
 /**
@@ -52,6 +53,12 @@ export interface FileResult {
   parseErrors?: string[];
   /** A codemod bug hit on this file (the file is left unchanged and the run fails with exit 2). */
   internalError?: string;
+  /**
+   * Why the whole file was skipped (left unchanged, no sites): a file nested too deeply to analyse
+   * (`TOO_DEEPLY_NESTED`), a codemod bug (`INTERNAL_ERROR`, with {@link FileResult.internalError}), or,
+   * set by the CLI, a file-system or encoding problem.
+   */
+  error?: FileError;
 }
 
 const PASSES: Record<TransformName, (ctx: FileContext) => PassResult> = {
@@ -96,14 +103,20 @@ function migrateGuarded(
     return migrateSourceUnguarded(text, fileName, options, project, inRound);
   } catch (e) {
     // A codemod bug must never cost the user their file or the rest of the run.
-    return {
-      file: fileName,
-      output: text,
-      changed: false,
-      sites: [],
-      internalError: e instanceof Error ? (e.stack ?? e.message) : String(e),
-    };
+    return unanalysable(fileName, text, e);
   }
+}
+
+/** The result for a file whose analysis threw: unchanged, with why. */
+function unanalysable(fileName: string, text: string, e: unknown): FileResult {
+  const r: FileResult = { file: fileName, output: text, changed: false, sites: [] };
+  const firstLine = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (isStackOverflow(e)) r.error = { code: "TOO_DEEPLY_NESTED", message: firstLine };
+  else {
+    r.internalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    r.error = { code: "INTERNAL_ERROR", message: firstLine };
+  }
+  return r;
 }
 
 function migrateSourceUnguarded(
@@ -117,6 +130,7 @@ function migrateSourceUnguarded(
   if (first.errors.length > 0)
     return { file: fileName, output: text, changed: false, sites: [], parseErrors: first.errors };
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
+  const crlf = usesCrlf(text);
   // Sites keyed by input position + transform: a later pass's finding wins. A site found inside the
   // text an earlier pass rewrote (a chain nested in a converted chain) has no input position of its
   // own: it is reported at the start of that rewrite, under a key of its own ("nested:…"), so that it
@@ -163,7 +177,8 @@ function migrateSourceUnguarded(
         };
         const rs = reason ?? s.reason;
         if (rs) site.reason = rs;
-        if (s.name) site.name = s.name;
+        const name = s.name && s.name !== "(anonymous)" ? s.name : (functionNameAt(first.sf, inPos) ?? s.name);
+        if (name) site.name = name;
         if (site.status === "refused" && !reason && s.detail) site.detail = s.detail;
         if (site.status === "converted" && s.assumptions?.length) site.assumptions = s.assumptions;
         let key = `${inPos}:${s.transform}`;
@@ -179,6 +194,8 @@ function migrateSourceUnguarded(
         for (const s of r.sites) record(s);
         break;
       }
+      // Edits are written with "\n": in a file whose lines end in CRLF they get CRLF too (positions follow).
+      if (crlf) r.edits = r.edits.map((e) => ({ ...e, text: e.text.replace(/\r?\n/g, "\r\n") }));
       const next = applyAll(current, r.edits);
       const reparsed = parse(fileName, next);
       if (reparsed.errors.length > 0 || !engineAccepts(fileName, next, reparsed.sf)) {
@@ -200,8 +217,36 @@ function migrateSourceUnguarded(
     sites: list.map(({ pos: _pos, ...s }) => s),
   };
   // --- rounds: the next round's exports, from the tree of the output parsed already (see exportsOf) ---
-  if (inRound && SAME_TREE_AS_EXPORTS_OF.test(fileName)) knownExports.set(result, [...convertedExports(sf)].sort());
+  if (inRound && SAME_TREE_AS_EXPORTS_OF.test(fileName)) {
+    try {
+      knownExports.set(result, [...convertedExports(sf)].sort());
+    } catch {
+      // Left to exportsOf, which fails the same way and says so (exportsForNextRound).
+    }
+  }
   return result;
+}
+
+/** True when most line breaks of the text are CRLF. */
+function usesCrlf(text: string): boolean {
+  const all = text.split("\n").length - 1;
+  if (all === 0) return false;
+  const crlf = text.split("\r\n").length - 1;
+  return crlf * 2 >= all;
+}
+
+/**
+ * The name of a named function expression starting at pos (`function tick(cb) {…}` passed as an argument
+ * is reported as `tick`, not "(anonymous)"). Walks down without recursion (files may nest deeply).
+ */
+function functionNameAt(sf: ts.SourceFile, pos: number): string | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    if (ts.isFunctionExpression(node) && node.name && node.getStart(sf) === pos) return node.name.text;
+    const child: ts.Node | undefined = node.forEachChild((c) => (c.getStart(sf) <= pos && pos < c.end ? c : undefined));
+    if (!child) return undefined;
+    node = child;
+  }
 }
 
 /**
@@ -333,33 +378,57 @@ function* roundPlan(
 ): Generator<{ knowledge: RoundKnowledge; todo: ProjectFile[] }, FileResult[], FileResult[]> {
   // Under the err-first assumption a call into another file must be known from round 1: a
   // function there that the run refuses is evidence against assuming it (see CALLEE_REFUSED).
-  let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveCrossFileCallees(files) : undefined;
+  let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveSafely(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
   const memo = new RoundMemo(files);
   for (let i = 0; i < MAX_ROUNDS; i++) {
+    const hadCallees = callees !== undefined;
     const knowledge = { asyncExports: exportsMap, callees: callees ?? {} };
     const stale = memo.stale(knowledge);
     if (stale.length > 0) memo.record(stale, knowledge, yield { knowledge, todo: stale.map((j) => files[j]!) });
-    const next = exportsForNextRound(memo);
-    if (Object.keys(next).length > 0) callees ??= resolveCrossFileCallees(files);
+    const next = exportsForNextRound(files, memo);
+    const results = memo.all();
+    // Files that could not be analysed stay out of the checker's program (it would overflow the same way).
+    if (Object.keys(next).length > 0 || (assumesErrFirst(options) && !hadCallees))
+      callees ??= resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
-    if (same) break;
+    // A round that ran without the callees the profile needs is repeated with them.
+    if (same && (hadCallees || !assumesErrFirst(options))) break;
   }
   return memo.all();
+}
+
+/** {@link resolveCrossFileCallees}, or undefined when some file is nested too deeply for the checker. */
+function resolveSafely(files: readonly ProjectFile[]): CrossFileCallees | undefined {
+  try {
+    return resolveCrossFileCallees(files);
+  } catch (e) {
+    if (isStackOverflow(e)) return undefined;
+    throw e;
+  }
 }
 
 /** Rounds stop once the converted exports are stable, and after this many at most. */
 const MAX_ROUNDS = 5;
 
-/** The converted exports of each file that parsed, by absolute path: what the next round may await. */
-function exportsForNextRound(memo: RoundMemo): Record<string, string[]> {
+/**
+ * The converted exports of each file that was analysed, by absolute path: what the next round may await.
+ * A file whose output cannot be walked (nested too deeply) is turned into a skipped file, in the memo.
+ */
+function exportsForNextRound(files: readonly ProjectFile[], memo: RoundMemo): Record<string, string[]> {
   const next: Record<string, string[]> = {};
-  memo.all().forEach((r, i) => {
-    if (r.parseErrors) return;
-    const e = memo.exportsOf(i, exportsOf);
+  for (const [i, r] of memo.all().entries()) {
+    if (r.parseErrors || r.error) continue;
+    let e: string[];
+    try {
+      e = memo.exportsOf(i, exportsOf);
+    } catch (err) {
+      memo.replace(i, unanalysable(r.file, files[i].text, err));
+      continue;
+    }
     if (e.length) next[path.resolve(r.file)] = e;
-  });
+  }
   return next;
 }
 

@@ -31,3 +31,4 @@ export {
 export { REASONS, Refusal, type ReasonCode } from "./reasons.js";
 export { buildReport, type Report, type ReportFile, type ReportSummary, type TransformTotals } from "./report.js";
 export type { VerifyOutcome, RevertedSite } from "./verify.js";
+export { FILE_ERRORS, type FileErrorCode, type FileError } from "./file-errors.js";

@@ -10,7 +10,6 @@
  * @module
  */
 import * as fs from "node:fs";
-import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -23,11 +22,12 @@ import type { WorkerRequest } from "./worker.js";
 const FILES_PER_WORKER = 24;
 
 /**
- * How many worker threads `--jobs` starts for a run of `files` files: at most jobs - 1 (the main thread
- * migrates too), at most one per further CPU, and none for a run too small to repay one. @internal
+ * How many worker threads `--jobs` (already capped by cores and memory, codemods/runner.ts) starts for a
+ * run of `files` files: jobs - 1 (the main thread migrates too), none for a run too small to repay one.
+ * @internal
  */
-export function workerCount(jobs: number, files: number, cpus = availableParallelism()): number {
-  return Math.max(0, Math.min(jobs - 1, cpus - 1, Math.floor(files / FILES_PER_WORKER) - 1));
+export function workerCount(jobs: number, files: number): number {
+  return Math.max(0, Math.min(jobs - 1, Math.floor(files / FILES_PER_WORKER) - 1));
 }
 
 /** Where the compiled worker is, or the .ts source in a development checkout. */

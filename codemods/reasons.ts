@@ -48,6 +48,9 @@ export const REASONS = {
   // callbacks
   /** the callback is stored, reassigned, or passed on instead of being called */
   CALLBACK_ESCAPES: "the callback is stored, reassigned, or passed on instead of being called",
+  /** the function finds its callback in `arguments` (a variadic signature) */
+  CALLBACK_FROM_ARGUMENTS:
+    "the function finds its callback in `arguments` (a variadic signature, `cb = arguments[arguments.length - 1]`): which argument is the callback is decided at run time",
   /** the callback is called synchronously on some paths and asynchronously on others */
   ZALGO: "the callback is called synchronously on some paths and asynchronously on others",
   /** the callback is always called synchronously: an async function would call it later */

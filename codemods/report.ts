@@ -5,6 +5,7 @@
 import type { FileResult } from "./engine.js";
 import type { Site } from "./core.js";
 import type { VerifyOutcome } from "./verify.js";
+import type { FileError } from "./file-errors.js";
 
 /**
  * One file in a report.
@@ -24,13 +25,18 @@ export interface ReportFile {
   parseErrors?: string[];
   /** A codemod bug hit on this file (left untouched). */
   internalError?: string;
+  /**
+   * Why the file was skipped or not written ({@link FILE_ERRORS}): not valid UTF-8, unreadable, nested too
+   * deeply, a codemod bug, changed on disk since it was read, or a write that failed.
+   */
+  error?: FileError;
 }
 
 /**
  * Totals over all files.
  * @example
  * ```ts
- * const s: ReportSummary = { files: 1, filesChanged: 0, filesUnparsable: 0, sites: 0, converted: 0, refused: 0, refusedByReason: {}, assumptions: {}, byTransform: {} };
+ * const s: ReportSummary = { files: 1, filesChanged: 0, filesUnparsable: 0, filesFailed: 0, filesFailedByCode: {}, sites: 0, converted: 0, refused: 0, refusedByReason: {}, assumptions: {}, byTransform: {} };
  * ```
  */
 export interface ReportSummary {
@@ -40,6 +46,10 @@ export interface ReportSummary {
   filesChanged: number;
   /** Files that did not parse (left untouched). */
   filesUnparsable: number;
+  /** Files with an {@link ReportFile.error} (skipped, or not written). */
+  filesFailed: number;
+  /** Those files per error code. */
+  filesFailedByCode: Record<string, number>;
   /** Sites found (converted + refused). */
   sites: number;
   /** Sites converted. */
@@ -103,6 +113,8 @@ export function buildReport(results: readonly FileResult[]): Report {
     files: 0,
     filesChanged: 0,
     filesUnparsable: 0,
+    filesFailed: 0,
+    filesFailedByCode: {},
     sites: 0,
     converted: 0,
     refused: 0,
@@ -120,6 +132,11 @@ export function buildReport(results: readonly FileResult[]): Report {
     const f: ReportFile = { file: r.file, changed: r.changed, sites };
     if (r.parseErrors) f.parseErrors = r.parseErrors;
     if (r.internalError) f.internalError = r.internalError;
+    if (r.error) {
+      f.error = r.error;
+      summary.filesFailed++;
+      summary.filesFailedByCode[r.error.code] = (summary.filesFailedByCode[r.error.code] ?? 0) + 1;
+    }
     files.push(f);
     for (const s of sites) {
       summary.sites++;

@@ -72,6 +72,11 @@ export class RoundMemo {
     });
   }
 
+  /** Replaces file `i`'s latest result (keeping the knowledge it was computed with). */
+  replace(i: number, result: FileResult): void {
+    this.results[i] = result;
+  }
+
   /** Every file's latest result, in input order. */
   all(): FileResult[] {
     return this.results.map((r, i) => {

@@ -10,6 +10,7 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
+  type InteropObservable,
   Task,
   type TimerHandle,
   currentTask,
@@ -32,6 +33,7 @@ import {
   timedFuture,
   waitFor,
 } from "./hub.js";
+import { aliasSymbolObservable, observeGreenlet } from "./observable.js";
 import { Timeout } from "./timeout.js";
 
 /** What a greenlet's function returns, unwrapped: the generator's return value, the promise's value, or the value. */
@@ -118,9 +120,10 @@ export function makeException(spec: ExceptionSpec): unknown {
  * ```ts
  * const g = new Greenlet(function* (n: number) { yield* sleep(0.1); return n * 2; }, 21);
  * g.start();
- * console.log(yield* g.get()); // 42
+ * console.log(await g.get()); // 42 (inside a greenlet: yield* g.get())
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only types the Symbol.observable alias
 export class Greenlet<T = unknown> {
   /** The arguments the function is called with. */
   readonly args: readonly unknown[];
@@ -392,11 +395,40 @@ export class Greenlet<T = unknown> {
     this._release();
   }
 
+  /**
+   * The Observable interop key, with no rxjs import (`from(g)` of rxjs takes
+   * it): subscribers get the value then `complete` (a kill with GreenletExit
+   * is a success: the value is the GreenletExit instance, as `get()`), or
+   * `error` with the exception, after death, from a loop callback. Owned like
+   * a Task: when the last subscriber unsubscribes before death, the greenlet
+   * is killed (GreenletExit, without blocking).
+   *
+   * @example
+   * ```ts
+   * import { from } from "rxjs";
+   * const g = spawn(function* () { yield* sleep(0.1); return 42; });
+   * from(g).subscribe((v) => console.log(v)); // 42, once g is dead
+   * await g.join();
+   * const h = spawn(() => sleep(5));
+   * from(h).subscribe().unsubscribe(); // the last subscriber left: h is killed
+   * ```
+   */
+  "@@observable"(): InteropObservable<T> {
+    return observeGreenlet(this);
+  }
+
   /** @internal */
   toString(): string {
     return `<Greenlet "${this.name}" ${this._state === DEAD ? "dead" : this.started ? "started" : "new"}>`;
   }
 }
+
+/** The type of the `Symbol.observable` alias (present at run time only when a polyfill defined the symbol). */
+export interface Greenlet<T> {
+  /** The same as `'@@observable'` (rxjs reads this key when `Symbol.observable` exists). */
+  [Symbol.observable](): InteropObservable<T>;
+}
+aliasSymbolObservable(Greenlet.prototype);
 
 function notifyLinks(g: Greenlet<unknown>): void {
   g._notifyLinks();
@@ -462,8 +494,9 @@ function* main<T>(g: Greenlet<T>): Coroutine<void> {
  *
  * @example
  * ```ts
- * const g = spawn(function* (url: string) { return yield* fetchPage(url); }, "https://example.com");
+ * const g = spawn(function* (url: string) { yield* sleep(0.1); return url.length; }, "https://example.com");
  * await g.join();
+ * console.log(g.value); // 19
  * ```
  */
 export function spawn<F extends GreenletFunction>(

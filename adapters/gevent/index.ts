@@ -45,10 +45,10 @@ export {
   JoinableQueue,
   PriorityQueue,
   LifoQueue,
-  Channel,
   type PutOptions,
   type QueueGetOptions,
 } from "./queue.js";
+export { Channel } from "./channel.js";
 export { Semaphore, BoundedSemaphore, RLock, type AcquireOptions } from "./lock.js";
 export { Group, Pool, IMap, type GroupJoinOptions, type IMapOptions } from "./pool.js";
 export { local } from "./local.js";

@@ -2,13 +2,14 @@
  * Bridges between greenlets and the core.
  * @module
  */
-import type { Future } from "../../src/index.js";
+import { type Future, RuntimeError } from "../../src/index.js";
 import type { Greenlet } from "./greenlet.js";
 
 /**
  * A core Future that follows greenlet `g`: its value, or its error (for
  * `asyncio`-style code: `gather`, `waitFor`, `shield`). A greenlet killed
  * with GreenletExit gives the GreenletExit instance as the value.
+ * `RuntimeError` if the greenlet was never started (it has no loop yet).
  *
  * @example
  * ```ts
@@ -18,7 +19,8 @@ import type { Greenlet } from "./greenlet.js";
  */
 export function toFuture<T>(g: Greenlet<T>): Future<T> {
   const loop = g._loop;
-  if (loop === undefined) throw new Error("toFuture(): the greenlet was never started");
+  if (loop === undefined)
+    throw new RuntimeError("toFuture(): the greenlet was never started (call start() or use spawn())");
   const fut = loop.createFuture<T>();
   g.rawlink(() => {
     if (fut.done()) return;

@@ -12,6 +12,8 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
+  RuntimeError,
+  ValueError,
   currentTask,
   toAwaitable,
 } from "../../src/index.js";
@@ -36,7 +38,7 @@ export interface AcquireOptions {
  * @example
  * ```ts
  * const sem = new Semaphore(2);
- * spawn(function* () { yield* sem.acquire(); try { yield* work(); } finally { sem.release(); } });
+ * spawn(function* () { yield* sem.acquire(); try { yield* sleep(0.1); } finally { sem.release(); } });
  * ```
  */
 export class Semaphore {
@@ -47,7 +49,7 @@ export class Semaphore {
 
   /** A semaphore with `value` units. */
   constructor(value = 1) {
-    if (typeof value !== "number" || value < 0) throw new Error("semaphore initial value must be >= 0");
+    if (typeof value !== "number" || value < 0) throw new ValueError("semaphore initial value must be >= 0");
     this._counter = value;
   }
   /** The number of free units. */
@@ -93,6 +95,23 @@ export class Semaphore {
   }
 
   #drop(fut: Future<unknown>): void {
+    this._dropWaiter(fut);
+  }
+
+  /**
+   * @internal Queues a waiter for a unit and returns its future: `true` once
+   * {@link release} hands it a unit (whether or not anyone awaits it),
+   * `TIMED_OUT` at the timeout. For the callers that must act on the unit
+   * at once (Pool, RLock): see {@link _dropWaiter}.
+   */
+  _waitUnit(timeout: number | null | undefined): Future<unknown> {
+    const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
+    this._waiters.push(fut);
+    return fut;
+  }
+
+  /** @internal Removes a waiter that will not take a unit (timed out, or withdrawn). */
+  _dropWaiter(fut: Future<unknown>): void {
     const i = this._waiters.indexOf(fut);
     if (i >= 0) this._waiters.splice(i, 1);
   }
@@ -137,7 +156,7 @@ export class Semaphore {
  * @example
  * ```ts
  * const s = new BoundedSemaphore(1);
- * s.release(); // throws: Semaphore released too many times
+ * try { s.release(); } catch (e) { console.log((e as Error).name); } // ValueError: Semaphore released too many times
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
@@ -147,10 +166,10 @@ export class BoundedSemaphore extends Semaphore {
     super(value);
     this._initial = value;
   }
-  /** Gives a unit back; throws if none is taken. */
+  /** Gives a unit back; throws `ValueError` (as gevent) if none is taken. */
   override release(): void {
     if (this._waiters.length === 0 && this._counter >= this._initial)
-      throw new Error("Semaphore released too many times");
+      throw new ValueError("Semaphore released too many times");
     super.release();
   }
 }
@@ -162,7 +181,7 @@ export class BoundedSemaphore extends Semaphore {
  * @example
  * ```ts
  * const lock = new RLock();
- * yield* lock.acquire(); yield* lock.acquire(); // re-entrant
+ * await lock.acquire(); await lock.acquire(); // re-entrant (in a greenlet: yield* lock.acquire())
  * lock.release(); lock.release();
  * ```
  */
@@ -178,22 +197,51 @@ export class RLock {
       this._count++;
       return ready(true);
     }
-    const inner = this._block.acquire(options);
-    return toAwaitable(this.#take(inner, me));
-  }
-
-  *#take(inner: Awaitable<boolean>, me: unknown): Coroutine<boolean> {
-    const ok = yield* inner;
-    if (ok) {
+    if (!this._block.locked()) {
+      this._block.acquire({ blocking: false });
       this._owner = me;
       this._count = 1;
+      return ready(true);
     }
-    return ok;
+    if (options.blocking === false) return ready(false);
+    // The lock is the caller's as soon as the unit is handed over, whether or not the awaitable is awaited.
+    const fut = this._block._waitUnit(options.timeout);
+    const state = { abandoned: false };
+    fut.addDoneCallback((f) => {
+      if (f.cancelled() || f.result() === TIMED_OUT) this._block._dropWaiter(f);
+      else if (state.abandoned) this._block.release();
+      else {
+        this._owner = me;
+        this._count = 1;
+      }
+    });
+    return toAwaitable(this.#takeWait(fut, me, state));
+  }
+
+  *#takeWait(fut: Future<unknown>, me: unknown, state: { abandoned: boolean }): Coroutine<boolean> {
+    let v: unknown;
+    try {
+      v = yield* fut;
+    } catch (e) {
+      if (!fut.done()) {
+        fut.cancel();
+        this._block._dropWaiter(fut);
+      } else if (fut.result() !== TIMED_OUT) {
+        // Handed the lock, then interrupted: the caller does not hold it; give it back.
+        if (this._owner === me && this._count === 1) {
+          this._owner = undefined;
+          this._count = 0;
+          this._block.release();
+        } else state.abandoned = true;
+      }
+      throw e;
+    }
+    return v !== TIMED_OUT;
   }
 
   /** Releases one level; the lock is free when every acquire was matched. Throws if the caller does not own it. */
   release(): void {
-    if (this._owner !== owner() || this._count === 0) throw new Error("cannot release un-acquired lock");
+    if (this._owner !== owner() || this._count === 0) throw new RuntimeError("cannot release un-acquired lock");
     if (--this._count === 0) {
       this._owner = undefined;
       this._block.release();

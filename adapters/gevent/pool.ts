@@ -4,13 +4,13 @@
  * `maxsize` backpressure.
  * @module
  */
-import { type Awaitable, type Coroutine, toAwaitable } from "../../src/index.js";
+import { type Awaitable, type Coroutine, type Future, ValueError, toAwaitable } from "../../src/index.js";
 import { drive, startBody } from "./body.js";
 import { PoolFull } from "./errors.js";
 import { Event } from "./event.js";
 import { GreenletExit } from "./errors.js";
 import { Greenlet, type GreenletFunction, type GreenletResult, type KillOptions } from "./greenlet.js";
-import { getcurrent, ready, READY_VOID } from "./hub.js";
+import { getcurrent, ready, READY_VOID, TIMED_OUT } from "./hub.js";
 import { Semaphore } from "./lock.js";
 import { SimpleQueue } from "./queue.js";
 import { Timeout } from "./timeout.js";
@@ -359,11 +359,11 @@ export class Pool extends Group {
   readonly size: number | undefined;
   /** @internal */ readonly _slots: Semaphore | undefined;
 
-  /** A pool of `size` slots. */
+  /** A pool of `size` slots (`ValueError` if negative, as gevent). */
   constructor(size?: number | null) {
     super();
     if (size != null && (typeof size !== "number" || size < 0))
-      throw new Error(`size must not be negative: ${String(size)}`);
+      throw new ValueError(`size must not be negative: ${String(size)}`);
     this.size = size ?? undefined;
     this._slots = size == null ? undefined : new Semaphore(size);
   }
@@ -400,29 +400,42 @@ export class Pool extends Group {
   ): Awaitable<void> {
     if (this.has(g)) return READY_VOID;
     if (this._slots === undefined) return super.add(g);
-    if (!block) {
-      if (this._slots.locked()) throw new PoolFull();
+    if (!this._slots.locked()) {
       this._slots.acquire({ blocking: false });
       return super.add(g);
     }
-    const acq = this._slots.acquire({ timeout });
-    const self = this;
-    return toAwaitable(
-      (function* (): Coroutine<void> {
-        if (!(yield* acq)) throw new PoolFull();
-        Group.prototype.add.call(self, g);
-      })(),
-    );
+    if (!block) throw new PoolFull();
+    return this.#addWhenFree(g, timeout, false);
+  }
+
+  /**
+   * Adds `g` (and starts it, with `start`) as soon as a slot is handed to it,
+   * from a loop callback, whether or not the returned awaitable is awaited
+   * (every call acts when it is called). The awaitable throws
+   * {@link PoolFull} at the timeout; an interruption before a slot freed
+   * withdraws the request.
+   */
+  #addWhenFree(g: Greenlet<any>, timeout: number | null | undefined, start: boolean): Awaitable<void> {
+    const slots = this._slots!;
+    const fut = slots._waitUnit(timeout);
+    fut.addDoneCallback((f) => {
+      if (f.cancelled() || f.result() === TIMED_OUT) {
+        slots._dropWaiter(f);
+        return;
+      }
+      Group.prototype.add.call(this, g);
+      if (start) g.start();
+    });
+    return toAwaitable(waitSlot(fut, slots));
   }
   /** Adds `g` (waiting for a slot) and starts it. */
   override start(g: Greenlet<any>): Awaitable<void> {
-    const added = this.add(g);
-    return toAwaitable(
-      (function* (): Coroutine<void> {
-        yield* added;
-        g.start();
-      })(),
-    );
+    if (this.has(g) || this._slots === undefined || !this._slots.locked()) {
+      const added = this.add(g);
+      g.start();
+      return added;
+    }
+    return this.#addWhenFree(g, undefined, true);
   }
   /** Creates a greenlet for `fn(...args)`, waits for a free slot, then adds and starts it. */
   override spawn<F extends GreenletFunction>(
@@ -436,15 +449,27 @@ export class Pool extends Group {
       g.start();
       return ready(g);
     }
-    const acq = this._slots.acquire();
-    const self = this;
+    const added = this.#addWhenFree(g, undefined, true);
     return toAwaitable(
       (function* (): Coroutine<Greenlet<GreenletResult<ReturnType<F>>>> {
-        yield* acq;
-        Group.prototype.add.call(self, g);
-        g.start();
+        yield* added;
         return g;
       })(),
     );
   }
+}
+
+function* waitSlot(fut: Future<unknown>, slots: Semaphore): Coroutine<void> {
+  let v: unknown;
+  try {
+    v = yield* fut;
+  } catch (e) {
+    // Withdrawn before a slot freed; once handed a slot, the add goes on (the interruption stands).
+    if (!fut.done()) {
+      fut.cancel();
+      slots._dropWaiter(fut);
+    }
+    throw e;
+  }
+  if (v === TIMED_OUT) throw new PoolFull();
 }

@@ -1,11 +1,18 @@
 /**
  * gevent's queues (25.4 names): SimpleQueue, Queue (= JoinableQueue, with
- * task_done/join/shutdown), PriorityQueue, LifoQueue, and Channel.
+ * task_done/join/shutdown), PriorityQueue and LifoQueue (Channel: channel.ts).
  *
- * Invariant: a waiting getter's future only signals (an item is available,
- * or a slot for a putter); the item stays in the queue until the woken
- * getter takes it. So a getter that times out or is killed never swallows
- * an item, and a woken waiter that is interrupted passes its turn on.
+ * Every call acts when it is called; the awaitable it returns only waits.
+ * So the queue serves its waiters itself (gevent's `_unlock`): a waiting
+ * putter's item goes in when a slot frees (gevent's `ItemWaiter`), and a
+ * waiting getter is handed the next item, whether or not anyone drives the
+ * awaitable yet. A getter interrupted after it was handed an item (killed,
+ * or a Timeout scope fired, before it resumed) gives the item back to the
+ * front of the queue, so a getter that times out or is killed never
+ * swallows an item (if a putter took the freed slot meanwhile, the queue
+ * holds one item over `maxsize` until the next get). (A waiter that only signalled, leaving the item for the
+ * woken getter to take when it resumes, lost the wake-up when the awaitable
+ * was dropped: the next getter starved beside a queued item.)
  * @module
  */
 import {
@@ -13,11 +20,12 @@ import {
   type Coroutine,
   type EventLoop,
   type Future,
+  ValueError,
   pythonCompare,
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full, ShutDown } from "./errors.js";
-import { holdHubFor, loopFor, ready, READY_VOID, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
+import { loopFor, ready, READY_VOID, TIMED_OUT, timedFuture } from "./hub.js";
 
 /** Options of a queue's `put`. */
 export interface PutOptions {
@@ -36,48 +44,59 @@ export interface QueueGetOptions {
 
 type Waiters = Future<unknown>[];
 
-function wakeFirst(ws: Waiters): void {
-  while (ws.length > 0) {
-    const w = ws.shift()!;
-    if (!w.done()) {
-      w.setResult(true);
-      return;
-    }
-  }
+/** A waiting putter: its item goes in when a slot frees (gevent's `ItemWaiter`). */
+interface Putter<T> {
+  readonly fut: Future<unknown>;
+  readonly item: T;
+}
+/** A waiting getter (or peeker): handed the next item. */
+interface QueueGetter<T> {
+  readonly fut: Future<unknown>;
+  readonly take: boolean;
+  has: boolean;
+  item?: T;
 }
 
-function remove(ws: Waiters, fut: Future<unknown>): void {
-  const i = ws.indexOf(fut);
+/** A putter's future: its item is in the queue. */
+const PUT = 1;
+/** A getter's future: it was handed an item. */
+const HANDED = 2;
+/** Either: the queue was shut down. */
+const SHUT = 3;
+
+function remove<W extends { fut: Future<unknown> }>(ws: W[], w: W): void {
+  const i = ws.indexOf(w);
   if (i >= 0) ws.splice(i, 1);
 }
 
 /**
  * gevent's `SimpleQueue` (before 25.4: `Queue`): a FIFO of at most `maxsize`
- * items (undefined/null: unbounded; 0 is unbounded as gevent's deprecated
- * `Queue(0)`). Waiting getters and putters are served FIFO.
+ * items (undefined/null: unbounded; 0 or negative is unbounded as gevent's
+ * deprecated `Queue(0)` and `Queue(-1)`). Waiting getters and putters are served FIFO.
  *
  * @example
  * ```ts
  * const q = new SimpleQueue<number>(10);
  * spawn(function* () { for (let i = 0; i < 3; i++) yield* q.put(i); });
- * const first = yield* q.get(); // 0
+ * const first = await q.get(); // 0 (in a greenlet: yield* q.get())
  * ```
  */
 export class SimpleQueue<T = unknown> {
   /** The bound (undefined: unbounded). */
   readonly maxsize: number | undefined;
-  /** @internal */ _getters: Waiters = [];
-  /** @internal */ _putters: Waiters = [];
+  /** @internal */ _getters: QueueGetter<T>[] = [];
+  /** @internal */ _putters: Putter<T>[] = [];
   /** @internal */ _loop: EventLoop | undefined = undefined;
   /** @internal */ _shutdown = false;
+  /** @internal a _serve is scheduled */ _serving = false;
   /** @internal */ _items: T[] = [];
   /** @internal FIFO: the first item's index in _items (0 for the other orders) */ _head = 0;
 
-  /** A queue holding `items` at first. */
+  /** A queue holding `items` at first (`maxsize` 0 or negative: unbounded, as gevent's; not a number: TypeError). */
   constructor(maxsize?: number | null, items: Iterable<T> = []) {
-    if (maxsize != null && (typeof maxsize !== "number" || maxsize < 0))
-      throw new TypeError(`maxsize must be a non-negative number, got ${String(maxsize)}`);
-    this.maxsize = maxsize == null || maxsize === 0 ? undefined : maxsize;
+    if (maxsize != null && (typeof maxsize !== "number" || Number.isNaN(maxsize)))
+      throw new TypeError(`maxsize must be a number, got ${String(maxsize)}`);
+    this.maxsize = maxsize == null || maxsize <= 0 ? undefined : maxsize;
     for (const x of items) this._put(x);
   }
 
@@ -104,6 +123,11 @@ export class SimpleQueue<T = unknown> {
   /** @internal */
   _peek(): T {
     return this._items[this._head]!;
+  }
+  /** @internal Puts an item taken by an interrupted getter back where the next `_get` finds it. */
+  _putBack(item: T): void {
+    if (this._head > 0) this._items[--this._head] = item;
+    else this._items.unshift(item);
   }
 
   /** The number of items. */
@@ -132,7 +156,9 @@ export class SimpleQueue<T = unknown> {
   /**
    * Puts `item`, waiting for a free slot (at most `timeout` seconds, then
    * {@link Full}). `block: false` throws {@link Full} at once; after
-   * `shutdown()`, {@link ShutDown}.
+   * `shutdown()`, {@link ShutDown}. A put that waits is queued at the call:
+   * its item goes in when a slot frees, even if the awaitable is never
+   * awaited; an interruption (a kill) before that withdraws it.
    */
   put(item: T, { block = true, timeout }: PutOptions = {}): Awaitable<void> {
     if (this._shutdown) throw new ShutDown();
@@ -141,60 +167,79 @@ export class SimpleQueue<T = unknown> {
       return READY_VOID;
     }
     if (!block) throw new Full();
-    const deadline = timeout == null ? undefined : this._loopOf().time() + timeout;
-    const fut = this.#enqueue(this._putters, deadline);
-    return toAwaitable(this.#putWait(item, fut, deadline));
+    const w: Putter<T> = { fut: timedFuture<unknown>(this._loopOf(), timeout) as Future<unknown>, item };
+    this._putters.push(w);
+    return toAwaitable(this.#putWait(w));
   }
 
   #putNow(item: T): void {
     this._put(item);
     this._onPut();
-    wakeFirst(this._getters);
+    if (this._getters.length > 0) this._scheduleServe();
   }
 
   /** @internal Hook for Queue's unfinished-task count. */
   _onPut(): void {}
 
-  #enqueue(ws: Waiters, deadline: number | undefined, front = false): Future<unknown> {
-    const loop = this._loopOf();
-    const fut = timedFuture<unknown>(
-      loop,
-      deadline === undefined ? undefined : deadline - loop.time(),
-    ) as Future<unknown>;
-    if (front) ws.unshift(fut);
-    else ws.push(fut);
-    return fut;
+  /**
+   * @internal Serves the waiters from a loop callback, as gevent schedules
+   * its `_unlock` (so the order of events is gevent's: a getter that frees a
+   * slot goes on before the putter is let in).
+   */
+  _scheduleServe(): void {
+    if (this._serving) return;
+    this._serving = true;
+    this._loopOf().callSoon(() => {
+      this._serving = false;
+      this._serve();
+    });
   }
 
-  *#putWait(item: T, fut: Future<unknown>, deadline: number | undefined): Coroutine<void> {
-    for (;;) {
-      let v: unknown;
-      try {
-        v = yield* fut;
-      } catch (e) {
-        this.#abandon(this._putters, fut);
-        throw e;
-      }
-      if (v === TIMED_OUT) {
-        remove(this._putters, fut);
-        throw new Full();
-      }
-      if (this._shutdown) throw new ShutDown();
-      if (!this.full()) {
-        this.#putNow(item);
-        // The next putter may have room too.
-        if (!this.full()) wakeFirst(this._putters);
-        return;
-      }
-      fut = this.#enqueue(this._putters, deadline, true);
+  /**
+   * @internal gevent's `_unlock`: lets the first waiting putter in if there
+   * is a slot, else hands the next item to the first waiting getter (a
+   * peeker is handed the item without taking it). One waiter per callback:
+   * gevent switches into a served waiter at once, so it runs before the next
+   * one is served; here its wake-up is scheduled before the next `_serve`.
+   */
+  _serve(): void {
+    const putters = this._putters;
+    const getters = this._getters;
+    let served = false;
+    while (!served && putters.length > 0 && !this.full()) {
+      const p = putters.shift()!;
+      if (p.fut.done()) continue;
+      this._put(p.item);
+      this._onPut();
+      p.fut.setResult(PUT);
+      served = true;
     }
+    while (!served && getters.length > 0 && this.qsize() > 0) {
+      const g = getters.shift()!;
+      if (g.fut.done()) continue;
+      g.item = g.take ? this._get() : this._peek();
+      g.has = true;
+      g.fut.setResult(HANDED);
+      served = true;
+    }
+    if ((putters.length > 0 && !this.full()) || (getters.length > 0 && this.qsize() > 0)) this._scheduleServe();
   }
 
-  // A waiter interrupted (killed, timed out by a Timeout) after it was woken passes its turn on.
-  #abandon(ws: Waiters, fut: Future<unknown>): void {
-    if (!fut.done()) fut.cancel();
-    if (fut.cancelled()) remove(ws, fut);
-    else if (ws === this._getters ? this.qsize() > 0 : !this.full()) wakeFirst(ws);
+  *#putWait(w: Putter<T>): Coroutine<void> {
+    let v: unknown;
+    try {
+      v = yield* w.fut;
+    } catch (e) {
+      // Interrupted: withdrawn if not in yet (once in, the put happened and the interruption stands).
+      if (!w.fut.done()) w.fut.cancel();
+      remove(this._putters, w);
+      throw e;
+    }
+    if (v === TIMED_OUT) {
+      remove(this._putters, w);
+      throw new Full();
+    }
+    if (v === SHUT) throw new ShutDown();
   }
 
   /** `put(item, { block: false })`: throws {@link Full} if there is no free slot. */
@@ -205,6 +250,7 @@ export class SimpleQueue<T = unknown> {
   /**
    * Removes and returns the next item, waiting for one (at most `timeout`
    * seconds, then {@link Empty}). `block: false` throws {@link Empty} at once.
+   * A get that waits is queued at the call and handed the next item.
    */
   get({ block = true, timeout }: QueueGetOptions = {}): Awaitable<T> {
     return this.#getOrPeek(true, block, timeout);
@@ -229,54 +275,56 @@ export class SimpleQueue<T = unknown> {
   #takeNow(): T {
     if (this.qsize() === 0) throw this._shutdown ? new ShutDown() : new Empty();
     const item = this._get();
-    if (!this.full()) wakeFirst(this._putters);
+    if (this._putters.length > 0) this._scheduleServe();
     return item;
   }
 
   #getOrPeek(take: boolean, block: boolean, timeout: number | null | undefined): Awaitable<T> {
+    // No barging: with getters waiting (served by a scheduled _serve), a newcomer queues behind them.
     if (this.qsize() > 0 && this._getters.length === 0) return ready(take ? this.#takeNow() : this._peek());
     if (this._shutdown && this.qsize() === 0) throw new ShutDown();
     if (!block) {
       if (this.qsize() > 0) return ready(take ? this.#takeNow() : this._peek());
       throw new Empty();
     }
-    const deadline = timeout == null ? undefined : this._loopOf().time() + timeout;
-    const fut = this.#enqueue(this._getters, deadline);
-    return toAwaitable(this.#getWait(take, fut, deadline));
+    const w: QueueGetter<T> = {
+      fut: timedFuture<unknown>(this._loopOf(), timeout) as Future<unknown>,
+      take,
+      has: false,
+    };
+    this._getters.push(w);
+    if (this.qsize() > 0) this._scheduleServe();
+    return toAwaitable(this.#getWait(w));
   }
 
-  *#getWait(take: boolean, fut: Future<unknown>, deadline: number | undefined): Coroutine<T> {
-    for (;;) {
-      let v: unknown;
-      try {
-        v = yield* fut;
-      } catch (e) {
-        this.#abandon(this._getters, fut);
-        throw e;
+  *#getWait(w: QueueGetter<T>): Coroutine<T> {
+    let v: unknown;
+    try {
+      v = yield* w.fut;
+    } catch (e) {
+      if (!w.fut.done()) w.fut.cancel();
+      remove(this._getters, w);
+      // Handed an item, then interrupted before resuming: the item goes back, to the next getter.
+      if (w.has && w.take) {
+        w.has = false;
+        this._putBack(w.item as T);
+        this._scheduleServe();
       }
-      if (v === TIMED_OUT) {
-        remove(this._getters, fut);
-        throw new Empty();
-      }
-      if (this.qsize() > 0) {
-        if (!take) {
-          wakeFirst(this._getters);
-          return this._peek();
-        }
-        const item = this.#takeNow();
-        if (this.qsize() > 0) wakeFirst(this._getters);
-        return item;
-      }
-      if (this._shutdown) throw new ShutDown();
-      fut = this.#enqueue(this._getters, deadline, true);
+      throw e;
     }
+    if (w.has) return w.item as T;
+    if (v === TIMED_OUT) {
+      remove(this._getters, w);
+      throw new Empty();
+    }
+    throw new ShutDown();
   }
 
-  /** @internal Wakes every waiter (shutdown). */
+  /** @internal Wakes every waiter (shutdown): putters and getters raise {@link ShutDown}. */
   _wakeAll(): void {
-    for (const ws of [this._getters, this._putters]) {
+    for (const ws of [this._getters, this._putters] as { fut: Future<unknown> }[][]) {
       const all = ws.splice(0);
-      for (const w of all) if (!w.done()) w.setResult(true);
+      for (const w of all) if (!w.fut.done()) w.fut.setResult(SHUT);
     }
   }
 
@@ -303,9 +351,9 @@ export class SimpleQueue<T = unknown> {
  * @example
  * ```ts
  * const q = new Queue<string>();
- * spawn(function* () { for (;;) { const job = yield* q.get(); handle(job); q.taskDone(); } });
+ * spawn(function* () { for (;;) { const job = yield* q.get(); console.log(job); q.taskDone(); } });
  * q.putNowait("a"); q.putNowait("b");
- * yield* q.join(); // both handled
+ * await q.join(); // both handled (in a greenlet: yield* q.join())
  * ```
  */
 export class Queue<T = unknown> extends SimpleQueue<T> {
@@ -328,9 +376,9 @@ export class Queue<T = unknown> extends SimpleQueue<T> {
   get unfinishedTasks(): number {
     return this._unfinished;
   }
-  /** Marks one item as processed; `ValueError`-like `Error` if called more times than items were put. */
+  /** Marks one item as processed; `ValueError` (as gevent) if called more times than items were put. */
   taskDone(): void {
-    if (this._unfinished <= 0) throw new Error("task_done() called too many times");
+    if (this._unfinished <= 0) throw new ValueError("task_done() called too many times");
     if (--this._unfinished === 0) {
       const js = this._joiners.splice(0);
       for (const j of js) if (!j.done()) j.setResult(true);
@@ -372,7 +420,8 @@ function* joinWait(fut: Future<unknown>, joiners: Waiters): Coroutine<boolean> {
   try {
     return (yield* fut) !== TIMED_OUT;
   } finally {
-    remove(joiners, fut);
+    const i = joiners.indexOf(fut);
+    if (i >= 0) joiners.splice(i, 1);
   }
 }
 
@@ -424,6 +473,10 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     }
     return top;
   }
+  /** @internal */
+  override _putBack(item: T): void {
+    this._put(item);
+  }
 }
 
 /**
@@ -445,170 +498,8 @@ export class LifoQueue<T = unknown> extends Queue<T> {
   override _peek(): T {
     return this._items[this._items.length - 1]!;
   }
-}
-
-interface Getter<T> {
-  fut: Future<unknown>;
-  item?: T;
-  has: boolean;
-  /** the putter that handed the item, resumed when the getter takes it */
-  putter?: Future<unknown>;
-}
-
-/**
- * gevent's `Channel`: a rendezvous, where `put` waits until a getter takes
- * the item. `qsize()` is always 0; `balance` is the number of waiting
- * putters minus waiting getters.
- *
- * @example
- * ```ts
- * const ch = new Channel<string>();
- * spawn(function* () { yield* ch.put("hello"); console.log("taken"); });
- * console.log(yield* ch.get()); // "hello"
- * ```
- */
-export class Channel<T = unknown> {
-  /** @internal */ _getters: Getter<T>[] = [];
-  /** @internal */ _putters: { fut: Future<unknown>; item: T }[] = [];
-  /** @internal items handed to a getter that was interrupted before it took them */ _stash: T[] = [];
-  /** @internal */ _loop: EventLoop | undefined = undefined;
-
-  /** A channel (`maxsize` must be 1, as gevent's). */
-  constructor(maxsize = 1) {
-    if (maxsize !== 1) throw new Error("Channels have a maxsize of 1");
-  }
-  /** Waiting putters minus waiting getters. */
-  get balance(): number {
-    return this._putters.length - this._getters.length;
-  }
-  /** Always 0. */
-  qsize(): number {
-    return 0;
-  }
-  /** Always true. */
-  empty(): boolean {
-    return true;
-  }
-  /** Always true. */
-  full(): boolean {
-    return true;
-  }
-
-  #loopOf(): EventLoop {
-    return (this._loop ??= loopFor());
-  }
-
-  #handToGetter(item: T, putter: Future<unknown> | undefined): boolean {
-    while (this._getters.length > 0) {
-      const g = this._getters.shift()!;
-      if (g.fut.done()) continue;
-      g.item = item;
-      g.has = true;
-      g.putter = putter;
-      g.fut.setResult(true);
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Hands `item` to a getter, waiting for one (at most `timeout` seconds,
-   * then {@link Full}); as gevent's, the putter resumes after the getter
-   * has taken the item. `block: false` throws {@link Full} if no getter waits.
-   */
-  put(item: T, { block = true, timeout }: PutOptions = {}): Awaitable<void> {
-    if (this._getters.some((g) => !g.fut.done())) {
-      const taken = this.#loopOf().createFuture<unknown>();
-      holdHubFor(taken);
-      this.#handToGetter(item, taken);
-      return waitFor(taken, () => undefined);
-    }
-    if (!block) throw new Full();
-    const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
-    const entry = { fut, item };
-    this._putters.push(entry);
-    return toAwaitable(this.#putWait(entry));
-  }
-
-  *#putWait(entry: { fut: Future<unknown>; item: T }): Coroutine<void> {
-    let v: unknown;
-    try {
-      v = yield* entry.fut;
-    } catch (e) {
-      if (!entry.fut.done()) entry.fut.cancel();
-      const i = this._putters.indexOf(entry);
-      if (i >= 0) this._putters.splice(i, 1);
-      throw e;
-    }
-    if (v === TIMED_OUT) {
-      const i = this._putters.indexOf(entry);
-      if (i >= 0) {
-        this._putters.splice(i, 1);
-        throw new Full();
-      }
-    }
-  }
-
-  /** `put(item, { block: false })`. */
-  putNowait(item: T): void {
-    this.put(item, { block: false });
-  }
-
-  #takeNow(): { ok: boolean; item?: T } {
-    if (this._stash.length > 0) return { ok: true, item: this._stash.shift()! };
-    while (this._putters.length > 0) {
-      const p = this._putters.shift()!;
-      if (p.fut.done()) continue;
-      p.fut.setResult(true);
-      return { ok: true, item: p.item };
-    }
-    return { ok: false };
-  }
-
-  /** Takes an item from a putter, waiting for one (at most `timeout` seconds, then {@link Empty}). */
-  get({ block = true, timeout }: QueueGetOptions = {}): Awaitable<T> {
-    const now = this.#takeNow();
-    if (now.ok) return ready(now.item as T);
-    if (!block) throw new Empty();
-    const fut = timedFuture<unknown>(this.#loopOf(), timeout) as Future<unknown>;
-    const entry: Getter<T> = { fut, has: false };
-    this._getters.push(entry);
-    return toAwaitable(this.#getWait(entry));
-  }
-
-  *#getWait(entry: Getter<T>): Coroutine<T> {
-    let v: unknown;
-    try {
-      v = yield* entry.fut;
-    } catch (e) {
-      if (!entry.fut.done()) entry.fut.cancel();
-      const i = this._getters.indexOf(entry);
-      if (i >= 0) this._getters.splice(i, 1);
-      // Handed an item but interrupted before taking it: the next getter gets it.
-      if (entry.has && !this.#handToGetter(entry.item as T, entry.putter)) {
-        this._stash.push(entry.item as T);
-        if (entry.putter !== undefined && !entry.putter.done()) entry.putter.setResult(undefined);
-      }
-      throw e;
-    }
-    if (v === TIMED_OUT && !entry.has) {
-      const i = this._getters.indexOf(entry);
-      if (i >= 0) this._getters.splice(i, 1);
-      throw new Empty();
-    }
-    if (entry.putter !== undefined && !entry.putter.done()) entry.putter.setResult(undefined);
-    return entry.item as T;
-  }
-
-  /** `get({ block: false })`. */
-  getNowait(): T {
-    const now = this.#takeNow();
-    if (!now.ok) throw new Empty();
-    return now.item as T;
-  }
-
-  /** Iterates over the items as they are put (never ends by itself). */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: async (): Promise<IteratorResult<T>> => ({ value: await this.get(), done: false }) };
+  /** @internal */
+  override _putBack(item: T): void {
+    this._items.push(item);
   }
 }

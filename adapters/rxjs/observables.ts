@@ -11,6 +11,7 @@ import {
   Future,
   Queue,
   QueueShutDown,
+  RuntimeError,
   Task,
   currentTask,
   getRunningLoop,
@@ -198,10 +199,33 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): Observable<T> 
  * The items of a core Queue until it is shut down and drained. A Task on
  * the running loop waits in `get()`; unsubscribing cancels it, which leaves
  * the getter line without taking an item.
+ *
+ * The loop is the running one at subscribe time, else `bound` (the one
+ * running when the Observable was made), so that a subscription made from a
+ * plain callback (a Subject fed by a Node event, a `repeat` on rxjs's
+ * asyncScheduler) still works while that loop is open. A subscription once
+ * that loop is closed completes at once (no item can be waited for any more:
+ * the queue keeps its items); with no loop at all (a misuse) it errors
+ * with a `RuntimeError` that names the fix. A subscription alive when
+ * `run()` ends is errored with `CancelledError` (run() cancels its Task); a
+ * loop closed without run() tells nobody, as for every Task on it, and a
+ * later `unsubscribe()` is a no-op.
  */
-function fromQueue<T>(queue: Queue<T>): Observable<T> {
+function fromQueue<T>(queue: Queue<T>, bound: EventLoop | undefined): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const loop: EventLoop = getRunningLoop();
+    const loop = runningLoopOrUndefined() ?? bound;
+    if (loop === undefined) {
+      subscriber.error(
+        new RuntimeError(
+          "toObservable(queue): no running event loop: subscribe inside run()/runVirtual(), or make the Observable there",
+        ),
+      );
+      return;
+    }
+    if (loop.isClosed()) {
+      subscriber.complete();
+      return;
+    }
     let subscribed = true;
     const task = loop.createTask(async () => {
       for (;;) {
@@ -230,7 +254,7 @@ function fromQueue<T>(queue: Queue<T>): Observable<T> {
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      if (!task.done()) {
+      if (!task.done() && !loop.isClosed()) {
         task.cancel();
         task.addDoneCallback(reportLateFailure);
       }
@@ -243,7 +267,8 @@ function fromQueue<T>(queue: Queue<T>): Observable<T> {
  * last subscriber unsubscribes before it is done), a Future or a Twisted
  * Deferred (hot: never cancelled), a Queue (its items until it is shut down
  * and drained), any object with the `'@@observable'` interop key (a
- * Greenlet once the gevent adapter has it), or an async iterable (as
+ * Greenlet of asyncio-ts/gevent: owned like a Task, killed when its last
+ * subscriber leaves before its death), or an async iterable (as
  * {@link fromAsyncIterable}).
  *
  * @example
@@ -258,11 +283,11 @@ function fromQueue<T>(queue: Queue<T>): Observable<T> {
  * ```
  */
 export function toObservable<T>(
-  x: Future<T> | Queue<T> | AsyncIterable<T> | { "@@observable"(): unknown },
+  x: Future<T> | Queue<T> | AsyncIterable<T> | { "@@observable"(): InteropObservable<T> },
 ): Observable<T> {
   if (x instanceof Task) return fromInterop(x["@@observable"]());
   if (x instanceof Future) return fromFuture(x);
-  if (x instanceof Queue) return fromQueue(x);
+  if (x instanceof Queue) return fromQueue(x, runningLoopOrUndefined());
   if (x != null && typeof (x as { "@@observable"?: unknown })["@@observable"] === "function")
     return fromInterop((x as { "@@observable"(): InteropObservable<T> })["@@observable"]());
   if (x != null && typeof (x as AsyncIterable<T>)[Symbol.asyncIterator] === "function")

@@ -24,7 +24,7 @@ import { AlreadyCalledError, DeferredCancelledError, NotACoroutineError, Deferre
 import { Failure } from "./failure.js";
 import type { IReactorTime } from "./interfaces.js";
 import { cancellableInlineCallbacks, type DeferredKit } from "./inline.js";
-import { observeDeferred } from "./observable.js";
+import { aliasSymbolObservable, observeDeferred } from "./observable.js";
 
 /** A callback or errback of a chain: the current result first, then the extra arguments. */
 export type ChainFunction = (result: any, ...args: any[]) => unknown;
@@ -678,6 +678,8 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
 function stackHere(skip: number): string {
   return (new Error().stack ?? "").split("\n").slice(skip).join("\n");
 }
+
+aliasSymbolObservable(Deferred.prototype);
 
 function cancelledToTimedOutError(value: unknown, timeout: number): unknown {
   if (value instanceof Failure) {

@@ -89,3 +89,22 @@ class DeferredObservable<T> implements InteropObservable<T> {
 export function observeDeferred<T>(d: Deferred<T>): InteropObservable<T> {
   return new DeferredObservable(d);
 }
+
+/**
+ * @internal Makes `Symbol.observable` (when a polyfill such as
+ * `symbol-observable` defined it before this module loaded) an alias of
+ * `'@@observable'` on `proto`: rxjs then reads the symbol, not the string,
+ * and without the alias `from(d)` would fall back to `then` and take the
+ * Deferred's result.
+ */
+export function aliasSymbolObservable(proto: object): void {
+  const key = (Symbol as { observable?: symbol }).observable;
+  if (key === undefined) return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    writable: true,
+    value: function (this: { "@@observable"(): unknown }) {
+      return this["@@observable"]();
+    },
+  });
+}

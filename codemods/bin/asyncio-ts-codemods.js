@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const built = join(root, "dist", "cli.js");
 if (existsSync(built)) {
-  const { main } = await import(pathToFileURL(built).href);
+  const { main, handleClosedPipes } = await import(pathToFileURL(built).href);
+  handleClosedPipes();
   process.exitCode = await main(process.argv.slice(2));
 } else {
   const source = join(root, "cli.ts");

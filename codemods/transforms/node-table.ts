@@ -93,7 +93,66 @@ export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
     }
   }
   addFallbackRequires(sf, add);
+  addFsMemberAliases(sf, b, add);
   return b;
+}
+
+/**
+ * `var exists = fs.exists`, and the old compatibility forms `fs.exists || path.exists` and
+ * `fs.exists ? fs.exists : Path.exists` (nconf, findup), where `fs` is bound to the core fs module:
+ * every Node this runs on has `fs.exists`, so the local is fs's member.
+ */
+function addFsMemberAliases(
+  sf: ts.SourceFile,
+  b: ModuleBindings,
+  add: (local: string, spec: RequireSpec) => void,
+): void {
+  const fsMember = (e: ts.Expression): string | undefined =>
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && b.core.get(e.expression.text) === "fs"
+      ? e.name.text
+      : undefined;
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name) || !d.initializer || b.requires.has(d.name.text)) continue;
+      const init = d.initializer;
+      let member = fsMember(init);
+      if (!member && ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+        member = fsMember(init.left);
+      if (!member && ts.isConditionalExpression(init)) {
+        const cond = fsMember(init.condition);
+        if (cond && cond === fsMember(init.whenTrue)) member = cond;
+      }
+      if (member && assignmentCount(sf, d.name.text) === 0) add(d.name.text, { module: "fs", member });
+    }
+  }
+}
+
+/**
+ * `fs.exists(p, cont)` or `exists(p, cont)` (a local bound to fs.exists): its callback gets one value,
+ * no error. Node implements it as `fs.access(p, F_OK, (err) => cb(!err))`, calling back `false`
+ * synchronously for an invalid path; the promise form is `fs.promises.access(p).then(() => true, () => false)`. @internal
+ */
+export function fsExistsAwaitable(
+  b: ModuleBindings,
+  callee: ts.Expression,
+  args: string,
+  imports: Imports,
+): { expr: string; label: string } | undefined {
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    if (b.core.get(callee.expression.text) !== "fs" || callee.name.text !== "exists") return undefined;
+    return {
+      expr: `${callee.expression.text}.promises.access(${args}).then(() => true, () => false)`,
+      label: "fs.exists",
+    };
+  }
+  if (!ts.isIdentifier(callee)) return undefined;
+  const spec = b.requires.get(callee.text);
+  if (spec?.module.replace(/^node:/, "") !== "fs" || spec.member !== "exists") return undefined;
+  // Through the file's own fs binding when it has one (`fs.promises`), else an added require/import.
+  const fsLocal = [...b.core].find(([, mod]) => mod === "fs")?.[0];
+  const promises = fsLocal ? `${fsLocal}.promises` : imports.member("node:fs", "promises");
+  return { expr: `${promises}.access(${args}).then(() => true, () => false)`, label: "fs.exists" };
 }
 
 /** `x = require("m")` as a whole expression statement: the module name. */
@@ -279,7 +338,40 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
   // cb(null, matches). Synchronously only for a pattern with no minimatch set (a `#comment` pattern),
   // which the idiomatic profile's CALLBACK_NOW_ASYNC covers. glob ≥ 9 has no callback form.
   glob: { "": 2, glob: 2 },
+  // async (caolan/async) 0.x–3.x: each of these calls its final callback once (it is wrapped in once()
+  // or replaced by a no-op after an error), err-first. The collection functions call it synchronously
+  // for an empty collection (CALLBACK_NOW_ASYNC covers that). map/mapSeries/mapLimit/series/parallel/
+  // reduce pass (err, results) — partial results too on failure, which the promise form drops;
+  // each/eachSeries/… pass (null) in 1.x and () for an empty array in 0.x, so their arity varies, as do
+  // waterfall's and whilst's. Deliberately absent: filter/reject/detect/some/every, whose final
+  // callback gets no error in async < 2.
+  async: {
+    map: 2,
+    mapSeries: 2,
+    mapLimit: 2,
+    series: 2,
+    parallel: 2,
+    parallelLimit: 2,
+    reduce: 2,
+    each: undefined,
+    eachSeries: undefined,
+    eachLimit: undefined,
+    forEach: undefined,
+    forEachSeries: undefined,
+    forEachLimit: undefined,
+    eachOf: undefined,
+    eachOfSeries: undefined,
+    forEachOf: undefined,
+    waterfall: undefined,
+    whilst: undefined,
+    until: undefined,
+  },
 };
+
+/** Packages whose success error may be undefined (`cb()`) in some version, whatever the arity. */
+const SUCCESS_ERROR_MAY_BE_UNDEFINED = new Set(["async"]);
+/** Packages that call back synchronously in an edge case (an empty collection, a `#comment` glob). */
+const MAY_CALL_BACK_SYNCHRONOUSLY = new Set(["async", "glob"]);
 
 /**
  * Whether a call to `objOrName` (or `objOrName.method`) reaches a function of
@@ -289,14 +381,18 @@ export function knownPackageCallee(
   b: ModuleBindings,
   objOrName: string,
   method?: string,
-): { arity: number | undefined } | undefined {
+): { arity: number | undefined; successErrorUnknown: boolean; mayCallBackSync: boolean } | undefined {
   const spec = b.requires.get(objOrName);
   if (!spec) return undefined;
   const table = Object.hasOwn(ERR_FIRST_PACKAGES, spec.module) ? ERR_FIRST_PACKAGES[spec.module] : undefined;
   if (!table) return undefined;
   const m = method === undefined ? (spec.member ?? "") : spec.member === undefined ? method : undefined;
   if (m === undefined || !Object.hasOwn(table, m)) return undefined;
-  return { arity: table[m] };
+  return {
+    arity: table[m],
+    successErrorUnknown: SUCCESS_ERROR_MAY_BE_UNDEFINED.has(spec.module),
+    mayCallBackSync: MAY_CALL_BACK_SYNCHRONOUSLY.has(spec.module),
+  };
 }
 
 /**

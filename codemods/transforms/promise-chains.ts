@@ -490,6 +490,9 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       const vetoed = ctx.veto?.(pos, "promise-chains"); // --verify: reverted or not tested
       if (vetoed) throw new Refusal(vetoed);
       const parent = skipParensUp(chain);
+      // `await p.then(ok, fail)` is async/await code already (the callbacks pass writes
+      // `await fs.promises.access(p).then(() => true, () => false)` for fs.exists): not a site.
+      if (ts.isAwaitExpression(parent)) continue;
       const isReturn = ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === chainTop(chain));
       if (!isReturn && ts.isExpressionStatement(parent)) {
         // A floating chain (`p.then(f);`): its function must not start waiting for it, so it

@@ -133,6 +133,8 @@ test("--report writes every site with the documented schema", async (t) => {
     files: 2,
     filesChanged: 1,
     filesUnparsable: 0,
+    filesFailed: 0,
+    filesFailedByCode: {},
     sites: 2,
     converted: 1,
     refused: 1,

@@ -369,3 +369,45 @@ test("test_unhandled_cancel", async (t) => {
   });
   t.deepEqual(errors, []);
 });
+
+// Not in CPython (asyncio has no AbortSignal): the `signal` option of issue 15's openConnection.
+test("openConnection with an aborted signal fails with its reason; aborted while connecting, too", async (t) => {
+  const { errors } = await runIO(async () => {
+    const server = await startServer(echoLine, "127.0.0.1", 0);
+    const port = portOf(server);
+    const reason = new Error("stop");
+    const pre = new AbortController();
+    pre.abort(reason);
+    await t.throwsAsync(openConnection("127.0.0.1", port, { signal: pre.signal }), { is: reason });
+    const during = new AbortController();
+    const attempt = openConnection("127.0.0.1", port, { signal: during.signal });
+    during.abort(reason); // before the connect completes (it needs a pass of the loop at least)
+    await t.throwsAsync(attempt, { is: reason });
+    // The signal's listener is gone once the connection is made: a later abort changes nothing.
+    const after = new AbortController();
+    const [reader, writer] = await openConnection("127.0.0.1", port, { signal: after.signal });
+    after.abort(reason);
+    writer.write("still here\n");
+    t.is((await reader.readline()).toString(), "still here\n");
+    writer.close();
+    await writer.waitClosed();
+    server.close();
+    await server.waitClosed();
+  });
+  t.deepEqual(errors, []);
+});
+
+test("StreamWriter.writelines writes every chunk, in order", async (t) => {
+  const { errors } = await runIO(async () => {
+    const server = await startServer(echoLine, "127.0.0.1", 0);
+    const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
+    writer.writelines(["a", Buffer.from("b"), new Uint8Array([0x63]), "\n"]);
+    await writer.drain();
+    t.is((await reader.readline()).toString(), "abc\n");
+    writer.close();
+    await writer.waitClosed();
+    server.close();
+    await server.waitClosed();
+  });
+  t.deepEqual(errors, []);
+});

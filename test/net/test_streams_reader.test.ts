@@ -464,3 +464,20 @@ test("a cancelled read(-1) puts back what it had read", (t) =>
     stream.feedEof();
     t.is((await stream.read()).toString(), "abcdef");
   }));
+
+// asyncio's default limit, 64 KiB, and where it bites (CPython 3.13: StreamReader()._limit == 65536; a line of 65536
+// bytes before its separator passes, 65537 raise ValueError "Separator is found, but chunk is longer than limit").
+test("the default limit is 64 KiB, as asyncio's", (t) =>
+  runTest(async () => {
+    let stream = new StreamReader();
+    stream.feedData(Buffer.alloc(65536, 0x78));
+    stream.feedData(b("\n"));
+    t.is((await stream.readline()).length, 65537);
+    stream = new StreamReader();
+    stream.feedData(Buffer.alloc(65537, 0x78));
+    stream.feedData(b("\n"));
+    await t.throwsAsync(stream.readline(), {
+      instanceOf: ValueError,
+      message: "Separator is found, but chunk is longer than limit",
+    });
+  }));

@@ -58,6 +58,10 @@ export interface AwaitPlan {
    * that function calls back `cb()`).
    */
   successError?: string;
+  /** A known callee that calls back synchronously in an edge case (async.js on an empty collection). */
+  mayCallBackSync?: boolean;
+  /** The callee's callback gets values only, no error (`fs.exists(p, (exists) => …)`). */
+  valueOnly?: boolean;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -334,6 +338,10 @@ export class FunctionConverter {
     }
     for (const st of stmts.slice(0, k)) {
       this.checkPrologueRefs(st);
+      // `if (!cb) return syncResult()`: a mode without a callback (nconf, recursive-readdir), which is not
+      // evidence that calls with a callback never get called back.
+      if (ts.isIfStatement(st) && this.testsNoCallback(st.expression) && containsNode(st, ts.isReturnStatement, true))
+        throw new Refusal("OPTIONAL_CALLBACK", `a mode without a callback: ${this.text(st.expression)}`);
       if (containsNode(st, ts.isReturnStatement, true))
         throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
     }
@@ -362,7 +370,13 @@ export class FunctionConverter {
     };
     stmts.slice(k).forEach(visit);
     for (const h of this.helpers.values()) visit(h);
-    if (k === stmts.length) throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
+    if (k === stmts.length) {
+      // `cb = arguments[arguments.length - 1]` (read-package-json's variadic signatures): the callback is
+      // found at run time, which is not evidence that it is never called.
+      if (usesThisOrArguments(this.cand.fn.body ?? this.cand.fn).usesArguments)
+        throw new Refusal("CALLBACK_FROM_ARGUMENTS");
+      throw new Refusal("MAYBE_NEVER_CALLED", "never calls back");
+    }
 
     const first = stmts[k];
     // The idiomatic profile starts nothing outside the async body: an async function runs
@@ -552,6 +566,23 @@ export class FunctionConverter {
     this.startDecl = `const ${branchVar} = ${choice(tree, false)};\n${sIndent}const ${this.startVar} = ${pick};`;
   }
 
+  /** `!cb`, `cb == null`, `cb === undefined`, `typeof cb !== 'function'`: a test for a missing callback. */
+  private testsNoCallback(e: ts.Expression): boolean {
+    const x = skipParens(e);
+    if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken)
+      return this.isCbRef(skipParens(x.operand));
+    if (!ts.isBinaryExpression(x)) return false;
+    const k = x.operatorToken.kind;
+    const negative = k === ts.SyntaxKind.ExclamationEqualsEqualsToken || k === ts.SyntaxKind.ExclamationEqualsToken;
+    const positive = k === ts.SyntaxKind.EqualsEqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsToken;
+    if (!negative && !positive) return false;
+    const [l, r] = [skipParens(x.left), skipParens(x.right)];
+    if (positive && ((this.isCbRef(l) && isNullish(r)) || (this.isCbRef(r) && isNullish(l)))) return true;
+    const isTypeofCb = (n: ts.Expression) => ts.isTypeOfExpression(n) && this.isCbRef(skipParens(n.expression));
+    const isFunctionString = (n: ts.Expression) => ts.isStringLiteralLike(n) && n.text === "function";
+    return negative && ((isTypeofCb(l) && isFunctionString(r)) || (isTypeofCb(r) && isFunctionString(l)));
+  }
+
   /** A statement of the function's own flow (not inside a continuation). */
   private isTopLevel(s: ts.Statement): boolean {
     let p: ts.Node | undefined = s.parent;
@@ -577,6 +608,8 @@ export class FunctionConverter {
   /** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. */
   private tailPassText(call: ts.CallExpression, returnsItsValue: boolean): string {
     const plan = this.awaitable(call, 1);
+    // `return fsExists(p, cb)`: the callback would get `true`/`false` as its error.
+    if (plan?.valueOnly) throw new Refusal("NOT_ERR_FIRST", `${plan.label} calls back with a value, not an error`);
     if (!plan || plan.arity === undefined || plan.arrayValues)
       throw new Refusal(
         "CALLBACK_ESCAPES",
@@ -586,6 +619,7 @@ export class FunctionConverter {
     // (a sync twin without callback, a stream, a request object).
     if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
     if (plan.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
+    if (plan.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
     if (typeof plan.arity === "number") this.successArities.add(plan.arity);
     else this.arityDeps.add(plan.arity);
     let awaited = plan.expr;
@@ -936,10 +970,16 @@ export class FunctionConverter {
     if (params.some((p) => !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken))
       throw new Refusal("CONTINUATION_SHAPE", "params");
     // No parameters: the continuation ignores the outcome (`fs.unlink(p, function () { cb(); })`).
-    const errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
-    const values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
+    let errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
+    let values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
     const plan0 = this.awaitable(call, values.length);
     if (!plan0) throw new Refusal("UNKNOWN_CALLEE", this.text(call.expression));
+    if (plan0.valueOnly) {
+      // No error parameter: every parameter is a value, and the awaited promise never rejects.
+      errName = "\0";
+      values = params.map((p) => (p.name as ts.Identifier).text);
+    }
+    if (plan0.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan0.label} may call back synchronously`);
     if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
       this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
     if (plan0.assumed) {
@@ -1006,7 +1046,13 @@ export class FunctionConverter {
       nodes.forEach(visit);
       return c;
     };
-    if (first && isPropagation(first, errName, this.cand.cbName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
+    if (plan.valueOnly) {
+      form = "forward";
+    } else if (
+      first &&
+      isPropagation(first, errName, this.cand.cbName) &&
+      errRefsOutsideCbFirstArg(stmts.slice(1)) === 0
+    ) {
       form = "propagate";
       rest = stmts.slice(1);
       this.asyncCalls++;
@@ -1017,6 +1063,9 @@ export class FunctionConverter {
       // Only when the error goes to the callback at once, with nothing else: a path that ignores it
       // (`if (c) return cb(err, v); cb(null, 'fallback');`) or runs code first keeps the general form.
       form = "forward";
+    } else if (stmts.length > 1 && errGuardReturn(first, errName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
+      // The error is read only by a first `if (err) return …;`: that guard becomes the catch block.
+      form = "guarded";
     } else {
       form = "general";
     }
@@ -1081,11 +1130,10 @@ export class FunctionConverter {
       this.continuations.push({ err: errName, value });
       try {
         // `if (err) return …;` first: past it the error is falsy, as known as after a propagation.
-        const guard = form === "general" ? errGuardReturn(rest[0], errName) : undefined;
+        const guard = form === "general" || form === "guarded" ? errGuardReturn(rest[0], errName) : undefined;
         if (guard && rest.length > 1) {
           this.convertList([guard], true, false, known, new Set(), false);
-          if (errRefsOutsideCbFirstArg(rest.slice(1)) === 0) {
-            // The error is read only by the guard: it becomes the catch block (the "guarded" form).
+          if (form === "guarded") {
             const then = guard.thenStatement;
             const inner = ts.isBlock(then) ? then.statements : [then];
             const text = this.render(then.getStart(this.sf), then.end, startIdx);
@@ -1102,7 +1150,6 @@ export class FunctionConverter {
               binds: totalErrRefs([then]) > 0,
             };
             rest = rest.slice(1);
-            form = "guarded";
           }
           terminates = this.convertList(
             form === "guarded" ? rest : rest.slice(1),

@@ -19,6 +19,7 @@ import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
 import {
   Imports,
+  fsExistsAwaitable,
   fsLikeArity,
   knownPackageCallee,
   moduleBindings,
@@ -254,6 +255,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
           successError: "unknown",
         };
       }
+      // fs.exists: a callback of one value, no error (the continuation's parameters are all values).
+      const exists =
+        (decls.get(callee.getText(sf)) ?? 0) <= 1 ? fsExistsAwaitable(bindings, callee, args, imports) : undefined;
+      if (exists) return { ...exists, maxValues: 1, valueOnly: true, mayCallBackSync: true };
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
         if (node) return node;
@@ -295,13 +300,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // start helper, like graceful-fs.
       const pkg = lookUp(knownPackageCallee);
       if (pkg) {
-        const successError = pkg.arity === 1 || pkg.arity === 2 ? undefined : "unknown";
+        const successError = (pkg.arity === 1 || pkg.arity === 2) && !pkg.successErrorUnknown ? undefined : "unknown";
         return {
           expr: `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`,
           maxValues: 1,
           label: calleeText,
           arity: pkg.arity,
           successError,
+          ...(pkg.mayCallBackSync ? { mayCallBackSync: true } : {}),
         };
       }
       if (assumesErrFirst(ctx.options)) {

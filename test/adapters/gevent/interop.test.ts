@@ -13,7 +13,15 @@ import {
   toFuture,
 } from "../../../adapters/gevent/index.js";
 import { Deferred } from "../../../adapters/twisted/index.js";
-import { CancelledError, createTask, gather, getRunningLoop, sleep, waitFor } from "../../../src/index.js";
+import {
+  CancelledError,
+  RuntimeError,
+  createTask,
+  gather,
+  getRunningLoop,
+  sleep,
+  waitFor,
+} from "../../../src/index.js";
 import { runOn } from "../../helpers/loop.js";
 
 test("a greenlet yield*s a core Task and a Twisted Deferred", async (t) => {
@@ -163,4 +171,9 @@ test("Greenlet is not a thenable: an async function returning one does not unwra
     return [g instanceof Greenlet, await g.get()];
   });
   t.deepEqual(result, [true, 5]);
+});
+
+test("toFuture of a greenlet never started: RuntimeError (it has no loop yet)", (t) => {
+  const g = new Greenlet(() => 1);
+  t.throws(() => toFuture(g), { instanceOf: RuntimeError, message: /never started/ });
 });

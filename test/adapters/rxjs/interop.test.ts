@@ -10,12 +10,22 @@ import { loopScheduler, toObservable } from "../../../adapters/rxjs/index.js";
 import { createTask, getRunningLoop, sleep } from "../../../src/index.js";
 import { runTest } from "../../helpers/loop.js";
 
-test("with a Symbol.observable polyfill loaded first, rxjs uses the symbol and still takes the interop path", (t) => {
+test("with a Symbol.observable polyfill loaded first, rxjs uses the symbol and still takes the interop path (Future, Task, Greenlet, Deferred)", (t) => {
   const child = fileURLToPath(new URL("symbol-observable-child.ts", import.meta.url));
   const r = spawnSync(process.execPath, ["--import=tsx", child], { encoding: "utf8", timeout: 30_000 });
   t.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
-  t.deepEqual(out, { hasSymbol: true, v: 7, thenCalls: 0, taskCancelled: true });
+  t.deepEqual(out, {
+    hasSymbol: true,
+    v: 7,
+    thenCalls: 0,
+    taskCancelled: true,
+    greenletHasSymbol: true,
+    greenletValue: 5,
+    deferredHasSymbol: true,
+    deferredValue: 3,
+    deferredResultKept: 3,
+  });
 });
 
 test("from(task).pipe(timeout(...)) on the loop's clock cancels the task when the timeout fires", async (t) => {

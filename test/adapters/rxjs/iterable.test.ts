@@ -263,3 +263,11 @@ test("a source error the consumer never read goes to the exception handler once"
   t.is(loop.errors.length, 1);
   t.is((loop.errors[0]!.exception as Error).message, "unread");
 });
+
+test("needs a running loop: made outside one it does not subscribe; next() there throws RuntimeError", (t) => {
+  const s = new Subject<number>();
+  const it = toAsyncIterable(s);
+  t.false(s.observed, "lazy: nothing subscribed yet");
+  t.throws(() => it.next(), { name: "RuntimeError", message: /no running event loop/ });
+  t.false(s.observed, "no subscription left behind");
+});

@@ -3,19 +3,21 @@
 // `then`), the ownership rules (a Future is only watched, a Task is owned by
 // its subscribers, fromCoroutine owns its Task), and teardown at every point.
 import test from "ava";
-import { from, isObservable, lastValueFrom as rxLast, share, take, toArray } from "rxjs";
+import { Subject, from, isObservable, lastValueFrom as rxLast, share, switchMap, take, toArray } from "rxjs";
 import { fromAsyncIterable, fromCoroutine, fromFuture, toObservable } from "../../../adapters/rxjs/index.js";
 import {
   CancelledError,
   Queue,
   QueueShutDown,
+  RuntimeError,
   createTask,
+  run,
   getRunningLoop,
   sleep,
   type Coroutine,
   type Future,
 } from "../../../src/index.js";
-import { runOn, runTest } from "../../helpers/loop.js";
+import { makeLoop, runOn, runTest } from "../../helpers/loop.js";
 
 interface Seen {
   next: unknown[];
@@ -396,4 +398,74 @@ test("toObservable: async iterables, interop objects; bad input is a TypeError",
     t.deepEqual(await rxLast(toObservable<string>(g()).pipe(toArray())), ["a"]);
     t.throws(() => toObservable(42 as never), { instanceOf: TypeError });
   });
+});
+
+test("toObservable(queue) after its loop closed: a later subscribe completes, unsubscribe is a no-op, nothing uncaught", async (t) => {
+  const loop = makeLoop();
+  const q = new Queue<number>();
+  const source = new Subject<void>();
+  const seen: unknown[] = [];
+  let completes = 0;
+  // A subscription that outlives the loop: each emission of `source` (a plain callback, no loop running)
+  // subscribes toObservable(q) anew.
+  const outer = source.pipe(switchMap(() => toObservable(q))).subscribe({
+    next: (v) => seen.push(v),
+    error: (e) => seen.push(e),
+    complete: () => completes++,
+  });
+  const inner = await loop.runUntilComplete(async () => {
+    const o = toObservable(q);
+    const sub = o.subscribe((v) => seen.push(v));
+    q.putNowait(1);
+    await sleep(0);
+    await sleep(0);
+    return { o, sub };
+  });
+  loop.close();
+  q.putNowait(2);
+  t.notThrows(() => inner.sub.unsubscribe());
+  let innerCompleted = false;
+  inner.o.subscribe({ complete: () => (innerCompleted = true) });
+  t.true(innerCompleted, "subscribing once the loop is closed completes at once");
+  source.next(); // switchMap subscribes with no loop at all: a clear RuntimeError, delivered
+  t.deepEqual(seen.slice(0, 1), [1]);
+  t.is(seen.length, 2);
+  t.true(seen[1] instanceof RuntimeError);
+  t.regex((seen[1] as Error).message, /toObservable\(queue\): no running event loop/);
+  t.is(completes, 0);
+  t.true(outer.closed);
+  t.is(q.getNowait(), 2, "the queue keeps the item put after close");
+  t.deepEqual(loop.errors, []);
+});
+
+test("toObservable(queue) made on an open loop is subscribed from outside it: it runs when the loop runs", async (t) => {
+  const loop = makeLoop();
+  try {
+    const q = new Queue<string>();
+    const o = await loop.runUntilComplete(async () => toObservable(q));
+    const got: string[] = [];
+    const sub = o.subscribe((v) => got.push(v)); // no running loop: bound to the one that made it
+    q.putNowait("a");
+    await loop.runUntilComplete(async () => {
+      await sleep(0);
+      await sleep(0);
+    });
+    t.deepEqual(got, ["a"]);
+    sub.unsubscribe();
+    await loop.runUntilComplete(() => sleep(0));
+    q.putNowait("b");
+    t.is(q.getNowait(), "b");
+  } finally {
+    loop.close();
+  }
+});
+
+test("toObservable(queue) alive when run() ends: errored with CancelledError, never silent", async (t) => {
+  const seen: unknown[] = [];
+  await run(async () => {
+    toObservable(new Queue<number>()).subscribe({ error: (e) => seen.push(e), complete: () => seen.push("complete") });
+    await sleep(0);
+  });
+  t.is(seen.length, 1);
+  t.true(seen[0] instanceof CancelledError);
 });

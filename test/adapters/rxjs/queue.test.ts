@@ -173,3 +173,9 @@ test("bad input: clear errors", async (t) => {
     t.throws(() => toQueue(of(1), { policy: { bufferSize: -1, overflow: "error" } }), { name: "ValueError" });
   });
 });
+
+test("without a running loop: RuntimeError and no subscription", (t) => {
+  const s = new Subject<number>();
+  t.throws(() => toQueue(s), { name: "RuntimeError" });
+  t.false(s.observed);
+});

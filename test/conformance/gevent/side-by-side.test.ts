@@ -14,6 +14,7 @@ import {
   Event,
   Greenlet,
   GreenletExit,
+  Group,
   type IMap,
   Pool,
   Queue,
@@ -301,6 +302,101 @@ function* joinall_killall(trace: Trace): Coroutine<void> {
   trace.push(`after second killall ${py(s.map((g) => (g.exception as Error).name))}`);
 }
 
+// The names of issue 13 not traced by the scenarios above.
+function* api_contract(trace: Trace): Coroutine<void> {
+  class ValueError extends Error {
+    override name = "ValueError";
+  }
+  const e = new ValueError("x");
+  let g: Greenlet<unknown> = spawn(() => sleep(1));
+  yield* sleep(0);
+  yield* g.kill({ exception: e });
+  trace.push(`kill with an instance: same=${py(g.exception === e)} successful=${py(g.successful())}`);
+  g = spawn(() => sleep(1));
+  yield* sleep(0);
+  yield* g.kill({ exception: ValueError });
+  trace.push(`kill with a class: ${(g.exception as Error).name}`);
+  g = spawn(() => {
+    throw new GreenletExit();
+  });
+  yield* g.join();
+  trace.push(`raises GreenletExit itself: ${state(g)}`);
+  const sum = new Greenlet((a: number, b: number) => a + b, 1, 2);
+  trace.push(`args ${py(sum.args)}`);
+  sum.start();
+  sum.link(() => void trace.push("link (wrong)"));
+  sum.rawlink(() => trace.push("rawlink (wrong)"));
+  sum.unlinkAll();
+  trace.push(`has_links after unlink_all ${py(sum.hasLinks())}`);
+  yield* sum.join();
+  yield* sleep(0.01);
+  trace.push(`value ${py(sum.value)}`);
+
+  function* withStartNew() {
+    const t = Timeout.startNew(0.01, ValueError);
+    try {
+      trace.push(`start_new pending ${py(t.pending)} seconds ${t.seconds}`);
+      yield* sleep(1);
+    } catch (err) {
+      if (err instanceof ValueError) trace.push("start_new raised ValueError");
+      else throw err;
+    } finally {
+      t.close();
+    }
+    trace.push(`after close pending ${py(t.pending)}`);
+  }
+  yield* spawn(withStartNew).join();
+
+  const g1 = spawn(() => sleep(0.01));
+  const g2 = spawn(() => sleep(0.02));
+  const group = new Group([g1, g2]);
+  trace.push(`group len ${group.length} has ${py(group.has(g1))} iterates ${[...group].length}`);
+  const g3 = new Greenlet(() => 3);
+  group.start(g3);
+  trace.push(`start(g): has ${py(group.has(g3))} started ${py(g3.started)}`);
+  group.discard(g1);
+  trace.push(`discard: has ${py(group.has(g1))} len ${group.length}`);
+  yield* group.join();
+  trace.push(`after join len ${group.length}`);
+
+  const ev = new Event();
+  trace.push(`is_set ${py(ev.isSet())}`);
+  ev.set();
+  trace.push(`is_set ${py(ev.isSet())}`);
+
+  const q = new Queue<number>();
+  try {
+    q.peek({ block: false });
+  } catch (err) {
+    if (err instanceof Empty) trace.push("peek(block=False) on empty: Empty");
+  }
+  q.putNowait(1);
+  trace.push(`peek ${yield* q.peek()} qsize ${q.qsize()}`);
+  const q2 = new Queue<string>();
+  spawn(function* () {
+    yield* sleep(0.01);
+    yield* q2.put("x");
+  });
+  trace.push(`peek waits: ${yield* q2.peek()} qsize ${q2.qsize()}`);
+  yield* q2.get();
+  try {
+    yield* q2.peek({ timeout: 0.01 });
+  } catch (err) {
+    if (err instanceof Empty) trace.push("peek(timeout) on empty: Empty");
+  }
+  trace.push(`Queue(-1).maxsize ${py(new Queue(-1).maxsize)}`);
+  for (const [name, make] of [
+    ["Channel(2)", () => new Channel(2)],
+    ["task_done", () => new Queue().taskDone()],
+  ] as const) {
+    try {
+      make();
+    } catch (err) {
+      trace.push(`${name}: ${(err as Error).name} ${(err as Error).message}`);
+    }
+  }
+}
+
 const SCENARIOS: Record<string, (trace: Trace) => Coroutine<void>> = {
   kill_semantics,
   undead,
@@ -312,6 +408,7 @@ const SCENARIOS: Record<string, (trace: Trace) => Coroutine<void>> = {
   pool_imap,
   event_waits,
   joinall_killall,
+  api_contract,
 };
 
 const here = dirname(fileURLToPath(import.meta.url));

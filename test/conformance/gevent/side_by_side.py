@@ -254,8 +254,92 @@ def joinall_killall():
     return trace
 
 
+def api_contract():
+    # The names of issue 13 not traced by the scenarios above.
+    trace = []
+    e = ValueError("x")
+    g = gevent.spawn(gevent.sleep, 1)
+    gevent.sleep(0)
+    g.kill(exception=e)
+    trace.append("kill with an instance: same=%s successful=%s" % (g.exception is e, g.successful()))
+    g = gevent.spawn(gevent.sleep, 1)
+    gevent.sleep(0)
+    g.kill(exception=ValueError)
+    trace.append("kill with a class: %s" % type(g.exception).__name__)
+    def exits():
+        raise GreenletExit()
+    g = gevent.spawn(exits)
+    g.join()
+    trace.append("raises GreenletExit itself: " + state(g))
+    g = Greenlet(lambda a, b: a + b, 1, 2)
+    trace.append("args [%s]" % ", ".join(str(a) for a in g.args))
+    g.start()
+    g.link(lambda x: trace.append("link (wrong)"))
+    g.rawlink(lambda x: trace.append("rawlink (wrong)"))
+    g.unlink_all()
+    trace.append("has_links after unlink_all %s" % g.has_links())
+    g.join()
+    gevent.sleep(0.01)
+    trace.append("value %s" % g.value)
+
+    def with_start_new():
+        t = Timeout.start_new(0.01, ValueError)
+        try:
+            trace.append("start_new pending %s seconds %s" % (t.pending, t.seconds))
+            gevent.sleep(1)
+        except ValueError:
+            trace.append("start_new raised ValueError")
+        finally:
+            t.close()
+        trace.append("after close pending %s" % t.pending)
+    gevent.spawn(with_start_new).join()
+
+    g1 = gevent.spawn(gevent.sleep, 0.01)
+    g2 = gevent.spawn(gevent.sleep, 0.02)
+    group = Group([g1, g2])
+    trace.append("group len %d has %s iterates %d" % (len(group), g1 in group, len(list(group))))
+    g3 = Greenlet(lambda: 3)
+    group.start(g3)
+    trace.append("start(g): has %s started %s" % (g3 in group, bool(g3)))
+    group.discard(g1)
+    trace.append("discard: has %s len %d" % (g1 in group, len(group)))
+    group.join()
+    trace.append("after join len %d" % len(group))
+
+    ev = Event()
+    trace.append("is_set %s" % ev.is_set())
+    ev.set()
+    trace.append("is_set %s" % ev.is_set())
+
+    q = Queue()
+    try:
+        q.peek(block=False)
+    except Empty:
+        trace.append("peek(block=False) on empty: Empty")
+    q.put(1)
+    trace.append("peek %s qsize %d" % (q.peek(), q.qsize()))
+    q2 = Queue()
+    def putter():
+        gevent.sleep(0.01)
+        q2.put("x")
+    gevent.spawn(putter)
+    trace.append("peek waits: %s qsize %d" % (q2.peek(), q2.qsize()))
+    q2.get()
+    try:
+        q2.peek(timeout=0.01)
+    except Empty:
+        trace.append("peek(timeout) on empty: Empty")
+    trace.append("Queue(-1).maxsize %s" % Queue(-1).maxsize)
+    for name, make in [("Channel(2)", lambda: Channel(2)), ("task_done", lambda: JoinableQueue().task_done())]:
+        try:
+            make()
+        except Exception as e:
+            trace.append("%s: %s %s" % (name, type(e).__name__, e))
+    return trace
+
+
 SCENARIOS = [kill_semantics, undead, link_order, spawn_order, timeout_nesting, queue_waiters,
-             channel_rendezvous, pool_imap, event_waits, joinall_killall]
+             channel_rendezvous, pool_imap, event_waits, joinall_killall, api_contract]
 
 if __name__ == "__main__":
     import sys

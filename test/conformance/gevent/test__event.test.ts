@@ -24,7 +24,7 @@ import {
   spawn,
   wait,
 } from "../../../adapters/gevent/index.js";
-import type { Coroutine } from "../../../src/index.js";
+import { type Coroutine, RuntimeError as CoreRuntimeError, ValueError } from "../../../src/index.js";
 import { DELAY, ExpectedError, gtest } from "./harness.js";
 
 function* raisesIn(aw: Iterable<unknown>, cls: new (...a: any[]) => unknown): Coroutine<boolean> {
@@ -513,13 +513,15 @@ test(
 test(
   "BoundedSemaphore over-release throws; RLock is re-entrant and owned",
   gtest(function* (t) {
+    // gevent's classes: ValueError (BoundedSemaphore, a negative Semaphore), RuntimeError (RLock).
     const b = new BoundedSemaphore(1);
-    t.throws(() => b.release());
+    t.throws(() => b.release(), { instanceOf: ValueError, message: "Semaphore released too many times" });
+    t.throws(() => new Semaphore(-1), { instanceOf: ValueError, message: "semaphore initial value must be >= 0" });
     const lock = new RLock();
     t.true(yield* lock.acquire());
     t.true(yield* lock.acquire());
     const other = spawn(function* () {
-      t.throws(() => lock.release());
+      t.throws(() => lock.release(), { instanceOf: CoreRuntimeError, message: "cannot release un-acquired lock" });
       return yield* lock.acquire({ timeout: 0.01 });
     });
     t.false(yield* other.get());
@@ -527,7 +529,7 @@ test(
     t.true(lock.locked());
     lock.release();
     t.false(lock.locked());
-    t.throws(() => lock.release());
+    t.throws(() => lock.release(), { instanceOf: CoreRuntimeError });
   }),
 );
 

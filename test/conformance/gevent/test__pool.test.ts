@@ -2,7 +2,7 @@
 // imap is the `drain` helper; `next(it)` is `yield* it.next()`.
 import test from "ava";
 import { Event, Greenlet, type IMap, Pool, PoolFull, Timeout, sleep, spawn } from "../../../adapters/gevent/index.js";
-import type { Coroutine } from "../../../src/index.js";
+import { type Coroutine, ValueError } from "../../../src/index.js";
 import { ExpectedError, gtest } from "./harness.js";
 
 function* drain<R>(it: IMap<R>): Coroutine<R[]> {
@@ -188,7 +188,7 @@ test(
 );
 
 test("PoolBasicTests.test_init_error", (t) => {
-  t.throws(() => new Pool(-1));
+  t.throws(() => new Pool(-1), { instanceOf: ValueError, message: "size must not be negative: -1" });
 });
 
 // ---- TestPool (sizes 1, 2, 3, 10, unbounded) -----------------------------------
