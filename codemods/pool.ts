@@ -70,6 +70,8 @@ export class MigratePool {
   ): Promise<FileResult[]> {
     const results: FileResult[] = new Array(files.length);
     let next = 0;
+    // A worker that failed fails the round: the main thread stops taking files too.
+    let failed = false;
     // Small batches for workers (a worker that starts late or is slow holds little back), larger when many remain.
     const take = (): number[] => {
       const n = Math.max(1, Math.min(16, Math.floor((files.length - next) / (4 * (this.workers.length + 1)))));
@@ -80,7 +82,12 @@ export class MigratePool {
     const viaWorker = async (w: Worker): Promise<void> => {
       for (let batch = take(); batch.length > 0; batch = take()) {
         const mine = batch.map((i) => files[i]!);
-        const got = await this.call(w, { files: mine, options, knowledge: knowledgeFor(mine, knowledge) });
+        const got = await this.call(w, { files: mine, options, knowledge: knowledgeFor(mine, knowledge) }).catch(
+          (e: unknown) => {
+            failed = true;
+            throw e;
+          },
+        );
         batch.forEach((i, j) => {
           results[i] = got[j]!;
         });
@@ -90,7 +97,7 @@ export class MigratePool {
     };
     const inMain = async (): Promise<void> => {
       const index = makeIndex(knowledge);
-      while (next < files.length) {
+      while (!failed && next < files.length) {
         const i = next++;
         results[i] = migrateRound([files[i]!], options, index)[0]!;
         onProgress(1);
