@@ -193,7 +193,7 @@ export function renderSpeed(rows: SpeedRow[], startup: Timing, built: string | u
     `Medians of ${[...new Set(rows.map((r) => r.runs))].join(" or ")} runs, --jobs 1 and 2 alternately. files/s and lines/s use ` +
       `the CLI's own time (its summary line: parsing, analysis, transforms, diffs, workers), not the process ` +
       `start-up (${startup.wall.toFixed(2)} s wall, ${fmt(startup.cpu, 2)} CPU s on one empty file); CPU s is the whole process (every thread, ` +
-      `start-up included), so "files per CPU-s" is the speed per core, and the next column takes the empty file's CPU s off first. Under load, CPU share goes by session (the kernel's autogroups), not by thread: a second thread buys wall time only when a core is idle, so on a loaded machine compare --jobs 2's CPU s with --jobs 1's. The CLI ran ${built ? `from ${relative(join(HERE, ".."), resolve(built))} (npm run build)` : "from the TypeScript source through tsx"}. ` +
+      `start-up included), so "files per CPU-s" is the speed per core, and the next column takes the empty file's CPU s off first. With the kernel's autogroups (on here: /proc/sys/kernel/sched_autogroup_enabled), a loaded machine shares CPU by session, not by thread: a second thread buys wall time only when a core is idle, so on a loaded machine compare --jobs 2's CPU s with --jobs 1's. The CLI ran ${built ? `from ${relative(join(HERE, ".."), resolve(built))} (npm run build)` : "from the TypeScript source through tsx"}. ` +
       `Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} when measured.`,
   ].join("\n");
 }
