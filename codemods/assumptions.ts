@@ -10,7 +10,7 @@ import type { MigrateOptions } from "./core.js";
  * Every assumption a conversion can rely on, with its one-line description.
  * @example
  * ```ts
- * import { ASSUMPTIONS } from "asyncio-ts/codemods";
+ * import { ASSUMPTIONS } from "asyncio-ts-codemods";
  * console.log(ASSUMPTIONS.CALLBACK_NOW_ASYNC);
  * ```
  */

@@ -30,6 +30,7 @@ export const EXIT_ZERO = "[the test command exits 0]";
  * @example
  * ```ts
  * const run: TestRun = { passed: new Set(["a"]), parser: "tap", exitCode: 0, timedOut: false, seconds: 1 };
+ * console.log(run.passed.has("a")); // true
  * ```
  */
 export interface TestRun {
@@ -56,7 +57,8 @@ export class VerifyBaselineError extends Error {}
  * timeout or when `signal` aborts.
  * @example
  * ```ts
- * const run = await runTestCommand("node test.js", { cwd: "/p", timeoutSeconds: 60 });
+ * const run = await runTestCommand(`node -e "console.log('ok 1 - adds')"`, { cwd: ".", timeoutSeconds: 60 });
+ * console.log(run.exitCode, run.passed.size > 0); // 0 true
  * ```
  */
 export function runTestCommand(
@@ -154,7 +156,17 @@ export interface VerifyOutcome {
  * How {@link verifyMigration} reaches the engine and the files.
  * @example
  * ```ts
- * const d: VerifyDriver = { migrate: async (f) => migrateProject(files, { siteFilter: f }), write, restore, relative };
+ * // A driver over an in-memory tree (the CLI's writes the files on disk).
+ * const files: ProjectFile[] = [{ file: "/p/a.js", text: "function f(p) { return p.then((v) => v + 1); }\n" }];
+ * const tree = new Map(files.map((f) => [f.file, f.text]));
+ * const d: VerifyDriver = {
+ *   migrate: async (f) => migrateProject(files, { siteFilter: f }),
+ *   write: (results) => { for (const r of results) tree.set(r.file, r.output); },
+ *   restore: () => { for (const f of files) tree.set(f.file, f.text); },
+ *   relative: (file) => file,
+ * };
+ * d.write(await d.migrate({ "/p/a.js": { "1:24:promise-chains": "convert" } })); // convert that one site
+ * console.log(tree.get("/p/a.js")); // "async function f(p) { const v = await p;\nreturn v + 1; }\n"
  * ```
  */
 export interface VerifyDriver {
@@ -183,7 +195,25 @@ interface Unit {
  * returns it with what was reverted.
  * @example
  * ```ts
- * const { results, outcome } = await verifyMigration(full, driver, { command: "npm test", cwd, timeoutSeconds: 600, log });
+ * import * as fs from "node:fs";
+ * import * as os from "node:os";
+ * import * as path from "node:path";
+ * const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "verify-"));
+ * const file = path.join(cwd, "a.js");
+ * const original = "function inc(p) { return p.then((v) => v + 1); }\ninc(Promise.resolve(1)).then(console.log);\n";
+ * fs.writeFileSync(file, original);
+ * const files: ProjectFile[] = [{ file, text: original }];
+ * const driver: VerifyDriver = {
+ *   migrate: async (f) => migrateProject(files, { siteFilter: f }),
+ *   write: (rs) => { for (const r of rs) fs.writeFileSync(r.file, r.output); },
+ *   restore: () => fs.writeFileSync(file, original),
+ *   relative: (f) => path.relative(cwd, f),
+ * };
+ * const full = migrateProject(files);
+ * const log = () => {};
+ * const { results, outcome } = await verifyMigration(full, driver, { command: "node a.js", cwd, timeoutSeconds: 600, log });
+ * console.log(results.length, outcome.reverted.length); // 1 0: the converted tree still passes
+ * fs.rmSync(cwd, { recursive: true });
  * ```
  */
 export async function verifyMigration(

@@ -88,6 +88,8 @@ export function describe(x: unknown): string {
 export interface YieldTarget {
   /** The pending cancel of the task, taken if `owner`'s await is on the task's chain of awaits. */
   _pendingCancelFor(owner: Node | undefined): Error | undefined;
+  /** The loop iteration in which the task's code was last resumed by a callback of the loop. */
+  _stepIter: number;
   readonly _loop: EventLoop;
   readonly _context: Context;
 }
@@ -114,6 +116,7 @@ export class Yield<T> implements Awaitable<T> {
     const loop = task?._loop ?? getRunningLoop();
     const p = new Promise<T>((resolve, reject) => {
       const cb = (): void => {
+        if (task !== undefined) task._stepIter = loop._iteration;
         const cancel = task?._pendingCancelFor(owner);
         if (cancel !== undefined) reject(cancel);
         else resolve(this.value);
@@ -225,11 +228,21 @@ export function readyAwaitable<T>(value: T): Awaitable<T> {
 /**
  * @internal `yield*` on a ready awaitable: an iterator that is done at once,
  * with no generator allocated (a generator object costs more than the wait).
+ * It has a generator's whole protocol (`throw`, `return`): whoever runs an
+ * awaitable's iterator as a coroutine (a Task made by gather, shield,
+ * asCompleted) must see a generator that returns at once.
  */
 export class DoneIterator<T> implements Iterator<never, T, unknown> {
   constructor(readonly value: T) {}
   next(): IteratorReturnResult<T> {
     return { value: this.value, done: true };
+  }
+  /** A done generator rethrows what is thrown in. */
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value: T): IteratorReturnResult<T> {
+    return { value, done: true };
   }
   [Symbol.iterator](): this {
     return this;

@@ -132,7 +132,9 @@ export type AwaitableList<X> =
  *
  * @example
  * ```ts
+ * const job = async () => 3;
  * const args: GatherArg[] = [sleep(1), async () => 2, createTask(job)];
+ * console.log(await gather(...args)); // [undefined, 2, 3]
  * ```
  */
 export type GatherArg = PromiseLike<unknown> | Generator<unknown, unknown, any> | ((...args: any[]) => unknown);

@@ -24,6 +24,8 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 
 /** What a task awaiting a future must be told: the hook used by {@link Task}. */
 interface Waiter {
+  /** The loop iteration in which the task's code was last resumed by a callback of the loop. */
+  _stepIter: number;
   /** An await of `fut` by `owner` (on the task's chain or not) starts: a pending cancel may be delivered to it. */
   _awaiting(fut: Future<unknown>, owner: Node): RuntimeError | undefined;
   _wakeupGivesCancel(fut: Future<unknown>, owner: Node): CancelledError | undefined;
@@ -39,6 +41,15 @@ interface Waiter {
  * `then`) is reported once through the loop's exception handler ("Future
  * exception was never retrieved"): when the future is garbage-collected, when
  * its loop closes, or when the process exits, whichever comes first.
+ *
+ * Completed while its loop does not run: done callbacks, task wake-ups and
+ * `then` calls made by code running on the loop wait for the loop's next
+ * run (asyncio's `call_soon` on a stopped loop); on a closed loop they
+ * cannot run, and `setResult`/`setException`/`cancel` raise `RuntimeError`
+ * ("Event loop is closed") after completing the future, as asyncio. An
+ * `await fut` (or `then`) of plain code, outside any task or loop callback,
+ * never waits for the loop: it settles in a microtask when the loop is not
+ * running (or stops with its reaction still queued).
  *
  * @example
  * ```ts
@@ -152,6 +163,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // A copy, as asyncio: what the callback sets must not leak into the caller's context.
     const context = options?.context ?? currentContext().copy();
     if (this._state !== PENDING) {
+      if (this._loop._closed) throw new RuntimeError("Event loop is closed");
       this._loop._callSoonHandle(new Handle(fn, [this], this._loop, context));
       return;
     }
@@ -241,6 +253,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === undefined) return;
     this._callbacks = undefined;
     const loop = this._loop;
+    if (!loop._running) return this._scheduleOffLoop(cbs);
     for (let i = 0; i < cbs.length; i += 3) {
       const fn = cbs[i] as DoneCallback<T>;
       const ctx = cbs[i + 1] as Context;
@@ -254,6 +267,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /**
+   * @internal Completion while the loop does not run. The loop's callbacks
+   * (done callbacks, task wake-ups, `then` calls made by code running on
+   * the loop) wait for its next run, as asyncio's `call_soon` on a stopped
+   * loop; on a closed loop they cannot run and, as asyncio, the completion
+   * raises `RuntimeError` (the future is done all the same). A `then` made
+   * by plain code (no task, no loop callback) does not need the loop: it is
+   * settled at once, in a microtask, so `await fut` outside the loop never
+   * waits for a run that may not come.
+   */
+  _scheduleOffLoop(cbs: unknown[]): void {
+    const loop = this._loop;
+    let lost = false;
+    for (let i = 0; i < cbs.length; i += 3) {
+      const extra = cbs[i + 2];
+      if (extra instanceof Reaction && extra.plain) {
+        queueMicrotask(() => settleReaction(this as Future<unknown>, extra));
+        continue;
+      }
+      if (loop._closed) {
+        lost = true;
+        continue;
+      }
+      const fn = cbs[i] as DoneCallback<T>;
+      const ctx = cbs[i + 1] as Context;
+      if (extra === undefined) loop._callSoonHandle(new Handle(fn, [this], loop, ctx));
+      else
+        loop._callSoonHandle(
+          new Handle(fn, [this, extra], loop, ctx, extra instanceof Reaction ? extra.waiter : extra),
+        );
+    }
+    if (lost) throw new RuntimeError("Event loop is closed");
+  }
+
   /** @internal The wake-up registration a generator task uses: no extra promise. */
   _addWakeup(fn: (fut: Future<any>, task: any) => void, task: { _context: Context }): void {
     (this._callbacks ??= []).push(fn, task._context, task);
@@ -261,6 +308,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 }
 
 aliasSymbolObservable(Future.prototype);
+/** What `then` returns to V8's await machinery, which ignores it. */
+const IGNORED: Promise<unknown> = Promise.resolve(undefined);
 /** Future.prototype.then (see the accessor). */
 function futureThen<T, R1, R2>(
   this: Future<T>,
@@ -271,6 +320,15 @@ function futureThen<T, R1, R2>(
   // Who waits: V8's await of this future (a thenable job), or one of our
   // awaitables' own wait; a `then` called by the task's code is not an await.
   let owner = awaitOwner(this);
+  if (owner !== undefined && this._state !== PENDING) {
+    // V8's await of a done future: the handlers are the resolving functions
+    // of the await's wrapper promise (V8 ignores what `then` returns), and
+    // resolving it now skips a promise pair and a microtask, as awaiting a
+    // done future in asyncio does not suspend. The outcome is the same.
+    if (this._state === RESULT) (onFulfilled as (v: unknown) => void)(this._result);
+    else (onRejected as (e: unknown) => void)(this._state === EXCEPTION ? this._exception : this._makeCancelledError());
+    return IGNORED as Promise<R1 | R2>;
+  }
   if (owner === undefined) {
     owner = thenOwner(onFulfilled);
     if (owner !== undefined) setAwait(owner, this);
@@ -301,7 +359,7 @@ function futureThen<T, R1, R2>(
     (this._callbacks ??= []).push(
       settleReaction,
       frame?._context ?? rootContext,
-      new Reaction(task, owner, onFulfilled, onRejected, resolve, reject),
+      new Reaction(task, owner, onFulfilled, onRejected, resolve, reject, frame === undefined),
     );
   });
   if (frame !== undefined) notFrame(p);
@@ -317,11 +375,36 @@ class Reaction {
     readonly onRejected: ((reason: any) => unknown) | null | undefined,
     readonly resolve: (v: any) => void,
     readonly reject: (e: unknown) => void,
+    /** Made by plain code (outside any task or loop callback): settled without the loop when it does not run. */
+    readonly plain: boolean,
   ) {}
 }
 
+/**
+ * @internal When a loop stops: the `then` reactions of plain code still
+ * waiting in its ready queue are settled now, in microtasks (see
+ * {@link Future._scheduleOffLoop}); the returned queue holds the rest, in order.
+ */
+export function settlePlainReactions(ready: Handle[]): Handle[] {
+  let kept: Handle[] | undefined;
+  for (let i = 0; i < ready.length; i++) {
+    const h = ready[i]!;
+    const args = h._args;
+    const r = h._callback === settleReaction && args !== undefined ? args[1] : undefined;
+    if (r instanceof Reaction && r.plain) {
+      kept ??= ready.slice(0, i);
+      const fut = args![0] as Future<unknown>;
+      queueMicrotask(() => settleReaction(fut, r));
+    } else if (kept !== undefined) kept.push(h);
+  }
+  return kept ?? ready;
+}
+
 function settleReaction(fut: Future<unknown>, r: Reaction): void {
-  const cancel = r.waiter?._wakeupGivesCancel(fut, r.owner as Node);
+  const w = r.waiter;
+  if (w === undefined) return settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, undefined);
+  w._stepIter = fut._loop._iteration; // the awaiting task's step begins
+  const cancel = w._wakeupGivesCancel(fut, r.owner as Node);
   settle(fut, r.onFulfilled, r.onRejected, r.resolve, r.reject, cancel);
 }
 

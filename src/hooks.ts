@@ -58,8 +58,7 @@ class Run {
   /** The last promise when it was a native child (not a wrapper pair): its parent and itself. */
   lastParent: Node | undefined = undefined;
   lastChild: Node | undefined = undefined;
-  /** Native children that found no open frame: only the last may (the bottom's own await). */
-  bottomPops = 0;
+  /** The last native child found no open frame (only the last may: the bottom's own await). */
   lastPoppedBottom = false;
   /** The frame the last native child closed (undefined: it found none). */
   lastPopped: Node | undefined = undefined;
@@ -81,7 +80,6 @@ class Run {
     if (this.stack.length !== 0) this.stack.length = 0;
     if (this.links.length !== 0) this.links.length = 0;
     this.lastParent = this.lastChild = undefined;
-    this.bottomPops = 0;
     this.lastPoppedBottom = false;
     this.lastPopped = undefined;
     this.first = false;
@@ -110,12 +108,12 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   const f = state.current;
   if (f === undefined) return;
   const r = run;
-  // One shape for every promise made in a task's frame (the hooks read these
-  // fields on all of them: a single hidden class keeps the reads fast).
+  // Two fields on every promise made in a frame; an await's throwaway gets
+  // OWNER and its wrapper WRAPS later. A promise has no room for fields of
+  // its own: at most three fit in the first property array V8 allocates, a
+  // fourth costs a second one (and a copy) per promise.
   (p as Tagged)[FRAME] = f;
   (p as Tagged)[AWAIT] = parent;
-  (p as Tagged)[OWNER] = undefined;
-  (p as Tagged)[WRAPS] = undefined;
   if (r === undefined) return;
   r.lastReadAfter = false;
   if (parent === undefined) {
@@ -151,13 +149,13 @@ function init(p: Promise<unknown>, parent: Promise<unknown> | undefined): void {
       owner[AWAIT] = target;
       const s = r.stack;
       // Frames above the awaiting function are not functions (or they returned).
-      const i = s.lastIndexOf(owner);
+      const i = s.length === 0 ? -1 : s.lastIndexOf(owner);
       if (i >= 0) s.length = i;
       else {
         // The bottom, or a function an earlier native child was taken for
         // the await of (it was a `then` call): the inferences are wrong.
-        s.length = 0;
-        if (r.links.includes(owner)) r.bad = true;
+        if (s.length !== 0) s.length = 0;
+        if (r.links.length !== 0 && r.links.includes(owner)) r.bad = true;
       }
       r.lastParent = r.lastChild = undefined;
       r.lastPoppedBottom = false;
@@ -197,6 +195,13 @@ function madeByThen(): boolean {
   }
 }
 
+/** Removes s[i] (splice allocates the array of removed elements; the top is the usual case). */
+function removeAt(s: Node[], i: number): void {
+  const last = s.length - 1;
+  for (let j = i; j < last; j++) s[j] = s[j + 1]!;
+  s.pop();
+}
+
 // The pending promise was a native child of its parent: an await on a
 // native promise, or a `then` call (which looks the same).
 function flush(r: Run): void {
@@ -210,7 +215,7 @@ function flush(r: Run): void {
   const s = r.stack;
   // A promise of this run that is used already is not an open function's.
   const i = s.lastIndexOf(x);
-  if (i >= 0) s.splice(i, 1);
+  if (i >= 0) removeAt(s, i);
   r.lastParent = x;
   r.lastChild = t;
   if (s.length > 0) {
@@ -219,7 +224,6 @@ function flush(r: Run): void {
     r.lastPopped = f;
     r.lastPoppedBottom = false;
   } else {
-    r.bottomPops++;
     r.lastPopped = undefined;
     r.lastPoppedBottom = true;
   }
@@ -232,11 +236,17 @@ function settled(p: Promise<unknown>): void {
   if (p === r.bottom) r.bottomSettled = true;
   if (r.stack.length === 0) return;
   const i = r.stack.lastIndexOf(p as Tagged);
-  if (i >= 0) r.stack.splice(i, 1); // an async function that returned without suspending
+  if (i >= 0) removeAt(r.stack, i); // an async function that returned without suspending
 }
 
 function end(r: Run, bottom: Node | undefined): void {
-  if (pending !== undefined) flush(r);
+  if (pending !== undefined) {
+    // One of our awaitables read after the last promise, with no throwaway
+    // after it: resolving with it (the bottom's `return fut`), not an await.
+    const readAfter = thenRead !== undefined;
+    flush(r);
+    if (readAfter) r.lastReadAfter = true;
+  }
   const l = r.links;
   // The run's last promise, when a native child, is the bottom's await (the
   // code at the bottom suspends last): in a task's first run the bottom's
@@ -309,7 +319,7 @@ export function noteThenRead(x: object): void {
 export function inRun<R>(bottom: Node | undefined, fn: () => R, bottomOf?: (result: R) => Node | undefined): R {
   const saved = run;
   if (saved !== undefined && pending !== undefined) flush(saved);
-  const r = new Run().reset(bottom);
+  const r = (spareRuns.pop() ?? new Run()).reset(bottom);
   r.first = bottom === undefined && bottomOf !== undefined;
   run = r;
   let result: R | undefined;
@@ -321,8 +331,11 @@ export function inRun<R>(bottom: Node | undefined, fn: () => R, bottomOf?: (resu
     pending = pendingParent = thenRead = undefined;
     pendingIsThen = false;
     run = saved;
+    if (spareRuns.length < 8) spareRuns.push(r.reset(undefined));
   }
 }
+/** Runs of inRun, reused (one per task start and per generator step otherwise). */
+const spareRuns: Run[] = [];
 
 /** @internal Runs `fn` with `owner` as the owner of the waits our awaitables register in it. */
 export function withOwner<R>(owner: Node | undefined, fn: () => R): R {
@@ -377,7 +390,7 @@ export function notFrame(p: Promise<unknown>): void {
   const r = run;
   if (r === undefined || r.stack.length === 0) return;
   const i = r.stack.lastIndexOf(p as Tagged);
-  if (i >= 0) r.stack.splice(i, 1);
+  if (i >= 0) removeAt(r.stack, i);
 }
 
 /** @internal Records that `owner` waits on `target` now (our awaitables' own waits). */

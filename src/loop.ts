@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { RuntimeError, ValueError } from "./errors.js";
 import { currentContext, type Context } from "./context.js";
 import { Handle, TimerHandle } from "./events.js";
-import { Future } from "./futures.js";
+import { Future, settlePlainReactions } from "./futures.js";
 import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
 import { reportPendingOf } from "./unretrieved.js";
@@ -39,7 +39,9 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
  *
  * @example
  * ```ts
- * loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 })); // from asyncio-ts/executors
+ * import { ThreadPoolExecutor } from "asyncio-ts/executors";
+ * const loop = getRunningLoop();
+ * loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 })); // shut down when the runner closes
  * ```
  */
 export interface LoopExecutor {
@@ -52,7 +54,8 @@ export interface LoopExecutor {
  *
  * @example
  * ```ts
- * await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT);
+ * const loop = getRunningLoop();
+ * await loop.shutdownDefaultExecutor(EXECUTOR_SHUTDOWN_TIMEOUT); // what the runner does when it closes
  * ```
  */
 export const EXECUTOR_SHUTDOWN_TIMEOUT = 300;
@@ -108,6 +111,10 @@ export class EventLoop {
   /** @internal */ _stopping = false;
   /** @internal */ _closed = false;
   /** @internal */ _inTick = false;
+  /** @internal the number of the current (or last) iteration */ _iteration = 0;
+  /** @internal the last iteration whose microtasks are known to have drained (see {@link EventLoop._markDrain}) */ _drainedIter =
+    -1;
+  /** @internal */ _drainMarkIter = -1;
   /** @internal */ _immediate: NodeJS.Immediate | undefined = undefined;
   /** @internal */ _timeout: NodeJS.Timeout | undefined = undefined;
   /** @internal the loop time at which `_timeout` fires */ _timeoutAt = Infinity;
@@ -475,6 +482,7 @@ export class EventLoop {
       this._timeout = undefined;
     }
     if (!this._running) return;
+    this._iteration++;
     this._inTick = true;
     const prevTicking = _setTicking(this);
     try {
@@ -492,10 +500,30 @@ export class EventLoop {
     else this._scheduleNext();
   };
 
+  /**
+   * @internal Records, once per iteration, when the microtasks that follow
+   * this iteration's callbacks have drained (`_drainedIter`): a nextTick
+   * queued from a microtask runs after the whole microtask queue. Only
+   * asked for by a cancel that arrives between an async-function task's
+   * step and the microtasks that finish it (Task.cancel).
+   */
+  _markDrain(): void {
+    const iter = this._iteration;
+    if (this._drainMarkIter === iter) return;
+    this._drainMarkIter = iter;
+    queueMicrotask(() =>
+      process.nextTick(() => {
+        if (this._drainedIter < iter) this._drainedIter = iter;
+      }),
+    );
+  }
+
   /** @internal */
   _finishRun(error: unknown): void {
     this._stopping = false;
     this._running = false;
+    // Plain code's awaits of this loop's futures must not wait for a next run that may never come.
+    if (this._ready.length > 0) this._ready = settlePlainReactions(this._ready);
     _loopStopped(this);
     if (this._immediate !== undefined) clearImmediate(this._immediate);
     if (this._timeout !== undefined) clearTimeout(this._timeout);

@@ -81,6 +81,10 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _abort: AbortController | undefined = undefined;
   /** @internal */ _hooked = false;
   /** @internal true for async functions: cancellation arrives through their awaits */ _isAsync: boolean;
+  /** @internal the loop iteration in which a callback of the loop last resumed this async function (its step) */ _stepIter =
+    -1;
+  /** @internal the iteration of the cancel request pending in `_mustCancel`, if it came after that step (see cancel) */ _lateIter =
+    -1;
   readonly #source: unknown;
 
   /**
@@ -187,6 +191,16 @@ export class Task<T = unknown> extends Future<T> {
         continue;
       }
       if (waiter === null || !waiter.cancel(msg)) {
+        // A request made by another callback of the iteration in which this
+        // async function's step began, before the microtasks that run that
+        // step: in asyncio the step would be over (a task that returns in it
+        // is done, and cancel() comes too late). Recorded, so that a return
+        // in those microtasks keeps its result (see _finishWithResult).
+        const loop = t._loop;
+        const late = t._isAsync && loop._inTick && t._stepIter === loop._iteration && state.current?._task !== t;
+        if (late) loop._markDrain();
+        if (!t._mustCancel) t._lateIter = late ? loop._iteration : -1;
+        else if (!late) t._lateIter = -1;
         t._mustCancel = true;
         t._cancelMessage = msg;
       }
@@ -338,12 +352,13 @@ export class Task<T = unknown> extends Future<T> {
     }
     retainHooks();
     this._hooked = true;
+    this._stepIter = this._loop._iteration;
     const prev = state.current;
     state.current = this;
     try {
       // The first run of the function: its last await is the function's own
       // (the promise it returned is the bottom of the chain of awaits).
-      const p = inRun(undefined, fn, (r) => (r instanceof Promise ? (r as Node) : undefined));
+      const p = inRun(undefined, fn, promiseOf);
       if (isGenerator(p)) {
         // A function returning a generator object (`() => gen()`): the
         // generator is the coroutine, as if the generator function was given.
@@ -378,14 +393,26 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   _finishWithResult(v: T): void {
     if (this.done()) return;
-    if (this._mustCancel) {
+    if (this._mustCancel && !this._stepEndsBeforeCancel()) {
       // Cancel requested right before the coroutine returned: the task ends cancelled.
       this._mustCancel = false;
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else {
+      this._mustCancel = false;
       Future.prototype.setResult.call(this, v);
     }
     this._onDone();
+  }
+
+  /**
+   * @internal The function returns in the microtasks of the step during
+   * which the pending cancel was requested by another callback (see
+   * cancel): asyncio's step would have returned first, so the result stands
+   * (what the step took, a queue item or a lock, is not lost).
+   */
+  _stepEndsBeforeCancel(): boolean {
+    const loop = this._loop;
+    return this._lateIter === loop._iteration && loop._drainedIter < loop._iteration;
   }
 
   /** @internal */
@@ -414,6 +441,11 @@ export class Task<T = unknown> extends Future<T> {
 
 function isFuture(x: unknown): boolean {
   return x instanceof Future;
+}
+
+/** The bottom of a task's first run: the promise its async function returned (one function for every task). */
+function promiseOf(r: unknown): Node | undefined {
+  return r instanceof Promise ? (r as Node) : undefined;
 }
 
 /** A task's first step, and the step after a bare `yield`. */
@@ -518,7 +550,8 @@ function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
  *
  * @example
  * ```ts
- * const fut = ensureFuture(fetch(url)); // a Future that follows the promise
+ * const fut = ensureFuture(fetchPage(url)); // a Future that follows the promise
+ * console.log(await fut); // "<page of https://example.com/>"
  * ```
  */
 export function ensureFuture<T>(x: CoroutineLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {

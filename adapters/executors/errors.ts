@@ -16,7 +16,9 @@
  *
  * @example
  * ```ts
- * try { await pool.submit(crashes); } catch (e) { if (e instanceof WorkerCrashedError) console.log(e.exitCode); }
+ * await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+ * const crashes = pureFunction(() => process.exit(3));
+ * try { await pool.submit(crashes); } catch (e) { if (e instanceof WorkerCrashedError) console.log(e.exitCode); } // 3
  * ```
  */
 export class WorkerCrashedError extends Error {
@@ -43,7 +45,9 @@ export class WorkerCrashedError extends Error {
  *
  * @example
  * ```ts
- * try { await toThread(job); } catch (e) { if (e instanceof MissingPeerError) console.log(e.packageName); } // "piscina"
+ * // What the first job on a ThreadPoolExecutor fails with when piscina is not installed:
+ * const e = new MissingPeerError("piscina", "5.3.2", new Error("Cannot find package 'piscina'"));
+ * console.log(e.packageName); // "piscina"
  * ```
  */
 export class MissingPeerError extends Error {

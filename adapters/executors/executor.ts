@@ -70,7 +70,11 @@ export interface ExecutorOptions {
  *
  * @example
  * ```ts
- * await pool.shutdown({ wait: true, cancelFutures: true });
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const square = pureFunction((x: number) => x * x);
+ * const jobs = [pool.submit(square, 2), pool.submit(square, 3)];
+ * await pool.shutdown({ wait: true, cancelFutures: true }); // the queued one is cancelled
+ * console.log(jobs.map((j) => j.cancelled())); // [false, true]
  * ```
  */
 export interface ShutdownOptions {
@@ -85,7 +89,11 @@ export interface ShutdownOptions {
  *
  * @example
  * ```ts
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const square = pureFunction((x: number) => x * x);
+ * const jobs = [pool.submit(square, 2), pool.submit(square, 3)];
  * const { running, queued } = pool.statistics();
+ * await gather(...jobs);
  * ```
  */
 export interface ExecutorStatistics {

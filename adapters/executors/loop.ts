@@ -40,7 +40,9 @@ export function defaultExecutor(loop: EventLoop): Executor {
  * ```ts
  * await run(async () => {
  *   const loop = getRunningLoop();
- *   const digest = await runInExecutor(loop, null, target("./hash.js", "sha256File", import.meta.url), "big.iso");
+ *   const sha256File = target<[string], string>("./hash.js", "sha256File", import.meta.url);
+ *   const digest = await runInExecutor(loop, null, sha256File, "package.json");
+ *   console.log(digest.length); // 64 hex digits
  * });
  * ```
  */
@@ -66,6 +68,7 @@ export function runInExecutor<T extends AnyTarget<any[], any>>(
  * ```ts
  * await run(async () => {
  *   const n = await toThread(target<[number], number>("./jobs.js", "fib", import.meta.url), 30);
+ *   console.log(n); // 832040
  * });
  * ```
  */

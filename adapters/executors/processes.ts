@@ -67,7 +67,8 @@ type Reply =
  * await run(async () => {
  *   await using pool = new ProcessPoolExecutor({ maxWorkers: 2 });
  *   const parse = target<[string], object>("./parse.js", "parse", import.meta.url);
- *   for await (const doc of pool.map(parse, files)) console.log(doc);
+ *   const files = ['{"a": 1}', '{"b": 2}'];
+ *   for await (const doc of pool.map(parse, files)) console.log(doc); // { a: 1 }, then { b: 2 }
  * });
  * ```
  */

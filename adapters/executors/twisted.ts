@@ -32,9 +32,11 @@ function deferredOf<T>(fut: Future<T>): Deferred<T> {
  *
  * @example
  * ```ts
- * const pool = new ThreadPoolExecutor({ maxWorkers: 4 });
- * const d = deferToThreadPool(reactor, pool, target("./jobs.js", "fib", import.meta.url), 30);
- * d.addCallback((n) => console.log(n));
+ * import { reactor } from "asyncio-ts/twisted";
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * const d = deferToThreadPool(reactor, pool, target<[number], number>("./jobs.js", "fib", import.meta.url), 30);
+ * d.addCallback((n) => console.log(n)); // 832040
+ * await d;
  * ```
  */
 export function deferToThreadPool<T extends AnyTarget<any[], any>>(
@@ -56,6 +58,7 @@ export function deferToThreadPool<T extends AnyTarget<any[], any>>(
  * ```ts
  * await run(async () => {
  *   const page = await deferToThread(target<[string], string>("./render.js", "render", import.meta.url), "index");
+ *   console.log(page); // "<h1>index</h1>"
  * });
  * ```
  */

@@ -494,9 +494,9 @@ function* main<T>(g: Greenlet<T>): Coroutine<void> {
  *
  * @example
  * ```ts
- * const g = spawn(function* (url: string) { yield* sleep(0.1); return url.length; }, "https://example.com");
+ * const g = spawn(function* (url: string) { yield* sleep(0.1); return `<page of ${url}>`; }, "https://example.com");
  * await g.join();
- * console.log(g.value); // 19
+ * console.log(g.value); // "<page of https://example.com>"
  * ```
  */
 export function spawn<F extends GreenletFunction>(

@@ -100,7 +100,8 @@ export function setCurrent(g: GreenletLike | undefined): GreenletLike | undefine
  *
  * @example
  * ```ts
- * const g = spawn(function* () { return getcurrent() === g; });
+ * const g: Greenlet<boolean> = spawn(function* (): Generator<never, boolean> { return getcurrent() === g; });
+ * console.log(yield* g.get()); // true
  * ```
  */
 export function getcurrent(): Greenlet<unknown> | undefined {

@@ -20,8 +20,9 @@ function owner(): object {
  * @example
  * ```ts
  * const data = new local() as local & { user?: string };
- * spawn(function* () { data.user = "ann"; yield* sleep(0); console.log(data.user); }); // "ann"
- * spawn(function* () { console.log(data.user); }); // undefined
+ * const a = spawn(function* () { data.user = "ann"; yield* sleep(0); console.log(data.user); }); // "ann"
+ * const b = spawn(function* () { console.log(data.user); }); // undefined
+ * yield* joinall([a, b]);
  * ```
  */
 export class local implements Record<string, any> {

@@ -38,7 +38,8 @@ export interface AcquireOptions {
  * @example
  * ```ts
  * const sem = new Semaphore(2);
- * spawn(function* () { yield* sem.acquire(); try { yield* sleep(0.1); } finally { sem.release(); } });
+ * const g = spawn(function* () { yield* sem.acquire(); try { yield* sleep(0.1); } finally { sem.release(); } });
+ * yield* g.join();
  * ```
  */
 export class Semaphore {
@@ -156,7 +157,7 @@ export class Semaphore {
  * @example
  * ```ts
  * const s = new BoundedSemaphore(1);
- * try { s.release(); } catch (e) { console.log((e as Error).name); } // ValueError: Semaphore released too many times
+ * try { s.release(); } catch (e) { console.log((e as Error).message); } // "Semaphore released too many times"
  * ```
  */
 export class BoundedSemaphore extends Semaphore {

@@ -351,9 +351,11 @@ export class SimpleQueue<T = unknown> {
  * @example
  * ```ts
  * const q = new Queue<string>();
- * spawn(function* () { for (;;) { const job = yield* q.get(); console.log(job); q.taskDone(); } });
+ * const handled: string[] = [];
+ * const worker = spawn(function* () { for (;;) { const job = yield* q.get(); handled.push(job); q.taskDone(); } });
  * q.putNowait("a"); q.putNowait("b");
- * await q.join(); // both handled (in a greenlet: yield* q.join())
+ * yield* q.join(); // both handled
+ * worker.kill({ block: false });
  * ```
  */
 export class Queue<T = unknown> extends SimpleQueue<T> {

@@ -43,7 +43,9 @@ function formatMessage(s: number | undefined, exception: unknown): string {
  * @example
  * ```ts
  * // gevent: with Timeout(1): ...
- * const v = yield* new Timeout(1).run(function* () { yield* sleep(5); return "late"; }); // throws the Timeout
+ * try {
+ *   yield* new Timeout(1).run(function* () { yield* sleep(5); return "late"; });
+ * } catch (e) { console.log(e instanceof Timeout); } // true: it raised the Timeout
  * // gevent: with Timeout(1, False): ...
  * const w = yield* new Timeout(1, false).run(function* () { yield* sleep(5); }); // undefined after 1 s
  * ```
@@ -74,7 +76,7 @@ export class Timeout extends Error {
    * @example
    * ```ts
    * const t = Timeout.startNew(2);
-   * try { yield* work(); } finally { t.close(); }
+   * try { yield* sleep(1); } finally { t.close(); }
    * ```
    */
   static startNew(seconds?: number | null, exception?: unknown): Timeout {
@@ -196,7 +198,8 @@ export interface WithTimeoutOptions<V> {
  *
  * @example
  * ```ts
- * const page = yield* withTimeout(5, function* () { return yield* fetchPage(url); }, { timeoutValue: null });
+ * const page = yield* withTimeout(5, function* () { yield* sleep(10); return "page"; }, { timeoutValue: null });
+ * console.log(page); // null: the body took longer than 5 s
  * ```
  */
 export function withTimeout<T, V = never>(

@@ -59,7 +59,8 @@ export function sleep(seconds = 0): Awaitable<void> {
  *
  * @example
  * ```ts
- * for await (const g of iwait([g1, g2, g3])) console.log(g.value);
+ * const [g1, g2, g3] = [3, 1, 2].map((s) => spawn(function* () { yield* sleep(s); return s; }));
+ * for await (const g of iwait([g1, g2, g3])) console.log(g.value); // 1, 2, 3: in the order they finish
  * ```
  */
 export function iwait<T extends Linkable>(objects: Iterable<T>, options: WaitOptions = {}): IWait<T> {
@@ -153,7 +154,10 @@ export class IWait<T extends Linkable> {
  *
  * @example
  * ```ts
+ * const g1 = spawn(function* () { yield* sleep(0.5); });
+ * const g2 = spawn(function* () { yield* sleep(5); });
  * const done = yield* wait([g1, g2], { timeout: 1 });
+ * console.log(done.length); // 1: g1 only
  * ```
  */
 export function wait<T extends Linkable>(objects?: Iterable<T> | null, options: WaitOptions = {}): Awaitable<T[]> {
@@ -193,7 +197,10 @@ export interface JoinAllOptions extends WaitOptions {
  *
  * @example
  * ```ts
+ * const a = function* () { yield* sleep(1); return "a"; };
+ * const b = function* () { yield* sleep(3); return "b"; };
  * const finished = yield* joinall([spawn(a), spawn(b)], { timeout: 2 });
+ * console.log(finished.map((g) => g.value)); // ["a"]
  * ```
  */
 export function joinall<T>(greenlets: Iterable<Greenlet<T>>, options: JoinAllOptions = {}): Awaitable<Greenlet<T>[]> {
@@ -209,7 +216,9 @@ export function joinall<T>(greenlets: Iterable<Greenlet<T>>, options: JoinAllOpt
  *
  * @example
  * ```ts
+ * const workers = [1, 2].map(() => spawn(function* () { yield* sleep(60); }));
  * yield* killall(workers, { timeout: 1 });
+ * console.log(workers.every((g) => g.dead)); // true
  * ```
  */
 export function killall(greenlets: Iterable<Greenlet<unknown>>, options: KillOptions = {}): Awaitable<void> {

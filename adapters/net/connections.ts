@@ -137,8 +137,19 @@ export async function connectSocket(
  *
  * @example
  * ```ts
- * const [transport, protocol] = await createConnection(() => new MyProtocol(), "127.0.0.1", 8888);
+ * class Client extends Protocol {
+ *   readonly reply = getRunningLoop().createFuture<string>();
+ *   override dataReceived(data: Buffer): void { this.reply.setResult(data.toString()); }
+ * }
+ * await using server = await startServer(async (reader, writer) => {
+ *   writer.write(await reader.readexactly(5)); // an echo, once
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [transport, protocol] = await createConnection(() => new Client(), "127.0.0.1", port);
  * transport.write("hello");
+ * console.log(await protocol.reply); // "hello"
+ * transport.close();
  * ```
  */
 export async function createConnection<P extends BaseProtocol>(
@@ -157,7 +168,12 @@ export async function createConnection<P extends BaseProtocol>(
  *
  * @example
  * ```ts
- * const [transport] = await createUnixConnection(() => new MyProtocol(), "/tmp/app.sock");
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const path = join(tmpdir(), `app-${process.pid}.sock`);
+ * await using server = await startUnixServer((_reader, writer) => writer.close(), path);
+ * const [transport] = await createUnixConnection(() => new Protocol(), path);
+ * transport.close();
  * ```
  */
 export async function createUnixConnection<P extends BaseProtocol>(
@@ -193,7 +209,9 @@ async function startTransport<P extends BaseProtocol>(
  *
  * @example
  * ```ts
+ * await using server = await createServer(() => new Protocol(), "127.0.0.1", 0);
  * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * console.log(port > 0); // true: the port the OS chose
  * ```
  */
 export class ServerSocket {
@@ -224,10 +242,12 @@ export class ServerSocket {
  *
  * @example
  * ```ts
- * const server = await startServer(handle, "127.0.0.1", 0);
+ * const server = await startServer((_reader, writer) => writer.close(), "127.0.0.1", 0);
  * const task = createTask(() => server.serveForever());
- * // …
+ * await sleep(0.01); // … serving
  * task.cancel(); // closes the server
+ * await task.then(undefined, () => {});
+ * console.log(server.isServing()); // false
  * ```
  */
 export class Server implements AsyncDisposable {
@@ -434,8 +454,18 @@ function makeServer<P extends BaseProtocol>(
  *
  * @example
  * ```ts
- * const server = await createServer(() => new Echo(), "127.0.0.1", 0);
+ * class Echo extends Protocol {
+ *   transport!: Transport;
+ *   override connectionMade(t: Transport): void { this.transport = t; }
+ *   override dataReceived(data: Buffer): void { this.transport.write(data); }
+ * }
+ * await using server = await createServer(() => new Echo(), "127.0.0.1", 0);
  * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [reader, writer] = await openConnection("127.0.0.1", port);
+ * writer.write("ping");
+ * console.log((await reader.readexactly(4)).toString()); // "ping"
+ * writer.close();
+ * await writer.waitClosed();
  * ```
  */
 export async function createServer<P extends BaseProtocol>(
@@ -470,7 +500,10 @@ export async function createServer<P extends BaseProtocol>(
  *
  * @example
  * ```ts
- * const server = await createUnixServer(() => new Echo(), "/tmp/echo.sock");
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * await using server = await createUnixServer(() => new Protocol(), join(tmpdir(), `echo-${process.pid}.sock`));
+ * console.log(server.sockets[0]!.family); // "unix"
  * ```
  */
 export async function createUnixServer<P extends BaseProtocol>(
@@ -513,7 +546,22 @@ export interface DatagramOpts {
  *
  * @example
  * ```ts
- * const [transport, protocol] = await createDatagramEndpoint(() => new EchoUdp(), { localAddr: ["127.0.0.1", 0] });
+ * class EchoUdp extends DatagramProtocol {
+ *   transport!: DatagramTransport;
+ *   override connectionMade(t: DatagramTransport): void { this.transport = t; }
+ *   override datagramReceived(data: Buffer, addr: Address): void { this.transport.sendto(data, addr); }
+ * }
+ * const [server] = await createDatagramEndpoint(() => new EchoUdp(), { localAddr: ["127.0.0.1", 0] });
+ * const port = (server.getExtraInfo("sockname") as Address)[1];
+ * class Client extends DatagramProtocol {
+ *   readonly reply = getRunningLoop().createFuture<string>();
+ *   override datagramReceived(data: Buffer): void { this.reply.setResult(data.toString()); }
+ * }
+ * const [client, protocol] = await createDatagramEndpoint(() => new Client(), { remoteAddr: ["127.0.0.1", port] });
+ * client.sendto("ping");
+ * console.log(await protocol.reply); // "ping"
+ * client.close();
+ * server.close();
  * ```
  */
 export async function createDatagramEndpoint<P extends DatagramProtocol>(

@@ -12,7 +12,10 @@
  *
  * @example
  * ```ts
- * try { await reader.readexactly(4); } catch (e) { if (e instanceof IncompleteReadError) log(e.partial); }
+ * const reader = new StreamReader();
+ * reader.feedData(Buffer.from("ab"));
+ * reader.feedEof();
+ * try { await reader.readexactly(4); } catch (e) { if (e instanceof IncompleteReadError) console.log(e.partial.toString()); } // "ab"
  * ```
  */
 export class IncompleteReadError extends Error {
@@ -42,7 +45,12 @@ export class IncompleteReadError extends Error {
  *
  * @example
  * ```ts
- * try { await reader.readuntil("\r\n"); } catch (e) { if (e instanceof LimitOverrunError) await reader.readexactly(e.consumed); }
+ * const reader = new StreamReader({ limit: 4 });
+ * reader.feedData(Buffer.from("too long\r\nok\r\n"));
+ * try { await reader.readuntil("\r\n"); } catch (e) {
+ *   if (e instanceof LimitOverrunError) await reader.readexactly(e.consumed + 2); // skip the line: `consumed` is where "\r\n" starts
+ * }
+ * console.log((await reader.readuntil("\r\n")).toString()); // "ok\r\n"
  * ```
  */
 export class LimitOverrunError extends Error {
@@ -67,7 +75,7 @@ export class LimitOverrunError extends Error {
  *
  * @example
  * ```ts
- * try { await openConnection("127.0.0.1", 1); } catch (e) { if (e instanceof OSError) log(e.code); }
+ * try { await openConnection("127.0.0.1", 1); } catch (e) { if (e instanceof OSError) console.log(e.code); } // "ECONNREFUSED"
  * ```
  */
 export class OSError extends Error {
@@ -94,7 +102,8 @@ export class OSError extends Error {
  *
  * @example
  * ```ts
- * try { await writer.drain(); } catch (e) { if (e instanceof ConnectionError) reconnect(); }
+ * // Every connection failure is one: refused, reset, aborted, a broken pipe.
+ * try { await openConnection("127.0.0.1", 1); } catch (e) { console.log(e instanceof ConnectionError); } // true
  * ```
  */
 export class ConnectionError extends OSError {
@@ -107,7 +116,9 @@ export class ConnectionError extends OSError {
  *
  * @example
  * ```ts
- * try { await writer.drain(); } catch (e) { if (e instanceof ConnectionResetError) log("peer went away"); }
+ * // What a read or drain() raises when the peer resets the connection (Node's ECONNRESET):
+ * const e = new ConnectionResetError("read ECONNRESET", { code: "ECONNRESET" });
+ * console.log(e instanceof ConnectionError, e.code); // true "ECONNRESET"
  * ```
  */
 export class ConnectionResetError extends ConnectionError {
@@ -120,7 +131,11 @@ export class ConnectionResetError extends ConnectionError {
  *
  * @example
  * ```ts
- * try { await openConnection("127.0.0.1", port); } catch (e) { if (e instanceof ConnectionRefusedError) retryLater(); }
+ * const server = await startServer((_reader, writer) => writer.close(), "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * server.close(); // nothing listens on `port` any more
+ * await server.waitClosed();
+ * try { await openConnection("127.0.0.1", port); } catch (e) { console.log(e instanceof ConnectionRefusedError); } // true
  * ```
  */
 export class ConnectionRefusedError extends ConnectionError {
@@ -133,7 +148,9 @@ export class ConnectionRefusedError extends ConnectionError {
  *
  * @example
  * ```ts
- * if (e instanceof ConnectionAbortedError) log("aborted");
+ * // Node's ECONNABORTED (the connection was aborted on this side, before it was accepted):
+ * const e = new ConnectionAbortedError("accept ECONNABORTED", { code: "ECONNABORTED" });
+ * console.log(e instanceof ConnectionError); // true
  * ```
  */
 export class ConnectionAbortedError extends ConnectionError {
@@ -146,7 +163,9 @@ export class ConnectionAbortedError extends ConnectionError {
  *
  * @example
  * ```ts
- * if (e instanceof BrokenPipeError) log("the peer closed its end");
+ * // Node's EPIPE: writing to a socket or a child's stdin whose reader closed its end.
+ * const e = new BrokenPipeError("write EPIPE", { code: "EPIPE" });
+ * console.log(e instanceof ConnectionError); // true
  * ```
  */
 export class BrokenPipeError extends ConnectionError {
@@ -172,7 +191,9 @@ export class FileNotFoundError extends OSError {
  *
  * @example
  * ```ts
- * try { proc.kill(); } catch (e) { if (e instanceof ProcessLookupError) log("already gone"); }
+ * const proc = await createSubprocessExec(process.execPath, ["-e", ""]);
+ * await proc.wait();
+ * try { proc.kill(); } catch (e) { if (e instanceof ProcessLookupError) console.log("already gone"); }
  * ```
  */
 export class ProcessLookupError extends OSError {

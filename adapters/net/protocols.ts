@@ -38,7 +38,12 @@ export class BaseProtocol {
  *   override connectionMade(t: Transport): void { this.transport = t; }
  *   override dataReceived(data: Buffer): void { this.transport.write(data); }
  * }
- * const server = await createServer(() => new Echo(), "127.0.0.1", 0);
+ * await using server = await createServer(() => new Echo(), "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [reader, writer] = await openConnection("127.0.0.1", port);
+ * writer.write("ping");
+ * console.log((await reader.readexactly(4)).toString()); // "ping"
+ * writer.close();
  * ```
  */
 export class Protocol extends BaseProtocol {

@@ -53,10 +53,17 @@ function toBytes(x: BytesLike): Buffer {
  *
  * @example
  * ```ts
+ * await using server = await startServer((_reader, writer) => {
+ *   writer.write("Content-Length: 2\r\n\r\nhione\ntwo\n");
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
  * const [reader, writer] = await openConnection("127.0.0.1", port);
- * const header = await reader.readuntil("\r\n\r\n");
- * const body = await reader.readexactly(length);
- * for await (const line of reader) console.log(line.toString());
+ * const header = (await reader.readuntil("\r\n\r\n")).toString();
+ * const length = Number(/Content-Length: (\d+)/.exec(header)![1]);
+ * const body = await reader.readexactly(length); // "hi"
+ * for await (const line of reader) console.log(line.toString()); // "one\n", then "two\n"
+ * writer.close();
  * ```
  */
 export class StreamReader implements AsyncIterable<Buffer> {
@@ -320,9 +327,13 @@ export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => un
  *
  * @example
  * ```ts
+ * await using server = await startServer((_reader, writer) => writer.close(), "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
  * const reader = new StreamReader();
  * const [transport, protocol] = await createConnection(() => new StreamReaderProtocol(reader), "127.0.0.1", port);
  * const writer = new StreamWriter(transport, protocol, reader);
+ * console.log((await reader.read()).length); // 0: the server closed at once
+ * writer.close();
  * ```
  */
 export class StreamReaderProtocol extends Protocol {
@@ -451,6 +462,12 @@ export class StreamReaderProtocol extends Protocol {
  *
  * @example
  * ```ts
+ * await using server = await startServer(async (reader, writer) => {
+ *   await reader.readline(); // "PING\r\n"
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [, writer] = await openConnection("127.0.0.1", port);
  * writer.write("PING\r\n");
  * await writer.drain();
  * writer.close();
@@ -588,7 +605,13 @@ async function openOver(
  *
  * @example
  * ```ts
- * const [reader, writer] = await openConnection("127.0.0.1", 6379);
+ * // A tiny server that answers like redis (a real redis-server on 6379 answers the same).
+ * await using server = await startServer(async (reader, writer) => {
+ *   if ((await reader.readline()).toString() === "PING\r\n") writer.write("+PONG\r\n");
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [reader, writer] = await openConnection("127.0.0.1", port);
  * writer.write("PING\r\n");
  * console.log((await reader.readline()).toString()); // "+PONG\r\n"
  * writer.close();
@@ -608,7 +631,13 @@ export function openConnection(
  *
  * @example
  * ```ts
- * const [reader, writer] = await openUnixConnection("/tmp/app.sock");
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const path = join(tmpdir(), `app-${process.pid}.sock`);
+ * await using server = await startUnixServer((_reader, writer) => { writer.write("hi"); writer.close(); }, path);
+ * const [reader, writer] = await openUnixConnection(path);
+ * console.log((await reader.read()).toString()); // "hi"
+ * writer.close();
  * ```
  */
 export function openUnixConnection(path: string, opts: OpenConnectionOpts = {}): Promise<[StreamReader, StreamWriter]> {
@@ -626,7 +655,9 @@ export function openUnixConnection(path: string, opts: OpenConnectionOpts = {}):
  *   for await (const line of reader) { writer.write(line); await writer.drain(); }
  *   writer.close();
  * }, "127.0.0.1", 0);
- * await server.serveForever();
+ * // serveForever() serves until cancelled; here a timeout cancels it after a second.
+ * try { await waitFor(server.serveForever(), 1); } catch (e) { if (!(e instanceof TimeoutError)) throw e; }
+ * console.log(server.isServing()); // false: cancelling serveForever() closed the server
  * ```
  */
 export function startServer(
@@ -646,7 +677,10 @@ export function startServer(
  *
  * @example
  * ```ts
- * const server = await startUnixServer(handle, "/tmp/app.sock");
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * await using server = await startUnixServer((_reader, writer) => writer.close(), join(tmpdir(), `app-${process.pid}.sock`));
+ * console.log(server.sockets[0]!.family); // "unix"
  * ```
  */
 export function startUnixServer(

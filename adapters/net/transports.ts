@@ -35,7 +35,10 @@ export interface SyncProtocol {
  *
  * @example
  * ```ts
- * transport.getExtraInfo("peername"); // ["127.0.0.1", 54321]
+ * await using server = await createServer(() => new Protocol(), "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [transport] = await createConnection(() => new Protocol(), "127.0.0.1", port);
+ * console.log(transport.getExtraInfo("peername")); // ["127.0.0.1", port]
  * transport.close();
  * ```
  */
@@ -63,10 +66,15 @@ export interface BaseTransport {
  *
  * @example
  * ```ts
- * const [transport, protocol] = await createConnection(() => new Protocol(), "127.0.0.1", port);
+ * await using server = await startServer(async (reader, writer) => {
+ *   console.log((await reader.readline()).toString()); // "hello\n"
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+ * const [transport] = await createConnection(() => new Protocol(), "127.0.0.1", port);
  * transport.write("hello\n");
  * transport.setWriteBufferLimits(1 << 20);
- * transport.close();
+ * transport.close(); // after the buffered bytes are sent
  * ```
  */
 export class Transport implements BaseTransport {
@@ -433,9 +441,17 @@ function feedBuffered(p: BufferedProtocol, data: Buffer): void {
  *
  * @example
  * ```ts
+ * class Receiver extends DatagramProtocol {
+ *   readonly got = getRunningLoop().createFuture<string>();
+ *   override datagramReceived(data: Buffer): void { this.got.setResult(data.toString()); }
+ * }
+ * const [server, receiver] = await createDatagramEndpoint(() => new Receiver(), { localAddr: ["127.0.0.1", 0] });
+ * const port = (server.getExtraInfo("sockname") as Address)[1];
  * const [transport] = await createDatagramEndpoint(() => new DatagramProtocol(), { remoteAddr: ["127.0.0.1", port] });
  * transport.sendto("ping");
+ * console.log(await receiver.got); // "ping"
  * transport.close();
+ * server.close();
  * ```
  */
 export class DatagramTransport implements BaseTransport {

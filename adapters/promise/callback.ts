@@ -7,7 +7,7 @@
  */
 import { promisify } from "node:util";
 import { ValueError, describe, getRunningLoop, isThenable, type Coroutine, type Future } from "../../src/index.js";
-import { ensureFuture, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
+import { fromThenable, rejectFuture, resolveFuture, whenSettled } from "./thenable.js";
 
 /**
  * Options of {@link fromCallback}.
@@ -234,7 +234,7 @@ function thenableOf(r: unknown, fnName: string, who: string): PromiseLike<unknow
   if ((typeof r === "object" || typeof r === "function") && r !== null) {
     if (typeof (r as PromiseLike<unknown>).then === "function") return r as PromiseLike<unknown>;
     const g = r as Generator;
-    if (typeof g.next === "function" && typeof g.throw === "function") return ensureFuture(g); // a generator coroutine: run it as a task
+    if (typeof g.next === "function" && typeof g.throw === "function") return fromThenable(g); // a generator coroutine: run it as a task
   }
   throw new TypeError(`${who}: ${fnName}() must return a promise or an awaitable, got ${describe(r)}`);
 }

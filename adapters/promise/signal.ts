@@ -1,6 +1,6 @@
 /**
  * AbortSignal both ways: a task cancelled when a signal aborts
- * ({@link createTask} with `signal`), a signal aborted when a Future or Task
+ * ({@link createTaskWithSignal}), a signal aborted when a Future or Task
  * is cancelled ({@link signalOf}), a Future cancelled when a signal aborts
  * ({@link futureFromSignal}).
  *
@@ -14,7 +14,7 @@ import {
   CancelledError,
   type Future,
   Task,
-  createTask as coreCreateTask,
+  createTask,
   describe,
   getRunningLoop,
   isFuture,
@@ -73,16 +73,16 @@ function checkSignal(signal: unknown, who: string): asserts signal is AbortSigna
     throw new TypeError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
 }
 
-// ---- createTask with a signal ----------------------------------------------
+// ---- createTaskWithSignal -----------------------------------------------------
 
 /**
- * Options of this module's {@link createTask}: the core's, plus `signal`.
+ * Options of {@link createTaskWithSignal}: the core's `createTask` options, plus `signal`.
  *
  * @example
  * ```ts
  * const fetchAll = async () => Promise.all(urls.map(fetchPage));
  * const opts: SignalTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) };
- * await createTask(fetchAll, opts);
+ * await createTaskWithSignal(fetchAll, opts);
  * ```
  */
 export interface SignalTaskOptions extends TaskOptions {
@@ -106,18 +106,18 @@ export interface SignalTaskOptions extends TaskOptions {
  * ```ts
  * await run(async () => {
  *   const ac = new AbortController();
- *   const task = createTask(async () => { await sleep(10); }, { signal: ac.signal });
+ *   const task = createTaskWithSignal(async () => { await sleep(10); }, { signal: ac.signal });
  *   ac.abort(new Error("user left"));
  *   await task.then(undefined, (e) => console.log(isCancelledError(e), e.message)); // true "user left"
  * });
  * ```
  */
-export function createTask<T>(coro: CoroutineLike<T>, options?: SignalTaskOptions): Task<T> {
+export function createTaskWithSignal<T>(coro: CoroutineLike<T>, options?: SignalTaskOptions): Task<T> {
   const signal = options?.signal;
-  if (signal === undefined) return coreCreateTask(coro, options);
-  checkSignal(signal, "createTask()");
+  if (signal === undefined) return createTask(coro, options);
+  checkSignal(signal, "createTaskWithSignal()");
   const { signal: _omit, ...taskOptions } = options!;
-  const task = coreCreateTask(coro, taskOptions);
+  const task = createTask(coro, taskOptions);
   if (signal.aborted) {
     task.cancel(messageOf(signal.reason));
     return task;

@@ -1,5 +1,5 @@
 /**
- * Thenables in, native Promises out: {@link ensureFuture} assimilates any
+ * Thenables in, native Promises out: {@link fromThenable} assimilates any
  * Promises/A+ thenable (bluebird, Q, when.js, jQuery Deferreds) into a
  * Future, {@link toPromise} turns a Future into a native Promise, under the
  * core's unhandled-error policy (reported once, by the loop).
@@ -24,7 +24,7 @@ import {
  * @example
  * ```ts
  * const t: Thenable<number> = Promise.resolve(1); // any object with then()
- * await ensureFuture(t); // 1
+ * console.log(await fromThenable(t)); // 1
  * ```
  */
 export type Thenable<T> = PromiseLike<T>;
@@ -147,13 +147,14 @@ function lateOutcome(fut: Future<unknown>, failed: boolean, e: unknown): void {
 }
 
 /**
- * A Future for `x` (asyncio's `ensure_future`), for any kind of awaitable:
- * `x` itself if it is a Future or a Task; a new Task for a coroutine (an
- * async function, a generator function or a generator object); for a native
- * Promise or any other thenable, a new Future that follows it, assimilated
+ * A Future that follows a native Promise or any other thenable, assimilated
  * per Promises/A+ §2.3 (`then` read once, first callback wins, a throw after
  * resolution ignored, thenables resolving to thenables followed, cycles are
- * a `TypeError`).
+ * a `TypeError`): for thenables from other libraries (bluebird, Q, jQuery).
+ * The core's `ensureFuture` (asyncio's `ensure_future`) calls `then` once and
+ * takes its value as it is. Like it, `fromThenable` returns a Future or Task
+ * as it is and runs a coroutine (an async function, a generator function or
+ * a generator object) as a new Task.
  *
  * **Cancelling such a Future does not stop the promise** (a promise has no
  * cancellation): the Future becomes cancelled at once and whoever awaits it
@@ -166,12 +167,12 @@ function lateOutcome(fut: Future<unknown>, failed: boolean, e: unknown): void {
  * ```ts
  * import Bluebird from "bluebird";
  * await run(async () => {
- *   const fut = ensureFuture(Bluebird.delay(10).then(() => 42));
+ *   const fut = fromThenable(Bluebird.delay(10).then(() => 42));
  *   console.log(await fut); // 42
  * });
  * ```
  */
-export function ensureFuture<T>(
+export function fromThenable<T>(
   x: Future<T> | CoroutineLike<T> | PromiseLike<T>,
   options?: { loop?: EventLoop },
 ): Future<T> {
@@ -200,7 +201,7 @@ export function ensureFuture<T>(
       return fut;
     }
   }
-  throw new TypeError(`ensureFuture() needs a Future, a coroutine or an awaitable (a thenable), got ${describe(x)}`);
+  throw new TypeError(`fromThenable() needs a Future, a coroutine or an awaitable (a thenable), got ${describe(x)}`);
 }
 
 /**
@@ -252,7 +253,7 @@ export class FuturePromise<T> extends Promise<T> {
  * A native Promise of the Future's outcome: fulfilled with its result,
  * rejected with its exception, or, if the Future was cancelled, rejected
  * with the core's `CancelledError` (with the cancel message). Also takes
- * whatever {@link ensureFuture} takes (a Task, a coroutine, a thenable). It
+ * whatever {@link fromThenable} takes (a Task, a coroutine, a thenable). It
  * settles when the Future's done callbacks run (one loop iteration after the
  * Future is done, as every done callback).
  *
@@ -268,7 +269,7 @@ export class FuturePromise<T> extends Promise<T> {
  * ```
  */
 export function toPromise<T>(future: Future<T> | CoroutineLike<T> | PromiseLike<T>): FuturePromise<T> {
-  const fut = isFuture(future) ? (future as Future<T>) : ensureFuture(future);
+  const fut = isFuture(future) ? (future as Future<T>) : fromThenable(future);
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const p = new FuturePromise<T>((res, rej) => {

@@ -21,7 +21,11 @@ function toBuffer(x: Uint8Array | string): Buffer {
  * class Upper extends LineReceiver {
  *   override lineReceived(line: Buffer): void { this.sendLine(line.toString().toUpperCase()); }
  * }
- * reactor.listenTCP(0, Factory.forProtocol(Upper));
+ * const t = new StringTransport();
+ * const p = new Upper();
+ * p.makeConnection(t);
+ * p.dataReceived(Buffer.from("hello\r\nwor"));
+ * console.log(t.value().toString()); // "HELLO\r\n": "wor" waits for its line end
  * ```
  */
 export class LineReceiver extends Protocol implements IProducer {

@@ -13,7 +13,12 @@ import type { Reactor } from "./reactor.js";
  *
  * @example
  * ```ts
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
+ * }
  * const cls: ProtocolClass = Echo;
+ * const t = new StringTransport();
+ * new cls().makeConnection(t);
  * ```
  */
 export type ProtocolClass<P extends Protocol = Protocol, A extends unknown[] = []> = new (...args: A) => P;
@@ -23,7 +28,9 @@ export type ProtocolClass<P extends Protocol = Protocol, A extends unknown[] = [
  *
  * @example
  * ```ts
+ * const transport = new StringTransport(); // peer 192.168.1.1:54321
  * const { host, port } = transport.getPeer();
+ * console.log(host, port); // "192.168.1.1" 54321
  * ```
  */
 export class IPv4Address {
@@ -45,8 +52,15 @@ export class IPv4Address {
  *
  * @example
  * ```ts
- * this.transport.write("hello\r\n");
- * this.transport.loseConnection();
+ * class Hello extends Protocol {
+ *   override connectionMade(): void {
+ *     this.transport!.write("hello\r\n");
+ *     this.transport!.loseConnection();
+ *   }
+ * }
+ * const t = new StringTransport();
+ * new Hello().makeConnection(t);
+ * console.log(t.value().toString(), t.disconnecting); // "hello\r\n" true
  * ```
  */
 export interface ITransport {
@@ -81,7 +95,9 @@ export interface ITransport {
  *
  * @example
  * ```ts
+ * const transport = new StringTransport();
  * transport.registerProducer({ pauseProducing() {}, resumeProducing() {}, stopProducing() {} }, true);
+ * console.log(transport.streaming); // true
  * ```
  */
 export interface IProducer {
@@ -99,7 +115,10 @@ export interface IProducer {
  *
  * @example
  * ```ts
- * connectionLost(reason: Failure) { if (reason.check(ConnectionDone)) log("bye"); }
+ * class Bye extends Protocol {
+ *   override connectionLost(reason: Failure): void { if (reason.check(ConnectionDone)) console.log("bye"); }
+ * }
+ * new Bye().connectionLost(new Failure(new ConnectionDone())); // "bye"
  * ```
  */
 export class ConnectionDone extends Error {
@@ -116,7 +135,8 @@ export class ConnectionDone extends Error {
  *
  * @example
  * ```ts
- * if (reason.check(ConnectionLost)) reconnect();
+ * const reason = new Failure(new ConnectionLost()); // what connectionLost gets after a reset
+ * if (reason.check(ConnectionLost)) console.log(reason.getErrorMessage()); // "Connection to the other side was lost…"
  * ```
  */
 export class ConnectionLost extends Error {
@@ -129,14 +149,40 @@ export class ConnectionLost extends Error {
 }
 
 /**
+ * A connection attempt failed (Twisted's `ConnectError`); the base of the refused and timed-out cases.
+ *
+ * @example
+ * ```ts
+ * // ConnectionRefusedError is one (as are DNS and timeout failures): check for the family.
+ * const reason = new Failure(new ConnectionRefusedError());
+ * console.log(reason.check(ConnectError) !== undefined); // true
+ * ```
+ */
+export class ConnectError extends Error {
+  /** Always `"ConnectError"`. */
+  override name = "ConnectError";
+}
+
+/**
  * Nobody listens at the address (Twisted's `ConnectionRefusedError`).
  *
  * @example
  * ```ts
- * clientConnectionFailed(_c, reason) { reason.check(ConnectionRefusedError); }
+ * const port = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
+ * await port.whenListening();
+ * const free = port.getHost().port;
+ * await port.stopListening(); // nothing listens on `free` now
+ * const refused = new Deferred<boolean>();
+ * class Client extends ClientFactory {
+ *   override clientConnectionFailed(_c: IConnector, reason: Failure): void {
+ *     refused.callback(reason.check(ConnectionRefusedError) !== undefined);
+ *   }
+ * }
+ * reactor.connectTCP("127.0.0.1", free, new Client());
+ * console.log(await refused); // true
  * ```
  */
-export class ConnectionRefusedError extends Error {
+export class ConnectionRefusedError extends ConnectError {
   /** Always `"ConnectionRefusedError"`. */
   override name = "ConnectionRefusedError";
   /** A refused connection. */
@@ -146,24 +192,15 @@ export class ConnectionRefusedError extends Error {
 }
 
 /**
- * A connection attempt failed (Twisted's `ConnectError`); the base of the refused and timed-out cases.
- *
- * @example
- * ```ts
- * clientConnectionFailed(_c, reason) { console.log(reason.getErrorMessage()); }
- * ```
- */
-export class ConnectError extends Error {
-  /** Always `"ConnectError"`. */
-  override name = "ConnectError";
-}
-
-/**
  * Binding the port failed (Twisted's `CannotListenError`), e.g. it is in use.
  *
  * @example
  * ```ts
- * port.whenListening().addErrback((f) => f.trap(CannotListenError));
+ * const first = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
+ * await first.whenListening();
+ * const taken = reactor.listenTCP(first.getHost().port, Factory.forProtocol(Protocol), 50, "127.0.0.1");
+ * await taken.whenListening().addErrback((f: Failure) => { f.trap(CannotListenError); console.log("in use"); });
+ * await first.stopListening();
  * ```
  */
 export class CannotListenError extends Error {
@@ -180,7 +217,17 @@ export class CannotListenError extends Error {
  * class Echo extends Protocol {
  *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
  * }
- * reactor.listenTCP(8000, Factory.forProtocol(Echo));
+ * const port = reactor.listenTCP(0, Factory.forProtocol(Echo), 50, "127.0.0.1");
+ * await port.whenListening();
+ * const reply = new Deferred<string>();
+ * class Client extends Protocol {
+ *   override connectionMade(): void { this.transport!.write("ping"); }
+ *   override dataReceived(data: Buffer): void { reply.callback(data.toString()); }
+ * }
+ * const client = await new ClientCreator(reactor, Client).connectTCP("127.0.0.1", port.getHost().port);
+ * console.log(await reply); // "ping"
+ * client.transport!.loseConnection();
+ * await port.stopListening();
  * ```
  */
 export class Protocol {
@@ -216,8 +263,12 @@ export class Protocol {
  *
  * @example
  * ```ts
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
+ * }
  * const f = Factory.forProtocol(Echo);
  * const p = f.buildProtocol(new IPv4Address("TCP", "127.0.0.1", 1234));
+ * console.log(p instanceof Echo, p!.factory === f); // true true
  * ```
  */
 export class Factory {
@@ -229,7 +280,11 @@ export class Factory {
    * A factory of `protocol` instances.
    * @example
    * ```ts
+   * class Echo extends Protocol {
+   *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
+   * }
    * const f = Factory.forProtocol(Echo);
+   * console.log(f.protocol === Echo); // true
    * ```
    */
   static forProtocol<F extends Factory>(this: new () => F, protocol: ProtocolClass): F {
@@ -267,7 +322,12 @@ export class Factory {
  *
  * @example
  * ```ts
- * reactor.listenTCP(0, ServerFactory.forProtocol(Echo));
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
+ * }
+ * const port = reactor.listenTCP(0, ServerFactory.forProtocol(Echo), 50, "127.0.0.1");
+ * await port.whenListening();
+ * await port.stopListening();
  * ```
  */
 export class ServerFactory extends Factory {}
@@ -277,7 +337,24 @@ export class ServerFactory extends Factory {}
  *
  * @example
  * ```ts
- * clientConnectionLost(connector: IConnector) { connector.connect(); } // reconnect
+ * // A server that hangs up at once, and a client that reconnects once.
+ * class HangUp extends Protocol {
+ *   override connectionMade(): void { this.transport!.loseConnection(); }
+ * }
+ * const port = reactor.listenTCP(0, Factory.forProtocol(HangUp), 50, "127.0.0.1");
+ * await port.whenListening();
+ * const done = new Deferred<number>();
+ * class Reconnecting extends ClientFactory {
+ *   override protocol = Protocol;
+ *   lost = 0;
+ *   override clientConnectionLost(connector: IConnector): void {
+ *     if (++this.lost < 2) connector.connect(); // reconnect
+ *     else done.callback(this.lost);
+ *   }
+ * }
+ * reactor.connectTCP("127.0.0.1", port.getHost().port, new Reconnecting());
+ * console.log(await done); // 2
+ * await port.stopListening();
  * ```
  */
 export interface IConnector {
@@ -340,8 +417,20 @@ class InstanceFactory extends ClientFactory {
  *
  * @example
  * ```ts
- * const proto = await new ClientCreator(reactor, LineClient).connectTCP("127.0.0.1", port);
+ * class Upper extends LineReceiver {
+ *   override lineReceived(line: Buffer): void { this.sendLine(line.toString().toUpperCase()); }
+ * }
+ * const reply = new Deferred<string>();
+ * class LineClient extends LineReceiver {
+ *   override lineReceived(line: Buffer): void { reply.callback(line.toString()); }
+ * }
+ * const port = reactor.listenTCP(0, Factory.forProtocol(Upper), 50, "127.0.0.1");
+ * await port.whenListening();
+ * const proto = await new ClientCreator(reactor, LineClient).connectTCP("127.0.0.1", port.getHost().port);
  * proto.sendLine("hello");
+ * console.log(await reply); // "HELLO"
+ * proto.transport!.loseConnection();
+ * await port.stopListening();
  * ```
  */
 export class ClientCreator<P extends Protocol, A extends unknown[] = []> {

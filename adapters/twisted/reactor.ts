@@ -195,8 +195,10 @@ export class Reactor implements IReactorTime {
    *
    * @example
    * ```ts
-   * const port = reactor.listenTCP(0, Factory.forProtocol(Echo), 50, "127.0.0.1");
+   * const port = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
    * await port.whenListening();
+   * console.log(port.getHost().host); // "127.0.0.1"
+   * await port.stopListening();
    * ```
    */
   listenTCP(port: number, factory: Factory, backlog = 50, iface = ""): Port {
@@ -210,7 +212,18 @@ export class Reactor implements IReactorTime {
    *
    * @example
    * ```ts
-   * reactor.connectTCP("127.0.0.1", 8000, new MyClientFactory());
+   * const port = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
+   * await port.whenListening();
+   * const connected = new Deferred<void>();
+   * class Hello extends Protocol {
+   *   override connectionMade(): void { connected.callback(); this.transport!.loseConnection(); }
+   * }
+   * class MyClientFactory extends ClientFactory {
+   *   override protocol = Hello;
+   * }
+   * reactor.connectTCP("127.0.0.1", port.getHost().port, new MyClientFactory());
+   * await connected;
+   * await port.stopListening();
    * ```
    */
   connectTCP(host: string, port: number, factory: ClientFactory, timeout = 30): Connector {

@@ -158,9 +158,9 @@ export class TCPTransport implements ITransport {
  *
  * @example
  * ```ts
- * const port = reactor.listenTCP(0, Factory.forProtocol(Echo), 50, "127.0.0.1");
+ * const port = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
  * await port.whenListening();
- * console.log(port.getHost().port);
+ * console.log(port.getHost().port); // the port the OS chose
  * await port.stopListening();
  * ```
  */
@@ -248,8 +248,11 @@ export class Port {
  *
  * @example
  * ```ts
- * const connector = reactor.connectTCP("127.0.0.1", port, factory);
- * connector.disconnect();
+ * const port = reactor.listenTCP(0, Factory.forProtocol(Protocol), 50, "127.0.0.1");
+ * await port.whenListening();
+ * const connector = reactor.connectTCP("127.0.0.1", port.getHost().port, ClientFactory.forProtocol(Protocol));
+ * connector.disconnect(); // stops the attempt (or closes the connection once made)
+ * await port.stopListening();
  * ```
  */
 export class Connector implements IConnector {
@@ -345,10 +348,14 @@ export class Connector implements IConnector {
  *
  * @example
  * ```ts
+ * class Echo extends Protocol {
+ *   override dataReceived(data: Buffer): void { this.transport!.write(data); }
+ * }
+ * const proto = new Echo();
  * const t = new StringTransport();
  * proto.makeConnection(t);
  * proto.dataReceived(Buffer.from("hi\r\n"));
- * t.value().toString(); // what the protocol wrote
+ * console.log(t.value().toString()); // "hi\r\n": what the protocol wrote
  * ```
  */
 export class StringTransport implements ITransport {

@@ -12,7 +12,9 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, type PassResult, skipParens } from "../core.js";
+import { type FileContext, indentUnit, type PassResult, skipParens } from "../core.js";
+import { isIdiomatic } from "../assumptions.js";
+import { convertPromiseWrapper } from "./promise-wrapper.js";
 import { Refusal } from "../reasons.js";
 import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
 
@@ -115,6 +117,17 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const result: PassResult = { edits: [], sites: [] };
   const b = moduleBindings(sf);
   let imports = new Imports(sf, b);
+  const unit = indentUnit(sf.text);
+  // The wrapped call's promise form, from the same table as plain wrappers.
+  const promiseForm = (call: ts.CallExpression) => {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
+    const args = call.arguments
+      .slice(0, -1)
+      .map((a) => a.getText(sf))
+      .join(", ");
+    return nodeAwaitable(b, callee.expression.text, callee.name.text, args, imports);
+  };
   const visit = (n: ts.Node): void => {
     if (
       ts.isNewExpression(n) &&
@@ -128,7 +141,10 @@ export function nodeApisPass(ctx: FileContext): PassResult {
         const vetoed = ctx.veto?.(n.getStart(sf), "node-apis");
         const kept = imports;
         if (vetoed) imports = new Imports(sf, b);
-        const analysed = analyse(n, exec);
+        const wrapper = convertPromiseWrapper(sf, n, exec, promiseForm, isIdiomatic(ctx.options), unit);
+        // A plain wrapper's conversion wins over the other's refusal (`return new Promise(…)` in an async function).
+        const plain = wrapper && !(wrapper instanceof Refusal) ? undefined : analyse(n, exec);
+        const analysed = plain && !(plain instanceof Refusal) ? plain : (wrapper ?? plain);
         imports = kept;
         const site = vetoed && analysed ? new Refusal(vetoed) : analysed;
         if (site) {
@@ -140,8 +156,19 @@ export function nodeApisPass(ctx: FileContext): PassResult {
               status: "refused",
               reason: site.reason,
               name: "new Promise",
+              ...(site.detail ? { detail: site.detail } : {}),
             });
-          else {
+          else if ("edits" in site) {
+            const assumptions = site.assumptions;
+            result.sites.push({
+              pos,
+              transform: "node-apis",
+              status: "converted",
+              name: site.label,
+              ...(assumptions.length ? { assumptions } : {}),
+            });
+            result.edits.push(...site.edits);
+          } else {
             result.sites.push({ pos, transform: "node-apis", status: "converted", name: site.label });
             result.edits.push({ start: pos, end: n.end, text: site.expr });
           }

@@ -460,9 +460,33 @@ export class Imports {
     return local;
   }
 
-  /** The import declarations to insert (after the last existing import). */
+  /**
+   * A name bound once at the top of the file: an existing binding of the member (`const { promisify } =
+   * require('util')`) or of its module (`util.promisify`), else an added `import`/`const { … } = require(…)`.
+   */
+  binding(module: string, name: string): string {
+    if (this.b.esm) return this.member(module, name);
+    const bare = module.replace(/^node:/, "");
+    for (const [local, spec] of this.b.requires) {
+      if (spec.module.replace(/^node:/, "") !== bare || spec.esmDefault) continue;
+      if (spec.member === name) return local;
+      if (spec.member === undefined) return `${local}.${name}`;
+    }
+    const key = `cjs:${module}#${name}`;
+    const have = this.wanted.get(key);
+    if (have) return have.local;
+    this.used ??= identifierNames(this.sf);
+    let local = name;
+    for (let i = 1; this.used.has(local); i++) local = `${name}${i}`;
+    this.used.add(local);
+    this.wanted.set(key, { module, name, local });
+    return local;
+  }
+
+  /** The import declarations (or top-level requires) to insert, after the last existing one. */
   edits(): Edit[] {
     if (this.wanted.size === 0) return [];
+    if (!this.b.esm) return this.requireEdits();
     const lastImport = [...this.sf.statements].filter(ts.isImportDeclaration).pop();
     const at = lastImport ? lastImport.end : 0;
     const lines = [...this.wanted.values()].map(
@@ -470,5 +494,34 @@ export class Imports {
     );
     const text = lastImport ? "\n" + lines.join("\n") : lines.join("\n") + "\n";
     return [{ start: at, end: at, text }];
+  }
+
+  /** CommonJS: `const { promisify } = require("node:util");` after the last top-level require (or the prologue). */
+  private requireEdits(): Edit[] {
+    const isRequireStatement = (st: ts.Statement) =>
+      ts.isVariableStatement(st) &&
+      st.declarationList.declarations.every((d) => {
+        let init = d.initializer;
+        while (init && ts.isPropertyAccessExpression(init)) init = init.expression;
+        return requireArg(init) !== undefined;
+      });
+    const statements = [...this.sf.statements];
+    const lastRequire = statements.filter(isRequireStatement).pop();
+    let directives = 0; // 'use strict' and other directives come first
+    while (
+      directives < statements.length &&
+      ts.isExpressionStatement(statements[directives]) &&
+      ts.isStringLiteral((statements[directives] as ts.ExpressionStatement).expression)
+    )
+      directives++;
+    const anchor = lastRequire ?? (directives > 0 ? statements[directives - 1] : undefined);
+    const lines = [...this.wanted.values()].map(
+      (w) =>
+        `const { ${w.name === w.local ? w.name : `${w.name}: ${w.local}`} } = require(${JSON.stringify(w.module)});`,
+    );
+    if (anchor) return [{ start: anchor.end, end: anchor.end, text: "\n" + lines.join("\n") }];
+    const first = statements[0];
+    const at = first ? first.getStart(this.sf) : 0;
+    return [{ start: at, end: at, text: lines.join("\n") + "\n" }];
   }
 }

@@ -2,6 +2,7 @@
 // (fast-check arbitraries of a small statement tree), the printer (tree → JS or TS source), and the
 // runner (loads a module text with a deterministic fake `fs`, calls every generated function and
 // records what it did).
+import * as nodeUtil from "node:util";
 import fc from "fast-check";
 import * as vm from "node:vm";
 import { ts } from "ts-morph";
@@ -866,6 +867,8 @@ function load(files: { name: string; text: string }[], world: FakeWorld): Record
       if (spec === "./log") return world.log;
       if (spec === "./api") return world.api;
       if (spec === "asyncio-ts/promise") return promiseAdapters;
+      // The default profile calls callback-form functions through util.promisify.
+      if (spec === "util" || spec === "node:util") return nodeUtil;
       if (spec === "./a") return loadIndex(files.findIndex((x) => x.name.startsWith("a.")));
       throw new Error(`unexpected require(${spec})`);
     };

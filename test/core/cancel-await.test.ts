@@ -265,3 +265,27 @@ test("awaiting a Future of another loop in an async-function task raises Runtime
   });
   otherLoop.close();
 });
+
+// A function that starts a `then` chain, then returns (without awaiting) our
+// Future: V8 reads the Future's `then` as it resolves the function's promise,
+// and that read is no await of the chain's promise. (Before the fix the
+// chain's `then` was taken for the function's await: its later reaction
+// re-pointed the task at an unrelated promise and cancel() never reached
+// the Future, as with an executor job returned by an async function.)
+test("a function that starts a then chain and returns our Future unawaited is cancelled at that Future", async (t) => {
+  await runTest(async () => {
+    const loop = getRunningLoop();
+    const fut = loop.createFuture<number>();
+    const later = new Promise<void>((resolve) => loop.callLater(0.5, resolve));
+    const task = createTask(async () => {
+      // The reaction, when it runs, makes promises of its own in the task's frame.
+      void later.then(() => Promise.resolve().then(() => {}));
+      return fut;
+    });
+    await sleep(1);
+    t.true(task.cancel());
+    t.true(fut.cancelled(), "the returned Future is what the task waits on");
+    t.true(isCancelledError(await outcome(task)));
+    t.is(loop.time(), 1);
+  });
+});

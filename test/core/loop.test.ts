@@ -323,3 +323,70 @@ test("VirtualTimeLoop with autojump off: time moves only through advance()", asy
 async function nodeTurns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 }
+
+// A Future completed while its loop does not run. asyncio (CPython 3.13):
+// call_soon on a stopped loop queues until the next run, so done callbacks
+// wait for it; on a closed loop call_soon raises, so set_result of a future
+// with callbacks raises RuntimeError("Event loop is closed") (the future is
+// done all the same). JavaScript code awaiting a Future from outside the loop
+// has no asyncio counterpart: it must not wait for a run that may not come.
+// (Before the fix, `await fut` in plain code hung silently in both cases.)
+
+function settledWithin<T>(p: PromiseLike<T>, ms: number): Promise<T | "pending"> {
+  return Promise.race([Promise.resolve(p), new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
+}
+
+test("a Future completed on a stopped loop: plain code's await settles at once, done callbacks wait for the next run", async (t) => {
+  const loop = new EventLoop();
+  const fut = loop.createFuture<number>();
+  const inTask = loop.createFuture<number>();
+  const seen: string[] = [];
+  fut.addDoneCallback(() => seen.push("done callback"));
+  await loop.runUntilComplete(async () => {
+    void inTask.then((v) => seen.push(`task's then ${v}`)); // made by code running on the loop
+    await sleep(0);
+  });
+  const plain = fut.then((v) => v * 2);
+  await new Promise((r) => setTimeout(r, 1));
+  fut.setResult(1);
+  inTask.setResult(2);
+  t.is(await settledWithin(plain, 1000), 2);
+  t.deepEqual(seen, [], "the loop's own callbacks wait for its next run");
+  await loop.runUntilComplete(async () => await sleep(0));
+  t.deepEqual(seen, ["done callback", "task's then 2"]);
+  loop.close();
+});
+
+test("plain code's await of a Future completed in the loop's last iteration settles after the loop stops", async (t) => {
+  const loop = new EventLoop();
+  const fut = loop.createFuture<number>();
+  const plain = fut.then((v) => v + 1);
+  loop.callSoon(() => {
+    fut.setResult(1); // its reaction is queued for the next iteration...
+    loop.stop(); // ...which never comes
+  });
+  await loop.runForever();
+  t.is(await settledWithin(plain, 1000), 2);
+  loop.close();
+});
+
+test("a Future completed on a closed loop: RuntimeError if a callback cannot run, plain code's await still settles", async (t) => {
+  const loop = new EventLoop();
+  loop.close();
+  const quiet = loop.createFuture<number>();
+  quiet.setResult(1); // nothing to schedule: no error, as asyncio
+  const plainOnly = loop.createFuture<number>();
+  const p = plainOnly.then((v) => v);
+  plainOnly.setResult(2);
+  t.is(await settledWithin(p, 1000), 2);
+  const withCallback = loop.createFuture<number>();
+  withCallback.addDoneCallback(() => {});
+  const q = withCallback.then((v) => v);
+  t.throws(() => withCallback.setResult(3), { instanceOf: RuntimeError, message: "Event loop is closed" });
+  t.true(withCallback.done());
+  t.is(await settledWithin(q, 1000), 3);
+  const cancelled = loop.createFuture<number>();
+  cancelled.addDoneCallback(() => {});
+  t.throws(() => cancelled.cancel(), { instanceOf: RuntimeError });
+  t.throws(() => quiet.addDoneCallback(() => {}), { instanceOf: RuntimeError, message: "Event loop is closed" });
+});

@@ -2,7 +2,7 @@
 // under an `@example` tag in the JSDoc comments of src/, adapters/*/ and codemods/, turns each into a module in
 // .examples/ (gitignored) that imports the names it uses from the entry point of its folder (plus the core for
 // adapters, plus the fixtures of test/docs/example-prelude.ts), type-checks them all in one TypeScript program and
-// runs each one on a virtual-time loop.
+// runs each one on a virtual-time loop (or, if it opens real resources, on the real loop in a child process).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
@@ -10,6 +10,8 @@ import ts from "typescript";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const OUT = path.join(ROOT, ".examples");
 const PRELUDE = path.join(ROOT, "test/docs/example-prelude.ts");
+/** Modules the examples name relative to themselves (the executors' `target("./jobs.js", …, import.meta.url)`). */
+const SIBLINGS = path.join(ROOT, "test/docs/example-modules");
 
 /** One `@example` code block. */
 export interface Example {
@@ -22,7 +24,46 @@ export interface Example {
   module?: string;
   /** Whether the example starts its own loop (then it is not wrapped in `runVirtual`). */
   ownLoop?: boolean;
+  /** Whether it opens real resources ({@link OPENS_REAL_RESOURCES}): then it runs on the real loop, in a child. */
+  realLoop?: boolean;
 }
+
+/** The prefix of the result line that test/docs/example-child.ts prints. */
+export const RESULT_MARK = "\u0000example-result:";
+
+/**
+ * APIs that open real sockets, servers, processes or worker threads. An example using one runs on the real loop
+ * (`run` is the core's `run`, not `runVirtual`: real I/O takes real time) in a child process with a timeout, so a
+ * server or worker it leaves open fails that example instead of keeping the test worker alive.
+ */
+export const OPENS_REAL_RESOURCES = new RegExp(
+  `\\b(${[
+    "listenTCP",
+    "connectTCP",
+    "startServer",
+    "startUnixServer",
+    "openConnection",
+    "openUnixConnection",
+    "createServer",
+    "createConnection",
+    "createUnixServer",
+    "createUnixConnection",
+    "createDatagramEndpoint",
+    "serveForever",
+    "createSubprocessExec",
+    "createSubprocessShell",
+    "ClientCreator",
+    "ThreadPoolExecutor",
+    "ProcessPoolExecutor",
+    "runInExecutor",
+    "toThread",
+    "deferToThread",
+    "deferToThreadPool",
+    "defaultExecutor",
+    "runTestCommand",
+    "verifyMigration",
+  ].join("|")})\\b`,
+);
 
 /** Every `.ts` file (not `.d.ts`, not tests) under the documented roots; new adapters are picked up by the walk. */
 export function sourceFiles(): string[] {
@@ -72,7 +113,8 @@ export function entriesFor(file: string): string[] {
   // The rxjs adapter's examples also use rxjs itself (`of`, `interval`, `take`, `Subject`).
   if (parts[0] === "adapters" && parts[1] === "rxjs") return ["adapters/rxjs/index.ts", "src/index.ts", RXJS];
   if (parts[0] === "adapters") return [`adapters/${parts[1]}/index.ts`, "src/index.ts"];
-  if (parts[0] === "codemods") return ["codemods/index.ts"];
+  // The migration tool's internal modules (the CLI's verify loop) document their exports with their own names.
+  if (parts[0] === "codemods") return ["codemods/index.ts", file];
   return ["src/index.ts"];
 }
 
@@ -118,7 +160,12 @@ export function readExports(
 }
 
 /** Names the example uses (identifiers) and names it declares itself (bindings, imports, types). */
-function scan(code: string): { used: Set<string>; declared: Set<string>; imports: ts.ImportDeclaration[] } {
+function scan(code: string): {
+  used: Set<string>;
+  declared: Set<string>;
+  imports: ts.ImportDeclaration[];
+  topLevelYield: boolean;
+} {
   const sf = ts.createSourceFile("x.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const used = new Set<string>();
   const declared = new Set<string>();
@@ -154,7 +201,20 @@ function scan(code: string): { used: Set<string>; declared: Set<string>; imports
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  return { used, declared, imports };
+  return { used, declared, imports, topLevelYield: yieldsAtTopLevel(code) };
+}
+
+/** Whether the code `yield`s outside any function of its own (parsed as a generator's body, where `yield` is one). */
+function yieldsAtTopLevel(code: string): boolean {
+  const sf = ts.createSourceFile("x.ts", `function* example() {\n${code}\n}`, ts.ScriptTarget.ES2022, true);
+  let found = false;
+  const visit = (node: ts.Node, depth: number) => {
+    if (ts.isYieldExpression(node) && depth === 1) found = true;
+    const inner = ts.isFunctionLike(node) || ts.isClassLike(node) ? depth + 1 : depth;
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  visit(sf, 0);
+  return found;
 }
 
 /** Names that mean the example runs its own loop (then the harness does not wrap it in `runVirtual`). */
@@ -162,15 +222,18 @@ const OWN_LOOP =
   /\b(runVirtual|Runner|runUntilComplete|runForever|new VirtualTimeLoop|new EventLoop)\b|(?<![.\w])run\(/;
 
 /**
- * Writes one module per example into .examples/. Each exports `default` (the example's body as an async function).
- * `run` in an example means the core's `runVirtual` (same semantics, no real time passes).
+ * Writes one module per example into .examples/. Each exports `default`: the example's body as an async function,
+ * or as a generator function when it `yield*`s at its top level (the gevent adapter's greenlet bodies).
+ * `run` in an example means the core's `runVirtual` (same semantics, no real time passes), unless the example opens
+ * real resources (then it is the core's `run`).
  */
 export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>, preludeNames: Set<string>): void {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
+  fs.cpSync(SIBLINGS, OUT, { recursive: true });
   const rel = (target: string) => (target === RXJS ? "rxjs" : `../${target.replace(/\.ts$/, ".js")}`);
   examples.forEach((ex, n) => {
-    const { used, declared, imports } = scan(ex.code);
+    const { used, declared, imports, topLevelYield } = scan(ex.code);
     const header: string[] = [];
     let body = ex.code;
     // Hoist the example's own imports, mapping the package's bare names to the files.
@@ -183,6 +246,7 @@ export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>
       header.unshift(text);
       body = body.slice(0, start) + body.slice(imp.getEnd());
     }
+    ex.realLoop = OPENS_REAL_RESOURCES.test(ex.code);
     const free = [...used].filter((u) => !declared.has(u));
     const taken = new Set<string>(declared);
     for (const entry of entriesFor(ex.file)) {
@@ -193,7 +257,7 @@ export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>
       for (const name of free) {
         if (taken.has(name) || !info.names.has(name)) continue;
         taken.add(name);
-        if (name === "run" && entry === "src/index.ts") values.push("runVirtual as run");
+        if (name === "run" && entry === "src/index.ts" && !ex.realLoop) values.push("runVirtual as run");
         else (info.names.get(name) ? values : types).push(name);
       }
       if (values.length) header.push(`import { ${values.join(", ")} } from "${rel(entry)}";`);
@@ -207,7 +271,8 @@ export function generate(examples: Example[], exportsOf: Map<string, ExportInfo>
     const source = [
       `// ${ex.file}:${ex.line} (generated by test/docs/examples.ts)`,
       ...header,
-      "export default async function example() {",
+      // A body that `yield*`s at its top level is a generator coroutine's (the gevent adapter's style).
+      topLevelYield ? "export default function* example() {" : "export default async function example() {",
       body,
       "}",
       "",
@@ -244,7 +309,7 @@ export function typecheck(examples: Example[], options: ts.CompilerOptions, old?
         const msg = ts.flattenDiagnosticMessageText(d.messageText, " ");
         const pos = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start) : undefined;
         // Line 1 of the example body is the module's line after the header.
-        const bodyStart = sf.text.split("\n").findIndex((l) => l.startsWith("export default async function"));
+        const bodyStart = sf.text.split("\n").findIndex((l) => l.startsWith("export default "));
         const at = pos ? ex.line + 1 + (pos.line - bodyStart - 1) : ex.line;
         return `TS${d.code} at ${ex.file}:${at}: ${msg}`;
       }),

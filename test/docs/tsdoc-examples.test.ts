@@ -1,10 +1,13 @@
 // Every TSDoc `@example` of src/, adapters/*/ and codemods/ is type-checked (one TypeScript program) and executed
-// (each on a VirtualTimeLoop via `runVirtual`, unless it starts its own loop). One test per source file, failing with
+// (each on a VirtualTimeLoop via `runVirtual`, unless it starts its own loop; one that opens real sockets, servers,
+// processes or workers on the real loop in a child process, see executeInChild). One test per source file, failing with
 // file:line and the error of each example that does not type-check or throws. Examples not yet runnable are listed
 // with a reason in test/docs/examples-pending.json; a listed example that now passes fails the test (the list only
 // shrinks). `UPDATE_EXAMPLES_PENDING=1` rewrites the list from the current failures (reasons: the first error).
 import test from "ava";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { runVirtual } from "../../src/index.js";
@@ -15,6 +18,7 @@ import {
   extract,
   generate,
   ROOT,
+  RESULT_MARK,
   readExports,
   sourceFiles,
   typecheck,
@@ -29,16 +33,6 @@ const files = sourceFiles();
 const only = process.env.EXAMPLES_ONLY;
 const examples: Example[] = files.filter((f) => !only || f.includes(only)).flatMap(extract);
 const options = compilerOptions();
-const entries = [...new Set(examples.flatMap((e) => entriesFor(e.file)))].filter((f) =>
-  fs.existsSync(path.join(ROOT, f)),
-);
-const { exports: exportsOf, program: entryProgram } = readExports(entries, options);
-const preludeSource = fs.readFileSync(path.join(ROOT, "test/docs/example-prelude.ts"), "utf8");
-const preludeNames = new Set(
-  [...preludeSource.matchAll(/^export (?:async )?(?:function|const|let|class|interface|type) (\w+)/gm)].map(
-    (m) => m[1],
-  ),
-);
 // The harness's own checks: examples that must fail (a type error, a throw) and one that must pass using an
 // entry-point name and a prelude fixture it does not import. Generated and checked with the real ones.
 const selfChecks: Example[] = [
@@ -49,22 +43,111 @@ const selfChecks: Example[] = [
     line: 3,
     code: "await sleep(3600); const page = await fetchPage(url); if (!page) throw 0;",
   },
+  // Real resources: a server left open fails (and its child is killed); one closed at the end passes.
+  {
+    file: "adapters/net/(self-check)",
+    line: 4,
+    code: 'await startServer(() => {}, "127.0.0.1", 0);',
+  },
+  {
+    file: "adapters/net/(self-check)",
+    line: 5,
+    code: 'const server = await startServer(() => {}, "127.0.0.1", 0); server.close(); await server.waitClosed();',
+  },
 ];
+const entries = [...new Set([...examples, ...selfChecks].flatMap((e) => entriesFor(e.file)))].filter((f) =>
+  fs.existsSync(path.join(ROOT, f)),
+);
+const { exports: exportsOf, program: entryProgram } = readExports(entries, options);
+const preludeSource = fs.readFileSync(path.join(ROOT, "test/docs/example-prelude.ts"), "utf8");
+const preludeNames = new Set(
+  [...preludeSource.matchAll(/^export (?:async )?(?:function|const|let|class|interface|type) (\w+)/gm)].map(
+    (m) => m[1],
+  ),
+);
 generate([...examples, ...selfChecks], exportsOf, preludeNames);
 const typeErrors = typecheck([...examples, ...selfChecks], options, entryProgram);
+
+const CHILD = path.join(ROOT, "test/docs/example-child.ts");
+/** Real time an example that opens real resources may take, and then the time its process has to exit. */
+const CHILD_TIMEOUT_MS = 10_000;
+const CHILD_EXIT_GRACE_MS = 2_000;
+
+/**
+ * Runs an example that opens real sockets, servers, processes or workers in a child process, on the real loop.
+ * It fails if it throws, takes more than {@link CHILD_TIMEOUT_MS}, or leaves something open (its process does not
+ * exit within {@link CHILD_EXIT_GRACE_MS} of finishing): the child is killed, so this worker never inherits a leak.
+ */
+function executeInChild(ex: Example): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import=tsx", CHILD, ex.module as string, ex.ownLoop ? "1" : "0"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    let result: { error?: string; leftOpen: string[] } | undefined;
+    let verdict: string | undefined;
+    const kill = (why: string) => {
+      verdict ??= why;
+      child.kill("SIGKILL");
+    };
+    let timer = setTimeout(() => kill(`still running after ${CHILD_TIMEOUT_MS} ms of real time`), CHILD_TIMEOUT_MS);
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk;
+      const at = out.indexOf(RESULT_MARK);
+      if (result || at < 0 || !out.includes("\n", at)) return;
+      result = JSON.parse(out.slice(at + RESULT_MARK.length, out.indexOf("\n", at)));
+      clearTimeout(timer);
+      const open = result?.leftOpen.length ? ` (${result.leftOpen.join(", ")})` : "";
+      timer = setTimeout(() => kill(`finished but left resources open${open}`), CHILD_EXIT_GRACE_MS);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk;
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (verdict) resolve(result?.error ? `${result.error}; ${verdict}` : verdict);
+      else if (result) resolve(result.error);
+      else resolve(`child exited (${signal ?? code}) without a result: ${err.trim().split("\n").slice(-3).join(" ")}`);
+    });
+  });
+}
+
+/**
+ * Children run a few at a time, all started up front (each spends most of its second starting Node and tsx), in
+ * the order the tests below await them.
+ */
+const inChildSlot = limiter(Math.max(2, os.availableParallelism()));
+const inChild = new Map(
+  [...selfChecks, ...examples]
+    .filter((ex) => ex.realLoop && !typeErrors.has(ex.module as string))
+    .map((ex) => [ex, inChildSlot(() => executeInChild(ex))]),
+);
+
+function limiter(slots: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let free = slots;
+  const queue: Array<() => void> = [];
+  return async (job) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await job();
+    } finally {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
 
 const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Runs one example; undefined when it passes, else the error. */
-// Examples that open real sockets, servers or processes are type-checked only: run here they would bind real ports
-// (some on every interface) and keep this worker alive. The network tests exercise those APIs for real.
-const OPENS_REAL_RESOURCES =
-  /\b(listenTCP|connectTCP|startServer|startUnixServer|openConnection|openUnixConnection|createServer|createConnection|createUnixServer|createUnixConnection|createDatagramEndpoint|serveForever|createSubprocessExec|createSubprocessShell|ClientCreator)\b/;
-
 async function execute(ex: Example): Promise<string | undefined> {
   const typeError = typeErrors.get(ex.module as string);
   if (typeError) return typeError.join("; ");
-  if (OPENS_REAL_RESOURCES.test(ex.code)) return undefined;
+  if (ex.realLoop) return inChild.get(ex) ?? inChildSlot(() => executeInChild(ex));
   const quiet = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   console.log = console.info = console.warn = console.error = () => {};
   const late: unknown[] = [];
@@ -131,19 +214,19 @@ test.serial(
   },
 );
 
+test.serial("an example that opens real resources runs in a child, and fails if it leaves them open", async (t) => {
+  const [leaky, closed] = selfChecks.slice(3);
+  t.true(leaky.realLoop && closed.realLoop);
+  t.regex((await execute(leaky)) ?? "", /finished but left resources open \(.*TCPServerWrap/);
+  t.is(await execute(closed), undefined);
+});
+
 for (const file of [...new Set(examples.map((e) => e.file))]) {
   test.serial(file, async (t) => {
     const failures: string[] = [];
     for (const ex of examples.filter((e) => e.file === file)) {
       const key = `${ex.file}:${ex.line}`;
-      // A pending example is type-checked only: running it could leave real sockets or servers open (the adapters'
-      // network examples), which would keep this worker alive. A pending type error that is fixed still shows.
-      const typeOnly = key in pending && !process.env.UPDATE_EXAMPLES_PENDING;
-      const error = typeOnly ? typeErrors.get(ex.module as string)?.join("; ") : await execute(ex);
-      if (typeOnly && error === undefined && !/^TS\d+/.test(pending[key] ?? "")) {
-        results.set(ex, pending[key]);
-        continue; // failed at run time when listed; not run again here
-      }
+      const error = await execute(ex);
       results.set(ex, error);
       if (error !== undefined) updated[key] = error.slice(0, 300);
       if (error !== undefined && !(key in pending)) failures.push(`${key}: ${error}`);

@@ -163,11 +163,21 @@ test.serial(
 );
 
 test.serial("a Task cancelled while awaiting a job leaks no worker", async (t) => {
+  // Awaited explicitly: cancel() reaches the job's Future.
   await run(async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    // Awaited explicitly. (Known issue since the exact await inference of #20: an async body that *returns* the
-    // job's Future without awaiting it is not reached by task.cancel(); plain Futures are. Named in the notes.)
     const task = createTask(async () => await pool.submit(job("untilAborted"), 0));
+    await sleep(0.05);
+    t.is(pool.statistics().running, 1);
+    task.cancel();
+    await t.throwsAsync(task, { instanceOf: CancelledError });
+    await until(() => pool.statistics().running === 0, "the job to end");
+  });
+  // Returned unawaited by the async function: the same (the executor's own promises made in the task's frame are
+  // not taken for the function's await).
+  await run(async () => {
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const task = createTask(async () => pool.submit(job("untilAborted"), 0));
     await sleep(0.05);
     t.is(pool.statistics().running, 1);
     task.cancel();

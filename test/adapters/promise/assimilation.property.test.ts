@@ -1,4 +1,4 @@
-// Property test: ensureFuture assimilates any thenable exactly as a native
+// Property test: fromThenable assimilates any thenable exactly as a native
 // Promise does (Promises/A+ §2.3 as implemented by V8), on random thenables:
 // nested thenables, synchronous and asynchronous callbacks, several calls
 // (the first wins), throws before and after a callback, throwing `then`
@@ -6,7 +6,7 @@
 import test from "ava";
 import fc from "fast-check";
 import { runTest } from "../../helpers/loop.js";
-import { ensureFuture } from "../../../adapters/promise/index.js";
+import { fromThenable } from "../../../adapters/promise/index.js";
 
 type Timing = "sync" | "microtask" | "macrotask";
 type Action =
@@ -81,16 +81,16 @@ async function outcome(p: PromiseLike<unknown>): Promise<string> {
   return Promise.race([settled, pending]);
 }
 
-test("ensureFuture assimilates random thenables exactly as a native Promise (Promises/A+ §2.3)", async (t) => {
+test("fromThenable assimilates random thenables exactly as a native Promise (Promises/A+ §2.3)", async (t) => {
   t.timeout(120_000);
   await runTest(async () => {
     await fc.assert(
       fc.asyncProperty(node, async (n) => {
         const native = await outcome(Promise.resolve(build(n)));
         const ours = await outcome(
-          ensureFuture({ then: (ok: (v: unknown) => void) => ok(build(n)) } as PromiseLike<unknown>),
+          fromThenable({ then: (ok: (v: unknown) => void) => ok(build(n)) } as PromiseLike<unknown>),
         );
-        if (native !== ours) throw new Error(`native: ${native}, ensureFuture: ${ours}`);
+        if (native !== ours) throw new Error(`native: ${native}, fromThenable: ${ours}`);
       }),
       { numRuns: 1000 },
     );

@@ -13,7 +13,7 @@ import {
   sleep,
   type Coroutine,
 } from "../../../src/index.js";
-import { ensureFuture, toPromise } from "../../../adapters/promise/index.js";
+import { fromThenable, toPromise } from "../../../adapters/promise/index.js";
 import { runOn, runTest } from "../../helpers/loop.js";
 
 async function outcome(p: PromiseLike<unknown>): Promise<unknown> {
@@ -95,12 +95,12 @@ test("bluebird: its promises awaited in our async and generator tasks", async (t
   await runTest(async () => {
     t.is(await createTask(async () => await Bluebird.resolve(1).then((x) => x + 1)), 2);
     const gen = createTask(function* (): Coroutine<string> {
-      const a = yield* ensureFuture(Bluebird.resolve("a"));
+      const a = yield* fromThenable(Bluebird.resolve("a"));
       yield* sleep(1);
-      return a + (yield* ensureFuture(Bluebird.resolve("b")));
+      return a + (yield* fromThenable(Bluebird.resolve("b")));
     });
     t.is(await gen, "ab");
-    t.deepEqual(await ensureFuture(Bluebird.all([Bluebird.resolve(1), 2])), [1, 2]);
+    t.deepEqual(await fromThenable(Bluebird.all([Bluebird.resolve(1), 2])), [1, 2]);
   });
 });
 
@@ -109,7 +109,7 @@ test("bluebird: a rejection crosses into our task as the same error", async (t) 
     const err = new Error("bb");
     const task = createTask(async () => {
       try {
-        await ensureFuture(Bluebird.reject(err));
+        await fromThenable(Bluebird.reject(err));
         return "no";
       } catch (e) {
         return e;
@@ -161,7 +161,7 @@ test("bluebird: cancelling our task that awaits a bluebird promise: the task is 
   const { loop } = await runOn(async () => {
     let resolve!: (v: string) => void;
     const bb = new Bluebird<string>((r) => (resolve = r));
-    const task = createTask(async () => await ensureFuture(bb));
+    const task = createTask(async () => await fromThenable(bb));
     await sleep(1);
     task.cancel("enough");
     const e = await outcome(task);
@@ -180,13 +180,13 @@ test("q: deferreds awaited in our tasks, rejections crossing", async (t) => {
     const loop = getRunningLoop();
     const d = Q.defer<number>();
     loop.callLater(2, () => d.resolve(9));
-    t.is(await createTask(async () => await ensureFuture(d.promise)), 9);
+    t.is(await createTask(async () => await fromThenable(d.promise)), 9);
     t.is(loop.time(), 2);
     const err = new Error("q");
-    const e = await outcome(createTask(async () => await ensureFuture(Q.reject(err))));
+    const e = await outcome(createTask(async () => await fromThenable(Q.reject(err))));
     t.is(e, err);
     const gen = createTask(function* (): Coroutine<number> {
-      return (yield* ensureFuture(Q(1))) + (yield* ensureFuture(Q.when(2)));
+      return (yield* fromThenable(Q(1))) + (yield* fromThenable(Q.when(2)));
     });
     t.is(await gen, 3);
   });
@@ -219,7 +219,7 @@ test("q: its library awaits our Futures (Q(), Q.all, Q.async); cancellation arri
 test("q: cancelling our task that awaits a Q promise ends it cancelled at once", async (t) => {
   await runTest(async () => {
     const d = Q.defer<string>();
-    const task = createTask(async () => ensureFuture(d.promise));
+    const task = createTask(async () => fromThenable(d.promise));
     await sleep(1);
     task.cancel();
     t.true(isCancelledError(await outcome(task)));
@@ -235,14 +235,14 @@ test("jQuery-style Deferred: resolved later, resolved already (synchronous then)
     const loop = getRunningLoop();
     const later = new JqDeferred();
     loop.callLater(1, () => later.resolve("later", "extra"));
-    t.is(await ensureFuture(later.promise() as PromiseLike<string>), "later"); // the first value, as Promises/A+
+    t.is(await fromThenable(later.promise() as PromiseLike<string>), "later"); // the first value, as Promises/A+
     const now = new JqDeferred().resolve("now");
-    const f = ensureFuture(now.promise() as PromiseLike<string>);
+    const f = fromThenable(now.promise() as PromiseLike<string>);
     t.true(f.done()); // then called back synchronously: done at once
     t.is(await f, "now");
     const err = new Error("jq");
     const rejected = new JqDeferred();
-    const task = createTask(async () => ensureFuture(rejected.promise() as PromiseLike<string>));
+    const task = createTask(async () => fromThenable(rejected.promise() as PromiseLike<string>));
     await sleep(0);
     rejected.reject(err);
     t.is(await outcome(task), err);
@@ -280,14 +280,14 @@ test("jQuery-style Deferred: a Deferred following our Future (as $.when adopts t
 
 // ---- native Promise round trips ----------------------------------------------------
 
-test("native promises: toPromise(ensureFuture(p)) and ensureFuture(toPromise(f)) keep values, errors and cancellation", async (t) => {
+test("native promises: toPromise(fromThenable(p)) and fromThenable(toPromise(f)) keep values, errors and cancellation", async (t) => {
   await runTest(async () => {
     const loop = getRunningLoop();
-    t.is(await toPromise(ensureFuture(Promise.resolve("v"))), "v");
+    t.is(await toPromise(fromThenable(Promise.resolve("v"))), "v");
     const err = new Error("e");
-    t.is(await outcome(toPromise(ensureFuture(Promise.reject(err)))), err);
+    t.is(await outcome(toPromise(fromThenable(Promise.reject(err)))), err);
     const f = loop.createFuture<string>();
-    const back: Future<string> = ensureFuture(toPromise(f));
+    const back: Future<string> = fromThenable(toPromise(f));
     f.cancel("c");
     const e = await outcome(back);
     t.true(isCancelledError(e));

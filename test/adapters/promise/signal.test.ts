@@ -1,4 +1,4 @@
-// AbortSignal both ways: createTask({ signal }), signalOf, futureFromSignal.
+// AbortSignal both ways: createTaskWithSignal({ signal }), signalOf, futureFromSignal.
 import test from "ava";
 import { EventEmitter, getEventListeners, once } from "node:events";
 import {
@@ -11,7 +11,7 @@ import {
   sleep,
   type Coroutine,
 } from "../../../src/index.js";
-import { createTask, ensureFuture, futureFromSignal, signalOf } from "../../../adapters/promise/index.js";
+import { createTaskWithSignal, fromThenable, futureFromSignal, signalOf } from "../../../adapters/promise/index.js";
 import { runOn, runTest } from "../../helpers/loop.js";
 
 const listeners = (s: AbortSignal): number => getEventListeners(s, "abort").length;
@@ -23,13 +23,13 @@ async function outcome(p: PromiseLike<unknown>): Promise<unknown> {
   );
 }
 
-// ---- createTask({ signal }) -----------------------------------------------------
+// ---- createTaskWithSignal({ signal }) -----------------------------------------------------
 
-test("createTask: aborting the signal cancels the task, with the reason's message", async (t) => {
+test("createTaskWithSignal: aborting the signal cancels the task, with the reason's message", async (t) => {
   await runTest(async () => {
     const ac = new AbortController();
     let reached = false;
-    const task = createTask(
+    const task = createTaskWithSignal(
       async () => {
         await sleep(10);
         reached = true;
@@ -48,12 +48,12 @@ test("createTask: aborting the signal cancels the task, with the reason's messag
   });
 });
 
-test("createTask: the reason may be a string, or the default AbortError", async (t) => {
+test("createTaskWithSignal: the reason may be a string, or the default AbortError", async (t) => {
   await runTest(async () => {
     const a = new AbortController();
-    const t1 = createTask(async () => sleep(5), { signal: a.signal });
+    const t1 = createTaskWithSignal(async () => sleep(5), { signal: a.signal });
     const b = new AbortController();
-    const t2 = createTask(async () => sleep(5), { signal: b.signal });
+    const t2 = createTaskWithSignal(async () => sleep(5), { signal: b.signal });
     await sleep(0);
     a.abort("plain text");
     b.abort();
@@ -62,18 +62,18 @@ test("createTask: the reason may be a string, or the default AbortError", async 
   });
 });
 
-test("createTask: an already aborted signal cancels the task at once; the coroutine never runs", async (t) => {
+test("createTaskWithSignal: an already aborted signal cancels the task at once; the coroutine never runs", async (t) => {
   await runTest(async () => {
     const ac = new AbortController();
     ac.abort("early");
     let ran = false;
-    const t1 = createTask(
+    const t1 = createTaskWithSignal(
       async () => {
         ran = true;
       },
       { signal: ac.signal },
     );
-    const t2 = createTask(
+    const t2 = createTaskWithSignal(
       function* (): Coroutine<void> {
         ran = true;
         yield* sleep(0);
@@ -91,11 +91,11 @@ test("createTask: an already aborted signal cancels the task at once; the corout
   });
 });
 
-test("createTask: a generator task receives the cancellation at its yield*", async (t) => {
+test("createTaskWithSignal: a generator task receives the cancellation at its yield*", async (t) => {
   await runTest(async () => {
     const ac = new AbortController();
     const log: string[] = [];
-    const task = createTask(
+    const task = createTaskWithSignal(
       function* (): Coroutine<string> {
         try {
           yield* sleep(10);
@@ -117,27 +117,27 @@ test("createTask: a generator task receives the cancellation at its yield*", asy
   });
 });
 
-test("createTask: the listener is removed once the task is done; without a signal it is the core's createTask", async (t) => {
+test("createTaskWithSignal: the listener is removed once the task is done; without a signal it is the core's createTaskWithSignal", async (t) => {
   await runTest(async () => {
     const ac = new AbortController();
-    const task = createTask(async () => sleep(1, "ok"), { signal: ac.signal });
+    const task = createTaskWithSignal(async () => sleep(1, "ok"), { signal: ac.signal });
     t.is(listeners(ac.signal), 1);
     t.is(await task, "ok");
     await sleep(0); // done callbacks run one iteration later
     t.is(listeners(ac.signal), 0);
     ac.abort(); // too late: nothing happens
     t.is(await task, "ok");
-    t.is(await createTask(async () => 2), 2);
+    t.is(await createTaskWithSignal(async () => 2), 2);
   });
 });
 
-test("createTask: with the eager task factory (a task done inside createTask keeps no listener)", async (t) => {
+test("createTaskWithSignal: with the eager task factory (a task done inside createTaskWithSignal keeps no listener)", async (t) => {
   await runTest(async () => {
     const loop = getRunningLoop();
     loop.setTaskFactory(eagerTaskFactory);
     try {
       const ac = new AbortController();
-      const gen = createTask(
+      const gen = createTaskWithSignal(
         function* (): Coroutine<number> {
           return 1;
         },
@@ -145,11 +145,11 @@ test("createTask: with the eager task factory (a task done inside createTask kee
       );
       t.true(gen.done());
       t.is(listeners(ac.signal), 0);
-      const asyncTask = createTask(async () => 2, { signal: ac.signal });
+      const asyncTask = createTaskWithSignal(async () => 2, { signal: ac.signal });
       t.is(await asyncTask, 2);
       await sleep(0);
       t.is(listeners(ac.signal), 0);
-      const waiting = createTask(async () => sleep(5), { signal: ac.signal });
+      const waiting = createTaskWithSignal(async () => sleep(5), { signal: ac.signal });
       ac.abort("eager");
       t.is(((await outcome(waiting)) as Error).message, "eager");
     } finally {
@@ -158,19 +158,21 @@ test("createTask: with the eager task factory (a task done inside createTask kee
   });
 });
 
-test("createTask: a bad signal is a TypeError", async (t) => {
+test("createTaskWithSignal: a bad signal is a TypeError", async (t) => {
   await runTest(async () => {
-    t.throws(() => createTask(async () => 1, { signal: {} as AbortSignal }), {
+    t.throws(() => createTaskWithSignal(async () => 1, { signal: {} as AbortSignal }), {
       instanceOf: TypeError,
       message: /signal must be an AbortSignal, got Object/,
     });
   });
 });
 
-test("createTask: one signal for 1000 concurrent tasks carries one listener and cancels them all", async (t) => {
+test("createTaskWithSignal: one signal for 1000 concurrent tasks carries one listener and cancels them all", async (t) => {
   await runTest(async () => {
     const ac = new AbortController();
-    const tasks = Array.from({ length: 1000 }, () => createTask(async () => sleep(10), { signal: ac.signal }));
+    const tasks = Array.from({ length: 1000 }, () =>
+      createTaskWithSignal(async () => sleep(10), { signal: ac.signal }),
+    );
     t.is(listeners(ac.signal), 1);
     await sleep(1);
     ac.abort("all");
@@ -180,48 +182,51 @@ test("createTask: one signal for 1000 concurrent tasks carries one listener and 
   });
 });
 
-test.serial("createTask: 100k tasks on one signal: no MaxListenersExceededWarning, no listener left", async (t) => {
-  t.timeout(120_000);
-  const warnings: Error[] = [];
-  const onWarning = (w: Error): void => void warnings.push(w);
-  process.on("warning", onWarning);
-  try {
-    await runTest(async () => {
-      const ac = new AbortController();
-      const batch = 1000;
-      let max = 0;
-      for (let i = 0; i < 100_000; i += batch) {
-        const tasks: Task<number>[] = [];
-        for (let j = 0; j < batch; j++) tasks.push(createTask(async () => i + j, { signal: ac.signal }));
-        max = Math.max(max, listeners(ac.signal));
-        for (const task of tasks) await task;
-      }
-      await sleep(0);
-      t.is(max, 1);
-      t.is(listeners(ac.signal), 0);
-      // And each on its own signal, one after another.
-      for (let i = 0; i < 1000; i++) {
-        const own = new AbortController();
-        await createTask(async () => i, { signal: own.signal });
+test.serial(
+  "createTaskWithSignal: 100k tasks on one signal: no MaxListenersExceededWarning, no listener left",
+  async (t) => {
+    t.timeout(120_000);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      await runTest(async () => {
+        const ac = new AbortController();
+        const batch = 1000;
+        let max = 0;
+        for (let i = 0; i < 100_000; i += batch) {
+          const tasks: Task<number>[] = [];
+          for (let j = 0; j < batch; j++) tasks.push(createTaskWithSignal(async () => i + j, { signal: ac.signal }));
+          max = Math.max(max, listeners(ac.signal));
+          for (const task of tasks) await task;
+        }
         await sleep(0);
-        t.is(listeners(own.signal), 0);
-      }
-    });
-    await new Promise((r) => setImmediate(r));
-  } finally {
-    process.off("warning", onWarning);
-  }
-  t.deepEqual(
-    warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message),
-    [],
-  );
-});
+        t.is(max, 1);
+        t.is(listeners(ac.signal), 0);
+        // And each on its own signal, one after another.
+        for (let i = 0; i < 1000; i++) {
+          const own = new AbortController();
+          await createTaskWithSignal(async () => i, { signal: own.signal });
+          await sleep(0);
+          t.is(listeners(own.signal), 0);
+        }
+      });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    t.deepEqual(
+      warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message),
+      [],
+    );
+  },
+);
 
 // ---- signalOf -----------------------------------------------------------------
 
 test("signalOf(task) is the task's signal, aborted with a CancelledError at the cancel request", async (t) => {
   await runTest(async () => {
-    const task = createTask(async () => sleep(10));
+    const task = createTaskWithSignal(async () => sleep(10));
     const s = signalOf(task);
     t.is(s, task.signal);
     t.false(s.aborted);
@@ -266,8 +271,8 @@ test("signalOf: bad input is a TypeError", (t) => {
 test("signalOf stops signal-aware work (events.once) when the task is cancelled; the task ends cancelled at once", async (t) => {
   const { loop } = await runOn(async () => {
     const emitter = new EventEmitter();
-    const task = createTask(async () => {
-      await ensureFuture(once(emitter, "ready", { signal: signalOf(currentTask()!) }));
+    const task = createTaskWithSignal(async () => {
+      await fromThenable(once(emitter, "ready", { signal: signalOf(currentTask()!) }));
     });
     await sleep(1);
     t.is(emitter.listenerCount("ready"), 1);
@@ -290,7 +295,7 @@ test("futureFromSignal: cancelled when the signal aborts, with the reason's mess
     loop.callLater(3, () => ac.abort("shutdown"));
     const fut = futureFromSignal(ac.signal);
     t.is(listeners(ac.signal), 1);
-    const waiter = createTask(async () => {
+    const waiter = createTaskWithSignal(async () => {
       try {
         await fut;
         return "no";

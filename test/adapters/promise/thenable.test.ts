@@ -1,4 +1,4 @@
-// ensureFuture (Promises/A+ §2.3 assimilation of any thenable) and
+// fromThenable (Promises/A+ §2.3 assimilation of any thenable) and
 // toPromise (Future -> native Promise).
 import test from "ava";
 import {
@@ -13,27 +13,27 @@ import {
   ensureFuture as coreEnsureFuture,
   type Coroutine,
 } from "../../../src/index.js";
-import { ensureFuture, toPromise, FuturePromise } from "../../../adapters/promise/index.js";
+import { fromThenable, toPromise, FuturePromise } from "../../../adapters/promise/index.js";
 import { makeLoop, runOn, runTest } from "../../helpers/loop.js";
 
 test("test_ensure_future_future, test_ensure_future_task: a Future or a Task is returned as is", async (t) => {
   await runTest(async () => {
     const fut = getRunningLoop().createFuture<number>();
-    t.is(ensureFuture(fut), fut);
+    t.is(fromThenable(fut), fut);
     const task = createTask(async () => 1);
-    t.is(ensureFuture(task), task);
+    t.is(fromThenable(task), task);
     await task;
   });
 });
 
 test("test_ensure_future_coroutine: coroutines become tasks (async function, generator function, generator object)", async (t) => {
   await runTest(async () => {
-    const a = ensureFuture(async () => "a");
-    const b = ensureFuture(function* (): Coroutine<string> {
+    const a = fromThenable(async () => "a");
+    const b = fromThenable(function* (): Coroutine<string> {
       yield* sleep(1);
       return "b";
     });
-    const c = ensureFuture(
+    const c = fromThenable(
       (function* (): Coroutine<string> {
         return "c";
       })(),
@@ -43,14 +43,14 @@ test("test_ensure_future_coroutine: coroutines become tasks (async function, gen
   });
 });
 
-test("ensureFuture: a native promise, fulfilled and rejected", async (t) => {
+test("fromThenable: a native promise, fulfilled and rejected", async (t) => {
   await runTest(async () => {
-    const ok = ensureFuture(Promise.resolve(5));
+    const ok = fromThenable(Promise.resolve(5));
     t.true(ok instanceof Future);
     t.false(ok.done());
     t.is(await ok, 5);
     const err = new Error("boom");
-    const bad = ensureFuture(Promise.reject(err));
+    const bad = fromThenable(Promise.reject(err));
     t.is(await bad.then(undefined, (e) => e), err);
     t.is(bad.exception(), err);
   });
@@ -58,19 +58,19 @@ test("ensureFuture: a native promise, fulfilled and rejected", async (t) => {
 
 test("test_ensure_future_neither: bad input is a TypeError naming what it got", async (t) => {
   await runTest(async () => {
-    t.throws(() => ensureFuture(42 as never), { instanceOf: TypeError, message: /got number/ });
-    t.throws(() => ensureFuture({ then: 1 } as never), { instanceOf: TypeError, message: /got Object/ });
-    t.throws(() => ensureFuture(null as never), { instanceOf: TypeError, message: /got null/ });
+    t.throws(() => fromThenable(42 as never), { instanceOf: TypeError, message: /got number/ });
+    t.throws(() => fromThenable({ then: 1 } as never), { instanceOf: TypeError, message: /got Object/ });
+    t.throws(() => fromThenable(null as never), { instanceOf: TypeError, message: /got null/ });
   });
 });
 
 test("test_ensure_future_error_msg: needs a running loop unless one is given; a Future of another loop is a ValueError", async (t) => {
-  t.throws(() => ensureFuture(Promise.resolve(1)), { message: /no running event loop/ });
+  t.throws(() => fromThenable(Promise.resolve(1)), { message: /no running event loop/ });
   const other = makeLoop();
-  const fut = ensureFuture(Promise.resolve(1), { loop: other });
+  const fut = fromThenable(Promise.resolve(1), { loop: other });
   t.is(fut.getLoop(), other);
   await runTest(async () => {
-    t.throws(() => ensureFuture(fut, { loop: getRunningLoop() }), {
+    t.throws(() => fromThenable(fut, { loop: getRunningLoop() }), {
       instanceOf: ValueError,
       message: /different loop/,
     });
@@ -78,7 +78,7 @@ test("test_ensure_future_error_msg: needs a running loop unless one is given; a 
   other.close();
 });
 
-// ---- Promises/A+ §2.3.3 details, on ensureFuture ---------------------------
+// ---- Promises/A+ §2.3.3 details, on fromThenable ---------------------------
 
 test("2.3.3.1: then is read exactly once", async (t) => {
   await runTest(async () => {
@@ -89,7 +89,7 @@ test("2.3.3.1: then is read exactly once", async (t) => {
         return (res: (v: number) => void) => res(1);
       },
     };
-    t.is(await ensureFuture(thenable as PromiseLike<number>), 1);
+    t.is(await fromThenable(thenable as PromiseLike<number>), 1);
     t.is(reads, 1);
   });
 });
@@ -102,7 +102,7 @@ test("2.3.3.2: a throwing then getter fails the Future", async (t) => {
         throw err;
       },
     };
-    const fut = ensureFuture(thenable as unknown as PromiseLike<number>);
+    const fut = fromThenable(thenable as unknown as PromiseLike<number>);
     t.is(await fut.then(undefined, (e) => e), err);
   });
 });
@@ -118,7 +118,7 @@ test("2.3.3.3: then is called with the thenable as this; the first callback call
         res("ignored too");
       },
     };
-    t.is(await ensureFuture(thenable as PromiseLike<string>), "first");
+    t.is(await fromThenable(thenable as PromiseLike<string>), "first");
     t.is(self, thenable);
   });
 });
@@ -131,13 +131,13 @@ test("2.3.3.3.4: a throw after resolution is ignored", async (t) => {
         throw new Error("after resolve");
       },
     };
-    return await ensureFuture(thenable as PromiseLike<string>);
+    return await fromThenable(thenable as PromiseLike<string>);
   });
   t.is(result, "kept");
   t.deepEqual(loop.errors, []);
 });
 
-test("core ensureFuture / createTask(thenable): a throw after resolution is ignored too (2.3.3.3.4.1)", async (t) => {
+test("core fromThenable / createTask(thenable): a throw after resolution is ignored too (2.3.3.3.4.1)", async (t) => {
   const { result, loop } = await runOn(async () => {
     const thenable = {
       then(res: (v: string) => void) {
@@ -155,7 +155,7 @@ test("2.3.3.3.1: a thenable resolving to a thenable to a promise is followed rec
   await runTest(async () => {
     const inner = { then: (res: (v: unknown) => void) => setImmediate(() => res(Promise.resolve("deep"))) };
     const outer = { then: (res: (v: unknown) => void) => res(inner) };
-    t.is(await ensureFuture(outer as PromiseLike<string>), "deep");
+    t.is(await fromThenable(outer as PromiseLike<string>), "deep");
   });
 });
 
@@ -163,21 +163,21 @@ test("2.3.3.4: a non-function then makes the object a plain value (when reached 
   await runTest(async () => {
     const value = { then: 5 };
     const outer = { then: (res: (v: unknown) => void) => res(value) };
-    t.is(await ensureFuture(outer as PromiseLike<unknown>), value);
+    t.is(await fromThenable(outer as PromiseLike<unknown>), value);
   });
 });
 
 test("a thenable resolved with itself (a cycle that would never settle) is a TypeError", async (t) => {
   await runTest(async () => {
     const cyclic: { then: (res: (v: unknown) => void) => void } = { then: (res) => res(cyclic) };
-    const fut = ensureFuture(cyclic as PromiseLike<unknown>);
+    const fut = fromThenable(cyclic as PromiseLike<unknown>);
     const e = await fut.then(undefined, (x) => x);
     t.true(e instanceof TypeError);
     t.regex((e as Error).message, /cycle/);
     // Two thenables resolving with each other.
     const a: { then: (res: (v: unknown) => void) => void } = { then: (res) => res(b) };
     const b: { then: (res: (v: unknown) => void) => void } = { then: (res) => res(a) };
-    t.true((await ensureFuture(a as PromiseLike<unknown>).then(undefined, (x) => x)) instanceof TypeError);
+    t.true((await fromThenable(a as PromiseLike<unknown>).then(undefined, (x) => x)) instanceof TypeError);
   });
 });
 
@@ -185,11 +185,11 @@ test("a thenable that resolves with a Future of ours follows it, cancellation in
   await runTest(async () => {
     const loop = getRunningLoop();
     const inner = loop.createFuture<number>();
-    const fut = ensureFuture({ then: (res: (v: unknown) => void) => res(inner) } as PromiseLike<number>);
+    const fut = fromThenable({ then: (res: (v: unknown) => void) => res(inner) } as PromiseLike<number>);
     loop.callSoon(() => inner.setResult(7));
     t.is(await fut, 7);
     const inner2 = loop.createFuture<number>();
-    const fut2 = ensureFuture({ then: (res: (v: unknown) => void) => res(inner2) } as PromiseLike<number>);
+    const fut2 = fromThenable({ then: (res: (v: unknown) => void) => res(inner2) } as PromiseLike<number>);
     inner2.cancel("gone");
     const e = await fut2.then(undefined, (x) => x);
     t.true(isCancelledError(e));
@@ -201,7 +201,7 @@ test("a thenable that resolves with a Future of ours follows it, cancellation in
 test("a thenable rejecting with a function keeps that exact function as the exception", async (t) => {
   await runTest(async () => {
     function reason(): void {}
-    const fut = ensureFuture({ then: (_: unknown, rej: (e: unknown) => void) => rej(reason) } as PromiseLike<never>);
+    const fut = fromThenable({ then: (_: unknown, rej: (e: unknown) => void) => rej(reason) } as PromiseLike<never>);
     t.is(await fut.then(undefined, (e) => e), reason);
   });
 });
@@ -219,7 +219,7 @@ test("test_wrap_future_cancel2: cancelling a Future made from a promise: the Fut
       ran = true;
       return v;
     });
-    const fut = ensureFuture(p);
+    const fut = fromThenable(p);
     const waiter = createTask(async () => await fut);
     await sleep(0);
     t.true(fut.cancel("stop"));
@@ -237,12 +237,12 @@ test("a failure of the promise after its Future was cancelled is reported, an Ab
   const late = new Error("late failure");
   const { loop } = await runOn(async () => {
     let reject!: (e: unknown) => void;
-    const fut = ensureFuture(new Promise<string>((_, r) => (reject = r)));
+    const fut = fromThenable(new Promise<string>((_, r) => (reject = r)));
     fut.cancel();
     reject(late);
     await sleep(0);
     let reject2!: (e: unknown) => void;
-    const fut2 = ensureFuture(new Promise<string>((_, r) => (reject2 = r)));
+    const fut2 = fromThenable(new Promise<string>((_, r) => (reject2 = r)));
     fut2.cancel();
     reject2(new DOMException("aborted", "AbortError"));
     await sleep(0);
@@ -256,7 +256,7 @@ test("a task awaiting a Future made from a promise is cancelled at once (not at 
   await runTest(async () => {
     const never = new Promise<void>(() => {});
     const task = createTask(async () => {
-      await ensureFuture(never);
+      await fromThenable(never);
     });
     await sleep(0);
     task.cancel("now");
@@ -304,7 +304,7 @@ test("toPromise: an exception rejects it; a cancelled Future rejects it with our
   });
 });
 
-test("toPromise: also takes a coroutine or a thenable (through ensureFuture)", async (t) => {
+test("toPromise: also takes a coroutine or a thenable (through fromThenable)", async (t) => {
   await runTest(async () => {
     t.is(await toPromise(async () => "co"), "co");
     t.is(await toPromise({ then: (r: (v: string) => void) => r("th") } as PromiseLike<string>), "th");
@@ -331,7 +331,7 @@ test("toPromise: promise-only code (Promise.all, Promise.race) works with it", a
 
 test("a thenable rejecting with an Error class keeps that exact class as the exception", async (t) => {
   await runTest(async () => {
-    const fut = ensureFuture({ then: (_: unknown, rej: (e: unknown) => void) => rej(TypeError) } as PromiseLike<never>);
+    const fut = fromThenable({ then: (_: unknown, rej: (e: unknown) => void) => rej(TypeError) } as PromiseLike<never>);
     t.is(await fut.then(undefined, (e) => e), TypeError);
   });
 });

@@ -6,7 +6,7 @@
 import test from "ava";
 import Bluebird from "bluebird";
 import { createTask, getRunningLoop, sleep } from "../../../src/index.js";
-import { dualApi, ensureFuture, fromCallback, toCallback, toPromise } from "../../../adapters/promise/index.js";
+import { dualApi, fromThenable, fromCallback, toCallback, toPromise } from "../../../adapters/promise/index.js";
 import { collectGarbage, runOn, type TestLoop } from "../../helpers/loop.js";
 
 // Runs `scenario` on a fresh loop, drops every reference to what it made,
@@ -29,11 +29,11 @@ async function reports(scenario: () => Promise<void>): Promise<{ loop: TestLoop;
 const messages = (loop: TestLoop) => loop.errors.map((c) => [c.message, (c.exception as Error)?.message]);
 
 test.serial(
-  "test_future_exception_never_retrieved: ensureFuture of a rejected promise nobody awaits: reported once by the loop, not by Node",
+  "test_future_exception_never_retrieved: fromThenable of a rejected promise nobody awaits: reported once by the loop, not by Node",
   async (t) => {
     const { loop, unhandled } = await reports(async () => {
-      ensureFuture(Promise.reject(new Error("native")));
-      ensureFuture(Bluebird.reject(new Error("bluebird")));
+      fromThenable(Promise.reject(new Error("native")));
+      fromThenable(Bluebird.reject(new Error("bluebird")));
       await sleep(0);
     });
     t.deepEqual(messages(loop).sort(), [
@@ -46,12 +46,12 @@ test.serial(
 
 test.serial("handled failures are not reported: awaited, then(), result(), exception()", async (t) => {
   const { loop, unhandled } = await reports(async () => {
-    await ensureFuture(Promise.reject(new Error("a"))).then(undefined, () => {});
-    const b = ensureFuture(Promise.reject(new Error("b")));
+    await fromThenable(Promise.reject(new Error("a"))).then(undefined, () => {});
+    const b = fromThenable(Promise.reject(new Error("b")));
     await sleep(0);
     b.exception();
     try {
-      await ensureFuture(Promise.reject(new Error("c")));
+      await fromThenable(Promise.reject(new Error("c")));
     } catch {
       // handled
     }

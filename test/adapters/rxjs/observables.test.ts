@@ -422,7 +422,9 @@ test("toObservable(queue) after its loop closed: a later subscribe completes, un
     return { o, sub };
   });
   loop.close();
-  q.putNowait(2);
+  // As asyncio: the pump's getter is a Future of the closed loop, so waking it raises (CPython 3.13's
+  // put_nowait raises RuntimeError('Event loop is closed') the same way), and the item stays queued.
+  t.throws(() => q.putNowait(2), { instanceOf: RuntimeError, message: "Event loop is closed" });
   t.notThrows(() => inner.sub.unsubscribe());
   let innerCompleted = false;
   inner.o.subscribe({ complete: () => (innerCompleted = true) });

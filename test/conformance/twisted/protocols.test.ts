@@ -8,6 +8,7 @@ import {
   ClientCreator,
   ClientFactory,
   Clock,
+  ConnectError,
   ConnectionDone,
   ConnectionRefusedError,
   Factory,
@@ -350,6 +351,8 @@ test("connectTCP to a closed port: clientConnectionFailed with ConnectionRefused
     reactor.connectTCP("127.0.0.1", portNo, new F());
     const reason = await failed;
     t.truthy(reason.check(ConnectionRefusedError));
+    // As twisted.internet.error: ConnectionRefusedError is a ConnectError (found running the TSDoc examples).
+    t.is(reason.check(ConnectError), ConnectError);
     await t.throwsAsync(new ClientCreator(reactor, Protocol).connectTCP("127.0.0.1", portNo), {
       instanceOf: ConnectionRefusedError,
     });
