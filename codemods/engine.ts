@@ -30,6 +30,7 @@ import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 import { assumesErrFirst } from "./assumptions.js";
 import { type FileError, isStackOverflow } from "./file-errors.js";
+import { knownExports, RoundMemo } from "./rounds.js";
 
 /**
  * The result of migrating one file's text.
@@ -87,8 +88,19 @@ export function migrateSource(
   options: MigrateOptions = {},
   project?: ProjectIndex,
 ): FileResult {
+  return migrateGuarded(text, fileName, options, project, false);
+}
+
+/** {@link migrateSource}; with `inRound`, also records the output's converted exports in {@link knownExports}. */
+function migrateGuarded(
+  text: string,
+  fileName: string,
+  options: MigrateOptions,
+  project: ProjectIndex | undefined,
+  inRound: boolean,
+): FileResult {
   try {
-    return migrateSourceUnguarded(text, fileName, options, project);
+    return migrateSourceUnguarded(text, fileName, options, project, inRound);
   } catch (e) {
     // A codemod bug must never cost the user their file or the rest of the run.
     return unanalysable(fileName, text, e);
@@ -111,7 +123,8 @@ function migrateSourceUnguarded(
   text: string,
   fileName: string,
   options: MigrateOptions,
-  project?: ProjectIndex,
+  project: ProjectIndex | undefined,
+  inRound: boolean,
 ): FileResult {
   const first = parse(fileName, text);
   if (first.errors.length > 0)
@@ -197,12 +210,21 @@ function migrateSourceUnguarded(
     }
   }
   const list = [...sites.values()].sort((a, b) => a.pos - b.pos || a.transform.localeCompare(b.transform));
-  return {
+  const result: FileResult = {
     file: fileName,
     output: current,
     changed: current !== text,
     sites: list.map(({ pos: _pos, ...s }) => s),
   };
+  // --- rounds: the next round's exports, from the tree of the output parsed already (see exportsOf) ---
+  if (inRound && SAME_TREE_AS_EXPORTS_OF.test(fileName)) {
+    try {
+      knownExports.set(result, [...convertedExports(sf)].sort());
+    } catch {
+      // Left to exportsOf, which fails the same way and says so (exportsForNextRound).
+    }
+  }
+  return result;
 }
 
 /** True when most line breaks of the text are CRLF. */
@@ -226,6 +248,12 @@ function functionNameAt(sf: ts.SourceFile, pos: number): string | undefined {
     node = child;
   }
 }
+
+/**
+ * File names for which `parse` (scriptKindOf) and {@link exportsOf} (TypeScript's choice by extension)
+ * build the same tree, so the engine's last tree of the output gives exportsOf's answer.
+ */
+const SAME_TREE_AS_EXPORTS_OF = /\.[cm]?[jt]sx?$/;
 
 /**
  * A second opinion for CommonJS JavaScript: V8's own parser (TypeScript's
@@ -314,52 +342,61 @@ export function migrateRound(
   options: MigrateOptions,
   index: ProjectIndex,
 ): FileResult[] {
-  return files.map((f) => migrateSource(f.text, f.file, options, index));
+  return files.map((f) => migrateGuarded(f.text, f.file, options, index, true));
 }
+
+// --- rounds (codemods/rounds.ts decides which files a round must redo) ---
 
 /**
  * Round driver of the CLI (sequential and worker pool), the asynchronous twin of {@link migrateProject}:
- * `round(knowledge)` migrates every file with that knowledge, until the converted exports are stable.
- * The cross-file calls are resolved once (main thread), as soon as some export is converted.
+ * `round(knowledge, todo)` migrates the files `todo` (those whose result may differ from their last
+ * round's, see {@link RoundMemo}) with that knowledge and returns their results in that order, until the
+ * converted exports are stable. The cross-file calls are resolved once (main thread), as soon as some
+ * export is converted.
  * @internal
  */
 export async function driveRounds(
   files: readonly ProjectFile[],
-  round: (knowledge: RoundKnowledge) => Promise<FileResult[]> | FileResult[],
+  round: (knowledge: RoundKnowledge, todo: readonly ProjectFile[]) => Promise<FileResult[]> | FileResult[],
   options: MigrateOptions = {},
 ): Promise<FileResult[]> {
   const plan = roundPlan(files, options);
-  let results: FileResult[] = [];
-  for (let step = plan.next(); !step.done; step = plan.next(results)) results = await round(step.value);
-  return results;
+  let step = plan.next();
+  while (!step.done) step = plan.next(await round(step.value.knowledge, step.value.todo));
+  return step.value;
 }
 
 /**
  * The rounds of a project migration, shared by {@link driveRounds} and {@link migrateProject}: yields
- * what each round may know and receives its results. Rounds stop once the converted exports are
- * stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file calls once, as soon as some
- * export is converted (round 1 awaits nothing across files).
+ * what each round may know and which files it must migrate, and receives their results. Rounds stop
+ * once the converted exports are stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file
+ * calls once, as soon as some export is converted (round 1 awaits nothing across files).
  */
 function* roundPlan(
   files: readonly ProjectFile[],
   options: MigrateOptions,
-): Generator<RoundKnowledge, void, FileResult[]> {
+): Generator<{ knowledge: RoundKnowledge; todo: ProjectFile[] }, FileResult[], FileResult[]> {
   // Under the err-first assumption a call into another file must be known from round 1: a
   // function there that the run refuses is evidence against assuming it (see CALLEE_REFUSED).
   let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveSafely(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
+  const memo = new RoundMemo(files);
   for (let i = 0; i < MAX_ROUNDS; i++) {
     const hadCallees = callees !== undefined;
-    const results = yield { asyncExports: exportsMap, callees: callees ?? {} };
-    const next = exportsForNextRound(files, results);
+    const knowledge = { asyncExports: exportsMap, callees: callees ?? {} };
+    const stale = memo.stale(knowledge);
+    if (stale.length > 0) memo.record(stale, knowledge, yield { knowledge, todo: stale.map((j) => files[j]!) });
+    const next = exportsForNextRound(files, memo);
+    const results = memo.all();
     // Files that could not be analysed stay out of the checker's program (it would overflow the same way).
     if (Object.keys(next).length > 0 || (assumesErrFirst(options) && !hadCallees))
       callees ??= resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
     const same = JSON.stringify(next) === JSON.stringify(exportsMap);
     exportsMap = next;
     // A round that ran without the callees the profile needs is repeated with them.
-    if (same && (hadCallees || !assumesErrFirst(options))) return;
+    if (same && (hadCallees || !assumesErrFirst(options))) break;
   }
+  return memo.all();
 }
 
 /** {@link resolveCrossFileCallees}, or undefined when some file is nested too deeply for the checker. */
@@ -377,23 +414,25 @@ const MAX_ROUNDS = 5;
 
 /**
  * The converted exports of each file that was analysed, by absolute path: what the next round may await.
- * A file whose output cannot be walked (nested too deeply) is turned into a skipped file, in `results`.
+ * A file whose output cannot be walked (nested too deeply) is turned into a skipped file, in the memo.
  */
-function exportsForNextRound(files: readonly ProjectFile[], results: FileResult[]): Record<string, string[]> {
+function exportsForNextRound(files: readonly ProjectFile[], memo: RoundMemo): Record<string, string[]> {
   const next: Record<string, string[]> = {};
-  for (const [i, r] of results.entries()) {
+  for (const [i, r] of memo.all().entries()) {
     if (r.parseErrors || r.error) continue;
     let e: string[];
     try {
-      e = exportsOf(r.file, r.output);
+      e = memo.exportsOf(i, exportsOf);
     } catch (err) {
-      results[i] = unanalysable(r.file, files[i].text, err);
+      memo.replace(i, unanalysable(r.file, files[i].text, err));
       continue;
     }
     if (e.length) next[path.resolve(r.file)] = e;
   }
   return next;
 }
+
+// --- end of rounds ---
 
 /**
  * Migrates several files together, so that a converted function's call sites
@@ -414,8 +453,7 @@ function exportsForNextRound(files: readonly ProjectFile[], results: FileResult[
  */
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
   const plan = roundPlan(files, options);
-  let results: FileResult[] = [];
-  for (let step = plan.next(); !step.done; step = plan.next(results))
-    results = migrateRound(files, options, makeIndex(step.value));
-  return results;
+  let step = plan.next();
+  while (!step.done) step = plan.next(migrateRound(step.value.todo, options, makeIndex(step.value.knowledge)));
+  return step.value;
 }

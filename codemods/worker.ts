@@ -6,6 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { makeIndex, migrateRound, type ProjectFile, type RoundKnowledge } from "./engine.js";
 import type { MigrateOptions } from "./core.js";
+import { knownExports } from "./rounds.js";
 
 /** A request to a worker. @internal */
 export interface WorkerRequest {
@@ -19,7 +20,7 @@ export interface WorkerRequest {
 parentPort?.on("message", (req: WorkerRequest) => {
   try {
     const results = migrateRound(req.files, req.options, makeIndex(req.knowledge));
-    parentPort!.postMessage({ id: req.id, results });
+    parentPort!.postMessage({ id: req.id, results, exports: results.map((r) => knownExports.get(r)) });
   } catch (e) {
     parentPort!.postMessage({ id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

@@ -225,7 +225,8 @@ test(".gitignore is respected; --include and --exclude filter", async (t) => {
 
 test("--jobs 2 gives the same result as --jobs 1 (worker threads, also from the TypeScript source)", async (t) => {
   const files: Record<string, string> = {};
-  for (let i = 0; i < 4; i++) files[`lib/f${i}.js`] = LIB;
+  // Enough files for --jobs 2 to start a worker next to the main thread (codemods/pool.ts, workerCount).
+  for (let i = 0; i < 52; i++) files[`lib/f${i}.js`] = LIB;
   files["lib/use.js"] =
     `var a = require('./f0');\n\nfunction twice(p, cb) {\n  a.size(p, function (err, n) {\n    if (err) return cb(err);\n    cb(null, n * 2);\n  });\n}\n\nmodule.exports = { twice };\n`;
   // Resolved by the type checker in the main thread; the workers receive what it found.
