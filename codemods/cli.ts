@@ -84,6 +84,7 @@ interface CliOptions {
   jobs: string;
   strict?: boolean;
   dualApi: "inline" | "import";
+  api: "dual" | "promise";
   assumeErrFirst?: boolean;
   assume?: AssumeProfile;
   progress: boolean;
@@ -130,6 +131,14 @@ export async function main(
       new Option("--dual-api <mode>", "how converted functions keep a callback surface")
         .choices(["inline", "import"])
         .default("inline"),
+    )
+    .addOption(
+      new Option(
+        "--api <mode>",
+        "dual: exports keep their callback surface; promise: plain async exports, and callers in the tree that pass a callback use callbackify (a major version)",
+      )
+        .choices(["dual", "promise"])
+        .default("dual"),
     )
     .addOption(
       new Option(
@@ -259,6 +268,7 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   const options: MigrateOptions = {
     transforms,
     dualApi: opts.dualApi,
+    ...(opts.api === "promise" ? { api: "promise" as const } : {}),
     assume: opts.assumeErrFirst ? "err-first" : (opts.assume ?? "idiomatic"),
   };
   // Each file is read once, as bytes; those that cannot be read or are not UTF-8 are reported and skipped.

@@ -74,6 +74,12 @@ export interface MigrateOptions {
    */
   dualApi?: "inline" | "import";
   /**
+   * `"dual"` (default): converted exports keep their callback surface (`dualApi`). `"promise"`: for a
+   * major-version migration, they are plain async functions, and callers in the migrated files that still
+   * pass a callback call `callbackify(f)(…, cb)` instead.
+   */
+  api?: "dual" | "promise";
+  /**
    * Lower fire-and-forget chains (`p.then(f).catch(g);`) to an async arrow called on the spot. Off by
    * default: the chain is what a team keeps, and it is reported as `FLOATING_CHAIN`.
    */

@@ -42,7 +42,7 @@ import {
   declarationCounts,
   promisedType,
 } from "./candidates.js";
-import { isCallTo, containsNode } from "./predicates.js";
+import { isCallTo, containsNode, skipParensUp } from "./predicates.js";
 import { type AwaitPlan, FunctionConverter } from "./converter.js";
 
 /**
@@ -426,10 +426,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const emittedCalls = new Set<ts.CallExpression>();
   for (const c of outermost) for (const k of localCallsOf.get(c) ?? []) emittedCalls.add(k);
   const moduleMode = new Map<Candidate, ts.Identifier[]>();
+  // --api promise: no callback surface; callers that still pass a callback call `callbackify(f)`.
+  const promiseApi = ctx.options.api === "promise";
+  const emittedRanges = outermost.map((c) => [c.fn.pos, c.fn.end] as const);
+  const insideEmitted = (n: ts.Node) => emittedRanges.some(([a, b]) => a <= n.pos && n.end <= b);
+  const callbackCalls = new Map<Candidate, ts.CallExpression[]>();
   if (idiomatic && !ts_)
     for (const c of outermost) {
-      const refs = plainAsyncRefs(sf, c, decls, emittedCalls);
+      const calls: ts.CallExpression[] = [];
+      const refs = plainAsyncRefs(sf, c, decls, emittedCalls, promiseApi ? { calls, insideEmitted } : undefined);
       if (refs) moduleMode.set(c, refs);
+      if (refs && calls.length) callbackCalls.set(c, calls);
     }
   const emitted: Candidate[] = [];
   for (const fn of notLast) {
@@ -485,7 +492,24 @@ export function callbacksPass(ctx: FileContext): PassResult {
         text: "",
       });
       result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
-      for (const ref of exportRefs) {
+      if (promiseApi) {
+        // The exports are the async function itself; a caller passing a callback goes through callbackify.
+        const calls = callbackCalls.get(c) ?? [];
+        if (calls.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+        if (calls.length && arity < 2) used.add("CALLBACK_ARITY");
+        if (!calls.length) {
+          used.delete("NULL_UNDEFINED_SUCCESS");
+          used.delete("CALLBACK_ARITY");
+        }
+        const callbackify = calls.length ? imports.binding("node:util", "callbackify") : "";
+        for (const call of calls)
+          result.edits.push({
+            start: call.expression.getStart(sf),
+            end: call.expression.end,
+            text: `${callbackify}(${call.expression.getText(sf)})`,
+          });
+      }
+      for (const ref of promiseApi ? [] : exportRefs) {
         if (ts.isShorthandPropertyAssignment(ref.parent))
           result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: dualApi(${ref.text})` });
         else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `dualApi(${ref.text})` });
@@ -532,10 +556,39 @@ export function callbacksPass(ctx: FileContext): PassResult {
     });
     emitted.push(c);
   }
-  if (emitted.length > 0) result.edits.push(...imports.edits());
+  // --api promise, across files: a call of another file's promise-only export that passes a callback.
+  if (promiseApi && crossFile) {
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && !insideEmitted(n)) {
+        const key = calleeKey(n.expression);
+        const target = key === undefined ? undefined : crossFile.get(key);
+        const last = n.arguments[n.arguments.length - 1];
+        // A function, or a name that is one by convention (`done`, `cb`, `onRead…Callback`); never an
+        // awaited call (a converted caller awaits the promise-only export directly).
+        const passesCallback =
+          !!last &&
+          !ts.isAwaitExpression(skipParensUp(n)) &&
+          (ts.isFunctionLike(last) ||
+            (ts.isIdentifier(last) && (CALLBACK_NAMES.has(last.text) || /(Callback|Cb|^next|^done)$/.test(last.text))));
+        if (
+          target &&
+          passesCallback &&
+          target.exports.some((e) => ctx.project!.asyncExports.get(target.file)?.has(`promise:${e}`))
+        )
+          result.edits.push({
+            start: n.expression.getStart(sf),
+            end: n.expression.end,
+            text: `${imports.binding("node:util", "callbackify")}(${n.expression.getText(sf)})`,
+          });
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  if (emitted.length > 0 || result.edits.length > 0) result.edits.push(...imports.edits());
   const useImport = ctx.options.dualApi === "import";
   const dualEmitted = emitted.some((c) => !moduleMode.has(c));
-  const shimUsed = [...moduleMode.values()].some((refs) => refs.length > 0);
+  const shimUsed = !promiseApi && [...moduleMode.values()].some((refs) => refs.length > 0);
   const emittedText = result.edits.map((e) => e.text).join("");
   let tail = "";
   if (dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) tail += dualHelperText(ts_, useImport);
@@ -591,6 +644,8 @@ function plainAsyncRefs(
   c: Candidate,
   decls: Map<string, number>,
   awaited: ReadonlySet<ts.CallExpression>,
+  /** --api promise: calls that pass a callback, outside the code being converted, are collected here. */
+  promiseApi?: { calls: ts.CallExpression[]; insideEmitted: (n: ts.Node) => boolean },
 ): ts.Identifier[] | undefined {
   const fn = c.fn;
   const name = c.localName;
@@ -615,6 +670,15 @@ function plainAsyncRefs(
         (ts.isMethodDeclaration(p) && p.name === n);
       if (notARef) return;
       if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      if (
+        promiseApi &&
+        ts.isCallExpression(p) &&
+        p.expression === n &&
+        p.arguments.length >= fn.parameters.length &&
+        !p.arguments.some(ts.isSpreadElement) &&
+        !promiseApi.insideEmitted(p)
+      )
+        return void promiseApi.calls.push(p);
       const inExportObject = (o: ts.Node): boolean =>
         ts.isObjectLiteralExpression(o) &&
         topLevelExport(o.parent) &&
@@ -646,6 +710,15 @@ function firstStatementInsertPos(sf: ts.SourceFile): number {
 /** Export names of the functions a pass converts (for other files' call sites). */
 export function convertedExports(sf: ts.SourceFile): Set<string> {
   const out = new Set<string>();
+  const asyncDecls = new Set(
+    sf.statements.flatMap((st) =>
+      ts.isFunctionDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)
+        ? [st.name.text]
+        : [],
+    ),
+  );
+  const isAsyncDeclName = (e: ts.Expression): boolean =>
+    ts.isIdentifier(skipParens(e)) && asyncDecls.has((skipParens(e) as ts.Identifier).text);
   // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
   // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
   const isShim = (e: ts.Expression | undefined): boolean =>
@@ -662,6 +735,20 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
     if (!target) continue;
     const right = skipParens(b.right);
     if (isShim(right)) out.add(target).add(`direct:${target}`);
+    // --api promise: the async function itself is exported (promise-only, awaited directly).
+    if (isAsyncDeclName(right)) out.add(target).add(`direct:${target}`).add(`promise:${target}`);
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties) {
+        const value = ts.isShorthandPropertyAssignment(p)
+          ? p.name
+          : ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
+            ? p.initializer
+            : undefined;
+        if (value && isAsyncDeclName(value)) {
+          const name = (p.name as ts.Identifier).text;
+          out.add(name).add(`direct:${name}`).add(`promise:${name}`);
+        }
+      }
     if (target === "module.exports" && ts.isObjectLiteralExpression(right))
       for (const p of right.properties)
         if (

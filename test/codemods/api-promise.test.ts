@@ -1,0 +1,117 @@
+// `--api promise` (issue 12 §3, a major-version migration): converted exports are plain async functions with
+// no callback surface, and the callers in the migrated tree that still pass a callback are updated to
+// `callbackify(f)(…, cb)`. Checked on a two-file tree written to a temp dir and loaded for real.
+import test from "ava";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { migrateProject } from "../../codemods/index.js";
+
+const LIB = `var fs = require('fs');
+
+function readText(file, cb) {
+  fs.readFile(file, 'utf8', function (err, text) {
+    if (err) return cb(err);
+    cb(null, text);
+  });
+}
+
+function readJson(file, cb) {
+  readText(file, function (err, text) {
+    if (err) return cb(err);
+    var data;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      return cb(e);
+    }
+    cb(null, data);
+  });
+}
+
+// A caller in the same file that stays in callback form (an event handler).
+function watchLength(emitter, file, done) {
+  emitter.on('change', function () {
+    readText(file, function (err, text) {
+      if (err) return done(err);
+      done(null, text.length);
+    });
+  });
+}
+
+module.exports = { readText, readJson, watchLength };
+`;
+
+const USE = `var lib = require('./lib');
+
+// Not converted (a loop body calls back): still passes a callback.
+function lengths(files, done) {
+  files.forEach(function (f) {
+    lib.readText(f, function (err, text) {
+      if (err) return done(err);
+      done(null, text.length);
+    });
+  });
+}
+
+// Converted: awaits the promise-only export directly.
+function version(file, cb) {
+  lib.readJson(file, function (err, data) {
+    if (err) return cb(err);
+    cb(null, data.version);
+  });
+}
+
+module.exports = { lengths, version };
+`;
+
+function migrate(files: Record<string, string>, dir: string): Record<string, string> {
+  const inputs = Object.entries(files).map(([name, text]) => ({ file: path.join(dir, name), text }));
+  const out = migrateProject(inputs, { api: "promise" });
+  return Object.fromEntries(out.map((r, i) => [Object.keys(files)[i], r.output]));
+}
+
+test("--api promise: plain async exports, callbackify for the callers that still pass a callback", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-api-promise-"));
+  const out = migrate({ "lib.js": LIB, "use.js": USE }, dir);
+  t.notRegex(out["lib.js"], /dualApi|__asyncioDual/, "no callback surface is kept");
+  t.regex(out["lib.js"], /async function readText\(file\)/);
+  t.regex(out["lib.js"], /async function readJson\(file\)/);
+  t.regex(out["lib.js"], /callbackify\(readText\)\(file, function \(err, text\)/, "the same file's callback caller");
+  t.regex(out["use.js"], /callbackify\(lib\.readText\)\(f, function/, "another file's callback caller");
+  t.regex(out["use.js"], /await lib\.readJson\(file\)/, "a converted caller awaits directly");
+  // A second run changes nothing.
+  t.deepEqual(migrate(out, dir), out);
+
+  for (const [name, text] of Object.entries(out)) fs.writeFileSync(path.join(dir, name), text);
+  fs.writeFileSync(path.join(dir, "p.json"), JSON.stringify({ version: "2.0.0" }));
+  fs.writeFileSync(path.join(dir, "bad.json"), "{");
+  const req = createRequire(path.join(dir, "x.js"));
+  const lib = req("./lib.js");
+  const use = req("./use.js");
+  t.deepEqual(await lib.readJson(path.join(dir, "p.json")), { version: "2.0.0" });
+  await t.throwsAsync(lib.readJson(path.join(dir, "bad.json")), { instanceOf: SyntaxError });
+  t.is(await use.version(path.join(dir, "p.json")), "2.0.0");
+  const got = await new Promise((resolve) =>
+    use.lengths([path.join(dir, "p.json")], (err: unknown, n: number) => resolve([err, n])),
+  );
+  t.deepEqual(got, [null, 19]);
+  const { EventEmitter } = await import("node:events");
+  const emitter = new EventEmitter();
+  const watched = new Promise((resolve) =>
+    lib.watchLength(emitter, path.join(dir, "p.json"), (err: unknown, n: number) => resolve([err, n])),
+  );
+  emitter.emit("change");
+  t.deepEqual(await watched, [null, 19]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("--api dual (the default) keeps the callback surface", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-api-dual-"));
+  const inputs = [{ file: path.join(dir, "lib.js"), text: LIB }];
+  const [r] = migrateProject(inputs, {});
+  t.regex(r.output, /readText: dualApi\(readText\)|__asyncioDual/);
+  t.notRegex(r.output, /callbackify\(/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
