@@ -95,9 +95,9 @@ export const REASONS = {
     "a parameter named like a callback is not the function's last parameter (`function (cb, p)`): the dual surface needs the callback last",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
-  /** the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use */
+  /** the function returns a value its callers may use (a sync twin, a stream…) */
   RETURNS_VALUE:
-    "the function returns what an assumed err-first call returns (a sync twin, a stream…), which callers may use",
+    "the function returns a value its callers may use: what an assumed err-first call returns (a sync twin, a stream…), or the file itself calls it without a callback and uses the value",
   /** the function throws synchronously; as an async function it would reject instead */
   SYNC_THROW: "the function throws synchronously; as an async function it would reject instead",
   /** TypeScript function that is not a plain function declaration with a typed callback: overloads cannot be written */

@@ -155,6 +155,18 @@ export function callbacksPass(ctx: FileContext): PassResult {
       alive.delete(c);
     }
   }
+  // Evidence of a mode without a callback: the file itself calls the function with fewer arguments than its
+  // parameters and uses the value (touch's `touch.sync = function (f, o) { return touch(f, o) }`). Converted,
+  // that call would get a promise; under every profile that refuses it (the RETURN_VALUE_UNUSED assumption
+  // cannot hold against it).
+  const usedWithoutCallback = callsWithoutCallbackUsed(sf, cands);
+  for (const c of cands) {
+    const call = usedWithoutCallback.get(c);
+    if (!call || !alive.has(c)) continue;
+    const { line } = sf.getLineAndCharacterOfPosition(call.getStart(sf));
+    refusals.set(c, new Refusal("RETURNS_VALUE", `called without a callback at line ${line + 1}, its value used`));
+    alive.delete(c);
+  }
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
   const ownArities = new Map<Candidate, { own: Set<number>; deps: Set<string>; nullErrorDeps: Set<string> }>();
   const arities = new Map<Candidate, number>();
@@ -567,7 +579,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         // awaited call (a converted caller awaits the promise-only export directly).
         const passesCallback =
           !!last &&
-          !ts.isAwaitExpression(skipParensUp(n)) &&
+          !ts.isAwaitExpression(skipParensUp(n).parent) &&
           (ts.isFunctionLike(last) ||
             (ts.isIdentifier(last) && (CALLBACK_NAMES.has(last.text) || /(Callback|Cb|^next|^done)$/.test(last.text))));
         if (
@@ -764,4 +776,42 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
   };
   visit(sf);
   return out;
+}
+
+/** Per candidate with a local name declared once: a call of it in the file, without a callback, whose value is used. */
+function callsWithoutCallbackUsed(sf: ts.SourceFile, cands: readonly Candidate[]): Map<Candidate, ts.CallExpression> {
+  const byName = new Map<string, Candidate>();
+  const counts = declarationCounts(sf);
+  for (const c of cands) if (c.localName && counts.get(c.localName) === 1) byName.set(c.localName, c);
+  const out = new Map<Candidate, ts.CallExpression>();
+  if (byName.size === 0) return out;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+      const c = byName.get(n.expression.text);
+      const up = skipParensUp(n).parent;
+      // Used as a value, not as a promise: an awaited call or a `.then` receiver expects the promise it gets.
+      const asPromise =
+        ts.isAwaitExpression(up) ||
+        (ts.isPropertyAccessExpression(up) && ["then", "catch", "finally"].includes(up.name.text)) ||
+        (ts.isReturnStatement(up) && enclosingIsAsync(up));
+      const used = !ts.isExpressionStatement(up) && !ts.isVoidExpression(up) && !asPromise;
+      if (
+        c &&
+        !out.has(c) &&
+        used &&
+        n.arguments.length < c.fn.parameters.length &&
+        !n.arguments.some(ts.isSpreadElement)
+      )
+        out.set(c, n);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+function enclosingIsAsync(n: ts.Node): boolean {
+  let p: ts.Node | undefined = n.parent;
+  while (p && !ts.isFunctionLike(p)) p = p.parent;
+  return !!p && !!ts.getModifiers(p as ts.FunctionLikeDeclaration)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
