@@ -62,6 +62,8 @@ export interface AwaitPlan {
   mayCallBackSync?: boolean;
   /** The callee's callback gets values only, no error (`fs.exists(p, (exists) => …)`). */
   valueOnly?: boolean;
+  /** An assumed callee of this file that returns a value on some path (`return new FindUp(…)`). */
+  calleeReturnsValue?: boolean;
 }
 
 /** Analysis + rewrite of one candidate. Throws Refusal. */
@@ -617,6 +619,8 @@ export class FunctionConverter {
       );
     // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
     // (a sync twin without callback, a stream, a request object).
+    if (returnsItsValue && plan.assumed && plan.calleeReturnsValue)
+      throw new Refusal("RETURNS_VALUE", `${plan.label} returns a value on some path`);
     if (returnsItsValue && plan.assumed) this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
     if (plan.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
     if (plan.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
@@ -986,8 +990,10 @@ export class FunctionConverter {
       values = params.map((p) => (p.name as ts.Identifier).text);
     }
     if (plan0.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan0.label} may call back synchronously`);
-    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s))
+    if (plan0.assumed && ts.isReturnStatement(s) && this.isTopLevel(s)) {
+      if (plan0.calleeReturnsValue) throw new Refusal("RETURNS_VALUE", `${plan0.label} returns a value on some path`);
       this.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);
+    }
     if (plan0.assumed) {
       // Evidence beats the assumption: a first parameter that does not name an error
       // (`function (writable) {…}`) says the callee is not err-first.

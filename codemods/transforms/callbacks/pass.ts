@@ -163,8 +163,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (const c of cands) {
     const call = usedWithoutCallback.get(c);
     if (!call || !alive.has(c)) continue;
-    const { line } = sf.getLineAndCharacterOfPosition(call.getStart(sf));
-    refusals.set(c, new Refusal("RETURNS_VALUE", `called without a callback at line ${line + 1}, its value used`));
+    const text = call.getText(sf).replace(/\s+/g, " ").slice(0, 60);
+    refusals.set(c, new Refusal("RETURNS_VALUE", `called without a callback, its value used: ${text}`));
     alive.delete(c);
   }
   const converted = new Map<Candidate, { prologue: string; rest: string; startDecl?: string }>();
@@ -348,6 +348,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (assumesErrFirst(ctx.options)) {
         const against = evidenceAgainst(callee);
         if (against) throw new Refusal("CALLEE_REFUSED", against);
+        // A same-file callee that returns a value (`return new FindUp(…)`): returning its result is not unused.
+        const returnsValue =
+          ts.isIdentifier(callee) && (decls.get(callee.text) ?? 0) === 1 && returnsAValue(sf, callee.text);
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
         if (values > 1) {
           return {
@@ -356,6 +359,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
             arrayValues: true,
             label: calleeText,
             assumed: true,
+            ...(returnsValue ? { calleeReturnsValue: true } : {}),
           };
         }
         return {
@@ -364,6 +368,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
           label: calleeText,
           arity: 2,
           assumed: true,
+          ...(returnsValue ? { calleeReturnsValue: true } : {}),
         };
       }
       return undefined;
@@ -814,4 +819,33 @@ function enclosingIsAsync(n: ts.Node): boolean {
   let p: ts.Node | undefined = n.parent;
   while (p && !ts.isFunctionLike(p)) p = p.parent;
   return !!p && !!ts.getModifiers(p as ts.FunctionLikeDeclaration)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+/**
+ * The top-level function `name` returns a value on some path: a `return` (outside nested functions) of
+ * something other than its callback's call or an asynchronous call handed a continuation or callback —
+ * `return new FindUp(…)`, `return emitter`, `return sync(x)`.
+ */
+function returnsAValue(sf: ts.SourceFile, name: string): boolean {
+  const fn = sf.statements.find(
+    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === name,
+  );
+  if (!fn?.body) return false;
+  const cb = fn.parameters[fn.parameters.length - 1];
+  const cbName = cb && ts.isIdentifier(cb.name) ? cb.name.text : undefined;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (ts.isFunctionLike(n) && n !== fn)) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      const e = skipParens(n.expression);
+      const last = ts.isCallExpression(e) ? e.arguments[e.arguments.length - 1] : undefined;
+      const callbackCall = ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === cbName;
+      const handsOn = !!last && (ts.isFunctionLike(last) || (ts.isIdentifier(last) && last.text === cbName));
+      const nothing = ts.isVoidExpression(e) || (ts.isIdentifier(e) && e.text === "undefined");
+      if (!callbackCall && !handsOn && !nothing) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return found;
 }
