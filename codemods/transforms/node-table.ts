@@ -483,8 +483,12 @@ export class Imports {
     return local;
   }
 
-  /** The import declarations (or top-level requires) to insert, after the last existing one. */
-  edits(): Edit[] {
+  /**
+   * The import declarations (or top-level requires) to insert, after the last existing one. `isUsed`
+   * drops those the emitted code does not name (asked for by a plan that was then refused).
+   */
+  edits(isUsed?: (local: string) => boolean): Edit[] {
+    if (isUsed) for (const [k, w] of this.wanted) if (!isUsed(w.local)) this.wanted.delete(k);
     if (this.wanted.size === 0) return [];
     if (!this.b.esm) return this.requireEdits();
     const lastImport = [...this.sf.statements].filter(ts.isImportDeclaration).pop();

@@ -602,7 +602,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
     };
     visit(sf);
   }
-  if (emitted.length > 0 || result.edits.length > 0) result.edits.push(...imports.edits());
+  if (emitted.length > 0 || result.edits.length > 0) {
+    const text = result.edits.map((e) => e.text).join("\n");
+    result.edits.push(...imports.edits((local) => new RegExp(`(^|[^\\w$.])${local}\\b`).test(text)));
+  }
   const useImport = ctx.options.dualApi === "import";
   const dualEmitted = emitted.some((c) => !moduleMode.has(c));
   const shimUsed = !promiseApi && [...moduleMode.values()].some((refs) => refs.length > 0);
