@@ -19,6 +19,7 @@ import { type AssumptionName, isIdiomatic } from "../../assumptions.js";
 import { convertCounter } from "../counters.js";
 import { START_HELPER } from "./helpers.js";
 import { renameReferences, usesEval } from "./rename.js";
+import { commentsAt, errGuardReturn, isCaughtValue } from "./predicates.js";
 import { type Candidate, declarationCounts, boundNamesUsed, fileNames, promisedType } from "./candidates.js";
 import {
   isCallTo,
@@ -1243,30 +1244,3 @@ type BranchedStart =
   | { kind: "leaf"; stmts: readonly ts.Statement[]; inHelper: boolean }
   | { kind: "helper"; name: string; inner: BranchedStart }
   | { kind: "if"; cond: ts.Expression; then: BranchedStart; else: BranchedStart };
-
-/** `if (err) return …;` (or `{ …; return … }`) with no else: the guard after which `err` is falsy. */
-function errGuardReturn(s: ts.Statement | undefined, errName: string): ts.IfStatement | undefined {
-  if (!s || !ts.isIfStatement(s) || s.elseStatement) return undefined;
-  const cond = skipParens(s.expression);
-  if (!ts.isIdentifier(cond) || cond.text !== errName) return undefined;
-  const t = s.thenStatement;
-  const last = ts.isBlock(t) ? t.statements[t.statements.length - 1] : t;
-  return last && (ts.isReturnStatement(last) || ts.isThrowStatement(last)) ? s : undefined;
-}
-
-/** The comments in the trivia starting at pos (up to the next token), as source text. */
-function commentsAt(text: string, pos: number): string[] {
-  const ranges = [...(ts.getLeadingCommentRanges(text, pos) ?? [])];
-  return ranges.map((r) => text.slice(r.pos, r.end));
-}
-
-/** `e` of an enclosing `catch (e)` (in the same function), not reassigned in that catch block. */
-function isCaughtValue(id: ts.Identifier): boolean {
-  for (let p: ts.Node | undefined = id.parent; p && !ts.isFunctionLike(p); p = p.parent) {
-    if (!ts.isCatchClause(p)) continue;
-    const v = p.variableDeclaration;
-    if (!v || !ts.isIdentifier(v.name) || v.name.text !== id.text) continue;
-    return !isAssigned(p.block, id.text);
-  }
-  return false;
-}

@@ -12,8 +12,6 @@ import {
   indentUnit,
   isTsFile,
   shiftIndent,
-  skipParens,
-  usesThisOrArguments,
 } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
@@ -35,8 +33,6 @@ import {
   lastParamName,
   isConvertedWrapper,
   localNameOf,
-  exportNamesOf,
-  exportTarget,
   insideAddedHelper,
   calledLikeCallback,
   declarationCounts,
@@ -44,6 +40,10 @@ import {
 } from "./candidates.js";
 import { isCallTo, containsNode, skipParensUp } from "./predicates.js";
 import { type AwaitPlan, FunctionConverter } from "./converter.js";
+import { convertedExports, firstStatementInsertPos, onlyCallsCallback, plainAsyncRefs } from "./module-form.js";
+import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
+
+export { convertedExports };
 
 /**
  * Refusals that are evidence a function is not a well-behaved err-first API (it may call back more
@@ -633,222 +633,4 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
   }
   return result;
-}
-
-/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
-function onlyCallsCallback(c: Candidate): boolean {
-  const body = c.fn.body as ts.Block;
-  if (usesThisOrArguments(body).usesArguments) return false;
-  let ok = true;
-  const visit = (n: ts.Node): void => {
-    if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === c.cbName) {
-      const p = n.parent;
-      const called = ts.isCallExpression(p) && p.expression === n;
-      const passed = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n;
-      if (!called && !passed) ok = false;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return ok;
-}
-
-/**
- * For the whole-module output: the export references of a converted top-level function declaration
- * whose every other use is a call awaited directly by a conversion of this pass; undefined when some
- * use is anything else (a callback caller, a value passed on, an ES export), which keeps the dual form.
- */
-function plainAsyncRefs(
-  sf: ts.SourceFile,
-  c: Candidate,
-  decls: Map<string, number>,
-  awaited: ReadonlySet<ts.CallExpression>,
-  /** --api promise: calls that pass a callback, outside the code being converted, are collected here. */
-  promiseApi?: { calls: ts.CallExpression[]; insideEmitted: (n: ts.Node) => boolean },
-): ts.Identifier[] | undefined {
-  const fn = c.fn;
-  const name = c.localName;
-  if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
-  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
-  if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
-  const refs: ts.Identifier[] = [];
-  let ok = true;
-  const topLevelExport = (b: ts.Node): boolean =>
-    ts.isBinaryExpression(b) &&
-    b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-    exportTarget(b.left) !== undefined &&
-    ts.isExpressionStatement(b.parent) &&
-    b.parent.parent === sf;
-  const visit = (n: ts.Node): void => {
-    if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
-      const p = n.parent;
-      const notARef =
-        (ts.isPropertyAccessExpression(p) && p.name === n) ||
-        (ts.isPropertyAssignment(p) && p.name === n) ||
-        (ts.isMethodDeclaration(p) && p.name === n);
-      if (notARef) return;
-      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
-      if (
-        promiseApi &&
-        ts.isCallExpression(p) &&
-        p.expression === n &&
-        p.arguments.length >= fn.parameters.length &&
-        !p.arguments.some(ts.isSpreadElement) &&
-        !promiseApi.insideEmitted(p)
-      )
-        return void promiseApi.calls.push(p);
-      const inExportObject = (o: ts.Node): boolean =>
-        ts.isObjectLiteralExpression(o) &&
-        topLevelExport(o.parent) &&
-        exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
-      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
-      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
-      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
-      ok = false;
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return ok ? refs : undefined;
-}
-
-/** After a shebang and leading "use strict" directives. */
-function firstStatementInsertPos(sf: ts.SourceFile): number {
-  let pos = 0;
-  if (sf.text.startsWith("#!")) pos = sf.text.indexOf("\n") + 1;
-  for (const s of sf.statements) {
-    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))
-      pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
-    else break;
-  }
-  return pos;
-}
-
-/** Export names of the functions a pass converts (for other files' call sites). */
-export function convertedExports(sf: ts.SourceFile): Set<string> {
-  const out = new Set<string>();
-  const asyncDecls = new Set(
-    sf.statements.flatMap((st) =>
-      ts.isFunctionDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)
-        ? [st.name.text]
-        : [],
-    ),
-  );
-  const isAsyncDeclName = (e: ts.Expression): boolean =>
-    ts.isIdentifier(skipParens(e)) && asyncDecls.has((skipParens(e) as ts.Identifier).text);
-  // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
-  // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
-  const isShim = (e: ts.Expression | undefined): boolean =>
-    !!e &&
-    ts.isCallExpression(skipParens(e)) &&
-    isCallTo(skipParens(e), "dualApi") &&
-    (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
-    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
-  for (const st of sf.statements) {
-    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
-    const b = st.expression;
-    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
-    const target = exportTarget(b.left);
-    if (!target) continue;
-    const right = skipParens(b.right);
-    if (isShim(right)) out.add(target).add(`direct:${target}`);
-    // --api promise: the async function itself is exported (promise-only, awaited directly).
-    if (isAsyncDeclName(right)) out.add(target).add(`direct:${target}`).add(`promise:${target}`);
-    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
-      for (const p of right.properties) {
-        const value = ts.isShorthandPropertyAssignment(p)
-          ? p.name
-          : ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
-            ? p.initializer
-            : undefined;
-        if (value && isAsyncDeclName(value)) {
-          const name = (p.name as ts.Identifier).text;
-          out.add(name).add(`direct:${name}`).add(`promise:${name}`);
-        }
-      }
-    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
-      for (const p of right.properties)
-        if (
-          ts.isPropertyAssignment(p) &&
-          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
-          isShim(p.initializer)
-        )
-          out.add(p.name.text).add(`direct:${p.name.text}`);
-  }
-  const visit = (n: ts.Node): void => {
-    if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
-}
-
-/** Per candidate with a local name declared once: a call of it in the file, without a callback, whose value is used. */
-function callsWithoutCallbackUsed(sf: ts.SourceFile, cands: readonly Candidate[]): Map<Candidate, ts.CallExpression> {
-  const byName = new Map<string, Candidate>();
-  const counts = declarationCounts(sf);
-  for (const c of cands) if (c.localName && counts.get(c.localName) === 1) byName.set(c.localName, c);
-  const out = new Map<Candidate, ts.CallExpression>();
-  if (byName.size === 0) return out;
-  const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
-      const c = byName.get(n.expression.text);
-      const up = skipParensUp(n).parent;
-      // Used as a value, not as a promise: an awaited call or a `.then` receiver expects the promise it gets.
-      const asPromise =
-        ts.isAwaitExpression(up) ||
-        (ts.isPropertyAccessExpression(up) && ["then", "catch", "finally"].includes(up.name.text)) ||
-        (ts.isReturnStatement(up) && enclosingIsAsync(up));
-      const used = !ts.isExpressionStatement(up) && !ts.isVoidExpression(up) && !asPromise;
-      if (
-        c &&
-        !out.has(c) &&
-        used &&
-        n.arguments.length < c.fn.parameters.length &&
-        !n.arguments.some(ts.isSpreadElement)
-      )
-        out.set(c, n);
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
-}
-
-function enclosingIsAsync(n: ts.Node): boolean {
-  let p: ts.Node | undefined = n.parent;
-  while (p && !ts.isFunctionLike(p)) p = p.parent;
-  return !!p && !!ts.getModifiers(p as ts.FunctionLikeDeclaration)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
-/**
- * The top-level function `name` returns a value on some path: a `return` (outside nested functions) of
- * something other than its callback's call or an asynchronous call handed a continuation or callback —
- * `return new FindUp(…)`, `return emitter`, `return sync(x)`.
- */
-function returnsAValue(sf: ts.SourceFile, name: string): boolean {
-  const fn = sf.statements.find(
-    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === name,
-  );
-  if (!fn?.body) return false;
-  const cb = fn.parameters[fn.parameters.length - 1];
-  const cbName = cb && ts.isIdentifier(cb.name) ? cb.name.text : undefined;
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found || (ts.isFunctionLike(n) && n !== fn)) return;
-    if (ts.isReturnStatement(n) && n.expression) {
-      const e = skipParens(n.expression);
-      const last = ts.isCallExpression(e) ? e.arguments[e.arguments.length - 1] : undefined;
-      const callbackCall = ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === cbName;
-      const handsOn = !!last && (ts.isFunctionLike(last) || (ts.isIdentifier(last) && last.text === cbName));
-      const nothing = ts.isVoidExpression(e) || (ts.isIdentifier(e) && e.text === "undefined");
-      if (!callbackCall && !handsOn && !nothing) found = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(fn.body, visit);
-  return found;
 }

@@ -246,3 +246,30 @@ export function isPropagation(s: ts.Statement, errName: string, cbName: string):
     e.arguments[0].text === errName
   );
 }
+
+/** `if (err) return …;` (or `{ …; return … }`) with no else: the guard after which `err` is falsy. */
+export function errGuardReturn(s: ts.Statement | undefined, errName: string): ts.IfStatement | undefined {
+  if (!s || !ts.isIfStatement(s) || s.elseStatement) return undefined;
+  const cond = skipParens(s.expression);
+  if (!ts.isIdentifier(cond) || cond.text !== errName) return undefined;
+  const t = s.thenStatement;
+  const last = ts.isBlock(t) ? t.statements[t.statements.length - 1] : t;
+  return last && (ts.isReturnStatement(last) || ts.isThrowStatement(last)) ? s : undefined;
+}
+
+/** The comments in the trivia starting at pos (up to the next token), as source text. */
+export function commentsAt(text: string, pos: number): string[] {
+  const ranges = [...(ts.getLeadingCommentRanges(text, pos) ?? [])];
+  return ranges.map((r) => text.slice(r.pos, r.end));
+}
+
+/** `e` of an enclosing `catch (e)` (in the same function), not reassigned in that catch block. */
+export function isCaughtValue(id: ts.Identifier): boolean {
+  for (let p: ts.Node | undefined = id.parent; p && !ts.isFunctionLike(p); p = p.parent) {
+    if (!ts.isCatchClause(p)) continue;
+    const v = p.variableDeclaration;
+    if (!v || !ts.isIdentifier(v.name) || v.name.text !== id.text) continue;
+    return !isAssigned(p.block, id.text);
+  }
+  return false;
+}

@@ -1,0 +1,76 @@
+// Evidence against a conversion's assumptions found in the file itself: a mode without a callback whose
+// value is used, a callee that returns a value.
+import { ts } from "ts-morph";
+import { skipParens } from "../../core.js";
+import { type Candidate, declarationCounts } from "./candidates.js";
+import { skipParensUp } from "./predicates.js";
+
+/** Per candidate with a local name declared once: a call of it in the file, without a callback, whose value is used. */
+export function callsWithoutCallbackUsed(
+  sf: ts.SourceFile,
+  cands: readonly Candidate[],
+): Map<Candidate, ts.CallExpression> {
+  const byName = new Map<string, Candidate>();
+  const counts = declarationCounts(sf);
+  for (const c of cands) if (c.localName && counts.get(c.localName) === 1) byName.set(c.localName, c);
+  const out = new Map<Candidate, ts.CallExpression>();
+  if (byName.size === 0) return out;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+      const c = byName.get(n.expression.text);
+      const up = skipParensUp(n).parent;
+      // Used as a value, not as a promise: an awaited call or a `.then` receiver expects the promise it gets.
+      const asPromise =
+        ts.isAwaitExpression(up) ||
+        (ts.isPropertyAccessExpression(up) && ["then", "catch", "finally"].includes(up.name.text)) ||
+        (ts.isReturnStatement(up) && enclosingIsAsync(up));
+      const used = !ts.isExpressionStatement(up) && !ts.isVoidExpression(up) && !asPromise;
+      if (
+        c &&
+        !out.has(c) &&
+        used &&
+        n.arguments.length < c.fn.parameters.length &&
+        !n.arguments.some(ts.isSpreadElement)
+      )
+        out.set(c, n);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+function enclosingIsAsync(n: ts.Node): boolean {
+  let p: ts.Node | undefined = n.parent;
+  while (p && !ts.isFunctionLike(p)) p = p.parent;
+  return !!p && !!ts.getModifiers(p as ts.FunctionLikeDeclaration)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+/**
+ * The top-level function `name` returns a value on some path: a `return` (outside nested functions) of
+ * something other than its callback's call or an asynchronous call handed a continuation or callback —
+ * `return new FindUp(…)`, `return emitter`, `return sync(x)`.
+ */
+export function returnsAValue(sf: ts.SourceFile, name: string): boolean {
+  const fn = sf.statements.find(
+    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === name,
+  );
+  if (!fn?.body) return false;
+  const cb = fn.parameters[fn.parameters.length - 1];
+  const cbName = cb && ts.isIdentifier(cb.name) ? cb.name.text : undefined;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (ts.isFunctionLike(n) && n !== fn)) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      const e = skipParens(n.expression);
+      const last = ts.isCallExpression(e) ? e.arguments[e.arguments.length - 1] : undefined;
+      const callbackCall = ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === cbName;
+      const handsOn = !!last && (ts.isFunctionLike(last) || (ts.isIdentifier(last) && last.text === cbName));
+      const nothing = ts.isVoidExpression(e) || (ts.isIdentifier(e) && e.text === "undefined");
+      if (!callbackCall && !handsOn && !nothing) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return found;
+}

@@ -1,0 +1,164 @@
+// The whole-module output's decisions: which converted functions become plain async functions (every use a
+// direct await, an export, or — with --api promise — a callback caller), and which exports a file ends up with.
+import { ts } from "ts-morph";
+import { skipParens, usesThisOrArguments } from "../../core.js";
+import {
+  type Candidate,
+  isCandidate,
+  isConvertedWrapper,
+  localNameOf,
+  exportNamesOf,
+  exportTarget,
+} from "./candidates.js";
+import { isCallTo } from "./predicates.js";
+
+/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
+export function onlyCallsCallback(c: Candidate): boolean {
+  const body = c.fn.body as ts.Block;
+  if (usesThisOrArguments(body).usesArguments) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === c.cbName) {
+      const p = n.parent;
+      const called = ts.isCallExpression(p) && p.expression === n;
+      const passed = ts.isCallExpression(p) && p.arguments[p.arguments.length - 1] === n;
+      if (!called && !passed) ok = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+/**
+ * For the whole-module output: the export references of a converted top-level function declaration
+ * whose every other use is a call awaited directly by a conversion of this pass; undefined when some
+ * use is anything else (a callback caller, a value passed on, an ES export), which keeps the dual form.
+ */
+export function plainAsyncRefs(
+  sf: ts.SourceFile,
+  c: Candidate,
+  decls: Map<string, number>,
+  awaited: ReadonlySet<ts.CallExpression>,
+  /** --api promise: calls that pass a callback, outside the code being converted, are collected here. */
+  promiseApi?: { calls: ts.CallExpression[]; insideEmitted: (n: ts.Node) => boolean },
+): ts.Identifier[] | undefined {
+  const fn = c.fn;
+  const name = c.localName;
+  if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
+  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
+  if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
+  const refs: ts.Identifier[] = [];
+  let ok = true;
+  const topLevelExport = (b: ts.Node): boolean =>
+    ts.isBinaryExpression(b) &&
+    b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    exportTarget(b.left) !== undefined &&
+    ts.isExpressionStatement(b.parent) &&
+    b.parent.parent === sf;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
+      const p = n.parent;
+      const notARef =
+        (ts.isPropertyAccessExpression(p) && p.name === n) ||
+        (ts.isPropertyAssignment(p) && p.name === n) ||
+        (ts.isMethodDeclaration(p) && p.name === n);
+      if (notARef) return;
+      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      if (
+        promiseApi &&
+        ts.isCallExpression(p) &&
+        p.expression === n &&
+        p.arguments.length >= fn.parameters.length &&
+        !p.arguments.some(ts.isSpreadElement) &&
+        !promiseApi.insideEmitted(p)
+      )
+        return void promiseApi.calls.push(p);
+      const inExportObject = (o: ts.Node): boolean =>
+        ts.isObjectLiteralExpression(o) &&
+        topLevelExport(o.parent) &&
+        exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
+      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
+      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
+      ok = false;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok ? refs : undefined;
+}
+
+/** After a shebang and leading "use strict" directives. */
+export function firstStatementInsertPos(sf: ts.SourceFile): number {
+  let pos = 0;
+  if (sf.text.startsWith("#!")) pos = sf.text.indexOf("\n") + 1;
+  for (const s of sf.statements) {
+    if (ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))
+      pos = s.end + (sf.text[s.end] === "\n" ? 1 : 0);
+    else break;
+  }
+  return pos;
+}
+
+/** Export names of the functions a pass converts (for other files' call sites). */
+export function convertedExports(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  const asyncDecls = new Set(
+    sf.statements.flatMap((st) =>
+      ts.isFunctionDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)
+        ? [st.name.text]
+        : [],
+    ),
+  );
+  const isAsyncDeclName = (e: ts.Expression): boolean =>
+    ts.isIdentifier(skipParens(e)) && asyncDecls.has((skipParens(e) as ts.Identifier).text);
+  // Whole-module output: `module.exports = { f: dualApi(f) }`, `exports.f = dualApi(f)`. Such an
+  // export returns its promise when called without a callback: `direct:f` says it may be awaited directly.
+  const isShim = (e: ts.Expression | undefined): boolean =>
+    !!e &&
+    ts.isCallExpression(skipParens(e)) &&
+    isCallTo(skipParens(e), "dualApi") &&
+    (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
+    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+    const b = st.expression;
+    if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+    const target = exportTarget(b.left);
+    if (!target) continue;
+    const right = skipParens(b.right);
+    if (isShim(right)) out.add(target).add(`direct:${target}`);
+    // --api promise: the async function itself is exported (promise-only, awaited directly).
+    if (isAsyncDeclName(right)) out.add(target).add(`direct:${target}`).add(`promise:${target}`);
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties) {
+        const value = ts.isShorthandPropertyAssignment(p)
+          ? p.name
+          : ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
+            ? p.initializer
+            : undefined;
+        if (value && isAsyncDeclName(value)) {
+          const name = (p.name as ts.Identifier).text;
+          out.add(name).add(`direct:${name}`).add(`promise:${name}`);
+        }
+      }
+    if (target === "module.exports" && ts.isObjectLiteralExpression(right))
+      for (const p of right.properties)
+        if (
+          ts.isPropertyAssignment(p) &&
+          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+          isShim(p.initializer)
+        )
+          out.add(p.name.text).add(`direct:${p.name.text}`);
+  }
+  const visit = (n: ts.Node): void => {
+    if (isCandidate(n) && isConvertedWrapper(n)) for (const e of exportNamesOf(sf, n, localNameOf(n))) out.add(e);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
