@@ -125,7 +125,7 @@ export async function main(
     .option("--transform <names>", `comma-separated transforms (${TRANSFORM_NAMES.join(", ")}); default all`)
     .option("--include <globs...>", "only files matching these globs (gitignore syntax, relative to cwd)")
     .option("--exclude <globs...>", "skip files matching these globs")
-    .option("--jobs <n>", "worker threads", "1")
+    .option("--jobs <n>", "threads: the main one and n-1 workers", "1")
     .option("--strict", "exit 1 when any site was refused")
     .addOption(
       new Option("--dual-api <mode>", "how converted functions keep a callback surface")
@@ -226,7 +226,7 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   const jobs = jobsFor(requestedJobs, machine);
   if (jobs < requestedJobs)
     note(
-      `--jobs ${requestedJobs}: using ${jobs} worker thread${jobs > 1 ? "s" : ""} ` +
+      `--jobs ${requestedJobs}: using ${jobs} thread${jobs > 1 ? "s" : ""} (the main thread and ${jobs - 1} worker${jobs === 2 ? "" : "s"}) ` +
         `(${machine.cores} cores, ${(machine.freeMemory / 2 ** 30).toFixed(1)} GiB free, ~${WORKER_MEMORY / 2 ** 20} MiB per worker)`,
     );
 
