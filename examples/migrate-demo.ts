@@ -112,7 +112,9 @@ export async function main(options: { log?: (line: string) => void; keep?: boole
     for (const s of sites as Array<{ assumptions?: string[] }>)
       for (const name of s.assumptions ?? []) assumptions[name] = (assumptions[name] ?? 0) + 1;
     for (const [name, n] of Object.entries(assumptions).sort())
-      log(`${n} conversion${n === 1 ? "" : "s"} ${n === 1 ? "relies" : "rely"} on ${name} (the default profile's assumption; docs/codemods.md).`);
+      log(
+        `${n} conversion${n === 1 ? "" : "s"} ${n === 1 ? "relies" : "rely"} on ${name} (the default profile's assumption; docs/codemods.md).`,
+      );
     for (const [code, n] of Object.entries(refused))
       log(`It left ${n} site${n === 1 ? "" : "s"} unchanged as ${code}${texts[code] ? `: ${texts[code]}` : ""}.`);
     log(

@@ -83,7 +83,10 @@ test("--jobs is capped by the cores and the free memory", async (t) => {
   const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE });
   const r = await run(dir, [".", "--jobs", "16", "--no-diff"], { machine: { cores: 2, freeMemory: 2 ** 40 } });
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stderr, /^asyncio-ts: --jobs 16: using 2 threads \(the main thread and 1 worker\) \(2 cores, 1024\.0 GiB free/m);
+  t.regex(
+    r.stderr,
+    /^asyncio-ts: --jobs 16: using 2 threads \(the main thread and 1 worker\) \(2 cores, 1024\.0 GiB free/m,
+  );
 });
 
 test("a typo'd path next to a real one is an error (exit 2), and nothing is done", async (t) => {

@@ -52,9 +52,7 @@ function enclosingIsAsync(n: ts.Node): boolean {
  * `return new FindUp(…)`, `return emitter`, `return sync(x)`.
  */
 export function returnsAValue(sf: ts.SourceFile, name: string): boolean {
-  const fn = sf.statements.find(
-    (st): st is ts.FunctionDeclaration => ts.isFunctionDeclaration(st) && st.name?.text === name,
-  );
+  const fn = topLevelFunction(sf, name);
   if (!fn?.body) return false;
   const cb = fn.parameters[fn.parameters.length - 1];
   const cbName = cb && ts.isIdentifier(cb.name) ? cb.name.text : undefined;
@@ -73,4 +71,17 @@ export function returnsAValue(sf: ts.SourceFile, name: string): boolean {
   };
   ts.forEachChild(fn.body, visit);
   return found;
+}
+
+const topLevelFunctions = new WeakMap<ts.SourceFile, Map<string, ts.FunctionDeclaration>>();
+/** The file's first top-level function declaration of this name (indexed once per parsed file). */
+function topLevelFunction(sf: ts.SourceFile, name: string): ts.FunctionDeclaration | undefined {
+  let index = topLevelFunctions.get(sf);
+  if (!index) {
+    index = new Map();
+    for (const st of sf.statements)
+      if (ts.isFunctionDeclaration(st) && st.name && !index.has(st.name.text)) index.set(st.name.text, st);
+    topLevelFunctions.set(sf, index);
+  }
+  return index.get(name);
 }

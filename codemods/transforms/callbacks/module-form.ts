@@ -57,16 +57,18 @@ export function plainAsyncRefs(
     exportTarget(b.left) !== undefined &&
     ts.isExpressionStatement(b.parent) &&
     b.parent.parent === sf;
-  const visit = (n: ts.Node): void => {
-    if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === name && n !== fn.name) {
+  // Each identifier named like the function, from one walk of the file (a walk per function was
+  // quadratic in the file's size).
+  for (const n of identifiersNamed(sf, name)) {
+    if (!ok) break;
+    if (n !== fn.name) {
       const p = n.parent;
       const notARef =
         (ts.isPropertyAccessExpression(p) && p.name === n) ||
         (ts.isPropertyAssignment(p) && p.name === n) ||
         (ts.isMethodDeclaration(p) && p.name === n);
-      if (notARef) return;
-      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) return;
+      if (notARef) continue;
+      if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) continue;
       if (
         promiseApi &&
         ts.isCallExpression(p) &&
@@ -74,22 +76,44 @@ export function plainAsyncRefs(
         p.arguments.length >= fn.parameters.length &&
         !p.arguments.some(ts.isSpreadElement) &&
         !promiseApi.insideEmitted(p)
-      )
-        return void promiseApi.calls.push(p);
+      ) {
+        promiseApi.calls.push(p);
+        continue;
+      }
       const inExportObject = (o: ts.Node): boolean =>
         ts.isObjectLiteralExpression(o) &&
         topLevelExport(o.parent) &&
         exportTarget((o.parent as ts.BinaryExpression).left) === "module.exports";
-      if (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) return void refs.push(n);
-      if (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) return void refs.push(n);
-      if (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p)) return void refs.push(n);
-      ok = false;
-      return;
+      const exported =
+        (ts.isShorthandPropertyAssignment(p) && inExportObject(p.parent)) ||
+        (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) ||
+        (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p));
+      if (exported) refs.push(n);
+      else ok = false;
     }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  }
   return ok ? refs : undefined;
+}
+
+const identifierIndex = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
+/** The file's identifiers with this text, in source order (indexed once per parsed file). */
+function identifiersNamed(sf: ts.SourceFile, name: string): readonly ts.Identifier[] {
+  let index = identifierIndex.get(sf);
+  if (!index) {
+    const byName = new Map<string, ts.Identifier[]>();
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n)) {
+        const list = byName.get(n.text);
+        if (list) list.push(n);
+        else byName.set(n.text, [n]);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    identifierIndex.set(sf, byName);
+    index = byName;
+  }
+  return index.get(name) ?? [];
 }
 
 /** After a shebang and leading "use strict" directives. */
