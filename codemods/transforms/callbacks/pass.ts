@@ -434,9 +434,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
   for (const [c, set] of successArities(alive)) arities.set(c, set.size === 1 ? [...set][0] : 2);
 
   // Emit outermost conversions only; nested ones are handled by the next pass.
-  const outermost = [...alive].filter(
-    (c) => ![...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end),
-  );
+  // Nesting by one sweep over the candidates in source order (a pairwise check was quadratic).
+  const nestedAlive = nestedWithin([...alive]);
+  const outermost = [...alive].filter((c) => !nestedAlive.has(c));
   // Whole-module output (idiomatic): a converted function whose every use is a direct await by a
   // conversion emitted now, or a CommonJS export, becomes a plain async function; its exports get
   // the callback surface through one `dualApi(f)` shim each.
@@ -456,8 +456,26 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (refs && calls.length) callbackCalls.set(c, calls);
     }
   const emitted: Candidate[] = [];
+  // Whether a node lies inside one of the outermost conversions: a binary search over their sorted ranges.
+  const outerRanges = outermost.map((o) => [o.fn.pos, o.fn.end] as const).sort((a, b) => a[0] - b[0]);
+  const insideOutermost = (pos: number, end: number): boolean => {
+    let lo = 0;
+    let hi = outerRanges.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (outerRanges[mid][0] <= pos) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 && end <= outerRanges[found][1];
+  };
+  // A candidate inside a converted one (not itself): inside an outermost one that is not itself.
+  const insideAlive = (c: Candidate): boolean =>
+    alive.has(c) ? nestedAlive.has(c) : insideOutermost(c.fn.pos, c.fn.end);
   for (const fn of notLast) {
-    if (outermost.some((o) => o.fn.pos <= fn.pos && fn.end <= o.fn.end)) continue;
+    if (insideOutermost(fn.pos, fn.end)) continue;
     const name = localNameOf(fn) ?? (ts.isMethodDeclaration(fn) ? fn.name.getText(sf) : "(anonymous)");
     result.sites.push({
       pos: fn.getStart(sf),
@@ -469,7 +487,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   }
   for (const c of cands) {
     const refusal = refusals.get(c);
-    const nestedInConverted = [...alive].some((o) => o !== c && o.fn.pos <= c.fn.pos && c.fn.end <= o.fn.end);
+    const nestedInConverted = insideAlive(c);
     if (nestedInConverted) continue;
     const pos = c.fn.getStart(sf);
     if (refusal) {
@@ -633,4 +651,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
   }
   return result;
+}
+
+/** The candidates of the list that lie inside another one of it (one sweep in source order). */
+function nestedWithin(list: readonly Candidate[]): Set<Candidate> {
+  const sorted = [...list].sort((a, b) => a.fn.pos - b.fn.pos || b.fn.end - a.fn.end);
+  const open: Candidate[] = [];
+  const nested = new Set<Candidate>();
+  for (const c of sorted) {
+    while (open.length && open[open.length - 1].fn.end < c.fn.end) open.pop();
+    if (open.length && open[open.length - 1].fn.pos <= c.fn.pos) nested.add(c);
+    open.push(c);
+  }
+  return nested;
 }
