@@ -511,7 +511,7 @@ export function isNullish(e: ts.Expression): boolean {
 }
 
 /** `base`, or `base1`, `base2`… the first not in `used`. @internal */
-export function freshName(base: string, used: ReadonlySet<string>): string {
+export function freshName(base: string, used: Pick<ReadonlySet<string>, "has">): string {
   let name = base;
   for (let i = 1; used.has(name); i++) name = `${base}${i}`;
   return name;

@@ -1113,7 +1113,13 @@ export class FunctionConverter {
     // A colliding parameter is renamed in the continuation's statements (`head` → `head1`), when nothing
     // inside them declares it again (then every reference there means the parameter).
     const renames = new Map<string, string>();
-    const taken = new Set([...fileNames(this.sf), ...outside, ...argNames]);
+    // Names a fresh one must avoid, without copying the file's names (a copy per continuation was quadratic).
+    const chosen = new Set<string>();
+    const fileWide = fileNames(this.sf);
+    const taken = {
+      has: (x: string) => fileWide.has(x) || outside.has(x) || argNames.has(x) || chosen.has(x),
+      add: (x: string) => chosen.add(x),
+    };
     for (const n of introduced) {
       if (!((outside.has(n) && !ownBlock) || argNames.has(n))) continue;
       if (n === "arguments" || n === "eval" || redeclares(cont.body, n) || usesEval(cont.body))
