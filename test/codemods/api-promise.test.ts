@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { migrateProject } from "../../codemods/index.js";
 
 const LIB = `var fs = require('fs');
@@ -113,5 +114,52 @@ test("--api dual (the default) keeps the callback surface", (t) => {
   const [r] = migrateProject(inputs, {});
   t.regex(r.output, /readText: dualApi\(readText\)|__asyncioDual/);
   t.notRegex(r.output, /callbackify\(/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("--api promise on ES modules: `export async function`, callbackify for an importer's callback caller", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-api-promise-esm-"));
+  const a = `import fs from 'node:fs';
+
+export function readText(file, cb) {
+  fs.readFile(file, 'utf8', function (err, text) {
+    if (err) return cb(err);
+    cb(null, text);
+  });
+}
+
+export function size(file, cb) {
+  readText(file, function (err, text) {
+    if (err) return cb(err);
+    cb(null, text.length);
+  });
+}
+`;
+  const b = `import { readText } from './a.mjs';
+
+export function lengths(list, done) {
+  list.forEach(function (f) {
+    readText(f, function (err, text) {
+      if (err) return done(err);
+      done(null, text.length);
+    });
+  });
+}
+`;
+  const out = migrate({ "a.mjs": a, "b.mjs": b }, dir);
+  t.regex(out["a.mjs"], /export async function readText\(file\)/);
+  t.regex(out["a.mjs"], /export async function size\(file\) \{\n {2}const text = await readText\(file\);/);
+  t.regex(out["b.mjs"], /import \{ callbackify \} from "node:util";/);
+  t.regex(out["b.mjs"], /callbackify\(readText\)\(f, function/);
+  t.deepEqual(migrate(out, dir), out, "a second run changes nothing");
+  for (const [name, text] of Object.entries(out)) fs.writeFileSync(path.join(dir, name), text);
+  fs.writeFileSync(path.join(dir, "t.txt"), "hello");
+  const modA = await import(pathToFileURL(path.join(dir, "a.mjs")).href);
+  const modB = await import(pathToFileURL(path.join(dir, "b.mjs")).href);
+  t.is(await modA.size(path.join(dir, "t.txt")), 5);
+  const got = await new Promise((resolve) =>
+    modB.lengths([path.join(dir, "t.txt")], (err: unknown, n: number) => resolve([err, n])),
+  );
+  t.deepEqual(got, [null, 5]);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -47,7 +47,10 @@ export function plainAsyncRefs(
   const fn = c.fn;
   const name = c.localName;
   if (!ts.isFunctionDeclaration(fn) || fn.parent !== sf || !name || decls.get(name) !== 1) return undefined;
-  if (fn.modifiers?.length || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
+  // `export function f` (an ES module export) becomes `export async function f` only with --api promise: the
+  // dual form is what keeps its callback surface otherwise.
+  const esmExport = !!promiseApi && isPlainEsmExport(fn);
+  if ((fn.modifiers?.length && !esmExport) || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
   if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
   const refs: ts.Identifier[] = [];
   let ok = true;
@@ -149,6 +152,17 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
     (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
     ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
   for (const st of sf.statements) {
+    // `export async function f` (--api promise's ES module output, or written so): awaited directly.
+    if (
+      ts.isFunctionDeclaration(st) &&
+      st.name &&
+      st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) &&
+      st.modifiers.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) &&
+      !st.asteriskToken
+    ) {
+      const name = st.modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword) ? "default" : st.name.text;
+      out.add(name).add(`direct:${name}`).add(`promise:${name}`);
+    }
     if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
     const b = st.expression;
     if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
@@ -185,4 +199,13 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
   };
   visit(sf);
   return out;
+}
+
+/** `export function f` or `export default function f`: only export modifiers. */
+function isPlainEsmExport(fn: ts.FunctionDeclaration): boolean {
+  const mods = fn.modifiers ?? [];
+  return (
+    mods.length > 0 &&
+    mods.every((m) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword)
+  );
 }

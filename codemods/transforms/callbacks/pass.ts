@@ -520,7 +520,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const newBody = `{${parts.prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
       const ps = fn.parameters;
       const cbParam = ps[ps.length - 1];
-      result.edits.push({ start: fn.getStart(sf), end: fn.getStart(sf), text: "async " });
+      // Before `function` (after `export` / `export default`).
+      const at = fn.modifiers?.length ? fn.modifiers[fn.modifiers.length - 1].end + 1 : fn.getStart(sf);
+      result.edits.push({ start: at, end: at, text: "async " });
       result.edits.push({
         start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
         end: cbParam.end,
