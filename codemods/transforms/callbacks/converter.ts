@@ -586,6 +586,42 @@ export class FunctionConverter {
     return negative && ((isTypeofCb(l) && isFunctionString(r)) || (isTypeofCb(r) && isFunctionString(l)));
   }
 
+  /**
+   * `try { data = JSON.parse(text); } catch (e) { return cb(e); }` once converted is `try { … } catch (e) {
+   * throw e; }`, which an async function does by itself: the try goes, its statements stay (not when they
+   * declare block-scoped names, which would then meet the function's). `from`: the catch's first edit.
+   */
+  private dropRethrowingTry(s: ts.TryStatement, from: number): void {
+    const clause = s.catchClause!;
+    const v = clause.variableDeclaration;
+    if (!v || !ts.isIdentifier(v.name) || clause.block.statements.length !== 1) return;
+    const blockScoped = s.tryBlock.statements.some(
+      (st) =>
+        (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.BlockScoped) ||
+        ts.isClassDeclaration(st) ||
+        ts.isFunctionDeclaration(st),
+    );
+    if (blockScoped || s.tryBlock.statements.length === 0) return;
+    const only = clause.block.statements[0];
+    const mine = this.edits.slice(from);
+    const rethrows =
+      mine.length === 1 &&
+      mine[0].start === only.getStart(this.sf) &&
+      mine[0].end >= only.end &&
+      mine[0].text.trim() === `throw ${v.name.text};`;
+    if (!rethrows) return;
+    this.edits.splice(from);
+    const first = s.tryBlock.statements[0];
+    const last = s.tryBlock.statements[s.tryBlock.statements.length - 1];
+    const inner = this.sf.text.slice(first.getStart(this.sf), last.end);
+    const indent = indentAt(this.sf.text, s.getStart(this.sf));
+    this.edits.push({
+      start: s.getStart(this.sf),
+      end: s.end,
+      text: shiftIndent(inner, indentAt(this.sf.text, first.getStart(this.sf)), indent),
+    });
+  }
+
   /** A statement of the function's own flow (not inside a continuation). */
   private isTopLevel(s: ts.Statement): boolean {
     let p: ts.Node | undefined = s.parent;
@@ -780,11 +816,13 @@ export class FunctionConverter {
         if (s.finallyBlock) throw new Refusal("UNSUPPORTED_STATEMENT", "finally");
         // A catch that ends some paths and falls through on others (`catch (e) { d = fallback(d); if (!d)
         // return cb(e) }`) is a branch like an `if` without else: what follows the try runs after it in both.
+        const before = this.edits.length;
         const c = this.convertList(s.catchClause.block.statements, inCont, false, known, truthy, false);
         if (!c && lastHere && mustTerminate)
           throw new Refusal("MAYBE_NEVER_CALLED", "a catch block falls through to the end");
         if (c && lastHere && mustTerminate)
           throw new Refusal("MAYBE_NEVER_CALLED", "try block falls through to the end");
+        this.dropRethrowingTry(s, before);
         continue;
       }
       if (ts.isBlock(s)) {
