@@ -474,6 +474,49 @@ export function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
   return names;
 }
 
+/** How many times `name` is assigned in `root` (`=`, compound assignment, `++`/`--`). @internal */
+export function assignmentsTo(root: ts.Node, name: string): number {
+  let n = 0;
+  const named = (e: ts.Expression): boolean => {
+    const x = skipParens(e);
+    return ts.isIdentifier(x) && x.text === name;
+  };
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      named(node.left)
+    )
+      n++;
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
+      named(node.operand)
+    )
+      n++;
+    ts.forEachChild(node, visit);
+  };
+  visit(root);
+  return n;
+}
+
+/** An identifier that names a property, a member or a label, not a binding (`o.x`, `{ x: 1 }`, `x: for …`). @internal */
+export function isPropertyName(id: ts.Identifier): boolean {
+  const p = id.parent;
+  return (
+    (ts.isPropertyAccessExpression(p) && p.name === id) ||
+    (ts.isPropertyAssignment(p) && p.name === id) ||
+    (ts.isMethodDeclaration(p) && p.name === id) ||
+    (ts.isPropertyDeclaration(p) && p.name === id) ||
+    ((ts.isGetAccessor(p) || ts.isSetAccessor(p)) && p.name === id) ||
+    (ts.isLabeledStatement(p) && p.label === id) ||
+    ((ts.isBreakStatement(p) || ts.isContinueStatement(p)) && p.label === id) ||
+    (ts.isJsxAttribute(p) && p.name === id) ||
+    (ts.isQualifiedName(p) && p.right === id)
+  );
+}
+
 /** True when `root` declares `name` (a variable, destructured binding, import, function, class or parameter). @internal. */
 export function bindsName(root: ts.Node, name: string): boolean {
   let found = false;

@@ -4,7 +4,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type Edit, identifierNames } from "../core.js";
+import { assignmentsTo, type Edit, identifierNames } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -123,7 +123,7 @@ function addFsMemberAliases(
         const cond = fsMember(init.condition);
         if (cond && cond === fsMember(init.whenTrue)) member = cond;
       }
-      if (member && assignmentCount(sf, d.name.text) === 0) add(d.name.text, { module: "fs", member });
+      if (member && assignmentsTo(sf, d.name.text) === 0) add(d.name.text, { module: "fs", member });
     }
   }
 }
@@ -164,30 +164,6 @@ function requireAssignment(st: ts.Statement | undefined, name: string): string |
   return requireArg(e.right);
 }
 
-/** Assignments to `name` anywhere in the file (`=`, compound, `++`/`--`). */
-function assignmentCount(sf: ts.SourceFile, name: string): number {
-  let n = 0;
-  const visit = (node: ts.Node): void => {
-    if (
-      ts.isBinaryExpression(node) &&
-      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isIdentifier(node.left) &&
-      node.left.text === name
-    )
-      n++;
-    if (
-      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      ts.isIdentifier(node.operand) &&
-      node.operand.text === name
-    )
-      n++;
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return n;
-}
-
 /**
  * The fallback idiom of old npm code, `var fs; try { fs = require('graceful-fs') } catch (er) { fs = require('fs') }`:
  * a top-level `var x` without initializer, assigned only by one try statement that requires a module in
@@ -207,7 +183,7 @@ function addFallbackRequires(sf: ts.SourceFile, add: (local: string, spec: Requi
     for (const name of uninitialised) {
       const preferred = requireAssignment(st.tryBlock.statements[0], name);
       const fallback = requireAssignment(st.catchClause.block.statements[0], name);
-      if (!preferred || !fallback || assignmentCount(sf, name) !== 2) continue;
+      if (!preferred || !fallback || assignmentsTo(sf, name) !== 2) continue;
       const fsLike = (m: string) => m.replace(/^node:/, "") === "fs" || FS_COMPATIBLE.has(m);
       if (preferred === fallback || (fsLike(preferred) && fsLike(fallback))) add(name, { module: preferred });
     }

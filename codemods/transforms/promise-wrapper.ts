@@ -3,7 +3,9 @@
 // (node-apis' table), its continuation's statements following the await. Analysis first, one plan.
 import { ts } from "ts-morph";
 import {
+  assignmentsTo,
   declaredNames,
+  isPropertyName,
   type Edit,
   indentAt,
   isNonArrowFunction,
@@ -47,11 +49,7 @@ function wrappingFunction(n: ts.NewExpression): Fn | undefined {
 function refsTo(root: ts.Node, name: string): ts.Identifier[] {
   const out: ts.Identifier[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && n.text === name) {
-      const p = n.parent;
-      const isProp = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
-      if (!isProp) out.push(n);
-    }
+    if (ts.isIdentifier(n) && n.text === name && !isPropertyName(n)) out.push(n);
     ts.forEachChild(n, visit);
   };
   visit(root);
@@ -205,7 +203,7 @@ export function convertPromiseWrapper(
   const fnIndent = indentAt(sf.text, fn.getStart(sf));
   const inner = fnIndent + unit;
   const reindent = (s: ts.Statement) => shiftIndent(text(s), indentAt(sf.text, s.getStart(sf)), inner);
-  const assigned = value !== undefined && [...before, ...settle.tryStmts].some((s) => assignsTo(s, value));
+  const assigned = value !== undefined && [...before, ...settle.tryStmts].some((s) => assignmentsTo(s, value) > 0);
   const head = value ? `${assigned ? "let" : "const"} ${value} = await ${plan.expr};` : `await ${plan.expr};`;
   const lines = [
     head,
@@ -229,29 +227,6 @@ export function convertPromiseWrapper(
 
 function isInGuard(id: ts.Node, guard: ts.Statement): boolean {
   return guard.pos <= id.pos && id.end <= guard.end;
-}
-
-function assignsTo(root: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isIdentifier(n.left) &&
-      n.left.text === name
-    )
-      found = true;
-    if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      ts.isIdentifier(n.operand) &&
-      n.operand.text === name
-    )
-      found = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(root);
-  return found;
 }
 
 /** Where `async ` goes: before `function`, or before a method's name (after `static`). */

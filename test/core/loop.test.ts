@@ -347,7 +347,7 @@ test("a Future completed on a stopped loop: plain code's await settles at once, 
     await sleep(0);
   });
   const plain = fut.then((v) => v * 2);
-  await new Promise((r) => setTimeout(r, 1));
+  await new Promise((r) => setImmediate(r)); // past the microtasks and the ticks of this turn
   fut.setResult(1);
   inTask.setResult(2);
   t.is(await settledWithin(plain, 1000), 2);

@@ -1,7 +1,7 @@
 // Which functions the callbacks transform considers: a candidate's shape (a last parameter named like a
 // callback), the names and export names it goes by in its file, and the file's declared and used names.
 import { ts } from "ts-morph";
-import { isNullish, skipParens } from "../../core.js";
+import { isNullish, isPropertyName, skipParens } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { DUAL_HELPER, START_HELPER } from "./helpers.js";
 import { isCallTo, ERROR_PARAM, containsNode } from "./predicates.js";
@@ -211,15 +211,7 @@ export function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   const names = new Set<string>();
   const visit = (n: ts.Node): void => {
     if (n === exclude || ts.isTypeNode(n)) return;
-    if (ts.isIdentifier(n)) {
-      const p = n.parent;
-      const isPropName =
-        (ts.isPropertyAccessExpression(p) && p.name === n) ||
-        (ts.isPropertyAssignment(p) && p.name === n) ||
-        (ts.isMethodDeclaration(p) && p.name === n) ||
-        (ts.isPropertyDeclaration(p) && p.name === n);
-      if (!isPropName) names.add(n.text);
-    }
+    if (ts.isIdentifier(n) && !isPropertyName(n)) names.add(n.text);
     ts.forEachChild(n, visit);
   };
   visit(node);

@@ -3,6 +3,7 @@
 import { ts } from "ts-morph";
 import {
   applyEdits,
+  bindsName,
   declaredNames,
   type Edit,
   type FileContext,
@@ -32,7 +33,6 @@ import {
   needsParensInConditional,
   skipParensUp,
   leftmostConjunct,
-  redeclares,
   readsErrorValue,
   isAssigned,
   isPropagation,
@@ -1160,7 +1160,7 @@ export class FunctionConverter {
     };
     for (const n of introduced) {
       if (!((outside.has(n) && !ownBlock) || argNames.has(n))) continue;
-      if (n === "arguments" || n === "eval" || redeclares(cont.body, n) || usesEval(cont.body))
+      if (n === "arguments" || n === "eval" || bindsName(cont.body, n) || usesEval(cont.body))
         throw new Refusal("NAME_COLLISION", n);
       const fresh = freshName(n, taken);
       taken.add(fresh);
@@ -1181,7 +1181,7 @@ export class FunctionConverter {
       throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
     } else {
       const value =
-        values[0] !== undefined && !isAssigned(cont.body, values[0]) && !redeclares(cont.body, values[0])
+        values[0] !== undefined && !isAssigned(cont.body, values[0]) && !bindsName(cont.body, values[0])
           ? values[0]
           : undefined;
       this.continuations.push({ err: errName, value });

@@ -1,7 +1,7 @@
 // The whole-module output's decisions: which converted functions become plain async functions (every use a
 // direct await, an export, or — with --api promise — a callback caller), and which exports a file ends up with.
 import { ts } from "ts-morph";
-import { skipParens, usesThisOrArguments } from "../../core.js";
+import { isPropertyName, skipParens, usesThisOrArguments } from "../../core.js";
 import {
   type Candidate,
   isCandidate,
@@ -66,11 +66,7 @@ export function plainAsyncRefs(
     if (!ok) break;
     if (n !== fn.name) {
       const p = n.parent;
-      const notARef =
-        (ts.isPropertyAccessExpression(p) && p.name === n) ||
-        (ts.isPropertyAssignment(p) && p.name === n) ||
-        (ts.isMethodDeclaration(p) && p.name === n);
-      if (notARef) continue;
+      if (isPropertyName(n)) continue;
       if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) continue;
       if (
         promiseApi &&

@@ -2,7 +2,7 @@
 // non-error, does a name look like an error parameter, is it redeclared, assigned or read, is a
 // statement an error propagation, does a condition need parentheses.
 import { ts } from "ts-morph";
-import { skipParens } from "../../core.js";
+import { assignmentsTo, skipParens } from "../../core.js";
 
 export function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
@@ -121,28 +121,6 @@ export function leftmostConjunct(e: ts.Expression): ts.Expression | undefined {
   return x;
 }
 
-/** True when something inside `root` declares `name` again (a variable, parameter, function or class of that name). */
-export function redeclares(root: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (
-      (ts.isVariableDeclaration(n) ||
-        ts.isParameter(n) ||
-        ts.isFunctionDeclaration(n) ||
-        ts.isClassDeclaration(n) ||
-        ts.isBindingElement(n)) &&
-      n.name &&
-      ts.isIdentifier(n.name) &&
-      n.name.text === name
-    )
-      found = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(root);
-  return found;
-}
-
 /**
  * True when some reference to the error `name` (outside nested functions whose parameters shadow it)
  * reads its value beyond a truthiness test: not `if (err)`, `!err`, `err ? … : …`, `err && …` in a test,
@@ -203,24 +181,7 @@ export function readsErrorValue(nodes: readonly ts.Node[], name: string): boolea
 }
 
 export function isAssigned(root: ts.Node, name: string): boolean {
-  return containsNode(root, (n) => {
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-    ) {
-      const l = skipParens(n.left);
-      return ts.isIdentifier(l) && l.text === name;
-    }
-    if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
-    ) {
-      const o = skipParens(n.operand);
-      return ts.isIdentifier(o) && o.text === name;
-    }
-    return false;
-  });
+  return assignmentsTo(root, name) > 0;
 }
 
 /** `if (err) return cb(err);` / `if (err) { return cb(err); }` / `if (err) { cb(err); return; }` with no else. */

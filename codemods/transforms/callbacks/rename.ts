@@ -1,23 +1,7 @@
 // Renaming a continuation's parameters when flattening would make them collide with a name the
 // enclosing function already uses (`fs.readFile(head, …, function (er, head) {…})`).
 import { ts } from "ts-morph";
-import { applyEdits, type Edit } from "../../core.js";
-
-/** An identifier in a position that names a property or a label, not a binding. */
-function isNonBindingName(id: ts.Identifier): boolean {
-  const p = id.parent;
-  return (
-    (ts.isPropertyAccessExpression(p) && p.name === id) ||
-    (ts.isPropertyAssignment(p) && p.name === id) ||
-    (ts.isMethodDeclaration(p) && p.name === id) ||
-    (ts.isPropertyDeclaration(p) && p.name === id) ||
-    ((ts.isGetAccessor(p) || ts.isSetAccessor(p)) && p.name === id) ||
-    (ts.isLabeledStatement(p) && p.label === id) ||
-    ((ts.isBreakStatement(p) || ts.isContinueStatement(p)) && p.label === id) ||
-    (ts.isJsxAttribute(p) && p.name === id) ||
-    (ts.isQualifiedName(p) && p.right === id)
-  );
-}
+import { applyEdits, type Edit, isPropertyName, scriptKindOf } from "../../core.js";
 
 /**
  * Renames every reference to the names of `renames` in `text`, a run of statements parsed alone.
@@ -26,15 +10,10 @@ function isNonBindingName(id: ts.Identifier): boolean {
  */
 export function renameReferences(text: string, renames: ReadonlyMap<string, string>, fileName: string): string {
   if (renames.size === 0) return text;
-  const kind = /\.tsx$/.test(fileName)
-    ? ts.ScriptKind.TSX
-    : /\.[cm]?ts$/.test(fileName)
-      ? ts.ScriptKind.TS
-      : ts.ScriptKind.JS;
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKindOf(fileName));
   const edits: Edit[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && renames.has(n.text) && !isNonBindingName(n)) {
+    if (ts.isIdentifier(n) && renames.has(n.text) && !isPropertyName(n)) {
       const to = renames.get(n.text)!;
       const shorthand = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n;
       edits.push({ start: n.getStart(sf), end: n.end, text: shorthand ? `${n.text}: ${to}` : to });
