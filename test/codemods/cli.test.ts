@@ -5,42 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { Writable } from "node:stream";
 import { main } from "../../codemods/cli.js";
 import { migrateProject } from "../../codemods/index.js";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-
-const LIB = `var fs = require('fs');
-
-function size(p, cb) {
-  fs.stat(p, function (er, st) {
-    if (er) return cb(er);
-    cb(null, st.size);
-  });
-}
-
-function zalgo(p, cb) {
-  if (!p) return cb(new Error('no path'));
-  fs.stat(p, function (er, st) {
-    if (er) return cb(er);
-    cb(null, st.size);
-  });
-}
-
-module.exports = { size, zalgo };
-`;
-
-function sink(): { stream: Writable; text: () => string } {
-  let buf = "";
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => buf };
-}
+import { LIB, ROOT, sink } from "./cli-harness.js";
 
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-cli-"));

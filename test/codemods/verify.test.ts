@@ -4,11 +4,11 @@
 // nothing; SIGINT during a test run writes the original files back. The bisection tests run under `--assume none`: their expectations name the proof-only output shape; the
 // mechanism does not depend on the profile.
 import test from "ava";
+import { sink } from "./cli-harness.js";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { Writable } from "node:stream";
 import { main } from "../../codemods/cli.js";
 import { migrateSource } from "../../codemods/index.js";
 import { type SiteFilter, siteKey } from "../../codemods/core.js";
@@ -81,17 +81,6 @@ function pkg(test = TEST): string {
   fs.writeFileSync(path.join(dir, "lib/b.js"), B);
   fs.writeFileSync(path.join(dir, "test.js"), test);
   return dir;
-}
-
-function sink(): { stream: Writable; text: () => string } {
-  let buf = "";
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => buf };
 }
 
 async function run(dir: string, ...args: string[]) {
