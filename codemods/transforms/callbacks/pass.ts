@@ -215,37 +215,37 @@ export function callbacksPass(ctx: FileContext): PassResult {
     };
     return new Map([...set].map((c) => [c, arityOf(c, new Set())]));
   };
+  /**
+   * The promise of `callee(args, cb)` called in its callback form. The default profile writes
+   * `promisify(f)(args)` (or `promisify(o.m).call(o, args)`), which settles exactly as the start helper
+   * does (reject on a truthy error, else resolve with the first value); only a synchronous throw of the
+   * call becomes the rejection one microtask later, inside the async function either way. Node core
+   * functions keep the start helper: some have a custom promisified form (`child_process.exec`).
+   */
+  const callbackForm = (callee: ts.Expression, args: string): string => {
+    const calleeText = callee.getText(sf);
+    const sep = args ? ", " : "";
+    const start = `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`;
+    if (!idiomatic) return start;
+    const root = (e: ts.Expression): ts.Expression => (ts.isPropertyAccessExpression(e) ? root(e.expression) : e);
+    const plainChain = (e: ts.Expression): boolean =>
+      ts.isIdentifier(e) ||
+      e.kind === ts.SyntaxKind.ThisKeyword ||
+      (ts.isPropertyAccessExpression(e) && !ts.isPrivateIdentifier(e.name) && plainChain(e.expression));
+    if (!plainChain(callee)) return start;
+    const r = root(callee);
+    if (ts.isIdentifier(r) && bindings.core.has(r.text)) return start;
+    const promisify = imports.binding("node:util", "promisify");
+    if (ts.isPropertyAccessExpression(callee))
+      return `${promisify}(${calleeText}).call(${callee.expression.getText(sf)}${sep}${args})`;
+    return `${promisify}(${calleeText})(${args})`;
+  };
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
     const directlyCallable = new Set<string>();
     for (const c of alive)
       if (c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c)) directlyCallable.add(c.localName);
-    /**
-     * The promise of `callee(args, cb)` called in its callback form. The default profile writes
-     * `promisify(f)(args)` (or `promisify(o.m).call(o, args)`), which settles exactly as the start helper
-     * does (reject on a truthy error, else resolve with the first value); only a synchronous throw of the
-     * call becomes the rejection one microtask later, inside the async function either way. Node core
-     * functions keep the start helper: some have a custom promisified form (`child_process.exec`).
-     */
-    const callbackForm = (callee: ts.Expression, args: string): string => {
-      const calleeText = callee.getText(sf);
-      const sep = args ? ", " : "";
-      const start = `${START_HELPER}((done) => ${calleeText}(${args}${sep}done))`;
-      if (!idiomatic) return start;
-      const root = (e: ts.Expression): ts.Expression => (ts.isPropertyAccessExpression(e) ? root(e.expression) : e);
-      const plainChain = (e: ts.Expression): boolean =>
-        ts.isIdentifier(e) ||
-        e.kind === ts.SyntaxKind.ThisKeyword ||
-        (ts.isPropertyAccessExpression(e) && !ts.isPrivateIdentifier(e.name) && plainChain(e.expression));
-      if (!plainChain(callee)) return start;
-      const r = root(callee);
-      if (ts.isIdentifier(r) && bindings.core.has(r.text)) return start;
-      const promisify = imports.binding("node:util", "promisify");
-      if (ts.isPropertyAccessExpression(callee))
-        return `${promisify}(${calleeText}).call(${callee.expression.getText(sf)}${sep}${args})`;
-      return `${promisify}(${calleeText})(${args})`;
-    };
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
       const args = call.arguments
         .slice(0, -1)
