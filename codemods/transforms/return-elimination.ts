@@ -87,6 +87,8 @@ export class ReturnEliminator {
       let thenPart: readonly ts.Statement[];
       let elsePart: readonly ts.Statement[];
       if (thenEnds && elseEnds) {
+        if (rest.some((r) => !ts.isEmptyStatement(r)))
+          throw new Refusal("CONDITIONAL_RETURN", "unreachable code after an if whose branches both return");
         thenPart = thenStmts;
         elsePart = elseStmts;
       } else if (thenEnds) {
@@ -96,8 +98,6 @@ export class ReturnEliminator {
         thenPart = [...thenStmts, ...rest];
         elsePart = elseStmts;
       } else throw new Refusal("CONDITIONAL_RETURN", "both branches of an if may fall through after a return");
-      if ((thenPart !== thenStmts || elsePart !== elseStmts) === false && rest.some((r) => !ts.isEmptyStatement(r)))
-        throw new Refusal("CONDITIONAL_RETURN", "unreachable code after an if whose branches both return");
       out += `${indent}if (${cond}) ${this.branch(thenPart, indent)}`;
       out += elsePart.length ? ` else ${this.branch(elsePart, indent)}\n` : "\n";
       return out;
