@@ -31,6 +31,9 @@ export const ASSUMPTIONS = {
   /** a value caught by a catch clause is truthy, so `cb(e)` in the catch is the error path */
   CAUGHT_VALUE_IS_ERROR:
     "a value caught by a catch clause is truthy (nothing throws null, undefined, false, 0 or ''), so `cb(e)` there reports an error",
+  /** a value passed together with an error (`cb(err, v)`) is not read by callers when the error is set */
+  VALUE_WITH_ERROR_DROPPED:
+    "a value passed together with an error that may be set (`cb(err, v)`) is not read when the error is set: the converted function throws the error alone and computes the value only on success",
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",

@@ -1,7 +1,7 @@
 // Which functions the callbacks transform considers: a candidate's shape (a last parameter named like a
 // callback), the names and export names it goes by in its file, and the file's declared and used names.
 import { ts } from "ts-morph";
-import { isNullish, isPropertyName, skipParens } from "../../core.js";
+import { bindsName, isNullish, isPropertyName, skipParens } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { DUAL_HELPER, START_HELPER } from "./helpers.js";
 import { isCallTo, ERROR_PARAM, containsNode } from "./predicates.js";
@@ -204,6 +204,35 @@ export function declarationCounts(sf: ts.SourceFile): Map<string, number> {
   };
   visit(sf);
   return counts;
+}
+
+/**
+ * Whether body declares name other than as a parameter of a nested function: a nested
+ * function's parameter only shadows the callback inside that function, which the converter
+ * tells apart; any other declaration (a `var`, an inner function, a catch binding) replaces it.
+ */
+export function redeclaresOutsideInnerParameters(body: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isParameter(n)) {
+      // Its default value may still declare something (a function with its own parameters).
+      if (n.initializer) visit(n.initializer);
+      return;
+    }
+    const declared =
+      ((ts.isFunctionDeclaration(n) ||
+        ts.isFunctionExpression(n) ||
+        ts.isClassDeclaration(n) ||
+        ts.isClassExpression(n)) &&
+        n.name?.text === name) ||
+      ((ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name) && n.name.text === name) ||
+      (ts.isCatchClause(n) && !!n.variableDeclaration && bindsName(n.variableDeclaration, name));
+    if (declared) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
 }
 
 /** Identifiers in node that name bindings (not property names after a dot or in literals). */

@@ -20,8 +20,15 @@ import { type AssumptionName, isIdiomatic } from "../../assumptions.js";
 import { convertCounter } from "../counters.js";
 import { START_HELPER } from "./helpers.js";
 import { renameReferences, usesEval } from "./rename.js";
-import { commentsAt, errGuardReturn, isCaughtValue } from "./predicates.js";
-import { type Candidate, declarationCounts, boundNamesUsed, fileNames, promisedType } from "./candidates.js";
+import { commentsAt, errGuardReturn, hasSideEffectSyntax, isCaughtValue } from "./predicates.js";
+import {
+  type Candidate,
+  declarationCounts,
+  redeclaresOutsideInnerParameters,
+  boundNamesUsed,
+  fileNames,
+  promisedType,
+} from "./candidates.js";
 import {
   isCallTo,
   isSurelyTruthy,
@@ -129,7 +136,17 @@ export class FunctionConverter {
   }
 
   private isCbRef(n: ts.Node): boolean {
-    return ts.isIdentifier(n) && n.text === this.cand.cbName;
+    return ts.isIdentifier(n) && n.text === this.cand.cbName && !this.shadowedByInnerParameter(n);
+  }
+
+  /**
+   * Whether n sits in a nested function that has a parameter of the callback's name (du's
+   * `async.map(list, function (f, callback) { … })`): there the name is that parameter, not the callback.
+   */
+  private shadowedByInnerParameter(n: ts.Node): boolean {
+    for (let p = n.parent; p && p !== this.cand.fn; p = p.parent)
+      if (ts.isFunctionLike(p) && p.parameters.some((q) => bindsName(q, this.cand.cbName))) return true;
+    return false;
   }
 
   /** The callback, or a reference to an inner helper that calls it (both carry the callback's flow). */
@@ -283,8 +300,8 @@ export class FunctionConverter {
     )
       throw new Refusal("ALREADY_ASYNC");
     const body = fn.body as ts.Block;
-    const decls = declarationCounts(body as unknown as ts.SourceFile);
-    if (decls.has(this.cand.cbName)) throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
+    if (redeclaresOutsideInnerParameters(body, this.cand.cbName))
+      throw new Refusal("CALLBACK_ESCAPES", "callback name redeclared");
     // Parallel calls joined by a counter (`if (--left === 0) cb(null, out)`): Promise.all.
     const counter = convertCounter(
       {
@@ -313,7 +330,7 @@ export class FunctionConverter {
       this.startDecl = counter.startDecl;
       return { prologue: counter.prologue, rest: counter.rest };
     }
-    this.findHelpers(body, decls);
+    this.findHelpers(body, declarationCounts(body as unknown as ts.SourceFile));
     // The function's own flow; the helpers' declarations are hoisted and converted on their own.
     const stmts = body.statements.filter(
       (st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st),
@@ -967,8 +984,12 @@ export class FunctionConverter {
     // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
     // must be what the original passed with an error too: the innermost continuation's own result,
     // undefined on its error path (a trailing undefined after an error is the documented difference).
-    if (args.length === 2 && !this.valueGoesWithError(a0, args[1]))
-      throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
+    if (args.length === 2 && !this.valueGoesWithError(a0, args[1])) {
+      // Idiomatic: err-first callers read no value when the error is set (du's `callback(err, sizes && …)`).
+      if (!this.idiomatic || hasSideEffectSyntax(args[1]))
+        throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
+      this.assumptions.add("VALUE_WITH_ERROR_DROPPED");
+    }
     if (!isSimpleRef(a0)) {
       // Evaluated once, as the original did.
       if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n)))
@@ -1071,7 +1092,9 @@ export class FunctionConverter {
       if (!c || !ts.isCallExpression(c) || !isCallTo(c, this.cand.cbName)) return false;
       const [a0, a1, ...more] = c.arguments;
       if (more.length || !a0 || !ts.isIdentifier(a0) || a0.text !== errName) return false;
-      return a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0]);
+      if (a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0])) return true;
+      // Idiomatic: `cb(err, sizes && sum(sizes))` reads as the success value alone (VALUE_WITH_ERROR_DROPPED).
+      return this.idiomatic && !hasSideEffectSyntax(a1) && !containsNode(a1, (n) => this.isCbRef(n));
     };
     const errRefsOutsideCbFirstArg = (nodes: readonly ts.Node[]): number => {
       let count = 0;
@@ -1114,6 +1137,8 @@ export class FunctionConverter {
       // Only when the error goes to the callback at once, with nothing else: a path that ignores it
       // (`if (c) return cb(err, v); cb(null, 'fallback');`) or runs code first keeps the general form.
       form = "forward";
+      const a1 = ((skipParens((first as ts.ExpressionStatement).expression) as ts.CallExpression).arguments ?? [])[1];
+      if (a1 && !(ts.isIdentifier(a1) && a1.text === values[0])) this.assumptions.add("VALUE_WITH_ERROR_DROPPED");
     } else if (stmts.length > 1 && errGuardReturn(first, errName) && errRefsOutsideCbFirstArg(stmts.slice(1)) === 0) {
       // The error is read only by a first `if (err) return …;`: that guard becomes the catch block.
       form = "guarded";

@@ -77,6 +77,30 @@ export function isSimpleRef(e: ts.Expression): boolean {
   return ts.isIdentifier(x) || (ts.isPropertyAccessExpression(x) && isSimpleRef(x.expression));
 }
 
+/**
+ * Whether computing e may change state: an assignment, `++`/`--`, `delete`, `new`, `await`, `yield`, or a
+ * call other than a method of a plain name (`sizes.reduce(…)`, `list.join(',')`). Function bodies inside e
+ * are not run by computing it, so they do not count.
+ */
+export function hasSideEffectSyntax(e: ts.Expression): boolean {
+  return containsNode(
+    e,
+    (n) =>
+      (ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
+      ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) ||
+      ts.isDeleteExpression(n) ||
+      ts.isNewExpression(n) ||
+      ts.isAwaitExpression(n) ||
+      ts.isYieldExpression(n) ||
+      (ts.isCallExpression(n) &&
+        !(ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(skipParens(n.expression.expression)))),
+    true,
+  );
+}
+
 export function isBareReturn(s: ts.Statement | undefined): boolean {
   return !!s && ts.isReturnStatement(s) && s.expression === undefined;
 }
