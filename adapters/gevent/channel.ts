@@ -13,7 +13,7 @@ import {
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full } from "./errors.js";
-import { holdHubFor, loopFor, ready, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
+import { holdHubFor, loopFor, ready, TIMED_OUT, timedFuture, waitFor, waitHandOff } from "./hub.js";
 import type { PutOptions, QueueGetOptions } from "./queue.js";
 
 interface Getter<T> {
@@ -100,15 +100,10 @@ export class Channel<T = unknown> {
   }
 
   *#putWait(entry: { fut: Future<unknown>; item: T }): Coroutine<void> {
-    let v: unknown;
-    try {
-      v = yield* entry.fut;
-    } catch (e) {
-      if (!entry.fut.done()) entry.fut.cancel();
+    const v = yield* waitHandOff(entry.fut, () => {
       const i = this._putters.indexOf(entry);
       if (i >= 0) this._putters.splice(i, 1);
-      throw e;
-    }
+    });
     if (v === TIMED_OUT) {
       const i = this._putters.indexOf(entry);
       if (i >= 0) {
@@ -146,11 +141,7 @@ export class Channel<T = unknown> {
   }
 
   *#getWait(entry: Getter<T>): Coroutine<T> {
-    let v: unknown;
-    try {
-      v = yield* entry.fut;
-    } catch (e) {
-      if (!entry.fut.done()) entry.fut.cancel();
+    const v = yield* waitHandOff(entry.fut, () => {
       const i = this._getters.indexOf(entry);
       if (i >= 0) this._getters.splice(i, 1);
       // Handed an item but interrupted before taking it: the next getter gets it.
@@ -158,8 +149,7 @@ export class Channel<T = unknown> {
         this._stash.push(entry.item as T);
         if (entry.putter !== undefined && !entry.putter.done()) entry.putter.setResult(undefined);
       }
-      throw e;
-    }
+    });
     if (v === TIMED_OUT && !entry.has) {
       const i = this._getters.indexOf(entry);
       if (i >= 0) this._getters.splice(i, 1);

@@ -175,6 +175,22 @@ export function timedFuture<T>(loop: EventLoop, seconds: number | null | undefin
 }
 
 /**
+ * @internal Waits for a hand-off future (a unit, a slot, an item). Interrupted at the wait (a kill, an
+ * outer Timeout): the future is cancelled if still pending, then `onInterrupt` decides, from the future's
+ * state, whether to withdraw the request (cancelled: nothing was handed) or to give back what was handed;
+ * the interruption is rethrown either way.
+ */
+export function* waitHandOff<T>(fut: Future<T>, onInterrupt: () => void): Coroutine<T> {
+  try {
+    return yield* fut;
+  } catch (e) {
+    if (!fut.done()) fut.cancel();
+    onInterrupt();
+    throw e;
+  }
+}
+
+/**
  * @internal The awaitable of a one-future wait: `finish` maps the future's
  * value (or the error thrown at the wait) to the call's result; `cleanup`
  * runs however the wait ends (a timeout, a kill at this switch point).

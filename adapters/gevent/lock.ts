@@ -17,7 +17,7 @@ import {
   currentTask,
   toAwaitable,
 } from "../../src/index.js";
-import { getcurrent, loopFor, ready, TIMED_OUT, timedFuture } from "./hub.js";
+import { getcurrent, loopFor, ready, TIMED_OUT, timedFuture, waitHandOff } from "./hub.js";
 
 /** Options of `acquire`. */
 export interface AcquireOptions {
@@ -79,15 +79,10 @@ export class Semaphore {
   }
 
   *#acquireWait(fut: Future<unknown>): Coroutine<boolean> {
-    let v: unknown;
-    try {
-      v = yield* fut;
-    } catch (e) {
-      if (!fut.done()) fut.cancel();
+    const v = yield* waitHandOff(fut, () => {
       if (fut.cancelled()) this.#drop(fut);
       else if (fut.result() !== TIMED_OUT) this.release(); // handed the unit, then interrupted
-      throw e;
-    }
+    });
     if (v === TIMED_OUT) {
       this.#drop(fut);
       return false;

@@ -10,7 +10,7 @@ import { PoolFull } from "./errors.js";
 import { Event } from "./event.js";
 import { GreenletExit } from "./errors.js";
 import { Greenlet, type GreenletFunction, type GreenletResult, type KillOptions } from "./greenlet.js";
-import { getcurrent, ready, READY_VOID, TIMED_OUT } from "./hub.js";
+import { getcurrent, ready, READY_VOID, TIMED_OUT, waitHandOff } from "./hub.js";
 import { Semaphore } from "./lock.js";
 import { SimpleQueue } from "./queue.js";
 import { Timeout } from "./timeout.js";
@@ -460,16 +460,9 @@ export class Pool extends Group {
 }
 
 function* waitSlot(fut: Future<unknown>, slots: Semaphore): Coroutine<void> {
-  let v: unknown;
-  try {
-    v = yield* fut;
-  } catch (e) {
+  const v = yield* waitHandOff(fut, () => {
     // Withdrawn before a slot freed; once handed a slot, the add goes on (the interruption stands).
-    if (!fut.done()) {
-      fut.cancel();
-      slots._dropWaiter(fut);
-    }
-    throw e;
-  }
+    if (fut.cancelled()) slots._dropWaiter(fut);
+  });
   if (v === TIMED_OUT) throw new PoolFull();
 }

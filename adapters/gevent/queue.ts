@@ -25,7 +25,7 @@ import {
   toAwaitable,
 } from "../../src/index.js";
 import { Empty, Full, ShutDown } from "./errors.js";
-import { loopFor, ready, READY_VOID, TIMED_OUT, timedFuture } from "./hub.js";
+import { loopFor, ready, READY_VOID, TIMED_OUT, timedFuture, waitHandOff } from "./hub.js";
 
 /** Options of a queue's `put`. */
 export interface PutOptions {
@@ -226,15 +226,8 @@ export class SimpleQueue<T = unknown> {
   }
 
   *#putWait(w: Putter<T>): Coroutine<void> {
-    let v: unknown;
-    try {
-      v = yield* w.fut;
-    } catch (e) {
-      // Interrupted: withdrawn if not in yet (once in, the put happened and the interruption stands).
-      if (!w.fut.done()) w.fut.cancel();
-      remove(this._putters, w);
-      throw e;
-    }
+    // Interrupted: withdrawn if not in yet (once in, the put happened and the interruption stands).
+    const v = yield* waitHandOff(w.fut, () => remove(this._putters, w));
     if (v === TIMED_OUT) {
       remove(this._putters, w);
       throw new Full();
@@ -298,11 +291,7 @@ export class SimpleQueue<T = unknown> {
   }
 
   *#getWait(w: QueueGetter<T>): Coroutine<T> {
-    let v: unknown;
-    try {
-      v = yield* w.fut;
-    } catch (e) {
-      if (!w.fut.done()) w.fut.cancel();
+    const v = yield* waitHandOff(w.fut, () => {
       remove(this._getters, w);
       // Handed an item, then interrupted before resuming: the item goes back, to the next getter.
       if (w.has && w.take) {
@@ -310,8 +299,7 @@ export class SimpleQueue<T = unknown> {
         this._putBack(w.item as T);
         this._scheduleServe();
       }
-      throw e;
-    }
+    });
     if (w.has) return w.item as T;
     if (v === TIMED_OUT) {
       remove(this._getters, w);
