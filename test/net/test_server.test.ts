@@ -289,3 +289,49 @@ test("the reader's limit pauses the transport and resumes it when consumed", asy
     await srv.waitClosed();
   });
 });
+
+// Not a CPython test: asyncio's backlog is the kernel's listen queue, which Node gives no handle on
+// (a Node server listens, and accepts, from the start). Here connections accepted before
+// startServing() are held, up to `backlog`, and served in order once serving starts; one more is
+// refused (closed at once), and the server goes on serving.
+test("backlog holds connections until startServing, and refuses beyond it", async (t) => {
+  await runIO(async () => {
+    const served: string[] = [];
+    const srv = await startServer(
+      async (reader, writer) => {
+        const line = (await reader.readline()).toString().trim();
+        served.push(line);
+        writer.write(`ok ${line}\n`);
+        writer.close();
+        await writer.waitClosed();
+      },
+      "127.0.0.1",
+      0,
+      { startServing: false, backlog: 2 },
+    );
+    const port = portOf(srv);
+    const open = async (name: string) => {
+      const [r, w] = await openConnection("127.0.0.1", port);
+      w.write(`${name}\n`);
+      return { r, w };
+    };
+    const held = [await open("a"), await open("b")];
+    while (srv._backlog.length < 2) await sleep(0.001); // both accepted by the server (real sockets)
+    const extra = await open("c");
+    // Refused: the server closes it without reading, so the client sees the end of the stream.
+    const refused = await extra.r.read().catch((e: NodeJS.ErrnoException) => e.code);
+    t.true(refused === "ECONNRESET" || (Buffer.isBuffer(refused) && refused.length === 0), String(refused));
+    t.deepEqual(served, []);
+    await srv.startServing();
+    const replies = [];
+    for (const { r } of held) replies.push((await r.readline()).toString());
+    t.deepEqual(replies, ["ok a\n", "ok b\n"]);
+    t.deepEqual(served, ["a", "b"]);
+    // Still serving after the refusal: a new connection is served at once.
+    const later = await open("d");
+    t.is((await later.r.readline()).toString(), "ok d\n");
+    for (const { w } of [...held, extra, later]) w.close();
+    srv.close();
+    await srv.waitClosed();
+  });
+});
