@@ -2,11 +2,8 @@
 // behind a callback-compatible wrapper (refusing, by a Refusal, any site that breaks an invariant).
 import { ts } from "ts-morph";
 import {
-  applyEdits,
   bindsName,
   declaredNames,
-  type Edit,
-  type FileContext,
   indentAt,
   freshName,
   isNullish,
@@ -16,13 +13,12 @@ import {
   usesThisOrArguments,
 } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
-import { type AssumptionName, isIdiomatic } from "../../assumptions.js";
 import { convertCounter } from "../counters.js";
+import { Conversion } from "./context.js";
 import { START_HELPER } from "./helpers.js";
 import { renameReferences, usesEval } from "./rename.js";
 import { commentsAt, errGuardReturn, hasSideEffectSyntax, isCaughtValue } from "./predicates.js";
 import {
-  type Candidate,
   declarationCounts,
   redeclaresOutsideInnerParameters,
   boundNamesUsed,
@@ -45,140 +41,8 @@ import {
   isPropagation,
 } from "./predicates.js";
 
-/** How a continuation's call is awaited. */
-export interface AwaitPlan {
-  /** Expression text to await (the call without its continuation). */
-  expr: string;
-  /** Max success values the awaited promise can carry in the continuation's shape. */
-  maxValues: number;
-  /** The awaited value is an array of the success values (unknown callees with several). */
-  arrayValues?: boolean;
-  label: string;
-  /** How many arguments the callee passes its callback on success: a number, or a same-file function's name. */
-  arity?: number | string;
-  /** A same-file converted function called directly (`f(args)`, its promise): the call node. */
-  localCall?: ts.CallExpression;
-  /** Only assumed err-first (--assume-err-first): its return value and callback-less behaviour are unknown. */
-  assumed?: boolean;
-  /**
-   * The error the callee passes on success, when it may not be null: "unknown" (it may call back `cb()`,
-   * error undefined: rimraf, another file's function), or a same-file function's name (undefined iff
-   * that function calls back `cb()`).
-   */
-  successError?: string;
-  /** A known callee that calls back synchronously in an edge case (async.js on an empty collection). */
-  mayCallBackSync?: boolean;
-  /** The callee's callback gets values only, no error (`fs.exists(p, (exists) => …)`). */
-  valueOnly?: boolean;
-  /** An assumed callee of this file that returns a value on some path (`return new FindUp(…)`). */
-  calleeReturnsValue?: boolean;
-}
-
-/** Analysis + rewrite of one candidate. Throws Refusal. */
-export class FunctionConverter {
-  readonly edits: Edit[] = [];
-  syncCalls = 0;
-  asyncCalls = 0;
-  /** Argument counts the original passes to the callback on success (0: `cb()`, 1: `cb(null)`, 2: `cb(null, v)`). */
-  readonly successArities = new Set<number>();
-  /** The continuations being converted, innermost last: their error name and their (unassigned) first value. */
-  private readonly continuations: { err: string; value?: string }[] = [];
-  /** Same-file converted functions this one hands its callback to (their success arity becomes ours). */
-  readonly arityDeps = new Set<string>();
-  /** Same-file converted functions whose success error this one reads as null (they must not call back `cb()`). */
-  readonly nullErrorDeps = new Set<string>();
-  /** The scope whose names a flattened continuation must not collide with (the function, or the helper being converted). */
-  private usedInFn: ts.Node;
-  /** What this conversion relied on beyond what is proven (see codemods/assumptions.ts). */
-  readonly assumptions = new Set<AssumptionName>();
-  /** The idiomatic profile (or err-first): accept the differences async/await code has by nature. */
-  private readonly idiomatic: boolean;
-
-  /** Under the idiomatic profile: record the assumption and go on; else refuse. */
-  private assume(a: AssumptionName, otherwise: ReasonCode, detail?: string): void {
-    if (!this.idiomatic) throw new Refusal(otherwise, detail);
-    this.assumptions.add(a);
-  }
-
-  /** Calls of same-file converted functions this conversion awaits directly (`await f(args)`). */
-  readonly localCalls = new Set<ts.CallExpression>();
-  private readonly awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined;
-
-  constructor(
-    private readonly ctx: FileContext,
-    private readonly cand: Candidate,
-    awaitable: (call: ts.CallExpression, values: number) => AwaitPlan | undefined,
-    private readonly unit: string,
-  ) {
-    this.awaitable = (call, values) => {
-      const plan = awaitable(call, values);
-      if (plan?.localCall) this.localCalls.add(plan.localCall);
-      return plan;
-    };
-    this.usedInFn = cand.fn;
-    this.idiomatic = isIdiomatic(ctx.options);
-  }
-
-  private get sf(): ts.SourceFile {
-    return this.ctx.sf;
-  }
-
-  private text(n: ts.Node): string {
-    return n.getText(this.sf);
-  }
-
-  /** Text of [start, end) with the edits made inside it applied; those edits are consumed. */
-  private render(start: number, end: number, fromIndex: number): string {
-    const inner = this.edits
-      .splice(fromIndex)
-      .map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
-    return applyEdits(this.sf.text.slice(start, end), inner);
-  }
-
-  private isCbRef(n: ts.Node): boolean {
-    return ts.isIdentifier(n) && n.text === this.cand.cbName && !this.shadowedByInnerParameter(n);
-  }
-
-  /**
-   * Whether n sits in a nested function that has a parameter of the callback's name (du's
-   * `async.map(list, function (f, callback) { … })`): there the name is that parameter, not the callback.
-   */
-  private shadowedByInnerParameter(n: ts.Node): boolean {
-    for (let p = n.parent; p && p !== this.cand.fn; p = p.parent)
-      if (ts.isFunctionLike(p) && p.parameters.some((q) => bindsName(q, this.cand.cbName))) return true;
-    return false;
-  }
-
-  /** The callback, or a reference to an inner helper that calls it (both carry the callback's flow). */
-  private containsCb(n: ts.Node): boolean {
-    return containsNode(n, (x) => this.isCbRef(x) || this.isHelperRef(x));
-  }
-
-  /**
-   * Inner helper function declarations (statements of the function's own body, like mv's `mkdirs`
-   * and `doRename`) that call the callback, directly or through another helper, by name.
-   */
-  private readonly helpers = new Map<string, ts.FunctionDeclaration>();
-  /** How many calls of each helper were converted into `return await helper(…)`. */
-  private readonly helperTailCalls = new Map<string, number>();
-
-  private isHelperRef(n: ts.Node): n is ts.Identifier {
-    if (!ts.isIdentifier(n) || !this.helpers.has(n.text)) return false;
-    const p = n.parent;
-    if (ts.isFunctionDeclaration(p) && p.name === n) return false;
-    return !(
-      (ts.isPropertyAccessExpression(p) && p.name === n) ||
-      (ts.isPropertyAssignment(p) && p.name === n) ||
-      (ts.isMethodDeclaration(p) && p.name === n)
-    );
-  }
-
-  /** `helper(args)` whose arguments do not carry the callback. */
-  private isHelperTailCall(e: ts.Expression): e is ts.CallExpression {
-    const x = skipParens(e);
-    return ts.isCallExpression(x) && this.isHelperRef(x.expression) && !x.arguments.some((a) => this.containsCb(a));
-  }
-
+/** Analysis + rewrite of one candidate (its state: Conversion). Throws Refusal. */
+export class FunctionConverter extends Conversion {
   /** `return await helper(args);` for a tail call of an inner helper (made async) inside a continuation. */
   private helperTailCallText(call: ts.CallExpression, inCont: boolean): string {
     const name = (call.expression as ts.Identifier).text;
@@ -281,12 +145,6 @@ export class FunctionConverter {
       }
     }
   }
-
-  /** Entry: converts the body; returns the new body text between the braces. */
-  /** Name of the promise started synchronously for the first asynchronous call (set by convertBody). */
-  private startVar?: string;
-  /** `const started = __asyncioStart(…)` once the first call is converted. */
-  startDecl?: string;
 
   /**
    * Entry: returns the synchronous prologue (kept outside the async body, so
@@ -455,20 +313,6 @@ export class FunctionConverter {
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
     return { prologue, rest };
-  }
-
-  /** The first call is pending: the next continuation or tail pass converted starts synchronously (see takeStart). */
-  private pendingStart = false;
-  /** The first call of the branch being converted by convertBranchedStart. */
-  private branchLeaf?: ts.Statement;
-  /** `__asyncioStart(…)` expressions of the first calls, in source order (one per branch of a branched start). */
-  private readonly startedExprs: string[] = [];
-
-  /** Records the synchronous start of the pending first call; the async body awaits the started promise instead. */
-  private takeStart(startExpr: string): string {
-    this.pendingStart = false;
-    this.startedExprs.push(startExpr);
-    return this.startVar!;
   }
 
   /**
@@ -689,22 +533,6 @@ export class FunctionConverter {
     }
     this.asyncCalls++;
     return `return await ${awaited};`;
-  }
-
-  private isTailPass(st: ts.Statement): boolean {
-    const e = ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined;
-    if (!e || !ts.isCallExpression(skipParens(e))) return false;
-    const call = skipParens(e) as ts.CallExpression;
-    const last = call.arguments[call.arguments.length - 1];
-    return !!last && this.isCbRef(last);
-  }
-
-  private isContinuationStatement(st: ts.Statement): boolean {
-    const e = ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined;
-    if (!e || !ts.isCallExpression(skipParens(e))) return false;
-    const call = skipParens(e) as ts.CallExpression;
-    const last = call.arguments[call.arguments.length - 1];
-    return !!last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last)) && this.containsCb(last);
   }
 
   /** In the prologue the callback may be tested, asserted or normalised (`cb = options`), not called or handed on. */
