@@ -11,7 +11,8 @@
  * - nothing runs after a callback call or after the call carrying the
  *   continuation, so flattening the continuation after an `await` keeps order.
  *
- * The transform lives in callbacks/ (candidates, predicates, converter, helpers, pass); this module is
+ * The transform lives in callbacks/ (candidates, predicates, the conversion of one function — context,
+ * converter, walker, continuation, callback-calls, start, inner-helpers —, helpers, pass); this module is
  * its entry point, re-exporting what the rest of the tool uses.
  * @module
  */

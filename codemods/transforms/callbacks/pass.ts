@@ -41,7 +41,8 @@ import {
   promisedType,
 } from "./candidates.js";
 import { isCallTo, containsNode, skipParensUp } from "./predicates.js";
-import { type AwaitPlan, FunctionConverter } from "./converter.js";
+import type { AwaitPlan } from "./context.js";
+import { FunctionConverter } from "./converter.js";
 import { convertedExports, firstStatementInsertPos, onlyCallsCallback, plainAsyncRefs } from "./module-form.js";
 import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
 

@@ -1,0 +1,125 @@
+// What replaces a call that ends a path of the callback's flow: a call of the callback itself
+// (`cb(err, v)` → `throw` / `return`), the callback handed on (`g(args, cb)` → `return await g'(args)`),
+// or a tail call of an inner helper that calls it.
+import { ts } from "ts-morph";
+import { freshName, isNullish } from "../../core.js";
+import { Refusal } from "../../reasons.js";
+import { START_HELPER } from "./helpers.js";
+import { boundNamesUsed } from "./candidates.js";
+import type { Conversion } from "./context.js";
+import {
+  containsNode,
+  hasSideEffectSyntax,
+  isCaughtValue,
+  isSimpleRef,
+  isSurelyNonError,
+  isSurelyTruthy,
+} from "./predicates.js";
+
+/** The statement(s) replacing a callback call. `known` holds error names known to be null here. @internal */
+export function cbCallText(
+  cx: Conversion,
+  call: ts.CallExpression,
+  known: ReadonlySet<string>,
+  truthy: ReadonlySet<string>,
+): string {
+  const args = call.arguments;
+  if (args.some(ts.isSpreadElement)) throw new Refusal("CALLBACK_IN_EXPRESSION", "spread");
+  if (args.length === 0) {
+    cx.successArities.add(0);
+    return "return;";
+  }
+  const a0 = args[0];
+  if (isSurelyNonError(a0)) throw new Refusal("NOT_ERR_FIRST", cx.text(a0));
+  const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
+  if (nullish) {
+    cx.successArities.add(Math.min(args.length, 2));
+    if (args.length === 1) return "return;";
+    if (args.length === 2) return `return ${cx.text(args[1])};`;
+    throw new Refusal("MULTIPLE_RESULTS");
+  }
+  // `catch (e) { return cb(e) }`: thrown values are errors in practice (`if (e) throw e; return;` otherwise).
+  if (cx.idiomatic && ts.isIdentifier(a0) && isCaughtValue(a0)) {
+    if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
+    cx.assumptions.add("CAUGHT_VALUE_IS_ERROR");
+    return `throw ${a0.text};`;
+  }
+  if (isSurelyTruthy(a0) || (ts.isIdentifier(a0) && truthy.has(a0.text))) {
+    if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
+    return `throw ${cx.text(a0)};`;
+  }
+  if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
+  // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
+  // must be what the original passed with an error too: the innermost continuation's own result,
+  // undefined on its error path (a trailing undefined after an error is the documented difference).
+  if (args.length === 2 && !valueGoesWithError(cx, a0, args[1])) {
+    // Idiomatic: err-first callers read no value when the error is set (du's `callback(err, sizes && …)`).
+    if (!cx.idiomatic || hasSideEffectSyntax(args[1]))
+      throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
+    cx.assumptions.add("VALUE_WITH_ERROR_DROPPED");
+  }
+  if (!isSimpleRef(a0)) {
+    // Evaluated once, as the original did.
+    if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n)))
+      throw new Refusal("CALLBACK_IN_EXPRESSION");
+    const tmp = freshName("error", boundNamesUsed(cx.cand.fn));
+    cx.successArities.add(args.length);
+    return `{ const ${tmp} = ${cx.text(a0)}; if (${tmp}) throw ${tmp}; return${args.length === 2 ? " " + cx.text(args[1]) : ""}; }`;
+  }
+  const e = cx.text(a0);
+  cx.successArities.add(args.length);
+  return `if (${e}) throw ${e}; return${args.length === 2 ? " " + cx.text(args[1]) : ""};`;
+}
+
+/** True when `cb(error, value)` passes the innermost continuation's own error (only) and its unchanged result. */
+function valueGoesWithError(cx: Conversion, error: ts.Expression, value: ts.Expression): boolean {
+  const top = cx.continuations[cx.continuations.length - 1];
+  if (!top?.value || !ts.isIdentifier(value) || value.text !== top.value) return false;
+  let onlyTopError = true;
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n)) return visit(n.expression);
+    if (ts.isIdentifier(n) && n.text !== top.err && n.text !== "undefined") onlyTopError = false;
+    ts.forEachChild(n, visit);
+  };
+  visit(error);
+  return onlyTopError;
+}
+
+/** `return await g'(args);` for `g(args, cb)`; records the callee's success arity. @internal */
+export function tailPassText(cx: Conversion, call: ts.CallExpression, returnsItsValue: boolean): string {
+  const plan = cx.awaitable(call, 1);
+  // `return fsExists(p, cb)`: the callback would get `true`/`false` as its error.
+  if (plan?.valueOnly) throw new Refusal("NOT_ERR_FIRST", `${plan.label} calls back with a value, not an error`);
+  if (!plan || plan.arity === undefined || plan.arrayValues)
+    throw new Refusal(
+      "CALLBACK_ESCAPES",
+      `handed to ${cx.text(call.expression)}, a function not known to call it back once with a known arity`,
+    );
+  // `return g(x, cb)` hands g's result to our caller; for an unknown g that result may matter
+  // (a sync twin without callback, a stream, a request object).
+  if (returnsItsValue && plan.assumed && plan.calleeReturnsValue)
+    throw new Refusal("RETURNS_VALUE", `${plan.label} returns a value on some path`);
+  if (returnsItsValue && plan.assumed) cx.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
+  if (plan.assumed) cx.assumptions.add("ERR_FIRST_CALLEE");
+  if (plan.mayCallBackSync) cx.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
+  if (typeof plan.arity === "number") cx.successArities.add(plan.arity);
+  else cx.arityDeps.add(plan.arity);
+  let awaited = plan.expr;
+  if (cx.pendingStart) {
+    const args = call.arguments.slice(0, -1).map((a) => cx.text(a));
+    awaited = cx.takeStart(`${START_HELPER}((done) => ${cx.text(call.expression)}(${[...args, "done"].join(", ")}))`);
+  }
+  cx.asyncCalls++;
+  return `return await ${awaited};`;
+}
+
+/** `return await helper(args);` for a tail call of an inner helper (made async) inside a continuation. @internal */
+export function helperTailCallText(cx: Conversion, call: ts.CallExpression, inCont: boolean): string {
+  const name = (call.expression as ts.Identifier).text;
+  // On the function's own flow the helper would make the first asynchronous call, inside the async body.
+  if (!inCont)
+    cx.assume("SYNC_THROW_BECOMES_REJECTION", "ASYNC_START_NESTED", `first asynchronous call inside helper ${name}`);
+  cx.helperTailCalls.set(name, (cx.helperTailCalls.get(name) ?? 0) + 1);
+  cx.asyncCalls++;
+  return `return await ${cx.text(call)};`;
+}
