@@ -198,7 +198,8 @@ async function drive<T>(gen: Coroutine<T>): Promise<T> {
 /**
  * An {@link Awaitable} that is already done with `value`: awaiting it does
  * not yield to the loop (as awaiting a done future in asyncio). The fast
- * path of uncontended waits.
+ * path of uncontended waits. A thenable `value` is waited for, in both
+ * coroutine styles and in the combinators, as `await` assimilates it.
  *
  * @example
  * ```ts
@@ -261,9 +262,11 @@ class ReadyAwaitable<T> implements Awaitable<T> {
   ): Promise<R1 | R2> {
     return Promise.resolve(this.value).then(onFulfilled, onRejected);
   }
-  // eslint-disable-next-line require-yield
-  *[Symbol.iterator](): Generator<never, T, unknown> {
-    return this.value;
+  // As `await` does (it assimilates the thenable), yield* waits for it: so
+  // gather, shield and asCompleted, which run this iterator as a Task, give
+  // the thenable's value too, not the thenable.
+  *[Symbol.iterator](): Generator<unknown, T, unknown> {
+    return yield* yieldValue<T>(this.value);
   }
 }
 

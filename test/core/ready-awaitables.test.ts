@@ -61,3 +61,31 @@ test("a ready awaitable's iterator has the generator protocol: throw rethrows, r
   t.deepEqual(it.return(2 as never), { value: 2, done: true });
   t.deepEqual(it.next(), { value: 1, done: true });
 });
+
+// A ready awaitable of a thenable: `await readyAwaitable(p)` assimilates p
+// (JS await always does), so every other way of waiting on it must give p's
+// value too — yield*, and the combinators that run it as a Task (gather,
+// shield, asCompleted). Before the fix they gave p itself: the iterator
+// returned the thenable unawaited. (A Future whose result is a thenable is
+// different: gather collects fut.result(), the thenable, as asyncio does.)
+test("a ready awaitable of a thenable gives the thenable's value everywhere", async (t) => {
+  await runTest(async () => {
+    const p = (): Promise<number> => Promise.resolve(7);
+    t.is(await readyAwaitable(p()), 7);
+    t.deepEqual(await gather(readyAwaitable(p())), [7]);
+    t.is(await shield(readyAwaitable(p())), 7);
+    const got: number[] = [];
+    for (const f of asCompleted([readyAwaitable(p())])) got.push(await f);
+    t.deepEqual(got, [7]);
+    t.is(await createTask(readyAwaitable(p())), 7);
+    t.is(
+      await createTask(function* () {
+        return yield* readyAwaitable(p());
+      }),
+      7,
+    );
+    const err = new Error("no");
+    const r = await gather(readyAwaitable(Promise.reject(err)), { returnExceptions: true });
+    t.is(r[0], err);
+  });
+});
