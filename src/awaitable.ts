@@ -265,8 +265,12 @@ class ReadyAwaitable<T> implements Awaitable<T> {
   // As `await` does (it assimilates the thenable), yield* waits for it: so
   // gather, shield and asCompleted, which run this iterator as a Task, give
   // the thenable's value too, not the thenable.
+  // Only a thenable is waited for: `await` gives a generator object as it is, and a plain value keeps the
+  // fast path (no nested generator).
   *[Symbol.iterator](): Generator<unknown, T, unknown> {
-    return yield* yieldValue<T>(this.value);
+    const v = this.value;
+    if (isThenable(v)) return yield* yieldValue<T>(v);
+    return v;
   }
 }
 

@@ -89,3 +89,19 @@ test("a ready awaitable of a thenable gives the thenable's value everywhere", as
     t.is(r[0], err);
   });
 });
+
+// `await readyAwaitable(gen)` gives the generator object (it is not a thenable): so does yield*.
+test("a ready awaitable of a generator object gives the object, not its result", async (t) => {
+  await runTest(async () => {
+    const gen = (function* () {
+      return 1;
+    })();
+    t.is(await readyAwaitable(gen), gen);
+    t.is(
+      await createTask(function* () {
+        return yield* readyAwaitable(gen);
+      }),
+      gen,
+    );
+  });
+});
