@@ -474,27 +474,31 @@ export function declaredNames(stmts: readonly ts.Statement[]): Set<string> {
   return names;
 }
 
+/** The target a node writes to: the left of `=`/`+=`/…, the operand of `++`/`--`; undefined otherwise. @internal */
+export function mutationTarget(node: ts.Node): ts.Expression | undefined {
+  if (
+    ts.isBinaryExpression(node) &&
+    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  )
+    return node.left;
+  if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return node.operand;
+  return undefined;
+}
+
 /** How many times `name` is assigned in `root` (`=`, compound assignment, `++`/`--`). @internal */
 export function assignmentsTo(root: ts.Node, name: string): number {
   let n = 0;
-  const named = (e: ts.Expression): boolean => {
-    const x = skipParens(e);
-    return ts.isIdentifier(x) && x.text === name;
-  };
   const visit = (node: ts.Node): void => {
-    if (
-      ts.isBinaryExpression(node) &&
-      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      named(node.left)
-    )
-      n++;
-    if (
-      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
-      named(node.operand)
-    )
-      n++;
+    const target = mutationTarget(node);
+    if (target) {
+      const x = skipParens(target);
+      if (ts.isIdentifier(x) && x.text === name) n++;
+    }
     ts.forEachChild(node, visit);
   };
   visit(root);
@@ -558,4 +562,54 @@ export function freshName(base: string, used: Pick<ReadonlySet<string>, "has">):
   let name = base;
   for (let i = 1; used.has(name); i++) name = `${base}${i}`;
   return name;
+}
+
+/**
+ * The variable declaration an identifier refers to, when it is the only declaration of that name in the
+ * nearest enclosing function (or file) that declares the name, and a `let`/`const` one encloses the use. @internal
+ */
+export function bindingOf(id: ts.Identifier): { scope: ts.Node; decl: ts.VariableDeclaration } | undefined {
+  for (let p: ts.Node | undefined = id.parent; p; p = p.parent) {
+    if (!ts.isFunctionLike(p) && !ts.isSourceFile(p)) continue;
+    const own = ownDeclarations(p).get(id.text);
+    if (!own) continue;
+    const decl = own[0];
+    if (own.length !== 1 || !ts.isVariableDeclaration(decl)) return undefined;
+    const list = decl.parent;
+    const blockScoped = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.BlockScoped) !== 0;
+    if (blockScoped) {
+      const block = list.parent.parent;
+      if (!(id.pos >= block.pos && id.end <= block.end)) return undefined;
+    }
+    return { scope: p, decl };
+  }
+  return undefined;
+}
+
+/** Declarations by name in a function's (or file's) own scope, nested functions excluded; memoised. @internal */
+const ownDeclarationsCache = new WeakMap<ts.Node, Map<string, ts.Node[]>>();
+export function ownDeclarations(scope: ts.Node): Map<string, ts.Node[]> {
+  let found = ownDeclarationsCache.get(scope);
+  if (found) return found;
+  const map = new Map<string, ts.Node[]>();
+  const add = (name: ts.Node | undefined, n: ts.Node): void => {
+    if (name && ts.isIdentifier(name)) map.set(name.text, [...(map.get(name.text) ?? []), n]);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) add(n.name, n);
+    if (ts.isFunctionLike(n)) return;
+    if (ts.isVariableDeclaration(n) || ts.isBindingElement(n)) add(n.name, n);
+    if (ts.isCatchClause(n) && n.variableDeclaration) add(n.variableDeclaration.name, n);
+    if (ts.isImportClause(n) || ts.isImportSpecifier(n) || ts.isNamespaceImport(n)) add(n.name, n);
+    ts.forEachChild(n, visit);
+  };
+  if (ts.isFunctionLike(scope)) {
+    for (const param of scope.parameters) add(param.name, param);
+    if (ts.isFunctionExpression(scope) && scope.name) add(scope.name, scope);
+    const body = (scope as ts.FunctionLikeDeclaration).body;
+    if (body) visit(body);
+  } else ts.forEachChild(scope, visit);
+  found = map;
+  ownDeclarationsCache.set(scope, found);
+  return found;
 }

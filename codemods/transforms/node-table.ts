@@ -4,7 +4,7 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { assignmentsTo, type Edit, identifierNames } from "../core.js";
+import { assignmentsTo, bindingOf, type Edit, identifierNames, skipParens } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -504,4 +504,34 @@ export class Imports {
     const at = first ? first.getStart(this.sf) : 0;
     return [{ start: at, end: at, text: lines.join("\n") + "\n" }];
   }
+}
+
+/**
+ * `var remove = stat.isDirectory() ? rmdir : unlink` (fs-vacuum): a name declared once in the file, with
+ * an initializer choosing between fs-style functions of one success arity and never assigned again, is
+ * one of them, so it is called like them. Undefined otherwise. @internal
+ */
+export function aliasedFsArity(
+  callee: ts.Expression,
+  arityOf: (e: ts.Expression) => number | undefined,
+): number | undefined {
+  if (!ts.isIdentifier(callee)) return undefined;
+  const found = bindingOf(callee);
+  if (!found) return undefined;
+  const { scope, decl } = found;
+  // Only a choice (`c ? f : g`) is looked at, so the walk of assignmentsTo runs for few names.
+  if (!decl.initializer || !ts.isConditionalExpression(skipParens(decl.initializer))) return undefined;
+  if (assignmentsTo(scope, callee.text) > 0) return undefined;
+  const alternatives: ts.Expression[] = [];
+  const collect = (e: ts.Expression): void => {
+    const x = skipParens(e);
+    if (ts.isConditionalExpression(x)) {
+      collect(x.whenTrue);
+      collect(x.whenFalse);
+    } else alternatives.push(x);
+  };
+  collect(decl.initializer);
+  const arities = new Set(alternatives.map(arityOf));
+  if (arities.size !== 1) return undefined;
+  return [...arities][0];
 }

@@ -160,17 +160,21 @@ export function planContinuation(
   let form: Form;
   const first = stmts[0];
   // `cb(err)` / `cb(err, value)` (the continuation's own result) as the first statement.
-  const forwardsAtOnce = (st: ts.Statement | undefined): boolean => {
+  // `cb(err)` / `cb(err, value)` as the first statement: undefined if not; else whether the value is one the
+  // idiomatic profile drops on an error (`cb(err, sizes && sum(sizes))`: VALUE_WITH_ERROR_DROPPED), not the
+  // continuation's own result.
+  const forwardsAtOnce = (st: ts.Statement | undefined): { dropsValue: boolean } | undefined => {
     const e =
       st && (ts.isExpressionStatement(st) ? st.expression : ts.isReturnStatement(st) ? st.expression : undefined);
     const c = e && skipParens(e);
-    if (!c || !ts.isCallExpression(c) || !isCallTo(c, cbName)) return false;
+    if (!c || !ts.isCallExpression(c) || !isCallTo(c, cbName)) return undefined;
     const [a0, a1, ...more] = c.arguments;
-    if (more.length || !a0 || !ts.isIdentifier(a0) || a0.text !== errName) return false;
-    if (a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0])) return true;
-    // Idiomatic: `cb(err, sizes && sum(sizes))` reads as the success value alone (VALUE_WITH_ERROR_DROPPED).
-    return cx.idiomatic && !hasSideEffectSyntax(a1) && !containsNode(a1, (n) => cx.isCbRef(n));
+    if (more.length || !a0 || !ts.isIdentifier(a0) || a0.text !== errName) return undefined;
+    if (a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0])) return { dropsValue: false };
+    const droppable = cx.idiomatic && !hasSideEffectSyntax(a1) && !containsNode(a1, (n) => cx.isCbRef(n));
+    return droppable ? { dropsValue: true } : undefined;
   };
+  let forwarded: { dropsValue: boolean } | undefined;
   if (plan.valueOnly) {
     form = "forward";
   } else if (first && isPropagation(first, errName, cbName) && errRefs(errName, stmts.slice(1), cbName) === 0) {
@@ -180,12 +184,11 @@ export function planContinuation(
   } else if (errRefs(errName, stmts) === 0) {
     // The original deliberately ignores the error: so does an empty catch.
     form = "ignored";
-  } else if (errRefs(errName, stmts, cbName) === 0 && forwardsAtOnce(first)) {
+  } else if (errRefs(errName, stmts, cbName) === 0 && (forwarded = forwardsAtOnce(first))) {
     // Only when the error goes to the callback at once, with nothing else: a path that ignores it
     // (`if (c) return cb(err, v); cb(null, 'fallback');`) or runs code first keeps the general form.
     form = "forward";
-    const a1 = ((skipParens((first as ts.ExpressionStatement).expression) as ts.CallExpression).arguments ?? [])[1];
-    if (a1 && !(ts.isIdentifier(a1) && a1.text === values[0])) cx.assumptions.add("VALUE_WITH_ERROR_DROPPED");
+    if (forwarded.dropsValue) cx.assumptions.add("VALUE_WITH_ERROR_DROPPED");
   } else if (stmts.length > 1 && errGuardReturn(first, errName) && errRefs(errName, stmts.slice(1), cbName) === 0) {
     // The error is read only by a first `if (err) return …;`: that guard becomes the catch block.
     form = "guarded";

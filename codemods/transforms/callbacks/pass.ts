@@ -4,7 +4,6 @@
 import { ts } from "ts-morph";
 import * as path from "node:path";
 import {
-  assignmentsTo,
   bindsName,
   calleeKey,
   type FileContext,
@@ -13,12 +12,12 @@ import {
   indentUnit,
   isTsFile,
   shiftIndent,
-  skipParens,
 } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, assumesErrFirst, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
 import {
   Imports,
+  aliasedFsArity,
   fsExistsAwaitable,
   fsLikeArity,
   knownPackageCallee,
@@ -672,81 +671,4 @@ function nestedWithin(list: readonly Candidate[]): Set<Candidate> {
     open.push(c);
   }
   return nested;
-}
-
-/**
- * `var remove = stat.isDirectory() ? rmdir : unlink` (fs-vacuum): a name declared once in the file, with
- * an initializer choosing between fs-style functions of one success arity and never assigned again, is
- * one of them, so it is called like them. Undefined otherwise.
- */
-function aliasedFsArity(callee: ts.Expression, arityOf: (e: ts.Expression) => number | undefined): number | undefined {
-  if (!ts.isIdentifier(callee)) return undefined;
-  const found = bindingOf(callee);
-  if (!found) return undefined;
-  const { scope, decl } = found;
-  // Only a choice (`c ? f : g`) is looked at, so the walk of assignmentsTo runs for few names.
-  if (!decl.initializer || !ts.isConditionalExpression(skipParens(decl.initializer))) return undefined;
-  if (assignmentsTo(scope, callee.text) > 0) return undefined;
-  const alternatives: ts.Expression[] = [];
-  const collect = (e: ts.Expression): void => {
-    const x = skipParens(e);
-    if (ts.isConditionalExpression(x)) {
-      collect(x.whenTrue);
-      collect(x.whenFalse);
-    } else alternatives.push(x);
-  };
-  collect(decl.initializer);
-  const arities = new Set(alternatives.map(arityOf));
-  if (arities.size !== 1) return undefined;
-  return [...arities][0];
-}
-
-/**
- * The variable declaration an identifier refers to, when it is the only declaration of that name in the
- * nearest enclosing function (or file) that declares the name, and a `let`/`const` one encloses the use.
- */
-function bindingOf(id: ts.Identifier): { scope: ts.Node; decl: ts.VariableDeclaration } | undefined {
-  for (let p: ts.Node | undefined = id.parent; p; p = p.parent) {
-    if (!ts.isFunctionLike(p) && !ts.isSourceFile(p)) continue;
-    const own = ownDeclarations(p).get(id.text);
-    if (!own) continue;
-    const decl = own[0];
-    if (own.length !== 1 || !ts.isVariableDeclaration(decl)) return undefined;
-    const list = decl.parent;
-    const blockScoped = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.BlockScoped) !== 0;
-    if (blockScoped) {
-      const block = list.parent.parent;
-      if (!(id.pos >= block.pos && id.end <= block.end)) return undefined;
-    }
-    return { scope: p, decl };
-  }
-  return undefined;
-}
-
-/** Declarations by name in a function's (or file's) own scope, nested functions excluded; memoised. */
-const ownDeclarationsCache = new WeakMap<ts.Node, Map<string, ts.Node[]>>();
-function ownDeclarations(scope: ts.Node): Map<string, ts.Node[]> {
-  let found = ownDeclarationsCache.get(scope);
-  if (found) return found;
-  const map = new Map<string, ts.Node[]>();
-  const add = (name: ts.Node | undefined, n: ts.Node): void => {
-    if (name && ts.isIdentifier(name)) map.set(name.text, [...(map.get(name.text) ?? []), n]);
-  };
-  const visit = (n: ts.Node): void => {
-    if (ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) add(n.name, n);
-    if (ts.isFunctionLike(n)) return;
-    if (ts.isVariableDeclaration(n) || ts.isBindingElement(n)) add(n.name, n);
-    if (ts.isCatchClause(n) && n.variableDeclaration) add(n.variableDeclaration.name, n);
-    if (ts.isImportClause(n) || ts.isImportSpecifier(n) || ts.isNamespaceImport(n)) add(n.name, n);
-    ts.forEachChild(n, visit);
-  };
-  if (ts.isFunctionLike(scope)) {
-    for (const param of scope.parameters) add(param.name, param);
-    if (ts.isFunctionExpression(scope) && scope.name) add(scope.name, scope);
-    const body = (scope as ts.FunctionLikeDeclaration).body;
-    if (body) visit(body);
-  } else ts.forEachChild(scope, visit);
-  found = map;
-  ownDeclarationsCache.set(scope, found);
-  return found;
 }

@@ -2,7 +2,7 @@
 // non-error, does a name look like an error parameter, is it redeclared, assigned or read, is a
 // statement an error propagation, does a condition need parentheses.
 import { ts } from "ts-morph";
-import { assignmentsTo, skipParens } from "../../core.js";
+import { assignmentsTo, mutationTarget, skipParens } from "../../core.js";
 
 export function isCallTo(e: ts.Node | undefined, name: string): e is ts.CallExpression {
   return !!e && ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name;
@@ -86,11 +86,7 @@ export function hasSideEffectSyntax(e: ts.Expression): boolean {
   return containsNode(
     e,
     (n) =>
-      (ts.isBinaryExpression(n) &&
-        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
-      ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) ||
+      mutationTarget(n) !== undefined ||
       ts.isDeleteExpression(n) ||
       ts.isNewExpression(n) ||
       ts.isAwaitExpression(n) ||
