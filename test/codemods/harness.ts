@@ -161,7 +161,9 @@ export async function runScenario(c: Case, text: string): Promise<unknown> {
     // Third-party packages the case calls (a verbatim copy of the version the corpus installs) in
     // `modules/`, installed beside the subject so that both input and output require the same code.
     const modules = path.join(c.dir, "modules");
-    if (fs.existsSync(modules)) fs.cpSync(modules, path.join(tmp, "node_modules"), { recursive: true });
+    // `modules` may be a symlink to another case's copy (one verbatim copy of a package in the tree).
+    if (fs.existsSync(modules))
+      fs.cpSync(modules, path.join(tmp, "node_modules"), { recursive: true, dereference: true });
     const file = materialise(text, c.ext, tmp);
     const subject = file.endsWith(".cjs") ? createRequire(file)(file) : await import(pathToFileURL(file).href);
     const scenario = (await import(pathToFileURL(c.scenario!).href)).default;
