@@ -262,11 +262,9 @@ class ReadyAwaitable<T> implements Awaitable<T> {
   ): Promise<R1 | R2> {
     return Promise.resolve(this.value).then(onFulfilled, onRejected);
   }
-  // As `await` does (it assimilates the thenable), yield* waits for it: so
-  // gather, shield and asCompleted, which run this iterator as a Task, give
-  // the thenable's value too, not the thenable.
-  // Only a thenable is waited for: `await` gives a generator object as it is, and a plain value keeps the
-  // fast path (no nested generator).
+  // As `await` assimilates a thenable, yield* waits for it (so gather, shield and asCompleted, which run
+  // this iterator as a Task, give its value, not the thenable); anything else, a generator object included,
+  // is given as it is, as `await` gives it, on the fast path (no nested generator).
   *[Symbol.iterator](): Generator<unknown, T, unknown> {
     const v = this.value;
     if (isThenable(v)) return yield* yieldValue<T>(v);
