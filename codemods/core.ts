@@ -613,3 +613,15 @@ export function ownDeclarations(scope: ts.Node): Map<string, ts.Node[]> {
   ownDeclarationsCache.set(scope, found);
   return found;
 }
+
+/** Identifiers in node that name bindings (not property names after a dot or in literals). @internal */
+export function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (n === exclude || ts.isTypeNode(n)) return;
+    if (ts.isIdentifier(n) && !isPropertyName(n)) names.add(n.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
+}

@@ -21,6 +21,7 @@ import {
   type FileContext,
   type PassResult,
   bindsName,
+  boundNamesUsed,
   declaredNames,
   isTsFile,
   indentAt,
@@ -112,21 +113,6 @@ function ownReturns(body: ts.Node): ts.ReturnStatement[] {
   return out;
 }
 
-function boundNames(node: ts.Node, exclude?: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (n === exclude || ts.isTypeNode(n)) return;
-    if (ts.isIdentifier(n)) {
-      const p = n.parent;
-      const prop = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
-      if (!prop) names.add(n.text);
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return names;
-}
-
 /** Functions of the file callable by a unique plain name. */
 function functionNames(sf: ts.SourceFile): Map<string, number> {
   const counts = new Map<string, number>();
@@ -163,7 +149,7 @@ class ChainConverter {
     chain: ts.Node,
     private readonly unit: string,
   ) {
-    this.used = boundNames(fn, chain);
+    this.used = boundNamesUsed(fn, chain);
   }
 
   /** A name no code of the scope uses, reserved for the rewrite. */

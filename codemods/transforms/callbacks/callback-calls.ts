@@ -5,7 +5,7 @@ import { ts } from "ts-morph";
 import { freshName, isNullish } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { START_HELPER } from "./helpers.js";
-import { boundNamesUsed } from "./candidates.js";
+import { boundNamesUsed } from "../../core.js";
 import type { Conversion } from "./context.js";
 import {
   containsNode,

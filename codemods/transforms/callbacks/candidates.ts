@@ -1,7 +1,7 @@
 // Which functions the callbacks transform considers: a candidate's shape (a last parameter named like a
 // callback), the names and export names it goes by in its file, and the file's declared and used names.
 import { ts } from "ts-morph";
-import { bindsName, isNullish, isPropertyName, skipParens } from "../../core.js";
+import { bindsName, boundNamesUsed, isNullish, skipParens } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { DUAL_HELPER, START_HELPER } from "./helpers.js";
 import { isCallTo, ERROR_PARAM, containsNode } from "./predicates.js";
@@ -233,18 +233,6 @@ export function redeclaresOutsideInnerParameters(body: ts.Node, name: string): b
   };
   visit(body);
   return found;
-}
-
-/** Identifiers in node that name bindings (not property names after a dot or in literals). */
-export function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (n === exclude || ts.isTypeNode(n)) return;
-    if (ts.isIdentifier(n) && !isPropertyName(n)) names.add(n.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return names;
 }
 
 /**

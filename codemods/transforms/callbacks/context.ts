@@ -2,7 +2,7 @@
 // (callback-calls, continuation, walker, inner-helpers, start, converter), as TypeScript's
 // convertToAsyncFunction passes its Transformer: what was found, what was decided, the edits made.
 import { ts } from "ts-morph";
-import { applyEdits, bindsName, type Edit, type FileContext, skipParens } from "../../core.js";
+import { applyEdits, bindsName, type Edit, type FileContext, isPropertyName, skipParens } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { type AssumptionName, isIdiomatic } from "../../assumptions.js";
 import type { Candidate } from "./candidates.js";
@@ -144,11 +144,7 @@ export class Conversion {
     if (!ts.isIdentifier(n) || !this.helpers.has(n.text)) return false;
     const p = n.parent;
     if (ts.isFunctionDeclaration(p) && p.name === n) return false;
-    return !(
-      (ts.isPropertyAccessExpression(p) && p.name === n) ||
-      (ts.isPropertyAssignment(p) && p.name === n) ||
-      (ts.isMethodDeclaration(p) && p.name === n)
-    );
+    return !isPropertyName(n);
   }
 
   /** `helper(args)` whose arguments do not carry the callback. */

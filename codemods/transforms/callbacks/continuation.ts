@@ -15,7 +15,8 @@ import {
 import { Refusal } from "../../reasons.js";
 import { START_HELPER } from "./helpers.js";
 import { usesEval } from "./rename.js";
-import { boundNamesUsed, fileNames } from "./candidates.js";
+import { boundNamesUsed } from "../../core.js";
+import { fileNames } from "./candidates.js";
 import type { AwaitPlan, Conversion } from "./context.js";
 import {
   commentsAt,
