@@ -23,6 +23,7 @@ import { ASSUME_PROFILES, ASSUMPTIONS, type AssumeProfile, type AssumptionName }
 import { collectFiles } from "./files.js";
 import { FILE_ERRORS } from "./file-errors.js";
 import { refusalLines } from "./listing.js";
+import { TreeSnapshot } from "./tree-snapshot.js";
 import { jobsFor, type Machine, runInProcess, runWithWorkers, thisMachine, WORKER_MEMORY } from "./runner.js";
 import {
   errnoMessage,
@@ -420,13 +421,20 @@ async function verifyWrites(
 ): Promise<{ results: FileResult[]; outcome: VerifyOutcome } | number> {
   const original = new Map([...sources].map(([f, s]) => [f, s.text]));
   const onDisk = new Map(original);
+  const log = (line: string): void => void ctx.stderr.write(`asyncio-ts ${line}\n`);
+  // Every test run starts from the tree as it was (codemods/tree-snapshot.ts), with the migration's files as last written.
+  const taken = TreeSnapshot.take(ctx.cwd);
+  const snapshot = typeof taken === "string" ? undefined : taken;
+  if (typeof taken === "string") log(`verify: what a test run changes in the tree is not put back: ${taken}`);
   const put = (file: string, text: string): void => {
     if (onDisk.get(file) === text) return;
     const err = writeOne(ctx.fs, sources.get(file)!, text);
     if (err) throw new WriteFailure(`${ctx.rel(file)}: ${FILE_ERRORS[err.code]} (${err.message})`);
     onDisk.set(file, text);
+    snapshot?.update(file);
   };
   const restore = (): void => {
+    snapshot?.restore();
     for (const [file, text] of original) put(file, text);
   };
   const controller = new AbortController();
@@ -444,13 +452,14 @@ async function verifyWrites(
           for (const r of rs) if (!r.parseErrors && !r.error) put(r.file, r.output);
         },
         restore,
+        afterRun: () => snapshot?.restore() ?? [],
         relative: ctx.rel,
       },
       {
         command,
         cwd: ctx.cwd,
         timeoutSeconds,
-        log: (line) => ctx.stderr.write(`asyncio-ts ${line}\n`),
+        log,
         signal: controller.signal,
       },
     );

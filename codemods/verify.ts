@@ -176,6 +176,11 @@ export interface VerifyDriver {
   write(results: readonly FileResult[]): void;
   /** Writes back the original texts. */
   restore(): void;
+  /**
+   * After each test run: puts back what the run changed in the tree (fixtures a failing test left moved), so that
+   * every run starts from the same tree; returns the paths put back. Optional.
+   */
+  afterRun?(): string[];
   /** A file name as the report shows it. */
   relative(file: string): string;
 }
@@ -241,6 +246,7 @@ export async function verifyMigration(
     checkInterrupt();
     runs++;
     const run = await runTestCommand(opts.command, { ...opts, parser: opts.parser ?? baseline?.parser });
+    const putBack = driver.afterRun?.() ?? [];
     checkInterrupt();
     const lost = baseline ? [...baseline.passed].filter((t) => !run.passed.has(t)) : [];
     opts.log(
@@ -250,7 +256,10 @@ export async function verifyMigration(
             ? `${lost.length} baseline test(s) fail: ${lost.slice(0, 3).join("; ")}${lost.length > 3 ? " …" : ""}`
             : "passes"
           : `${run.passed.size} passing${run.parser ? ` (${run.parser} output)` : " (no per-test output: the exit code decides)"}`) +
-        ` (${run.seconds.toFixed(1)} s)`,
+        ` (${run.seconds.toFixed(1)} s)` +
+        (putBack.length
+          ? `; put back ${putBack.length} path(s) the run changed: ${putBack.slice(0, 3).join(", ")}${putBack.length > 3 ? " …" : ""}`
+          : ""),
     );
     return run;
   };

@@ -36,6 +36,7 @@ import { parseResults, passSet, type TestResult } from "./corpus-parsers.js";
 import { addCounts, countCallbacks, readability, type CallbackCounts } from "./corpus-metrics.js";
 import { type Profile, profileArgs, selectProfiles } from "./corpus-profiles.js";
 import { renderDetails, renderDoc, renderTable } from "./corpus-render.js";
+import { TreeSnapshot } from "../codemods/tree-snapshot.js";
 
 /** One profile's run on one package: one row of the table. */
 export interface ProfileOutcome {
@@ -284,10 +285,11 @@ export async function runPackage(
 
     // Every test run starts from the package as installed: a failing test can
     // leave fixtures moved or half-written (mv's suite moves test/a-folder
-    // around), which would fail the next run too. `overlay` holds the
-    // converted library files for the after-runs.
-    const snapshot = join(base, "snapshot");
-    cpSync(dir, snapshot, { recursive: true, filter: (src) => !src.startsWith(join(dir, "node_modules")) });
+    // around), which would fail the next run too; what a run created is
+    // removed as well (the same snapshot `--verify` takes between its runs).
+    // `overlay` holds the converted library files for the after-runs.
+    const snapshot = TreeSnapshot.take(dir);
+    if (typeof snapshot === "string") throw new Error(`the package's tree cannot be snapshotted: ${snapshot}`);
     const tree: Tree = { dir, base, snapshot, overlay: undefined };
     const run = async (label: string) => {
       fresh(tree);
@@ -338,16 +340,16 @@ export async function runPackage(
   return out;
 }
 
-/** The package folder, its pristine copy, and the converted files the after-runs lay over it. */
+/** The package folder, its pristine state, and the converted files the after-runs lay over it. */
 interface Tree {
   dir: string;
   base: string;
-  snapshot: string;
+  snapshot: TreeSnapshot;
   overlay: string | undefined;
 }
 
 function fresh(t: Tree): void {
-  cpSync(t.snapshot, t.dir, { recursive: true, force: true });
+  t.snapshot.restore();
   if (t.overlay) cpSync(t.overlay, t.dir, { recursive: true, force: true });
 }
 

@@ -173,6 +173,40 @@ test("--verify finds two culprits in two files one after the other", async (t) =
   t.is(report.verify.runs, 8);
 });
 
+// A suite that moves a fixture away and moves it back only when every test passed (as mv's does): after a
+// failing run the next one would fail "the fixture is there" too, whatever it converts.
+const MOVES_FIXTURE = TEST.replace(
+  "console.log('TAP version 13');",
+  `console.log('TAP version 13');
+ok(fs.existsSync(__dirname + '/fixture/data'), 'the fixture is there');
+fs.renameSync(__dirname + '/fixture', __dirname + '/fixture-moved');
+fs.writeFileSync(__dirname + '/scratch', '');
+process.on('exit', function () { if (!failed) { fs.renameSync(__dirname + '/fixture-moved', __dirname + '/fixture'); fs.unlinkSync(__dirname + '/scratch'); } });`,
+).replace("function ok(c, name) {", "var failed = false;\nfunction ok(c, name) { if (!c) failed = true;");
+
+test("--verify puts back what a failing test run left changed, so that each run starts from the same tree", async (t) => {
+  const dir = pkg(MOVES_FIXTURE);
+  fs.mkdirSync(path.join(dir, "fixture"));
+  fs.writeFileSync(path.join(dir, "fixture/data"), "x");
+  const r = await run(dir, "lib", "--write", "--assume", "none", "--verify", "node test.js", "--report", "r.json");
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8"));
+  // Only mode's conversion breaks a test; without the restore, "the fixture is there" fails in every run after
+  // the first failing one and the bisection blames size too.
+  t.deepEqual(
+    report.verify.reverted.map((s: { name: string }) => s.name),
+    ["mode"],
+  );
+  t.regex(
+    r.stderr,
+    /run 2 \(all conversions\): 1 baseline test\(s\) fail: .*; put back 5 path\(s\) the run changed: fixture, fixture-moved, fixture-moved\/data …/,
+  );
+  t.regex(r.stderr, /run 6 \(2 site\(s\) kept, 1 reverted\): passes \([\d.]+ s\)\n/);
+  t.deepEqual(fs.readdirSync(dir).sort(), ["fixture", "lib", "r.json", "test.js"]);
+  t.is(fs.readFileSync(path.join(dir, "fixture/data"), "utf8"), "x");
+  t.regex(fs.readFileSync(path.join(dir, "lib/b.js"), "utf8"), /async/);
+});
+
 test("--verify with nothing broken runs the tests twice and keeps every conversion", async (t) => {
   const dir = pkg(TEST.replace("ok(!/async/.test(a.mode.toString()), 'mode is written with callbacks');", ""));
   const r = await run(dir, "lib", "--write", "--assume", "none", "--verify", "node test.js", "--report", "r.json");
