@@ -24,7 +24,15 @@ import { collectFiles } from "./files.js";
 import { FILE_ERRORS } from "./file-errors.js";
 import { refusalLines } from "./listing.js";
 import { TreeSnapshot } from "./tree-snapshot.js";
-import { jobsFor, type Machine, runInProcess, runWithWorkers, thisMachine, WORKER_MEMORY } from "./runner.js";
+import {
+  jobsFor,
+  type Machine,
+  type RunProgress,
+  runInProcess,
+  runWithWorkers,
+  thisMachine,
+  WORKER_MEMORY,
+} from "./runner.js";
 import {
   errnoMessage,
   type FsOps,
@@ -288,24 +296,25 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   const tty = opts.progress && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { stream: io.stderr as NodeJS.WriteStream, format: "migrate [{bar}] {value}/{total} files" },
+        { stream: io.stderr as NodeJS.WriteStream, format: "migrate round {round} [{bar}] {value}/{total} files" },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  // Each round visits every file; the bar shows the current round's progress.
-  bar?.start(inputs.length, 0);
-  let done = 0;
-  const onProgress = (n: number) => {
-    done = (done + n) % (inputs.length + 1);
-    bar?.update(Math.min(done, inputs.length));
+  // One bar (one line) per round, over the files that round migrates: round 1 every file, later rounds
+  // only those whose cross-file knowledge changed.
+  const progress: RunProgress | undefined = bar && {
+    round: (round, files) => {
+      bar.stop();
+      bar.start(files, 0, { round });
+    },
+    done: (n) => bar.increment(n),
   };
   const started = Date.now();
-  const runAll = (o: MigrateOptions, progress: (n: number) => void) =>
+  const runAll = (o: MigrateOptions, p?: RunProgress) =>
     jobs > 1 && inputs.length > 1
-      ? runWithWorkers(inputs, o, Math.min(jobs, inputs.length), progress)
-      : runInProcess(inputs, o, progress);
-  let results = inputs.length > 0 ? await runAll(options, onProgress) : [];
-  bar?.update(inputs.length);
+      ? runWithWorkers(inputs, o, Math.min(jobs, inputs.length), p)
+      : runInProcess(inputs, o, p);
+  let results = inputs.length > 0 ? await runAll(options, progress) : [];
   bar?.stop();
 
   for (const r of results) {
@@ -354,7 +363,7 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
           `${outcome.failed} file${outcome.failed > 1 ? "s" : ""} could not be written`,
       );
   } else if (opts.verify !== undefined) {
-    const v = await verifyWrites(opts.verify, verifyTimeout, sources, results, (o) => runAll(o, () => {}), {
+    const v = await verifyWrites(opts.verify, verifyTimeout, sources, results, (o) => runAll(o), {
       ...io,
       fs: fsOps,
       options,

@@ -5,7 +5,14 @@
  */
 import * as os from "node:os";
 import type { MigrateOptions } from "./core.js";
-import { driveRounds, type FileResult, makeIndex, migrateRound, type ProjectFile } from "./engine.js";
+import {
+  driveRounds,
+  type FileResult,
+  makeIndex,
+  migrateRound,
+  type ProjectFile,
+  type RoundKnowledge,
+} from "./engine.js";
 import { MigratePool, workerCount } from "./pool.js";
 
 /** What `--jobs` is capped by. @internal */
@@ -30,6 +37,36 @@ export function jobsFor(requested: number, m: Machine): number {
 }
 
 /**
+ * What a run tells its caller (the CLI's progress bar) as it goes: a round starts, and how many files it
+ * migrates (round 1: every file; later rounds only those whose cross-file knowledge changed); n more files
+ * of the current round are done. @internal
+ */
+export interface RunProgress {
+  /** Round `round` (1, 2, …) starts; it migrates `files` files. */
+  round(round: number, files: number): void;
+  /** `n` more files of the current round are done. */
+  done(n: number): void;
+}
+
+/** {@link driveRounds} that tells `progress` of each round before running it. */
+function driveReporting(
+  files: readonly ProjectFile[],
+  options: MigrateOptions,
+  progress: RunProgress | undefined,
+  round: (knowledge: RoundKnowledge, todo: readonly ProjectFile[]) => Promise<FileResult[]> | FileResult[],
+): Promise<FileResult[]> {
+  let n = 0;
+  return driveRounds(
+    files,
+    (knowledge, todo) => {
+      progress?.round(++n, todo.length);
+      return round(knowledge, todo);
+    },
+    options,
+  );
+}
+
+/**
  * Migrates the files with this thread and up to jobs - 1 worker threads over one queue (codemods/pool.ts);
  * results in input order. @internal
  */
@@ -37,11 +74,13 @@ export async function runWithWorkers(
   files: ProjectFile[],
   options: MigrateOptions,
   jobs: number,
-  onProgress: (n: number) => void,
+  progress?: RunProgress,
 ): Promise<FileResult[]> {
   const pool = new MigratePool(workerCount(jobs, files.length));
   try {
-    return await driveRounds(files, (knowledge, todo) => pool.round(todo, options, knowledge, onProgress), options);
+    return await driveReporting(files, options, progress, (knowledge, todo) =>
+      pool.round(todo, options, knowledge, (n) => progress?.done(n)),
+    );
   } finally {
     await pool.close();
   }
@@ -51,19 +90,15 @@ export async function runWithWorkers(
 export async function runInProcess(
   files: ProjectFile[],
   options: MigrateOptions,
-  onProgress: (n: number) => void,
+  progress?: RunProgress,
 ): Promise<FileResult[]> {
-  return driveRounds(
-    files,
-    (knowledge, todo) => {
-      const index = makeIndex(knowledge);
-      const out: FileResult[] = [];
-      for (const f of todo) {
-        out.push(...migrateRound([f], options, index));
-        onProgress(1);
-      }
-      return out;
-    },
-    options,
-  );
+  return driveReporting(files, options, progress, (knowledge, todo) => {
+    const index = makeIndex(knowledge);
+    const out: FileResult[] = [];
+    for (const f of todo) {
+      out.push(...migrateRound([f], options, index));
+      progress?.done(1);
+    }
+    return out;
+  });
 }

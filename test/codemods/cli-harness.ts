@@ -43,6 +43,13 @@ export function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => buf };
 }
 
+/** A {@link sink} that says it is a terminal (as the CLI and cli-progress test it), 100 columns wide. */
+export function ttySink(): { stream: Writable; text: () => string } {
+  const s = sink();
+  Object.assign(s.stream, { isTTY: true, columns: 100 });
+  return s;
+}
+
 /** A fresh directory with these files (the real path: tests compare paths). */
 export function project(files: Record<string, string | Buffer>): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-cli-")));
