@@ -323,3 +323,22 @@ test("the resolver skips the checker when no file names another one", (t) => {
     {},
   );
 });
+
+/** A require chain: f0.js requires f1.js … requires f{n-1}.js, each a callback function calling the next. */
+function requireChain(n: number): { file: string; text: string }[] {
+  return Array.from({ length: n }, (_, i) => ({
+    file: `/p/f${i}.js`,
+    text:
+      i === n - 1
+        ? FS_CJS + sizeFn() + "module.exports = size;\n"
+        : `const next = require('./f${i + 1}');\n${twiceFn("next")}module.exports = twice;\n`,
+  }));
+}
+
+test("the resolver follows a require chain of 3,000 files (TypeScript loads imports recursively)", (t) => {
+  const n = 3000;
+  const r = resolveCrossFileCallees(requireChain(n));
+  t.is(Object.keys(r).length, n - 1);
+  t.deepEqual(r["/p/f0.js"], { next: { file: "/p/f1.js", exports: ["module.exports"] } });
+  t.deepEqual(r[`/p/f${n - 2}.js`], { next: { file: `/p/f${n - 1}.js`, exports: ["module.exports"] } });
+});
