@@ -369,7 +369,7 @@ export async function driveRounds(
 /**
  * The rounds of a project migration, shared by {@link driveRounds} and {@link migrateProject}: yields
  * what each round may know and which files it must migrate, and receives their results. Rounds stop
- * once the converted exports are stable, and after {@link MAX_ROUNDS}; the checker resolves cross-file
+ * once the converted exports are stable (see {@link maxRounds}); the checker resolves cross-file
  * calls once, as soon as some export is converted (round 1 awaits nothing across files).
  */
 function* roundPlan(
@@ -381,7 +381,8 @@ function* roundPlan(
   let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveSafely(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
   const memo = new RoundMemo(files);
-  for (let i = 0; i < MAX_ROUNDS; i++) {
+  const seen = new Set<string>();
+  for (let i = 0; i < maxRounds(files); i++) {
     const hadCallees = callees !== undefined;
     const knowledge = { asyncExports: exportsMap, callees: callees ?? {} };
     const stale = memo.stale(knowledge);
@@ -391,10 +392,14 @@ function* roundPlan(
     // Files that could not be analysed stay out of the checker's program (it would overflow the same way).
     if (Object.keys(next).length > 0 || (assumesErrFirst(options) && !hadCallees))
       callees ??= resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
-    const same = JSON.stringify(next) === JSON.stringify(exportsMap);
+    const state = JSON.stringify(next);
+    const same = state === JSON.stringify(exportsMap);
     exportsMap = next;
     // A round that ran without the callees the profile needs is repeated with them.
     if (same && (hadCallees || !assumesErrFirst(options))) break;
+    // A state seen before (not the last one) would repeat a cycle of rounds: stop at it.
+    if (!same && seen.has(state)) break;
+    seen.add(state);
   }
   return memo.all();
 }
@@ -409,8 +414,15 @@ function resolveSafely(files: readonly ProjectFile[]): CrossFileCallees | undefi
   }
 }
 
-/** Rounds stop once the converted exports are stable, and after this many at most. */
-const MAX_ROUNDS = 5;
+/**
+ * Rounds stop once the converted exports are stable, after this many at most. Each round can make a function one
+ * file further up a call chain awaitable (a chain of n files needs n rounds), and a later round migrates only the
+ * files whose knowledge changed, so the bound is the number of files (+ 2: the round that finds the exports
+ * stable, and the one repeated once the checker's callees are known).
+ */
+function maxRounds(files: readonly ProjectFile[]): number {
+  return files.length + 2;
+}
 
 /**
  * The converted exports of each file that was analysed, by absolute path: what the next round may await.
@@ -439,7 +451,7 @@ function exportsForNextRound(files: readonly ProjectFile[], memo: RoundMemo): Re
  * in other files can await it. Which function a call of another file refers
  * to is resolved once by TypeScript's type checker over all the files (as
  * soon as a round has converted some export); rounds repeat until the set of
- * converted exports is stable (at most 5 rounds).
+ * converted exports is stable (one round per file of the longest call chain across files, plus one).
  * Pure: no file system access.
  * @param files - the files and their texts.
  * @param options - which transforms and how.

@@ -342,3 +342,12 @@ test("the resolver follows a require chain of 3,000 files (TypeScript loads impo
   t.deepEqual(r["/p/f0.js"], { next: { file: "/p/f1.js", exports: ["module.exports"] } });
   t.deepEqual(r[`/p/f${n - 2}.js`], { next: { file: `/p/f${n - 1}.js`, exports: ["module.exports"] } });
 });
+
+test("a call chain across 12 files converts end to end: one round per file of the chain, not five rounds", (t) => {
+  // Each round makes the function one file further up the chain awaitable; the rounds used to stop at five,
+  // leaving the seven files at the top refused CALLEE_REFUSED.
+  const results = migrateProject(requireChain(12), { assume: "err-first" });
+  const unconverted = results.filter((r) => !r.sites.some((s) => s.status === "converted")).map((r) => r.file);
+  t.deepEqual(unconverted, []);
+  t.regex(results[0]!.output, /await next\(/);
+});
