@@ -3,7 +3,8 @@
 // markdown tables and writes them to docs/benchmarks.md with the machine and
 // the versions. Options: --only=id,id  --samples=N  --warmup=N  --no-write
 // --tsx (measure src/ through tsx instead of the tsc build)  --codemods (also
-// run bench/codemod-speed.ts into its section)
+// run bench/codemod-speed.ts into its section)  --scaling (the scaling section:
+// bench/scaling.ts, then bench/codemod-file-size.ts; see below)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -145,12 +146,20 @@ if (args.has("codemods") && write) {
   } else writeSection("codemods", "## Codemod speed\n\nbench/codemod-speed.ts does not exist yet.\n");
 }
 // Scaling (bench/scaling.ts): every API at 10k, 100k and 1M items, each in
-// its own process; minutes of CPU, so it runs only with --scaling
-// (--scaling-sizes=10000,100000 to choose the sizes).
+// its own process, then the migration CLI on one file of 10 KB to 5 MB
+// (bench/codemod-file-size.ts); minutes of CPU, so it runs only with --scaling
+// (--scaling-sizes=10000,100000 to choose the sizes, --scaling-file-sizes=10,100
+// for the file sizes in KB, --scaling-file-sizes= to leave the CLI out).
 if (args.has("scaling")) {
   const { scalingTable } = await import("./scaling.js");
   const sizes = (args.get("scaling-sizes") ?? "10000,100000,1000000").split(",").map(Number);
-  const section = scalingTable(sizes, undefined, log, env);
+  let section = scalingTable(sizes, undefined, log, env);
+  // The migration CLI's row (bench/codemod-file-size.ts): one file per size in KB, after the API table.
+  const fileSizes = (args.get("scaling-file-sizes") ?? "10,100,1000,5000").split(",").filter(Boolean).map(Number);
+  if (fileSizes.length) {
+    const { fileSizeTable } = await import("./codemod-file-size.js");
+    section += `\n${await fileSizeTable(fileSizes, { log })}`;
+  }
   process.stdout.write(section + "\n");
   if (write) writeSection("scaling", section);
 }

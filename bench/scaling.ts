@@ -293,7 +293,7 @@ export function scalingTable(
     "",
     ...rows,
     "",
-    "The migration CLI on files of 10 KB to 5 MB: bench/codemod-file-size.ts (its own table, after this one). `rx fromCoroutine` subscribes one observable n times: merging n observables with rxjs's `mergeAll` is quadratic in rxjs 7.8 itself (it removes each finished inner subscription from its parent with indexOf + splice). The 10k column carries the JIT's warm-up (1,000 items are not enough to finish it), which is why most ratios are below 1.",
+    "The migration CLI on files of 10 KB to 5 MB has its own table (bench/codemod-file-size.ts), which `npm run bench -- --scaling` puts after this one, at the end of this section. `rx fromCoroutine` subscribes one observable n times: merging n observables with rxjs's `mergeAll` is quadratic in rxjs 7.8 itself (it removes each finished inner subscription from its parent with indexOf + splice). The 10k column carries the JIT's warm-up (1,000 items are not enough to finish it), which is why most ratios are below 1.",
     "",
   ].join("\n");
 }
