@@ -98,8 +98,8 @@ function flush${i}() {
 export function generatedFile(n: number, count: number, functions: number): string {
   const rnd = prng(0x5eed + n);
   // Every file exports `load0` (kind 0 comes first); a file calls the one of its neighbour in its
-  // directory. Import chains stay as long as a directory (as in real packages): a require chain of a few
-  // thousand files overflows the stack in TypeScript's createProgram (codemods/resolve.ts, a known bug).
+  // directory. Import chains stay as long as a directory (as in real packages; a chain of thousands of files
+  // is test/scale/codemods-scale.test.ts's and test/codemods/cross-file.test.ts's case).
   const first = n - (n % PER_DIR);
   const inDir = Math.min(PER_DIR, count - first);
   const other = first + ((n - first + 1) % inDir);

@@ -30,7 +30,7 @@ import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
 import { assumesErrFirst } from "./assumptions.js";
 import { type FileError, isStackOverflow } from "./file-errors.js";
-import { knownExports, RoundMemo } from "./rounds.js";
+import { knowledgeFor, knownExports, RoundMemo } from "./rounds.js";
 
 /**
  * The result of migrating one file's text.
@@ -381,28 +381,32 @@ function* roundPlan(
   let callees: CrossFileCallees | undefined = assumesErrFirst(options) ? resolveSafely(files) : undefined;
   let exportsMap: Record<string, string[]> = {};
   const memo = new RoundMemo(files);
+  const digest = new ExportsDigest();
   const seen = new Set<string>();
   for (let i = 0; i < maxRounds(files); i++) {
     const hadCallees = callees !== undefined;
-    const knowledge = { asyncExports: exportsMap, callees: callees ?? {} };
+    const knowledge = { asyncExports: exportsMap, callees: callees ?? NO_CALLEES };
     const stale = memo.stale(knowledge);
     if (stale.length > 0) memo.record(stale, knowledge, yield { knowledge, todo: stale.map((j) => files[j]!) });
-    const next = exportsForNextRound(files, memo);
-    const results = memo.all();
+    const { next, changed } = exportsForNextRound(files, memo, exportsMap, stale, digest);
     // Files that could not be analysed stay out of the checker's program (it would overflow the same way).
-    if (Object.keys(next).length > 0 || (assumesErrFirst(options) && !hadCallees))
-      callees ??= resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
-    const state = JSON.stringify(next);
-    const same = state === JSON.stringify(exportsMap);
+    if (callees === undefined && (Object.keys(next).length > 0 || assumesErrFirst(options))) {
+      const results = memo.all();
+      callees = resolveSafely(files.filter((_, j) => !results[j].error && !results[j].parseErrors)) ?? {};
+    }
     exportsMap = next;
     // A round that ran without the callees the profile needs is repeated with them.
-    if (same && (hadCallees || !assumesErrFirst(options))) break;
+    if (!changed && (hadCallees || !assumesErrFirst(options))) break;
     // A state seen before (not the last one) would repeat a cycle of rounds: stop at it.
-    if (!same && seen.has(state)) break;
+    const state = digest.value();
+    if (changed && seen.has(state)) break;
     seen.add(state);
   }
   return memo.all();
 }
+
+/** The callees before they are resolved (one object, so that a round can tell they did not change). */
+const NO_CALLEES: CrossFileCallees = {};
 
 /** {@link resolveCrossFileCallees}, or undefined when some file is nested too deeply for the checker. */
 function resolveSafely(files: readonly ProjectFile[]): CrossFileCallees | undefined {
@@ -425,23 +429,71 @@ function maxRounds(files: readonly ProjectFile[]): number {
 }
 
 /**
- * The converted exports of each file that was analysed, by absolute path: what the next round may await.
- * A file whose output cannot be walked (nested too deeply) is turned into a skipped file, in the memo.
+ * The converted exports of each file that was analysed, by absolute path: what the next round may await. Only
+ * the files this round migrated (`migrated`) can have other exports than in `prev`; an unchanged list keeps its
+ * array (RoundMemo.stale compares them by identity). A file whose output cannot be walked (nested too deeply) is
+ * turned into a skipped file, in the memo.
  */
-function exportsForNextRound(files: readonly ProjectFile[], memo: RoundMemo): Record<string, string[]> {
-  const next: Record<string, string[]> = {};
-  for (const [i, r] of memo.all().entries()) {
-    if (r.parseErrors || r.error) continue;
-    let e: string[];
-    try {
-      e = memo.exportsOf(i, exportsOf);
-    } catch (err) {
-      memo.replace(i, unanalysable(r.file, files[i].text, err));
-      continue;
+function exportsForNextRound(
+  files: readonly ProjectFile[],
+  memo: RoundMemo,
+  prev: Readonly<Record<string, string[]>>,
+  migrated: readonly number[],
+  digest: ExportsDigest,
+): { next: Record<string, string[]>; changed: boolean } {
+  const next = { ...prev };
+  let changed = false;
+  for (const i of migrated) {
+    const r = memo.result(i);
+    const abs = path.resolve(r.file);
+    let e: string[] = [];
+    if (!r.parseErrors && !r.error) {
+      try {
+        e = memo.exportsOf(i, exportsOf);
+      } catch (err) {
+        memo.replace(i, unanalysable(r.file, files[i].text, err));
+      }
     }
-    if (e.length) next[path.resolve(r.file)] = e;
+    const before = prev[abs] ?? [];
+    if (e.join("\0") === before.join("\0")) continue;
+    changed = true;
+    digest.replace(abs, before, e);
+    if (e.length) next[abs] = e;
+    else delete next[abs];
   }
-  return next;
+  return { next, changed };
+}
+
+/**
+ * An order-independent digest of an exports map, kept up to date entry by entry: two 32-bit sums of one FNV-1a
+ * hash per file and its export names. Rounds compare states by it (a cycle of rounds), without serialising the
+ * whole map in every round.
+ */
+class ExportsDigest {
+  private a = 0;
+  private b = 0;
+
+  /** File `abs` had the exports `before` (none: empty) and now has `after`. */
+  replace(abs: string, before: readonly string[], after: readonly string[]): void {
+    if (before.length) this.add(abs, before, -1);
+    if (after.length) this.add(abs, after, 1);
+  }
+
+  value(): string {
+    return `${this.a}:${this.b}`;
+  }
+
+  private add(abs: string, names: readonly string[], sign: number): void {
+    const text = `${abs}\0${names.join("\0")}`;
+    this.a = (this.a + sign * fnv1a(text, 0x811c9dc5)) >>> 0;
+    this.b = (this.b + sign * fnv1a(text, 0x01000193)) >>> 0;
+  }
+}
+
+function fnv1a(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 // --- end of rounds ---
@@ -466,6 +518,9 @@ function exportsForNextRound(files: readonly ProjectFile[], memo: RoundMemo): Re
 export function migrateProject(files: readonly ProjectFile[], options: MigrateOptions = {}): FileResult[] {
   const plan = roundPlan(files, options);
   let step = plan.next();
-  while (!step.done) step = plan.next(migrateRound(step.value.todo, options, makeIndex(step.value.knowledge)));
+  while (!step.done)
+    step = plan.next(
+      migrateRound(step.value.todo, options, makeIndex(knowledgeFor(step.value.todo, step.value.knowledge))),
+    );
   return step.value;
 }

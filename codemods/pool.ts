@@ -96,7 +96,7 @@ export class MigratePool {
       }
     };
     const inMain = async (): Promise<void> => {
-      const index = makeIndex(knowledge);
+      const index = makeIndex(knowledgeFor(files, knowledge));
       while (!failed && next < files.length) {
         const i = next++;
         results[i] = migrateRound([files[i]!], options, index)[0]!;

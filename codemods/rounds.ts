@@ -56,10 +56,37 @@ export class RoundMemo {
     this.results = files.map(() => undefined);
   }
 
-  /** Indices of the files whose result may differ under this knowledge (every file in the first round). */
+  /** The knowledge of the last {@link stale} call, and which files call into each file under its callees. */
+  private last: RoundKnowledge | undefined;
+  private dependents = new Map<string, number[]>();
+
+  /**
+   * Indices of the files whose result may differ under this knowledge (every file in the first round). Only the
+   * files that call into a file whose converted exports changed are compared (a chain of n files takes n rounds:
+   * comparing every file in each would cost n² keys).
+   */
   stale(k: RoundKnowledge): number[] {
+    let candidates: Iterable<number>;
+    if (!this.last || this.last.callees !== k.callees) {
+      candidates = this.files.keys();
+      this.dependents = new Map();
+      for (let i = 0; i < this.files.length; i++)
+        for (const t of new Set(Object.values(k.callees[this.abs[i]!] ?? {}).map((c) => c.file))) {
+          const list = this.dependents.get(t);
+          if (list) list.push(i);
+          else this.dependents.set(t, [i]);
+        }
+    } else {
+      const changed = new Set<number>();
+      // The exports arrays are shared from one round to the next while a file's output is unchanged.
+      for (const t of new Set([...Object.keys(k.asyncExports), ...Object.keys(this.last.asyncExports)]))
+        if (k.asyncExports[t] !== this.last.asyncExports[t])
+          for (const i of this.dependents.get(t) ?? []) changed.add(i);
+      candidates = [...changed].sort((a, b) => a - b);
+    }
+    this.last = k;
     const out: number[] = [];
-    for (let i = 0; i < this.files.length; i++) if (this.keys[i] !== relevantKey(this.abs[i]!, k)) out.push(i);
+    for (const i of candidates) if (this.keys[i] !== relevantKey(this.abs[i]!, k)) out.push(i);
     return out;
   }
 
@@ -75,6 +102,13 @@ export class RoundMemo {
   /** Replaces file `i`'s latest result (keeping the knowledge it was computed with). */
   replace(i: number, result: FileResult): void {
     this.results[i] = result;
+  }
+
+  /** File `i`'s latest result. */
+  result(i: number): FileResult {
+    const r = this.results[i];
+    if (!r) throw new Error(`codemod bug: no result for ${this.files[i]!.file}`);
+    return r;
   }
 
   /** Every file's latest result, in input order. */

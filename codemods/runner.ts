@@ -14,6 +14,7 @@ import {
   type RoundKnowledge,
 } from "./engine.js";
 import { MigratePool, workerCount } from "./pool.js";
+import { knowledgeFor } from "./rounds.js";
 
 /** What `--jobs` is capped by. @internal */
 export interface Machine {
@@ -93,7 +94,7 @@ export async function runInProcess(
   progress?: RunProgress,
 ): Promise<FileResult[]> {
   return driveReporting(files, options, progress, (knowledge, todo) => {
-    const index = makeIndex(knowledge);
+    const index = makeIndex(knowledgeFor(todo, knowledge));
     const out: FileResult[] = [];
     for (const f of todo) {
       out.push(...migrateRound([f], options, index));
