@@ -16,7 +16,21 @@
  * its entry point, re-exporting what the rest of the tool uses.
  * @module
  */
+import type { FileContext, PassResult } from "../core.js";
+import { asyncCollectionEdits } from "./callbacks/async-collections.js";
+import { callbacksPass as convertFunctions } from "./callbacks/pass.js";
 export { DUAL_HELPER, START_HELPER, dualApiShimText, dualHelperText, startHelperText } from "./callbacks/helpers.js";
 export { type FnLike, functionExportNames, isCallbackFunction } from "./callbacks/candidates.js";
-export { callbacksPass, convertedExports } from "./callbacks/pass.js";
+export { convertedExports } from "./callbacks/pass.js";
 export type { ModuleBindings } from "./node-table.js";
+
+/**
+ * One pass of the transform: the functions it converts; once none is left, the async.js collection calls of the
+ * converted code that become `Promise.all` (callbacks/async-collections.ts).
+ */
+export function callbacksPass(ctx: FileContext): PassResult {
+  const r = convertFunctions(ctx);
+  if (r.edits.length > 0) return r;
+  const edits = asyncCollectionEdits(ctx.sf);
+  return edits.length > 0 ? { edits, sites: r.sites } : r;
+}

@@ -1,0 +1,292 @@
+// async.js collection calls in converted code become `Promise.all`. The callbacks transform awaits
+// `async.map(coll, iter, cb)` in its callback form, `await promisify(async.map).call(async, coll, iter)`, and
+// converts the iterator on its own into the dual form `function (x, cb) { return __asyncioDual(cb, async () =>
+// {…}); }`. When both are there, the pair is `await Promise.all(coll.map(async function (x) {…}))`, and the helpers
+// nobody uses any more go.
+//
+// Equivalent, for an array: async.map/each call the iterator on each element in order, synchronously, as
+// Array.prototype.map does; the results keep the elements' order; the first error (in time) fails the whole
+// call and later ones are ignored, as with Promise.all, which also handles every later rejection. So the
+// rewrite is made only where the collection is evidently an array (an array literal, Object.keys/values/entries,
+// Array.from/of, `split`, an array method called on one of these, an fs readdir's result, or a variable declared
+// once, never reassigned, holding one of these): async.js iterates a plain object by its values (2.x–3.x) or into an object of results (1.x), which an
+// array's map does not. The iterator must not read `arguments` (map passes (element, index, array)).
+import { ts } from "ts-morph";
+import type { Edit } from "../../core.js";
+import { type ModuleBindings, moduleBindings } from "../node-table.js";
+import { DUAL_HELPER } from "./helpers.js";
+
+/** async.js collection functions rewritten, and whether their result is the mapped values. */
+const COLLECTION_FUNCTIONS: Record<string, "map" | "each"> = { map: "map", each: "each", forEach: "each" };
+
+/** Methods whose result is an array when called on an array. */
+const ARRAY_METHODS = new Set(["map", "filter", "slice", "concat", "flat", "flatMap", "sort", "reverse"]);
+
+/**
+ * The edits that rewrite the awaited async.js collection calls of converted code as `Promise.all` (and remove
+ * the dual helper and the `promisify` import when they are no longer used). Empty when there is nothing to do.
+ */
+export function asyncCollectionEdits(sf: ts.SourceFile): Edit[] {
+  if (!sf.text.includes(DUAL_HELPER) || !sf.text.includes("promisify")) return [];
+  const b = moduleBindings(sf);
+  const edits: Edit[] = [];
+  let dualCallsRemoved = 0;
+  const promisifyCallsRemoved = new Map<string, number>();
+  const visit = (n: ts.Node): void => {
+    const r = ts.isCallExpression(n) ? rewrite(sf, b, n) : undefined;
+    if (r) {
+      edits.push(r.edit);
+      dualCallsRemoved += r.dualCalls;
+      promisifyCallsRemoved.set(r.promisify, (promisifyCallsRemoved.get(r.promisify) ?? 0) + 1);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  if (edits.length === 0) return edits;
+  const helper = sf.statements.find(
+    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === DUAL_HELPER,
+  );
+  if (helper && references(sf, DUAL_HELPER) - 1 === dualCallsRemoved)
+    edits.push({ start: helper.getFullStart(), end: helper.getEnd(), text: "" });
+  for (const [name, removed] of promisifyCallsRemoved) {
+    const decl = name ? addedPromisifyImport(sf, name) : undefined;
+    if (decl && references(sf, name) - 1 === removed)
+      edits.push({ start: decl.getFullStart(), end: decl.getEnd(), text: "" });
+  }
+  return edits;
+}
+
+/** The rewrite of `promisify(async.map).call(async, coll, iter)` (or `promisify(map)(coll, iter)`), if it applies. */
+function rewrite(
+  sf: ts.SourceFile,
+  b: ModuleBindings,
+  call: ts.CallExpression,
+): { edit: Edit; dualCalls: number; promisify: string } | undefined {
+  const target = promisifiedAsyncFunction(b, call);
+  if (!target) return undefined;
+  const kind = COLLECTION_FUNCTIONS[target.method];
+  const args = target.args;
+  if (!kind || args.length !== 2) return undefined;
+  const [coll, iter] = args as [ts.Expression, ts.Expression];
+  if (!ts.isAwaitExpression(call.parent)) return undefined;
+  // each's value is undefined, Promise.all's an array: only where the value is not used.
+  if (kind === "each" && !ts.isExpressionStatement(call.parent.parent)) return undefined;
+  if (!isEvidentlyArray(coll)) return undefined;
+  const mapper = asyncMapper(sf, iter);
+  if (!mapper) return undefined;
+  const collText = needsParens(coll) ? `(${coll.getText(sf)})` : coll.getText(sf);
+  return {
+    edit: { start: call.getStart(sf), end: call.getEnd(), text: `Promise.all(${collText}.map(${mapper.text}))` },
+    dualCalls: mapper.dualCalls,
+    promisify: target.promisify,
+  };
+}
+
+/** `promisify(A.m).call(A, …args)` or `promisify(m)(…args)` with A / m bound to the async package. */
+function promisifiedAsyncFunction(
+  b: ModuleBindings,
+  call: ts.CallExpression,
+): { method: string; args: readonly ts.Expression[]; promisify: string } | undefined {
+  let inner: ts.Expression = call.expression;
+  let args: readonly ts.Expression[] = call.arguments;
+  let receiver: string | undefined;
+  if (ts.isPropertyAccessExpression(inner) && inner.name.text === "call") {
+    const [self, ...rest] = call.arguments;
+    if (!self || !ts.isIdentifier(self)) return undefined;
+    receiver = self.text;
+    args = rest;
+    inner = inner.expression;
+  }
+  if (!ts.isCallExpression(inner) || inner.arguments.length !== 1 || !isPromisify(b, inner.expression))
+    return undefined;
+  const fn = inner.arguments[0]!;
+  const promisify = ts.isIdentifier(inner.expression) ? inner.expression.text : "";
+  if (ts.isPropertyAccessExpression(fn) && ts.isIdentifier(fn.expression)) {
+    const spec = b.requires.get(fn.expression.text);
+    if (spec?.module !== "async" || spec.member !== undefined || receiver !== fn.expression.text) return undefined;
+    return { method: fn.name.text, args, promisify };
+  }
+  if (ts.isIdentifier(fn) && receiver === undefined) {
+    const spec = b.requires.get(fn.text);
+    if (spec?.module !== "async" || spec.member === undefined) return undefined;
+    return { method: spec.member, args, promisify };
+  }
+  return undefined;
+}
+
+function isPromisify(b: ModuleBindings, e: ts.Expression): boolean {
+  const isUtil = (m: string) => m === "util" || m === "node:util";
+  if (ts.isIdentifier(e)) {
+    const spec = b.requires.get(e.text);
+    return !!spec && isUtil(spec.module) && spec.member === "promisify";
+  }
+  return (
+    ts.isPropertyAccessExpression(e) &&
+    e.name.text === "promisify" &&
+    ts.isIdentifier(e.expression) &&
+    b.core.get(e.expression.text) === "util"
+  );
+}
+
+/**
+ * The iterator as an async function of the element: a converted function expression `function (x, cb) { return
+ * __asyncioDual(cb, async () => {…}) }` becomes `async function (x) {…}` (its body one level less indented).
+ */
+function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; dualCalls: number } | undefined {
+  if (!(ts.isFunctionExpression(iter) || ts.isArrowFunction(iter))) return undefined;
+  if (iter.parameters.length !== 2 || iter.asteriskToken || iter.modifiers?.length) return undefined;
+  const [item, cb] = iter.parameters as unknown as [ts.ParameterDeclaration, ts.ParameterDeclaration];
+  if (!ts.isIdentifier(cb.name) || cb.initializer || cb.dotDotDotToken || item.dotDotDotToken) return undefined;
+  if (!ts.isBlock(iter.body) || iter.body.statements.length !== 1) return undefined;
+  const ret = iter.body.statements[0]!;
+  if (!ts.isReturnStatement(ret) || !ret.expression || !ts.isCallExpression(ret.expression)) return undefined;
+  const dual = ret.expression;
+  if (!ts.isIdentifier(dual.expression) || dual.expression.text !== DUAL_HELPER) return undefined;
+  const [cbArg, run] = dual.arguments;
+  if (!cbArg || !ts.isIdentifier(cbArg) || cbArg.text !== cb.name.text) return undefined;
+  if (!run || !ts.isArrowFunction(run) || !isAsync(run) || run.parameters.length > 0 || !ts.isBlock(run.body))
+    return undefined;
+  const body = run.body;
+  if (references(body, cb.name.text) > 0 || usesArguments(body)) return undefined;
+  const dedent = indentOf(sf, ret.getStart(sf)).length - indentOf(sf, iter.getStart(sf)).length;
+  // A trailing bare `return;` (the original's final `cb()`) says nothing in an async function of its own.
+  const last = body.statements[body.statements.length - 1];
+  const text0 =
+    last && ts.isReturnStatement(last) && !last.expression
+      ? sf.text.slice(body.getStart(sf), last.getFullStart()) + sf.text.slice(last.getEnd(), body.getEnd())
+      : body.getText(sf);
+  const bodyText = reindent(text0, Math.max(0, dedent));
+  const itemText = item.getText(sf);
+  const text = ts.isArrowFunction(iter)
+    ? `async (${itemText}) => ${bodyText}`
+    : `async function${iter.name ? ` ${iter.name.text}` : /^function\s+\(/.test(iter.getText(sf)) ? " " : ""}(${itemText}) ${bodyText}`;
+  return { text, dualCalls: 1 };
+}
+
+function isAsync(fn: ts.ArrowFunction): boolean {
+  return !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+/** An expression whose value is an array (or, for `split`, an array of a string's parts). */
+function isEvidentlyArray(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isArrayLiteralExpression(e)) return true;
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+    const obj = e.expression.expression;
+    const name = e.expression.name.text;
+    if (ts.isIdentifier(obj) && obj.text === "Object" && ["keys", "values", "entries"].includes(name)) return true;
+    if (ts.isIdentifier(obj) && obj.text === "Array" && ["from", "of"].includes(name)) return true;
+    if (name === "split" || (ARRAY_METHODS.has(name) && isEvidentlyArray(obj))) return true;
+  }
+  if (ts.isAwaitExpression(e)) return isReaddir(e.expression);
+  if (ts.isIdentifier(e)) {
+    const init = constInitializer(e);
+    return init !== undefined && isEvidentlyArray(init);
+  }
+  return false;
+}
+
+/** `fs.promises.readdir(…)` or `promisify(fs.readdir)(…)` (without `withFileTypes` it is an array of names). */
+function isReaddir(e: ts.Expression): boolean {
+  if (!ts.isCallExpression(e)) return false;
+  const callee = e.expression;
+  const named = (x: ts.Expression): boolean =>
+    (ts.isPropertyAccessExpression(x) && x.name.text === "readdir") || (ts.isIdentifier(x) && x.text === "readdir");
+  if (named(callee)) return true;
+  return ts.isCallExpression(callee) && callee.arguments.length === 1 && named(callee.arguments[0]!);
+}
+
+/** The initializer of the `const` (or never reassigned `let`/`var`, declared once) an identifier names. */
+function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+  let scope: ts.Node | undefined = id.parent;
+  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  if (!scope) return undefined;
+  let found: ts.VariableDeclaration | undefined;
+  let count = 0;
+  let assigned = false;
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === id.text) {
+      found = n;
+      count++;
+    }
+    if (ts.isParameter(n) && ts.isIdentifier(n.name) && n.name.text === id.text) count++;
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(skipParens(n.left)) &&
+      (skipParens(n.left) as ts.Identifier).text === id.text
+    )
+      assigned = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return count === 1 && !assigned && found?.initializer ? found.initializer : undefined;
+}
+
+function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
+}
+
+function needsParens(e: ts.Expression): boolean {
+  return !(
+    ts.isIdentifier(e) ||
+    ts.isCallExpression(e) ||
+    ts.isPropertyAccessExpression(e) ||
+    ts.isElementAccessExpression(e) ||
+    ts.isArrayLiteralExpression(e) ||
+    ts.isParenthesizedExpression(e)
+  );
+}
+
+/** Identifiers named `name` under `node` (property names excluded). */
+function references(node: ts.Node, name: string): number {
+  let n = 0;
+  const visit = (x: ts.Node): void => {
+    if (ts.isIdentifier(x) && x.text === name && !(ts.isPropertyAccessExpression(x.parent) && x.parent.name === x)) n++;
+    ts.forEachChild(x, visit);
+  };
+  visit(node);
+  return n;
+}
+
+/** `arguments` read in the body (not inside a nested non-arrow function, which has its own). */
+function usesArguments(node: ts.Node): boolean {
+  let found = false;
+  const visit = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(x) && x.text === "arguments") found = true;
+    if ((ts.isFunctionDeclaration(x) || ts.isFunctionExpression(x) || ts.isMethodDeclaration(x)) && x !== node) return;
+    ts.forEachChild(x, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** The `const { promisify } = require("node:util");` the transform adds, as a statement of the file. */
+function addedPromisifyImport(sf: ts.SourceFile, name: string): ts.Statement | undefined {
+  return sf.statements.find((s) => {
+    const text = s.getText(sf);
+    return (
+      text === `const { promisify } = require("node:util");` ||
+      text === `const { promisify: ${name} } = require("node:util");` ||
+      text === `import { promisify } from "node:util";`
+    );
+  });
+}
+
+function indentOf(sf: ts.SourceFile, pos: number): string {
+  const lineStart = sf.text.lastIndexOf("\n", pos - 1) + 1;
+  return /^[ \t]*/.exec(sf.text.slice(lineStart))![0];
+}
+
+/** Removes `by` columns of leading white space from every line but the first. */
+function reindent(text: string, by: number): string {
+  if (by === 0) return text;
+  return text
+    .split("\n")
+    .map((line, i) => (i === 0 ? line : line.replace(new RegExp(`^[ \\t]{0,${by}}`), "")))
+    .join("\n");
+}

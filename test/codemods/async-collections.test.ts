@@ -1,0 +1,127 @@
+// async.js collection calls in converted code → Promise.all (codemods/transforms/callbacks/async-collections.ts):
+// the rewrite happens only with an array in evidence and an iterator the run converted; the helpers it no longer
+// needs go; and, with the real async package (the fixtures' copy), random collections, delays and failures give
+// the same results, errors and callback counts before and after.
+import test from "ava";
+import fc from "fast-check";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { migrateSource } from "../../codemods/index.js";
+
+const ASYNC = path.resolve(import.meta.dirname, "../fixtures/codemods/callbacks/known-package-async/modules/async");
+
+const HEAD = "var fs = require('fs')\nvar async = require('async')\n";
+const mapOver = (
+  coll: string,
+  iterBody = "fs.stat(f, function (err, st) {\n      if (err) return done(err)\n      done(null, st.size)\n    })",
+) =>
+  `${HEAD}function sizes(files, cb) {\n  var list = ${coll}\n  async.map(list, function (f, done) {\n    ${iterBody}\n  }, function (err, out) {\n    if (err) return cb(err)\n    cb(null, out)\n  })\n}\nmodule.exports = sizes\n`;
+
+const migrate = (text: string) => migrateSource(text, "/p/a.js", { assume: "idiomatic" }).output;
+
+test("an array in evidence: Promise.all, and the dual helper and promisify go when nothing else uses them", (t) => {
+  const out = migrate(mapOver("Array.from(files)"));
+  t.regex(
+    out,
+    /const out = await Promise\.all\(list\.map\(async function \(f\) \{\n\s+const st = await fs\.promises\.stat\(f\);\n\s+return st\.size;\n\s+\}\)\);/,
+  );
+  t.notRegex(out, /__asyncioDual|promisify/);
+});
+
+test("no rewrite without evidence of an array, with a reassigned variable, or an iterator reading arguments", (t) => {
+  for (const [label, text] of [
+    ["a parameter", mapOver("files")],
+    ["an object", mapOver("{ a: 1 }")],
+    ["a string's slice", mapOver("'abc'.slice()")],
+    ["reassigned", mapOver("Array.from(files)").replace("  async.map(list", "  list = files\n  async.map(list")],
+    [
+      "arguments",
+      mapOver(
+        "Array.from(files)",
+        "fs.stat(arguments[0], function (err, st) {\n      if (err) return done(err)\n      done(null, st.size)\n    })",
+      ),
+    ],
+  ] as const) {
+    const out = migrate(text);
+    t.regex(out, /await promisify\(async\.map\)\.call\(async, list,/, label);
+    t.regex(out, /function __asyncioDual/, label);
+  }
+});
+
+test("async.each becomes Promise.all only where its value is not used", (t) => {
+  const each = (use: string) =>
+    `${HEAD}function touch(files, cb) {\n  async.each(Array.from(files), function (f, done) {\n    fs.writeFile(f, '', done)\n  }, function (err${use ? ", r" : ""}) {\n    if (err) return cb(err)\n    cb(null${use ? ", r" : ""})\n  })\n}\nmodule.exports = touch\n`;
+  t.regex(migrate(each("")), /await Promise\.all\(Array\.from\(files\)\.map\(async function \(f\) \{/);
+  t.notRegex(migrate(each("r")), /Promise\.all/);
+});
+
+// The property: a function mapping a random array through async.map with random delays and failures, before
+// and after, called with the real async package. Same values in the same order, the same first error, one call.
+const SUBJECT = `var async = require('async')
+var delayed = require('./delayed')
+function run(items, cb) {
+  var list = Array.from(items)
+  async.map(list, function (item, done) {
+    delayed(item, function (err, v) {
+      if (err) return done(err)
+      done(null, v * 2)
+    })
+  }, function (err, out) {
+    if (err) return cb(err)
+    cb(null, out)
+  })
+}
+module.exports = run
+`;
+/** Calls back after `item.delay` ms, with an error when `item.fail`. */
+const DELAYED = `module.exports = function (item, cb) {
+  setTimeout(function () { item.fail ? cb(new Error('bad ' + item.v)) : cb(null, item.v) }, item.delay)
+}
+`;
+
+test("property: async.map and its Promise.all rewrite give the same outcome for random delays and failures", async (t) => {
+  // `delayed` is another module's: an err-first callee by assumption (the err-first profile).
+  const converted = migrateSource(SUBJECT, "/p/a.js", { assume: "err-first" }).output;
+  t.regex(converted, /Promise\.all/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-async-collections-"));
+  fs.cpSync(ASYNC, path.join(dir, "node_modules/async"), { recursive: true, dereference: true });
+  fs.writeFileSync(path.join(dir, "before.js"), SUBJECT);
+  fs.writeFileSync(path.join(dir, "after.js"), converted);
+  fs.writeFileSync(path.join(dir, "delayed.js"), DELAYED);
+  const require = createRequire(path.join(dir, "x.js"));
+  const before = require("./before.js");
+  const after = require("./after.js");
+  const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
+    new Promise<unknown>((resolve) => {
+      let calls = 0;
+      const got: unknown[] = [];
+      fn(items, (err, value) => {
+        calls++;
+        got.push(err ? { error: (err as Error).message } : { value });
+      });
+      // Every delay is at most 4 ms: 30 ms later every call back has happened.
+      setTimeout(() => resolve({ calls, got }), 30);
+    });
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ v: fc.integer({ min: 0, max: 99 }), delay: fc.integer({ min: 0, max: 4 }), fail: fc.boolean() }),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
+        async (items) => {
+          // Two failures that fire in the same timer tick are reported in timer order by both.
+          t.deepEqual(await outcome(after, items), await outcome(before, items));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
