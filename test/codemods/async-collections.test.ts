@@ -57,6 +57,22 @@ test("async.each becomes Promise.all only where its value is not used", (t) => {
   t.notRegex(migrate(each("r")), /Promise\.all/);
 });
 
+test("an iterator's callback named otherwise (next) is one by async.js's contract, where the rewrite follows", (t) => {
+  const touch = (coll: string) =>
+    `${HEAD}function touch(files, cb) {\n  async.each(${coll}, function (f, next) { fs.writeFile(f, 'x', next) }, function (err) {\n    if (err) return cb(err)\n    cb(null, files.length)\n  })\n}\nmodule.exports = touch\n`;
+  const out = migrate(touch("Array.from(files)"));
+  t.regex(
+    out,
+    /await Promise\.all\(Array\.from\(files\)\.map\(async function \(f\) \{\n\s+return await fs\.promises\.writeFile\(f, 'x'\);/,
+  );
+  t.notRegex(out, /__asyncioDual|promisify/);
+  // Over a parameter the iterator would only gain the dual wrapper: it is left as it was.
+  t.regex(
+    migrate(touch("files")),
+    /promisify\(async\.each\)\.call\(async, files, function \(f, next\) \{ fs\.writeFile\(f, 'x', next\) \}\)/,
+  );
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')

@@ -19,6 +19,40 @@ import { DUAL_HELPER } from "./helpers.js";
 /** async.js collection functions rewritten, and whether their result is the mapped values. */
 const COLLECTION_FUNCTIONS: Record<string, "map" | "each"> = { map: "map", each: "each", forEach: "each" };
 
+/**
+ * Whether `fn` is the iterator of an async.js `map`/`each`/`forEach` over an evident array (`async.map(names.map(…),
+ * function (x, next) {…}, cb)`, or the same call awaited in its callback form by a conversion:
+ * `promisify(async.map).call(async, list, function …)`): its last parameter is then an err-first callback by the
+ * package's contract, whatever its name (`next`), and once converted the pair becomes `Promise.all`. (Over a
+ * collection that may be a plain object the conversion would only wrap the iterator in the dual form.)
+ */
+export function isAsyncIterator(fn: ts.Node, b: ModuleBindings): boolean {
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call)) return false;
+  const promisified = promisifiedAsyncFunction(b, call);
+  let method = promisified?.method;
+  let args = promisified?.args ?? [];
+  if (!promisified) {
+    const callee = call.expression;
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+      const spec = b.requires.get(callee.expression.text);
+      if (spec?.module === "async" && spec.member === undefined) method = callee.name.text;
+    } else if (ts.isIdentifier(callee)) {
+      const spec = b.requires.get(callee.text);
+      if (spec?.module === "async") method = spec.member;
+    }
+    args = call.arguments.slice(0, -1);
+    if (call.arguments.length !== 3) return false;
+  }
+  return (
+    method !== undefined &&
+    COLLECTION_FUNCTIONS[method] !== undefined &&
+    args.length === 2 &&
+    args[1] === fn &&
+    isEvidentlyArray(args[0]!)
+  );
+}
+
 /** Methods whose result is an array when called on an array. */
 const ARRAY_METHODS = new Set(["map", "filter", "slice", "concat", "flat", "flatMap", "sort", "reverse"]);
 

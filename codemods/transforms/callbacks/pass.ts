@@ -26,6 +26,7 @@ import {
   type ModuleBindings,
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
+import { isAsyncIterator } from "./async-collections.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -105,7 +106,11 @@ export function callbacksPass(ctx: FileContext): PassResult {
         containsNode(n.body!, (x) => isCallTo(x, (early.name as ts.Identifier).text))
       )
         notLast.push(n);
-      if (cbName && (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName)) && !isConvertedWrapper(n)) {
+      if (
+        cbName &&
+        (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName) || isAsyncIterator(n, bindings)) &&
+        !isConvertedWrapper(n)
+      ) {
         const localName = localNameOf(n);
         cands.push({
           fn: n,
