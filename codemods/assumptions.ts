@@ -34,6 +34,9 @@ export const ASSUMPTIONS = {
   /** a value passed together with an error (`cb(err, v)`) is not read by callers when the error is set */
   VALUE_WITH_ERROR_DROPPED:
     "a value passed together with an error that may be set (`cb(err, v)`) is not read when the error is set: the converted function throws the error alone and computes the value only on success",
+  /** the collection handed to async.map / async.each is an array, array-like or iterable, not a plain object */
+  COLLECTION_IS_ARRAY_LIKE:
+    "the collection handed to async.map / async.each is an array, array-like or iterable, not a plain object (async.js iterates an object's values, or in 1.x returns an object of results): the call becomes Promise.all over Array.from(collection, …)",
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",

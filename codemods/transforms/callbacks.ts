@@ -31,6 +31,6 @@ export type { ModuleBindings } from "./node-table.js";
 export function callbacksPass(ctx: FileContext): PassResult {
   const r = convertFunctions(ctx);
   if (r.edits.length > 0) return r;
-  const edits = asyncCollectionEdits(ctx.sf);
+  const edits = asyncCollectionEdits(ctx.sf, ctx.options);
   return edits.length > 0 ? { edits, sites: r.sites } : r;
 }

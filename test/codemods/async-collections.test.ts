@@ -30,12 +30,27 @@ test("an array in evidence: Promise.all, and the dual helper and promisify go wh
   t.notRegex(out, /__asyncioDual|promisify/);
 });
 
-test("no rewrite without evidence of an array, with a reassigned variable, or an iterator reading arguments", (t) => {
+test("without an array in evidence: Array.from under COLLECTION_IS_ARRAY_LIKE, recorded on the iterator's site", (t) => {
+  for (const [label, coll] of [
+    ["a parameter", "files"],
+    ["a string's slice", "files.slice()"],
+    ["reassigned", "Array.from(files)\n  list = files"],
+  ] as const) {
+    const r = migrateSource(mapOver(coll), "/p/a.js", { assume: "idiomatic" });
+    t.regex(r.output, /const out = await Promise\.all\(Array\.from\(list, async function \(f\) \{/, label);
+    const iterator = r.sites.find((s) => s.name === "(anonymous)");
+    t.deepEqual(iterator?.assumptions, ["COLLECTION_IS_ARRAY_LIKE", "SYNC_THROW_BECOMES_REJECTION"], label);
+  }
+  const proven = migrateSource(mapOver("Array.from(files)"), "/p/a.js", { assume: "idiomatic" });
+  t.false(proven.sites.some((s) => s.assumptions?.includes("COLLECTION_IS_ARRAY_LIKE")));
+  // --assume none: no assumption, no rewrite.
+  t.notRegex(migrateSource(mapOver("files"), "/p/a.js", { assume: "none" }).output, /Promise\.all/);
+});
+
+test("no rewrite with an object or a string in evidence, or an iterator reading arguments", (t) => {
   for (const [label, text] of [
-    ["a parameter", mapOver("files")],
     ["an object", mapOver("{ a: 1 }")],
-    ["a string's slice", mapOver("'abc'.slice()")],
-    ["reassigned", mapOver("Array.from(files)").replace("  async.map(list", "  list = files\n  async.map(list")],
+    ["a string", mapOver("'abc'")],
     [
       "arguments",
       mapOver(
@@ -44,9 +59,13 @@ test("no rewrite without evidence of an array, with a reassigned variable, or an
       ),
     ],
   ] as const) {
-    const out = migrate(text);
-    t.regex(out, /await promisify\(async\.map\)\.call\(async, list,/, label);
-    t.regex(out, /function __asyncioDual/, label);
+    const r = migrateSource(text, "/p/a.js", { assume: "idiomatic" });
+    t.regex(r.output, /await promisify\(async\.map\)\.call\(async, list,/, label);
+    t.regex(r.output, /function __asyncioDual/, label);
+    t.false(
+      r.sites.some((s) => s.assumptions?.includes("COLLECTION_IS_ARRAY_LIKE")),
+      label,
+    );
   }
 });
 
@@ -66,10 +85,10 @@ test("an iterator's callback named otherwise (next) is one by async.js's contrac
     /await Promise\.all\(Array\.from\(files\)\.map\(async function \(f\) \{\n\s+return await fs\.promises\.writeFile\(f, 'x'\);/,
   );
   t.notRegex(out, /__asyncioDual|promisify/);
-  // Over a parameter the iterator would only gain the dual wrapper: it is left as it was.
+  // Over an object the iterator would only gain the dual wrapper: it is left as it was.
   t.regex(
-    migrate(touch("files")),
-    /promisify\(async\.each\)\.call\(async, files, function \(f, next\) \{ fs\.writeFile\(f, 'x', next\) \}\)/,
+    migrate(touch("{ a: 1 }")),
+    /promisify\(async\.each\)\.call\(async, \{ a: 1 \}, function \(f, next\) \{ fs\.writeFile\(f, 'x', next\) \}\)/,
   );
 });
 

@@ -6,13 +6,17 @@
 //
 // Equivalent, for an array: async.map/each call the iterator on each element in order, synchronously, as
 // Array.prototype.map does; the results keep the elements' order; the first error (in time) fails the whole
-// call and later ones are ignored, as with Promise.all, which also handles every later rejection. So the
-// rewrite is made only where the collection is evidently an array (an array literal, Object.keys/values/entries,
-// Array.from/of, `split`, an array method called on one of these, an fs readdir's result, or a variable declared
-// once, never reassigned, holding one of these): async.js iterates a plain object by its values (2.x–3.x) or into an object of results (1.x), which an
-// array's map does not. The iterator must not read `arguments` (map passes (element, index, array)).
+// call and later ones are ignored, as with Promise.all, which also handles every later rejection. Where the
+// collection is evidently an array (an array literal, Object.keys/values/entries, Array.from/of, `split`, an array
+// method called on one of these, an fs readdir's result, or a variable declared once, never reassigned, holding
+// one of these) that is proven and the call is `coll.map(…)`; elsewhere it rests on COLLECTION_IS_ARRAY_LIKE
+// (idiomatic profile: async.js iterates a plain object by its values in 2.x–3.x, into an object of results in
+// 1.x, which Array.from does not) and the call is `Array.from(coll, …)`, which iterates arrays (holes included, as
+// async.js), array-likes and iterables as async.js does; an object literal is evidence against it. The iterator
+// must not read `arguments` (map passes (element, index, array)).
 import { ts } from "ts-morph";
-import type { Edit } from "../../core.js";
+import type { Edit, MigrateOptions } from "../../core.js";
+import { isIdiomatic } from "../../assumptions.js";
 import { type ModuleBindings, moduleBindings } from "../node-table.js";
 import { DUAL_HELPER } from "./helpers.js";
 
@@ -20,37 +24,74 @@ import { DUAL_HELPER } from "./helpers.js";
 const COLLECTION_FUNCTIONS: Record<string, "map" | "each"> = { map: "map", each: "each", forEach: "each" };
 
 /**
- * Whether `fn` is the iterator of an async.js `map`/`each`/`forEach` over an evident array (`async.map(names.map(…),
- * function (x, next) {…}, cb)`, or the same call awaited in its callback form by a conversion:
- * `promisify(async.map).call(async, list, function …)`): its last parameter is then an err-first callback by the
- * package's contract, whatever its name (`next`), and once converted the pair becomes `Promise.all`. (Over a
- * collection that may be a plain object the conversion would only wrap the iterator in the dual form.)
+ * Whether `fn` is the iterator of an async.js `map`/`each`/`forEach` that a conversion awaits in its callback form
+ * (`promisify(async.map).call(async, list, function (x, next) {…})`) over a collection the rewrite accepts: its
+ * last parameter is then an err-first callback by the package's contract, whatever its name (`next`), and once
+ * converted the pair becomes `Promise.all`. (Over an object the conversion would only wrap the iterator in the
+ * dual form.)
  */
-export function isAsyncIterator(fn: ts.Node, b: ModuleBindings): boolean {
-  const call = fn.parent;
-  if (!call || !ts.isCallExpression(call)) return false;
-  const promisified = promisifiedAsyncFunction(b, call);
-  let method = promisified?.method;
-  let args = promisified?.args ?? [];
-  if (!promisified) {
-    const callee = call.expression;
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-      const spec = b.requires.get(callee.expression.text);
-      if (spec?.module === "async" && spec.member === undefined) method = callee.name.text;
-    } else if (ts.isIdentifier(callee)) {
-      const spec = b.requires.get(callee.text);
-      if (spec?.module === "async") method = spec.member;
-    }
-    args = call.arguments.slice(0, -1);
-    if (call.arguments.length !== 3) return false;
-  }
+export function isAsyncIterator(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): boolean {
+  const coll = iteratedCollection(fn, b);
+  return coll !== undefined && collectionAccepted(coll, options) !== undefined;
+}
+
+/**
+ * Whether converting `fn`, the iterator of an async.js map/each, leads to the `Promise.all` rewrite only under
+ * COLLECTION_IS_ARRAY_LIKE (its collection is not evidently an array): the assumption its site records.
+ */
+export function iteratorAssumesArrayLike(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): boolean {
+  const coll = iteratedCollection(fn, b);
   return (
-    method !== undefined &&
-    COLLECTION_FUNCTIONS[method] !== undefined &&
-    args.length === 2 &&
-    args[1] === fn &&
-    isEvidentlyArray(args[0]!)
+    coll !== undefined &&
+    (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) &&
+    !usesArguments(fn.body) &&
+    collectionAccepted(coll, options) === "assumed"
   );
+}
+
+/**
+ * The collection of the async.js map/each call whose iterator `fn` is, once a conversion awaits that call in its
+ * callback form (`await promisify(async.map).call(async, coll, fn)`) where the rewrite can follow (for each: its
+ * value unused). The raw call is left to the conversion of the function around it: if that is refused, the
+ * iterator is not taken for a callback function by its position.
+ */
+function iteratedCollection(fn: ts.Node, b: ModuleBindings): ts.Expression | undefined {
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call) || !ts.isAwaitExpression(call.parent)) return undefined;
+  const promisified = promisifiedAsyncFunction(b, call);
+  const kind = promisified && COLLECTION_FUNCTIONS[promisified.method];
+  if (!kind || promisified.args.length !== 2 || promisified.args[1] !== fn) return undefined;
+  if (kind === "each" && !ts.isExpressionStatement(call.parent.parent)) return undefined;
+  return promisified.args[0];
+}
+
+/** `proven` for an evident array, `assumed` under COLLECTION_IS_ARRAY_LIKE, undefined when not rewritten. */
+function collectionAccepted(coll: ts.Expression, options: MigrateOptions): "proven" | "assumed" | undefined {
+  if (isEvidentlyArray(coll)) return "proven";
+  if (!isIdiomatic(options) || isEvidentlyObject(coll)) return undefined;
+  return "assumed";
+}
+
+/**
+ * An object literal (or `Object.create`/`Object.assign`: async.js iterates its values), a string literal (async.js
+ * iterates its UTF-16 units, Array.from its code points), or a variable declared once holding one.
+ */
+function isEvidentlyObject(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isObjectLiteralExpression(e) || ts.isStringLiteralLike(e) || ts.isTemplateExpression(e)) return true;
+  if (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    ts.isIdentifier(e.expression.expression) &&
+    e.expression.expression.text === "Object" &&
+    ["create", "assign"].includes(e.expression.name.text)
+  )
+    return true;
+  if (ts.isIdentifier(e)) {
+    const init = constInitializer(e);
+    return init !== undefined && isEvidentlyObject(init);
+  }
+  return false;
 }
 
 /** Methods whose result is an array when called on an array. */
@@ -60,14 +101,14 @@ const ARRAY_METHODS = new Set(["map", "filter", "slice", "concat", "flat", "flat
  * The edits that rewrite the awaited async.js collection calls of converted code as `Promise.all` (and remove
  * the dual helper and the `promisify` import when they are no longer used). Empty when there is nothing to do.
  */
-export function asyncCollectionEdits(sf: ts.SourceFile): Edit[] {
+export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions): Edit[] {
   if (!sf.text.includes(DUAL_HELPER) || !sf.text.includes("promisify")) return [];
   const b = moduleBindings(sf);
   const edits: Edit[] = [];
   let dualCallsRemoved = 0;
   const promisifyCallsRemoved = new Map<string, number>();
   const visit = (n: ts.Node): void => {
-    const r = ts.isCallExpression(n) ? rewrite(sf, b, n) : undefined;
+    const r = ts.isCallExpression(n) ? rewrite(sf, b, n, options) : undefined;
     if (r) {
       edits.push(r.edit);
       dualCallsRemoved += r.dualCalls;
@@ -96,6 +137,7 @@ function rewrite(
   sf: ts.SourceFile,
   b: ModuleBindings,
   call: ts.CallExpression,
+  options: MigrateOptions,
 ): { edit: Edit; dualCalls: number; promisify: string } | undefined {
   const target = promisifiedAsyncFunction(b, call);
   if (!target) return undefined;
@@ -106,12 +148,15 @@ function rewrite(
   if (!ts.isAwaitExpression(call.parent)) return undefined;
   // each's value is undefined, Promise.all's an array: only where the value is not used.
   if (kind === "each" && !ts.isExpressionStatement(call.parent.parent)) return undefined;
-  if (!isEvidentlyArray(coll)) return undefined;
+  const accepted = collectionAccepted(coll, options);
+  if (!accepted) return undefined;
   const mapper = asyncMapper(sf, iter);
   if (!mapper) return undefined;
   const collText = needsParens(coll) ? `(${coll.getText(sf)})` : coll.getText(sf);
+  const all =
+    accepted === "proven" ? `${collText}.map(${mapper.text})` : `Array.from(${coll.getText(sf)}, ${mapper.text})`;
   return {
-    edit: { start: call.getStart(sf), end: call.getEnd(), text: `Promise.all(${collText}.map(${mapper.text}))` },
+    edit: { start: call.getStart(sf), end: call.getEnd(), text: `Promise.all(${all})` },
     dualCalls: mapper.dualCalls,
     promisify: target.promisify,
   };
@@ -205,7 +250,7 @@ function isAsync(fn: ts.ArrowFunction): boolean {
 /** An expression whose value is an array (or, for `split`, an array of a string's parts). */
 function isEvidentlyArray(e: ts.Expression): boolean {
   e = skipParens(e);
-  if (ts.isArrayLiteralExpression(e)) return true;
+  if (ts.isArrayLiteralExpression(e)) return !e.elements.some(ts.isOmittedExpression); // map skips holes
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
     const obj = e.expression.expression;
     const name = e.expression.name.text;

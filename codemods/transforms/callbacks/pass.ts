@@ -26,7 +26,7 @@ import {
   type ModuleBindings,
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
-import { isAsyncIterator } from "./async-collections.js";
+import { isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -108,7 +108,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         notLast.push(n);
       if (
         cbName &&
-        (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName) || isAsyncIterator(n, bindings)) &&
+        (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName) || isAsyncIterator(n, bindings, ctx.options)) &&
         !isConvertedWrapper(n)
       ) {
         const localName = localNameOf(n);
@@ -393,6 +393,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
         assumed.set(c, new Set(conv.assumptions));
+        if (iteratorAssumesArrayLike(c.fn, bindings, ctx.options)) assumed.get(c)!.add("COLLECTION_IS_ARRAY_LIKE");
         localCallsOf.set(c, conv.localCalls);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
