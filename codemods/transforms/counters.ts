@@ -42,6 +42,8 @@ export interface CounterCallPlan {
   arrayValues?: boolean;
   /** The promise-form call (`fs.promises.stat(f)`), used with {@link CounterHost.promiseForm}. */
   expr?: string;
+  /** The promise form rests on an assumption (the counter's conversion does not record it: not used then). */
+  assumes?: string;
 }
 
 /** The converter's view the counter analysis needs. */
@@ -665,7 +667,7 @@ function planFor(host: CounterHost, call: ts.CallExpression, cont: ts.FunctionLi
 
 function startText(host: CounterHost, call: ts.CallExpression): string {
   const plan = host.promiseForm ? host.awaitable(call, 1) : undefined;
-  if (plan?.expr && !plan.arrayValues) return plan.expr;
+  if (plan?.expr && !plan.arrayValues && !plan.assumes) return plan.expr;
   const args = call.arguments.slice(0, -1).map((a) => a.getText(host.sf));
   return `${host.startHelper}((done) => ${call.expression.getText(host.sf)}(${[...args, "done"].join(", ")}))`;
 }

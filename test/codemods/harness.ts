@@ -8,6 +8,9 @@ import { pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 import { migrateSource, type MigrateOptions, type TransformName } from "../../codemods/index.js";
 
+/** How long a scenario waits for a callback or a promise before it counts as never settling. */
+const CALL_WAIT_MS = 10_000;
+
 export const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/codemods");
 
 export interface Case {
@@ -134,7 +137,8 @@ export function scenarioHelpers(tmp: string) {
       }
       returned = true;
       if (t.threw === undefined) {
-        await Promise.race([firstCall, new Promise((r) => setTimeout(r, 2000).unref())]);
+        // Bounded: a callback never called is a result too (calls: 0). Generous, for a loaded machine.
+        await Promise.race([firstCall, new Promise((r) => setTimeout(r, CALL_WAIT_MS).unref())]);
         await turns(10);
       }
       return t;
@@ -144,7 +148,9 @@ export function scenarioHelpers(tmp: string) {
       try {
         const v = await Promise.race([
           p,
-          new Promise((_r, j) => setTimeout(() => j(new Error("pending after 2s")), 2000).unref()),
+          new Promise((_r, j) =>
+            setTimeout(() => j(new Error(`pending after ${CALL_WAIT_MS / 1000}s`)), CALL_WAIT_MS).unref(),
+          ),
         ]);
         return { status: "fulfilled", value: describe(v) };
       } catch (e) {

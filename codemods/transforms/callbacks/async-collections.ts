@@ -162,6 +162,49 @@ function rewrite(
   };
 }
 
+/**
+ * `async.map(coll, f, cont)` (or `each`, `forEach`) whose iterator `f` is a function of the file that is being
+ * converted and returns its promise when called without a callback (`directlyCallable`): the promise the
+ * conversion awaits is `Promise.all(coll.map((x) => f(x)))` (`Array.from(coll, …)` under
+ * COLLECTION_IS_ARRAY_LIKE, returned in `assumed`), instead of `promisify(async.map)(coll, f)`. For each, only
+ * where the continuation takes no value (`values` 0). Undefined when that does not apply.
+ */
+export function collectionOverLocalFunction(
+  call: ts.CallExpression,
+  b: ModuleBindings,
+  options: MigrateOptions,
+  values: number,
+  directlyCallable: (name: string) => { item: string } | undefined,
+): { expr: string; assumed: boolean } | undefined {
+  if (!isIdiomatic(options) || call.arguments.length !== 3) return undefined;
+  const callee = call.expression;
+  let method: string | undefined;
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const spec = b.requires.get(callee.expression.text);
+    if (spec?.module === "async" && spec.member === undefined) method = callee.name.text;
+  } else if (ts.isIdentifier(callee)) {
+    const spec = b.requires.get(callee.text);
+    if (spec?.module === "async") method = spec.member;
+  }
+  const kind = method === undefined ? undefined : COLLECTION_FUNCTIONS[method];
+  if (!kind || (kind === "each" && values > 0)) return undefined;
+  const [coll, iter] = call.arguments as unknown as [ts.Expression, ts.Expression];
+  if (!ts.isIdentifier(iter)) return undefined;
+  const local = directlyCallable(iter.text);
+  if (!local) return undefined;
+  const accepted = collectionAccepted(coll, options);
+  if (!accepted) return undefined;
+  const sf = call.getSourceFile();
+  const item = local.item !== iter.text ? local.item : "item";
+  const mapper = `(${item}) => ${iter.text}(${item})`;
+  const collText = coll.getText(sf);
+  const all =
+    accepted === "proven"
+      ? `${needsParens(coll) ? `(${collText})` : collText}.map(${mapper})`
+      : `Array.from(${collText}, ${mapper})`;
+  return { expr: `Promise.all(${all})`, assumed: accepted === "assumed" };
+}
+
 /** `promisify(A.m).call(A, …args)` or `promisify(m)(…args)` with A / m bound to the async package. */
 function promisifiedAsyncFunction(
   b: ModuleBindings,

@@ -102,6 +102,7 @@ export function tailPassText(cx: Conversion, call: ts.CallExpression, returnsIts
   if (returnsItsValue && plan.assumed) cx.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan.label);
   if (plan.assumed) cx.assumptions.add("ERR_FIRST_CALLEE");
   if (plan.mayCallBackSync) cx.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
+  if (plan.assumes) cx.assumptions.add(plan.assumes);
   if (typeof plan.arity === "number") cx.successArities.add(plan.arity);
   else cx.arityDeps.add(plan.arity);
   let awaited = plan.expr;

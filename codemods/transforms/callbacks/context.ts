@@ -35,6 +35,8 @@ export interface AwaitPlan {
   valueOnly?: boolean;
   /** An assumed callee of this file that returns a value on some path (`return new FindUp(…)`). */
   calleeReturnsValue?: boolean;
+  /** The awaited expression rests on this assumption (`Promise.all(Array.from(coll, …))`: COLLECTION_IS_ARRAY_LIKE). */
+  assumes?: AssumptionName;
 }
 
 /** The state of one candidate's conversion, and the questions about its nodes every step asks. @internal */

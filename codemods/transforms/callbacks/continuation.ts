@@ -130,6 +130,7 @@ export function planContinuation(
     values = params.map((p) => (p.name as ts.Identifier).text);
   }
   if (plan0.mayCallBackSync) cx.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan0.label} may call back synchronously`);
+  if (plan0.assumes) cx.assumptions.add(plan0.assumes);
   if (plan0.assumed && ts.isReturnStatement(s) && isTopLevel(cx, s)) {
     if (plan0.calleeReturnsValue) throw new Refusal("RETURNS_VALUE", `${plan0.label} returns a value on some path`);
     cx.assume("RETURN_VALUE_UNUSED", "RETURNS_VALUE", plan0.label);

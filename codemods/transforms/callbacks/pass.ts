@@ -26,7 +26,7 @@ import {
   type ModuleBindings,
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
-import { isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
+import { collectionOverLocalFunction, isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -346,6 +346,24 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const pkg = lookUp(knownPackageCallee);
       if (pkg) {
         const successError = (pkg.arity === 1 || pkg.arity === 2) && !pkg.successErrorUnknown ? undefined : "unknown";
+        // async.map(coll, f, cont) with f a function converted here: Promise.all over coll, f awaited directly.
+        const all = collectionOverLocalFunction(call, bindings, ctx.options, values, (name) => {
+          const c = [...alive].find((x) => x.localName === name);
+          const item = c?.fn.parameters.length === 2 ? c.fn.parameters[0]!.name : undefined;
+          return directlyCallable.has(name) && localAsync.has(name) && item && ts.isIdentifier(item)
+            ? { item: item.text }
+            : undefined;
+        });
+        if (all)
+          return {
+            expr: all.expr,
+            maxValues: 1,
+            label: calleeText,
+            arity: pkg.arity,
+            successError,
+            ...(pkg.mayCallBackSync ? { mayCallBackSync: true } : {}),
+            ...(all.assumed ? { assumes: "COLLECTION_IS_ARRAY_LIKE" as const } : {}),
+          };
         return {
           expr: callbackForm(callee, args),
           maxValues: 1,
