@@ -15,7 +15,7 @@ import { RuntimeError } from "./errors.js";
 import { copyContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
-import type { EventLoop } from "./loop.js";
+import type { EventLoop } from "./loop-interface.js";
 import { getRunningLoop } from "./running.js";
 import type { AbortHook } from "./waiters.js";
 import { inRun, notFrame, setAwait, thenOwner, withOwner, type Node } from "./hooks.js";

@@ -6,7 +6,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from "./errors.js";
 import { currentContext, rootContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
-import type { EventLoop } from "./loop.js";
+import type { EventLoop } from "./loop-interface.js";
 import { getRunningLoop } from "./running.js";
 import { UnretrievedException, dropReport, holdReport } from "./unretrieved.js";
 import { aliasSymbolObservable, observeFuture, type InteropObservable } from "./observable.js";

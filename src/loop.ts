@@ -656,3 +656,11 @@ function isLive(h: TimerHandle): boolean {
 }
 
 export type { Context };
+
+// The class is what loop-interface.ts's EventLoop names (inside the block, EventLoop is that alias).
+type TheEventLoop = EventLoop;
+declare module "./loop-interface.js" {
+  interface LoopTypes {
+    loop: TheEventLoop;
+  }
+}

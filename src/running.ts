@@ -8,7 +8,7 @@
 // else the only loop that is running.
 import { RuntimeError } from "./errors.js";
 import { state } from "./context.js";
-import type { EventLoop } from "./loop.js";
+import type { EventLoop } from "./loop-interface.js";
 
 const running = new Set<EventLoop>();
 let ticking: EventLoop | undefined;

@@ -8,7 +8,7 @@ import { copyContext, state, type Context } from "./context.js";
 import { Handle } from "./events.js";
 import { Future, wrapThenable } from "./futures.js";
 import { AWAIT, inRun, onChain, releaseHooks, retainHooks, suspendedOn, type Node } from "./hooks.js";
-import type { EventLoop } from "./loop.js";
+import type { EventLoop } from "./loop-interface.js";
 import { getRunningLoop } from "./running.js";
 import {
   Yield,

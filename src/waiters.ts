@@ -7,7 +7,7 @@
  */
 import { RuntimeError } from "./errors.js";
 import type { Future } from "./futures.js";
-import type { EventLoop } from "./loop.js";
+import type { EventLoop } from "./loop-interface.js";
 import { getRunningLoop } from "./running.js";
 
 /**
