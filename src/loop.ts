@@ -12,7 +12,7 @@ import { Task, type CoroutineLike, type TaskOptions } from "./tasks.js";
 import { _loopStarted, _loopStopped, _setTicking } from "./running.js";
 import { reportPendingOf } from "./unretrieved.js";
 import { TimerHeap } from "./timerheap.js";
-export { getRunningLoop, _getRunningLoop } from "./running.js";
+export { getRunningLoop } from "./running.js";
 
 /** What the exception handler receives (asyncio's context dict). */
 export interface ExceptionContext {

@@ -6,7 +6,7 @@ import type { Awaitable, EventLoop, Future } from "../../src/index.js";
 import { holdHubFor, loopFor, ready, rejected, TIMED_OUT, timedFuture, waitFor } from "./hub.js";
 import { Timeout } from "./timeout.js";
 
-/** @internal The waiters and raw links of a gevent "abstract linkable". */
+/** The waiters and raw links of a gevent "abstract linkable": the base of {@link Event} and {@link AsyncResult}. */
 export class Linkable {
   /** @internal */ _waiters: Future<unknown>[] = [];
   /** @internal */ _links: ((obj: any) => unknown)[] = [];
