@@ -17,7 +17,7 @@
  * @module
  */
 import type { FileContext, PassResult } from "../core.js";
-import { asyncCollectionEdits } from "./callbacks/async-collections.js";
+import { asyncCollectionEdits } from "./callbacks/async-lib.js";
 import { callbacksPass as convertFunctions } from "./callbacks/pass.js";
 export { DUAL_HELPER, START_HELPER, dualApiShimText, dualHelperText, startHelperText } from "./callbacks/helpers.js";
 export { type FnLike, functionExportNames, isCallbackFunction } from "./callbacks/candidates.js";

@@ -92,6 +92,64 @@ test("an iterator's callback named otherwise (next) is one by async.js's contrac
   );
 });
 
+test("eachSeries and mapSeries become loops over the iterator's inlined body", (t) => {
+  const series = `${HEAD}function touchAll(files, cb) {
+  async.eachSeries(Array.from(files), function (f, done) {
+    if (!f) return done()
+    fs.writeFile(f, 'x', function (err) {
+      if (err) return done(err)
+      done()
+    })
+  }, function (err) {
+    if (err) return cb(err)
+    cb(null, files.length)
+  })
+}
+function sizes(files, cb) {
+  async.mapSeries(files, function (f, done) {
+    if (!f) return done(null, 0)
+    fs.stat(f, function (err, st) {
+      if (err) return done(err)
+      done(null, st.size)
+    })
+  }, function (err, out) {
+    if (err) return cb(err)
+    cb(null, out)
+  })
+}
+module.exports = { touchAll, sizes }
+`;
+  const r = migrateSource(series, "/p/a.js", { assume: "idiomatic" });
+  t.regex(
+    r.output,
+    /for \(const f of Array\.from\(files\)\) \{\n {4}if \(!f\) continue;\n {4}await fs\.promises\.writeFile\(f, 'x'\);\n {2}\}/,
+  );
+  t.regex(
+    r.output,
+    /const out = \[\];\n {2}for \(const f of Array\.from\(files\)\) \{\n {4}if \(!f\) \{ out\.push\(0\); continue; \}\n {4}const st = await fs\.promises\.stat\(f\);\n {4}out\.push\(st\.size\);\n {2}\}\n {2}return out;/,
+  );
+  t.notRegex(r.output, /__asyncioDual|promisify/);
+  // The proven one (Array.from(files)) records nothing; the parameter's iterator records the assumption.
+  const iterators = r.sites.filter((s) => s.name === "(anonymous)").map((s) => s.assumptions ?? []);
+  t.deepEqual(
+    iterators.map((a) => a.includes("COLLECTION_IS_ARRAY_LIKE")),
+    [false, true],
+  );
+});
+
+test("a body a loop cannot hold keeps the promisified eachSeries: this, var, a return inside a loop", (t) => {
+  const each = (body: string) =>
+    `${HEAD}function run(files, cb) {\n  async.eachSeries(Array.from(files), function (f, done) {\n${body}\n  }, function (err) {\n    if (err) return cb(err)\n    cb(null)\n  })\n}\nmodule.exports = run\n`;
+  for (const [label, body] of [
+    ["this", "    fs.writeFile(this.dir + f, 'x', function (err) { done(err) })"],
+    ["var", "    var p = f + '.txt'\n    fs.writeFile(p, 'x', function (err) { done(err) })"],
+  ] as const) {
+    const out = migrate(each(body));
+    t.regex(out, /promisify\(async\.eachSeries\)/, label);
+    t.notRegex(out, /for \(const f of/, label);
+  }
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')
@@ -106,6 +164,24 @@ function run(items, cb) {
   }, function (err, out) {
     if (err) return cb(err)
     cb(null, out)
+  })
+}
+module.exports = run
+`;
+/** The same through async.mapSeries, logging when each item starts. */
+const SERIES_SUBJECT = `var async = require('async')
+var delayed = require('./delayed')
+function run(items, cb) {
+  var log = []
+  async.mapSeries(items, function (item, done) {
+    log.push(item.v)
+    delayed(item, function (err, v) {
+      if (err) return done(err)
+      done(null, v * 2)
+    })
+  }, function (err, out) {
+    if (err) return cb(err)
+    cb(null, { out: out, log: log })
   })
 }
 module.exports = run
@@ -125,9 +201,15 @@ test("property: async.map and its Promise.all rewrite give the same outcome for 
   fs.writeFileSync(path.join(dir, "before.js"), SUBJECT);
   fs.writeFileSync(path.join(dir, "after.js"), converted);
   fs.writeFileSync(path.join(dir, "delayed.js"), DELAYED);
+  const seriesConverted = migrateSource(SERIES_SUBJECT, "/p/a.js", { assume: "err-first" }).output;
+  t.regex(seriesConverted, /for \(const item of Array\.from\(items\)\)/);
+  fs.writeFileSync(path.join(dir, "series-before.js"), SERIES_SUBJECT);
+  fs.writeFileSync(path.join(dir, "series-after.js"), seriesConverted);
   const require = createRequire(path.join(dir, "x.js"));
   const before = require("./before.js");
   const after = require("./after.js");
+  const seriesBefore = require("./series-before.js");
+  const seriesAfter = require("./series-after.js");
   const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
     new Promise<unknown>((resolve) => {
       let calls = 0;
@@ -152,6 +234,8 @@ test("property: async.map and its Promise.all rewrite give the same outcome for 
         async (items) => {
           // Two failures that fire in the same timer tick are reported in timer order by both.
           t.deepEqual(await outcome(after, items), await outcome(before, items));
+          // mapSeries: also the order in which the items start (one after the other's callback).
+          t.deepEqual(await outcome(seriesAfter, items), await outcome(seriesBefore, items));
         },
       ),
       { numRuns: 60 },

@@ -15,38 +15,53 @@
 // async.js), array-likes and iterables as async.js does; an object literal is evidence against it. The iterator
 // must not read `arguments` (map passes (element, index, array)).
 import { ts } from "ts-morph";
-import type { Edit, MigrateOptions } from "../../core.js";
+import { applyEdits, type Edit, indentUnit, type MigrateOptions, skipParens } from "../../core.js";
 import { isIdiomatic } from "../../assumptions.js";
-import { type ModuleBindings, moduleBindings } from "../node-table.js";
+import type { ModuleBindings } from "../node-table.js";
 import { DUAL_HELPER } from "./helpers.js";
 
 /** async.js collection functions rewritten, and whether their result is the mapped values. */
 const COLLECTION_FUNCTIONS: Record<string, "map" | "each"> = { map: "map", each: "each", forEach: "each" };
 
+/** async.js sequential functions rewritten as loops (async-series.ts), and whether their result is the mapped values. @internal */
+export const SERIES_FUNCTIONS: Record<string, "map" | "each"> = {
+  mapSeries: "map",
+  eachSeries: "each",
+  forEachSeries: "each",
+};
+
 /**
- * Whether `fn` is the iterator of an async.js `map`/`each`/`forEach` that a conversion awaits in its callback form
- * (`promisify(async.map).call(async, list, function (x, next) {…})`) over a collection the rewrite accepts: its
- * last parameter is then an err-first callback by the package's contract, whatever its name (`next`), and once
- * converted the pair becomes `Promise.all`. (Over an object the conversion would only wrap the iterator in the
- * dual form.)
+ * Whether `fn` is the iterator of an async.js `map`/`each`/`forEach` (or `mapSeries`/`eachSeries`) that a
+ * conversion awaits in its callback form (`promisify(async.map).call(async, list, function (x, next) {…})`) and
+ * that the rewrite can take: its last parameter is then an err-first callback by the package's contract, whatever
+ * its name (`next`), and once converted the pair becomes `Promise.all` (or a loop). (Over an object, or with a
+ * body a loop cannot hold, the conversion would only wrap the iterator in the dual form.)
  */
 export function isAsyncIterator(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): boolean {
-  const coll = iteratedCollection(fn, b);
-  return coll !== undefined && collectionAccepted(coll, options) !== undefined;
+  return rewriteFollows(fn, b, options) !== undefined;
 }
 
 /**
- * Whether converting `fn`, the iterator of an async.js map/each, leads to the `Promise.all` rewrite only under
+ * Whether converting `fn`, the iterator of an async.js map/each (or series) call, leads to its rewrite only under
  * COLLECTION_IS_ARRAY_LIKE (its collection is not evidently an array): the assumption its site records.
  */
 export function iteratorAssumesArrayLike(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): boolean {
+  return rewriteFollows(fn, b, options) === "assumed";
+}
+
+/** How the rewrite of `fn`'s call would rest on its collection, when `fn` is an iterator the rewrite can take. */
+function rewriteFollows(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): "proven" | "assumed" | undefined {
   const coll = iteratedCollection(fn, b);
-  return (
-    coll !== undefined &&
-    (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) &&
-    !usesArguments(fn.body) &&
-    collectionAccepted(coll, options) === "assumed"
-  );
+  if (coll === undefined || !(ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) || usesArguments(fn.body))
+    return undefined;
+  // A loop of mapSeries/eachSeries also needs a body a loop can hold (async-series.ts).
+  const method = promisifiedAsyncFunction(b, fn.parent as ts.CallExpression)?.method ?? "";
+  if (SERIES_FUNCTIONS[method] !== undefined) {
+    const cb = fn.parameters[fn.parameters.length - 1]?.name;
+    if (!ts.isBlock(fn.body) || !loopable(fn.body) || !cb || !ts.isIdentifier(cb) || callsInsideLoop(fn, cb.text))
+      return undefined;
+  }
+  return collectionAccepted(coll, options);
 }
 
 /**
@@ -59,14 +74,50 @@ function iteratedCollection(fn: ts.Node, b: ModuleBindings): ts.Expression | und
   const call = fn.parent;
   if (!call || !ts.isCallExpression(call) || !ts.isAwaitExpression(call.parent)) return undefined;
   const promisified = promisifiedAsyncFunction(b, call);
-  const kind = promisified && COLLECTION_FUNCTIONS[promisified.method];
-  if (!kind || promisified.args.length !== 2 || promisified.args[1] !== fn) return undefined;
-  if (kind === "each" && !ts.isExpressionStatement(call.parent.parent)) return undefined;
-  return promisified.args[0];
+  if (promisified?.args.length !== 2 || promisified.args[1] !== fn) return undefined;
+  const all = COLLECTION_FUNCTIONS[promisified.method];
+  const series = SERIES_FUNCTIONS[promisified.method];
+  const holder = call.parent.parent;
+  if (all === "map") return promisified.args[0];
+  // each's value unused; mapSeries's held in `const r = await …` (the loop fills r).
+  if ((all ?? series) === "each") return ts.isExpressionStatement(holder) ? promisified.args[0] : undefined;
+  if (series === "map")
+    return ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? promisified.args[0] : undefined;
+  return undefined;
 }
 
-/** `proven` for an evident array, `assumed` under COLLECTION_IS_ARRAY_LIKE, undefined when not rewritten. */
-function collectionAccepted(coll: ts.Expression, options: MigrateOptions): "proven" | "assumed" | undefined {
+/** No `this`, `arguments`, `new.target`, `var` or function declaration that a loop body would change. @internal */
+export function loopable(...nodes: readonly ts.Node[]): boolean {
+  let ok = true;
+  // `this`/`arguments` belong to the nearest non-arrow function, `var` to the nearest function of any kind.
+  const visit = (n: ts.Node, ownThis: boolean, ownVars: boolean): void => {
+    if (!ok) return;
+    if (!ownThis && (n.kind === ts.SyntaxKind.ThisKeyword || ts.isMetaProperty(n))) ok = false;
+    if (!ownThis && ts.isIdentifier(n) && n.text === "arguments") ok = false;
+    if (!ownVars && ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) ok = false;
+    if (!ownVars && ts.isFunctionDeclaration(n)) ok = false;
+    const fn = ts.isFunctionLike(n);
+    ts.forEachChild(n, (c) => visit(c, ownThis || (fn && !ts.isArrowFunction(n)), ownVars || fn));
+  };
+  for (const n of nodes) ts.isBlock(n) ? ts.forEachChild(n, (c) => visit(c, false, false)) : visit(n, false, false);
+  return ok;
+}
+
+/** Whether the function calls `name` inside a loop or switch of its own body (a `return` there after conversion). */
+function callsInsideLoop(fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node, inLoop: boolean): void => {
+    if (found || (ts.isFunctionLike(n) && n !== fn)) return;
+    if (inLoop && ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name) found = true;
+    const loop = ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
+    ts.forEachChild(n, (c) => visit(c, inLoop || loop));
+  };
+  if (fn.body) ts.forEachChild(fn.body, (c) => visit(c, false));
+  return found;
+}
+
+/** `proven` for an evident array, `assumed` under COLLECTION_IS_ARRAY_LIKE, undefined when not rewritten. @internal */
+export function collectionAccepted(coll: ts.Expression, options: MigrateOptions): "proven" | "assumed" | undefined {
   if (isEvidentlyArray(coll)) return "proven";
   if (!isIdiomatic(options) || isEvidentlyObject(coll)) return undefined;
   return "assumed";
@@ -97,43 +148,8 @@ function isEvidentlyObject(e: ts.Expression): boolean {
 /** Methods whose result is an array when called on an array. */
 const ARRAY_METHODS = new Set(["map", "filter", "slice", "concat", "flat", "flatMap", "sort", "reverse"]);
 
-/**
- * The edits that rewrite the awaited async.js collection calls of converted code as `Promise.all` (and remove
- * the dual helper and the `promisify` import when they are no longer used). Empty when there is nothing to do.
- */
-export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions): Edit[] {
-  if (!sf.text.includes(DUAL_HELPER) || !sf.text.includes("promisify")) return [];
-  const b = moduleBindings(sf);
-  const edits: Edit[] = [];
-  let dualCallsRemoved = 0;
-  const promisifyCallsRemoved = new Map<string, number>();
-  const visit = (n: ts.Node): void => {
-    const r = ts.isCallExpression(n) ? rewrite(sf, b, n, options) : undefined;
-    if (r) {
-      edits.push(r.edit);
-      dualCallsRemoved += r.dualCalls;
-      promisifyCallsRemoved.set(r.promisify, (promisifyCallsRemoved.get(r.promisify) ?? 0) + 1);
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  if (edits.length === 0) return edits;
-  const helper = sf.statements.find(
-    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === DUAL_HELPER,
-  );
-  if (helper && references(sf, DUAL_HELPER) - 1 === dualCallsRemoved)
-    edits.push({ start: helper.getFullStart(), end: helper.getEnd(), text: "" });
-  for (const [name, removed] of promisifyCallsRemoved) {
-    const decl = name ? addedPromisifyImport(sf, name) : undefined;
-    if (decl && references(sf, name) - 1 === removed)
-      edits.push({ start: decl.getFullStart(), end: decl.getEnd(), text: "" });
-  }
-  return edits;
-}
-
-/** The rewrite of `promisify(async.map).call(async, coll, iter)` (or `promisify(map)(coll, iter)`), if it applies. */
-function rewrite(
+/** The rewrite of `promisify(async.map).call(async, coll, iter)` (or `promisify(map)(coll, iter)`), if it applies. @internal */
+export function rewrite(
   sf: ts.SourceFile,
   b: ModuleBindings,
   call: ts.CallExpression,
@@ -205,8 +221,8 @@ export function collectionOverLocalFunction(
   return { expr: `Promise.all(${all})`, assumed: accepted === "assumed" };
 }
 
-/** `promisify(A.m).call(A, …args)` or `promisify(m)(…args)` with A / m bound to the async package. */
-function promisifiedAsyncFunction(
+/** `promisify(A.m).call(A, …args)` or `promisify(m)(…args)` with A / m bound to the async package. @internal */
+export function promisifiedAsyncFunction(
   b: ModuleBindings,
   call: ts.CallExpression,
 ): { method: string; args: readonly ts.Expression[]; promisify: string } | undefined {
@@ -251,17 +267,31 @@ function isPromisify(b: ModuleBindings, e: ts.Expression): boolean {
   );
 }
 
-/**
- * The iterator as an async function of the element: a converted function expression `function (x, cb) { return
- * __asyncioDual(cb, async () => {…}) }` becomes `async function (x) {…}` (its body one level less indented).
- */
-function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; dualCalls: number } | undefined {
+/** A converted iterator: `function (item, cb) { return __asyncioDual(cb, async () => body[, arity]); }`. @internal */
+export interface DualIterator {
+  fn: ts.FunctionExpression | ts.ArrowFunction;
+  item: ts.ParameterDeclaration;
+  /** Statements kept before the dual call (they run synchronously when the iterator is called). */
+  prologue: readonly ts.Statement[];
+  /** The `return __asyncioDual(…)` statement. */
+  ret: ts.ReturnStatement;
+  /** The async body. */
+  body: ts.Block;
+}
+
+/** The iterator in its converted dual form, with a body that does not read its callback or `arguments`. @internal */
+export function dualIterator(iter: ts.Expression): DualIterator | undefined {
   if (!(ts.isFunctionExpression(iter) || ts.isArrowFunction(iter))) return undefined;
   if (iter.parameters.length !== 2 || iter.asteriskToken || iter.modifiers?.length) return undefined;
   const [item, cb] = iter.parameters as unknown as [ts.ParameterDeclaration, ts.ParameterDeclaration];
   if (!ts.isIdentifier(cb.name) || cb.initializer || cb.dotDotDotToken || item.dotDotDotToken) return undefined;
-  if (!ts.isBlock(iter.body) || iter.body.statements.length !== 1) return undefined;
-  const ret = iter.body.statements[0]!;
+  if (!ts.isBlock(iter.body) || iter.body.statements.length === 0) return undefined;
+  const stmts = iter.body.statements;
+  const ret = stmts[stmts.length - 1]!;
+  const prologue = stmts.slice(0, -1);
+  const cbName = cb.name.text;
+  // The prologue neither reads the callback nor returns (a loop body or a mapper holds it as it is).
+  if (prologue.some((p) => references(p, cbName) > 0 || containsReturn(p))) return undefined;
   if (!ts.isReturnStatement(ret) || !ret.expression || !ts.isCallExpression(ret.expression)) return undefined;
   const dual = ret.expression;
   if (!ts.isIdentifier(dual.expression) || dual.expression.text !== DUAL_HELPER) return undefined;
@@ -269,21 +299,70 @@ function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; du
   if (!cbArg || !ts.isIdentifier(cbArg) || cbArg.text !== cb.name.text) return undefined;
   if (!run || !ts.isArrowFunction(run) || !isAsync(run) || run.parameters.length > 0 || !ts.isBlock(run.body))
     return undefined;
-  const body = run.body;
-  if (references(body, cb.name.text) > 0 || usesArguments(body)) return undefined;
-  const dedent = indentOf(sf, ret.getStart(sf)).length - indentOf(sf, iter.getStart(sf)).length;
+  if (references(run.body, cb.name.text) > 0 || usesArguments(run.body) || prologue.some(usesArguments))
+    return undefined;
+  return { fn: iter, item, prologue, ret, body: run.body };
+}
+
+/**
+ * The iterator as an async function of the element: a converted function expression `function (x, cb) { return
+ * __asyncioDual(cb, async () => {…}) }` becomes `async function (x) {…}` (its body one level less indented).
+ */
+function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; dualCalls: number } | undefined {
+  const d = dualIterator(iter);
+  if (!d) return undefined;
+  const indent = indentOf(sf, iter.getStart(sf));
+  const unit = indentUnit(sf.text);
   // A trailing bare `return;` (the original's final `cb()`) says nothing in an async function of its own.
-  const last = body.statements[body.statements.length - 1];
-  const text0 =
+  const last = d.body.statements[d.body.statements.length - 1];
+  const drop =
     last && ts.isReturnStatement(last) && !last.expression
-      ? sf.text.slice(body.getStart(sf), last.getFullStart()) + sf.text.slice(last.getEnd(), body.getEnd())
-      : body.getText(sf);
-  const bodyText = reindent(text0, Math.max(0, dedent));
-  const itemText = item.getText(sf);
-  const text = ts.isArrowFunction(iter)
+      ? [{ start: last.getStart(sf), end: last.getEnd(), text: "" }]
+      : [];
+  const statements = iteratorStatements(sf, d, indent + unit, drop);
+  const bodyText = `{\n${statements}\n${indent}}`;
+  const itemText = d.item.getText(sf);
+  const text = ts.isArrowFunction(d.fn)
     ? `async (${itemText}) => ${bodyText}`
-    : `async function${iter.name ? ` ${iter.name.text}` : /^function\s+\(/.test(iter.getText(sf)) ? " " : ""}(${itemText}) ${bodyText}`;
+    : `async function${d.fn.name ? ` ${d.fn.name.text}` : /^function\s+\(/.test(iter.getText(sf)) ? " " : ""}(${itemText}) ${bodyText}`;
   return { text, dualCalls: 1 };
+}
+
+/**
+ * The iterator's statements, its prologue's then its async body's, one per line group, every line re-indented to
+ * `indent` (each part keeps its inner indentation), with `edits` (positions of the file) applied to them.
+ * Blank lines at either end go. @internal
+ */
+export function iteratorStatements(sf: ts.SourceFile, d: DualIterator, indent: string, edits: readonly Edit[]): string {
+  const parts: string[] = [];
+  const part = (stmts: readonly ts.Statement[]): void => {
+    if (stmts.length === 0) return;
+    const first = stmts[0]!.getStart(sf);
+    const from = sf.text.lastIndexOf("\n", first - 1) + 1;
+    const to = stmts[stmts.length - 1]!.getEnd();
+    const base = indentOf(sf, first).length;
+    const own = edits
+      .filter((e) => e.start >= from && e.end <= to)
+      .map((e) => ({ ...e, start: e.start - from, end: e.end - from }));
+    const lines = applyEdits(sf.text.slice(from, to), own)
+      .split("\n")
+      .map((l) => (l.trim() === "" ? "" : indent + l.replace(new RegExp(`^[ \\t]{0,${base}}`), "")));
+    parts.push(lines.join("\n").replace(/^\n+|\s+$/g, ""));
+  };
+  part(d.prologue);
+  part(d.body.statements);
+  return parts.filter((p) => p !== "").join("\n");
+}
+
+function containsReturn(n: ts.Node): boolean {
+  let found = false;
+  const visit = (x: ts.Node): void => {
+    if (found || ts.isFunctionLike(x)) return;
+    if (ts.isReturnStatement(x)) found = true;
+    ts.forEachChild(x, visit);
+  };
+  visit(n);
+  return found;
 }
 
 function isAsync(fn: ts.ArrowFunction): boolean {
@@ -319,8 +398,8 @@ function isReaddir(e: ts.Expression): boolean {
   return ts.isCallExpression(callee) && callee.arguments.length === 1 && named(callee.arguments[0]!);
 }
 
-/** The initializer of the `const` (or never reassigned `let`/`var`, declared once) an identifier names. */
-function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+/** The initializer of the `const` (or never reassigned `let`/`var`, declared once) an identifier names. @internal */
+export function constInitializer(id: ts.Identifier): ts.Expression | undefined {
   let scope: ts.Node | undefined = id.parent;
   while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
   if (!scope) return undefined;
@@ -347,11 +426,6 @@ function constInitializer(id: ts.Identifier): ts.Expression | undefined {
   return count === 1 && !assigned && found?.initializer ? found.initializer : undefined;
 }
 
-function skipParens(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e)) e = e.expression;
-  return e;
-}
-
 function needsParens(e: ts.Expression): boolean {
   return !(
     ts.isIdentifier(e) ||
@@ -363,8 +437,8 @@ function needsParens(e: ts.Expression): boolean {
   );
 }
 
-/** Identifiers named `name` under `node` (property names excluded). */
-function references(node: ts.Node, name: string): number {
+/** Identifiers named `name` under `node` (property names excluded). @internal */
+export function references(node: ts.Node, name: string): number {
   let n = 0;
   const visit = (x: ts.Node): void => {
     if (ts.isIdentifier(x) && x.text === name && !(ts.isPropertyAccessExpression(x.parent) && x.parent.name === x)) n++;
@@ -374,8 +448,8 @@ function references(node: ts.Node, name: string): number {
   return n;
 }
 
-/** `arguments` read in the body (not inside a nested non-arrow function, which has its own). */
-function usesArguments(node: ts.Node): boolean {
+/** `arguments` read in the body (not inside a nested non-arrow function, which has its own). @internal */
+export function usesArguments(node: ts.Node): boolean {
   let found = false;
   const visit = (x: ts.Node): void => {
     if (found) return;
@@ -387,25 +461,14 @@ function usesArguments(node: ts.Node): boolean {
   return found;
 }
 
-/** The `const { promisify } = require("node:util");` the transform adds, as a statement of the file. */
-function addedPromisifyImport(sf: ts.SourceFile, name: string): ts.Statement | undefined {
-  return sf.statements.find((s) => {
-    const text = s.getText(sf);
-    return (
-      text === `const { promisify } = require("node:util");` ||
-      text === `const { promisify: ${name} } = require("node:util");` ||
-      text === `import { promisify } from "node:util";`
-    );
-  });
-}
-
-function indentOf(sf: ts.SourceFile, pos: number): string {
+/** The white space that starts the line of `pos`. @internal */
+export function indentOf(sf: ts.SourceFile, pos: number): string {
   const lineStart = sf.text.lastIndexOf("\n", pos - 1) + 1;
   return /^[ \t]*/.exec(sf.text.slice(lineStart))![0];
 }
 
-/** Removes `by` columns of leading white space from every line but the first. */
-function reindent(text: string, by: number): string {
+/** Removes `by` columns of leading white space from every line but the first. @internal */
+export function reindent(text: string, by: number): string {
   if (by === 0) return text;
   return text
     .split("\n")
