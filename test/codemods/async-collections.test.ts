@@ -150,6 +150,30 @@ test("a body a loop cannot hold keeps the promisified eachSeries: this, var, a r
   }
 });
 
+test("an iterator declared inside the function (nconf's parseFile) is converted too, awaited through the map", (t) => {
+  // The outer conversion calls parseFile without a callback; the next pass converts parseFile itself and must
+  // not read that call as a use of a value (it used to refuse parseFile, RETURNS_VALUE, and the call crashed).
+  const text = `var fs = require('fs')
+var async = require('async')
+exports.loadFiles = function (files, callback) {
+  function parseFile (file, next) {
+    fs.readFile(file, function (err, data) {
+      return !err ? next(null, JSON.parse(data.toString())) : next(err);
+    });
+  }
+  async.map(files, parseFile, function (err, objs) {
+    return err ? callback(err) : callback(null, objs);
+  });
+};
+`;
+  const r = migrateSource(text, "/p/a.js", { assume: "idiomatic" });
+  t.regex(r.output, /await Promise\.all\(Array\.from\(files, async \(file\) => parseFile\(file\)\)\)/);
+  t.deepEqual(
+    r.sites.map((s) => s.status),
+    ["converted", "converted"],
+  );
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')

@@ -212,7 +212,9 @@ export function collectionOverLocalFunction(
   if (!accepted) return undefined;
   const sf = call.getSourceFile();
   const item = local.item !== iter.text ? local.item : "item";
-  const mapper = `(${item}) => ${iter.text}(${item})`;
+  // async: the call's promise is returned from an async function, which the evidence of a later pass reads as a
+  // promise use (a plain arrow's value would be a call without callback whose value is used: RETURNS_VALUE).
+  const mapper = `async (${item}) => ${iter.text}(${item})`;
   const collText = coll.getText(sf);
   const all =
     accepted === "proven"

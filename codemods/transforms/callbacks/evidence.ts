@@ -23,7 +23,9 @@ export function callsWithoutCallbackUsed(
       const asPromise =
         ts.isAwaitExpression(up) ||
         (ts.isPropertyAccessExpression(up) && ["then", "catch", "finally"].includes(up.name.text)) ||
-        (ts.isReturnStatement(up) && enclosingIsAsync(up));
+        (ts.isReturnStatement(up) && enclosingIsAsync(up)) ||
+        // `async (x) => f(x)`: returned from an async function, as `return f(x)` there.
+        (ts.isArrowFunction(up) && up.body === skipParensUp(n) && isAsyncFunction(up));
       const used = !ts.isExpressionStatement(up) && !ts.isVoidExpression(up) && !asPromise;
       if (
         c &&
@@ -38,6 +40,10 @@ export function callsWithoutCallbackUsed(
   };
   visit(sf);
   return out;
+}
+
+function isAsyncFunction(fn: ts.FunctionLikeDeclaration): boolean {
+  return !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
 function enclosingIsAsync(n: ts.Node): boolean {
