@@ -15,8 +15,9 @@
 // async.js), array-likes and iterables as async.js does; an object literal is evidence against it. The iterator
 // must not read `arguments` (map passes (element, index, array)).
 import { ts } from "ts-morph";
-import { applyEdits, type Edit, indentUnit, type MigrateOptions, skipParens } from "../../core.js";
+import { applyEdits, type Edit, indentUnit, type MigrateOptions } from "../../core.js";
 import { isIdiomatic } from "../../assumptions.js";
+import { collectionAccepted } from "./collection-evidence.js";
 import type { ModuleBindings } from "../node-table.js";
 import { DUAL_HELPER } from "./helpers.js";
 
@@ -115,38 +116,6 @@ function callsInsideLoop(fn: ts.FunctionLikeDeclaration, name: string): boolean 
   if (fn.body) ts.forEachChild(fn.body, (c) => visit(c, false));
   return found;
 }
-
-/** `proven` for an evident array, `assumed` under COLLECTION_IS_ARRAY_LIKE, undefined when not rewritten. @internal */
-export function collectionAccepted(coll: ts.Expression, options: MigrateOptions): "proven" | "assumed" | undefined {
-  if (isEvidentlyArray(coll)) return "proven";
-  if (!isIdiomatic(options) || isEvidentlyObject(coll)) return undefined;
-  return "assumed";
-}
-
-/**
- * An object literal (or `Object.create`/`Object.assign`: async.js iterates its values), a string literal (async.js
- * iterates its UTF-16 units, Array.from its code points), or a variable declared once holding one.
- */
-function isEvidentlyObject(e: ts.Expression): boolean {
-  e = skipParens(e);
-  if (ts.isObjectLiteralExpression(e) || ts.isStringLiteralLike(e) || ts.isTemplateExpression(e)) return true;
-  if (
-    ts.isCallExpression(e) &&
-    ts.isPropertyAccessExpression(e.expression) &&
-    ts.isIdentifier(e.expression.expression) &&
-    e.expression.expression.text === "Object" &&
-    ["create", "assign"].includes(e.expression.name.text)
-  )
-    return true;
-  if (ts.isIdentifier(e)) {
-    const init = constInitializer(e);
-    return init !== undefined && isEvidentlyObject(init);
-  }
-  return false;
-}
-
-/** Methods whose result is an array when called on an array. */
-const ARRAY_METHODS = new Set(["map", "filter", "slice", "concat", "flat", "flatMap", "sort", "reverse"]);
 
 /** The rewrite of `promisify(async.map).call(async, coll, iter)` (or `promisify(map)(coll, iter)`), if it applies. @internal */
 export function rewrite(
@@ -369,63 +338,6 @@ function containsReturn(n: ts.Node): boolean {
 
 function isAsync(fn: ts.ArrowFunction): boolean {
   return !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
-/** An expression whose value is an array (or, for `split`, an array of a string's parts). */
-function isEvidentlyArray(e: ts.Expression): boolean {
-  e = skipParens(e);
-  if (ts.isArrayLiteralExpression(e)) return !e.elements.some(ts.isOmittedExpression); // map skips holes
-  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
-    const obj = e.expression.expression;
-    const name = e.expression.name.text;
-    if (ts.isIdentifier(obj) && obj.text === "Object" && ["keys", "values", "entries"].includes(name)) return true;
-    if (ts.isIdentifier(obj) && obj.text === "Array" && ["from", "of"].includes(name)) return true;
-    if (name === "split" || (ARRAY_METHODS.has(name) && isEvidentlyArray(obj))) return true;
-  }
-  if (ts.isAwaitExpression(e)) return isReaddir(e.expression);
-  if (ts.isIdentifier(e)) {
-    const init = constInitializer(e);
-    return init !== undefined && isEvidentlyArray(init);
-  }
-  return false;
-}
-
-/** `fs.promises.readdir(…)` or `promisify(fs.readdir)(…)` (without `withFileTypes` it is an array of names). */
-function isReaddir(e: ts.Expression): boolean {
-  if (!ts.isCallExpression(e)) return false;
-  const callee = e.expression;
-  const named = (x: ts.Expression): boolean =>
-    (ts.isPropertyAccessExpression(x) && x.name.text === "readdir") || (ts.isIdentifier(x) && x.text === "readdir");
-  if (named(callee)) return true;
-  return ts.isCallExpression(callee) && callee.arguments.length === 1 && named(callee.arguments[0]!);
-}
-
-/** The initializer of the `const` (or never reassigned `let`/`var`, declared once) an identifier names. @internal */
-export function constInitializer(id: ts.Identifier): ts.Expression | undefined {
-  let scope: ts.Node | undefined = id.parent;
-  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
-  if (!scope) return undefined;
-  let found: ts.VariableDeclaration | undefined;
-  let count = 0;
-  let assigned = false;
-  const visit = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === id.text) {
-      found = n;
-      count++;
-    }
-    if (ts.isParameter(n) && ts.isIdentifier(n.name) && n.name.text === id.text) count++;
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isIdentifier(skipParens(n.left)) &&
-      (skipParens(n.left) as ts.Identifier).text === id.text
-    )
-      assigned = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return count === 1 && !assigned && found?.initializer ? found.initializer : undefined;
 }
 
 function needsParens(e: ts.Expression): boolean {

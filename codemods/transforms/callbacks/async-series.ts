@@ -17,13 +17,13 @@ import { type Edit, identifierNames, type MigrateOptions } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
 import {
   SERIES_FUNCTIONS,
-  collectionAccepted,
   loopable,
   dualIterator,
   indentOf,
   iteratorStatements,
   promisifiedAsyncFunction,
 } from "./async-collections.js";
+import { collectionAccepted } from "./collection-evidence.js";
 
 /**
  * The rewrite of the statement holding an awaited `promisify(async.eachSeries)…` / `…mapSeries…` call as a loop,
