@@ -174,6 +174,26 @@ exports.loadFiles = function (files, callback) {
   );
 });
 
+test("the inlined body keeps a multi-line template literal's white space", (t) => {
+  const text = `${HEAD}function writeAll(files, cb) {
+  async.eachSeries(Array.from(files), function (f, done) {
+    fs.writeFile(f, \`a
+      b\`, function (err) {
+      if (err) return done(err)
+      done()
+    })
+  }, function (err) {
+    if (err) return cb(err)
+    cb(null)
+  })
+}
+module.exports = writeAll
+`;
+  const out = migrate(text);
+  t.regex(out, /for \(const f of Array\.from\(files\)\) \{/);
+  t.true(out.includes("`a\n      b`"), out);
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')

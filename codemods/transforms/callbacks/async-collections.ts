@@ -15,7 +15,7 @@
 // async.js), array-likes and iterables as async.js does; an object literal is evidence against it. The iterator
 // must not read `arguments` (map passes (element, index, array)).
 import { ts } from "ts-morph";
-import { applyEdits, type Edit, indentUnit, type MigrateOptions } from "../../core.js";
+import { applyEdits, type Edit, indentUnit, type MigrateOptions, shiftIndent } from "../../core.js";
 import { isIdiomatic } from "../../assumptions.js";
 import { collectionAccepted } from "./collection-evidence.js";
 import type { ModuleBindings } from "../node-table.js";
@@ -311,14 +311,13 @@ export function iteratorStatements(sf: ts.SourceFile, d: DualIterator, indent: s
     const first = stmts[0]!.getStart(sf);
     const from = sf.text.lastIndexOf("\n", first - 1) + 1;
     const to = stmts[stmts.length - 1]!.getEnd();
-    const base = indentOf(sf, first).length;
+    const base = indentOf(sf, first);
     const own = edits
       .filter((e) => e.start >= from && e.end <= to)
       .map((e) => ({ ...e, start: e.start - from, end: e.end - from }));
-    const lines = applyEdits(sf.text.slice(from, to), own)
-      .split("\n")
-      .map((l) => (l.trim() === "" ? "" : indent + l.replace(new RegExp(`^[ \\t]{0,${base}}`), "")));
-    parts.push(lines.join("\n").replace(/^\n+|\s+$/g, ""));
+    // Every line re-indented, but those inside a template literal (their white space is the string's).
+    const text = shiftIndent(`\n${applyEdits(sf.text.slice(from, to), own)}`, base, indent).slice(1);
+    parts.push(text.replace(/^\n+|\s+$/g, ""));
   };
   part(d.prologue);
   part(d.body.statements);
@@ -379,13 +378,4 @@ export function usesArguments(node: ts.Node): boolean {
 export function indentOf(sf: ts.SourceFile, pos: number): string {
   const lineStart = sf.text.lastIndexOf("\n", pos - 1) + 1;
   return /^[ \t]*/.exec(sf.text.slice(lineStart))![0];
-}
-
-/** Removes `by` columns of leading white space from every line but the first. @internal */
-export function reindent(text: string, by: number): string {
-  if (by === 0) return text;
-  return text
-    .split("\n")
-    .map((line, i) => (i === 0 ? line : line.replace(new RegExp(`^[ \\t]{0,${by}}`), "")))
-    .join("\n");
 }

@@ -5,13 +5,14 @@
 //
 // Equivalent: eachSeries/mapSeries call the iterator on one element after the other's callback, in order, and stop
 // at the first error, which the call reports; a loop awaiting each body does that, and its first throw leaves the
-// loop. The body moves from the iterator into the loop at the same place, so its free names mean the same; what a
+// loop. Each `return value` ends an iteration (mapSeries pushes the value; falling off the end pushes undefined).
+// The body moves from the iterator into the loop at the same place, so its free names mean the same; what a
 // function body may do and a loop body may not is refused (the call stays promisified): `this`, `arguments`, `var`
-// or function declarations (they would belong to the enclosing function), a `return` inside a nested loop, a
-// `return value` other than the last statement (mapSeries: the last statement must return the value), the
-// collection read by the body (async.js iterates the collection as it was; a loop over a changed array would
-// not). The collection is evidently an array, or COLLECTION_IS_ARRAY_LIKE is assumed (recorded on the iterator's
-// site) and the loop goes over `Array.from(coll)`.
+// or function declarations (they would belong to the enclosing function), a `return` inside a loop or switch of
+// the body (a `continue` there would go to that loop), a variable collection the body mentions (async.js iterates
+// the collection as it was; a loop over the array itself would see what the body added). The collection is
+// evidently an array, or COLLECTION_IS_ARRAY_LIKE is assumed (recorded on the iterator's site) and the loop goes
+// over `Array.from(coll)`.
 import { ts } from "ts-morph";
 import { type Edit, identifierNames, type MigrateOptions } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
@@ -71,8 +72,9 @@ export function seriesRewrite(
   // A collection held in a variable must not be changed by the body (async.js iterates it as it was; a loop
   // over the array itself would see what the body pushed). Array.from copies it; a call's result is new.
   const held = accepted === "proven" ? heldIn(coll) : undefined;
-  if (held !== undefined && identifierNames(body).has(held)) return undefined;
-  if (results !== undefined && identifierNames(body).has(results)) return undefined;
+  const names = new Set([body, ...d.prologue].flatMap((n) => [...identifierNames(n)]));
+  if (held !== undefined && names.has(held)) return undefined;
+  if (results !== undefined && names.has(results)) return undefined;
   // Returns: each gives the iteration's value (mapSeries pushes it, eachSeries drops it) and ends it: the last
   // statement's is the loop body's end, another one `{ push; continue; }`. Inside a loop of the body a
   // `continue` would go to that loop: refused.
@@ -107,7 +109,7 @@ export function seriesRewrite(
   const statements = iteratorStatements(sf, d, indent + unit, inner);
   const loopBody = tail ? `${statements}\n${indent}${unit}${tail}` : statements;
   const item = d.item.getText(sf);
-  const binding = assignedUnder(body, d.item) ? "let" : "const";
+  const binding = [body, ...d.prologue].some((n) => assignedUnder(n, d.item)) ? "let" : "const";
   const over = accepted === "proven" ? coll.getText(sf) : `Array.from(${coll.getText(sf)})`;
   const text = `${head}${head ? indent : ""}for (${binding} ${item} of ${over}) {\n${loopBody}\n${indent}}`;
   return { edit: { start: host.getStart(sf), end: host.getEnd(), text }, promisify: target.promisify };
@@ -125,7 +127,7 @@ function forEachReturn(body: ts.Block, f: (r: ts.ReturnStatement, inNestedLoop: 
 }
 
 /** Whether a name the parameter binds is assigned in the body. */
-function assignedUnder(body: ts.Block, param: ts.ParameterDeclaration): boolean {
+function assignedUnder(body: ts.Node, param: ts.ParameterDeclaration): boolean {
   const names = identifierNames(param.name);
   let assigned = false;
   const visit = (n: ts.Node): void => {
@@ -155,7 +157,7 @@ function heldIn(coll: ts.Expression): string | undefined {
   return ts.isIdentifier(e) && !ts.isCallExpression(coll) ? e.text : undefined;
 }
 
-/** A value whose evaluation does nothing (a name, a literal, a property of a name): dropped as a statement. */
+/** A value whose evaluation does nothing (a name, a literal): dropped as a statement. */
 function isSideEffectFree(e: ts.Expression): boolean {
   return (
     ts.isIdentifier(e) ||
