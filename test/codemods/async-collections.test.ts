@@ -194,6 +194,48 @@ module.exports = writeAll
   t.true(out.includes("`a\n      b`"), out);
 });
 
+test("async.parallel and async.series over an array of tasks: Promise.all of their bodies, or each awaited in turn", (t) => {
+  const tasks = (fn: string, tail: string) => `${HEAD}function both(a, b, cb) {
+  async.${fn}([
+    function (next) {
+      fs.readFile(a, 'utf8', function (err, text) {
+        if (err) return next(err)
+        next(null, text.trim())
+      })
+    },
+    function (callback) {
+      fs.stat(b, function (err, st) {
+        if (err) return callback(err)
+        callback(null, st.size)
+      })
+    },
+  ], function (err${tail ? ", results" : ""}) {
+    if (err) return cb(err)
+    cb(null${tail})
+  })
+}
+module.exports = both
+`;
+  const parallel = migrate(tasks("parallel", ", results[0] + results[1]"));
+  t.regex(
+    parallel,
+    /const results = await Promise\.all\(\[\n {4}\(async \(\) => \{\n {6}const text = await fs\.promises\.readFile\(a, 'utf8'\);\n {6}return text\.trim\(\);\n {4}\}\)\(\),/,
+  );
+  t.notRegex(parallel, /__asyncioDual|promisify/);
+  const series = migrate(tasks("series", ", results[0] + results[1]"));
+  t.regex(series, /const results = \[\n {4}await \(async \(\) => \{/);
+  // As a statement of its own: one awaited body per statement (a line starting with `[` would continue the one
+  // above in code without semicolons).
+  const statement = migrate(tasks("series", ""));
+  t.regex(statement, /\n {2}await \(async \(\) => \{\n {4}const text = [\s\S]*\}\)\(\);\n {2}await \(async \(\) => \{/);
+  t.notRegex(statement, /^\s*\[/m);
+  // A task reading `this` keeps the promisified call.
+  t.regex(
+    migrate(tasks("parallel", "").replace("fs.readFile(a,", "fs.readFile(this.a,")),
+    /promisify\(async\.parallel\)/,
+  );
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')
@@ -230,13 +272,36 @@ function run(items, cb) {
 }
 module.exports = run
 `;
-/** Calls back after `item.delay` ms, with an error when `item.fail`. */
+/** The first three items through async.parallel and async.series tasks (the array of tasks is literal). */
+const TASKS_SUBJECT = (fn: string) => `var async = require('async')
+var delayed = require('./delayed')
+function run(items, cb) {
+  var log = []
+  async.${fn}([
+    function (next) { log.push(0); delayed(items[0], function (err, v) { if (err) return next(err); next(null, v) }) },
+    function (next) { log.push(1); delayed(items[1], function (err, v) { if (err) return next(err); next(null, v + 1) }) },
+    function (next) { log.push(2); delayed(items[2], function (err, v) { if (err) return next(err); next(null, v + 2) }) },
+  ], function (err, out) {
+    if (err) return cb(err)
+    cb(null, { out: out, log: log })
+  })
+}
+module.exports = run
+`;
+/**
+ * Calls back after `item.delay` turns of the event loop (setImmediate hops: an order fixed by the hops and the
+ * calls' order, where timers of a few milliseconds would race on a loaded machine), with an error when `item.fail`.
+ */
 const DELAYED = `module.exports = function (item, cb) {
-  setTimeout(function () { item.fail ? cb(new Error('bad ' + item.v)) : cb(null, item.v) }, item.delay)
+  var hops = item.delay
+  ;(function hop() {
+    if (hops-- > 0) return setImmediate(hop)
+    item.fail ? cb(new Error('bad ' + item.v)) : cb(null, item.v)
+  })()
 }
 `;
 
-test("property: async.map and its Promise.all rewrite give the same outcome for random delays and failures", async (t) => {
+test("property: async.map, mapSeries, parallel and series and their rewrites give the same outcome for random schedules and failures", async (t) => {
   // `delayed` is another module's: an err-first callee by assumption (the err-first profile).
   const converted = migrateSource(SUBJECT, "/p/a.js", { assume: "err-first" }).output;
   t.regex(converted, /Promise\.all/);
@@ -249,11 +314,20 @@ test("property: async.map and its Promise.all rewrite give the same outcome for 
   t.regex(seriesConverted, /for \(const item of Array\.from\(items\)\)/);
   fs.writeFileSync(path.join(dir, "series-before.js"), SERIES_SUBJECT);
   fs.writeFileSync(path.join(dir, "series-after.js"), seriesConverted);
+  for (const fn of ["parallel", "series"]) {
+    const text = TASKS_SUBJECT(fn);
+    const converted = migrateSource(text, "/p/a.js", { assume: "err-first" }).output;
+    t.regex(converted, fn === "parallel" ? /Promise\.all\(\[/ : /\[\n\s+await \(async/, fn);
+    fs.writeFileSync(path.join(dir, `tasks-${fn}-before.js`), text);
+    fs.writeFileSync(path.join(dir, `tasks-${fn}-after.js`), converted);
+  }
   const require = createRequire(path.join(dir, "x.js"));
   const before = require("./before.js");
   const after = require("./after.js");
   const seriesBefore = require("./series-before.js");
   const seriesAfter = require("./series-after.js");
+  const tasksBefore = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-before.js`));
+  const tasksAfter = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-after.js`));
   const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
     new Promise<unknown>((resolve) => {
       let calls = 0;
@@ -262,8 +336,11 @@ test("property: async.map and its Promise.all rewrite give the same outcome for 
         calls++;
         got.push(err ? { error: (err as Error).message } : { value });
       });
-      // Every delay is at most 4 ms: 30 ms later every call back has happened.
-      setTimeout(() => resolve({ calls, got }), 30);
+      // Every item takes at most 4 turns (6 items one after the other with mapSeries: 30): 200 turns later every
+      // call back, and any second one, has happened.
+      let turns = 200;
+      const turn = (): void => void (turns-- > 0 ? setImmediate(turn) : resolve({ calls, got }));
+      turn();
     });
   try {
     await fc.assert(
@@ -280,6 +357,10 @@ test("property: async.map and its Promise.all rewrite give the same outcome for 
           t.deepEqual(await outcome(after, items), await outcome(before, items));
           // mapSeries: also the order in which the items start (one after the other's callback).
           t.deepEqual(await outcome(seriesAfter, items), await outcome(seriesBefore, items));
+          // parallel and series of three literal tasks over the first three items.
+          for (const i of [0, 1])
+            if (items.length >= 3)
+              t.deepEqual(await outcome(tasksAfter[i], items), await outcome(tasksBefore[i], items));
         },
       ),
       { numRuns: 60 },

@@ -241,6 +241,7 @@ function isPromisify(b: ModuleBindings, e: ts.Expression): boolean {
 /** A converted iterator: `function (item, cb) { return __asyncioDual(cb, async () => body[, arity]); }`. @internal */
 export interface DualIterator {
   fn: ts.FunctionExpression | ts.ArrowFunction;
+  /** The element's parameter (for a one-parameter task: its callback's, unused). */
   item: ts.ParameterDeclaration;
   /** Statements kept before the dual call (they run synchronously when the iterator is called). */
   prologue: readonly ts.Statement[];
@@ -252,9 +253,18 @@ export interface DualIterator {
 
 /** The iterator in its converted dual form, with a body that does not read its callback or `arguments`. @internal */
 export function dualIterator(iter: ts.Expression): DualIterator | undefined {
+  return dualFunction(iter, 2);
+}
+
+/**
+ * A function expression of `params` parameters, the last its callback, in the converted dual form (a task of
+ * async.parallel has one, an iterator two). @internal
+ */
+export function dualFunction(iter: ts.Expression, params: 1 | 2): DualIterator | undefined {
   if (!(ts.isFunctionExpression(iter) || ts.isArrowFunction(iter))) return undefined;
-  if (iter.parameters.length !== 2 || iter.asteriskToken || iter.modifiers?.length) return undefined;
-  const [item, cb] = iter.parameters as unknown as [ts.ParameterDeclaration, ts.ParameterDeclaration];
+  if (iter.parameters.length !== params || iter.asteriskToken || iter.modifiers?.length) return undefined;
+  const cb = iter.parameters[params - 1]!;
+  const item = iter.parameters[0]!;
   if (!ts.isIdentifier(cb.name) || cb.initializer || cb.dotDotDotToken || item.dotDotDotToken) return undefined;
   if (!ts.isBlock(iter.body) || iter.body.statements.length === 0) return undefined;
   const stmts = iter.body.statements;
@@ -309,7 +319,9 @@ export function iteratorStatements(sf: ts.SourceFile, d: DualIterator, indent: s
   const part = (stmts: readonly ts.Statement[]): void => {
     if (stmts.length === 0) return;
     const first = stmts[0]!.getStart(sf);
-    const from = sf.text.lastIndexOf("\n", first - 1) + 1;
+    // From the end of the token before (the `{`, also when it shares the line: `function (next) { log(); …`), so
+    // that comments before the first statement come with it.
+    const from = stmts[0]!.getFullStart();
     const to = stmts[stmts.length - 1]!.getEnd();
     const base = indentOf(sf, first);
     const own = edits

@@ -1,11 +1,13 @@
 // The async.js rewrites of converted code, once the functions of the file are converted: map/each calls become
-// Promise.all (async-collections.ts), eachSeries/mapSeries calls loops (async-series.ts); the helpers the
+// Promise.all (async-collections.ts), eachSeries/mapSeries calls loops (async-series.ts), parallel calls
+// Promise.all of the tasks (async-tasks.ts); the helpers the
 // rewritten code no longer uses (the dual helper, the added promisify import) go.
 import { ts } from "ts-morph";
 import { type Edit, indentUnit, type MigrateOptions } from "../../core.js";
 import { moduleBindings } from "../node-table.js";
 import { references, rewrite } from "./async-collections.js";
 import { seriesRewrite } from "./async-series.js";
+import { parallelRewrite } from "./async-tasks.js";
 import { DUAL_HELPER } from "./helpers.js";
 
 /**
@@ -21,7 +23,9 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
   const unit = indentUnit(sf.text);
   const visit = (n: ts.Node): void => {
     const r = ts.isCallExpression(n)
-      ? (rewrite(sf, b, n, options) ?? asLoop(seriesRewrite(sf, b, n, options, unit)))
+      ? (rewrite(sf, b, n, options) ??
+        asLoop(seriesRewrite(sf, b, n, options, unit)) ??
+        parallelRewrite(sf, b, n, unit))
       : undefined;
     if (r) {
       edits.push(r.edit);

@@ -27,6 +27,7 @@ import {
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
 import { collectionOverLocalFunction, isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
+import { isParallelTask } from "./async-tasks.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -108,7 +109,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
         notLast.push(n);
       if (
         cbName &&
-        (CALLBACK_NAMES.has(cbName) || calledLikeCallback(n, cbName) || isAsyncIterator(n, bindings, ctx.options)) &&
+        (CALLBACK_NAMES.has(cbName) ||
+          calledLikeCallback(n, cbName) ||
+          isAsyncIterator(n, bindings, ctx.options) ||
+          isParallelTask(n, bindings)) &&
         !isConvertedWrapper(n)
       ) {
         const localName = localNameOf(n);
