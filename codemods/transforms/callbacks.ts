@@ -25,8 +25,8 @@ export { convertedExports } from "./callbacks/pass.js";
 export type { ModuleBindings } from "./node-table.js";
 
 /**
- * One pass of the transform: the functions it converts; once none is left, the async.js collection calls of the
- * converted code that become `Promise.all` (callbacks/async-collections.ts).
+ * One pass of the transform: the functions it converts; once none is left, the async.js calls of the converted
+ * code that become `Promise.all` or loops (callbacks/async-lib.ts).
  */
 export function callbacksPass(ctx: FileContext): PassResult {
   const r = convertFunctions(ctx);
