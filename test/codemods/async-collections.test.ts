@@ -236,6 +236,34 @@ module.exports = both
   );
 });
 
+test("mapLimit / eachLimit: a small pool added once to the file; a limit that is not a whole number literal ≥ 1 stays", (t) => {
+  const limited = (fn: string, limit: string, use: string) => `${HEAD}function run(files, cb) {
+  async.${fn}(files, ${limit}, function (f, done) {
+    fs.stat(f, function (err, st) {
+      if (err) return done(err)
+      done(null, st.size)
+    })
+  }, function (err${use ? ", out" : ""}) {
+    if (err) return cb(err)
+    cb(null${use ? ", out" : ""})
+  })
+}
+function again(files, cb) {
+  async.mapLimit(files, 2, function (f, done) {
+    fs.stat(f, function (err, st) { if (err) return done(err); done(null, st.mode) })
+  }, cb)
+}
+module.exports = { run, again }
+`;
+  const out = migrate(limited("mapLimit", "4", "out"));
+  t.regex(out, /const out = await __asyncioMapLimit\(files, 4, async function \(f\) \{/);
+  t.is(out.split("async function __asyncioMapLimit(").length - 1, 1, "one helper for two calls");
+  t.notRegex(out, /__asyncioDual/);
+  t.regex(migrate(limited("eachLimit", "4", "")), /\n {2}await __asyncioMapLimit\(files, 4, async function \(f\) \{/);
+  for (const limit of ["0", "n", "1.5"])
+    t.regex(migrate(limited("mapLimit", limit, "out")), /promisify\(async\.mapLimit\)/, limit);
+});
+
 // The property: a function mapping a random array through async.map with random delays and failures, before
 // and after, called with the real async package. Same values in the same order, the same first error, one call.
 const SUBJECT = `var async = require('async')
@@ -272,6 +300,11 @@ function run(items, cb) {
 }
 module.exports = run
 `;
+/** The same through async.mapLimit(items, 2, …): at most two at once, started in order. */
+const LIMIT_SUBJECT = SERIES_SUBJECT.replace(
+  "async.mapSeries(items, function",
+  "async.mapLimit(items, 2, function",
+).replace("delayed(item, function (err, v) {", "delayed(item, function (err, v) {\n      log.push('end ' + item.v)");
 /** The first three items through async.parallel and async.series tasks (the array of tasks is literal). */
 const TASKS_SUBJECT = (fn: string) => `var async = require('async')
 var delayed = require('./delayed')
@@ -301,7 +334,7 @@ const DELAYED = `module.exports = function (item, cb) {
 }
 `;
 
-test("property: async.map, mapSeries, parallel and series and their rewrites give the same outcome for random schedules and failures", async (t) => {
+test("property: async.map, mapSeries, mapLimit, parallel and series and their rewrites give the same outcome for random schedules and failures", async (t) => {
   // `delayed` is another module's: an err-first callee by assumption (the err-first profile).
   const converted = migrateSource(SUBJECT, "/p/a.js", { assume: "err-first" }).output;
   t.regex(converted, /Promise\.all/);
@@ -314,6 +347,10 @@ test("property: async.map, mapSeries, parallel and series and their rewrites giv
   t.regex(seriesConverted, /for \(const item of Array\.from\(items\)\)/);
   fs.writeFileSync(path.join(dir, "series-before.js"), SERIES_SUBJECT);
   fs.writeFileSync(path.join(dir, "series-after.js"), seriesConverted);
+  const limitConverted = migrateSource(LIMIT_SUBJECT, "/p/a.js", { assume: "err-first" }).output;
+  t.regex(limitConverted, /await __asyncioMapLimit\(items, 2, async function \(item\)/);
+  fs.writeFileSync(path.join(dir, "limit-before.js"), LIMIT_SUBJECT);
+  fs.writeFileSync(path.join(dir, "limit-after.js"), limitConverted);
   for (const fn of ["parallel", "series"]) {
     const text = TASKS_SUBJECT(fn);
     const converted = migrateSource(text, "/p/a.js", { assume: "err-first" }).output;
@@ -326,6 +363,8 @@ test("property: async.map, mapSeries, parallel and series and their rewrites giv
   const after = require("./after.js");
   const seriesBefore = require("./series-before.js");
   const seriesAfter = require("./series-after.js");
+  const limitBefore = require("./limit-before.js");
+  const limitAfter = require("./limit-after.js");
   const tasksBefore = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-before.js`));
   const tasksAfter = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-after.js`));
   const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
@@ -357,6 +396,8 @@ test("property: async.map, mapSeries, parallel and series and their rewrites giv
           t.deepEqual(await outcome(after, items), await outcome(before, items));
           // mapSeries: also the order in which the items start (one after the other's callback).
           t.deepEqual(await outcome(seriesAfter, items), await outcome(seriesBefore, items));
+          // mapLimit: at most two at once, in order.
+          t.deepEqual(await outcome(limitAfter, items), await outcome(limitBefore, items));
           // parallel and series of three literal tasks over the first three items.
           for (const i of [0, 1])
             if (items.length >= 3)

@@ -24,6 +24,13 @@ import { DUAL_HELPER } from "./helpers.js";
 /** async.js collection functions rewritten, and whether their result is the mapped values. */
 const COLLECTION_FUNCTIONS: Record<string, "map" | "each"> = { map: "map", each: "each", forEach: "each" };
 
+/** async.js bounded functions rewritten with a small pool (async-limit.ts), and whether their result is the mapped values. @internal */
+export const LIMIT_FUNCTIONS: Record<string, "map" | "each"> = {
+  mapLimit: "map",
+  eachLimit: "each",
+  forEachLimit: "each",
+};
+
 /** async.js sequential functions rewritten as loops (async-series.ts), and whether their result is the mapped values. @internal */
 export const SERIES_FUNCTIONS: Record<string, "map" | "each"> = {
   mapSeries: "map",
@@ -75,6 +82,12 @@ function iteratedCollection(fn: ts.Node, b: ModuleBindings): ts.Expression | und
   const call = fn.parent;
   if (!call || !ts.isCallExpression(call) || !ts.isAwaitExpression(call.parent)) return undefined;
   const promisified = promisifiedAsyncFunction(b, call);
+  const limited = promisified && LIMIT_FUNCTIONS[promisified.method];
+  if (limited) {
+    const [coll, limit, iter] = promisified.args;
+    if (promisified.args.length !== 3 || iter !== fn || !limit || !isPositiveCount(limit)) return undefined;
+    return limited === "map" || ts.isExpressionStatement(call.parent.parent) ? coll : undefined;
+  }
   if (promisified?.args.length !== 2 || promisified.args[1] !== fn) return undefined;
   const all = COLLECTION_FUNCTIONS[promisified.method];
   const series = SERIES_FUNCTIONS[promisified.method];
@@ -85,6 +98,11 @@ function iteratedCollection(fn: ts.Node, b: ModuleBindings): ts.Expression | und
   if (series === "map")
     return ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? promisified.args[0] : undefined;
   return undefined;
+}
+
+/** A whole number literal ≥ 1 (the limit of a …Limit call: async.js calls back at once for 0). @internal */
+export function isPositiveCount(e: ts.Expression): boolean {
+  return ts.isNumericLiteral(e) && Number.isInteger(Number(e.text)) && Number(e.text) >= 1;
 }
 
 /** No `this`, `arguments`, `new.target`, `var` or function declaration that a loop body would change. @internal */
@@ -287,9 +305,9 @@ export function dualFunction(iter: ts.Expression, params: 1 | 2): DualIterator |
 
 /**
  * The iterator as an async function of the element: a converted function expression `function (x, cb) { return
- * __asyncioDual(cb, async () => {…}) }` becomes `async function (x) {…}` (its body one level less indented).
+ * __asyncioDual(cb, async () => {…}) }` becomes `async function (x) {…}` (its body one level less indented). @internal
  */
-function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; dualCalls: number } | undefined {
+export function asyncMapper(sf: ts.SourceFile, iter: ts.Expression): { text: string; dualCalls: number } | undefined {
   const d = dualIterator(iter);
   if (!d) return undefined;
   const indent = indentOf(sf, iter.getStart(sf));

@@ -1,6 +1,6 @@
 // The async.js rewrites of converted code, once the functions of the file are converted: map/each calls become
 // Promise.all (async-collections.ts), eachSeries/mapSeries calls loops (async-series.ts), parallel calls
-// Promise.all of the tasks (async-tasks.ts); the helpers the
+// Promise.all of the tasks (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts); the helpers the
 // rewritten code no longer uses (the dual helper, the added promisify import) go.
 import { ts } from "ts-morph";
 import { type Edit, indentUnit, type MigrateOptions } from "../../core.js";
@@ -8,6 +8,7 @@ import { moduleBindings } from "../node-table.js";
 import { references, rewrite } from "./async-collections.js";
 import { seriesRewrite } from "./async-series.js";
 import { parallelRewrite } from "./async-tasks.js";
+import { limitRewrite, MAP_LIMIT_HELPER, mapLimitHelperText } from "./async-limit.js";
 import { DUAL_HELPER } from "./helpers.js";
 
 /**
@@ -25,7 +26,8 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
     const r = ts.isCallExpression(n)
       ? (rewrite(sf, b, n, options) ??
         asLoop(seriesRewrite(sf, b, n, options, unit)) ??
-        parallelRewrite(sf, b, n, unit))
+        parallelRewrite(sf, b, n, unit) ??
+        limitRewrite(sf, b, n, options))
       : undefined;
     if (r) {
       edits.push(r.edit);
@@ -37,6 +39,9 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
   };
   visit(sf);
   if (edits.length === 0) return edits;
+  // The pool helper, once, at the end of the file, when a rewrite calls it.
+  const pool = edits.some((e) => e.text.startsWith(`${MAP_LIMIT_HELPER}(`)) ? mapLimitHelperText(sf) : undefined;
+  if (pool) edits.push({ start: sf.end, end: sf.end, text: pool });
   const helper = sf.statements.find(
     (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === DUAL_HELPER,
   );
