@@ -325,6 +325,23 @@ export function identifierNames(node: ts.Node): Set<string> {
   return names;
 }
 
+/** Whether a function has the `async` modifier. @internal */
+export function isAsyncFunction(fn: ts.Node): boolean {
+  return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
+/** References to a binding name under `root`: identifiers that are not property names, types left out. @internal */
+export function countReferences(root: ts.Node, name: string): number {
+  let n = 0;
+  const visit = (x: ts.Node): void => {
+    if (ts.isTypeNode(x)) return;
+    if (ts.isIdentifier(x) && x.text === name && !isPropertyName(x)) n++;
+    ts.forEachChild(x, visit);
+  };
+  visit(root);
+  return n;
+}
+
 /** True if node is a function-like boundary for `this`/`arguments` (not an arrow). @internal */
 export function isNonArrowFunction(n: ts.Node): boolean {
   return (
@@ -338,13 +355,17 @@ export function isNonArrowFunction(n: ts.Node): boolean {
   );
 }
 
-/** True if `this` or `arguments` is used in node's own function scope (arrows see through). @internal */
+/**
+ * True if `this` or `arguments` is used in node's own function scope (arrows see through); `new.target`, the
+ * function's own too, counts as `this`. @internal
+ */
 export function usesThisOrArguments(body: ts.Node): { usesThis: boolean; usesArguments: boolean } {
   let usesThis = false;
   let usesArguments = false;
   const visit = (n: ts.Node): void => {
     if (isNonArrowFunction(n) || ts.isClassLike(n)) return;
-    if (n.kind === ts.SyntaxKind.ThisKeyword) usesThis = true;
+    if (n.kind === ts.SyntaxKind.ThisKeyword || (ts.isMetaProperty(n) && n.keywordToken === ts.SyntaxKind.NewKeyword))
+      usesThis = true;
     if (ts.isIdentifier(n) && n.text === "arguments") usesArguments = true;
     ts.forEachChild(n, visit);
   };

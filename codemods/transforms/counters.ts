@@ -24,6 +24,7 @@ import { ts } from "ts-morph";
 import {
   applyEdits,
   bindsName,
+  countReferences,
   freshName,
   identifierNames,
   indentAt,
@@ -93,26 +94,6 @@ function isIdent(e: ts.Node | undefined, name?: string): e is ts.Identifier {
   if (!e) return false;
   const x = ts.isParenthesizedExpression(e) ? skipParens(e) : e;
   return ts.isIdentifier(x) && (name === undefined || x.text === name);
-}
-
-/** References to a binding name (not property names) under root. */
-function countRefs(root: ts.Node, name: string): number {
-  let n = 0;
-  const visit = (x: ts.Node): void => {
-    if (ts.isTypeNode(x)) return;
-    if (ts.isIdentifier(x) && x.text === name) {
-      const p = x.parent;
-      const propName =
-        (ts.isPropertyAccessExpression(p) && p.name === x) ||
-        (ts.isPropertyAssignment(p) && p.name === x) ||
-        (ts.isMethodDeclaration(p) && p.name === x) ||
-        (ts.isPropertyDeclaration(p) && p.name === x);
-      if (!propName) n++;
-    }
-    ts.forEachChild(x, visit);
-  };
-  visit(root);
-  return n;
 }
 
 /** No calls, assignments, updates, `delete`, `await`/`yield` or functions: evaluating it twice or not at all is unobservable (getters aside). */
@@ -334,7 +315,7 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   else if (args.length === 2 && isNullish(args[0]) && accumulate && isIdent(args[1], accumulate.name)) arity = 2;
   else throw shape("the join calls back with something else than the results array or the accumulated value");
   if ((store || accumulate) && arity !== 2) throw shape("results are stored but not passed on");
-  if (countRefs(body, errName) !== 2) throw shape("the error is read outside the error branch");
+  if (countReferences(body, errName) !== 2) throw shape("the error is read outside the error branch");
   if (counter === guard || (store && (store.out === counter || store.out === guard)))
     throw shape("one name plays two parts");
   if (accumulate && (accumulate.name === counter || accumulate.name === guard || accumulate.name === errName))
@@ -399,7 +380,7 @@ function counterLoopCandidate(s: ts.Statement): boolean {
  * prove equivalent to `Promise.all`.
  */
 export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]): CounterConversion | undefined {
-  const containsCb = (n: ts.Node): boolean => countRefs(n, host.cbName) > 0;
+  const containsCb = (n: ts.Node): boolean => countReferences(n, host.cbName) > 0;
   const named = namedJoinCandidate(host, stmts);
   if (named) return convertNamedJoin(host, stmts, named.nextIndex, named.firstCall);
   const k = stmts.findIndex((s) => counterLoopCandidate(s) && containsCb(s));
@@ -620,7 +601,7 @@ function prologueWithout(
   if (join.store) expected.set(join.store.out, 3);
   for (const { name, expected: n } of namesUsedElsewhere) expected.set(name, (expected.get(name) ?? 0) + n);
   for (const [name, n] of expected) {
-    if (countRefs(body, name) !== n) throw shape(`\`${name}\` is used outside the join`);
+    if (countReferences(body, name) !== n) throw shape(`\`${name}\` is used outside the join`);
   }
   // Drop the declarators.
   const drop = new Set(found.map((f) => f.decl));
@@ -651,8 +632,8 @@ function prologueWithout(
 
 function planFor(host: CounterHost, call: ts.CallExpression, cont: ts.FunctionLikeDeclaration): void {
   if (
-    countRefs(call.expression, host.cbName) > 0 ||
-    call.arguments.slice(0, -1).some((a) => countRefs(a, host.cbName) > 0)
+    countReferences(call.expression, host.cbName) > 0 ||
+    call.arguments.slice(0, -1).some((a) => countReferences(a, host.cbName) > 0)
   )
     throw new Refusal("CALLBACK_ESCAPES", "handed to a parallel call");
   const values = cont.parameters.length - 1;
@@ -690,14 +671,15 @@ function convertLoop(
   const join = matchJoin(cont.body as ts.Block, errName, host.cbName);
   if (join.store) {
     if (join.store.index !== loop.indexName) throw shape("results are not stored by the loop index");
-    if (countRefs(join.store.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "stored in the results");
+    if (countReferences(join.store.expr, host.cbName) > 0)
+      throw new Refusal("CALLBACK_ESCAPES", "stored in the results");
     if (!isPure(join.store.expr))
       throw shape("the stored result is computed by a call (it would also run after a failure)");
-    if (loop.elemName && countRefs(join.store.expr, loop.elemName) > 0)
+    if (loop.elemName && countReferences(join.store.expr, loop.elemName) > 0)
       throw shape("the stored result reads the element");
   }
   // `for (var i …)`: the continuation would read the final index, not its own.
-  if (loop.indexIsVar && loop.indexName && countRefs(cont, loop.indexName) > 0)
+  if (loop.indexIsVar && loop.indexName && countReferences(cont, loop.indexName) > 0)
     throw shape("a `var` loop index read in the continuation");
   const elsewhere: { name: string; expected: number }[] = [];
   const acc = join.accumulate;
@@ -705,12 +687,13 @@ function convertLoop(
     const d = findDecl(stmts.slice(0, k), acc.name);
     if (!d || declKeyword(d.stmt.declarationList) === "const" || !d.decl.initializer || !isPure(d.decl.initializer))
       throw shape(`\`${acc.name}\` is not declared with a plain initial value before the parallel calls`);
-    if (countRefs(acc.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "accumulated");
+    if (countReferences(acc.expr, host.cbName) > 0) throw new Refusal("CALLBACK_ESCAPES", "accumulated");
     // Late completions after a failure still accumulate in the converted form: harmless only if pure.
     if (!isPure(acc.expr))
       throw shape("the accumulated value is computed by a call (it would also run after a failure)");
-    if (loop.elemName && countRefs(acc.expr, loop.elemName) > 0) throw shape("the accumulated value reads the element");
-    if (countRefs(acc.expr, acc.name) > 0) throw shape("the accumulated value reads the accumulator");
+    if (loop.elemName && countReferences(acc.expr, loop.elemName) > 0)
+      throw shape("the accumulated value reads the element");
+    if (countReferences(acc.expr, acc.name) > 0) throw shape("the accumulated value reads the accumulator");
     elsewhere.push({ name: acc.name, expected: 3 });
   }
   let emptyReturn: string | undefined;
@@ -740,11 +723,11 @@ function convertLoop(
       const value = args[1];
       if (
         !isPure(value) ||
-        [join.counter, join.flag, ...(join.store ? [join.store.out] : [])].some((n) => countRefs(value, n) > 0)
+        [join.counter, join.flag, ...(join.store ? [join.store.out] : [])].some((n) => countReferences(value, n) > 0)
       )
         throw shape("the empty-list guard's value");
-      if (acc && countRefs(value, acc.name) > 0)
-        elsewhere.push({ name: acc.name, expected: countRefs(value, acc.name) });
+      if (acc && countReferences(value, acc.name) > 0)
+        elsewhere.push({ name: acc.name, expected: countReferences(value, acc.name) });
       emptyReturn = `return ${value.getText(host.sf)};`;
     } else emptyReturn = "return;";
     // The dual surface calls back on the next tick; a setImmediate guard called back one event-loop turn
@@ -781,7 +764,7 @@ function convertLoop(
   const store = join.store;
   if (acc) {
     const pending = freshName("pending", new Set([...used, started]));
-    const idx = loop.indexName && countRefs(acc.expr, loop.indexName) > 0 ? `, ${loop.indexName}` : "";
+    const idx = loop.indexName && countReferences(acc.expr, loop.indexName) > 0 ? `, ${loop.indexName}` : "";
     lines.push(
       `await Promise.all(${started}.map(async (${pending}${idx}) => {`,
       `${u}${valueName ? `const ${valueName} = ` : ""}await ${pending};`,
@@ -793,7 +776,7 @@ function convertLoop(
   else if (valueName && isIdent(store.expr, valueName)) lines.push(`return await Promise.all(${started});`);
   else {
     const pending = freshName("pending", new Set([...used, started]));
-    const idx = loop.indexName && countRefs(store.expr, loop.indexName) > 0 ? `, ${loop.indexName}` : "";
+    const idx = loop.indexName && countReferences(store.expr, loop.indexName) > 0 ? `, ${loop.indexName}` : "";
     lines.push(
       `return await Promise.all(${started}.map(async (${pending}${idx}) => {`,
       `${u}${valueName ? `const ${valueName} = ` : ""}await ${pending};`,
@@ -817,7 +800,8 @@ function namedJoinCandidate(
   stmts: readonly ts.Statement[],
 ): { nextIndex: number; firstCall: number } | undefined {
   const nextIndex = stmts.findIndex(
-    (s) => ts.isFunctionDeclaration(s) && !!s.name && !!s.body && countRefs(s, host.cbName) > 0 && hasDecrement(s),
+    (s) =>
+      ts.isFunctionDeclaration(s) && !!s.name && !!s.body && countReferences(s, host.cbName) > 0 && hasDecrement(s),
   );
   if (nextIndex < 0) return undefined;
   const name = (stmts[nextIndex] as ts.FunctionDeclaration).name!.text;
@@ -851,13 +835,13 @@ function convertNamedJoin(
     return e;
   });
   for (const s of stmts.slice(0, firstCall))
-    if (countRefs(s, name) > 0) throw shape(`\`${name}\` is used before the calls`);
+    if (countReferences(s, name) > 0) throw shape(`\`${name}\` is used before the calls`);
   checkContinuation(next);
   for (const c of calls) planFor(host, c, next);
   const errName = (next.parameters[0].name as ts.Identifier).text;
   const join = matchJoin(next.body as ts.Block, errName, host.cbName);
   if (join.store) throw shape("results stored by a shared continuation (no index)");
-  if (next.parameters[1] && countRefs(next.body!, (next.parameters[1].name as ts.Identifier).text) > 0)
+  if (next.parameters[1] && countReferences(next.body!, (next.parameters[1].name as ts.Identifier).text) > 0)
     throw shape("the shared continuation reads a value");
   const prologue = prologueWithout(
     host,

@@ -25,6 +25,7 @@ import {
   declaredNames,
   isTsFile,
   indentAt,
+  isAsyncFunction,
   isSurelyPrimitive,
   paren,
   indentUnit,
@@ -434,10 +435,6 @@ function enclosingFunction(n: ts.Node): Fn | undefined {
   return undefined;
 }
 
-function isAsync(fn: Fn): boolean {
-  return !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
 /** Runs one pass of the promise-chains transform. */
 export function promiseChainsPass(ctx: FileContext): PassResult {
   const { sf } = ctx;
@@ -509,7 +506,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       const fn = enclosingFunction(chain);
       if (!fn) throw new Refusal("NOT_RETURNED");
       if ((fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("NOT_RETURNED", "generator");
-      if (!isAsync(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
+      if (!isAsyncFunction(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
       const root = rootOf(split.receiver);
       // `this.then(…)`: code implementing a thenable (a promise library's own methods).
       if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword)
@@ -527,7 +524,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
   // Check each function once all its chains are known; then emit.
   const refusedFns = new Map<Fn, Refusal>();
   for (const [fn, set] of converting) {
-    if (isAsync(fn)) continue;
+    if (isAsyncFunction(fn)) continue;
     if (ts.isMethodDeclaration(fn) && (ts.isGetAccessor(fn) || ts.isSetAccessor(fn))) continue;
     if (!fn.body) continue;
     if (!ts.isBlock(fn.body)) continue; // arrow with expression body: the chain is the whole result
@@ -583,7 +580,7 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
           .replace(/\n$/, "");
         result.edits.push({ start: arrow.body.getStart(sf), end: arrow.body.end, text: `{\n${text}\n${indent}}` });
       }
-      if (!isAsync(plan.fn) && !asyncAdded.has(plan.fn)) {
+      if (!isAsyncFunction(plan.fn) && !asyncAdded.has(plan.fn)) {
         asyncAdded.add(plan.fn);
         result.edits.push({ start: asyncInsertPos(plan.fn, sf), end: asyncInsertPos(plan.fn, sf), text: "async " });
       }

@@ -15,7 +15,18 @@
 // async.js), array-likes and iterables as async.js does; an object literal is evidence against it. The iterator
 // must not read `arguments` (map passes (element, index, array)).
 import { ts } from "ts-morph";
-import { applyEdits, type Edit, indentUnit, type MigrateOptions, shiftIndent } from "../../core.js";
+import {
+  applyEdits,
+  countReferences,
+  type Edit,
+  indentUnit,
+  isAsyncFunction,
+  type MigrateOptions,
+  paren,
+  shiftIndent,
+  usesThisOrArguments,
+} from "../../core.js";
+import { containsNode } from "./predicates.js";
 import { isIdiomatic } from "../../assumptions.js";
 import { collectionAccepted } from "./collection-evidence.js";
 import type { ModuleBindings } from "../node-table.js";
@@ -60,7 +71,11 @@ export function iteratorAssumesArrayLike(fn: ts.Node, b: ModuleBindings, options
 /** How the rewrite of `fn`'s call would rest on its collection, when `fn` is an iterator the rewrite can take. */
 function rewriteFollows(fn: ts.Node, b: ModuleBindings, options: MigrateOptions): "proven" | "assumed" | undefined {
   const coll = iteratedCollection(fn, b);
-  if (coll === undefined || !(ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) || usesArguments(fn.body))
+  if (
+    coll === undefined ||
+    !(ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) ||
+    usesThisOrArguments(fn.body).usesArguments
+  )
     return undefined;
   // A loop of mapSeries/eachSeries also needs a body a loop can hold (async-series.ts).
   const method = promisifiedAsyncFunction(b, fn.parent as ts.CallExpression)?.method ?? "";
@@ -107,19 +122,14 @@ export function isPositiveCount(e: ts.Expression): boolean {
 
 /** No `this`, `arguments`, `new.target`, `var` or function declaration that a loop body would change. @internal */
 export function loopable(...nodes: readonly ts.Node[]): boolean {
-  let ok = true;
-  // `this`/`arguments` belong to the nearest non-arrow function, `var` to the nearest function of any kind.
-  const visit = (n: ts.Node, ownThis: boolean, ownVars: boolean): void => {
-    if (!ok) return;
-    if (!ownThis && (n.kind === ts.SyntaxKind.ThisKeyword || ts.isMetaProperty(n))) ok = false;
-    if (!ownThis && ts.isIdentifier(n) && n.text === "arguments") ok = false;
-    if (!ownVars && ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) ok = false;
-    if (!ownVars && ts.isFunctionDeclaration(n)) ok = false;
-    const fn = ts.isFunctionLike(n);
-    ts.forEachChild(n, (c) => visit(c, ownThis || (fn && !ts.isArrowFunction(n)), ownVars || fn));
+  const own = (n: ts.Node): boolean => {
+    const u = usesThisOrArguments(n);
+    return u.usesThis || u.usesArguments;
   };
-  for (const n of nodes) ts.isBlock(n) ? ts.forEachChild(n, (c) => visit(c, false, false)) : visit(n, false, false);
-  return ok;
+  // `var` and function declarations belong to the nearest function of any kind (arrows too).
+  const declares = (n: ts.Node): boolean =>
+    (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) || ts.isFunctionDeclaration(n);
+  return !nodes.some((n) => own(n) || containsNode(n, declares, true));
 }
 
 /** Whether the function calls `name` inside a loop or switch of its own body (a `return` there after conversion). */
@@ -155,7 +165,7 @@ export function rewrite(
   if (!accepted) return undefined;
   const mapper = asyncMapper(sf, iter);
   if (!mapper) return undefined;
-  const collText = needsParens(coll) ? `(${coll.getText(sf)})` : coll.getText(sf);
+  const collText = paren(coll.getText(sf));
   const all =
     accepted === "proven" ? `${collText}.map(${mapper.text})` : `Array.from(${coll.getText(sf)}, ${mapper.text})`;
   return {
@@ -203,10 +213,7 @@ export function collectionOverLocalFunction(
   // promise use (a plain arrow's value would be a call without callback whose value is used: RETURNS_VALUE).
   const mapper = `async (${item}) => ${iter.text}(${item})`;
   const collText = coll.getText(sf);
-  const all =
-    accepted === "proven"
-      ? `${needsParens(coll) ? `(${collText})` : collText}.map(${mapper})`
-      : `Array.from(${collText}, ${mapper})`;
+  const all = accepted === "proven" ? `${paren(collText)}.map(${mapper})` : `Array.from(${collText}, ${mapper})`;
   return { expr: `Promise.all(${all})`, assumed: accepted === "assumed" };
 }
 
@@ -290,15 +297,17 @@ export function dualFunction(iter: ts.Expression, params: 1 | 2): DualIterator |
   const prologue = stmts.slice(0, -1);
   const cbName = cb.name.text;
   // The prologue neither reads the callback nor returns (a loop body or a mapper holds it as it is).
-  if (prologue.some((p) => references(p, cbName) > 0 || containsReturn(p))) return undefined;
+  if (prologue.some((p) => countReferences(p, cbName) > 0 || containsNode(p, ts.isReturnStatement, true)))
+    return undefined;
   if (!ts.isReturnStatement(ret) || !ret.expression || !ts.isCallExpression(ret.expression)) return undefined;
   const dual = ret.expression;
   if (!ts.isIdentifier(dual.expression) || dual.expression.text !== DUAL_HELPER) return undefined;
   const [cbArg, run] = dual.arguments;
   if (!cbArg || !ts.isIdentifier(cbArg) || cbArg.text !== cb.name.text) return undefined;
-  if (!run || !ts.isArrowFunction(run) || !isAsync(run) || run.parameters.length > 0 || !ts.isBlock(run.body))
+  if (!run || !ts.isArrowFunction(run) || !isAsyncFunction(run) || run.parameters.length > 0 || !ts.isBlock(run.body))
     return undefined;
-  if (references(run.body, cb.name.text) > 0 || usesArguments(run.body) || prologue.some(usesArguments))
+  const readsArguments = (n: ts.Node): boolean => usesThisOrArguments(n).usesArguments;
+  if (countReferences(run.body, cb.name.text) > 0 || readsArguments(run.body) || prologue.some(readsArguments))
     return undefined;
   return { fn: iter, item, prologue, ret, body: run.body };
 }
@@ -352,56 +361,6 @@ export function iteratorStatements(sf: ts.SourceFile, d: DualIterator, indent: s
   part(d.prologue);
   part(d.body.statements);
   return parts.filter((p) => p !== "").join("\n");
-}
-
-function containsReturn(n: ts.Node): boolean {
-  let found = false;
-  const visit = (x: ts.Node): void => {
-    if (found || ts.isFunctionLike(x)) return;
-    if (ts.isReturnStatement(x)) found = true;
-    ts.forEachChild(x, visit);
-  };
-  visit(n);
-  return found;
-}
-
-function isAsync(fn: ts.ArrowFunction): boolean {
-  return !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
-function needsParens(e: ts.Expression): boolean {
-  return !(
-    ts.isIdentifier(e) ||
-    ts.isCallExpression(e) ||
-    ts.isPropertyAccessExpression(e) ||
-    ts.isElementAccessExpression(e) ||
-    ts.isArrayLiteralExpression(e) ||
-    ts.isParenthesizedExpression(e)
-  );
-}
-
-/** Identifiers named `name` under `node` (property names excluded). @internal */
-export function references(node: ts.Node, name: string): number {
-  let n = 0;
-  const visit = (x: ts.Node): void => {
-    if (ts.isIdentifier(x) && x.text === name && !(ts.isPropertyAccessExpression(x.parent) && x.parent.name === x)) n++;
-    ts.forEachChild(x, visit);
-  };
-  visit(node);
-  return n;
-}
-
-/** `arguments` read in the body (not inside a nested non-arrow function, which has its own). @internal */
-export function usesArguments(node: ts.Node): boolean {
-  let found = false;
-  const visit = (x: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(x) && x.text === "arguments") found = true;
-    if ((ts.isFunctionDeclaration(x) || ts.isFunctionExpression(x) || ts.isMethodDeclaration(x)) && x !== node) return;
-    ts.forEachChild(x, visit);
-  };
-  visit(node);
-  return found;
 }
 
 /** The white space that starts the line of `pos`. @internal */

@@ -3,9 +3,9 @@
 // Promise.all of the tasks (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts); the helpers the
 // rewritten code no longer uses (the dual helper, the added promisify import) go.
 import { ts } from "ts-morph";
-import { type Edit, indentUnit, type MigrateOptions } from "../../core.js";
+import { countReferences, type Edit, indentUnit, type MigrateOptions } from "../../core.js";
 import { moduleBindings } from "../node-table.js";
-import { references, rewrite } from "./async-collections.js";
+import { rewrite } from "./async-collections.js";
 import { seriesRewrite } from "./async-series.js";
 import { parallelRewrite } from "./async-tasks.js";
 import { limitRewrite, MAP_LIMIT_HELPER, mapLimitHelperText } from "./async-limit.js";
@@ -45,11 +45,11 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
   const helper = sf.statements.find(
     (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === DUAL_HELPER,
   );
-  if (helper && references(sf, DUAL_HELPER) - 1 === dualCallsRemoved)
+  if (helper && countReferences(sf, DUAL_HELPER) - 1 === dualCallsRemoved)
     edits.push({ start: helper.getFullStart(), end: helper.getEnd(), text: "" });
   for (const [name, removed] of promisifyCallsRemoved) {
     const decl = name ? addedPromisifyImport(sf, name) : undefined;
-    if (decl && references(sf, name) - 1 === removed)
+    if (decl && countReferences(sf, name) - 1 === removed)
       edits.push({ start: decl.getFullStart(), end: decl.getEnd(), text: "" });
   }
   return edits;

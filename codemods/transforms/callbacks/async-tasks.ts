@@ -11,7 +11,7 @@
 // A body reading `this` or `arguments` is refused (an arrow body would see the enclosing function's); an object of
 // tasks (results by key) is not rewritten.
 import { ts } from "ts-morph";
-import type { Edit } from "../../core.js";
+import { type Edit, usesThisOrArguments } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
 import { dualFunction, indentOf, iteratorStatements, promisifiedAsyncFunction } from "./async-collections.js";
 
@@ -76,14 +76,6 @@ export function isParallelTask(fn: ts.Node, b: ModuleBindings): boolean {
 
 /** `this`, `arguments` or `new.target` of the function around (not of a nested non-arrow function). */
 function readsThis(node: ts.Node): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (n.kind === ts.SyntaxKind.ThisKeyword || ts.isMetaProperty(n)) found = true;
-    if (ts.isIdentifier(n) && n.text === "arguments") found = true;
-    if (ts.isFunctionLike(n) && !ts.isArrowFunction(n) && n !== node) return;
-    ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return found;
+  const u = usesThisOrArguments(node);
+  return u.usesThis || u.usesArguments;
 }

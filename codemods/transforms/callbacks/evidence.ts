@@ -1,7 +1,7 @@
 // Evidence against a conversion's assumptions found in the file itself: a mode without a callback whose
 // value is used, a callee that returns a value.
 import { ts } from "ts-morph";
-import { skipParens } from "../../core.js";
+import { isAsyncFunction, skipParens } from "../../core.js";
 import { type Candidate, declarationCounts } from "./candidates.js";
 import { skipParensUp } from "./predicates.js";
 
@@ -42,14 +42,10 @@ export function callsWithoutCallbackUsed(
   return out;
 }
 
-function isAsyncFunction(fn: ts.FunctionLikeDeclaration): boolean {
-  return !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
 function enclosingIsAsync(n: ts.Node): boolean {
   let p: ts.Node | undefined = n.parent;
   while (p && !ts.isFunctionLike(p)) p = p.parent;
-  return !!p && !!ts.getModifiers(p as ts.FunctionLikeDeclaration)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+  return !!p && isAsyncFunction(p);
 }
 
 /**
