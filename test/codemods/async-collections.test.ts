@@ -322,15 +322,16 @@ function run(items, cb) {
 module.exports = run
 `;
 /**
- * Calls back after `item.delay` turns of the event loop (setImmediate hops: an order fixed by the hops and the
- * calls' order, where timers of a few milliseconds would race on a loaded machine), with an error when `item.fail`.
+ * Calls back after 1 + `item.delay` turns of the event loop, never synchronously (an err-first callee, as the
+ * err-first profile assumes; setImmediate hops: an order fixed by the hops and the calls' order, where timers of a
+ * few milliseconds would race on a loaded machine), with an error when `item.fail`.
  */
 const DELAYED = `module.exports = function (item, cb) {
   var hops = item.delay
-  ;(function hop() {
+  setImmediate(function hop() {
     if (hops-- > 0) return setImmediate(hop)
     item.fail ? cb(new Error('bad ' + item.v)) : cb(null, item.v)
-  })()
+  })
 }
 `;
 
