@@ -14,7 +14,7 @@
 // evidently an array, or COLLECTION_IS_ARRAY_LIKE is assumed (recorded on the iterator's site) and the loop goes
 // over `Array.from(coll)`.
 import { ts } from "ts-morph";
-import { type Edit, identifierNames, type MigrateOptions } from "../../core.js";
+import { assignmentsTo, type Edit, identifierNames, type MigrateOptions } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
 import {
   SERIES_FUNCTIONS,
@@ -128,25 +128,7 @@ function forEachReturn(body: ts.Block, f: (r: ts.ReturnStatement, inNestedLoop: 
 
 /** Whether a name the parameter binds is assigned in the body. */
 function assignedUnder(body: ts.Node, param: ts.ParameterDeclaration): boolean {
-  const names = identifierNames(param.name);
-  let assigned = false;
-  const visit = (n: ts.Node): void => {
-    if (assigned) return;
-    if (
-      (ts.isBinaryExpression(n) &&
-        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-        [...identifierNames(n.left)].some((x) => names.has(x))) ||
-      ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) &&
-        ts.isIdentifier(n.operand) &&
-        names.has(n.operand.text))
-    )
-      assigned = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return assigned;
+  return [...identifierNames(param.name)].some((name) => assignmentsTo(body, name) > 0);
 }
 
 /** The variable a collection expression reads its array from (`list`, `this.list` → undefined: not followed). */

@@ -2,7 +2,7 @@
 // proven), or that it is not array-like (an object or string literal: evidence against COLLECTION_IS_ARRAY_LIKE).
 import { ts } from "ts-morph";
 import { isIdiomatic } from "../../assumptions.js";
-import { type MigrateOptions, skipParens } from "../../core.js";
+import { assignmentsTo, bindingOf, type MigrateOptions, skipParens } from "../../core.js";
 
 /** `proven` for an evident array, `assumed` under COLLECTION_IS_ARRAY_LIKE, undefined when not rewritten. @internal */
 export function collectionAccepted(coll: ts.Expression, options: MigrateOptions): "proven" | "assumed" | undefined {
@@ -67,28 +67,7 @@ function isReaddir(e: ts.Expression): boolean {
 
 /** The initializer of the `const` (or never reassigned `let`/`var`, declared once) an identifier names. @internal */
 export function constInitializer(id: ts.Identifier): ts.Expression | undefined {
-  let scope: ts.Node | undefined = id.parent;
-  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
-  if (!scope) return undefined;
-  let found: ts.VariableDeclaration | undefined;
-  let count = 0;
-  let assigned = false;
-  const visit = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === id.text) {
-      found = n;
-      count++;
-    }
-    if (ts.isParameter(n) && ts.isIdentifier(n.name) && n.name.text === id.text) count++;
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isIdentifier(skipParens(n.left)) &&
-      (skipParens(n.left) as ts.Identifier).text === id.text
-    )
-      assigned = true;
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return count === 1 && !assigned && found?.initializer ? found.initializer : undefined;
+  const binding = bindingOf(id);
+  if (!binding || !ts.isIdentifier(binding.decl.name) || assignmentsTo(binding.scope, id.text) > 0) return undefined;
+  return binding.decl.initializer;
 }
