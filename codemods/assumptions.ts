@@ -37,6 +37,9 @@ export const ASSUMPTIONS = {
   /** the collection handed to async.map / async.each is an array, array-like or iterable, not a plain object */
   COLLECTION_IS_ARRAY_LIKE:
     "the collection handed to async.map / async.each is an array, array-like or iterable, not a plain object (async.js iterates an object's values, or in 1.x returns an object of results): the call becomes Promise.all over Array.from(collection, …)",
+  /** `obj.m(…)`, where the file defaults `obj.m` to an fs method, calls that method or one with its contract */
+  INJECTED_LIKE_DEFAULT:
+    "a call `obj.m(…, cb)` of a property the file defaults to an fs method (`obj.m = obj.m || fs.m`, or a loop over the names) calls that method, or a replacement with its contract: err-first, once, asynchronously, with fs's success values",
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",

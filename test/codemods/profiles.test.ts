@@ -144,3 +144,44 @@ module.exports = { first, unknown };
     ["UNKNOWN_CALLEE", "UNKNOWN_CALLEE"],
   );
 });
+
+const INJECTED = (names: string) => `var fs = require('fs');
+function defaults(o) {
+  var methods = ${names};
+  methods.forEach(function (m) { o[m] = o[m] || fs[m]; });
+}
+function remove(p, o, cb) {
+  o.unlink(p, function (er) {
+    if (er) return cb(er);
+    cb(null);
+  });
+}
+module.exports = { defaults, remove };
+`;
+
+test("INJECTED_LIKE_DEFAULT: an injected method the file defaults to fs's, only with that evidence", (t) => {
+  const listed = INJECTED("['unlink']");
+  t.deepEqual(summary(migrateSource(listed, "a.js").sites), [
+    ["remove", "converted", ["CALLBACK_ARITY", "INJECTED_LIKE_DEFAULT", "SYNC_THROW_BECOMES_REJECTION"]],
+  ]);
+  // Proof only: an injected function is not fs's.
+  t.deepEqual(summary(migrateSource(listed, "a.js", { assume: "none" }).sites), [["remove", "UNKNOWN_CALLEE", []]]);
+  // The name is not among the defaulted ones, or the list may change before the loop: no evidence.
+  for (const names of ["['rmdir']", "['unlink'].concat(extra)"])
+    t.deepEqual(summary(migrateSource(INJECTED(names), "a.js").sites), [["remove", "UNKNOWN_CALLEE", []]], names);
+  const pushed = INJECTED("['rmdir']").replace("methods.forEach", "methods.push('unlink'); methods.forEach");
+  t.deepEqual(summary(migrateSource(pushed, "a.js").sites), [["remove", "UNKNOWN_CALLEE", []]]);
+  // Converted, it still removes the file through fs's default and reports an injected method's error.
+  const m = load(migrateSource(listed, "a.js").output);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-injected-"));
+  const file = path.join(dir, "f");
+  fs.writeFileSync(file, "x");
+  const o: Record<string, unknown> = {};
+  m.defaults!(o);
+  return (m.remove!(file, o) as Promise<unknown>).then(async () => {
+    t.false(fs.existsSync(file));
+    fs.rmSync(dir, { recursive: true });
+    const failing = { unlink: (_p: string, cb: (e: Error) => void) => setImmediate(cb, new Error("mock")) };
+    await t.throwsAsync(m.remove!("x", failing) as Promise<unknown>, { message: "mock" });
+  });
+});

@@ -46,6 +46,7 @@ import type { AwaitPlan } from "./context.js";
 import { FunctionConverter } from "./converter.js";
 import { convertedExports, firstStatementInsertPos, onlyCallsCallback, plainAsyncRefs } from "./module-form.js";
 import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
+import { injectedDefaults } from "./injected-defaults.js";
 
 export { convertedExports };
 
@@ -89,6 +90,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const bindings = moduleBindings(sf);
   const decls = declarationCounts(sf);
   const imports = new Imports(sf, bindings);
+  const injected = injectedDefaults(sf, bindings);
 
   const cands: Candidate[] = [];
   /** Functions whose callback is not their last parameter: sites, refused (CALLBACK_NOT_LAST_PARAMETER). */
@@ -345,6 +347,20 @@ export function callbacksPass(ctx: FileContext): PassResult {
           arity: fsArity,
         };
       }
+      // `options.unlink(p, cb)` where the file defaults `options.unlink` to `fs.unlink`: awaited as fs's.
+      const injectedArity =
+        idiomatic && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+          ? injected.get(callee.expression.text)?.get(callee.name.text)
+          : undefined;
+      if (injectedArity !== undefined)
+        return {
+          expr: callbackForm(callee, args),
+          maxValues: 1,
+          label: calleeText,
+          arity: injectedArity,
+          successError: "unknown",
+          assumes: "INJECTED_LIKE_DEFAULT",
+        };
       // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
       // start helper, like graceful-fs.
       const pkg = lookUp(knownPackageCallee);
