@@ -154,6 +154,16 @@ export function readability(fileName: string, text: string): Readability {
   let callbackHops = 0;
   const calleeName = (e: ts.Expression): string | undefined =>
     ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  // `promisify(f)(…)` / `promisify(o.f).call(o, …)`: a converted f called through its callback form.
+  const promisified = (e: ts.Expression): string | undefined => {
+    const call = ts.isPropertyAccessExpression(e) && e.name.text === "call" ? e.expression : e;
+    if (!ts.isCallExpression(call) || call.arguments.length !== 1) return undefined;
+    const fn = call.expression;
+    const isPromisify = ts.isIdentifier(fn)
+      ? /^promisify\d*$/.test(fn.text)
+      : ts.isPropertyAccessExpression(fn) && fn.name.text === "promisify";
+    return isPromisify ? calleeName(call.arguments[0]!) : undefined;
+  };
   const seen = new Set<ts.Node>();
   const hops = (n: ts.Node): void => {
     if (ts.isCallExpression(n) && !seen.has(n)) {
@@ -164,6 +174,8 @@ export function readability(fileName: string, text: string): Readability {
         n.arguments.some((a) => ts.isFunctionExpression(a) || ts.isArrowFunction(a)) ||
         (last !== undefined && ts.isIdentifier(last) && CALLBACK_NAME.test(last.text));
       if (name && !HELPER_CALL.test(name) && names.has(name) && passesCallback) callbackHops++;
+      const through = promisified(n.expression);
+      if (through && names.has(through)) callbackHops++;
     }
     ts.forEachChild(n, hops);
   };

@@ -221,6 +221,10 @@ function twice(p, cb) {
 }
 async function direct(p) { return 3 * (await size(p)); }
 function plain(p, cb) { size(p, cb); }
+function viaPromisify(p, cb) {
+  return __asyncioDual(cb, async () => (await promisify(size)(p)) + (await util.promisify(o.twice).call(o, p)));
+}
+async function notConverted(p) { return promisify(fs.stat)(p); }
 
 // Added by asyncio-ts migrate: a helper.
 function __asyncioDual(cb, run) {
@@ -228,7 +232,7 @@ function __asyncioDual(cb, run) {
 }
 function __asyncioStart(start) { return start; }
 `;
-  t.deepEqual(readability("a.js", src), { helperLines: 5, convertedFunctions: 3, callbackHops: 1 });
+  t.deepEqual(readability("a.js", src), { helperLines: 5, convertedFunctions: 5, callbackHops: 3 });
 });
 
 test("profiles: --assume when the CLI has it, the closest option or its default before", (t) => {
