@@ -74,6 +74,8 @@ export class Conversion {
   startDecl?: string;
   /** The first call is pending: the next continuation or tail pass converted starts synchronously (see takeStart). */
   pendingStart = false;
+  /** Statements re-arming a retried continuation (`return setTimeout(() => g(…, CB), t)`), with their delay (see retry.ts). */
+  readonly retries = new Map<ts.Statement, string>();
   /** The first call of the branch being converted by convertBranchedStart. */
   branchLeaf?: ts.Statement;
   /** `__asyncioStart(…)` expressions of the first calls, in source order (one per branch of a branched start). */
@@ -121,6 +123,12 @@ export class Conversion {
     this.pendingStart = false;
     this.startedExprs.push(startExpr);
     return this.startVar!;
+  }
+
+  /** Whether s holds a statement re-arming a retried continuation (a path of the flow, like a callback call). */
+  containsRetry(s: ts.Node): boolean {
+    for (const r of this.retries.keys()) if (r.pos >= s.pos && r.end <= s.end) return true;
+    return false;
   }
 
   isCbRef(n: ts.Node): boolean {

@@ -15,6 +15,7 @@ import {
 import { Refusal } from "../../reasons.js";
 import { START_HELPER } from "./helpers.js";
 import { usesEval } from "./rename.js";
+import { markRetries } from "./retry.js";
 import { boundNamesUsed } from "../../core.js";
 import { fileNames } from "./candidates.js";
 import type { AwaitPlan, Conversion } from "./context.js";
@@ -112,7 +113,9 @@ export function planContinuation(
   // Shape of the continuation.
   if (ts.isFunctionExpression(cont)) {
     const u = usesThisOrArguments(cont.body);
-    if (u.usesThis || u.usesArguments || cont.name) throw new Refusal("CONTINUATION_SHAPE", "this/arguments/named");
+    if (u.usesThis || u.usesArguments) throw new Refusal("CONTINUATION_SHAPE", "this/arguments");
+    // A named continuation is refused unless its name only re-arms the call from a timer: a retry loop.
+    if (cont.name) markRetries(cx, call, cont);
   }
   if (cont.modifiers?.length || (cont as ts.FunctionExpression).asteriskToken)
     throw new Refusal("CONTINUATION_SHAPE", "async/generator");
@@ -311,6 +314,9 @@ export function continuationText(
   const after = commentsAt(sf.text, rest[rest.length - 1].end);
   if (before.length) out = `${before.join(`\n${sIndent}`)}\n${sIndent}${out}`;
   if (after.length) out = `${out}\n${sIndent}${after.join(`\n${sIndent}`)}`;
+  // A retried continuation: every path of the converted statements returns, throws or retries (continue).
+  if (ts.isFunctionExpression(p.cont) && p.cont.name)
+    return `for (;;) {\n${sIndent}${u}${shiftIndent(out, sIndent, sIndent + u)}\n${sIndent}}`;
   // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.
   const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
   if (single) out = `{\n${sIndent}${u}${shiftIndent(out, "", u)}\n${sIndent}}`;

@@ -7,6 +7,7 @@ import { Refusal, type ReasonCode } from "../../reasons.js";
 import { renameReferences } from "./rename.js";
 import type { Conversion } from "./context.js";
 import { cbCallText, helperTailCallText, tailPassText } from "./callback-calls.js";
+import { retryText } from "./retry.js";
 import { continuationText, errRefs, type GuardedCatch, planContinuation } from "./continuation.js";
 import { containsNode, errGuardReturn, isAssigned, isBareReturn, isCallTo, leftmostConjunct } from "./predicates.js";
 
@@ -31,7 +32,13 @@ export function convertList(
     const isLast = i === stmts.length - 1 && flowEnd;
     const bareReturnNext = i === stmts.length - 2 && isBareReturn(stmts[i + 1]);
     const lastHere = i === stmts.length - 1;
-    if (!cx.containsCb(s)) {
+    // `return setTimeout(() => g(…, CB), t)` in a retried continuation: the loop's next turn.
+    const retry = cx.retries.get(s);
+    if (retry !== undefined) {
+      cx.edits.push({ start: s.getStart(cx.sf), end: s.end, text: retryText(cx, s, retry) });
+      return true;
+    }
+    if (!cx.containsCb(s) && !cx.containsRetry(s)) {
       if (containsNode(s, ts.isReturnStatement, true))
         throw new Refusal("MAYBE_NEVER_CALLED", "return without calling the callback");
       if (ts.isThrowStatement(s)) {
