@@ -163,3 +163,46 @@ export function lengths(list, done) {
   t.deepEqual(got, [null, 5]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("--api promise: an `export { f as g }` list exports the async function, and an importer's callback caller gets callbackify", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-api-promise-list-"));
+  const a = `import fs from 'node:fs';
+
+function readText(file, cb) {
+  fs.readFile(file, 'utf8', function (err, text) {
+    if (err) return cb(err);
+    cb(null, text);
+  });
+}
+
+export { readText, readText as read };
+`;
+  const b = `import { read } from './a.mjs';
+
+export function lengths(list, done) {
+  list.forEach(function (f) {
+    read(f, function (err, text) {
+      if (err) return done(err);
+      done(null, text.length);
+    });
+  });
+}
+`;
+  const out = migrate({ "a.mjs": a, "b.mjs": b }, dir);
+  t.regex(out["a.mjs"], /^async function readText\(file\) \{$/m);
+  t.regex(out["b.mjs"], /callbackify\(read\)\(f, function/);
+  // Without --api promise the list keeps the dual form (its importers may pass a callback).
+  const dual = migrateProject([{ file: path.join(dir, "a.mjs"), text: a }])[0]!.output;
+  t.notRegex(dual, /^async function readText/m);
+  t.deepEqual(migrate(out, dir), out, "a second run changes nothing");
+  for (const [name, text] of Object.entries(out)) fs.writeFileSync(path.join(dir, name), text);
+  fs.writeFileSync(path.join(dir, "t.txt"), "hello");
+  const modA = await import(pathToFileURL(path.join(dir, "a.mjs")).href);
+  const modB = await import(pathToFileURL(path.join(dir, "b.mjs")).href);
+  t.is(await modA.read(path.join(dir, "t.txt")), "hello");
+  const got = await new Promise((resolve) =>
+    modB.lengths([path.join(dir, "t.txt")], (err: unknown, n: number) => resolve([err, n])),
+  );
+  t.deepEqual(got, [null, 5]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

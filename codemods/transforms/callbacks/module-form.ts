@@ -68,6 +68,8 @@ export function plainAsyncRefs(
       const p = n.parent;
       if (isPropertyName(n)) continue;
       if (ts.isCallExpression(p) && p.expression === n && awaited.has(p)) continue;
+      // `export { f }` under --api promise: the export is the async function itself.
+      if (promiseApi && ts.isExportSpecifier(p) && !p.isTypeOnly && !p.parent.parent.isTypeOnly) continue;
       if (
         promiseApi &&
         ts.isCallExpression(p) &&
@@ -159,6 +161,12 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
       const name = st.modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword) ? "default" : st.name.text;
       out.add(name).add(`direct:${name}`).add(`promise:${name}`);
     }
+    // `export { f, f as g }` of an async function (--api promise): awaited directly too.
+    if (ts.isExportDeclaration(st) && !st.moduleSpecifier && !st.isTypeOnly && st.exportClause)
+      if (ts.isNamedExports(st.exportClause))
+        for (const e of st.exportClause.elements)
+          if (!e.isTypeOnly && asyncDecls.has((e.propertyName ?? e.name).text))
+            out.add(e.name.text).add(`direct:${e.name.text}`).add(`promise:${e.name.text}`);
     if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
     const b = st.expression;
     if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;

@@ -497,10 +497,13 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const emittedRanges = outermost.map((c) => [c.fn.pos, c.fn.end] as const);
   const insideEmitted = (n: ts.Node) => emittedRanges.some(([a, b]) => a <= n.pos && n.end <= b);
   const callbackCalls = new Map<Candidate, ts.CallExpression[]>();
-  if (idiomatic && !ts_)
+  if (idiomatic)
     for (const c of outermost) {
       const calls: ts.CallExpression[] = [];
       const refs = plainAsyncRefs(sf, c, decls, emittedCalls, promiseApi ? { calls, insideEmitted } : undefined);
+      // TypeScript: a function of the file's own (or an ES export under --api promise) becomes a typed
+      // `async function f(…): Promise<T>`; a CommonJS export keeps its overloaded dual form.
+      if (refs && ts_ && refs.length) continue;
       if (refs) moduleMode.set(c, refs);
       if (refs && calls.length) callbackCalls.set(c, calls);
     }
@@ -577,6 +580,15 @@ export function callbacksPass(ctx: FileContext): PassResult {
         end: cbParam.end,
         text: "",
       });
+      if (ts_) {
+        // `): void` (or no annotation) becomes `): Promise<T>`, T from the callback's value type.
+        const promised = `Promise<${promisedType(fn, sf)}>`;
+        if (fn.type) result.edits.push({ start: fn.type.getStart(sf), end: fn.type.end, text: promised });
+        else {
+          const close = sf.text.indexOf(")", cbParam.end);
+          result.edits.push({ start: close + 1, end: close + 1, text: `: ${promised}` });
+        }
+      }
       result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
       if (promiseApi) {
         // The exports are the async function itself; a caller passing a callback goes through callbackify.
