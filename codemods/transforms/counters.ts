@@ -60,6 +60,13 @@ export interface CounterHost {
   promiseForm?: boolean;
   /** Undefined when the callee is not known to call its continuation once, asynchronously, err-first. */
   awaitable(call: ts.CallExpression, values: number): CounterCallPlan | undefined;
+  /** Where the flow's statements start (a continuation's, past its propagation); else the body's first statement. */
+  flowStart?: number;
+  /**
+   * `return await g'(args);` for the callback handed on, `g(args, cb)`, at the join or in an empty-list guard
+   * (recording its success arity); absent, such a join is refused.
+   */
+  tailText?(call: ts.CallExpression): string;
 }
 
 /** A converted counter: the kept prologue, the synchronous start, the async rest and the success arity. */
@@ -69,7 +76,8 @@ export interface CounterConversion {
   prologue: string;
   startDecl: string;
   rest: string;
-  arity: 0 | 1 | 2;
+  /** The success arity; undefined when the join hands the callback on (tailText recorded the callee's). */
+  arity: 0 | 1 | 2 | undefined;
   /** Prologue statements the conversion removed (a deferred empty-list guard). */
   dropped: readonly ts.Statement[];
 }
@@ -85,7 +93,9 @@ interface Join {
   store?: { out: string; index: string; expr: ts.Expression };
   /** `total += expr` in completion order, `cb(null, total)` at the end. */
   accumulate?: { name: string; expr: ts.Expression };
-  arity: 0 | 1 | 2;
+  /** The join hands the callback on, `g(args, cb)` (rimraf's `options.rmdir(p, cb)`), instead of calling it. */
+  tail?: ts.CallExpression;
+  arity: 0 | 1 | 2 | undefined;
 }
 
 const shape = (detail: string): Refusal => new Refusal("COUNTER_SHAPE", detail);
@@ -234,10 +244,14 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   if (!e || !ts.isIfStatement(e) || e.elseStatement || !isIdent(e.expression, errName))
     throw shape("no `if (err)` branch where expected");
   const eb = branchStatements(e.thenStatement);
-  const setFlag = flagSet(eb[0]);
+  let setFlag = flagSet(eb[0]);
   const errStep = callbackStep(eb.slice(setFlag ? 1 : 0), cbName);
-  if (errStep?.call.arguments.length !== 1 || !isIdent(errStep.call.arguments[0], errName))
-    throw shape("the error branch is not `failed = true; return cb(err)`");
+  const errArg = errStep?.call.arguments.length === 1 ? errStep.call.arguments[0] : undefined;
+  // `return cb(errState = er)`: the flag set to the error itself, truthy in this branch (isaacs' style).
+  const inline = !setFlag && errArg ? flagSetTo(errArg, errName) : undefined;
+  if (inline) setFlag = inline;
+  else if (!isIdent(errArg, errName)) throw shape("the error branch is not `failed = true; return cb(err)`");
+  if (!errStep) throw shape("the error branch is not `failed = true; return cb(err)`");
   if (!errStep.returns) throw new Refusal("COUNTER_MAY_CALL_TWICE", "the error path goes on to the counter");
   if (guard === undefined || setFlag === undefined || guard !== setFlag)
     throw new Refusal("COUNTER_MAY_CALL_TWICE", "no first-error guard (`if (failed) return` … `failed = true`)");
@@ -306,21 +320,45 @@ function matchJoin(body: ts.Block, errName: string, cbName: string): Join {
   const finalFlag = flagSet(fb[0]);
   if (finalFlag !== undefined && finalFlag !== guard) throw shape("the join sets another flag");
   const okStep = callbackStep(fb.slice(finalFlag ? 1 : 0), cbName);
-  if (!okStep) throw shape("the join does more than call back");
-  const args = okStep.call.arguments;
-  let arity: 0 | 1 | 2;
-  if (args.length === 0) arity = 0;
+  const tail = okStep ? undefined : tailStep(fb.slice(finalFlag ? 1 : 0), cbName);
+  if (!okStep && !tail) throw shape("the join does more than call back");
+  const args = okStep?.call.arguments ?? [];
+  let arity: 0 | 1 | 2 | undefined;
+  if (tail) arity = undefined;
+  else if (args.length === 0) arity = 0;
   else if (args.length === 1 && isNullish(args[0])) arity = 1;
   else if (args.length === 2 && isNullish(args[0]) && store && isIdent(args[1], store.out)) arity = 2;
   else if (args.length === 2 && isNullish(args[0]) && accumulate && isIdent(args[1], accumulate.name)) arity = 2;
   else throw shape("the join calls back with something else than the results array or the accumulated value");
   if ((store || accumulate) && arity !== 2) throw shape("results are stored but not passed on");
+  if (tail && countReferences(tail, errName) > 0) throw shape("the error is read outside the error branch");
   if (countReferences(body, errName) !== 2) throw shape("the error is read outside the error branch");
   if (counter === guard || (store && (store.out === counter || store.out === guard)))
     throw shape("one name plays two parts");
   if (accumulate && (accumulate.name === counter || accumulate.name === guard || accumulate.name === errName))
     throw shape("one name plays two parts");
-  return { flag: guard, counter, counterRefs, finalSetsFlag: finalFlag !== undefined, store, accumulate, arity };
+  return { flag: guard, counter, counterRefs, finalSetsFlag: finalFlag !== undefined, store, accumulate, tail, arity };
+}
+
+/** `failed = err` (the error branch's call argument): the flag's name. */
+function flagSetTo(e: ts.Expression, errName: string): string | undefined {
+  const x = skipParens(e);
+  return ts.isBinaryExpression(x) &&
+    x.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    isIdent(x.left) &&
+    isIdent(x.right, errName)
+    ? (skipParens(x.left) as ts.Identifier).text
+    : undefined;
+}
+
+/** `g(args, cb)` / `return g(args, cb)` alone: the callback handed on as the last argument, and only there. */
+function tailStep(stmts: readonly ts.Statement[], cbName: string): ts.CallExpression | undefined {
+  const [a, ...more] = stmts;
+  const e = a && (ts.isExpressionStatement(a) ? a.expression : ts.isReturnStatement(a) ? a.expression : undefined);
+  const call = e && skipParens(e);
+  if (more.length || !call || !ts.isCallExpression(call)) return undefined;
+  const last = call.arguments[call.arguments.length - 1];
+  return isIdent(last, cbName) && countReferences(call, cbName) === 1 ? call : undefined;
 }
 
 /** The one variable declaration of name among the prologue statements, with its statement. */
@@ -388,7 +426,7 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
   let emptyGuard: EmptyGuard | undefined;
   // An earlier statement calling back (`if (!files.length) return cb(null, [])`) does so synchronously.
   for (const s of stmts.slice(0, k)) {
-    const guard = deferredEmptyGuard(s, host);
+    const guard = deferredEmptyGuard(s, host) ?? tailEmptyGuard(s, host);
     if (guard) {
       if (emptyGuard) throw shape("two empty-list guards");
       emptyGuard = guard;
@@ -401,6 +439,9 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
       ts.forEachChild(x, visit);
     };
     visit(s);
+    // In a continuation (flowStart) a call there is not synchronous, but the join would call back again.
+    if (direct && host.flowStart !== undefined)
+      throw new Refusal("CALLBACK_NOT_LAST", "calls back before the parallel calls");
     if (direct) throw new Refusal("ZALGO", "calls back synchronously before the parallel calls (an empty-list guard?)");
     if (containsCb(s)) return undefined;
   }
@@ -413,12 +454,14 @@ export function convertCounter(host: CounterHost, stmts: readonly ts.Statement[]
 /** `if (left === 0) return process.nextTick(function () { cb(null, 0); });`: an empty list calls back on a later tick. */
 interface EmptyGuard {
   stmt: ts.IfStatement;
+  /** `if (n === 0) return g(args, cb)`: the callback handed on at once (rimraf's `options.rmdir(p, cb)`). */
+  tail?: ts.CallExpression;
   /** What is tested for 0 (the counter, or the array's length). */
   tested: ts.Expression;
   /** The arguments the callback gets. */
   args: readonly ts.Expression[];
   /** How it defers: a `setImmediate` callback runs after the I/O and immediates already due, not just after the current job. */
-  timer: "process.nextTick" | "setImmediate";
+  timer?: "process.nextTick" | "setImmediate";
 }
 
 /** Recognises a deferred empty-list guard: `process.nextTick`/`setImmediate` of `cb(…)` (or of `cb` with its arguments). */
@@ -464,6 +507,15 @@ function deferredEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | un
       return { stmt: s, tested, args: inner.arguments, timer };
   }
   return undefined;
+}
+
+/** `if (n === 0) return g(args, cb);`: an empty list hands the callback on (only where the host renders tails). */
+function tailEmptyGuard(s: ts.Statement, host: CounterHost): EmptyGuard | undefined {
+  if (!host.tailText || !ts.isIfStatement(s) || s.elseStatement) return undefined;
+  const tested = zeroTested(s.expression);
+  const body = branchStatements(s.thenStatement);
+  const tail = tested && body.length === 1 && ts.isReturnStatement(body[0]) ? tailStep(body, host.cbName) : undefined;
+  return tail && tested ? { stmt: s, tested, args: [], tail } : undefined;
 }
 
 interface LoopShape {
@@ -573,7 +625,14 @@ function prologueWithout(
     throw shape("const counter");
   if (!counter.decl.initializer) throw shape("the counter has no initial value");
   counterInit(counter.decl.initializer);
-  if (!flag.decl.initializer || flag.decl.initializer.kind !== ts.SyntaxKind.FalseKeyword)
+  // `var failed = false`, or `var errState` / `= null` (isaacs' style: the first error is the flag).
+  const flagInit = flag.decl.initializer;
+  if (
+    flagInit &&
+    flagInit.kind !== ts.SyntaxKind.FalseKeyword &&
+    flagInit.kind !== ts.SyntaxKind.NullKeyword &&
+    !isIdent(flagInit, "undefined")
+  )
     throw shape("the flag does not start false");
   if (
     out &&
@@ -606,7 +665,7 @@ function prologueWithout(
   // Drop the declarators.
   const drop = new Set(found.map((f) => f.decl));
   const edits: Edit[] = [];
-  const start = body.getStart(host.sf) + 1;
+  const start = host.flowStart ?? body.getStart(host.sf) + 1;
   const end = stmts[k].getStart(host.sf);
   const removeStatement = (stmt: ts.Statement): void => {
     let e = stmt.end;
@@ -707,6 +766,9 @@ function convertLoop(
     if (testsCounter && (!counterDecl || stmts.indexOf(emptyGuard.stmt) < counterDecl.index))
       throw shape("the empty-list guard reads the counter before it is set");
     if (testsCounter) elsewhere.push({ name: join.counter, expected: 1 });
+  }
+  if (emptyGuard?.tail) emptyReturn = host.tailText!(emptyGuard.tail);
+  else if (emptyGuard) {
     const args = emptyGuard.args;
     const guardArity =
       args.length === 0
@@ -772,6 +834,9 @@ function convertLoop(
       `}));`,
       `return ${acc.name};`,
     );
+  } else if (join.tail) {
+    if (!host.tailText) throw shape("the join hands the callback on");
+    lines.push(`await Promise.all(${started});`, host.tailText(join.tail));
   } else if (!store) lines.push(`await Promise.all(${started});`);
   else if (valueName && isIdent(store.expr, valueName)) lines.push(`return await Promise.all(${started});`);
   else {

@@ -185,3 +185,15 @@ test("INJECTED_LIKE_DEFAULT: an injected method the file defaults to fs's, only 
     await t.throwsAsync(m.remove!("x", failing) as Promise<unknown>, { message: "mock" });
   });
 });
+
+test("err-first: a counter join in a continuation whose parallel callee is a parameter (rimraf's rmkids)", (t) => {
+  const dir = path.join(import.meta.dirname, "../fixtures/codemods/callbacks/counter-in-continuation");
+  const input = fs.readFileSync(path.join(dir, "input.js"), "utf8");
+  const r = migrateSource(input, "a.js", { assume: "err-first" });
+  t.deepEqual(summary(r.sites)[0], [
+    "removeKids",
+    "converted",
+    ["CALLBACK_ARITY", "ERR_FIRST_CALLEE", "SYNC_THROW_BECOMES_REJECTION"],
+  ]);
+  t.regex(r.output, /const started = files\.map\(\(f\) => promisify\(remove\)\(path\.join\(p, f\)\)\);/);
+});

@@ -110,6 +110,15 @@ export class Conversion {
     return n.getText(this.sf);
   }
 
+  /** The plan of a counter's parallel call (counters.ts), recording what its awaitability rests on. */
+  counterPlan(call: ts.CallExpression, values: number): AwaitPlan | undefined {
+    const plan = this.awaitable(call, values);
+    if (plan?.assumed) this.assumptions.add("ERR_FIRST_CALLEE");
+    if (plan?.assumes) this.assumptions.add(plan.assumes);
+    if (plan?.mayCallBackSync) this.assume("CALLBACK_NOW_ASYNC", "ZALGO", `${plan.label} may call back synchronously`);
+    return plan;
+  }
+
   /** Text of [start, end) with the edits made inside it applied; those edits are consumed. */
   render(start: number, end: number, fromIndex: number): string {
     const inner = this.edits

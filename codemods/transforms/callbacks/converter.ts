@@ -40,7 +40,7 @@ export class FunctionConverter extends Conversion {
         unit: this.unit,
         startHelper: START_HELPER,
         promiseForm: this.idiomatic,
-        awaitable: (c, v) => this.awaitable(c, v),
+        awaitable: (c, v) => this.counterPlan(c, v),
       },
       body.statements,
     );
@@ -51,7 +51,7 @@ export class FunctionConverter extends Conversion {
         if (containsNode(st, ts.isReturnStatement, true))
           throw new Refusal("MAYBE_NEVER_CALLED", "return in the prologue");
       }
-      this.successArities.add(counter.arity);
+      if (counter.arity !== undefined) this.successArities.add(counter.arity);
       this.asyncCalls++;
       // The calls start in their promise form: a bad argument rejects instead of throwing.
       if (this.idiomatic) this.assumptions.add("SYNC_THROW_BECOMES_REJECTION");

@@ -8,6 +8,7 @@ import { renameReferences } from "./rename.js";
 import type { Conversion } from "./context.js";
 import { cbCallText, helperTailCallText, tailPassText } from "./callback-calls.js";
 import { retryText } from "./retry.js";
+import { counterInFlow } from "./counter-flow.js";
 import { continuationText, errRefs, type GuardedCatch, planContinuation } from "./continuation.js";
 import { containsNode, errGuardReturn, isAssigned, isBareReturn, isCallTo, leftmostConjunct } from "./predicates.js";
 
@@ -25,6 +26,11 @@ export function convertList(
   truthy: Set<string>,
   flowEnd = true,
 ): boolean {
+  // A continuation's statements joined by a counter: `Promise.all` in place.
+  if (inCont) {
+    const joined = counterInFlow(cx, stmts);
+    if (joined !== undefined) return joined;
+  }
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
     // An expression statement may end a path only where nothing runs after it: at the end of the
