@@ -67,6 +67,8 @@ export interface CounterHost {
    * (recording its success arity); absent, such a join is refused.
    */
   tailText?(call: ts.CallExpression): string;
+  /** Names the conversion around the counter has introduced (a started first call's variable): not to be reused. */
+  taken?: readonly string[];
 }
 
 /** A converted counter: the kept prologue, the synchronous start, the async rest and the success arity. */
@@ -811,7 +813,8 @@ function convertLoop(
     emptyGuard ? [emptyGuard.stmt] : [],
   );
 
-  const used = identifierNames(host.sf);
+  const taken = host.taken ?? [];
+  const used = taken.length ? new Set([...identifierNames(host.sf), ...taken]) : identifierNames(host.sf);
   const started = freshName("started", used);
   const inner = indentAt(host.sf.text, stmts[k].getStart(host.sf));
   const u = host.unit;
@@ -923,14 +926,19 @@ function convertNamedJoin(
     },
     [{ name, expected: calls.length + 1 }],
   );
-  const started = freshName("started", identifierNames(host.sf));
+  const taken = host.taken ?? [];
+  const started = freshName(
+    "started",
+    taken.length ? new Set([...identifierNames(host.sf), ...taken]) : identifierNames(host.sf),
+  );
   const inner = indentAt(host.sf.text, stmts[firstCall].getStart(host.sf));
+  if (join.tail && !host.tailText) throw shape("the join hands the callback on");
   const startDecl = `const ${started} = [\n${calls.map((c) => `${inner}${host.unit}${startText(host, c)},`).join("\n")}\n${inner}];`;
   return {
     firstIndex: firstCall,
     prologue,
     startDecl,
-    rest: `await Promise.all(${started});`,
+    rest: `await Promise.all(${started});${join.tail ? `\n${inner}${host.tailText!(join.tail)}` : ""}`,
     arity: join.arity,
     dropped: [],
   };

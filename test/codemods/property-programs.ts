@@ -96,6 +96,10 @@ export interface CounterFn {
   noneArity: "noArgs" | "null";
   start: "exact" | "less" | "more";
   emptyGuard: "none" | "sync" | "nextTick" | "setImmediate";
+  /** In the function body, or inside the continuation of a first fs.readlink (rimraf's rmkids). */
+  place: "body" | "continuation";
+  /** `failed = true; return cb(er)`, or isaacs' `return cb(failed = er)` with the join handing cb to fs.readlink. */
+  style: "classic" | "isaacs";
 }
 
 export type Handler =
@@ -305,6 +309,8 @@ const counterFn: fc.Arbitrary<CounterFn> = fc.record({
     "nextTick" as const,
     "setImmediate" as const,
   ),
+  place: fc.constantFrom("body" as const, "continuation" as const),
+  style: fc.constantFrom("classic" as const, "classic" as const, "isaacs" as const),
 });
 
 const handler = fc.constantFrom<Handler>(
@@ -580,13 +586,19 @@ function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolea
   const callee = callees[f.callee % callees.length];
   const count = f.loop === "named" ? 2 + (f.callee % 2) : 0;
   const delta = f.start === "less" ? " - 1" : f.start === "more" ? " + 1" : "";
-  const results = f.loop === "named" ? "none" : f.results;
+  const isaacs = f.style === "isaacs";
+  // isaacs' join hands the callback on: no results to pass.
+  const results = f.loop === "named" || isaacs ? "none" : f.results;
   const sig = tsx ? `(xs: any[], cb: (err: any, result?: any) => void): void` : `(xs, cb)`;
-  const decl = [`left = ${f.loop === "named" ? String(count) : "xs.length"}${delta}`, "failed = false"];
+  const decl = [
+    `left = ${f.loop === "named" ? String(count) : "xs.length"}${delta}`,
+    isaacs ? "failed" : "failed = false",
+  ];
   if (results === "index" || results === "push") decl.push(`out${tsx ? ": any[]" : ""} = []`);
   if (results === "total") decl.push("total = 0");
-  const success =
-    results === "index" || results === "push"
+  const success = isaacs
+    ? "fs.readlink('tail', cb)"
+    : results === "index" || results === "push"
       ? "cb(null, out)"
       : results === "total"
         ? "cb(null, total)"
@@ -608,10 +620,10 @@ function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolea
     total: "total += v ? v.length : 0;\n",
     none: "",
   }[results];
-  const join =
-    (f.guard ? "if (failed) return;\nif (er) {\n  failed = true;\n  return cb(er);\n}\n" : "if (er) return cb(er);\n") +
-    store +
-    `if (--left === 0) ${success};`;
+  const errBranch = isaacs
+    ? "if (failed) return;\nif (er) return cb(failed = er);\n"
+    : "if (failed) return;\nif (er) {\n  failed = true;\n  return cb(er);\n}\n";
+  const join = (f.guard ? errBranch : "if (er) return cb(er);\n") + store + `if (--left === 0) ${success};`;
   let calls: string;
   if (f.loop === "named") {
     calls =
@@ -624,7 +636,10 @@ function printCounter(f: CounterFn, name: string, callees: string[], tsx: boolea
         ? `xs.forEach(function (f, i) {\n  ${callee}(f, ${ind(cont).trimStart()});\n});`
         : `for (let i = 0; i < xs.length; i++) {\n  ${callee}(xs[i], ${ind(cont).trimStart()});\n}`;
   }
-  return `function ${name}${sig} {\n${ind(`var ${decl.join(", ")};\n${emptyGuard}${calls}`)}\n}`;
+  const flow = `var ${decl.join(", ")};\n${emptyGuard}${calls}`;
+  if (f.place === "body") return `function ${name}${sig} {\n${ind(flow)}\n}`;
+  const first = `fs.readlink('first', function (er0${tsx ? ": any" : ""}) {\n${ind(`if (er0) return cb(er0);\n${flow}`)}\n});`;
+  return `function ${name}${sig} {\n${ind(first)}\n}`;
 }
 
 function printHandler(h: Handler, link: Link["kind"], second: boolean): string {

@@ -33,6 +33,7 @@ export function counterInFlow(cx: Conversion, stmts: readonly ts.Statement[]): b
       awaitable: (c, v) => cx.counterPlan(c, v),
       flowStart: stmts[0]!.getStart(sf),
       tailText: (call) => tailPassText(cx, call, false),
+      taken: cx.startVar ? [cx.startVar] : [],
     },
     stmts,
   );
