@@ -39,6 +39,13 @@ export interface AwaitPlan {
   assumes?: AssumptionName;
 }
 
+/** An awaited expression that is not one call of the source (an `after` join's Promise.all): its plan and what it reads. */
+export interface VirtualCall {
+  plan: AwaitPlan;
+  /** The nodes the awaited expression evaluates (for name hygiene). */
+  reads: readonly ts.Node[];
+}
+
 /** The state of one candidate's conversion, and the questions about its nodes every step asks. @internal */
 export class Conversion {
   readonly edits: Edit[] = [];

@@ -18,7 +18,7 @@ import { usesEval } from "./rename.js";
 import { markRetries } from "./retry.js";
 import { boundNamesUsed } from "../../core.js";
 import { fileNames } from "./candidates.js";
-import type { AwaitPlan, Conversion } from "./context.js";
+import type { AwaitPlan, Conversion, VirtualCall } from "./context.js";
 import {
   commentsAt,
   containsNode,
@@ -41,7 +41,8 @@ type Form = "propagate" | "forward" | "general" | "ignored" | "guarded";
 
 /** What the analysis of a continuation decided, for the walker and for continuationText. @internal */
 export interface ContinuationPlan {
-  cont: ts.FunctionExpression | ts.ArrowFunction;
+  /** A function declaration only as an `after` join's onComplete (after-join.ts). */
+  cont: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration;
   plan: AwaitPlan;
   form: Form;
   /** The error parameter's name ("\0" when there is none). */
@@ -55,6 +56,8 @@ export interface ContinuationPlan {
   renames: Map<string, string>;
   /** Error names known to be null in the continuation's statements. */
   known: Set<string>;
+  /** A named continuation re-armed from a timer (retry.ts): its text is a loop. */
+  retried: boolean;
 }
 
 /** The first `if (err) return …;` of a guarded continuation, converted, as the catch block's body. @internal */
@@ -106,12 +109,13 @@ export function errRefs(errName: string, nodes: readonly ts.Node[], outsideCbFir
 export function planContinuation(
   cx: Conversion,
   s: ts.Statement,
-  call: ts.CallExpression,
-  cont: ts.FunctionExpression | ts.ArrowFunction,
+  source: ts.CallExpression | VirtualCall,
+  cont: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration,
   outerKnown: ReadonlySet<string>,
 ): ContinuationPlan {
-  // Shape of the continuation.
-  if (ts.isFunctionExpression(cont)) {
+  const call = ts.isCallExpression(source as ts.Node) ? (source as ts.CallExpression) : undefined;
+  // Shape of the continuation (an `after` join checked its onComplete: after-join.ts).
+  if (call && ts.isFunctionExpression(cont)) {
     const u = usesThisOrArguments(cont.body);
     if (u.usesThis || u.usesArguments) throw new Refusal("CONTINUATION_SHAPE", "this/arguments");
     // A named continuation is refused unless its name only re-arms the call from a timer: a retry loop.
@@ -125,8 +129,8 @@ export function planContinuation(
   // No parameters: the continuation ignores the outcome (`fs.unlink(p, function () { cb(); })`).
   let errName = params.length ? (params[0].name as ts.Identifier).text : "\0";
   let values = params.slice(1).map((p) => (p.name as ts.Identifier).text);
-  const plan0 = cx.awaitable(call, values.length);
-  if (!plan0) throw new Refusal("UNKNOWN_CALLEE", cx.text(call.expression));
+  const plan0 = call ? cx.awaitable(call, values.length) : (source as VirtualCall).plan;
+  if (!plan0) throw new Refusal("UNKNOWN_CALLEE", call && cx.text(call.expression));
   if (plan0.valueOnly) {
     // No error parameter: every parameter is a value, and the awaited promise never rejects.
     errName = "\0";
@@ -141,12 +145,13 @@ export function planContinuation(
   if (plan0.assumed) {
     // Evidence beats the assumption: a first parameter that does not name an error
     // (`function (writable) {…}`) says the callee is not err-first.
-    if (params.length && !looksLikeErrorParam(params[0].name as ts.Identifier, cont.body))
+    if (params.length && !looksLikeErrorParam(params[0].name as ts.Identifier, cont.body!))
       throw new Refusal("CONTINUATION_NOT_ERR_FIRST", (params[0].name as ts.Identifier).text);
     cx.assumptions.add("ERR_FIRST_CALLEE");
   }
   let plan = plan0;
   if (cx.pendingStart) {
+    if (!call) throw new Refusal("COUNTER_SHAPE", "a join started synchronously");
     // The first call keeps its callback form and starts synchronously.
     const args = call.arguments.slice(0, -1).map((a) => cx.text(a));
     const doneArg = plan0.arrayValues ? "(error, ...values) => done(error, values)" : "done";
@@ -156,7 +161,7 @@ export function planContinuation(
     };
   }
   if (values.length > plan.maxValues) throw new Refusal("MULTIPLE_RESULTS", plan.label);
-  if (!ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
+  if (!cont.body || !ts.isBlock(cont.body)) throw new Refusal("CONTINUATION_SHAPE", "expression body");
   const stmts = cont.body.statements;
 
   // Which form: propagate (`if (err) return cb(err)` first), forward (err only passed to cb), or general.
@@ -220,7 +225,8 @@ export function planContinuation(
   if (form === "general") introduced.add(errName);
   const hoisted = declaredNames(rest);
   const argNames = new Set<string>();
-  for (const a of call.arguments.slice(0, -1)) for (const n of boundNamesUsed(a)) argNames.add(n);
+  for (const a of call ? call.arguments.slice(0, -1) : (source as VirtualCall).reads)
+    for (const n of boundNamesUsed(a)) argNames.add(n);
   // A branch's first call is flattened into a block of its own (convertBranchedStart): what it
   // declares with let/const cannot meet the function's other names.
   const ownBlock = s === cx.branchLeaf;
@@ -250,7 +256,8 @@ export function planContinuation(
   );
   if (form === "propagate" || form === "forward") known.add(errName);
   if (rest.length === 0) throw new Refusal("MAYBE_NEVER_CALLED", "empty continuation");
-  return { cont, plan, form, errName, values, stmts, rest, renames, known };
+  const retried = !!call && ts.isFunctionExpression(cont) && !!cont.name;
+  return { cont, plan, form, errName, values, stmts, rest, renames, known, retried };
 }
 
 /**
@@ -272,7 +279,7 @@ export function continuationText(
   const renamed = (n: string): string => p.renames.get(n) ?? n;
   const sIndent = indentAt(sf.text, s.getStart(sf));
   const restIndent = indentAt(sf.text, rest[0].getStart(sf));
-  const decl = values.some((v) => isAssigned(p.cont.body, v)) ? "let" : "const";
+  const decl = values.some((v) => isAssigned(p.cont.body!, v)) ? "let" : "const";
   const newValues = values.map(renamed);
   const target = values.length === 0 ? "" : plan.arrayValues ? `[${newValues.join(", ")}]` : newValues[0];
   const assign = target ? `${target} = await ${plan.expr};` : `await ${plan.expr};`;
@@ -315,8 +322,7 @@ export function continuationText(
   if (before.length) out = `${before.join(`\n${sIndent}`)}\n${sIndent}${out}`;
   if (after.length) out = `${out}\n${sIndent}${after.join(`\n${sIndent}`)}`;
   // A retried continuation: every path of the converted statements returns, throws or retries (continue).
-  if (ts.isFunctionExpression(p.cont) && p.cont.name)
-    return `for (;;) {\n${sIndent}${u}${shiftIndent(out, sIndent, sIndent + u)}\n${sIndent}}`;
+  if (p.retried) return `for (;;) {\n${sIndent}${u}${shiftIndent(out, sIndent, sIndent + u)}\n${sIndent}}`;
   // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.
   const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
   if (single) out = `{\n${sIndent}${u}${shiftIndent(out, "", u)}\n${sIndent}}`;

@@ -10,6 +10,7 @@ import { START_HELPER } from "./helpers.js";
 import { declarationCounts, fileNames, redeclaresOutsideInnerParameters } from "./candidates.js";
 import { Conversion } from "./context.js";
 import { convertHelper, findHelpers } from "./inner-helpers.js";
+import { afterJoinDeclarations } from "./after-join.js";
 import { branchedStart, convertBranchedStart } from "./start.js";
 import { convertList } from "./walker.js";
 import { containsNode, isBareReturn, skipParensUp } from "./predicates.js";
@@ -58,7 +59,13 @@ export class FunctionConverter extends Conversion {
       this.startDecl = counter.startDecl;
       return { prologue: counter.prologue, rest: counter.rest };
     }
-    findHelpers(this, body, declarationCounts(body as unknown as ts.SourceFile));
+    // An `after` join's onComplete calls the callback but is the join's continuation, not an inner helper.
+    findHelpers(
+      this,
+      body,
+      declarationCounts(body as unknown as ts.SourceFile),
+      afterJoinDeclarations(this, body.statements),
+    );
     // The function's own flow; the helpers' declarations are hoisted and converted on their own.
     const stmts = body.statements.filter(
       (st) => !(ts.isFunctionDeclaration(st) && st.name && this.helpers.get(st.name.text) === st),

@@ -14,9 +14,14 @@ import { convertList } from "./walker.js";
  * as `helper(…);` / `return helper(…);`, and does not call itself (or another helper that
  * calls it back) outside a continuation. @internal
  */
-export function findHelpers(cx: Conversion, body: ts.Block, decls: Map<string, number>): void {
+export function findHelpers(
+  cx: Conversion,
+  body: ts.Block,
+  decls: Map<string, number>,
+  notHelpers: ReadonlySet<ts.Statement> = new Set(),
+): void {
   const fnDecls = body.statements.filter(
-    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && !!s.name && !!s.body,
+    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && !!s.name && !!s.body && !notHelpers.has(s),
   );
   for (let grown = true; grown; ) {
     grown = false;

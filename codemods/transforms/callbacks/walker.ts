@@ -5,10 +5,11 @@ import { ts } from "ts-morph";
 import { bindsName, indentAt, shiftIndent, skipParens } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { renameReferences } from "./rename.js";
-import type { Conversion } from "./context.js";
+import type { Conversion, VirtualCall } from "./context.js";
 import { cbCallText, helperTailCallText, tailPassText } from "./callback-calls.js";
 import { retryText } from "./retry.js";
 import { counterInFlow } from "./counter-flow.js";
+import { type AfterJoin, afterJoinAwait, afterJoinRemovals, findAfterJoin, joinStatements } from "./after-join.js";
 import { continuationText, errRefs, type GuardedCatch, planContinuation } from "./continuation.js";
 import { containsNode, errGuardReturn, isAssigned, isBareReturn, isCallTo, leftmostConjunct } from "./predicates.js";
 
@@ -31,6 +32,9 @@ export function convertList(
     const joined = counterInFlow(cx, stmts);
     if (joined !== undefined) return joined;
   }
+  // `var done = after(list.length, onComplete); list.forEach(…)`: Promise.all, then onComplete's statements.
+  const join = findAfterJoin(cx.sf, cx.cand.fn, stmts);
+  if (join) return convertAfterJoin(cx, stmts, join, known);
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
     // An expression statement may end a path only where nothing runs after it: at the end of the
@@ -264,14 +268,45 @@ function isTailPassCall(cx: Conversion, e: ts.Expression): boolean {
 }
 
 /**
+ * An `after` join ending the flow (after-join.ts): the statements before it stay as they are (they must
+ * neither call back nor return), the loop becomes the awaited Promise.all with onComplete's statements as its
+ * continuation, the join's declarator and named functions go.
+ */
+function convertAfterJoin(
+  cx: Conversion,
+  stmts: readonly ts.Statement[],
+  join: AfterJoin,
+  known: ReadonlySet<string>,
+): boolean {
+  const own = joinStatements(join);
+  const loopAt = stmts.indexOf(join.loop);
+  stmts.forEach((st, i) => {
+    if (own.has(st)) return;
+    if (i > loopAt) throw new Refusal("CALLBACK_NOT_LAST", "code after the join's loop");
+    if (cx.containsCb(st) || containsNode(st, ts.isReturnStatement, true))
+      throw new Refusal("COUNTER_SHAPE", "after: the callback or a return before the join");
+  });
+  const terminates = convertContinuation(
+    cx,
+    join.loop,
+    afterJoinAwait(cx, join),
+    join.onComplete,
+    join.loop.end,
+    known,
+  );
+  cx.edits.push(...afterJoinRemovals(cx.sf, join, stmts));
+  return terminates;
+}
+
+/**
  * Converts statement s, a call whose last argument is the continuation cont: its plan, its statements
  * converted here (a guarded form's first `if (err) return …;` apart, as the catch block), its text.
  */
 function convertContinuation(
   cx: Conversion,
   s: ts.Statement,
-  call: ts.CallExpression,
-  cont: ts.FunctionExpression | ts.ArrowFunction,
+  call: ts.CallExpression | VirtualCall,
+  cont: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration,
   end: number,
   outerKnown: ReadonlySet<string>,
 ): boolean {
@@ -282,7 +317,7 @@ function convertContinuation(
   let terminates: boolean;
   let guarded: GuardedCatch | undefined;
   const value =
-    values[0] !== undefined && !isAssigned(cont.body, values[0]) && !bindsName(cont.body, values[0])
+    values[0] !== undefined && !isAssigned(cont.body!, values[0]) && !bindsName(cont.body!, values[0])
       ? values[0]
       : undefined;
   cx.continuations.push({ err: errName, value });
