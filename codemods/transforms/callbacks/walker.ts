@@ -34,7 +34,11 @@ export function convertList(
   }
   // `var done = after(list.length, onComplete); list.forEach(…)`: Promise.all, then onComplete's statements.
   const join = findAfterJoin(cx.sf, cx.cand.fn, stmts);
-  if (join) return convertAfterJoin(cx, stmts, join, known);
+  if (join) {
+    // Code after the block would run while the calls are pending: the join must end the flow.
+    if (!flowEnd) throw new Refusal("CALLBACK_NOT_LAST", "code after the after join's block");
+    return convertAfterJoin(cx, stmts, join, known);
+  }
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
     // An expression statement may end a path only where nothing runs after it: at the end of the
