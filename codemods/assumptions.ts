@@ -43,6 +43,9 @@ export const ASSUMPTIONS = {
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",
+  /** a function that returned a Q/when promise now returns a native one */
+  LIBRARY_PROMISE_BECOMES_NATIVE:
+    "a function that returned a Q or when.js promise (a deferred's) now returns a native Promise: its callers use only then/catch/finally (no `.done`, `.fail`, `.fin`, `.spread`…; none in this file does), they handle its rejections (a Q promise's unhandled rejection was silent, when.js logged it; a native one ends the Node process), and its handlers' order relative to other promises' may differ (all still run on a later tick)",
 } as const;
 
 /**

@@ -32,9 +32,9 @@ export const REASONS = {
   /** the chain is neither returned nor a statement of its own */
   NOT_RETURNED:
     "the chain is neither returned nor a statement of its own (it is assigned, passed on, or part of an expression), or it is returned from a generator",
-  /** the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods */
+  /** the chain (or a deferred's function) may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods */
   NON_NATIVE_PROMISE:
-    "the chain may be a non-native promise (Bluebird/Q/typed as another class): callers may use its extra methods",
+    "the chain may be a non-native promise (Bluebird/Q/typed as another class), or a function returned a Q/when deferred's promise: callers may use its extra methods (`.done`, `.fail`, `.fin`, `.spread`…)",
   /** the enclosing function has a path that does not return a promise, so making it async changes its result */
   FUNCTION_NOT_PROMISE_RETURNING:
     "the enclosing function has a path that does not return a promise, so making it async changes its result",
@@ -139,6 +139,19 @@ export const REASONS = {
   /** the promise API throws synchronously where the executor rejected */
   THROWS_SYNCHRONOUSLY:
     "the promise API throws synchronously on bad arguments where the executor rejected: converted only when awaited or returned from an async function",
+  // deferreds (node-apis pass)
+  /** a jQuery Deferred: not a Promises/A+ promise */
+  JQUERY_DEFERRED:
+    "a jQuery Deferred (`$.Deferred()`): before jQuery 3 its handlers run synchronously, `.done` handlers still do in 3.x, and `d.resolve(thenable)` does not adopt the thenable: no native promise behaves the same",
+  /** the deferred is used other than by resolve/reject calls and one `return d.promise` */
+  DEFERRED_ESCAPES:
+    "the deferred is used other than by `d.resolve(x)` / `d.reject(e)` calls and one `return d.promise`: passed on, stored, `d.notify`, `d.makeNodeResolver()`, `d.fulfill`, or its promise read elsewhere",
+  /** a path may settle the deferred twice */
+  DEFERRED_SETTLED_TWICE:
+    "a path may settle the deferred more than once (`if (err) d.reject(err); d.resolve(v);` without a return, or a settle in a loop): the later calls were ignored, which usually hides a bug the migration should not bake in",
+  /** the function is not `var d = defer(); …; return d.promise;` */
+  DEFERRED_SHAPE:
+    "the function holding the deferred is not `var d = Q.defer(); …statements that settle d…; return d.promise;` (a return or await in between, a declared return type, a generator, no settle at all)",
   /** `events.once` rejects on 'error' while the original waited forever */
   ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
 } as const;

@@ -12,9 +12,10 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { type FileContext, indentUnit, type PassResult, skipParens } from "../core.js";
+import { bindsName, type Edit, type FileContext, indentUnit, type PassResult, skipParens } from "../core.js";
 import { isIdiomatic } from "../assumptions.js";
 import { convertPromiseWrapper } from "./promise-wrapper.js";
+import { convertDeferred, unusedLibraryImports } from "./deferreds.js";
 import { Refusal } from "../reasons.js";
 import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
 
@@ -128,7 +129,40 @@ export function nodeApisPass(ctx: FileContext): PassResult {
       .join(", ");
     return nodeAwaitable(b, callee.expression.text, callee.name.text, args, imports);
   };
+  const promiseRebound = bindsName(sf, "Promise");
+  /** The text ranges deferred conversions replace (a library binding used only there is dropped). */
+  const replaced: Edit[] = [];
   const visit = (n: ts.Node): void => {
+    if (ts.isVariableStatement(n)) {
+      // `var d = Q.defer(); …; return d.promise;` becomes the `new Promise` wrapper the next pass converts.
+      const deferred = convertDeferred(sf, n, b, isIdiomatic(ctx.options), unit, promiseRebound);
+      if (deferred) {
+        const pos = n.getStart(sf);
+        const vetoed = ctx.veto?.(pos, "node-apis");
+        const site = vetoed ? new Refusal(vetoed) : deferred;
+        if (site instanceof Refusal)
+          result.sites.push({
+            pos,
+            transform: "node-apis",
+            status: "refused",
+            reason: site.reason,
+            name: "defer",
+            ...(site.detail ? { detail: site.detail } : {}),
+          });
+        else {
+          result.sites.push({
+            pos,
+            transform: "node-apis",
+            status: "converted",
+            name: site.label,
+            ...(site.assumptions.length ? { assumptions: site.assumptions } : {}),
+          });
+          result.edits.push(...site.edits);
+          replaced.push(...site.edits);
+          return;
+        }
+      }
+    }
     if (
       ts.isNewExpression(n) &&
       ts.isIdentifier(n.expression) &&
@@ -259,6 +293,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   };
   visit(sf);
   result.edits.push(...imports.edits());
+  if (replaced.length) result.edits.push(...unusedLibraryImports(sf, b, replaced));
   return result;
 }
 
