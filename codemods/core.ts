@@ -342,6 +342,17 @@ export function countReferences(root: ts.Node, name: string): number {
   return n;
 }
 
+/** The identifiers naming `name` under `root` (nested functions and types included), property names left out. @internal */
+export function referencesTo(root: ts.Node, name: string): ts.Identifier[] {
+  const out: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name && !isPropertyName(n)) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return out;
+}
+
 /** True if node is a function-like boundary for `this`/`arguments` (not an arrow). @internal */
 export function isNonArrowFunction(n: ts.Node): boolean {
   return (

@@ -10,9 +10,9 @@ import {
   identifierNames,
   indentAt,
   isAsyncFunction,
-  isPropertyName,
   shiftIndent,
   skipParens,
+  referencesTo,
 } from "../core.js";
 import type { AssumptionName } from "../assumptions.js";
 import { Refusal } from "../reasons.js";
@@ -76,16 +76,6 @@ const LIBRARY_ONLY_METHODS = new Set([
   "else",
   "always",
 ]);
-
-function refsTo(root: ts.Node, name: string): ts.Identifier[] {
-  const out: ts.Identifier[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && n.text === name && !isPropertyName(n)) out.push(n);
-    ts.forEachChild(n, visit);
-  };
-  visit(root);
-  return out;
-}
 
 /** `d.resolve(x)` / `d.reject(e)` with `d` the given identifier node: the call, else undefined. */
 function settleCallOf(id: ts.Identifier): ts.CallExpression | undefined {
@@ -250,7 +240,7 @@ export function convertDeferred(
   if (moved.length === 0) return new Refusal("DEFERRED_SHAPE", "nothing settles the deferred");
   // Every other use of `d`: a settle call inside the moved statements; anything else lets it escape.
   const settles = new Set<ts.CallExpression>();
-  for (const id of refsTo(body, d)) {
+  for (const id of referencesTo(body, d)) {
     if (id === decl.name || (ret as ts.PropertyAccessExpression).expression === id) continue;
     const inMoved = moved.some((s) => s.pos <= id.pos && id.end <= s.end);
     const call = inMoved ? settleCallOf(id) : undefined;
@@ -278,7 +268,7 @@ export function convertDeferred(
   // Names: `resolve`/`reject` must be free in the moved code, and `Promise` the native one.
   if (promiseRebound) return new Refusal("NAME_COLLISION", "Promise is bound in this file (a library's Promise)");
   for (const name of ["resolve", "reject"])
-    if (moved.some((s) => refsTo(s, name).length)) return new Refusal("NAME_COLLISION", name);
+    if (moved.some((s) => referencesTo(s, name).length)) return new Refusal("NAME_COLLISION", name);
   // `var`s and function declarations of the moved code no longer hoist to the function: nothing before may use them.
   const before = stmts.slice(0, at);
   const declared = declaredNames(moved);
@@ -332,7 +322,7 @@ export function unusedLibraryImports(sf: ts.SourceFile, b: ModuleBindings, repla
     if (spec.module !== "q" && spec.module !== "when") continue;
     const binding = sf.statements.find((s) => bindsLocal(s, local));
     if (!binding) continue;
-    const uses = refsTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
+    const uses = referencesTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
     if (uses.some((id) => !replaced.some((e) => e.start <= id.getStart(sf) && id.end <= e.end))) continue;
     // The statement and its line break.
     let end = binding.end;

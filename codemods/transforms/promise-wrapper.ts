@@ -5,13 +5,13 @@ import { ts } from "ts-morph";
 import {
   assignmentsTo,
   declaredNames,
-  isPropertyName,
   type Edit,
   indentAt,
   isNonArrowFunction,
   shiftIndent,
   skipParens,
   usesThisOrArguments,
+  referencesTo,
 } from "../core.js";
 import { Refusal } from "../reasons.js";
 import type { AssumptionName } from "../assumptions.js";
@@ -43,17 +43,6 @@ function wrappingFunction(n: ts.NewExpression): Fn | undefined {
   )
     return fn;
   return undefined;
-}
-
-/** References to `name` in `root`, nested functions included. */
-function refsTo(root: ts.Node, name: string): ts.Identifier[] {
-  const out: ts.Identifier[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && n.text === name && !isPropertyName(n)) out.push(n);
-    ts.forEachChild(n, visit);
-  };
-  visit(root);
-  return out;
 }
 
 function isCallOf(e: ts.Node | undefined, name: string): e is ts.CallExpression {
@@ -180,11 +169,12 @@ export function convertPromiseWrapper(
     markCall(last.catchClause!.block.statements[0]);
   }
   for (const name of [resolve, reject])
-    if (refsTo(cont.body, name).some((id) => !settleNodes.has(id) && !isInGuard(id, body[0])))
+    if (referencesTo(cont.body, name).some((id) => !settleNodes.has(id) && !isInGuard(id, body[0])))
       return new Refusal("EXECUTOR_SHAPE", `${name} used elsewhere`);
   for (const name of [resolve, reject])
-    if (call.arguments.slice(0, -1).some((a) => refsTo(a, name).length)) return new Refusal("EXECUTOR_SHAPE");
-  if (rest.some((s) => refsTo(s, err).length)) return new Refusal("EXECUTOR_SHAPE", `${err} read after the guard`);
+    if (call.arguments.slice(0, -1).some((a) => referencesTo(a, name).length)) return new Refusal("EXECUTOR_SHAPE");
+  if (rest.some((s) => referencesTo(s, err).length))
+    return new Refusal("EXECUTOR_SHAPE", `${err} read after the guard`);
   const returns = (s: ts.Node): boolean =>
     ts.isReturnStatement(s) || (!ts.isFunctionLike(s) && ts.forEachChild(s, returns) === true);
   if ([...before, ...settle.tryStmts].some(returns))

@@ -9,7 +9,7 @@ import { countReferences, type Edit, skipParens, usesThisOrArguments } from "../
 import { Refusal } from "../../reasons.js";
 import { moduleBindings } from "../node-table.js";
 import type { Conversion, VirtualCall } from "./context.js";
-import { containsNode, isSimpleRef, looksLikeErrorParam } from "./predicates.js";
+import { isSimpleRef, looksLikeErrorParam } from "./predicates.js";
 
 /** An `after` join found in a statement list. @internal */
 export interface AfterJoin {
@@ -176,12 +176,6 @@ export function joinStatements(join: AfterJoin): Set<ts.Statement> {
   if (join.onCompleteDecl) out.add(join.onCompleteDecl);
   if (join.eachDecl) out.add(join.eachDecl);
   return out;
-}
-
-/** Whether any statement other than the join's own holds a `return`, so that the flow may leave early. */
-export function returnsOutsideJoin(join: AfterJoin, stmts: readonly ts.Statement[]): boolean {
-  const own = joinStatements(join);
-  return stmts.some((s) => !own.has(s) && containsNode(s, ts.isReturnStatement, true));
 }
 
 /** The awaited `Promise.all(list.map((x) => g'(x)))` of a join, recording what its calls rest on. @internal */
