@@ -43,6 +43,9 @@ export const ASSUMPTIONS = {
   /** an unknown callee with a trailing `(err, …)` continuation is err-first, calls back once, asynchronously */
   ERR_FIRST_CALLEE:
     "an unknown callee called with a trailing `function (err, …)` continuation calls it once, asynchronously, err-first",
+  /** the first argument of fs.readFile / writeFile / appendFile / truncate is a path, not a file descriptor */
+  PATH_NOT_DESCRIPTOR:
+    "the first argument of fs.readFile / writeFile / appendFile / truncate is a path (or URL, Buffer), not a file descriptor: the call becomes fs.promises' twin, which rejects a number (the callback form reads or writes the descriptor)",
   /** a function that returned a Q/when promise now returns a native one */
   LIBRARY_PROMISE_BECOMES_NATIVE:
     "a function that returned a Q or when.js promise (a deferred's) now returns a native Promise: its callers use only then/catch/finally (no `.done`, `.fail`, `.fin`, `.spread`…; none in this file does), they handle its rejections (a Q promise's unhandled rejection was silent, when.js logged it; a native one ends the Node process), and its handlers' order relative to other promises' may differ (all still run on a later tick)",

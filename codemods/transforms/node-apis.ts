@@ -13,7 +13,7 @@
  */
 import { ts } from "ts-morph";
 import { bindsName, type Edit, type FileContext, indentUnit, type PassResult, skipParens } from "../core.js";
-import { isIdiomatic } from "../assumptions.js";
+import { type AssumptionName, isIdiomatic } from "../assumptions.js";
 import { convertPromiseWrapper } from "./promise-wrapper.js";
 import { convertDeferred, unusedLibraryImports } from "./deferreds.js";
 import { Refusal } from "../reasons.js";
@@ -127,7 +127,10 @@ export function nodeApisPass(ctx: FileContext): PassResult {
       .slice(0, -1)
       .map((a) => a.getText(sf))
       .join(", ");
-    return nodeAwaitable(b, callee.expression.text, callee.name.text, args, imports);
+    return nodeAwaitable(b, callee.expression.text, callee.name.text, args, imports, {
+      arg: call.arguments.length > 1 ? call.arguments[0] : undefined,
+      idiomatic: isIdiomatic(ctx.options),
+    });
   };
   const promiseRebound = bindsName(sf, "Promise");
   /** The text ranges deferred conversions replace (a library binding used only there is dropped). */
@@ -203,7 +206,13 @@ export function nodeApisPass(ctx: FileContext): PassResult {
             });
             result.edits.push(...site.edits);
           } else {
-            result.sites.push({ pos, transform: "node-apis", status: "converted", name: site.label });
+            result.sites.push({
+              pos,
+              transform: "node-apis",
+              status: "converted",
+              name: site.label,
+              ...(site.assumptions ? { assumptions: site.assumptions } : {}),
+            });
             result.edits.push({ start: pos, end: n.end, text: site.expr });
           }
           return;
@@ -217,7 +226,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const analyse = (
     n: ts.NewExpression,
     exec: ts.ArrowFunction | ts.FunctionExpression,
-  ): { expr: string; label: string } | Refusal | undefined => {
+  ): { expr: string; label: string; assumptions?: AssumptionName[] } | Refusal | undefined => {
     const ps = exec.parameters;
     if (ps.length < 1 || ps.length > 2 || ps.some((p) => !ts.isIdentifier(p.name))) return undefined;
     const resolve = (ps[0].name as ts.Identifier).text;
@@ -284,12 +293,13 @@ export function nodeApisPass(ctx: FileContext): PassResult {
       callee.name.text,
       args.map((a) => a.getText(sf)).join(", "),
       imports,
+      { arg: args[0], idiomatic: isIdiomatic(ctx.options) },
     );
     if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
     if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
     // The executor resolved with no value: keep that (the promise API may resolve with one).
     const expr = values === 0 && plan.maxValues > 0 ? `${plan.expr}.then(() => undefined)` : plan.expr;
-    return { expr, label: plan.label };
+    return { expr, label: plan.label, ...(plan.assumes ? { assumptions: [plan.assumes] } : {}) };
   };
   visit(sf);
   result.edits.push(...imports.edits());

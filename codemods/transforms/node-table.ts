@@ -4,7 +4,8 @@
  * @module
  */
 import { ts } from "ts-morph";
-import { assignmentsTo, bindingOf, type Edit, identifierNames, skipParens } from "../core.js";
+import type { AssumptionName } from "../assumptions.js";
+import { assignmentsTo, bindingOf, type Edit, identifierNames, ownDeclarations, skipParens } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -242,6 +243,79 @@ export const FS_VOID = new Set([
 /** fs methods whose success arity depends on their options (mkdir's `recursive`). */
 const FS_ARITY_VARIES = new Set(["mkdir", "cp"]);
 
+/**
+ * fs methods whose callback form also takes a file descriptor (a number) where the `fs.promises` twin takes
+ * only a path or a FileHandle and rejects a number (ERR_INVALID_ARG_TYPE; every FS_METHODS entry was tried
+ * with a descriptor on Node 20: these four are the ones whose callback form accepts it).
+ */
+const FS_TAKES_DESCRIPTOR = new Set(["readFile", "writeFile", "appendFile", "truncate"]);
+
+/** What the analysis knows of an fs call's first argument: a path, a file descriptor, or neither. @internal */
+export type PathEvidence = "path" | "descriptor" | "unknown";
+
+/** path module functions that return a string. */
+const PATH_STRING_FUNCTIONS = new Set(["join", "resolve", "normalize", "relative", "dirname", "basename", "format"]);
+
+/**
+ * Whether `e` is certainly a path (a string literal or template, a concatenation with one, a `path.join(…)`,
+ * `new URL(…)`, a never-reassigned variable initialised so), certainly a descriptor (a number literal,
+ * `fs.openSync(…)`, the value `fs.open` calls back with, a name like `fd`), or neither. @internal
+ */
+export function pathEvidence(b: ModuleBindings, e: ts.Expression | undefined, depth = 0): PathEvidence {
+  if (!e || depth > 4) return "unknown";
+  const x = skipParens(e);
+  if (ts.isStringLiteralLike(x) || ts.isTemplateExpression(x)) return "path";
+  if (ts.isNumericLiteral(x)) return "descriptor";
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const sides = [pathEvidence(b, x.left, depth + 1), pathEvidence(b, x.right, depth + 1)];
+    // A string on either side makes the sum a string; literals only, so `fd + 1` stays a number.
+    return [x.left, x.right].some(
+      (s) => ts.isStringLiteralLike(skipParens(s)) || ts.isTemplateExpression(skipParens(s)),
+    ) || sides.every((s) => s === "path")
+      ? "path"
+      : "unknown";
+  }
+  if (ts.isNewExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "URL") return "path";
+  if (
+    ts.isCallExpression(x) &&
+    ts.isPropertyAccessExpression(x.expression) &&
+    ts.isIdentifier(x.expression.expression)
+  ) {
+    const obj = x.expression.expression.text;
+    const name = x.expression.name.text;
+    const mod = b.requires.get(obj)?.module.replace(/^node:/, "");
+    if (mod === "path" && PATH_STRING_FUNCTIONS.has(name)) return "path";
+    if ((mod === "fs" || (mod && FS_COMPATIBLE.has(mod))) && name === "openSync") return "descriptor";
+    return "unknown";
+  }
+  if (!ts.isIdentifier(x)) return "unknown";
+  if (/^fd$|Fd$|^fds?[A-Z_]|descriptor/i.test(x.text)) return "descriptor";
+  const found = bindingOf(x);
+  if (found) {
+    const { scope, decl } = found;
+    if (!decl.initializer || assignmentsTo(scope, x.text) > 0) return "unknown";
+    return pathEvidence(b, decl.initializer, depth + 1);
+  }
+  // A parameter: the value of `fs.open(p, flags, function (err, fd) {…})` is a descriptor.
+  for (let p: ts.Node | undefined = x.parent; p; p = p.parent) {
+    if (!ts.isFunctionLike(p)) continue;
+    const own = ownDeclarations(p).get(x.text);
+    if (!own) continue;
+    const param = own[0];
+    if (own.length !== 1 || !ts.isParameter(param) || (!ts.isArrowFunction(p) && !ts.isFunctionExpression(p)))
+      return "unknown";
+    const call = p.parent;
+    const opens =
+      ts.isCallExpression(call) &&
+      call.arguments[call.arguments.length - 1] === p &&
+      p.parameters.indexOf(param) === 1 &&
+      ts.isPropertyAccessExpression(call.expression) &&
+      call.expression.name.text === "open";
+    return opens ? "descriptor" : "unknown";
+  }
+  return "unknown";
+}
+
 /** dns methods whose `dns.promises` twin resolves with the single result. */
 export const DNS_METHODS = new Set([
   "resolve",
@@ -381,12 +455,32 @@ export function nodeAwaitable(
   method: string,
   args: string,
   imports: Imports,
-): { expr: string; maxValues: number; label: string; arity?: number } | undefined {
+  first: { arg: ts.Expression | undefined; idiomatic: boolean },
+): { expr: string; maxValues: number; label: string; arity?: number; assumes?: AssumptionName } | undefined {
   const mod = b.core.get(obj);
   if (!mod) return undefined;
   const label = `${mod}.${method}`;
   if (mod === "fs" && FS_METHODS.has(method)) {
     const arity = FS_ARITY_VARIES.has(method) ? undefined : FS_VOID.has(method) ? 1 : 2;
+    if (FS_TAKES_DESCRIPTOR.has(method)) {
+      // A descriptor (or what may be one, without the assumption) goes through promisify, which takes it.
+      const evidence = pathEvidence(b, first.arg);
+      if (evidence === "descriptor" || (evidence === "unknown" && !first.idiomatic))
+        return {
+          expr: `${imports.binding("node:util", "promisify")}(${obj}.${method})(${args})`,
+          maxValues: 1,
+          label,
+          arity,
+        };
+      if (evidence === "unknown")
+        return {
+          expr: `${obj}.promises.${method}(${args})`,
+          maxValues: 1,
+          label,
+          arity,
+          assumes: "PATH_NOT_DESCRIPTOR",
+        };
+    }
     return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity };
   }
   if (mod === "dns" && DNS_METHODS.has(method))

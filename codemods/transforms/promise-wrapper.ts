@@ -14,12 +14,14 @@ import {
   referencesTo,
 } from "../core.js";
 import { Refusal } from "../reasons.js";
-import type { AssumptionName } from "../assumptions.js";
+import { type AssumptionName, sortedAssumptions } from "../assumptions.js";
 
 type Fn = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
 /** The promise form of the wrapped call (node-apis' table), given its callee and argument text. */
-export type PromiseFormOf = (call: ts.CallExpression) => { expr: string; maxValues: number; label: string } | undefined;
+export type PromiseFormOf = (
+  call: ts.CallExpression,
+) => { expr: string; maxValues: number; label: string; assumes?: AssumptionName } | undefined;
 
 /** A converted wrapper: the edits and what the conversion relied on. */
 export interface WrapperConversion {
@@ -212,7 +214,9 @@ export function convertPromiseWrapper(
       ? { start: fn.equalsGreaterThanToken.end, end: fn.body.end, text: ` ${newBody}` }
       : { start: bodyStart, end: fn.body!.end, text: newBody },
   ];
-  return { edits, label: plan.label, assumptions: mayThrow ? ["SYNC_THROW_BECOMES_REJECTION"] : [] };
+  const assumptions: AssumptionName[] = mayThrow ? ["SYNC_THROW_BECOMES_REJECTION"] : [];
+  if (plan.assumes) assumptions.push(plan.assumes);
+  return { edits, label: plan.label, assumptions: sortedAssumptions(assumptions) };
 }
 
 function isInGuard(id: ts.Node, guard: ts.Statement): boolean {

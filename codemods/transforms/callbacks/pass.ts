@@ -308,7 +308,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
         (decls.get(callee.getText(sf)) ?? 0) <= 1 ? fsExistsAwaitable(bindings, callee, args, imports) : undefined;
       if (exists) return { ...exists, maxValues: 1, valueOnly: true, mayCallBackSync: true };
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports);
+        const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports, {
+          arg: call.arguments.length > 1 ? call.arguments[0] : undefined,
+          idiomatic,
+        });
         if (node) return node;
         // `fs.open(p, 'r', cb)`: a Node core API, known, with no promise twin giving the same results.
         const core = bindings.core.get(callee.expression.text);
