@@ -57,7 +57,7 @@ export class FunctionConverter extends Conversion {
       // The calls start in their promise form: a bad argument rejects instead of throwing.
       if (this.idiomatic) this.assumptions.add("SYNC_THROW_BECOMES_REJECTION");
       this.startDecl = counter.startDecl;
-      return { prologue: counter.prologue, rest: counter.rest };
+      return { prologue: counter.prologue, rest: withoutTrailingReturn(counter.rest) };
     }
     // An `after` join's onComplete calls the callback but is the join's continuation, not an inner helper.
     findHelpers(
@@ -189,8 +189,31 @@ export class FunctionConverter extends Conversion {
     if (!startsAsync && !branched) this.assume("SYNC_THROW_BECOMES_REJECTION", "ASYNC_START_NESTED");
     const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
     const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
-    return { prologue, rest };
+    return { prologue, rest: withoutTrailingReturn(rest) };
   }
+}
+
+/**
+ * The async body's text without its last statement when that is a bare `return;` (the original's final
+ * `cb(null)`): an async function that falls off its end resolves with undefined alike. The text is parsed on
+ * its own; anything it cannot tell (a parse error, a comment after the return, a lone statement) keeps it.
+ */
+function withoutTrailingReturn(rest: string): string {
+  const prefix = "async function f() {";
+  const sf = ts.createSourceFile("body.tsx", `${prefix}${rest}\n}`, ts.ScriptTarget.Latest, false, ts.ScriptKind.TSX);
+  if ((sf as unknown as { parseDiagnostics: readonly unknown[] }).parseDiagnostics.length) return rest;
+  const fn = sf.statements[0];
+  if (sf.statements.length !== 1 || !fn || !ts.isFunctionDeclaration(fn) || !fn.body) return rest;
+  const statements = fn.body.statements;
+  const last = statements[statements.length - 1];
+  if (statements.length < 2 || !last || !ts.isReturnStatement(last) || last.expression) return rest;
+  const end = last.end - prefix.length;
+  if (rest.slice(end).trim() !== "") return rest;
+  let from = last.getStart(sf) - prefix.length;
+  while (from > 0 && (rest[from - 1] === " " || rest[from - 1] === "\t")) from--;
+  if (from > 0 && rest[from - 1] === "\n") from--;
+  if (from > 0 && rest[from - 1] === "\r") from--;
+  return rest.slice(0, from) + rest.slice(end);
 }
 
 /** `!cb`, `cb == null`, `cb === undefined`, `typeof cb !== 'function'`: a test for a missing callback. */
