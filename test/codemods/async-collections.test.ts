@@ -322,6 +322,28 @@ function run(items, cb) {
 module.exports = run
 `;
 /**
+ * The first three items through async.waterfall: each task's value handed to the next (the middle one drops it).
+ * The outer two tasks both declare `v`, so their bodies stay async arrows; the middle one is inlined.
+ */
+const WATERFALL_SUBJECT = `var async = require('async')
+var delayed = require('./delayed')
+function run(items, cb) {
+  var log = []
+  async.waterfall([
+    function (next) { log.push(0); delayed(items[0], function (err, v) { if (err) return next(err); next(null, v) }) },
+    function (first, next) {
+      log.push(1, first)
+      delayed(items[1], function (err, w) { if (err) return next(err); log.push(w); next(null) })
+    },
+    function (next) { log.push(2); delayed(items[2], function (err, v) { if (err) return next(err); next(null, v + 2) }) },
+  ], function (err, out) {
+    if (err) return cb(err)
+    cb(null, { out: out, log: log })
+  })
+}
+module.exports = run
+`;
+/**
  * Calls back after 1 + `item.delay` turns of the event loop, never synchronously (an err-first callee, as the
  * err-first profile assumes; setImmediate hops: an order fixed by the hops and the calls' order, where timers of a
  * few milliseconds would race on a loaded machine), with an error when `item.fail`.
@@ -335,7 +357,7 @@ const DELAYED = `module.exports = function (item, cb) {
 }
 `;
 
-test("property: async.map, mapSeries, mapLimit, parallel and series and their rewrites give the same outcome for random schedules and failures", async (t) => {
+test("property: async.map, mapSeries, mapLimit, parallel, series and waterfall and their rewrites give the same outcome for random schedules and failures", async (t) => {
   // `delayed` is another module's: an err-first callee by assumption (the err-first profile).
   const converted = migrateSource(SUBJECT, "/p/a.js", { assume: "err-first" }).output;
   t.regex(converted, /Promise\.all/);
@@ -359,6 +381,12 @@ test("property: async.map, mapSeries, mapLimit, parallel and series and their re
     fs.writeFileSync(path.join(dir, `tasks-${fn}-before.js`), text);
     fs.writeFileSync(path.join(dir, `tasks-${fn}-after.js`), converted);
   }
+  const waterfallConverted = migrateSource(WATERFALL_SUBJECT, "/p/a.js", { assume: "err-first" }).output;
+  t.regex(waterfallConverted, /const first = await \(async \(\) => \{/);
+  t.regex(waterfallConverted, /\n {2}log\.push\(1, first\)\n {2}const w = await promisify\(delayed\)\(items\[1\]\);/);
+  t.notRegex(waterfallConverted, /async\.waterfall|__asyncioDual/);
+  fs.writeFileSync(path.join(dir, "waterfall-before.js"), WATERFALL_SUBJECT);
+  fs.writeFileSync(path.join(dir, "waterfall-after.js"), waterfallConverted);
   const require = createRequire(path.join(dir, "x.js"));
   const before = require("./before.js");
   const after = require("./after.js");
@@ -368,6 +396,8 @@ test("property: async.map, mapSeries, mapLimit, parallel and series and their re
   const limitAfter = require("./limit-after.js");
   const tasksBefore = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-before.js`));
   const tasksAfter = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-after.js`));
+  const waterfallBefore = require("./waterfall-before.js");
+  const waterfallAfter = require("./waterfall-after.js");
   const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
     new Promise<unknown>((resolve) => {
       let calls = 0;
@@ -403,6 +433,9 @@ test("property: async.map, mapSeries, mapLimit, parallel and series and their re
           for (const i of [0, 1])
             if (items.length >= 3)
               t.deepEqual(await outcome(tasksAfter[i], items), await outcome(tasksBefore[i], items));
+          // waterfall: the values handed on and the order the tasks start, stopping at the first error.
+          if (items.length >= 3)
+            t.deepEqual(await outcome(waterfallAfter, items), await outcome(waterfallBefore, items));
         },
       ),
       { numRuns: 60 },

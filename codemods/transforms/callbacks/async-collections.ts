@@ -283,9 +283,9 @@ export function dualIterator(iter: ts.Expression): DualIterator | undefined {
 
 /**
  * A function expression of `params` parameters, the last its callback, in the converted dual form (a task of
- * async.parallel has one, an iterator two). @internal
+ * async.parallel has one, an iterator two, a task of async.waterfall one or two). @internal
  */
-export function dualFunction(iter: ts.Expression, params: 1 | 2): DualIterator | undefined {
+export function dualFunction(iter: ts.Expression, params: number): DualIterator | undefined {
   if (!(ts.isFunctionExpression(iter) || ts.isArrowFunction(iter))) return undefined;
   if (iter.parameters.length !== params || iter.asteriskToken || iter.modifiers?.length) return undefined;
   const cb = iter.parameters[params - 1]!;

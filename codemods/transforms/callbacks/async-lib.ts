@@ -1,13 +1,13 @@
 // The async.js rewrites of converted code, once the functions of the file are converted: map/each calls become
 // Promise.all (async-collections.ts), eachSeries/mapSeries calls loops (async-series.ts), parallel calls
-// Promise.all of the tasks (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts); the helpers the
+// Promise.all of the tasks and waterfall calls the tasks awaited in turn (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts); the helpers the
 // rewritten code no longer uses (the dual helper, the added promisify import) go.
 import { ts } from "ts-morph";
 import { countReferences, type Edit, indentUnit, type MigrateOptions } from "../../core.js";
 import { moduleBindings } from "../node-table.js";
 import { rewrite } from "./async-collections.js";
 import { seriesRewrite } from "./async-series.js";
-import { parallelRewrite } from "./async-tasks.js";
+import { parallelRewrite, waterfallRewrite } from "./async-tasks.js";
 import { limitRewrite, MAP_LIMIT_HELPER, mapLimitHelperText } from "./async-limit.js";
 import { DUAL_HELPER } from "./helpers.js";
 
@@ -27,10 +27,12 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
       ? (rewrite(sf, b, n, options) ??
         asLoop(seriesRewrite(sf, b, n, options, unit)) ??
         parallelRewrite(sf, b, n, unit) ??
-        limitRewrite(sf, b, n, options))
+        limitRewrite(sf, b, n, options) ??
+        waterfallRewrite(sf, b, n, unit))
       : undefined;
     if (r) {
-      edits.push(r.edit);
+      if ("edits" in r) edits.push(...r.edits);
+      else edits.push(r.edit);
       dualCallsRemoved += r.dualCalls;
       promisifyCallsRemoved.set(r.promisify, (promisifyCallsRemoved.get(r.promisify) ?? 0) + 1);
       return;

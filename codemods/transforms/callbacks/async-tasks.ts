@@ -11,9 +11,16 @@
 // A body reading `this` or `arguments` is refused (an arrow body would see the enclosing function's); an object of
 // tasks (results by key) is not rewritten.
 import { ts } from "ts-morph";
-import { type Edit, usesThisOrArguments } from "../../core.js";
+import { boundNamesUsed, type Edit, skipParens, usesThisOrArguments } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
-import { dualFunction, indentOf, iteratorStatements, promisifiedAsyncFunction } from "./async-collections.js";
+import {
+  type DualIterator,
+  dualFunction,
+  indentOf,
+  iteratorStatements,
+  promisifiedAsyncFunction,
+} from "./async-collections.js";
+import { containsNode, skipParensUp } from "./predicates.js";
 
 /** The rewrite of an awaited `promisify(async.parallel)…([tasks])` as `Promise.all` (series: awaited in turn), if it applies. */
 export function parallelRewrite(
@@ -57,21 +64,205 @@ export function parallelRewrite(
   };
 }
 
-/** Whether a task is a function expression in a tasks array of an awaited async.parallel/series call (its callback by position). */
+/**
+ * The rewrite of an awaited `promisify(async.waterfall)…([tasks])` as the tasks' bodies awaited in turn, each
+ * value held in the next task's parameter: `const text = await (async () => {…})();` before the statement, whose
+ * await becomes the last task's body. Undefined unless every value reaches its parameter as async.js hands it on.
+ *
+ * async.waterfall calls task i with the success values task i-1 called back with, then its callback (by position:
+ * a task with fewer parameters takes a value for its callback), stops at the first error and gives the final
+ * callback the last task's values. So task 0 takes only its callback; a task with a value parameter follows one
+ * that called back exactly one value (`__asyncioDual`'s arity 2, exact: the pass does not merge a waterfall task's
+ * arities); one without follows one that called back none (arity 0 or 1).
+ */
+export function waterfallRewrite(
+  sf: ts.SourceFile,
+  b: ModuleBindings,
+  call: ts.CallExpression,
+  unit: string,
+): { edits: Edit[]; dualCalls: number; promisify: string } | undefined {
+  const target = promisifiedAsyncFunction(b, call);
+  if (target?.method !== "waterfall" || target.args.length !== 1 || !ts.isAwaitExpression(call.parent))
+    return undefined;
+  const tasks = target.args[0]!;
+  if (!ts.isArrayLiteralExpression(tasks) || tasks.elements.length === 0) return undefined;
+  const statement = heldStatement(call.parent);
+  const host = enclosingFunction(call);
+  if (!statement || !host) return undefined;
+  const duals = tasks.elements.map((e, i) => {
+    const n = (ts.isFunctionExpression(e) || ts.isArrowFunction(e)) && i > 0 ? e.parameters.length : 1;
+    return n === 1 || n === 2 ? dualFunction(e, n) : undefined;
+  });
+  if (duals.some((d) => !d || readsThis(d.body) || d.prologue.some(readsThis))) return undefined;
+  // The value each task takes: the previous task's one value, held in a const of the parameter's name.
+  const held: (string | undefined)[] = [];
+  for (let i = 1; i < duals.length; i++) {
+    const d = duals[i]!;
+    const arity = dualArity(duals[i - 1]!);
+    if (d.fn.parameters.length === 1) {
+      if (arity !== 0 && arity !== 1) return undefined;
+      held.push(undefined);
+      continue;
+    }
+    const p = d.item;
+    if (arity !== 2 || !ts.isIdentifier(p.name) || p.initializer || p.dotDotDotToken || p.type) return undefined;
+    // The const is seen by all of the enclosing function: the name must be the parameter's only meaning there.
+    if (boundNamesUsed(host, d.fn).has(p.name.text)) return undefined;
+    held.push(p.name.text);
+  }
+  const indent = indentOf(sf, statement.getStart(sf));
+  const shadowed = (d: DualIterator) => boundNamesUsed(host, d.fn);
+  const iife = (d: DualIterator) =>
+    `await (async () => {\n${iteratorStatements(sf, d, indent + unit, [])}\n${indent}})()`;
+  // Each task but the last: its statements inline where it can be, else its body awaited as an async arrow.
+  const before = duals
+    .slice(0, -1)
+    .map((d, i) => {
+      const name = held[i];
+      const inline = inlinedTask(sf, d!, indent, shadowed(d!), (value) =>
+        name && value !== undefined ? `const ${name} = ${value};` : !name && value === undefined ? "" : undefined,
+      );
+      return `${inline ?? `${name ? `const ${name} = ` : ""}${iife(d!)};`}\n${indent}`;
+    })
+    .join("");
+  // The last task: inline, its value where the await was (`const line = value;`, `return value;`), or its body.
+  const last = duals[duals.length - 1]!;
+  const awaited = call.parent;
+  const [from, to] = [statement.getStart(sf), statement.getEnd()];
+  const head = sf.text.slice(from, awaited.getStart(sf));
+  const tail = sf.text.slice(awaited.getEnd(), to);
+  const holdsValue = !ts.isExpressionStatement(statement);
+  // As a statement of its own, a final `return await x;` or `return f(x);` is kept as `await x;`, `f(x);`.
+  const inlineLast = inlinedTask(sf, last, indent, shadowed(last), (value, node) =>
+    value === undefined
+      ? holdsValue
+        ? undefined
+        : ""
+      : holdsValue
+        ? `${head}${value}${tail}`
+        : node && (ts.isAwaitExpression(node) || ts.isCallExpression(node))
+          ? `${value};`
+          : undefined,
+  );
+  const lastText = inlineLast ?? `${head}${iife(last)}${tail}`;
+  return {
+    edits: [{ start: from, end: to, text: `${before}${lastText}`.replace(/\n[ \t]*$/, "") }],
+    dualCalls: duals.length,
+    promisify: target.promisify,
+  };
+}
+
+/**
+ * A task's statements to run in place (prologue and async body), its final `return value;` replaced by what
+ * `end(value)` gives (`end(undefined)` when it falls off its end or returns nothing; `end` returning undefined
+ * refuses). Undefined where moving them out of their function would change them: another return, or a name
+ * declared there that the enclosing function uses elsewhere (`shadowed`: its names outside this task).
+ */
+function inlinedTask(
+  sf: ts.SourceFile,
+  d: DualIterator,
+  indent: string,
+  shadowed: ReadonlySet<string>,
+  end: (value: string | undefined, node?: ts.Expression) => string | undefined,
+): string | undefined {
+  const statements = [...d.prologue, ...d.body.statements];
+  const last = statements[statements.length - 1];
+  const finalReturn = last && ts.isReturnStatement(last) ? last : undefined;
+  const others = finalReturn ? statements.slice(0, -1) : statements;
+  if (others.some((st) => containsNode(st, ts.isReturnStatement, true))) return undefined;
+  if ([...declaredNames(statements)].some((n) => shadowed.has(n))) return undefined;
+  const value = finalReturn?.expression;
+  const replacement = end(value?.getText(sf), value && skipParens(value));
+  if (replacement === undefined) return undefined;
+  const edits: Edit[] = finalReturn
+    ? [{ start: finalReturn.getStart(sf), end: finalReturn.getEnd(), text: replacement }]
+    : [];
+  const text = iteratorStatements(sf, d, indent, edits).replace(/^[ \t]*/, "");
+  if (!finalReturn && replacement) return `${text}\n${indent}${replacement}`;
+  return text;
+}
+
+/** Names declared by these statements or inside them (nested functions' own names excluded, their declarations' names kept). */
+function declaredNames(statements: readonly ts.Statement[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (
+      (ts.isVariableDeclaration(n) ||
+        ts.isBindingElement(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isClassDeclaration(n)) &&
+      n.name
+    )
+      for (const id of bindingIdentifiers(n.name)) names.add(id);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  for (const st of statements) visit(st);
+  return names;
+}
+
+function bindingIdentifiers(name: ts.Node): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  const out: string[] = [];
+  ts.forEachChild(name, (c) => {
+    out.push(...bindingIdentifiers(ts.isBindingElement(c) ? c.name : c));
+  });
+  return out;
+}
+
+/** The statement of a block that holds the await as a whole: `await x;`, `const r = await x;`, `return await x;`. */
+function heldStatement(awaited: ts.AwaitExpression): ts.Statement | undefined {
+  const up = skipParensUp(awaited);
+  const p = up.parent;
+  const st =
+    ts.isExpressionStatement(p) || ts.isReturnStatement(p)
+      ? p
+      : ts.isVariableDeclaration(p) &&
+          p.initializer === up &&
+          ts.isVariableDeclarationList(p.parent) &&
+          p.parent.declarations.length === 1
+        ? p.parent.parent
+        : undefined;
+  return st && ts.isBlock(st.parent) ? (st as ts.Statement) : undefined;
+}
+
+/** The nearest function around a node. */
+function enclosingFunction(n: ts.Node): ts.SignatureDeclaration | undefined {
+  for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p)) return p;
+  return undefined;
+}
+
+/** A dual function's success arity: `__asyncioDual`'s third argument, 2 when absent. */
+function dualArity(d: DualIterator): number | undefined {
+  const arity = (d.ret.expression as ts.CallExpression).arguments[2];
+  if (!arity) return 2;
+  return ts.isNumericLiteral(arity) ? Number(arity.text) : undefined;
+}
+
+/**
+ * Whether a task is a function expression in a tasks array of an awaited async.parallel/series call (its
+ * callback by position: its only parameter), or of async.waterfall (the first task's only parameter, the
+ * others' last of one or two).
+ */
 export function isParallelTask(fn: ts.Node, b: ModuleBindings): boolean {
   const tasks = fn.parent;
   if (!tasks || !ts.isArrayLiteralExpression(tasks)) return false;
   const call = tasks.parent;
   if (!call || !ts.isCallExpression(call) || !ts.isAwaitExpression(call.parent)) return false;
+  if (!ts.isFunctionExpression(fn) && !ts.isArrowFunction(fn)) return false;
   const target = promisifiedAsyncFunction(b, call);
-  return (
-    (target?.method === "parallel" || target?.method === "series") &&
-    target.args.length === 1 &&
-    target.args[0] === tasks &&
-    (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) &&
-    fn.parameters.length === 1 &&
-    !readsThis(fn.body)
-  );
+  if (target?.args.length !== 1 || target.args[0] !== tasks || readsThis(fn.body)) return false;
+  if (target.method === "parallel" || target.method === "series") return fn.parameters.length === 1;
+  const first = tasks.elements[0] === fn;
+  return target.method === "waterfall" && (fn.parameters.length === 1 || (!first && fn.parameters.length === 2));
+}
+
+/** Whether a function is a task of an awaited async.waterfall call other than the last (its success arity is seen by the next). */
+export function isInnerWaterfallTask(fn: ts.Node, b: ModuleBindings): boolean {
+  const tasks = fn.parent;
+  if (!tasks || !ts.isArrayLiteralExpression(tasks) || !ts.isCallExpression(tasks.parent)) return false;
+  const target = promisifiedAsyncFunction(b, tasks.parent);
+  return target?.method === "waterfall" && tasks.elements[tasks.elements.length - 1] !== fn;
 }
 
 /** `this`, `arguments` or `new.target` of the function around (not of a nested non-arrow function). */

@@ -27,7 +27,7 @@ import {
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
 import { collectionOverLocalFunction, isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
-import { isParallelTask } from "./async-tasks.js";
+import { isInnerWaterfallTask, isParallelTask } from "./async-tasks.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -451,6 +451,19 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const byName = new Map<string, Candidate>();
       for (const c of converted.keys()) if (c.localName) byName.set(c.localName, c);
       for (const [c, set] of all) {
+        // async.waterfall hands a task's success values to the next task as they were called back: no arity merges.
+        if (set.size > 1 && isInnerWaterfallTask(c.fn, bindings)) {
+          refusals.set(
+            c,
+            new Refusal(
+              "MIXED_SUCCESS_ARITY",
+              `an async.waterfall task calls back ${[...set].sort().join(" and ")} arguments`,
+            ),
+          );
+          alive.delete(c);
+          changed = true;
+          continue;
+        }
         if (set.size > 1 && idiomatic) {
           // One arity for all paths: `cb(null, v)` (undefined where a path passed less).
           if (set.has(0)) assumed.get(c)?.add("NULL_UNDEFINED_SUCCESS");
