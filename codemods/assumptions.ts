@@ -46,6 +46,12 @@ export const ASSUMPTIONS = {
   /** the first argument of fs.readFile / writeFile / appendFile / truncate is a path, not a file descriptor */
   PATH_NOT_DESCRIPTOR:
     "the first argument of fs.readFile / writeFile / appendFile / truncate is a path (or URL, Buffer), not a file descriptor: the call becomes fs.promises' twin, which rejects a number (the callback form reads or writes the descriptor)",
+  /** a function Q called on a later tick (Q.nfcall, ninvoke, a denodeified function) is now called at once */
+  CALL_STARTS_AT_ONCE:
+    "a function called through Q.nfcall / nfapply / ninvoke / npost or a Q.denodeify'd function, which Q calls on a later tick, is now called at once (util.promisify's form), and one that is not a function throws a TypeError there instead of rejecting",
+  /** the function calls back one value at most */
+  CALLBACK_SINGLE_VALUE:
+    "the function called through Q's node helpers calls back one value at most: Q resolved with an array of the values when it got several, the promisified form resolves with the first",
   /** a function that returned a Q/when promise now returns a native one */
   LIBRARY_PROMISE_BECOMES_NATIVE:
     "a function that returned a Q or when.js promise (a deferred's) now returns a native Promise: its callers use only then/catch/finally (no `.done`, `.fail`, `.fin`, `.spread`…; none in this file does), they handle its rejections (a Q promise's unhandled rejection was silent, when.js logged it; a native one ends the Node process), and its handlers' order relative to other promises' may differ (all still run on a later tick)",

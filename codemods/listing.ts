@@ -57,6 +57,7 @@ export const REASON_SECTION: Partial<Record<ReasonCode, string>> = {
   DEFERRED_ESCAPES: "node-apis",
   DEFERRED_SETTLED_TWICE: "node-apis",
   DEFERRED_SHAPE: "node-apis",
+  LIBRARY_NODE_CALL: "node-apis",
   BROKE_TESTS: "engine",
   NOT_VERIFIED: "engine",
   OUTPUT_DID_NOT_PARSE: "engine",

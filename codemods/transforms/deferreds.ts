@@ -18,7 +18,7 @@ import type { AssumptionName } from "../assumptions.js";
 import { Refusal } from "../reasons.js";
 import type { ModuleBindings } from "./node-table.js";
 
-type Fn = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+export type Fn = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
 /** A converted deferred wrapper: the edits, a label for the report and what the conversion relied on. */
 export interface DeferredConversion {
@@ -49,8 +49,8 @@ export function deferredLibrary(e: ts.Expression, b: ModuleBindings): "q" | "whe
   return undefined;
 }
 
-/** Methods Q and when promises have beyond then/catch/finally: a caller using one needs the library's promise. */
-const LIBRARY_ONLY_METHODS = new Set([
+/** Methods Q and when promises have beyond then/catch/finally: a caller using one needs the library's promise. @internal */
+export const LIBRARY_ONLY_METHODS = new Set([
   "done",
   "fail",
   "fin",
@@ -145,7 +145,7 @@ function functionOfBody(stmt: ts.Statement): Fn | undefined {
 }
 
 /** The name callers in this file call the function by (`function f`, `var f = function`, `o.f = function`, `f() {}`). */
-function calledName(fn: Fn): string | undefined {
+export function calledName(fn: Fn): string | undefined {
   if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return fn.name.text;
   if (ts.isMethodDeclaration(fn) && ts.isIdentifier(fn.name)) return fn.name.text;
   const p = fn.parent;
@@ -159,7 +159,7 @@ function calledName(fn: Fn): string | undefined {
  * A call of `name` in the file whose result is used with a method only the library's promise has
  * (`load(p).fail(…)`, or through a variable: `var x = load(p); x.done(…)`): the method, else undefined.
  */
-function libraryMethodUsedOnResult(sf: ts.SourceFile, name: string): string | undefined {
+export function libraryMethodUsedOnResult(sf: ts.SourceFile, name: string): string | undefined {
   let found: string | undefined;
   const resultNames = new Set<string>();
   const isCallOfName = (e: ts.Node): boolean => {

@@ -18,6 +18,7 @@ import { convertPromiseWrapper } from "./promise-wrapper.js";
 import { convertDeferred, unusedLibraryImports } from "./deferreds.js";
 import { Refusal } from "../reasons.js";
 import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
+import { convertQNodeCall } from "./q-node-calls.js";
 
 function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
   return ts.isBlock(fn.body) ? fn.body.statements : fn.body;
@@ -166,6 +167,39 @@ export function nodeApisPass(ctx: FileContext): PassResult {
         }
       }
     }
+    if (ts.isCallExpression(n)) {
+      // `Q.nfcall(f, …)`, `Q.ninvoke(o, 'm', …)`, `Q.denodeify(f)`…: util.promisify's forms.
+      const vetoed = ctx.veto?.(n.getStart(sf), "node-apis");
+      const kept = imports;
+      if (vetoed) imports = new Imports(sf, b);
+      const q = convertQNodeCall(sf, n, b, imports, isIdiomatic(ctx.options));
+      imports = kept;
+      if (q) {
+        const pos = n.getStart(sf);
+        const site = vetoed ? new Refusal(vetoed) : q;
+        if (site instanceof Refusal)
+          result.sites.push({
+            pos,
+            transform: "node-apis",
+            status: "refused",
+            reason: site.reason,
+            name: "Q node call",
+            ...(site.detail ? { detail: site.detail } : {}),
+          });
+        else {
+          result.sites.push({
+            pos,
+            transform: "node-apis",
+            status: "converted",
+            name: site.label,
+            ...(site.assumptions.length ? { assumptions: site.assumptions } : {}),
+          });
+          result.edits.push(site.edit);
+          replaced.push(site.edit);
+          return;
+        }
+      }
+    }
     if (
       ts.isNewExpression(n) &&
       ts.isIdentifier(n.expression) &&
@@ -302,8 +336,13 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     return { expr, label: plan.label, ...(plan.assumes ? { assumptions: [plan.assumes] } : {}) };
   };
   visit(sf);
-  result.edits.push(...imports.edits());
-  if (replaced.length) result.edits.push(...unusedLibraryImports(sf, b, replaced));
+  const removals = replaced.length ? unusedLibraryImports(sf, b, replaced) : [];
+  // An import added after the library's require, which goes: in its place instead.
+  for (const e of imports.edits()) {
+    const r = removals.find((x) => x.start < e.start && e.start <= x.end);
+    result.edits.push(r ? { start: r.start, end: r.start, text: `${e.text.replace(/^\n/, "")}\n` } : e);
+  }
+  result.edits.push(...removals);
   return result;
 }
 
