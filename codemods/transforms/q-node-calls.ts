@@ -179,19 +179,22 @@ export function convertQNodeCall(
   if (!singleValued(b, f)) assumptions.add("CALLBACK_SINGLE_VALUE");
   // Awaited on the spot, the Q promise reached nothing else.
   if (isBind || !ts.isAwaitExpression(skipParensUp(call).parent)) assumptions.add("LIBRARY_PROMISE_BECOMES_NATIVE");
-  const promisify = imports.binding("node:util", "promisify");
   let expr: string;
   // A core method called with its arguments written out: its promise API (fs.promises.readFile), as node-apis does.
   const plan =
     !isBind && !spread && core && m
-      ? nodeAwaitable(b, fText.slice(0, -m.length - 1), m, argsText, imports, { arg: rest[0], idiomatic })
+      ? nodeAwaitable(b, ((f as ts.PropertyAccessExpression).expression as ts.Identifier).text, m, argsText, imports, {
+          arg: rest[0],
+          idiomatic,
+        })
       : undefined;
   if (plan && plan.maxValues === 1) {
     expr = plan.expr;
     if (plan.assumes) assumptions.add(plan.assumes);
-  } else if (isBind) expr = `${promisify}(${fText})`;
-  else if (invokes) expr = `${promisify}(${fText}).call(${receiver}${argsText ? `, ${argsText}` : ""})`;
-  else expr = `${promisify}(${fText})(${argsText})`;
+  } else if (isBind) expr = `${imports.binding("node:util", "promisify")}(${fText})`;
+  else if (invokes)
+    expr = `${imports.binding("node:util", "promisify")}(${fText}).call(${receiver}${argsText ? `, ${argsText}` : ""})`;
+  else expr = `${imports.binding("node:util", "promisify")}(${fText})(${argsText})`;
   return {
     edit: { start: call.getStart(sf), end: call.getEnd(), text: expr },
     label,
