@@ -243,6 +243,11 @@ export const FS_VOID = new Set([
 /** fs methods whose success arity depends on their options (mkdir's `recursive`). */
 const FS_ARITY_VARIES = new Set(["mkdir", "cp"]);
 
+/** The success arity of an fs method of FS_METHODS: 1 for `cb(null)`, 2 for `cb(null, value)`, undefined when it varies. @internal */
+export function fsArityOf(method: string): number | undefined {
+  return FS_ARITY_VARIES.has(method) ? undefined : FS_VOID.has(method) ? 1 : 2;
+}
+
 /**
  * fs methods whose callback form also takes a file descriptor (a number) where the `fs.promises` twin takes
  * only a path or a FileHandle and rejects a number (ERR_INVALID_ARG_TYPE; every FS_METHODS entry was tried
@@ -388,6 +393,9 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
   // cb(null, matches). Synchronously only for a pattern with no minimatch set (a `#comment` pattern),
   // which the idiomatic profile's CALLBACK_NOW_ASYNC covers. glob ≥ 9 has no callback form.
   glob: { "": 2, glob: 2 },
+  // temp 0.8.x: mkdir/open call back cb(err, path) / cb(err, { path, fd }) from fs.mkdir's / fs.open's callback
+  // (always asynchronously, also on failure with the path beside the error), once.
+  temp: { mkdir: 2, open: 2 },
   // async (caolan/async) 0.x–3.x: each of these calls its final callback once (it is wrapped in once()
   // or replaced by a no-op after an error), err-first. The collection functions call it synchronously
   // for an empty collection (CALLBACK_NOW_ASYNC covers that). map/mapSeries/mapLimit/series/parallel/

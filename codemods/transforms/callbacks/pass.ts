@@ -47,6 +47,7 @@ import { FunctionConverter } from "./converter.js";
 import { convertedExports, firstStatementInsertPos, onlyCallsCallback, plainAsyncRefs } from "./module-form.js";
 import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
 import { injectedDefaults } from "./injected-defaults.js";
+import { parameterModuleCallee } from "./parameter-modules.js";
 
 export { convertedExports };
 
@@ -363,6 +364,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
           arity: injectedArity,
           successError: "unknown",
           assumes: "INJECTED_LIKE_DEFAULT",
+        };
+      // `mod.mkdir(…)` with `mod` a parameter every call in the file binds to a module (`make(fs, …)`, `make(temp, …)`).
+      const bound = ts.isPropertyAccessExpression(callee) ? parameterModuleCallee(sf, bindings, callee) : undefined;
+      if (bound)
+        return {
+          expr: callbackForm(callee, args),
+          maxValues: 1,
+          label: `${calleeText} (${bound.modules.join(" or ")})`,
+          arity: bound.arity,
+          successError: (bound.arity === 1 || bound.arity === 2) && !bound.successErrorUnknown ? undefined : "unknown",
+          ...(bound.mayCallBackSync ? { mayCallBackSync: true } : {}),
         };
       // Well-known err-first packages (mkdirp, rimraf): called in callback form through the
       // start helper, like graceful-fs.
