@@ -11,8 +11,8 @@
 // A body reading `this` or `arguments` is refused (an arrow body would see the enclosing function's); an object of
 // tasks (results by key) is not rewritten.
 import { ts } from "ts-morph";
-import { boundNamesUsed, type Edit, skipParens, usesThisOrArguments } from "../../core.js";
-import type { ModuleBindings } from "../node-table.js";
+import { boundNamesUsed, type Edit, referencesTo, skipParens, usesThisOrArguments } from "../../core.js";
+import { FS_METHODS, fsArityOf, fsLikeArity, type ModuleBindings } from "../node-table.js";
 import {
   type DualIterator,
   dualFunction,
@@ -257,6 +257,24 @@ export function isParallelTask(fn: ts.Node, b: ModuleBindings): boolean {
   return target.method === "waterfall" && (fn.parameters.length === 1 || (!first && fn.parameters.length === 2));
 }
 
+/** How many values a task of an async.waterfall call (awaited or not) takes before its callback; 0 for any other function. @internal */
+export function waterfallTaskValues(fn: ts.Node, b: ModuleBindings): number {
+  const tasks = fn.parent;
+  if (!tasks || !ts.isArrayLiteralExpression(tasks) || !ts.isCallExpression(tasks.parent)) return 0;
+  if (!ts.isFunctionExpression(fn) && !ts.isArrowFunction(fn)) return 0;
+  const call = tasks.parent;
+  const promisified = promisifiedAsyncFunction(b, call);
+  const direct =
+    call.arguments[0] === tasks &&
+    ((ts.isPropertyAccessExpression(call.expression) &&
+      ts.isIdentifier(call.expression.expression) &&
+      call.expression.name.text === "waterfall" &&
+      b.requires.get(call.expression.expression.text)?.module === "async") ||
+      (ts.isIdentifier(call.expression) && b.requires.get(call.expression.text)?.member === "waterfall"));
+  const isTask = direct || (promisified?.method === "waterfall" && promisified.args[0] === tasks);
+  return isTask ? Math.max(0, fn.parameters.length - 1) : 0;
+}
+
 /** Whether a function is a task of an awaited async.waterfall call other than the last (its success arity is seen by the next). */
 export function isInnerWaterfallTask(fn: ts.Node, b: ModuleBindings): boolean {
   const tasks = fn.parent;
@@ -269,4 +287,54 @@ export function isInnerWaterfallTask(fn: ts.Node, b: ModuleBindings): boolean {
 function readsThis(node: ts.Node): boolean {
   const u = usesThisOrArguments(node);
   return u.usesThis || u.usesArguments;
+}
+
+/**
+ * The success arity the final callback of `async.waterfall([…, function (…, next) {…}], cb)` gets, by the last
+ * task's own calls of its callback: each `next(null, v)`, `next(e)` / `next(null)` or `next()` (its length), or
+ * `next` handed last to an fs method of known arity. One arity for every call, else (or for anything else done
+ * with `next`: stored, a value beside a possible error) undefined. async.js hands the final callback exactly
+ * what the last task called back, so this is the arity of a function handing its callback to the call. @internal
+ */
+export function waterfallTailArity(call: ts.CallExpression, b: ModuleBindings): number | undefined {
+  const callee = call.expression;
+  const isWaterfall = ts.isPropertyAccessExpression(callee)
+    ? ts.isIdentifier(callee.expression) &&
+      callee.name.text === "waterfall" &&
+      b.requires.get(callee.expression.text)?.module === "async" &&
+      b.requires.get(callee.expression.text)?.member === undefined
+    : ts.isIdentifier(callee) &&
+      b.requires.get(callee.text)?.module === "async" &&
+      b.requires.get(callee.text)?.member === "waterfall";
+  const tasks = call.arguments[0];
+  if (!isWaterfall || call.arguments.length !== 2 || !tasks || !ts.isArrayLiteralExpression(tasks)) return undefined;
+  const last = tasks.elements[tasks.elements.length - 1];
+  if (!last || (!ts.isFunctionExpression(last) && !ts.isArrowFunction(last))) return undefined;
+  const cb = last.parameters[last.parameters.length - 1];
+  if (!cb || !ts.isIdentifier(cb.name) || cb.dotDotDotToken) return undefined;
+  const arities = new Set<number>();
+  for (const id of referencesTo(last.body, cb.name.text)) {
+    const p = id.parent;
+    if (!ts.isCallExpression(p)) return undefined;
+    if (p.expression === id) {
+      const [first] = p.arguments;
+      if (p.arguments.length > 2 || p.arguments.some(ts.isSpreadElement)) return undefined;
+      if (p.arguments.length === 2 && first?.kind !== ts.SyntaxKind.NullKeyword) return undefined;
+      arities.add(p.arguments.length);
+    } else if (p.arguments[p.arguments.length - 1] === id) {
+      const f = p.expression;
+      const arity =
+        ts.isPropertyAccessExpression(f) && ts.isIdentifier(f.expression)
+          ? b.core.get(f.expression.text) === "fs" && FS_METHODS.has(f.name.text)
+            ? fsArityOf(f.name.text)
+            : fsLikeArity(b, f.expression.text, f.name.text)
+          : ts.isIdentifier(f)
+            ? fsLikeArity(b, f.text)
+            : undefined;
+      if (arity === undefined) return undefined;
+      arities.add(arity);
+    } else return undefined;
+  }
+  // `next(e)` alone is an error or a success of arity 1; with `next(null, v)` beside it the arity varies.
+  return arities.size === 1 ? [...arities][0] : undefined;
 }

@@ -27,7 +27,7 @@ import {
 } from "../node-table.js";
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
 import { collectionOverLocalFunction, isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
-import { isInnerWaterfallTask, isParallelTask } from "./async-tasks.js";
+import { isInnerWaterfallTask, isParallelTask, waterfallTailArity, waterfallTaskValues } from "./async-tasks.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -399,11 +399,13 @@ export function callbacksPass(ctx: FileContext): PassResult {
             ...(pkg.mayCallBackSync ? { mayCallBackSync: true } : {}),
             ...(all.assumed ? { assumes: "COLLECTION_IS_ARRAY_LIKE" as const } : {}),
           };
+        // async.waterfall(tasks, cb): the last task's calls of its callback tell the arity cb gets.
+        const arity = pkg.arity ?? waterfallTailArity(call, bindings);
         return {
           expr: callbackForm(callee, args),
           maxValues: 1,
           label: calleeText,
-          arity: pkg.arity,
+          arity,
           successError,
           ...(pkg.mayCallBackSync ? { mayCallBackSync: true } : {}),
         };
@@ -442,6 +444,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       try {
         if (ts_ && !ts.isFunctionDeclaration(c.fn)) throw new Refusal("TS_FORM");
         if (ts_) promisedType(c.fn, sf);
+        // async.js hands a waterfall task its callback as the argument after the values, wherever its parameters put it.
+        if (waterfallTaskValues(c.fn, bindings) > 1)
+          throw new Refusal("MULTIPLE_RESULTS", "an async.waterfall task taking several values");
         const conv = new FunctionConverter(ctx, c, awaitable, unit);
         converted.set(c, { ...conv.convertBody(), startDecl: conv.startDecl });
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
