@@ -4,6 +4,7 @@
 import { ts } from "ts-morph";
 import * as path from "node:path";
 import {
+  bindingOf,
   bindsName,
   calleeKey,
   type FileContext,
@@ -305,8 +306,14 @@ export function callbacksPass(ctx: FileContext): PassResult {
         };
       }
       // fs.exists: a callback of one value, no error (the continuation's parameters are all values).
+      // The name declared once, or (nconf: `exists(file, function (exists) {…})`) the call reaching the file's
+      // one top-level declaration of it, whatever a nested function declares.
+      const topLevel =
+        ts.isIdentifier(callee) && bindingOf(callee) !== undefined && ts.isSourceFile(bindingOf(callee)!.scope);
       const exists =
-        (decls.get(callee.getText(sf)) ?? 0) <= 1 ? fsExistsAwaitable(bindings, callee, args, imports) : undefined;
+        (decls.get(callee.getText(sf)) ?? 0) <= 1 || topLevel
+          ? fsExistsAwaitable(bindings, callee, args, imports)
+          : undefined;
       if (exists) return { ...exists, maxValues: 1, valueOnly: true, mayCallBackSync: true };
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
         const node = nodeAwaitable(bindings, callee.expression.text, callee.name.text, args, imports, {
