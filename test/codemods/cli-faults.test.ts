@@ -4,11 +4,39 @@
 // never overwrites a file changed since it was read. Faults a root user would not see (permissions) are injected
 // through `main`'s io.fs.
 import test from "ava";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONVERTIBLE, errno, LIB, project, read, report, run } from "./cli-harness.js";
+import { BIN, CONVERTIBLE, errno, LIB, project, read, report, run } from "./cli-harness.js";
 
 const isRoot = process.getuid?.() === 0;
+/**
+ * Root reads and writes any file, so as root the real-permission tests run the CLI as `nobody` (setpriv, in a
+ * process of its own, on a project given to nobody); where nobody cannot reach the tool they are skipped, and
+ * counted so. The injected tests cover the same paths either way.
+ */
+const NOBODY = 65534;
+const dropPrivileges = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"];
+const asNobody =
+  isRoot &&
+  spawnSync(dropPrivileges[0]!, [...dropPrivileges.slice(1), process.execPath, BIN, "--version"]).status === 0;
+const realPermissions = !isRoot || asNobody ? test : test.skip;
+
+/** `migrate …args --assume none` in dir: in-process, or as root in a process of nobody's. */
+async function runReal(dir: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  if (!isRoot) return run(dir, args);
+  const give = (p: string): void => {
+    fs.lchownSync(p, NOBODY, NOBODY);
+    if (fs.lstatSync(p).isDirectory()) for (const e of fs.readdirSync(p)) give(path.join(p, e));
+  };
+  give(dir);
+  const r = spawnSync(
+    dropPrivileges[0]!,
+    [...dropPrivileges.slice(1), process.execPath, BIN, "migrate", ...args, "--assume", "none"],
+    { cwd: dir, encoding: "utf8" },
+  );
+  return { code: r.status, stderr: r.stderr };
+}
 const converted = /__asyncioDual|async function size/;
 
 test("a file nested too deeply to analyse is reported and skipped; the others are converted (also with --jobs 2 and err-first)", async (t) => {
@@ -70,16 +98,12 @@ test("an unreadable file: one line, exit 2, the others written, report and summa
   t.notRegex(r.stderr, /\n\s+at /, "no stack");
 });
 
-test("an unreadable file and directory, for real (chmod 000)", async (t) => {
-  if (isRoot) {
-    t.pass("skipped as root, who reads any file: the injected tests cover these paths");
-    return;
-  }
+realPermissions("an unreadable file and directory, for real (chmod 000)", async (t) => {
   const dir = project({ "lib/a.js": CONVERTIBLE, "lib/b.js": CONVERTIBLE, "lib/sub/c.js": CONVERTIBLE });
   fs.chmodSync(path.join(dir, "lib/b.js"), 0);
   fs.chmodSync(path.join(dir, "lib/sub"), 0);
   try {
-    const r = await run(dir, ["lib", "--write", "--report", "r.json"]);
+    const r = await runReal(dir, ["lib", "--write", "--report", "r.json"]);
     t.is(r.code, 2);
     t.regex(r.stderr, /^asyncio-ts: lib\/b\.js: could not be read; left untouched \(EACCES/m);
     t.regex(r.stderr, /^asyncio-ts: lib\/sub: EACCES/m);
@@ -137,15 +161,11 @@ test("a read-only directory: checked before the first write, so nothing is writt
   t.regex(r.stderr, /^asyncio-ts migrate: 3 files, 0 changed/m);
 });
 
-test("a read-only directory, for real (chmod 555)", async (t) => {
-  if (isRoot) {
-    t.pass("skipped as root, who writes any directory: the injected test covers this path");
-    return;
-  }
+realPermissions("a read-only directory, for real (chmod 555)", async (t) => {
   const dir = project({ "lib/a.js": CONVERTIBLE, "ro/b.js": CONVERTIBLE });
   fs.chmodSync(path.join(dir, "ro"), 0o555);
   try {
-    const r = await run(dir, [".", "--write"]);
+    const r = await runReal(dir, [".", "--write"]);
     t.is(r.code, 2);
     t.regex(r.stderr, /^asyncio-ts: ro\/b\.js: could not be written; left as it was \(EACCES/m);
     t.is(read(dir, "lib/a.js"), CONVERTIBLE);
