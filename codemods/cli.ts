@@ -257,7 +257,12 @@ async function migrate(paths: string[], opts: CliOptions, io: CliIo): Promise<nu
   for (const e of found.errors) say(e);
   for (const n of found.notes) note(n);
   for (const l of found.leftovers) {
-    if (l.inPlace)
+    if (l.running)
+      note(
+        `${rel(l.temp)} is a temp file of process ${/-(\d+)-\d+(?:\.inplace)?\.tmp$/.exec(l.temp)?.[1]}, which is running ` +
+          "(another run, or its pid reused since a run was killed): left alone; delete it if no run is writing",
+      );
+    else if (l.inPlace)
       say(
         `${rel(l.temp)}: left by an interrupted in-place write of ${rel(l.file)}, which may be incomplete; ` +
           "this file has its converted text (compare, then delete it)",

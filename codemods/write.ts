@@ -271,11 +271,14 @@ export interface LeftoverTemp {
   file: string;
   /** An interrupted in-place rewrite: the file may be incomplete, the temp file has its converted text. */
   inPlace: boolean;
+  /** A process with the pid in its name is running (another run, or a pid reused since): left alone, named. */
+  running?: boolean;
 }
 
 /**
- * Temp files of this tool in a directory whose process is gone (a run killed between writing a temp file and
- * renaming it). @internal
+ * Temp files of this tool in a directory (not this run's): those whose process is gone (a run killed between
+ * writing a temp file and renaming it), and those of a running process (`running`), which may be another run's
+ * or, the pid reused, a killed run's. @internal
  */
 export function leftoverTemps(fs: FsOps, dir: string): LeftoverTemp[] {
   let names: string[];
@@ -287,14 +290,14 @@ export function leftoverTemps(fs: FsOps, dir: string): LeftoverTemp[] {
   const out: LeftoverTemp[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
-    if (!m || processAlive(Number(m[2]))) continue;
-    out.push({ temp: path.join(dir, name), file: path.join(dir, m[1]), inPlace: m[3] !== undefined });
+    if (!m || Number(m[2]) === process.pid) continue;
+    const temp = { temp: path.join(dir, name), file: path.join(dir, m[1]), inPlace: m[3] !== undefined };
+    out.push(processAlive(Number(m[2])) ? { ...temp, running: true } : temp);
   }
   return out;
 }
 
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;

@@ -20,7 +20,9 @@ test("a temp file left by a killed run: noted by a dry run, removed by the next 
   const pid = deadPid();
   const temp = `.a.js.asyncio-ts-${pid}-1700000000000.tmp`;
   const inPlace = `.b.js.asyncio-ts-${pid}-1700000000000.inplace.tmp`;
-  const live = `.a.js.asyncio-ts-${process.pid}-1700000000000.tmp`; // a run still going: not touched
+  const live = `.a.js.asyncio-ts-${process.pid}-1700000000000.tmp`; // this run's own pid: not touched
+  // Another process that is running (a second run, or a pid reused since a run was killed): left alone, named.
+  const running = `.b.js.asyncio-ts-${process.ppid}-1700000000000.tmp`;
   const dir = project({
     "lib/a.js": CONVERTIBLE,
     "lib/b.js": CONVERTIBLE,
@@ -28,6 +30,7 @@ test("a temp file left by a killed run: noted by a dry run, removed by the next 
     [`lib/${inPlace}`]: "y",
   });
   fs.writeFileSync(path.join(dir, "lib", live), "z");
+  fs.writeFileSync(path.join(dir, "lib", running), "r");
   const dry = await run(dir, ["lib", "--no-diff"]);
   t.is(dry.code, 0, dry.stderr);
   t.regex(
@@ -45,6 +48,15 @@ test("a temp file left by a killed run: noted by a dry run, removed by the next 
   t.false(fs.existsSync(path.join(dir, "lib", temp)));
   t.true(fs.existsSync(path.join(dir, "lib", inPlace)), "kept: it may be the only complete copy");
   t.true(fs.existsSync(path.join(dir, "lib", live)), "another run's temp file is left alone");
+  t.true(fs.existsSync(path.join(dir, "lib", running)), "a running process's temp file is left alone");
+  t.regex(
+    w.stderr,
+    new RegExp(
+      `^asyncio-ts: lib/\\.b\\.js\\.asyncio-ts-${process.ppid}-1700000000000\\.tmp is a temp file of process ${process.ppid}, which is running .*: left alone`,
+      "m",
+    ),
+  );
+  t.notRegex(w.stderr, new RegExp(`asyncio-ts-${process.pid}-`), "this run's own pid is not named");
 });
 
 test("--write fsyncs the temp file before renaming it over the original", async (t) => {
