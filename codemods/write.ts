@@ -133,12 +133,16 @@ export interface PreparedWrite {
   /** Rewrite the original in place (it has hard links, or its owner cannot be given to a new file). */
   inPlace: boolean;
   bytes: Buffer;
+  /** The bytes the file was read with (checked again just before the rename). */
+  original: Buffer;
 }
 
 /** Hooks for tests: called at the named moments of a write. @internal */
 export interface WriteHooks {
   /** Right before a file is checked for changes since it was read (a test edits the file here). */
   beforeCheck?: (file: string) => void;
+  /** Right before a prepared file is checked again and put in place. */
+  beforeCommit?: (file: string) => void;
 }
 
 /**
@@ -189,7 +193,7 @@ export function prepareWrite(
       temp = renamed;
       inPlace = true;
     }
-    return { file: source.file, temp, inPlace, bytes };
+    return { file: source.file, temp, inPlace, bytes, original: source.bytes };
   } catch (e) {
     if (fd !== undefined) safely(() => fs.closeSync(fd!));
     safely(() => fs.rmSync(temp, { force: true }));
@@ -198,10 +202,16 @@ export function prepareWrite(
 }
 
 /** Puts a prepared write in place: renames the temp file over the original, or rewrites it in place. @internal */
-export function commitWrite(fs: FsOps, w: PreparedWrite): FileError | undefined {
+export function commitWrite(fs: FsOps, w: PreparedWrite, hooks: WriteHooks = {}): FileError | undefined {
   // Until the original is touched, a failure leaves it as it was and the temp file can go.
   let touched = false;
   try {
+    // Checked again right before: an edit made while the other files' temp files were written is kept.
+    hooks.beforeCommit?.(w.file);
+    if (!fs.readFileSync(w.file).equals(w.original)) {
+      abandonWrite(fs, w);
+      return { code: "CHANGED_SINCE_READ", message: "its contents differ from what was read" };
+    }
     if (!w.inPlace) {
       fs.renameSync(w.temp, w.file);
       syncDirectory(fs, path.dirname(w.file));
@@ -337,7 +347,7 @@ export function writeChanged(
   }
   let written = 0;
   for (const { r, w } of prepared) {
-    const err = commitWrite(fs, w);
+    const err = commitWrite(fs, w, hooks);
     if (err) {
       r.error = err;
       failed++;

@@ -269,6 +269,31 @@ test("a file changed on disk after it was read is not overwritten (CHANGED_SINCE
   );
 });
 
+test("a file changed while the other files' temp files were written is not overwritten either (checked again before its rename)", async (t) => {
+  const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE });
+  const edited = `${CONVERTIBLE}// the user's late edit\n`;
+  const r = await run(dir, [".", "--write", "--report", "r.json"], {
+    hooks: {
+      beforeCommit: (file) => {
+        if (file.endsWith("b.js")) fs.writeFileSync(file, edited);
+      },
+    },
+  });
+  t.is(r.code, 2);
+  t.regex(r.stderr, /^asyncio-ts: b\.js: changed on disk after it was read; not overwritten/m);
+  t.is(read(dir, "b.js"), edited, "the edit is kept");
+  t.regex(read(dir, "a.js"), converted, "the renames are past all or none: a.js is converted");
+  t.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+    [],
+    "b.js's temp file is removed",
+  );
+  t.deepEqual(
+    report(dir).files.map((f: { error?: { code: string } }) => f.error?.code),
+    [undefined, "CHANGED_SINCE_READ"],
+  );
+});
+
 test("a rename that fails after every temp file was ready: that file reported, its temp file removed, the others written", async (t) => {
   const dir = project({ "a.js": CONVERTIBLE, "b.js": CONVERTIBLE });
   const r = await run(dir, [".", "--write", "--report", "r.json"], {
