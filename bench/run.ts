@@ -4,7 +4,8 @@
 // the versions. Options: --only=id,id  --samples=N  --warmup=N  --no-write
 // --tsx (measure src/ through tsx instead of the tsc build)  --codemods (also
 // run bench/codemod-speed.ts into its section)  --scaling (the scaling section:
-// bench/scaling.ts, then bench/codemod-file-size.ts; see below)
+// bench/scaling.ts, then bench/codemod-file-size.ts; see below)  --timer-storm
+// (1M timers on the real clock against native setTimeout: bench/timer-storm.ts)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -162,6 +163,15 @@ if (args.has("scaling")) {
   }
   process.stdout.write(section + "\n");
   if (write) writeSection("scaling", section);
+}
+// The timer storm on the real clock (bench/timer-storm.ts): seconds per run, so only with --timer-storm
+// (--timer-storm-n=N, --timer-storm-runs=R).
+if (args.has("timer-storm")) {
+  const { timerStormTable } = await import("./timer-storm.js");
+  const n = Number(args.get("timer-storm-n") ?? 1_000_000);
+  const section = timerStormTable(n, Number(args.get("timer-storm-runs") ?? 3), env, log);
+  process.stdout.write(section + "\n");
+  if (write) writeSection("timer-storm", section);
 }
 // The hand-written parts are refreshed on every run.
 if (write) {
