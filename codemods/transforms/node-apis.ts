@@ -15,10 +15,10 @@ import { ts } from "ts-morph";
 import { bindsName, type Edit, type FileContext, indentUnit, type PassResult, skipParens } from "../core.js";
 import { type AssumptionName, isIdiomatic } from "../assumptions.js";
 import { convertPromiseWrapper } from "./promise-wrapper.js";
-import { convertDeferred, unusedLibraryImports } from "./deferreds.js";
+import { convertDeferred, type DeferredConversion, unusedLibraryImports } from "./deferreds.js";
 import { Refusal } from "../reasons.js";
 import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
-import { convertQNodeCall } from "./q-node-calls.js";
+import { convertQNodeCall, type QNodeCallConversion } from "./q-node-calls.js";
 
 function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
   return ts.isBlock(fn.body) ? fn.body.statements : fn.body;
@@ -136,69 +136,54 @@ export function nodeApisPass(ctx: FileContext): PassResult {
   const promiseRebound = bindsName(sf, "Promise");
   /** The text ranges deferred conversions replace (a library binding used only there is dropped). */
   const replaced: Edit[] = [];
+  /**
+   * Records a deferred's or a Q node call's site: a refusal (its analysis's, or --verify's veto), or the conversion,
+   * whose edits go in and whose text a library binding used only there may go with. True when converted.
+   */
+  const recordLibrarySite = (
+    pos: number,
+    analysed: Refusal | DeferredConversion | QNodeCallConversion,
+    refusedName: string,
+  ): boolean => {
+    const vetoed = ctx.veto?.(pos, "node-apis");
+    const site = vetoed ? new Refusal(vetoed) : analysed;
+    if (site instanceof Refusal) {
+      result.sites.push({
+        pos,
+        transform: "node-apis",
+        status: "refused",
+        reason: site.reason,
+        name: refusedName,
+        ...(site.detail ? { detail: site.detail } : {}),
+      });
+      return false;
+    }
+    result.sites.push({
+      pos,
+      transform: "node-apis",
+      status: "converted",
+      name: site.label,
+      ...(site.assumptions.length ? { assumptions: site.assumptions } : {}),
+    });
+    const edits = "edits" in site ? site.edits : [site.edit];
+    result.edits.push(...edits);
+    replaced.push(...edits);
+    return true;
+  };
   const visit = (n: ts.Node): void => {
     if (ts.isVariableStatement(n)) {
       // `var d = Q.defer(); …; return d.promise;` becomes the `new Promise` wrapper the next pass converts.
       const deferred = convertDeferred(sf, n, b, isIdiomatic(ctx.options), unit, promiseRebound);
-      if (deferred) {
-        const pos = n.getStart(sf);
-        const vetoed = ctx.veto?.(pos, "node-apis");
-        const site = vetoed ? new Refusal(vetoed) : deferred;
-        if (site instanceof Refusal)
-          result.sites.push({
-            pos,
-            transform: "node-apis",
-            status: "refused",
-            reason: site.reason,
-            name: "defer",
-            ...(site.detail ? { detail: site.detail } : {}),
-          });
-        else {
-          result.sites.push({
-            pos,
-            transform: "node-apis",
-            status: "converted",
-            name: site.label,
-            ...(site.assumptions.length ? { assumptions: site.assumptions } : {}),
-          });
-          result.edits.push(...site.edits);
-          replaced.push(...site.edits);
-          return;
-        }
-      }
+      if (deferred && recordLibrarySite(n.getStart(sf), deferred, "defer")) return;
     }
     if (ts.isCallExpression(n)) {
-      // `Q.nfcall(f, …)`, `Q.ninvoke(o, 'm', …)`, `Q.denodeify(f)`…: util.promisify's forms.
-      const vetoed = ctx.veto?.(n.getStart(sf), "node-apis");
+      // `Q.nfcall(f, …)`, `Q.ninvoke(o, 'm', …)`, `Q.denodeify(f)`…: util.promisify's forms (a vetoed site's
+      // analysis asks for its imports elsewhere, so that they are dropped).
       const kept = imports;
-      if (vetoed) imports = new Imports(sf, b);
+      if (ctx.veto?.(n.getStart(sf), "node-apis")) imports = new Imports(sf, b);
       const q = convertQNodeCall(sf, n, b, imports, isIdiomatic(ctx.options));
       imports = kept;
-      if (q) {
-        const pos = n.getStart(sf);
-        const site = vetoed ? new Refusal(vetoed) : q;
-        if (site instanceof Refusal)
-          result.sites.push({
-            pos,
-            transform: "node-apis",
-            status: "refused",
-            reason: site.reason,
-            name: "Q node call",
-            ...(site.detail ? { detail: site.detail } : {}),
-          });
-        else {
-          result.sites.push({
-            pos,
-            transform: "node-apis",
-            status: "converted",
-            name: site.label,
-            ...(site.assumptions.length ? { assumptions: site.assumptions } : {}),
-          });
-          result.edits.push(site.edit);
-          replaced.push(site.edit);
-          return;
-        }
-      }
+      if (q && recordLibrarySite(n.getStart(sf), q, "Q node call")) return;
     }
     if (
       ts.isNewExpression(n) &&
