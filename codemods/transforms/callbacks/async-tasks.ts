@@ -264,13 +264,7 @@ export function waterfallTaskValues(fn: ts.Node, b: ModuleBindings): number {
   if (!ts.isFunctionExpression(fn) && !ts.isArrowFunction(fn)) return 0;
   const call = tasks.parent;
   const promisified = promisifiedAsyncFunction(b, call);
-  const direct =
-    call.arguments[0] === tasks &&
-    ((ts.isPropertyAccessExpression(call.expression) &&
-      ts.isIdentifier(call.expression.expression) &&
-      call.expression.name.text === "waterfall" &&
-      b.requires.get(call.expression.expression.text)?.module === "async") ||
-      (ts.isIdentifier(call.expression) && b.requires.get(call.expression.text)?.member === "waterfall"));
+  const direct = call.arguments[0] === tasks && isWaterfallCall(call, b);
   const isTask = direct || (promisified?.method === "waterfall" && promisified.args[0] === tasks);
   return isTask ? Math.max(0, fn.parameters.length - 1) : 0;
 }
@@ -297,17 +291,9 @@ function readsThis(node: ts.Node): boolean {
  * what the last task called back, so this is the arity of a function handing its callback to the call. @internal
  */
 export function waterfallTailArity(call: ts.CallExpression, b: ModuleBindings): number | undefined {
-  const callee = call.expression;
-  const isWaterfall = ts.isPropertyAccessExpression(callee)
-    ? ts.isIdentifier(callee.expression) &&
-      callee.name.text === "waterfall" &&
-      b.requires.get(callee.expression.text)?.module === "async" &&
-      b.requires.get(callee.expression.text)?.member === undefined
-    : ts.isIdentifier(callee) &&
-      b.requires.get(callee.text)?.module === "async" &&
-      b.requires.get(callee.text)?.member === "waterfall";
   const tasks = call.arguments[0];
-  if (!isWaterfall || call.arguments.length !== 2 || !tasks || !ts.isArrayLiteralExpression(tasks)) return undefined;
+  if (!isWaterfallCall(call, b) || call.arguments.length !== 2 || !tasks || !ts.isArrayLiteralExpression(tasks))
+    return undefined;
   const last = tasks.elements[tasks.elements.length - 1];
   if (!last || (!ts.isFunctionExpression(last) && !ts.isArrowFunction(last))) return undefined;
   const cb = last.parameters[last.parameters.length - 1];
@@ -337,4 +323,15 @@ export function waterfallTailArity(call: ts.CallExpression, b: ModuleBindings): 
   }
   // `next(e)` alone is an error or a success of arity 1; with `next(null, v)` beside it the arity varies.
   return arities.size === 1 ? [...arities][0] : undefined;
+}
+
+/** `async.waterfall(…)` (async bound whole) or `waterfall(…)` (`const { waterfall } = require('async')`), called directly. */
+function isWaterfallCall(call: ts.CallExpression, b: ModuleBindings): boolean {
+  const callee = call.expression;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const spec = ts.isIdentifier(callee.expression) ? b.requires.get(callee.expression.text) : undefined;
+    return callee.name.text === "waterfall" && spec?.module === "async" && spec.member === undefined;
+  }
+  const spec = ts.isIdentifier(callee) ? b.requires.get(callee.text) : undefined;
+  return spec?.module === "async" && spec.member === "waterfall";
 }
