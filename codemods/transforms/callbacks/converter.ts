@@ -199,6 +199,8 @@ export class FunctionConverter extends Conversion {
  * its own; anything it cannot tell (a parse error, a comment after the return, a lone statement) keeps it.
  */
 function withoutTrailingReturn(rest: string): string {
+  // Most bodies end otherwise: parsed only when the text ends like a bare return.
+  if (!/\breturn\s*;?\s*$/.test(rest)) return rest;
   const prefix = "async function f() {";
   const sf = ts.createSourceFile("body.tsx", `${prefix}${rest}\n}`, ts.ScriptTarget.Latest, false, ts.ScriptKind.TSX);
   if ((sf as unknown as { parseDiagnostics: readonly unknown[] }).parseDiagnostics.length) return rest;
