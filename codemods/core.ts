@@ -618,6 +618,22 @@ export function bindingOf(id: ts.Identifier): { scope: ts.Node; decl: ts.Variabl
   return undefined;
 }
 
+/**
+ * The function whose parameter `id` names (the nearest scope declaring the name, when that is one parameter of a
+ * function), and the parameter's index; undefined for any other binding. @internal
+ */
+export function parameterOf(id: ts.Identifier): { fn: ts.SignatureDeclaration; index: number } | undefined {
+  for (let p: ts.Node | undefined = id.parent; p; p = p.parent) {
+    if (!ts.isFunctionLike(p) && !ts.isSourceFile(p)) continue;
+    const own = ownDeclarations(p).get(id.text);
+    if (!own) continue;
+    if (own.length !== 1 || !ts.isParameter(own[0]!) || !ts.isFunctionLike(p)) return undefined;
+    const index = p.parameters.indexOf(own[0] as ts.ParameterDeclaration);
+    return index >= 0 ? { fn: p, index } : undefined;
+  }
+  return undefined;
+}
+
 /** Declarations by name in a function's (or file's) own scope, nested functions excluded; memoised. @internal */
 const ownDeclarationsCache = new WeakMap<ts.Node, Map<string, ts.Node[]>>();
 export function ownDeclarations(scope: ts.Node): Map<string, ts.Node[]> {

@@ -5,7 +5,7 @@
  */
 import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
-import { assignmentsTo, bindingOf, type Edit, identifierNames, ownDeclarations, skipParens } from "../core.js";
+import { assignmentsTo, bindingOf, type Edit, identifierNames, parameterOf, skipParens } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -302,23 +302,18 @@ export function pathEvidence(b: ModuleBindings, e: ts.Expression | undefined, de
     return pathEvidence(b, decl.initializer, depth + 1);
   }
   // A parameter: the value of `fs.open(p, flags, function (err, fd) {…})` is a descriptor.
-  for (let p: ts.Node | undefined = x.parent; p; p = p.parent) {
-    if (!ts.isFunctionLike(p)) continue;
-    const own = ownDeclarations(p).get(x.text);
-    if (!own) continue;
-    const param = own[0];
-    if (own.length !== 1 || !ts.isParameter(param) || (!ts.isArrowFunction(p) && !ts.isFunctionExpression(p)))
-      return "unknown";
-    const call = p.parent;
-    const opens =
-      ts.isCallExpression(call) &&
-      call.arguments[call.arguments.length - 1] === p &&
-      p.parameters.indexOf(param) === 1 &&
-      ts.isPropertyAccessExpression(call.expression) &&
-      call.expression.name.text === "open";
-    return opens ? "descriptor" : "unknown";
-  }
-  return "unknown";
+  const param = parameterOf(x);
+  const fn = param?.fn;
+  const call = fn?.parent;
+  const opens =
+    param?.index === 1 &&
+    (ts.isArrowFunction(fn!) || ts.isFunctionExpression(fn!)) &&
+    call !== undefined &&
+    ts.isCallExpression(call) &&
+    call.arguments[call.arguments.length - 1] === fn &&
+    ts.isPropertyAccessExpression(call.expression) &&
+    call.expression.name.text === "open";
+  return opens ? "descriptor" : "unknown";
 }
 
 /** dns methods whose `dns.promises` twin resolves with the single result. */
@@ -370,8 +365,7 @@ export function fsLikeArity(b: ModuleBindings, objOrName: string, method?: strin
   const mod = spec.module.replace(/^node:/, "");
   if (mod !== "fs" && !FS_COMPATIBLE.has(mod)) return undefined;
   const m = method === undefined ? spec.member : spec.member === undefined ? method : undefined;
-  if (!m || !FS_METHODS.has(m) || FS_ARITY_VARIES.has(m)) return undefined;
-  return FS_VOID.has(m) ? 1 : 2;
+  return m && FS_METHODS.has(m) ? fsArityOf(m) : undefined;
 }
 
 /**
@@ -469,7 +463,7 @@ export function nodeAwaitable(
   if (!mod) return undefined;
   const label = `${mod}.${method}`;
   if (mod === "fs" && FS_METHODS.has(method)) {
-    const arity = FS_ARITY_VARIES.has(method) ? undefined : FS_VOID.has(method) ? 1 : 2;
+    const arity = fsArityOf(method);
     if (FS_TAKES_DESCRIPTOR.has(method)) {
       // A descriptor (or what may be one, without the assumption) goes through promisify, which takes it.
       const evidence = pathEvidence(b, first.arg);

@@ -5,7 +5,7 @@
 // by direct calls (no export or other escape, where a caller elsewhere could pass anything), and the parameter
 // never reassigned.
 import { ts } from "ts-morph";
-import { assignmentsTo, ownDeclarations, referencesTo } from "../../core.js";
+import { assignmentsTo, ownDeclarations, parameterOf, referencesTo } from "../../core.js";
 import { FS_METHODS, fsArityOf, knownPackageCallee, type ModuleBindings } from "../node-table.js";
 
 /** What the modules' `m` share: their success arity (undefined when it varies), and how sure the rest is. */
@@ -17,19 +17,6 @@ export interface ParameterModuleCallee {
   mayCallBackSync: boolean;
   /** The modules, for the report (`fs|temp`). */
   modules: string[];
-}
-
-/** The function-like that declares `name` as one of its parameters (the nearest declaring scope), and its index. */
-function parameterOf(id: ts.Identifier): { fn: ts.SignatureDeclaration; index: number } | undefined {
-  for (let p: ts.Node | undefined = id.parent; p; p = p.parent) {
-    if (!ts.isFunctionLike(p) && !ts.isSourceFile(p)) continue;
-    const own = ownDeclarations(p).get(id.text);
-    if (!own) continue;
-    if (own.length !== 1 || !ts.isParameter(own[0]!) || !ts.isFunctionLike(p)) return undefined;
-    const index = p.parameters.indexOf(own[0] as ts.ParameterDeclaration);
-    return index >= 0 ? { fn: p, index } : undefined;
-  }
-  return undefined;
 }
 
 /** The name the file calls a function by: `function f`, or `var f = function …` (declared once). */

@@ -308,8 +308,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // fs.exists: a callback of one value, no error (the continuation's parameters are all values).
       // The name declared once, or (nconf: `exists(file, function (exists) {…})`) the call reaching the file's
       // one top-level declaration of it, whatever a nested function declares.
-      const topLevel =
-        ts.isIdentifier(callee) && bindingOf(callee) !== undefined && ts.isSourceFile(bindingOf(callee)!.scope);
+      const binding = ts.isIdentifier(callee) ? bindingOf(callee) : undefined;
+      const topLevel = binding !== undefined && ts.isSourceFile(binding.scope);
       const exists =
         (decls.get(callee.getText(sf)) ?? 0) <= 1 || topLevel
           ? fsExistsAwaitable(bindings, callee, args, imports)
