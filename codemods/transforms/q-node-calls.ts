@@ -8,6 +8,7 @@ import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
 import { type Edit, referencesTo, skipParens } from "../core.js";
 import { Refusal } from "../reasons.js";
+import { skipParensUp } from "./callbacks/predicates.js";
 import { calledName, type Fn, LIBRARY_ONLY_METHODS, libraryMethodUsedOnResult } from "./deferreds.js";
 import {
   DNS_METHODS,
@@ -200,9 +201,4 @@ export function convertQNodeCall(
     label,
     assumptions: [...assumptions].sort(),
   };
-}
-
-function skipParensUp(n: ts.Node): ts.Node {
-  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
-  return n;
 }
