@@ -255,6 +255,16 @@ export function callbacksPass(ctx: FileContext): PassResult {
       return `${promisify}(${calleeText}).call(${callee.expression.getText(sf)}${sep}${args})`;
     return `${promisify}(${calleeText})(${args})`;
   };
+  /**
+   * Whether `id` means the file's binding of its name (what the module-binding tables describe): the name
+   * declared once in the file, or this use reaching its one top-level declaration whatever a nested function
+   * declares (nconf: `exists(file, function (exists) {…})`).
+   */
+  const isFileBinding = (id: ts.Identifier): boolean => {
+    if ((decls.get(id.text) ?? 0) <= 1) return true;
+    const found = bindingOf(id);
+    return found !== undefined && ts.isSourceFile(found.scope);
+  };
   for (let round = 0; round < 20; round++) {
     const localAsync = new Set<string>(wrappers);
     for (const c of alive) if (c.localName && decls.get(c.localName) === 1) localAsync.add(c.localName);
@@ -306,12 +316,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
         };
       }
       // fs.exists: a callback of one value, no error (the continuation's parameters are all values).
-      // The name declared once, or (nconf: `exists(file, function (exists) {…})`) the call reaching the file's
-      // one top-level declaration of it, whatever a nested function declares.
-      const binding = ts.isIdentifier(callee) ? bindingOf(callee) : undefined;
-      const topLevel = binding !== undefined && ts.isSourceFile(binding.scope);
       const exists =
-        (decls.get(callee.getText(sf)) ?? 0) <= 1 || topLevel
+        !ts.isIdentifier(callee) || isFileBinding(callee)
           ? fsExistsAwaitable(bindings, callee, args, imports)
           : undefined;
       if (exists) return { ...exists, maxValues: 1, valueOnly: true, mayCallBackSync: true };
@@ -326,7 +332,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (
           core &&
           !assumesErrFirst(ctx.options) &&
-          (decls.get(callee.expression.text) ?? 0) <= 1 &&
+          isFileBinding(callee.expression) &&
           fsLikeArity(bindings, callee.expression.text, callee.name.text) === undefined
         )
           throw new Refusal("NO_PROMISE_API", `${core}.${callee.name.text}`);
@@ -341,7 +347,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
         find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined,
       ): T | undefined =>
         ts.isIdentifier(e)
-          ? (decls.get(e.text) ?? 0) <= 1
+          ? isFileBinding(e)
             ? find(bindings, e.text)
             : undefined
           : ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)
