@@ -83,6 +83,8 @@ export class Conversion {
   pendingStart = false;
   /** Statements re-arming a retried continuation (`return setTimeout(() => g(…, CB), t)`), with their delay (see retry.ts). */
   readonly retries = new Map<ts.Statement, string>();
+  /** The calls those statements re-arm, each with the call it repeats (awaited directly when that one is). */
+  readonly retriedCalls = new Map<ts.CallExpression, ts.CallExpression>();
   /** The first call of the branch being converted by convertBranchedStart. */
   branchLeaf?: ts.Statement;
   /** `__asyncioStart(…)` expressions of the first calls, in source order (one per branch of a branched start). */

@@ -10,15 +10,21 @@ import {
   exportNamesOf,
   exportTarget,
 } from "./candidates.js";
+import { callbackOnlyStatements } from "./callback-checks.js";
 import { isCallTo } from "./predicates.js";
 
-/** True when the callback is only ever called or handed on as a call's last argument (never tested or stored), and `arguments` is unused. */
+/**
+ * True when the callback is only ever called or handed on as a call's last argument (never tested or stored),
+ * and `arguments` is unused; the checks that it was passed and the shuffle letting it take an optional
+ * argument's place aside (callback-checks.ts: they go with it).
+ */
 export function onlyCallsCallback(c: Candidate): boolean {
   const body = c.fn.body as ts.Block;
   if (usesThisOrArguments(body).usesArguments) return false;
+  const obsolete = new Set<ts.Node>(callbackOnlyStatements(c.fn.getSourceFile(), c.fn, c.cbName));
   let ok = true;
   const visit = (n: ts.Node): void => {
-    if (!ok) return;
+    if (!ok || obsolete.has(n)) return;
     if (ts.isIdentifier(n) && n.text === c.cbName) {
       const p = n.parent;
       const called = ts.isCallExpression(p) && p.expression === n;
@@ -53,6 +59,8 @@ export function plainAsyncRefs(
   if ((fn.modifiers?.length && !esmExport) || fn.asteriskToken || !onlyCallsCallback(c)) return undefined;
   if (fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
   const refs: ts.Identifier[] = [];
+  // `f.sync = fSync` at the top level: a property of the export (see below).
+  const props: ts.Identifier[] = [];
   let ok = true;
   const topLevelExport = (b: ts.Node): boolean =>
     ts.isBinaryExpression(b) &&
@@ -90,10 +98,38 @@ export function plainAsyncRefs(
         (ts.isPropertyAssignment(p) && p.initializer === n && inExportObject(p.parent)) ||
         (ts.isBinaryExpression(p) && p.right === n && topLevelExport(p));
       if (exported) refs.push(n);
+      else if (isTopLevelPropertyAssignment(sf, n)) props.push(n);
       else ok = false;
     }
   }
-  return ok ? refs : undefined;
+  if (!ok) return undefined;
+  if (!props.length) return refs;
+  // `module.exports = f; f.sync = fSync`: the property goes on the export (`module.exports.sync = fSync`),
+  // which is the dualApi shim; only after that one `X = f` export, when nothing else reads f's properties.
+  const only = refs.length === 1 ? refs[0].parent : undefined;
+  if (!only || !ts.isBinaryExpression(only) || only.right !== refs[0] || !topLevelExport(only)) return undefined;
+  if (props.some((n) => n.pos < only.end)) return undefined;
+  return [...refs, ...props];
+}
+
+/** `f.name = value;` as a statement of the file: n is `f`, the name not one of a function's own. */
+function isTopLevelPropertyAssignment(sf: ts.SourceFile, n: ts.Identifier): boolean {
+  const access = n.parent;
+  if (!ts.isPropertyAccessExpression(access) || access.expression !== n) return false;
+  if (["prototype", "length", "name", "call", "apply", "bind"].includes(access.name.text)) return false;
+  const assign = access.parent;
+  return (
+    ts.isBinaryExpression(assign) &&
+    assign.left === access &&
+    assign.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isExpressionStatement(assign.parent) &&
+    assign.parent.parent === sf
+  );
+}
+
+/** Whether an export reference of plainAsyncRefs is `f` in `f.name = value` (it becomes the export's target). */
+export function isExportPropertyRef(n: ts.Identifier): boolean {
+  return ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n;
 }
 
 const identifierIndex = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();

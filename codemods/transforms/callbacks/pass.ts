@@ -45,7 +45,14 @@ import {
 import { isCallTo, containsNode, skipParensUp } from "./predicates.js";
 import type { AwaitPlan } from "./context.js";
 import { FunctionConverter } from "./converter.js";
-import { convertedExports, firstStatementInsertPos, onlyCallsCallback, plainAsyncRefs } from "./module-form.js";
+import {
+  convertedExports,
+  firstStatementInsertPos,
+  isExportPropertyRef,
+  onlyCallsCallback,
+  plainAsyncRefs,
+} from "./module-form.js";
+import { callbackOnlyStatements, optionsShuffle, prologueWithout } from "./callback-checks.js";
 import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
 import { injectedDefaults } from "./injected-defaults.js";
 import { parameterModuleCallee } from "./parameter-modules.js";
@@ -465,6 +472,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
         ownArities.set(c, { own: conv.successArities, deps: conv.arityDeps, nullErrorDeps: conv.nullErrorDeps });
         assumed.set(c, new Set(conv.assumptions));
         if (iteratorAssumesArrayLike(c.fn, bindings, ctx.options)) assumed.get(c)!.add("COLLECTION_IS_ARRAY_LIKE");
+        // A retried call is made again by the loop's next turn: awaited directly as the first one is.
+        for (const [again, first] of conv.retriedCalls) if (conv.localCalls.has(first)) conv.localCalls.add(again);
         localCallsOf.set(c, conv.localCalls);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
@@ -606,8 +615,20 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const inner = indentAt(sf.text, body.statements[0].getStart(sf));
     const restText = parts.rest.replace(/\s*$/, "");
     const exportRefs = moduleMode.get(c);
+    // Called without its callback (a plain async function, or awaited directly in the file), a function drops
+    // the checks that one was passed; its optional argument gets the value the callback's shuffle gave it.
+    const direct = !!exportRefs || (idiomatic && !!c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c));
+    const shuffle = direct ? optionsShuffle(fn, c.cbName) : undefined;
+    const checks = direct ? callbackOnlyStatements(sf, fn, c.cbName).filter((st) => st !== shuffle?.statement) : [];
+    const withoutChecks = (prologue: string, removeShuffle: boolean): string =>
+      prologueWithout(sf, prologue, removeShuffle && shuffle ? [shuffle.statement, ...checks] : checks);
+    const dropped = (used: Set<AssumptionName>, internal: boolean): void => {
+      if (checks.length && !internal) used.add("CALLBACK_CHECK_DROPPED");
+      if (shuffle) used.add("OPTIONS_DEFAULTED");
+    };
     if (exportRefs) {
       const used = new Set(assumed.get(c) ?? []);
+      dropped(used, exportRefs.length === 0 && !promiseApi);
       // The prologue's checks now run inside the async function: their throws reject.
       if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
       // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
@@ -615,7 +636,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
       if (exportRefs.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
       if (exportRefs.length && arity < 2) used.add("CALLBACK_ARITY");
       const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
-      const newBody = `{${parts.prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
+      const prologue = withoutChecks(parts.prologue, true);
+      const newBody = `{${prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
       const ps = fn.parameters;
       const cbParam = ps[ps.length - 1];
       // Before `function` (after `export` / `export default`).
@@ -624,7 +646,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       result.edits.push({
         start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
         end: cbParam.end,
-        text: "",
+        text: shuffle ? ` = ${shuffle.defaultText}` : "",
       });
       if (ts_) {
         // `): void` (or no annotation) becomes `): Promise<T>`, T from the callback's value type.
@@ -653,10 +675,16 @@ export function callbacksPass(ctx: FileContext): PassResult {
             text: `${callbackify}(${call.expression.getText(sf)})`,
           });
       }
+      // `dualApi(f)` takes a trailing function past f.length, which stops at the optional argument's default.
+      const shim = `dualApi(${c.localName})`;
+      const exportAt = exportRefs.find((r) => !isExportPropertyRef(r))?.parent;
       for (const ref of promiseApi ? [] : exportRefs) {
-        if (ts.isShorthandPropertyAssignment(ref.parent))
-          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: dualApi(${ref.text})` });
-        else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `dualApi(${ref.text})` });
+        // `f.sync = fSync` after `module.exports = f`: `module.exports.sync = fSync`.
+        if (isExportPropertyRef(ref) && exportAt && ts.isBinaryExpression(exportAt))
+          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: exportAt.left.getText(sf) });
+        else if (ts.isShorthandPropertyAssignment(ref.parent))
+          result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: ${shim}` });
+        else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: shim });
       }
       const list = sortedAssumptions(used);
       result.sites.push({
@@ -674,7 +702,10 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
     const arity = arities.get(c) ?? 2;
     const arityArg = arity === 2 ? "" : `, ${arity}`;
-    const newBody = `{${parts.prologue || `\n${inner}`}${startLine}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${inner}}${arityArg});\n${closeIndent}}`;
+    const prologue = withoutChecks(parts.prologue, false);
+    if (shuffle)
+      result.edits.push({ start: shuffle.param.end, end: shuffle.param.end, text: ` = ${shuffle.defaultText}` });
+    const newBody = `{${prologue || `\n${inner}`}${startLine}return ${DUAL_HELPER}(${c.cbName}, async ()${retType} => {${shifted}\n${inner}}${arityArg});\n${closeIndent}}`;
     if (ts_ && ts.isFunctionDeclaration(fn)) {
       const t = promisedType(fn, sf);
       const cbParam = fn.parameters[fn.parameters.length - 1];
@@ -690,7 +721,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       result.edits.push({ start: fn.getStart(sf), end: body.getStart(sf), text: overloads });
     }
     result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
-    const used = sortedAssumptions(assumed.get(c) ?? []);
+    const usedSet = new Set(assumed.get(c) ?? []);
+    dropped(usedSet, false);
+    const used = sortedAssumptions(usedSet);
     result.sites.push({
       pos,
       transform: "callbacks",

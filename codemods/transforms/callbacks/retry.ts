@@ -69,6 +69,7 @@ export function markRetries(cx: Conversion, call: ts.CallExpression, cont: ts.Fu
           if (!onTheFlow(n, body)) throw named("re-armed inside a loop, switch, try or nested function");
           if (delay && cx.containsCb(delay)) throw named("the callback in the delay");
           found.set(n, delay ? cx.text(delay) : "");
+          cx.retriedCalls.set(again, call);
         }
       }
     }
