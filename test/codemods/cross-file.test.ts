@@ -76,6 +76,14 @@ const CASES: Record<string, Case> = {
     caller: "use.js",
     awaits: ["size"],
   },
+  "CommonJS exports.x = function (…) {…}, an exported function expression (dualApi(async function …))": {
+    files: {
+      "a.js": FS_CJS + sizeFn().replace("function size(p, cb)", "exports.size = function (p, cb)"),
+      "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n",
+    },
+    caller: "use.js",
+    awaits: ["a.size"],
+  },
   "CommonJS exports.x = f, module object": {
     files: {
       "a.js": FS_CJS + sizeFn() + "exports.size = size;\n",
@@ -350,4 +358,18 @@ test("a call chain across 12 files converts end to end: one round per file of th
   const unconverted = results.filter((r) => !r.sites.some((s) => s.status === "converted")).map((r) => r.file);
   t.deepEqual(unconverted, []);
   t.regex(results[0]!.output, /await next\(/);
+});
+
+test("default profile: an exported function expression becomes exports.x = dualApi(async function …), which another file's conversion awaits directly", async (t) => {
+  const files = {
+    "a.js": FS_CJS + sizeFn().replace("function size(p, cb)", "exports.size = function (p, cb)"),
+    "use.js": "var a = require('./a');\n\n" + twiceFn("a.size") + "module.exports = { twice };\n",
+  };
+  const inputDir = writeTree(files);
+  const [a, use] = migrateProject(abs(inputDir, files), { assume: "idiomatic" });
+  t.regex(a.output, /exports\.size = dualApi\(async function \(p\) \{/);
+  t.false(a.output.includes("__asyncioDual"), a.output);
+  t.regex(use.output, /await a\.size\(p\)/);
+  const outputDir = writeTree({ "a.js": a.output, "use.js": use.output });
+  t.deepEqual(await behaviour(outputDir, "use.js"), await behaviour(inputDir, "use.js"));
 });

@@ -132,6 +132,32 @@ export function isExportPropertyRef(n: ts.Identifier): boolean {
   return ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n;
 }
 
+/**
+ * For the whole-module output: the export `X = function (…, cb) {…}` (`module.exports = …`, `exports.f = …`)
+ * of a converted function expression that only calls its callback and never names itself, which becomes
+ * `X = dualApi(async function (…) {…})`; undefined otherwise (it keeps the dual form).
+ */
+export function exportedExpression(sf: ts.SourceFile, c: Candidate): ts.BinaryExpression | undefined {
+  const fn = c.fn;
+  if (!ts.isFunctionExpression(fn) || fn.asteriskToken || fn.modifiers?.length) return undefined;
+  const assign = fn.parent;
+  if (
+    !ts.isBinaryExpression(assign) ||
+    assign.right !== fn ||
+    assign.operatorToken.kind !== ts.SyntaxKind.EqualsToken ||
+    exportTarget(assign.left) === undefined ||
+    !ts.isExpressionStatement(assign.parent) ||
+    assign.parent.parent !== sf
+  )
+    return undefined;
+  if (fn.parameters.some((p) => p.dotDotDotToken) || !onlyCallsCallback(c)) return undefined;
+  // A recursive call by the expression's own name would reach the async function with a callback.
+  const own = fn.name?.text;
+  if (own && identifiersNamed(sf, own).some((n) => n !== fn.name && n.pos >= fn.pos && n.end <= fn.end))
+    return undefined;
+  return assign;
+}
+
 const identifierIndex = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
 /** The file's identifiers with this text, in source order (indexed once per parsed file). */
 function identifiersNamed(sf: ts.SourceFile, name: string): readonly ts.Identifier[] {
@@ -184,7 +210,11 @@ export function convertedExports(sf: ts.SourceFile): Set<string> {
     ts.isCallExpression(skipParens(e)) &&
     isCallTo(skipParens(e), "dualApi") &&
     (skipParens(e) as ts.CallExpression).arguments.length === 1 &&
-    ts.isIdentifier((skipParens(e) as ts.CallExpression).arguments[0]);
+    isShimmed((skipParens(e) as ts.CallExpression).arguments[0]);
+  // `dualApi(f)`, or `dualApi(async function (…) {…})` (an exported function expression).
+  const isShimmed = (a: ts.Expression): boolean =>
+    ts.isIdentifier(a) ||
+    (ts.isFunctionExpression(a) && !!a.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword));
   for (const st of sf.statements) {
     // `export async function f` (--api promise's ES module output, or written so): awaited directly.
     if (

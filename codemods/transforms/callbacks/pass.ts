@@ -47,6 +47,7 @@ import type { AwaitPlan } from "./context.js";
 import { FunctionConverter } from "./converter.js";
 import {
   convertedExports,
+  exportedExpression,
   firstStatementInsertPos,
   isExportPropertyRef,
   onlyCallsCallback,
@@ -547,6 +548,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
   const emittedCalls = new Set<ts.CallExpression>();
   for (const c of outermost) for (const k of localCallsOf.get(c) ?? []) emittedCalls.add(k);
   const moduleMode = new Map<Candidate, ts.Identifier[]>();
+  /** Exported function expressions of the whole-module output (wrapped in place: `X = dualApi(async function …)`). */
+  const wrappedExports = new Set<Candidate>();
   // --api promise: no callback surface; callers that still pass a callback call `callbackify(f)`.
   const promiseApi = ctx.options.api === "promise";
   const emittedRanges = outermost.map((c) => [c.fn.pos, c.fn.end] as const);
@@ -560,6 +563,13 @@ export function callbacksPass(ctx: FileContext): PassResult {
       // `async function f(…): Promise<T>`; a CommonJS export keeps its overloaded dual form.
       if (refs && ts_ && refs.length) continue;
       if (refs) moduleMode.set(c, refs);
+      // `module.exports = function (…, cb) {…}`: `module.exports = dualApi(async function (…) {…})`.
+      // Not under --api promise: other files would not know the export is promise-only.
+      const assign = refs || ts_ || promiseApi ? undefined : exportedExpression(sf, c);
+      if (assign) {
+        moduleMode.set(c, []);
+        wrappedExports.add(c);
+      }
       if (refs && calls.length) callbackCalls.set(c, calls);
     }
   const emitted: Candidate[] = [];
@@ -628,13 +638,15 @@ export function callbacksPass(ctx: FileContext): PassResult {
     };
     if (exportRefs) {
       const used = new Set(assumed.get(c) ?? []);
-      dropped(used, exportRefs.length === 0 && !promiseApi);
+      const wrapped = wrappedExports.has(c);
+      const exported = exportRefs.length > 0 || wrapped;
+      dropped(used, !exported && !promiseApi);
       // The prologue's checks now run inside the async function: their throws reject.
       if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
       // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
       const arity = arities.get(c) ?? 2;
-      if (exportRefs.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
-      if (exportRefs.length && arity < 2) used.add("CALLBACK_ARITY");
+      if (exported && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+      if (exported && arity < 2) used.add("CALLBACK_ARITY");
       const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
       const prologue = withoutChecks(parts.prologue, true);
       const newBody = `{${prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
@@ -642,7 +654,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const cbParam = ps[ps.length - 1];
       // Before `function` (after `export` / `export default`).
       const at = fn.modifiers?.length ? fn.modifiers[fn.modifiers.length - 1].end + 1 : fn.getStart(sf);
-      result.edits.push({ start: at, end: at, text: "async " });
+      result.edits.push({ start: at, end: at, text: wrapped ? "dualApi(async " : "async " });
       result.edits.push({
         start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
         end: cbParam.end,
@@ -657,7 +669,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
           result.edits.push({ start: close + 1, end: close + 1, text: `: ${promised}` });
         }
       }
-      result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
+      result.edits.push({ start: body.getStart(sf), end: body.end, text: wrapped ? `${newBody})` : newBody });
       if (promiseApi) {
         // The exports are the async function itself; a caller passing a callback goes through callbackify.
         const calls = callbackCalls.get(c) ?? [];
@@ -768,7 +780,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   }
   const useImport = ctx.options.dualApi === "import";
   const dualEmitted = emitted.some((c) => !moduleMode.has(c));
-  const shimUsed = !promiseApi && [...moduleMode.values()].some((refs) => refs.length > 0);
+  const shimUsed = !promiseApi && (wrappedExports.size > 0 || [...moduleMode.values()].some((refs) => refs.length > 0));
   const emittedText = result.edits.map((e) => e.text).join("");
   let tail = "";
   if (dualEmitted && !sf.text.includes(`function ${DUAL_HELPER}`)) tail += dualHelperText(ts_, useImport);
