@@ -175,3 +175,27 @@ export function prologueWithout(sf: ts.SourceFile, prologue: string, stmts: read
   }
   return out;
 }
+
+/**
+ * A dual wrapper of an earlier pass (`return __asyncioDual(cb, async () => …)` after its prologue) that a
+ * converted caller may call without the callback: the prologue names the callback only in an options
+ * shuffle whose optional argument has its default (`options = {}`), so a call without either still works.
+ */
+export function isDirectWrapper(fn: ts.FunctionLikeDeclaration, cb: string): boolean {
+  const body = fn.body;
+  const ps = fn.parameters;
+  if (!body || !ts.isBlock(body) || !ps.length) return false;
+  const prologue = body.statements.slice(0, -1);
+  return prologue.every((st, i) => {
+    if (!refersTo(st, cb)) return true;
+    const opt = ps.length > 1 ? ps[ps.length - 2] : undefined;
+    return (
+      i === 0 &&
+      !!opt?.initializer &&
+      ts.isIdentifier(opt.name) &&
+      ts.isIfStatement(st) &&
+      !st.elseStatement &&
+      isTypeofFunction(st.expression, opt.name.text, true)
+    );
+  });
+}

@@ -25,6 +25,8 @@ export function onlyCallsCallback(c: Candidate): boolean {
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok || obsolete.has(n)) return;
+    // A nested function's own parameter of that name (du's `function (f, callback) {…}`) is another binding.
+    if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === c.cbName)) return;
     if (ts.isIdentifier(n) && n.text === c.cbName) {
       const p = n.parent;
       const called = ts.isCallExpression(p) && p.expression === n;

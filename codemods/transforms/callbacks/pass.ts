@@ -53,7 +53,7 @@ import {
   onlyCallsCallback,
   plainAsyncRefs,
 } from "./module-form.js";
-import { callbackOnlyStatements, optionsShuffle, prologueWithout } from "./callback-checks.js";
+import { callbackOnlyStatements, isDirectWrapper, optionsShuffle, prologueWithout } from "./callback-checks.js";
 import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
 import { injectedDefaults } from "./injected-defaults.js";
 import { parameterModuleCallee } from "./parameter-modules.js";
@@ -142,6 +142,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
 
   // Already-converted wrappers in this file are awaitable too.
   const wrappers = new Set<string>();
+  /** Those a converted caller awaits without a callback (callback-checks.ts: isDirectWrapper). */
+  const directWrappers = new Set<string>();
   /** Their success arity: the dual helper's third argument (2 when absent). */
   const wrapperArity = new Map<string, number>();
   const visitW = (n: ts.Node): void => {
@@ -149,6 +151,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
       const name = localNameOf(n);
       if (name) {
         wrappers.add(name);
+        const cb = n.parameters[n.parameters.length - 1]?.name;
+        if (cb && ts.isIdentifier(cb) && (decls.get(name) ?? 0) === 1 && isDirectWrapper(n, cb.text))
+          directWrappers.add(name);
         const body = (n.body as ts.Block).statements;
         const ret = body[body.length - 1] as ts.ReturnStatement;
         const arg = (ret.expression as ts.CallExpression).arguments[2];
@@ -279,6 +284,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const directlyCallable = new Set<string>();
     for (const c of alive)
       if (c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c)) directlyCallable.add(c.localName);
+    for (const name of directWrappers) directlyCallable.add(name);
     const awaitable = (call: ts.CallExpression, values: number): AwaitPlan | undefined => {
       const args = call.arguments
         .slice(0, -1)
