@@ -135,9 +135,10 @@ export function isExportPropertyRef(n: ts.Identifier): boolean {
 }
 
 /**
- * For the whole-module output: the export `X = function (…, cb) {…}` (`module.exports = …`, `exports.f = …`)
- * of a converted function expression that only calls its callback and never names itself, which becomes
- * `X = dualApi(async function (…) {…})`; undefined otherwise (it keeps the dual form).
+ * For the whole-module output: the top-level assignment `X.m = function (…, cb) {…}` (an export,
+ * `module.exports = …`, `exports.f = …`, or a method, `Store.prototype.load = …`) of a converted function
+ * expression that only calls its callback and never names itself, which becomes
+ * `X.m = dualApi(async function (…) {…})` (dualApi keeps `this`); undefined otherwise (it keeps the dual form).
  */
 export function exportedExpression(sf: ts.SourceFile, c: Candidate): ts.BinaryExpression | undefined {
   const fn = c.fn;
@@ -147,7 +148,7 @@ export function exportedExpression(sf: ts.SourceFile, c: Candidate): ts.BinaryEx
     !ts.isBinaryExpression(assign) ||
     assign.right !== fn ||
     assign.operatorToken.kind !== ts.SyntaxKind.EqualsToken ||
-    exportTarget(assign.left) === undefined ||
+    !ts.isPropertyAccessExpression(assign.left) ||
     !ts.isExpressionStatement(assign.parent) ||
     assign.parent.parent !== sf
   )
