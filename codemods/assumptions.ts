@@ -55,9 +55,6 @@ export const ASSUMPTIONS = {
   /** a function that returned a Q/when promise now returns a native one */
   LIBRARY_PROMISE_BECOMES_NATIVE:
     "a function that returned a Q or when.js promise (a deferred's) now returns a native Promise: its callers use only then/catch/finally (no `.done`, `.fail`, `.fin`, `.spread`…; none in this file does), they handle its rejections (a Q promise's unhandled rejection was silent, when.js logged it; a native one ends the Node process), and its handlers' order relative to other promises' may differ (all still run on a later tick)",
-  /** a check that the callback was passed is dropped with the callback: called without one, the function returns its promise */
-  CALLBACK_CHECK_DROPPED:
-    "a check that the callback was passed (`assert(typeof cb === 'function')`, `if (!cb) throw …`) goes with the callback: a caller that passes none now gets the promise where the function threw",
   /** an optional argument the callback could take the place of gets the shuffle's value as a default parameter */
   OPTIONS_DEFAULTED:
     "an optional argument the callback could take the place of (`if (typeof options === 'function') { cb = options; options = {} }`) now gets that value as a default parameter (`options = {}`): an explicit `undefined` there gets it too, where it stayed undefined, and in a call passing a function there and a callback after it the callback is the last one",

@@ -4,7 +4,8 @@
 // becomes a default parameter (`options = {}`): the export shim's dualApi finds the callback past f.length,
 // which stops there.
 import { ts } from "ts-morph";
-import { isTsFile, skipParens } from "../../core.js";
+import { isPropertyName, isTsFile, skipParens } from "../../core.js";
+import { exportNamesOf, type FnLike } from "./candidates.js";
 import { moduleBindings } from "../node-table.js";
 import { containsNode } from "./predicates.js";
 
@@ -150,12 +151,48 @@ export function optionsShuffle(fn: ts.FunctionLikeDeclaration, cb: string): Opti
   return { statement: st, param, defaultText: toDefault.right.getText(fn.getSourceFile()) };
 }
 
-/** The statements of the function's body the callback's removal makes obsolete: its checks and its shuffle. */
-export function callbackOnlyStatements(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration, cb: string): ts.Statement[] {
+/**
+ * Whether only the file calls the function: declared by name, exported under no name, and every other
+ * identifier of that name the callee of a call. Its callers are then the file's own, each converted (and
+ * awaiting it) or passing a callback, so a check that one was passed can go. An exported function keeps its
+ * checks: its callers elsewhere may rely on the throw (fs-vacuum's tests call it without a callback).
+ */
+function onlyCalledInFile(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration, name: string | undefined): boolean {
+  if (!name || exportNamesOf(sf, fn as FnLike, name).length) return false;
+  const declared = ts.isFunctionDeclaration(fn)
+    ? fn.name
+    : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)
+      ? fn.parent.name
+      : undefined;
+  if (!declared || declared.text !== name) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n.text === name && n !== declared && !isPropertyName(n)) {
+      const p = n.parent;
+      if (!(ts.isCallExpression(p) && p.expression === n)) ok = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok;
+}
+
+/**
+ * The statements of the function's body the callback's removal makes obsolete: its shuffle, and its checks
+ * when only the file calls it (onlyCalledInFile).
+ */
+export function callbackOnlyStatements(
+  sf: ts.SourceFile,
+  fn: ts.FunctionLikeDeclaration,
+  cb: string,
+  name: string | undefined,
+): ts.Statement[] {
   const body = fn.body;
   if (!body || !ts.isBlock(body)) return [];
   const shuffle = optionsShuffle(fn, cb);
-  return body.statements.filter((st) => st === shuffle?.statement || isCallbackCheck(sf, st, cb));
+  const checksGo = body.statements.some((st) => isCallbackCheck(sf, st, cb)) && onlyCalledInFile(sf, fn, name);
+  return body.statements.filter((st) => st === shuffle?.statement || (checksGo && isCallbackCheck(sf, st, cb)));
 }
 
 /** The prologue's text without these statements' lines (found by their text: a counter's prologue is rebuilt). */

@@ -21,7 +21,7 @@ import { isCallTo } from "./predicates.js";
 export function onlyCallsCallback(c: Candidate): boolean {
   const body = c.fn.body as ts.Block;
   if (usesThisOrArguments(body).usesArguments) return false;
-  const obsolete = new Set<ts.Node>(callbackOnlyStatements(c.fn.getSourceFile(), c.fn, c.cbName));
+  const obsolete = new Set<ts.Node>(callbackOnlyStatements(c.fn.getSourceFile(), c.fn, c.cbName, c.localName));
   let ok = true;
   const visit = (n: ts.Node): void => {
     if (!ok || obsolete.has(n)) return;

@@ -635,18 +635,19 @@ export function callbacksPass(ctx: FileContext): PassResult {
     // the checks that one was passed; its optional argument gets the value the callback's shuffle gave it.
     const direct = !!exportRefs || (idiomatic && !!c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c));
     const shuffle = direct ? optionsShuffle(fn, c.cbName) : undefined;
-    const checks = direct ? callbackOnlyStatements(sf, fn, c.cbName).filter((st) => st !== shuffle?.statement) : [];
+    const checks = direct
+      ? callbackOnlyStatements(sf, fn, c.cbName, c.localName).filter((st) => st !== shuffle?.statement)
+      : [];
     const withoutChecks = (prologue: string, removeShuffle: boolean): string =>
       prologueWithout(sf, prologue, removeShuffle && shuffle ? [shuffle.statement, ...checks] : checks);
-    const dropped = (used: Set<AssumptionName>, internal: boolean): void => {
-      if (checks.length && !internal) used.add("CALLBACK_CHECK_DROPPED");
+    const dropped = (used: Set<AssumptionName>): void => {
       if (shuffle) used.add("OPTIONS_DEFAULTED");
     };
     if (exportRefs) {
       const used = new Set(assumed.get(c) ?? []);
       const wrapped = wrappedExports.has(c);
       const exported = exportRefs.length > 0 || wrapped;
-      dropped(used, !exported && !promiseApi);
+      dropped(used);
       // The prologue's checks now run inside the async function: their throws reject.
       if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
       // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
@@ -740,7 +741,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
     result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
     const usedSet = new Set(assumed.get(c) ?? []);
-    dropped(usedSet, false);
+    dropped(usedSet);
     const used = sortedAssumptions(usedSet);
     result.sites.push({
       pos,
