@@ -45,8 +45,22 @@ function requireArg(e: ts.Expression | undefined): string | undefined {
   return undefined;
 }
 
-/** Collects top-level `var x = require("m")`, `var x = require("m").y`, `const {y} = require("m")` and imports. @internal */
+const bindingsOf = new WeakMap<ts.SourceFile, ModuleBindings>();
+
+/**
+ * Collects top-level `var x = require("m")`, `var x = require("m").y`, `const {y} = require("m")` and imports,
+ * once per parsed file (every pass re-parses; callers only read the result). @internal
+ */
 export function moduleBindings(sf: ts.SourceFile): ModuleBindings {
+  let b = bindingsOf.get(sf);
+  if (!b) {
+    b = collectModuleBindings(sf);
+    bindingsOf.set(sf, b);
+  }
+  return b;
+}
+
+function collectModuleBindings(sf: ts.SourceFile): ModuleBindings {
   const b: ModuleBindings = { core: new Map(), requires: new Map(), esm: false };
   const add = (local: string, spec: RequireSpec): void => {
     b.requires.set(local, spec);

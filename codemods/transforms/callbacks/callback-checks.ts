@@ -32,11 +32,17 @@ function isTypeofFunction(e: ts.Expression, name: string, positive: boolean): bo
 
 const refersTo = (n: ts.Node, name: string): boolean => containsNode(n, (m) => ts.isIdentifier(m) && m.text === name);
 
+const assertNames = new WeakMap<ts.SourceFile, Set<string>>();
+
 /** Local names of node's assert module (`const assert = require('assert')`, `import assert from 'node:assert'`). */
 function assertBindings(sf: ts.SourceFile): Set<string> {
-  const out = new Set<string>();
-  for (const [local, spec] of moduleBindings(sf).requires)
-    if ((spec.module === "assert" || spec.module === "node:assert") && spec.member === undefined) out.add(local);
+  let out = assertNames.get(sf);
+  if (!out) {
+    out = new Set<string>();
+    for (const [local, spec] of moduleBindings(sf).requires)
+      if ((spec.module === "assert" || spec.module === "node:assert") && spec.member === undefined) out.add(local);
+    assertNames.set(sf, out);
+  }
   return out;
 }
 
