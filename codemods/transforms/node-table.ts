@@ -431,6 +431,8 @@ const ERR_FIRST_PACKAGES: Record<string, Record<string, number | undefined>> = {
     waterfall: undefined,
     whilst: undefined,
     until: undefined,
+    doWhilst: undefined,
+    doUntil: undefined,
   },
 };
 

@@ -348,6 +348,41 @@ module.exports = run
  * err-first profile assumes; setImmediate hops: an order fixed by the hops and the calls' order, where timers of a
  * few milliseconds would race on a loaded machine), with an error when `item.fail`.
  */
+/**
+ * Each of async.whilst / until / doWhilst / doUntil over the items, one at a time: the loop's test reads the
+ * index and the sum so far (the doWhilst/doUntil forms run their body once before it), a failing item ends it.
+ */
+const LOOP_SUBJECT = (fn: string) => {
+  const test =
+    fn === "whilst" || fn === "doWhilst" ? "i < items.length && sum < 150" : "i >= items.length || sum >= 150";
+  const body = `function (next) {
+    var item = items[i++]
+    if (!item) return next()
+    log.push(item.v)
+    delayed(item, function (err, v) {
+      if (err) return next(err)
+      sum += v
+      next()
+    })
+  }`;
+  const args = fn.startsWith("do")
+    ? `${body}, function () { return ${test} }`
+    : `function () { return ${test} }, ${body}`;
+  return `var async = require('async')
+var delayed = require('./delayed')
+function run(items, cb) {
+  var log = []
+  var i = 0
+  var sum = 0
+  async.${fn}(${args}, function (err) {
+    if (err) return cb(err)
+    cb(null, { sum: sum, log: log })
+  })
+}
+module.exports = run
+`;
+};
+const LOOPS = ["whilst", "until", "doWhilst", "doUntil"];
 const DELAYED = `module.exports = function (item, cb) {
   var hops = item.delay
   setImmediate(function hop() {
@@ -357,7 +392,7 @@ const DELAYED = `module.exports = function (item, cb) {
 }
 `;
 
-test("property: async.map, mapSeries, mapLimit, parallel, series and waterfall and their rewrites give the same outcome for random schedules and failures", async (t) => {
+test("property: async.map, mapSeries, mapLimit, parallel, series, waterfall, whilst, until, doWhilst and doUntil and their rewrites give the same outcome for random schedules and failures", async (t) => {
   // `delayed` is another module's: an err-first callee by assumption (the err-first profile).
   const converted = migrateSource(SUBJECT, "/p/a.js", { assume: "err-first" }).output;
   t.regex(converted, /Promise\.all/);
@@ -387,6 +422,14 @@ test("property: async.map, mapSeries, mapLimit, parallel, series and waterfall a
   t.notRegex(waterfallConverted, /async\.waterfall|__asyncioDual/);
   fs.writeFileSync(path.join(dir, "waterfall-before.js"), WATERFALL_SUBJECT);
   fs.writeFileSync(path.join(dir, "waterfall-after.js"), waterfallConverted);
+  for (const fn of LOOPS) {
+    const text = LOOP_SUBJECT(fn);
+    const converted = migrateSource(text, "/p/a.js", { assume: "err-first" }).output;
+    t.regex(converted, fn.startsWith("do") ? /\n {2}do \{\n/ : /\n {2}while \(/, fn);
+    t.notRegex(converted, /async\.|__asyncioDual/, fn);
+    fs.writeFileSync(path.join(dir, `loop-${fn}-before.js`), text);
+    fs.writeFileSync(path.join(dir, `loop-${fn}-after.js`), converted);
+  }
   const require = createRequire(path.join(dir, "x.js"));
   const before = require("./before.js");
   const after = require("./after.js");
@@ -398,6 +441,8 @@ test("property: async.map, mapSeries, mapLimit, parallel, series and waterfall a
   const tasksAfter = ["parallel", "series"].map((fn) => require(`./tasks-${fn}-after.js`));
   const waterfallBefore = require("./waterfall-before.js");
   const waterfallAfter = require("./waterfall-after.js");
+  const loopsBefore = LOOPS.map((fn) => require(`./loop-${fn}-before.js`));
+  const loopsAfter = LOOPS.map((fn) => require(`./loop-${fn}-after.js`));
   const outcome = (fn: (items: unknown[], cb: (...a: unknown[]) => void) => void, items: unknown[]) =>
     new Promise<unknown>((resolve) => {
       let calls = 0;
@@ -436,6 +481,9 @@ test("property: async.map, mapSeries, mapLimit, parallel, series and waterfall a
           // waterfall: the values handed on and the order the tasks start, stopping at the first error.
           if (items.length >= 3)
             t.deepEqual(await outcome(waterfallAfter, items), await outcome(waterfallBefore, items));
+          // whilst, until, doWhilst, doUntil: which items run, in order, until the test or an error ends the loop.
+          for (const i of LOOPS.keys())
+            t.deepEqual(await outcome(loopsAfter[i], items), await outcome(loopsBefore[i], items), LOOPS[i]);
         },
       ),
       { numRuns: 60 },

@@ -1,6 +1,7 @@
 // The async.js rewrites of converted code, once the functions of the file are converted: map/each calls become
 // Promise.all (async-collections.ts), eachSeries/mapSeries calls loops (async-series.ts), parallel calls
-// Promise.all of the tasks and waterfall calls the tasks awaited in turn (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts); the helpers the
+// Promise.all of the tasks and waterfall calls the tasks awaited in turn (async-tasks.ts), mapLimit/eachLimit a small pool (async-limit.ts),
+// whilst/until/doWhilst/doUntil loops (async-whilst.ts); the helpers the
 // rewritten code no longer uses (the dual helper, the added promisify import) go.
 import { ts } from "ts-morph";
 import { countReferences, type Edit, indentUnit, type MigrateOptions } from "../../core.js";
@@ -8,6 +9,7 @@ import { moduleBindings } from "../node-table.js";
 import { rewrite } from "./async-collections.js";
 import { seriesRewrite } from "./async-series.js";
 import { parallelRewrite, waterfallRewrite } from "./async-tasks.js";
+import { whilstRewrite } from "./async-whilst.js";
 import { limitRewrite, MAP_LIMIT_HELPER, mapLimitHelperText } from "./async-limit.js";
 import { DUAL_HELPER } from "./helpers.js";
 
@@ -28,7 +30,8 @@ export function asyncCollectionEdits(sf: ts.SourceFile, options: MigrateOptions)
         asLoop(seriesRewrite(sf, b, n, options, unit)) ??
         parallelRewrite(sf, b, n, unit) ??
         limitRewrite(sf, b, n, options) ??
-        waterfallRewrite(sf, b, n, unit))
+        waterfallRewrite(sf, b, n, unit) ??
+        whilstRewrite(sf, b, n, unit))
       : undefined;
     if (r) {
       if ("edits" in r) edits.push(...r.edits);

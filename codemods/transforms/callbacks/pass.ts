@@ -29,6 +29,7 @@ import {
 import { DUAL_HELPER, START_HELPER, dualHelperText, startHelperText, dualApiShimText } from "./helpers.js";
 import { collectionOverLocalFunction, isAsyncIterator, iteratorAssumesArrayLike } from "./async-collections.js";
 import { isInnerWaterfallTask, isParallelTask, waterfallTailArity, waterfallTaskValues } from "./async-tasks.js";
+import { isWhilstIterator } from "./async-whilst.js";
 import {
   CALLBACK_NAMES,
   type FnLike,
@@ -124,7 +125,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
         (CALLBACK_NAMES.has(cbName) ||
           calledLikeCallback(n, cbName) ||
           isAsyncIterator(n, bindings, ctx.options) ||
-          isParallelTask(n, bindings)) &&
+          isParallelTask(n, bindings) ||
+          isWhilstIterator(n, bindings)) &&
         !isConvertedWrapper(n)
       ) {
         const localName = localNameOf(n);
