@@ -15,8 +15,8 @@ import { isCallTo } from "./predicates.js";
 
 /**
  * True when the callback is only ever called or handed on as a call's last argument (never tested or stored),
- * and `arguments` is unused; the checks that it was passed and the shuffle letting it take an optional
- * argument's place aside (callback-checks.ts: they go with it).
+ * and `arguments` is unused; the shuffle letting it take an optional argument's place aside, and the checks
+ * that it was passed when only the file calls the function (callback-checks.ts: they go with it).
  */
 export function onlyCallsCallback(c: Candidate): boolean {
   const body = c.fn.body as ts.Block;

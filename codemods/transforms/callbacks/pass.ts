@@ -633,8 +633,9 @@ export function callbacksPass(ctx: FileContext): PassResult {
     const inner = indentAt(sf.text, body.statements[0].getStart(sf));
     const restText = parts.rest.replace(/\s*$/, "");
     const exportRefs = moduleMode.get(c);
-    // Called without its callback (a plain async function, or awaited directly in the file), a function drops
-    // the checks that one was passed; its optional argument gets the value the callback's shuffle gave it.
+    // Called without its callback (a plain async function, or awaited directly in the file): its optional argument
+    // gets the value the callback's shuffle gave it, and the checks that one was passed go when only the file
+    // calls it (callback-checks.ts).
     const direct = !!exportRefs || (idiomatic && !!c.localName && decls.get(c.localName) === 1 && onlyCallsCallback(c));
     const shuffle = direct ? optionsShuffle(fn, c.cbName) : undefined;
     const checks = direct
@@ -642,14 +643,11 @@ export function callbacksPass(ctx: FileContext): PassResult {
       : [];
     const withoutChecks = (prologue: string, removeShuffle: boolean): string =>
       prologueWithout(sf, prologue, removeShuffle && shuffle ? [shuffle.statement, ...checks] : checks);
-    const dropped = (used: Set<AssumptionName>): void => {
-      if (shuffle) used.add("OPTIONS_DEFAULTED");
-    };
     if (exportRefs) {
       const used = new Set(assumed.get(c) ?? []);
       const wrapped = wrappedExports.has(c);
       const exported = exportRefs.length > 0 || wrapped;
-      dropped(used);
+      if (shuffle) used.add("OPTIONS_DEFAULTED");
       // The prologue's checks now run inside the async function: their throws reject.
       if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
       // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
@@ -743,7 +741,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
     }
     result.edits.push({ start: body.getStart(sf), end: body.end, text: newBody });
     const usedSet = new Set(assumed.get(c) ?? []);
-    dropped(usedSet);
+    if (shuffle) usedSet.add("OPTIONS_DEFAULTED");
     const used = sortedAssumptions(usedSet);
     result.sites.push({
       pos,
