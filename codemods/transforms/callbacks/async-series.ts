@@ -115,8 +115,8 @@ export function seriesRewrite(
   return { edit: { start: host.getStart(sf), end: host.getEnd(), text }, promisify: target.promisify };
 }
 
-/** Every `return` of the body (not of nested functions), and whether it sits inside a loop or switch of the body. */
-function forEachReturn(body: ts.Block, f: (r: ts.ReturnStatement, inNestedLoop: boolean) => void): void {
+/** Every `return` of the body (not of nested functions), and whether it sits inside a loop or switch of the body. @internal */
+export function forEachReturn(body: ts.Block, f: (r: ts.ReturnStatement, inNestedLoop: boolean) => void): void {
   const visit = (n: ts.Node, inLoop: boolean): void => {
     if (ts.isFunctionLike(n)) return;
     if (ts.isReturnStatement(n)) f(n, inLoop);
@@ -139,8 +139,8 @@ function heldIn(coll: ts.Expression): string | undefined {
   return ts.isIdentifier(e) && !ts.isCallExpression(coll) ? e.text : undefined;
 }
 
-/** A value whose evaluation does nothing (a name, a literal): dropped as a statement. */
-function isSideEffectFree(e: ts.Expression): boolean {
+/** A value whose evaluation does nothing (a name, a literal): dropped as a statement. @internal */
+export function isSideEffectFree(e: ts.Expression): boolean {
   return (
     ts.isIdentifier(e) ||
     ts.isLiteralExpression(e) ||

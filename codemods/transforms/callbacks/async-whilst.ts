@@ -18,6 +18,7 @@ import type { Edit } from "../../core.js";
 import { usesThisOrArguments } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
 import { dualFunction, indentOf, iteratorStatements, loopable, promisifiedAsyncFunction } from "./async-collections.js";
+import { forEachReturn, isSideEffectFree } from "./async-series.js";
 import { containsNode } from "./predicates.js";
 
 /** The loop each function becomes: the test's place and whether it is negated. */
@@ -65,12 +66,31 @@ export function isWhilstIterator(fn: ts.Node, b: ModuleBindings): boolean {
   if (!w || w.iter !== fn || !(ts.isFunctionExpression(fn) || ts.isArrowFunction(fn))) return false;
   const cb = fn.parameters[0]?.name;
   if (fn.parameters.length !== 1 || !cb || !ts.isIdentifier(cb) || !ts.isBlock(fn.body)) return false;
-  // Its own top-level `var`s become the loop body's `let`s; anything else a loop cannot hold is refused.
-  return fn.body.statements.every((st) =>
-    ts.isVariableStatement(st) && !(st.declarationList.flags & ts.NodeFlags.BlockScoped)
-      ? st.declarationList.declarations.every((d) => !d.initializer || loopable(d.initializer))
-      : loopable(st),
-  );
+  return loopBodyVars(fn.body.statements) !== undefined;
+}
+
+/**
+ * The iterator's own top-level `var` lists, which become the loop body's `let`s (fresh on each turn, as they were
+ * on each call); undefined when the statements hold anything else a loop cannot (a nested block's `var` would
+ * leave its block, a name declared twice would not be a valid `let`).
+ */
+function loopBodyVars(stmts: readonly ts.Statement[]): ts.VariableDeclarationList[] | undefined {
+  const names = new Set<string>();
+  const lists: ts.VariableDeclarationList[] = [];
+  for (const st of stmts) {
+    const list = ts.isVariableStatement(st) ? st.declarationList : undefined;
+    if (!list || list.flags & ts.NodeFlags.BlockScoped) {
+      if (!loopable(st)) return undefined;
+      continue;
+    }
+    for (const decl of list.declarations) {
+      if (!ts.isIdentifier(decl.name) || names.has(decl.name.text)) return undefined;
+      names.add(decl.name.text);
+      if (decl.initializer && !loopable(decl.initializer)) return undefined;
+    }
+    lists.push(list);
+  }
+  return lists;
 }
 
 /** The rewrite of the statement holding an awaited whilst/until/doWhilst/doUntil call as a loop, if it applies. */
@@ -87,42 +107,25 @@ export function whilstRewrite(
   const stmts = d.body.statements;
   const last = stmts[stmts.length - 1];
   const inner: Edit[] = [];
-  // The iterator's own `var`s, statements of its body: `let`s of the loop's body, fresh on each turn as they
-  // were on each call (a nested block's `var` would leave its block: refused, as any other var).
-  const names = new Set<string>();
-  let ok = true;
-  for (const st of [...d.prologue, ...stmts]) {
-    const list = ts.isVariableStatement(st) ? st.declarationList : undefined;
-    if (!list || list.flags & ts.NodeFlags.BlockScoped) {
-      if (!loopable(st)) return undefined;
-      continue;
-    }
-    for (const decl of list.declarations) {
-      if (!ts.isIdentifier(decl.name) || names.has(decl.name.text)) return undefined;
-      names.add(decl.name.text);
-      if (decl.initializer && !loopable(decl.initializer)) return undefined;
-    }
+  const lists = loopBodyVars([...d.prologue, ...stmts]);
+  if (!lists) return undefined;
+  for (const list of lists) {
     const start = list.getStart(sf);
     inner.push({ start, end: start + "var".length, text: "let" });
   }
+  let ok = true;
   // Each `return` ends the iteration; one inside a loop or switch of the body would `continue` that one instead.
-  const visit = (n: ts.Node, inLoop: boolean): void => {
-    if (ts.isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n)) {
-      if (inLoop) ok = false;
-      const value = n.expression && !isInert(n.expression) ? `${n.expression.getText(sf)}; ` : "";
-      if (n === last)
-        inner.push(
-          value
-            ? { start: n.getStart(sf), end: n.getEnd(), text: value.trim() }
-            : { start: n.getFullStart(), end: n.getEnd(), text: "" },
-        );
-      else inner.push({ start: n.getStart(sf), end: n.getEnd(), text: value ? `{ ${value}continue; }` : "continue;" });
-    }
-    const loop = ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
-    ts.forEachChild(n, (c) => visit(c, inLoop || loop));
-  };
-  ts.forEachChild(d.body, (c) => visit(c, false));
+  forEachReturn(d.body, (n, inLoop) => {
+    if (inLoop) ok = false;
+    const value = n.expression && !isSideEffectFree(n.expression) ? `${n.expression.getText(sf)};` : "";
+    if (n === last)
+      inner.push(
+        value
+          ? { start: n.getStart(sf), end: n.getEnd(), text: value }
+          : { start: n.getFullStart(), end: n.getEnd(), text: "" },
+      );
+    else inner.push({ start: n.getStart(sf), end: n.getEnd(), text: value ? `{ ${value} continue; }` : "continue;" });
+  });
   if (!ok) return undefined;
   const statement = call.parent.parent;
   const indent = indentOf(sf, statement.getStart(sf));
@@ -138,15 +141,6 @@ export function whilstRewrite(
     dualCalls: 1,
     promisify: w.promisify,
   };
-}
-
-/** A value whose evaluation does nothing (a name, a literal): dropped with its `return`. */
-function isInert(e: ts.Expression): boolean {
-  return (
-    ts.isIdentifier(e) ||
-    ts.isLiteralExpression(e) ||
-    [ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(e.kind)
-  );
 }
 
 /** A name, a call or a member access: negated without parentheses. */

@@ -4,10 +4,9 @@
 // becomes a default parameter (`options = {}`): the export shim's dualApi finds the callback past f.length,
 // which stops there.
 import { ts } from "ts-morph";
-import { isPropertyName, isTsFile, skipParens } from "../../core.js";
+import { countReferences, isTsFile, referencesTo, skipParens } from "../../core.js";
 import { exportNamesOf, type FnLike } from "./candidates.js";
 import { moduleBindings } from "../node-table.js";
-import { containsNode } from "./predicates.js";
 
 const isNamed = (e: ts.Expression, name: string): boolean => {
   const x = skipParens(e);
@@ -30,7 +29,7 @@ function isTypeofFunction(e: ts.Expression, name: string, positive: boolean): bo
   return (typeofOf(x.left) && isFunctionText(x.right)) || (typeofOf(x.right) && isFunctionText(x.left));
 }
 
-const refersTo = (n: ts.Node, name: string): boolean => containsNode(n, (m) => ts.isIdentifier(m) && m.text === name);
+const refersTo = (n: ts.Node, name: string): boolean => countReferences(n, name) > 0;
 
 const assertNames = new WeakMap<ts.SourceFile, Set<string>>();
 
@@ -171,17 +170,9 @@ function onlyCalledInFile(sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration, nam
       ? fn.parent.name
       : undefined;
   if (!declared || declared.text !== name) return false;
-  let ok = true;
-  const visit = (n: ts.Node): void => {
-    if (!ok) return;
-    if (ts.isIdentifier(n) && n.text === name && n !== declared && !isPropertyName(n)) {
-      const p = n.parent;
-      if (!(ts.isCallExpression(p) && p.expression === n)) ok = false;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return ok;
+  return referencesTo(sf, name).every(
+    (n) => n === declared || (ts.isCallExpression(n.parent) && n.parent.expression === n),
+  );
 }
 
 /**
