@@ -366,6 +366,12 @@ export function isNonArrowFunction(n: ts.Node): boolean {
   );
 }
 
+/** `this`, `arguments` or `new.target` of the function around node (not of a nested non-arrow function). @internal */
+export function readsThisOrArguments(node: ts.Node): boolean {
+  const u = usesThisOrArguments(node);
+  return u.usesThis || u.usesArguments;
+}
+
 /**
  * True if `this` or `arguments` is used in node's own function scope (arrows see through); `new.target`, the
  * function's own too, counts as `this`. @internal

@@ -24,6 +24,7 @@ import {
   type MigrateOptions,
   paren,
   shiftIndent,
+  readsThisOrArguments,
   usesThisOrArguments,
 } from "../../core.js";
 import { containsNode } from "./predicates.js";
@@ -122,14 +123,10 @@ export function isPositiveCount(e: ts.Expression): boolean {
 
 /** No `this`, `arguments`, `new.target`, `var` or function declaration that a loop body would change. @internal */
 export function loopable(...nodes: readonly ts.Node[]): boolean {
-  const own = (n: ts.Node): boolean => {
-    const u = usesThisOrArguments(n);
-    return u.usesThis || u.usesArguments;
-  };
   // `var` and function declarations belong to the nearest function of any kind (arrows too).
   const declares = (n: ts.Node): boolean =>
     (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) || ts.isFunctionDeclaration(n);
-  return !nodes.some((n) => own(n) || containsNode(n, declares, true));
+  return !nodes.some((n) => readsThisOrArguments(n) || containsNode(n, declares, true));
 }
 
 /** Whether the function calls `name` inside a loop or switch of its own body (a `return` there after conversion). */

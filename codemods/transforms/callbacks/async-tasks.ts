@@ -11,7 +11,7 @@
 // A body reading `this` or `arguments` is refused (an arrow body would see the enclosing function's); an object of
 // tasks (results by key) is not rewritten.
 import { ts } from "ts-morph";
-import { boundNamesUsed, type Edit, referencesTo, skipParens, usesThisOrArguments } from "../../core.js";
+import { boundNamesUsed, type Edit, readsThisOrArguments, referencesTo, skipParens } from "../../core.js";
 import { FS_METHODS, fsArityOf, fsLikeArity, type ModuleBindings } from "../node-table.js";
 import {
   type DualIterator,
@@ -36,7 +36,7 @@ export function parallelRewrite(
   const tasks = target.args[0]!;
   if (!ts.isArrayLiteralExpression(tasks) || tasks.elements.length === 0) return undefined;
   const duals = tasks.elements.map((e) => dualFunction(e, 1));
-  if (duals.some((d) => !d || readsThis(d.body) || d.prologue.some(readsThis))) return undefined;
+  if (duals.some((d) => !d || readsThisOrArguments(d.body) || d.prologue.some(readsThisOrArguments))) return undefined;
   const indent = indentOf(sf, call.getStart(sf));
   const inner = indent + unit;
   const start = series ? `${inner}await (async () => {` : `${inner}(async () => {`;
@@ -93,7 +93,7 @@ export function waterfallRewrite(
     const n = (ts.isFunctionExpression(e) || ts.isArrowFunction(e)) && i > 0 ? e.parameters.length : 1;
     return n === 1 || n === 2 ? dualFunction(e, n) : undefined;
   });
-  if (duals.some((d) => !d || readsThis(d.body) || d.prologue.some(readsThis))) return undefined;
+  if (duals.some((d) => !d || readsThisOrArguments(d.body) || d.prologue.some(readsThisOrArguments))) return undefined;
   // The value each task takes: the previous task's one value, held in a const of the parameter's name.
   const held: (string | undefined)[] = [];
   for (let i = 1; i < duals.length; i++) {
@@ -251,7 +251,7 @@ export function isParallelTask(fn: ts.Node, b: ModuleBindings): boolean {
   if (!call || !ts.isCallExpression(call) || !ts.isAwaitExpression(call.parent)) return false;
   if (!ts.isFunctionExpression(fn) && !ts.isArrowFunction(fn)) return false;
   const target = promisifiedAsyncFunction(b, call);
-  if (target?.args.length !== 1 || target.args[0] !== tasks || readsThis(fn.body)) return false;
+  if (target?.args.length !== 1 || target.args[0] !== tasks || readsThisOrArguments(fn.body)) return false;
   if (target.method === "parallel" || target.method === "series") return fn.parameters.length === 1;
   const first = tasks.elements[0] === fn;
   return target.method === "waterfall" && (fn.parameters.length === 1 || (!first && fn.parameters.length === 2));
@@ -275,12 +275,6 @@ export function isInnerWaterfallTask(fn: ts.Node, b: ModuleBindings): boolean {
   if (!tasks || !ts.isArrayLiteralExpression(tasks) || !ts.isCallExpression(tasks.parent)) return false;
   const target = promisifiedAsyncFunction(b, tasks.parent);
   return target?.method === "waterfall" && tasks.elements[tasks.elements.length - 1] !== fn;
-}
-
-/** `this`, `arguments` or `new.target` of the function around (not of a nested non-arrow function). */
-function readsThis(node: ts.Node): boolean {
-  const u = usesThisOrArguments(node);
-  return u.usesThis || u.usesArguments;
 }
 
 /**

@@ -14,8 +14,7 @@
 // which in a `do … while` goes to the test), its value, which only the test or the final callback would see, is
 // dropped. Only a call whose value is unused (a statement of its own) is rewritten.
 import { ts } from "ts-morph";
-import type { Edit } from "../../core.js";
-import { usesThisOrArguments } from "../../core.js";
+import { type Edit, readsThisOrArguments } from "../../core.js";
 import type { ModuleBindings } from "../node-table.js";
 import { dualFunction, indentOf, iteratorStatements, loopable, promisifiedAsyncFunction } from "./async-collections.js";
 import { forEachReturn, isSideEffectFree } from "./async-series.js";
@@ -34,8 +33,7 @@ function testCondition(test: ts.Expression): ts.Expression | undefined {
   if (!(ts.isFunctionExpression(test) || ts.isArrowFunction(test))) return undefined;
   if (test.parameters.length || test.asteriskToken || test.modifiers?.length) return undefined;
   if (ts.isFunctionExpression(test) && test.name) return undefined;
-  const u = usesThisOrArguments(test.body);
-  if (u.usesThis || u.usesArguments) return undefined;
+  if (readsThisOrArguments(test.body)) return undefined;
   if (!ts.isBlock(test.body)) return test.body;
   const [only, ...more] = test.body.statements;
   return only && !more.length && ts.isReturnStatement(only) && only.expression ? only.expression : undefined;
