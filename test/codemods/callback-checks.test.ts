@@ -61,7 +61,10 @@ for (const stmt of NOT_CHECKS) {
   test(`not a callback check (the function keeps its callback form): ${stmt}`, (t) => {
     const src = fnWith(stmt).replace("var fs = require('fs');", "var fs = require('fs');\nvar check = function () {};");
     const r = migrateSource(src, "lib.js", { assume: "idiomatic" });
+    // The callback and the statement stay (in the dual form, or unconverted when the statement reads the callback).
     t.false(/async function inner\(p\)/.test(r.output), r.output);
+    t.regex(r.output, /function inner\(p, cb\) \{/, r.output);
+    t.true(r.output.includes(stmt), r.output);
   });
 }
 

@@ -184,6 +184,20 @@ export function callbackOnlyStatements(
   fn: ts.FunctionLikeDeclaration,
   cb: string,
   name: string | undefined,
+): readonly ts.Statement[] {
+  // Asked for each candidate in every round of a pass: once per function node (a pass re-parses the file).
+  let found = obsoleteOf.get(fn);
+  if (!found) obsoleteOf.set(fn, (found = findCallbackOnlyStatements(sf, fn, cb, name)));
+  return found;
+}
+
+const obsoleteOf = new WeakMap<ts.Node, readonly ts.Statement[]>();
+
+function findCallbackOnlyStatements(
+  sf: ts.SourceFile,
+  fn: ts.FunctionLikeDeclaration,
+  cb: string,
+  name: string | undefined,
 ): ts.Statement[] {
   const body = fn.body;
   if (!body || !ts.isBlock(body)) return [];
