@@ -92,7 +92,7 @@ export const REASONS = {
     "the callback is optional (`cb && cb(x)`, `if (cb) cb(x)`): callers may pass none and get nothing back, which the dual surface would turn into a promise nobody handles",
   /** a callback parameter that is not the function's last parameter */
   CALLBACK_NOT_LAST_PARAMETER:
-    "a parameter named like a callback is not the function's last parameter (`function (cb, p)`): the dual surface needs the callback last",
+    "the callback (a parameter named or called like one) is not the function's last parameter (`function (cb, p)`, `function (p, f, made)`): the dual surface needs the callback last",
   /** a continuation's parameters are not plain identifiers or it uses `this`/`arguments` */
   CONTINUATION_SHAPE: "a continuation's parameters are not plain identifiers or it uses `this`/`arguments`",
   /** the function returns a value its callers may use (a sync twin, a stream…) */

@@ -175,6 +175,35 @@ export function calledLikeCallback(fn: FnLike, name: string): boolean {
   });
 }
 
+/**
+ * A parameter before the last that is the function's callback (§4: a site even there, never invisible):
+ * named like one and called, called the err-first way itself, or through an alias such as mkdirp's
+ * `var cb = f || function () {}` that is. Not when the last parameter is a callback itself. @internal
+ */
+export function earlyCallbackParam(fn: FnLike): string | undefined {
+  const last = lastParamName(fn);
+  if (last && CALLBACK_NAMES.has(last)) return undefined;
+  const early = fn.parameters.slice(0, -1).flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : []));
+  for (const name of early) {
+    if (CALLBACK_NAMES.has(name) && containsNode(fn.body!, (x) => isCallTo(x, name))) return name;
+    if (calledLikeCallback(fn, name)) return name;
+  }
+  // `var cb = f || function () {}` / `var cb = f`: the alias is called like a callback.
+  let found: string | undefined;
+  containsNode(fn.body!, (n) => {
+    if (!ts.isVariableDeclaration(n) || !ts.isIdentifier(n.name) || !n.initializer) return false;
+    let init = skipParens(n.initializer);
+    if (ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+      init = skipParens(init.left);
+    if (!ts.isIdentifier(init) || !early.includes(init.text)) return false;
+    if (!CALLBACK_NAMES.has(n.name.text) && !calledLikeCallback(fn, n.name.text)) return false;
+    if (!containsNode(fn.body!, (x) => isCallTo(x, (n.name as ts.Identifier).text))) return false;
+    found = init.text;
+    return true;
+  });
+  return found;
+}
+
 /** Export names under which its file exposes a function, as {@link convertedExports} names them. @internal */
 export function functionExportNames(sf: ts.SourceFile, fn: FnLike): string[] {
   return exportNamesOf(sf, fn, localNameOf(fn));

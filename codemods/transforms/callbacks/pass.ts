@@ -40,10 +40,11 @@ import {
   localNameOf,
   insideAddedHelper,
   calledLikeCallback,
+  earlyCallbackParam,
   declarationCounts,
   promisedType,
 } from "./candidates.js";
-import { isCallTo, containsNode, skipParensUp } from "./predicates.js";
+import { skipParensUp } from "./predicates.js";
 import type { AwaitPlan } from "./context.js";
 import { FunctionConverter } from "./converter.js";
 import {
@@ -105,21 +106,12 @@ export function callbacksPass(ctx: FileContext): PassResult {
 
   const cands: Candidate[] = [];
   /** Functions whose callback is not their last parameter: sites, refused (CALLBACK_NOT_LAST_PARAMETER). */
-  const notLast: FnLike[] = [];
+  const notLast: { fn: FnLike; param: string }[] = [];
   const visit = (n: ts.Node): void => {
     if (isCandidate(n)) {
       const cbName = lastParamName(n);
-      const early = n.parameters
-        .slice(0, -1)
-        .find(
-          (p) => ts.isIdentifier(p.name) && CALLBACK_NAMES.has(p.name.text) && !(cbName && CALLBACK_NAMES.has(cbName)),
-        );
-      if (
-        early &&
-        !insideAddedHelper(n) &&
-        containsNode(n.body!, (x) => isCallTo(x, (early.name as ts.Identifier).text))
-      )
-        notLast.push(n);
+      const early = insideAddedHelper(n) ? undefined : earlyCallbackParam(n);
+      if (early) notLast.push({ fn: n, param: early });
       if (
         cbName &&
         (CALLBACK_NAMES.has(cbName) ||
@@ -599,7 +591,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
   // A candidate inside a converted one (not itself): inside an outermost one that is not itself.
   const insideAlive = (c: Candidate): boolean =>
     alive.has(c) ? nestedAlive.has(c) : insideOutermost(c.fn.pos, c.fn.end);
-  for (const fn of notLast) {
+  for (const { fn, param } of notLast) {
     if (insideOutermost(fn.pos, fn.end)) continue;
     const name = localNameOf(fn) ?? (ts.isMethodDeclaration(fn) ? fn.name.getText(sf) : "(anonymous)");
     result.sites.push({
@@ -608,6 +600,7 @@ export function callbacksPass(ctx: FileContext): PassResult {
       status: "refused",
       reason: "CALLBACK_NOT_LAST_PARAMETER",
       name,
+      detail: `callback ${param}, last parameter ${lastParamName(fn) ?? "(a pattern)"}`,
     });
   }
   for (const c of cands) {
