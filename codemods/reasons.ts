@@ -124,7 +124,7 @@ export const REASONS = {
   /** the `new Promise` executor does more than wrap a single callback call */
   EXECUTOR_SHAPE: "the `new Promise` executor does more than wrap a single callback call",
   /** the receiver is not bound to a Node core module by require/import */
-  NOT_NODE_MODULE: "the receiver is not bound to a Node core module by require/import",
+  NOT_NODE_MODULE: "the receiver is not bound to a Node core module (or graceful-fs) by require/import",
   /** this Node API has no promise equivalent with the same results */
   NO_PROMISE_API: "this Node API has no promise equivalent with the same results",
   // --verify

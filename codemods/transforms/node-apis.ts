@@ -17,7 +17,7 @@ import { type AssumptionName, isIdiomatic } from "../assumptions.js";
 import { convertPromiseWrapper } from "./promise-wrapper.js";
 import { convertDeferred, type DeferredConversion, unusedLibraryImports } from "./deferreds.js";
 import { Refusal } from "../reasons.js";
-import { Imports, moduleBindings, nodeAwaitable } from "./node-table.js";
+import { Imports, fsCompatibleAwaitable, isFsCompatibleMethod, moduleBindings, nodeAwaitable } from "./node-table.js";
 import { convertQNodeCall, type QNodeCallConversion } from "./q-node-calls.js";
 
 function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
@@ -291,7 +291,8 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     const mod = b.core.get(callee.expression.text);
     const cont = e.arguments[e.arguments.length - 1];
     if (!cont || (!ts.isArrowFunction(cont) && !ts.isFunctionExpression(cont))) return undefined;
-    if (!mod) return new Refusal("NOT_NODE_MODULE", callee.getText(sf));
+    const compatible = !mod && isFsCompatibleMethod(b, callee.expression.text, callee.name.text);
+    if (!mod && !compatible) return new Refusal("NOT_NODE_MODULE", callee.getText(sf));
     const values = settlesErrFirst(cont, resolve, reject);
     if (values === undefined) return new Refusal("EXECUTOR_SHAPE");
     const args = e.arguments.slice(0, -1);
@@ -306,14 +307,13 @@ export function nodeApisPass(ctx: FileContext): PassResult {
         imports,
       );
     }
-    const plan = nodeAwaitable(
-      b,
-      callee.expression.text,
-      callee.name.text,
-      args.map((a) => a.getText(sf)).join(", "),
-      imports,
-      { arg: args[0], idiomatic: isIdiomatic(ctx.options) },
-    );
+    const argsText = args.map((a) => a.getText(sf)).join(", ");
+    const plan = compatible
+      ? fsCompatibleAwaitable(b, callee.expression.text, callee.name.text, argsText, imports)
+      : nodeAwaitable(b, callee.expression.text, callee.name.text, argsText, imports, {
+          arg: args[0],
+          idiomatic: isIdiomatic(ctx.options),
+        });
     if (!plan) return new Refusal("NO_PROMISE_API", `${mod}.${callee.name.text}`);
     if (values > plan.maxValues) return new Refusal("NO_PROMISE_API");
     // The executor resolved with no value: keep that (the promise API may resolve with one).

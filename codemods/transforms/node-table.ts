@@ -518,6 +518,35 @@ export function nodeAwaitable(
 }
 
 /**
+ * `gfs.stat(…)` with `gfs = require('graceful-fs')`: graceful-fs has fs's callback API and semantics (it retries
+ * EMFILE, then calls back once), but its `promises` is plain fs's, without the retries; so its promise form is
+ * `promisify(gfs.stat).call(gfs, …)`, which keeps them. @internal
+ */
+export function isFsCompatibleMethod(b: ModuleBindings, obj: string, method: string): boolean {
+  const spec = b.requires.get(obj);
+  return !!spec && spec.member === undefined && FS_COMPATIBLE.has(spec.module) && FS_METHODS.has(method);
+}
+
+/** {@link isFsCompatibleMethod}'s promise form. @internal */
+export function fsCompatibleAwaitable(
+  b: ModuleBindings,
+  obj: string,
+  method: string,
+  args: string,
+  imports: Imports,
+): { expr: string; maxValues: number; label: string; arity?: number; assumes?: AssumptionName } | undefined {
+  const spec = b.requires.get(obj);
+  if (!spec || !isFsCompatibleMethod(b, obj, method)) return undefined;
+  return {
+    expr: `${imports.binding("node:util", "promisify")}(${obj}.${method}).call(${obj}${args ? `, ${args}` : ""})`,
+    // graceful-fs hands on fs's callback arguments: `cb(err)` alone for the void methods.
+    maxValues: FS_VOID.has(method) ? 0 : 1,
+    label: `${spec.module}.${method}`,
+    arity: fsArityOf(method),
+  };
+}
+
+/**
  * Names of module members a pass needs: in CommonJS an inline
  * `require("m").x`; in an ES module a named import added once at the top
  * (reusing an existing import of the same member). @internal
