@@ -5,7 +5,15 @@
  */
 import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
-import { assignmentsTo, bindingOf, type Edit, identifierNames, parameterOf, skipParens } from "../core.js";
+import {
+  assignmentsTo,
+  bindingOf,
+  type Edit,
+  identifierNames,
+  mutationTarget,
+  parameterOf,
+  skipParens,
+} from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -380,6 +388,67 @@ export function fsLikeArity(b: ModuleBindings, objOrName: string, method?: strin
   if (mod !== "fs" && !FS_COMPATIBLE.has(mod)) return undefined;
   const m = method === undefined ? spec.member : spec.member === undefined ? method : undefined;
   return m && FS_METHODS.has(m) ? fsArityOf(m) : undefined;
+}
+
+/** `'chown'`, `c ? 'chown' : 'lchown'`: the strings an expression can be, when it can only be literals. */
+function literalChoices(e: ts.Expression): string[] | undefined {
+  const x = skipParens(e);
+  if (ts.isStringLiteralLike(x)) return [x.text];
+  if (!ts.isConditionalExpression(x)) return undefined;
+  const a = literalChoices(x.whenTrue);
+  const b = literalChoices(x.whenFalse);
+  return a && b ? [...a, ...b] : undefined;
+}
+
+/**
+ * Every string a variable can hold, when its declaration and each assignment to it (plain `=`) give only
+ * string literals: fstream's `var chown = follow ? 'chown' : 'lchown'`, chownr's `LCHOWN`. @internal
+ */
+export function literalValuesOf(id: ts.Identifier): string[] | undefined {
+  const found = bindingOf(id);
+  if (!found?.decl.initializer) return undefined;
+  const values = literalChoices(found.decl.initializer);
+  if (!values) return undefined;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    const target = ok ? mutationTarget(n) : undefined;
+    const x = target && skipParens(target);
+    if (x && ts.isIdentifier(x) && x.text === id.text) {
+      const more =
+        ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken
+          ? literalChoices(n.right)
+          : undefined;
+      if (more) values.push(...more);
+      else ok = false;
+    }
+    if (ok) ts.forEachChild(n, visit);
+  };
+  visit(found.scope);
+  return ok ? [...new Set(values)] : undefined;
+}
+
+/**
+ * `fs[chown](…, cb)` with `chown` only ever one of fs's methods of one success arity (`'chown'` or `'lchown'`):
+ * that arity, and whether `fs` is the core module (else graceful-fs). Not for the methods that also take a
+ * descriptor, whose promise twins differ (see FS_TAKES_DESCRIPTOR). @internal
+ */
+export function computedFsCallee(
+  b: ModuleBindings,
+  callee: ts.Expression,
+): { obj: string; key: string; arity: number; core: boolean } | undefined {
+  if (!ts.isElementAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
+  const key = skipParens(callee.argumentExpression);
+  if (!ts.isIdentifier(key)) return undefined;
+  const spec = b.requires.get(callee.expression.text);
+  if (!spec || spec.member !== undefined) return undefined;
+  const mod = spec.module.replace(/^node:/, "");
+  if (mod !== "fs" && !FS_COMPATIBLE.has(mod)) return undefined;
+  const values = literalValuesOf(key);
+  if (!values?.length || values.some((v) => !FS_METHODS.has(v) || FS_TAKES_DESCRIPTOR.has(v))) return undefined;
+  const arities = new Set(values.map(fsArityOf));
+  const [arity] = arities;
+  if (arities.size !== 1 || arity === undefined) return undefined;
+  return { obj: callee.expression.text, key: key.text, arity, core: mod === "fs" };
 }
 
 /**

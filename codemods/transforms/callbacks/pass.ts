@@ -21,6 +21,7 @@ import {
   aliasedFsArity,
   fsExistsAwaitable,
   fsLikeArity,
+  computedFsCallee,
   knownPackageCallee,
   moduleBindings,
   nodeAwaitable,
@@ -363,6 +364,17 @@ export function callbacksPass(ctx: FileContext): PassResult {
             : undefined;
       const lookUp = <T>(find: (b: ModuleBindings, objOrName: string, method?: string) => T | undefined) =>
         lookUpIn(callee, find);
+      // `fs[chown](…)`, the key only ever names fs methods of one arity: fs.promises's, or graceful-fs's own.
+      const computed = computedFsCallee(bindings, callee);
+      if (computed)
+        return {
+          expr: computed.core
+            ? `${computed.obj}.promises[${computed.key}](${args})`
+            : `${imports.binding("node:util", "promisify")}(${calleeText}).call(${computed.obj}${sep}${args})`,
+          maxValues: 1,
+          label: calleeText,
+          arity: computed.arity,
+        };
       const fsArity = lookUp(fsLikeArity) ?? aliasedFsArity(callee, (e) => lookUpIn(e, fsLikeArity));
       if (fsArity !== undefined) {
         return {
