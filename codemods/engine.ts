@@ -28,6 +28,7 @@ import { callbacksPass, convertedExports } from "./transforms/callbacks.js";
 import { resolveCrossFileCallees, type CrossFileCallees } from "./resolve.js";
 import { promiseChainsPass } from "./transforms/promise-chains.js";
 import { nodeApisPass } from "./transforms/node-apis.js";
+import { unusedLibraryRequires } from "./transforms/unused-requires.js";
 import { assumesErrFirst } from "./assumptions.js";
 import { type FileError, isStackOverflow } from "./file-errors.js";
 import { knowledgeFor, knownExports, RoundMemo } from "./rounds.js";
@@ -205,6 +206,16 @@ function migrateSourceUnguarded(
       }
       for (const s of r.sites) record(s);
       history.push(r.edits);
+      current = next;
+      sf = reparsed.sf;
+    }
+  }
+  // A library require the conversions left unused goes (it is no site of its own).
+  const unused = current === text ? [] : unusedLibraryRequires(first.sf, sf);
+  if (unused.length) {
+    const next = applyAll(current, unused);
+    const reparsed = parse(fileName, next);
+    if (reparsed.errors.length === 0) {
       current = next;
       sf = reparsed.sf;
     }

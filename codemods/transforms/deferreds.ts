@@ -334,7 +334,7 @@ export function unusedLibraryImports(sf: ts.SourceFile, b: ModuleBindings, repla
 }
 
 /** `var Q = require('q');` (one declarator) or `import Q from 'q'` / `import * as Q from 'q'` binding only `local`. */
-function bindsLocal(s: ts.Statement, local: string): boolean {
+export function bindsLocal(s: ts.Statement, local: string): boolean {
   if (ts.isVariableStatement(s)) {
     const ds = s.declarationList.declarations;
     return ds.length === 1 && ts.isIdentifier(ds[0].name) && ds[0].name.text === local;
