@@ -3,13 +3,13 @@
 // The entry, convertBody: the prologue kept synchronous, then the first call (a counter's parallel
 // calls, a branched start, or one call started at once) and the rest, converted by the walker.
 import { ts } from "ts-morph";
-import { freshName, isNullish, isTsFile, skipParens, usesThisOrArguments } from "../../core.js";
+import { applyEdits, freshName, isNullish, isTsFile, skipParens, usesThisOrArguments } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { convertCounter } from "../counters.js";
 import { START_HELPER } from "./helpers.js";
 import { declarationCounts, fileNames, redeclaresOutsideInnerParameters } from "./candidates.js";
 import { Conversion } from "./context.js";
-import { convertHelper, findHelpers } from "./inner-helpers.js";
+import { convertHelper, findHelpers, synchronouslyRunHelpers } from "./inner-helpers.js";
 import { afterJoinDeclarations } from "./after-join.js";
 import { branchedStart, convertBranchedStart } from "./start.js";
 import { convertList } from "./walker.js";
@@ -82,15 +82,6 @@ export class FunctionConverter extends Conversion {
         (ts.isIfStatement(st) && containsNode(st, (n) => ts.isStatement(n) && this.isTailPass(n), true)),
     );
     if (k < 0) k = stmts.length;
-    if (k < stmts.length) {
-      for (const [name, h] of this.helpers) {
-        if (h.pos < stmts[k].pos)
-          throw new Refusal(
-            "CALLBACK_IN_NESTED_FUNCTION",
-            `helper ${name} declared before the first asynchronous call`,
-          );
-      }
-    }
     for (const st of stmts.slice(0, k)) {
       checkPrologueRefs(this, st);
       // `if (!cb) return syncResult()`: a mode without a callback (nconf, recursive-readdir), which is not
@@ -172,9 +163,10 @@ export class FunctionConverter extends Conversion {
         .filter(([name, count]) => refsTo(name, new Set()) === count)
         .map(([name]) => this.helpers.get(name)!),
     );
+    const runSynchronously = synchronouslyRunHelpers(this, stmts);
     for (const h of this.helpers.values()) {
       if (inlined.has(h)) this.edits.push({ start: h.getFullStart(), end: h.end, text: "" });
-      else convertHelper(this, h);
+      else convertHelper(this, h, runSynchronously.has(h.name!.text));
     }
     for (const [name, h] of this.helpers) {
       if (inlined.has(h)) continue;
@@ -187,8 +179,20 @@ export class FunctionConverter extends Conversion {
     // argument errors still throw from the call. (An async body runs synchronously up to its
     // first await, so without the start helper it still starts at once; only its throws reject.)
     if (!startsAsync && !branched) this.assume("SYNC_THROW_BECOMES_REJECTION", "ASYNC_START_NESTED");
-    const rest = this.render(first.getStart(this.sf), body.end - 1, mark);
-    const prologue = this.sf.text.slice(body.getStart(this.sf) + 1, first.getStart(this.sf));
+    // A helper declared before the first asynchronous call (`function next () {…}` at the top) is converted
+    // where it stands, in the prologue's text; the edits of the rest start at the first call.
+    const split = first.getStart(this.sf);
+    const prologueStart = body.getStart(this.sf) + 1;
+    const made = this.edits.splice(mark);
+    const inPrologue = made.filter((e) => e.start < split);
+    if (inPrologue.some((e) => e.end > split))
+      throw new Refusal("CALLBACK_IN_NESTED_FUNCTION", "an edit spans the prologue and the first call");
+    this.edits.push(...made.filter((e) => e.start >= split));
+    const rest = this.render(split, body.end - 1, mark);
+    const prologue = applyEdits(
+      this.sf.text.slice(prologueStart, split),
+      inPrologue.map((e) => ({ ...e, start: e.start - prologueStart, end: e.end - prologueStart })),
+    );
     return { prologue, rest: withoutTrailingReturn(rest) };
   }
 }

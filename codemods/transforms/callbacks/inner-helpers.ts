@@ -81,13 +81,39 @@ export function findHelpers(
   }
 }
 
-/** Makes a helper an async function whose callback calls become returns and throws. @internal */
-export function convertHelper(cx: Conversion, h: ts.FunctionDeclaration): void {
-  // Helpers only run from continuations (see helperTailCallText), so their callback calls are asynchronous.
+/**
+ * The helpers that may run synchronously from the function's own call: called outside any nested function by the
+ * function's flow (`next(0)` as its first call), or by such a helper. Their callback calls outside continuations
+ * are synchronous on that path (an empty list's `return cb(null, total)`). @internal
+ */
+export function synchronouslyRunHelpers(cx: Conversion, flow: readonly ts.Statement[]): Set<string> {
+  const out = new Set<string>();
+  const callsOutsideFunctions = (n: ts.Node, found: string[]): string[] => {
+    if (ts.isFunctionLike(n)) return found;
+    if (cx.isHelperRef(n) && ts.isCallExpression(n.parent) && n.parent.expression === n) found.push(n.text);
+    ts.forEachChild(n, (c) => void callsOutsideFunctions(c, found));
+    return found;
+  };
+  const stack = flow.flatMap((st) => callsOutsideFunctions(st, []));
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (out.has(name)) continue;
+    out.add(name);
+    for (const st of cx.helpers.get(name)?.body?.statements ?? []) stack.push(...callsOutsideFunctions(st, []));
+  }
+  return out;
+}
+
+/**
+ * Makes a helper an async function whose callback calls become returns and throws. `runsSynchronously`: the
+ * function's own call may run it before anything asynchronous (see {@link synchronouslyRunHelpers}). @internal
+ */
+export function convertHelper(cx: Conversion, h: ts.FunctionDeclaration, runsSynchronously: boolean): void {
+  // A helper run only from continuations calls back asynchronously (see helperTailCallText).
   // What a helper's continuations bring into scope lives in the helper's own scope.
   const scope = cx.usedInFn;
   cx.usedInFn = h;
-  convertList(cx, h.body!.statements, true, true, new Set(), new Set());
+  convertList(cx, h.body!.statements, !runsSynchronously, true, new Set(), new Set());
   cx.usedInFn = scope;
   cx.edits.push({ start: h.getStart(cx.sf), end: h.getStart(cx.sf), text: "async " });
   if (isTsFile(cx.ctx.fileName)) {
