@@ -199,6 +199,49 @@ export function mapBack(pos: number, edits: readonly Edit[]): number {
   return pos - ix.deltas[i];
 }
 
+/**
+ * Where the code at `pos`, inside an edit's replacement text, came from in the text before the edits, when the edit
+ * copied it (a continuation moved into an async body, a task kept in a promisified call): the snippet starting at
+ * `pos` (white space runs counted as one), its longest prefix the replaced range holds (up to 160 characters, at
+ * least 12), when the range holds it exactly once.
+ * Undefined when pos is not inside a replacement, or no such snippet is found once. @internal
+ */
+export function locateCopied(pos: number, edits: readonly Edit[], before: string, after: string): number | undefined {
+  const ix = editIndex(edits);
+  const i = lastStartingBefore(ix, pos, true);
+  if (i < 0 || pos >= ix.newEnds[i]) return undefined;
+  const e = ix.sorted[i];
+  const range = squeeze(before.slice(e.start, e.end));
+  const snippet = squeeze(after.slice(pos, ix.newEnds[i])).text.slice(0, 160);
+  // The longest prefix of the snippet the range holds (a prefix of a held one is held too).
+  const MIN = 12;
+  if (snippet.length < MIN || !range.text.includes(snippet.slice(0, MIN))) return undefined;
+  let lo = MIN;
+  let hi = snippet.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (range.text.includes(snippet.slice(0, mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  const probe = snippet.slice(0, lo);
+  const at = range.text.indexOf(probe);
+  if (probe.trim().length < MIN || range.text.indexOf(probe, at + 1) >= 0) return undefined;
+  return e.start + range.offsets[at]!;
+}
+
+/** The text with each run of white space as one space, and each character's offset in the original. */
+function squeeze(text: string): { text: string; offsets: number[] } {
+  let out = "";
+  const offsets: number[] = [];
+  for (let k = 0; k < text.length; k++) {
+    const white = /\s/.test(text[k]!);
+    if (white && out.endsWith(" ")) continue;
+    out += white ? " " : text[k];
+    offsets.push(k);
+  }
+  return { text: out, offsets };
+}
+
 /** True when a position of the edited text lies strictly inside the replacement text of an edit (after its start). @internal */
 export function insideEdit(pos: number, edits: readonly Edit[]): boolean {
   const ix = editIndex(edits);

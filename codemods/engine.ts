@@ -19,6 +19,7 @@ import {
   TRANSFORM_NAMES,
   type TransformName,
   insideEdit,
+  locateCopied,
   mapBack,
   parse,
   siteKey,
@@ -133,18 +134,28 @@ function migrateSourceUnguarded(
   const wanted = new Set(options.transforms ?? TRANSFORM_NAMES);
   const crlf = usesCrlf(text);
   // Sites keyed by input position + transform: a later pass's finding wins. A site found inside the
-  // text an earlier pass rewrote (a chain nested in a converted chain) has no input position of its
-  // own: it is reported at the start of that rewrite, under a key of its own ("nested:…"), so that it
-  // never replaces the converted site there (a refusal must mean "left as it was").
+  // text an earlier pass rewrote (a chain nested in a converted chain) is reported where the rewrite
+  // copied it from (locateCopied), else at the rewrite's start; either way under a key of its own
+  // ("nested:…"), so that it never replaces a converted site (a refusal must mean "left as it was").
   const sites = new Map<string, Site & { pos: number }>();
   const history: Edit[][] = [];
+  // The text before each pass of `history` (the text after it is the next one, or `current`).
+  const texts: string[] = [];
   let current = text;
   let sf = first.sf;
   const toInput = (pos: number): { pos: number; inside: boolean } => {
     let p = pos;
     let inside = false;
     for (let i = history.length - 1; i >= 0; i--) {
-      if (isInsideEdit(p, history[i])) inside = true;
+      if (isInsideEdit(p, history[i])) {
+        inside = true;
+        // Code the rewrite copied is reported where it was written; other new code at the rewrite's start.
+        const copied = locateCopied(p, history[i], texts[i], i + 1 < texts.length ? texts[i + 1] : current);
+        if (copied !== undefined) {
+          p = copied;
+          continue;
+        }
+      }
       p = mapBack(p, history[i]);
     }
     return { pos: p, inside };
@@ -206,6 +217,7 @@ function migrateSourceUnguarded(
       }
       for (const s of r.sites) record(s);
       history.push(r.edits);
+      texts.push(current);
       current = next;
       sf = reparsed.sf;
     }
