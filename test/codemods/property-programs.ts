@@ -32,6 +32,7 @@ export type EndKind =
   | "codedError"
   | "forward"
   | "forwardValue"
+  | "forwardTested"
   | "twice"
   | "nested"
   | "stored"
@@ -166,6 +167,7 @@ const endKind = fc.constantFrom<EndKind>(
   "codedError",
   "forward",
   "forwardValue",
+  "forwardTested",
   "twice",
   "nested",
   "stored",
@@ -445,7 +447,7 @@ function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
   const r = s.ret ? "return " : "";
   const n = c.n.next++;
   let kind = BAD_ENDS.has(s.kind) && !c.badShapes ? "value" : s.kind;
-  if ((kind === "forward" || kind === "forwardValue") && !c.err) kind = "null";
+  if ((kind === "forward" || kind === "forwardValue" || kind === "forwardTested") && !c.err) kind = "null";
   switch (kind) {
     case "value":
       return `${r}${c.cb}(null, ${valueExpr(s.e, c)});`;
@@ -467,6 +469,9 @@ function printEnd(s: Extract<Stmt, { t: "end" }>, c: Ctx): string {
       return `${r}${c.cb}(${c.err});`;
     case "forwardValue":
       return `${r}${c.cb}(${c.err}, ${valueExpr(s.e, c)});`;
+    case "forwardTested":
+      // isexe's `cb(er, er ? false : check(st))`: the value's call (a log here) runs only on success.
+      return `${r}${c.cb}(${c.err}, ${c.err} ? false : (log('T' + ${valueExpr(s.e, c)}), ${valueExpr(s.e, c)}));`;
     case "silent":
       return "return;";
     case "ifOnly":

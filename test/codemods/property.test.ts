@@ -70,6 +70,7 @@ const seen: Record<string, number> = {};
  *   that ignored errors, after which the converted code goes on), and its side effects must include
  *   all of the original's (what ran before the throw), in any order;
  * - NULL_UNDEFINED_SUCCESS: `cb()` and `cb(null)` are the same success (trailing undefineds are never compared);
+ * - VALUE_WITH_ERROR_DROPPED: a callback given an error is compared by its error alone;
  * - RETURN_VALUE_UNUSED (and SYNC_THROW_BECOMES_REJECTION): the returned value is not compared.
  * Everything else is: which fake-fs calls are made with what, the callbacks' arguments, how often they run.
  */
@@ -80,8 +81,11 @@ function modulo(before: CallRecord, after: CallRecord, assumed: ReadonlySet<stri
   // Calls (by input index, or the single call) that threw synchronously before.
   const threwBefore = new Set<unknown>(before.events.filter((e) => e[0] === "threw").map((e) => e[1]));
   if (before.threw !== undefined) threwBefore.add("single");
-  const args = (a: unknown): unknown =>
-    nullIsUndefined && Array.isArray(a) && a.length === 1 && a[0] === null ? [] : a;
+  const valueDropped = assumed.has("VALUE_WITH_ERROR_DROPPED");
+  const args = (a: unknown): unknown => {
+    if (valueDropped && Array.isArray(a) && a.length > 1 && a[0] !== null && a[0] !== undefined) return a.slice(0, 1);
+    return nullIsUndefined && Array.isArray(a) && a.length === 1 && a[0] === null ? [] : a;
+  };
   const norm = (rec: CallRecord): unknown => {
     const outcomeDropped = (k: unknown) => throwsMove && threwBefore.has(k);
     let events: unknown[] = [];

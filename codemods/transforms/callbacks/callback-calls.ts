@@ -14,6 +14,7 @@ import {
   isSimpleRef,
   isSurelyNonError,
   isSurelyTruthy,
+  successBranch,
 } from "./predicates.js";
 
 /** The statement(s) replacing a callback call. `known` holds error names known to be null here. @internal */
@@ -35,7 +36,9 @@ export function cbCallText(
   if (nullish) {
     cx.successArities.add(Math.min(args.length, 2));
     if (args.length === 1) return "return;";
-    if (args.length === 2) return `return ${cx.text(args[1])};`;
+    // `cb(er, er ? false : check(st))` where `er` is known null: the success branch.
+    const value = ts.isIdentifier(a0) ? (successBranch(a0.text, args[1]!) ?? args[1]!) : args[1]!;
+    if (args.length === 2) return `return ${cx.text(value)};`;
     throw new Refusal("MULTIPLE_RESULTS");
   }
   // `catch (e) { return cb(e) }`: thrown values are errors in practice (`if (e) throw e; return;` otherwise).
@@ -52,23 +55,26 @@ export function cbCallText(
   // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
   // must be what the original passed with an error too: the innermost continuation's own result,
   // undefined on its error path (a trailing undefined after an error is the documented difference).
+  // `cb(er, er ? false : check(st))`: past `if (er) throw er`, the value is its success branch.
+  const onSuccess = args.length === 2 && ts.isIdentifier(a0) ? successBranch(a0.text, args[1]) : undefined;
   if (args.length === 2 && !valueGoesWithError(cx, a0, args[1])) {
     // Idiomatic: err-first callers read no value when the error is set (du's `callback(err, sizes && …)`).
-    if (!cx.idiomatic || hasSideEffectSyntax(args[1]))
+    if (!cx.idiomatic || (hasSideEffectSyntax(args[1]) && !onSuccess))
       throw new Refusal("MULTIPLE_RESULTS", "a value passed with an error");
     cx.assumptions.add("VALUE_WITH_ERROR_DROPPED");
   }
+  const valueText = args.length === 2 ? ` ${cx.text(onSuccess ?? args[1])}` : "";
   if (!isSimpleRef(a0)) {
     // Evaluated once, as the original did.
     if (containsNode(a0, (n) => ts.isFunctionLike(n) || ts.isYieldExpression(n)))
       throw new Refusal("CALLBACK_IN_EXPRESSION");
     const tmp = freshName("error", boundNamesUsed(cx.cand.fn));
     cx.successArities.add(args.length);
-    return `{ const ${tmp} = ${cx.text(a0)}; if (${tmp}) throw ${tmp}; return${args.length === 2 ? " " + cx.text(args[1]) : ""}; }`;
+    return `{ const ${tmp} = ${cx.text(a0)}; if (${tmp}) throw ${tmp}; return${valueText}; }`;
   }
   const e = cx.text(a0);
   cx.successArities.add(args.length);
-  return `if (${e}) throw ${e}; return${args.length === 2 ? " " + cx.text(args[1]) : ""};`;
+  return `if (${e}) throw ${e}; return${valueText};`;
 }
 
 /** True when `cb(error, value)` passes the innermost continuation's own error (only) and its unchanged result. */

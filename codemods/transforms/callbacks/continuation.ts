@@ -24,6 +24,7 @@ import {
   containsNode,
   errGuardReturn,
   hasSideEffectSyntax,
+  successBranch,
   isAssigned,
   isCallTo,
   isPropagation,
@@ -84,6 +85,16 @@ export function errRefs(errName: string, nodes: readonly ts.Node[], outsideCbFir
   const visit = (n: ts.Node): void => {
     // A nested function whose parameter reuses the error's name shadows it.
     if (ts.isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === errName)) return;
+    // `cb(err, err ? false : check(st))`: the value's test reads the error as the call does (see successBranch).
+    if (outsideCbFirstArg !== undefined && ts.isCallExpression(n) && isCallTo(n, outsideCbFirstArg)) {
+      const [a0, a1, ...more] = n.arguments;
+      const onSuccess = a0 && a1 && !more.length && ts.isIdentifier(a0) ? successBranch(a0.text, a1) : undefined;
+      if (onSuccess && (a0 as ts.Identifier).text === errName) {
+        visit(n.expression);
+        visit(onSuccess);
+        return;
+      }
+    }
     if (ts.isIdentifier(n) && n.text === errName) {
       const p = n.parent;
       const cbFirstArg =
@@ -181,7 +192,9 @@ export function planContinuation(
     const [a0, a1, ...more] = c.arguments;
     if (more.length || !a0 || !ts.isIdentifier(a0) || a0.text !== errName) return undefined;
     if (a1 === undefined || (ts.isIdentifier(a1) && a1.text === values[0])) return { dropsValue: false };
-    const droppable = cx.idiomatic && !hasSideEffectSyntax(a1) && !containsNode(a1, (n) => cx.isCbRef(n));
+    // isexe's `cb(er, er ? false : checkStat(stat))`: what runs only on success may have side effects.
+    const sideEffectsOnError = successBranch(errName, a1) === undefined && hasSideEffectSyntax(a1);
+    const droppable = cx.idiomatic && !sideEffectsOnError && !containsNode(a1, (n) => cx.isCbRef(n));
     return droppable ? { dropsValue: true } : undefined;
   };
   let forwarded: { dropsValue: boolean } | undefined;

@@ -97,6 +97,31 @@ export function hasSideEffectSyntax(e: ts.Expression): boolean {
   );
 }
 
+/**
+ * isexe's `cb(er, er ? false : checkStat(stat))`: a value that tests the error first. Returns what it is when the
+ * error is falsy (`checkStat(stat)`), provided the part computed when the error is set has no side effect, so that
+ * dropping the value on an error (VALUE_WITH_ERROR_DROPPED) drops only that part. Forms: `err ? V : W`,
+ * `!err ? W : V`, `!err && W`. @internal
+ */
+export function successBranch(error: string, value: ts.Expression): ts.Expression | undefined {
+  const v = skipParens(value);
+  const isError = (e: ts.Expression) => {
+    const x = skipParens(e);
+    return ts.isIdentifier(x) && x.text === error;
+  };
+  const isNotError = (e: ts.Expression) => {
+    const x = skipParens(e);
+    return ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken && isError(x.operand);
+  };
+  if (ts.isConditionalExpression(v)) {
+    if (isError(v.condition) && !hasSideEffectSyntax(v.whenTrue)) return v.whenFalse;
+    if (isNotError(v.condition) && !hasSideEffectSyntax(v.whenFalse)) return v.whenTrue;
+  }
+  if (ts.isBinaryExpression(v) && v.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && isNotError(v.left))
+    return v.right;
+  return undefined;
+}
+
 export function isBareReturn(s: ts.Statement | undefined): boolean {
   return !!s && ts.isReturnStatement(s) && s.expression === undefined;
 }
