@@ -52,16 +52,14 @@ export function readCorpus(file = join(REPO, "corpus/public.tsv")): CorpusEntry[
   return lines.slice(1).map((line) => {
     const [spec, integrity, testCommand, baselineNote] = line.split("\t");
     if (!spec || !integrity || !testCommand) throw new Error(`corpus/public.tsv: bad line: ${line}`);
-    const at = spec.lastIndexOf("@");
-    return {
-      spec,
-      name: spec.slice(0, at),
-      version: spec.slice(at + 1),
-      integrity,
-      testCommand,
-      baselineNote: baselineNote ?? "",
-    };
+    return { ...parseSpec(spec), integrity, testCommand, baselineNote: baselineNote ?? "" };
   });
+}
+
+/** "name@version" (a scope's `@` kept): its parts. */
+export function parseSpec(spec: string): { spec: string; name: string; version: string } {
+  const at = spec.lastIndexOf("@");
+  return { spec, name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
 /** Reads corpus/packages.json. */

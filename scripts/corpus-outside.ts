@@ -18,6 +18,7 @@ import {
   extractTarball,
   fetchTarball,
   migrateCli,
+  parseSpec,
   readReport,
   runArgv,
 } from "./corpus-lib.js";
@@ -43,16 +44,7 @@ function readOutside(file = join(REPO, "corpus/outside.tsv")): OutsideEntry[] {
   return lines.slice(1).map((line) => {
     const [spec, integrity, library] = line.split("\t");
     if (!spec || !integrity || !library) throw new Error(`corpus/outside.tsv: bad line: ${line}`);
-    const at = spec.lastIndexOf("@");
-    return {
-      spec,
-      name: spec.slice(0, at),
-      version: spec.slice(at + 1),
-      integrity,
-      testCommand: "",
-      baselineNote: "",
-      library: library.split(","),
-    };
+    return { ...parseSpec(spec), integrity, testCommand: "", baselineNote: "", library: library.split(",") };
   });
 }
 
