@@ -178,11 +178,13 @@ export function calledLikeCallback(fn: FnLike, name: string): boolean {
 /**
  * A parameter before the last that is the function's callback (§4: a site even there, never invisible):
  * named like one and called, called the err-first way itself, or through an alias such as mkdirp's
- * `var cb = f || function () {}` that is. Not when the last parameter is a callback itself. @internal
+ * `var cb = f || function () {}` that is. Not when the last parameter is a callback itself (named or called
+ * like one). @internal
  */
 export function earlyCallbackParam(fn: FnLike): string | undefined {
   const last = lastParamName(fn);
-  if (last && CALLBACK_NAMES.has(last)) return undefined;
+  // A last parameter that is a callback makes the function a site of its own.
+  if (last && (CALLBACK_NAMES.has(last) || calledLikeCallback(fn, last))) return undefined;
   const early = fn.parameters.slice(0, -1).flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : []));
   for (const name of early) {
     if (CALLBACK_NAMES.has(name) && containsNode(fn.body!, (x) => isCallTo(x, name))) return name;
