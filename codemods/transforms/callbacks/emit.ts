@@ -34,14 +34,26 @@ export interface EmitContext {
   callbackCalls: ReadonlyMap<Candidate, ts.CallExpression[]>;
 }
 
+/** What both forms read of the function being emitted. */
+interface Emitted {
+  fn: Candidate["fn"];
+  body: ts.Block;
+  pos: number;
+  inner: string;
+  closeIndent: string;
+  restText: string;
+  shuffle: ReturnType<typeof optionsShuffle>;
+  /** The prologue without the callback checks that go (and the shuffle, when `removeShuffle`). */
+  withoutChecks: (prologue: string, removeShuffle: boolean) => string;
+}
+
 /** Pushes the edits and the converted site of `c`, from its analysed parts. @internal */
 export function emitConversion(
   ex: EmitContext,
   c: Candidate,
   parts: { prologue: string; rest: string; startDecl?: string },
 ): void {
-  const { sf, result, idiomatic, ts: ts_, promiseApi, unit, imports, decls } = ex;
-  const { moduleMode, wrappedExports, assumed, arities, callbackCalls } = ex;
+  const { sf, idiomatic, decls, moduleMode } = ex;
   const pos = c.fn.getStart(sf);
   const fn = c.fn;
   const body = fn.body as ts.Block;
@@ -59,78 +71,99 @@ export function emitConversion(
     : [];
   const withoutChecks = (prologue: string, removeShuffle: boolean): string =>
     prologueWithout(sf, prologue, removeShuffle && shuffle ? [shuffle.statement, ...checks] : checks);
-  if (exportRefs) {
-    const used = new Set(assumed.get(c) ?? []);
-    const wrapped = wrappedExports.has(c);
-    const exported = exportRefs.length > 0 || wrapped;
-    if (shuffle) used.add("OPTIONS_DEFAULTED");
-    // The prologue's checks now run inside the async function: their throws reject.
-    if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
-    // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
-    const arity = arities.get(c) ?? 2;
-    if (exported && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
-    if (exported && arity < 2) used.add("CALLBACK_ARITY");
-    const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
-    const prologue = withoutChecks(parts.prologue, true);
-    const newBody = `{${prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
-    const ps = fn.parameters;
-    const cbParam = ps[ps.length - 1];
-    // Before `function` (after `export` / `export default`).
-    const at = fn.modifiers?.length ? fn.modifiers[fn.modifiers.length - 1].end + 1 : fn.getStart(sf);
-    result.edits.push({ start: at, end: at, text: wrapped ? "dualApi(async " : "async " });
-    result.edits.push({
-      start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
-      end: cbParam.end,
-      text: shuffle ? ` = ${shuffle.defaultText}` : "",
-    });
-    if (ts_) {
-      // `): void` (or no annotation) becomes `): Promise<T>`, T from the callback's value type.
-      const promised = `Promise<${promisedType(fn, sf)}>`;
-      if (fn.type) result.edits.push({ start: fn.type.getStart(sf), end: fn.type.end, text: promised });
-      else {
-        const close = sf.text.indexOf(")", cbParam.end);
-        result.edits.push({ start: close + 1, end: close + 1, text: `: ${promised}` });
-      }
+  const e: Emitted = { fn, body, pos, inner, closeIndent, restText, shuffle, withoutChecks };
+  if (exportRefs) emitModuleForm(ex, c, parts, e, exportRefs);
+  else emitDualForm(ex, c, parts, e);
+}
+
+/** The whole-module form: `async function f`, `dualApi(async function …)`, the exports shimmed. */
+function emitModuleForm(
+  ex: EmitContext,
+  c: Candidate,
+  parts: { prologue: string; rest: string; startDecl?: string },
+  { fn, body, pos, inner, closeIndent, restText, shuffle, withoutChecks }: Emitted,
+  exportRefs: ts.Identifier[],
+): void {
+  const { sf, result, ts: ts_, promiseApi, imports, wrappedExports, assumed, arities, callbackCalls } = ex;
+  const used = new Set(assumed.get(c) ?? []);
+  const wrapped = wrappedExports.has(c);
+  const exported = exportRefs.length > 0 || wrapped;
+  if (shuffle) used.add("OPTIONS_DEFAULTED");
+  // The prologue's checks now run inside the async function: their throws reject.
+  if (parts.prologue.trim() !== "" || parts.startDecl) used.add("SYNC_THROW_BECOMES_REJECTION");
+  // dualApi calls back `cb(null, value)`, where the original may have called `cb()` or `cb(null)`.
+  const arity = arities.get(c) ?? 2;
+  if (exported && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+  if (exported && arity < 2) used.add("CALLBACK_ARITY");
+  const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
+  const prologue = withoutChecks(parts.prologue, true);
+  const newBody = `{${prologue || `\n${inner}`}${startLine}${restText}\n${closeIndent}}`;
+  const ps = fn.parameters;
+  const cbParam = ps[ps.length - 1];
+  // Before `function` (after `export` / `export default`).
+  const at = fn.modifiers?.length ? fn.modifiers[fn.modifiers.length - 1].end + 1 : fn.getStart(sf);
+  result.edits.push({ start: at, end: at, text: wrapped ? "dualApi(async " : "async " });
+  result.edits.push({
+    start: ps.length > 1 ? ps[ps.length - 2].end : cbParam.getStart(sf),
+    end: cbParam.end,
+    text: shuffle ? ` = ${shuffle.defaultText}` : "",
+  });
+  if (ts_) {
+    // `): void` (or no annotation) becomes `): Promise<T>`, T from the callback's value type.
+    const promised = `Promise<${promisedType(fn, sf)}>`;
+    if (fn.type) result.edits.push({ start: fn.type.getStart(sf), end: fn.type.end, text: promised });
+    else {
+      const close = sf.text.indexOf(")", cbParam.end);
+      result.edits.push({ start: close + 1, end: close + 1, text: `: ${promised}` });
     }
-    result.edits.push({ start: body.getStart(sf), end: body.end, text: wrapped ? `${newBody})` : newBody });
-    if (promiseApi) {
-      // The exports are the async function itself; a caller passing a callback goes through callbackify.
-      const calls = callbackCalls.get(c) ?? [];
-      if (calls.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
-      if (calls.length && arity < 2) used.add("CALLBACK_ARITY");
-      if (!calls.length) {
-        used.delete("NULL_UNDEFINED_SUCCESS");
-        used.delete("CALLBACK_ARITY");
-      }
-      const callbackify = calls.length ? imports.binding("node:util", "callbackify") : "";
-      for (const call of calls)
-        result.edits.push({
-          start: call.expression.getStart(sf),
-          end: call.expression.end,
-          text: `${callbackify}(${call.expression.getText(sf)})`,
-        });
-    }
-    // `dualApi(f)` takes a trailing function past f.length, which stops at the optional argument's default.
-    const shim = `dualApi(${c.localName})`;
-    const exportAt = exportRefs.find((r) => !isExportPropertyRef(r))?.parent;
-    for (const ref of promiseApi ? [] : exportRefs) {
-      // `f.sync = fSync` after `module.exports = f`: `module.exports.sync = fSync`.
-      if (isExportPropertyRef(ref) && exportAt && ts.isBinaryExpression(exportAt))
-        result.edits.push({ start: ref.getStart(sf), end: ref.end, text: exportAt.left.getText(sf) });
-      else if (ts.isShorthandPropertyAssignment(ref.parent))
-        result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: ${shim}` });
-      else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: shim });
-    }
-    const list = sortedAssumptions(used);
-    result.sites.push({
-      pos,
-      transform: "callbacks",
-      status: "converted",
-      name: c.label,
-      ...(list.length ? { assumptions: list } : {}),
-    });
-    return;
   }
+  result.edits.push({ start: body.getStart(sf), end: body.end, text: wrapped ? `${newBody})` : newBody });
+  if (promiseApi) {
+    // The exports are the async function itself; a caller passing a callback goes through callbackify.
+    const calls = callbackCalls.get(c) ?? [];
+    if (calls.length && arity === 0) used.add("NULL_UNDEFINED_SUCCESS");
+    if (calls.length && arity < 2) used.add("CALLBACK_ARITY");
+    if (!calls.length) {
+      used.delete("NULL_UNDEFINED_SUCCESS");
+      used.delete("CALLBACK_ARITY");
+    }
+    const callbackify = calls.length ? imports.binding("node:util", "callbackify") : "";
+    for (const call of calls)
+      result.edits.push({
+        start: call.expression.getStart(sf),
+        end: call.expression.end,
+        text: `${callbackify}(${call.expression.getText(sf)})`,
+      });
+  }
+  // `dualApi(f)` takes a trailing function past f.length, which stops at the optional argument's default.
+  const shim = `dualApi(${c.localName})`;
+  const exportAt = exportRefs.find((r) => !isExportPropertyRef(r))?.parent;
+  for (const ref of promiseApi ? [] : exportRefs) {
+    // `f.sync = fSync` after `module.exports = f`: `module.exports.sync = fSync`.
+    if (isExportPropertyRef(ref) && exportAt && ts.isBinaryExpression(exportAt))
+      result.edits.push({ start: ref.getStart(sf), end: ref.end, text: exportAt.left.getText(sf) });
+    else if (ts.isShorthandPropertyAssignment(ref.parent))
+      result.edits.push({ start: ref.getStart(sf), end: ref.end, text: `${ref.text}: ${shim}` });
+    else result.edits.push({ start: ref.getStart(sf), end: ref.end, text: shim });
+  }
+  const list = sortedAssumptions(used);
+  result.sites.push({
+    pos,
+    transform: "callbacks",
+    status: "converted",
+    name: c.label,
+    ...(list.length ? { assumptions: list } : {}),
+  });
+}
+
+/** The dual form, `return __asyncioDual(cb, async () => …)`: callers may still hand the function a callback. */
+function emitDualForm(
+  ex: EmitContext,
+  c: Candidate,
+  parts: { prologue: string; rest: string; startDecl?: string },
+  { fn, body, pos, inner, closeIndent, restText, shuffle, withoutChecks }: Emitted,
+): void {
+  const { sf, result, ts: ts_, unit, assumed, arities } = ex;
   const shifted = `\n${inner}${unit}` + shiftIndent(restText, "", unit);
   const startLine = parts.startDecl ? `${parts.startDecl}\n${inner}` : "";
   const retType = ts_ ? `: Promise<${promisedType(fn, sf)}>` : "";
