@@ -573,17 +573,22 @@ export function mutationTarget(node: ts.Node): ts.Expression | undefined {
 
 /** How many times `name` is assigned in `root` (`=`, compound assignment, `++`/`--`). @internal */
 export function assignmentsTo(root: ts.Node, name: string): number {
-  let n = 0;
+  return mutationsOf(root, name).length;
+}
+
+/** The nodes under `root` that change a name (`x = …`, `x += …`, `x++`, …), in source order. @internal */
+export function mutationsOf(root: ts.Node, name: string): ts.Node[] {
+  const out: ts.Node[] = [];
   const visit = (node: ts.Node): void => {
     const target = mutationTarget(node);
     if (target) {
       const x = skipParens(target);
-      if (ts.isIdentifier(x) && x.text === name) n++;
+      if (ts.isIdentifier(x) && x.text === name) out.push(node);
     }
     ts.forEachChild(node, visit);
   };
   visit(root);
-  return n;
+  return out;
 }
 
 /** An identifier that names a property, a member or a label, not a binding (`o.x`, `{ x: 1 }`, `x: for …`). @internal */

@@ -5,15 +5,7 @@
  */
 import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
-import {
-  assignmentsTo,
-  bindingOf,
-  type Edit,
-  identifierNames,
-  mutationTarget,
-  parameterOf,
-  skipParens,
-} from "../core.js";
+import { assignmentsTo, bindingOf, type Edit, identifierNames, mutationsOf, parameterOf, skipParens } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -409,22 +401,15 @@ export function literalValuesOf(id: ts.Identifier): string[] | undefined {
   if (!found?.decl.initializer) return undefined;
   const values = literalChoices(found.decl.initializer);
   if (!values) return undefined;
-  let ok = true;
-  const visit = (n: ts.Node): void => {
-    const target = ok ? mutationTarget(n) : undefined;
-    const x = target && skipParens(target);
-    if (x && ts.isIdentifier(x) && x.text === id.text) {
-      const more =
-        ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken
-          ? literalChoices(n.right)
-          : undefined;
-      if (more) values.push(...more);
-      else ok = false;
-    }
-    if (ok) ts.forEachChild(n, visit);
-  };
-  visit(found.scope);
-  return ok ? [...new Set(values)] : undefined;
+  for (const n of mutationsOf(found.scope, id.text)) {
+    const more =
+      ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken
+        ? literalChoices(n.right)
+        : undefined;
+    if (!more) return undefined;
+    values.push(...more);
+  }
+  return [...new Set(values)];
 }
 
 /**
@@ -439,16 +424,14 @@ export function computedFsCallee(
   if (!ts.isElementAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
   const key = skipParens(callee.argumentExpression);
   if (!ts.isIdentifier(key)) return undefined;
-  const spec = b.requires.get(callee.expression.text);
-  if (!spec || spec.member !== undefined) return undefined;
-  const mod = spec.module.replace(/^node:/, "");
-  if (mod !== "fs" && !FS_COMPATIBLE.has(mod)) return undefined;
+  const obj = callee.expression.text;
   const values = literalValuesOf(key);
-  if (!values?.length || values.some((v) => !FS_METHODS.has(v) || FS_TAKES_DESCRIPTOR.has(v))) return undefined;
-  const arities = new Set(values.map(fsArityOf));
+  if (!values?.length || values.some((v) => FS_TAKES_DESCRIPTOR.has(v))) return undefined;
+  // fsLikeArity: `obj` bound to fs or graceful-fs, the name one of its methods of a fixed arity.
+  const arities = new Set(values.map((v) => fsLikeArity(b, obj, v)));
   const [arity] = arities;
   if (arities.size !== 1 || arity === undefined) return undefined;
-  return { obj: callee.expression.text, key: key.text, arity, core: mod === "fs" };
+  return { obj, key: key.text, arity, core: b.requires.get(obj)!.module.replace(/^node:/, "") === "fs" };
 }
 
 /**
