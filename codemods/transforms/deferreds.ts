@@ -320,21 +320,31 @@ export function unusedLibraryImports(sf: ts.SourceFile, b: ModuleBindings, repla
   const out: Edit[] = [];
   for (const [local, spec] of b.requires) {
     if (spec.module !== "q" && spec.module !== "when") continue;
-    const binding = sf.statements.find((s) => bindsLocal(s, local));
-    if (!binding) continue;
-    const uses = referencesTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
-    if (uses.some((id) => !replaced.some((e) => e.start <= id.getStart(sf) && id.end <= e.end))) continue;
-    // The statement and its line break.
-    let end = binding.end;
-    if (sf.text[end] === "\r") end++;
-    if (sf.text[end] === "\n") end++;
-    out.push({ start: binding.getStart(sf), end, text: "" });
+    const uses = usesOfRequire(sf, local);
+    if (!uses || uses.some((id) => !replaced.some((e) => e.start <= id.getStart(sf) && id.end <= e.end))) continue;
+    out.push(requireRemoval(sf, local));
   }
   return out;
 }
 
+/** The uses of a top-level require binding outside its own statement; undefined when no statement binds only it. @internal */
+export function usesOfRequire(sf: ts.SourceFile, local: string): ts.Identifier[] | undefined {
+  const binding = sf.statements.find((s) => bindsLocal(s, local));
+  if (!binding) return undefined;
+  return referencesTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
+}
+
+/** The deletion of the statement binding only `local` (see {@link usesOfRequire}), with its line break. @internal */
+export function requireRemoval(sf: ts.SourceFile, local: string): Edit {
+  const binding = sf.statements.find((s) => bindsLocal(s, local))!;
+  let end = binding.end;
+  if (sf.text[end] === "\r") end++;
+  if (sf.text[end] === "\n") end++;
+  return { start: binding.getStart(sf), end, text: "" };
+}
+
 /** `var Q = require('q');` (one declarator) or `import Q from 'q'` / `import * as Q from 'q'` binding only `local`. */
-export function bindsLocal(s: ts.Statement, local: string): boolean {
+function bindsLocal(s: ts.Statement, local: string): boolean {
   if (ts.isVariableStatement(s)) {
     const ds = s.declarationList.declarations;
     return ds.length === 1 && ts.isIdentifier(ds[0].name) && ds[0].name.text === local;

@@ -3,8 +3,7 @@
 // `var async = require('async')` left with no use is what a team would delete by hand.
 import type { ts } from "ts-morph";
 import type { Edit } from "../core.js";
-import { referencesTo } from "../core.js";
-import { bindsLocal } from "./deferreds.js";
+import { requireRemoval, usesOfRequire } from "./deferreds.js";
 import { moduleBindings } from "./node-table.js";
 
 /** Libraries whose loading has no effect of its own, so that dropping an unused require changes nothing. */
@@ -18,20 +17,8 @@ export function unusedLibraryRequires(input: ts.SourceFile, output: ts.SourceFil
   const out: Edit[] = [];
   for (const [local, spec] of moduleBindings(output).requires) {
     if (!PURE_LIBRARIES.has(spec.module) || spec.member !== undefined) continue;
-    if (usesOf(output, local)?.length !== 0) continue;
-    if (!usesOf(input, local)?.length) continue;
-    const binding = output.statements.find((s) => bindsLocal(s, local))!;
-    let end = binding.end;
-    if (output.text[end] === "\r") end++;
-    if (output.text[end] === "\n") end++;
-    out.push({ start: binding.getStart(output), end, text: "" });
+    if (usesOfRequire(output, local)?.length !== 0 || !usesOfRequire(input, local)?.length) continue;
+    out.push(requireRemoval(output, local));
   }
   return out;
-}
-
-/** The uses of a top-level binding outside its own statement; undefined when no statement binds only it. */
-function usesOf(sf: ts.SourceFile, local: string): ts.Identifier[] | undefined {
-  const binding = sf.statements.find((s) => bindsLocal(s, local));
-  if (!binding) return undefined;
-  return referencesTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
 }
