@@ -269,6 +269,23 @@ export function fsArityOf(method: string): number | undefined {
  */
 const FS_TAKES_DESCRIPTOR = new Set(["readFile", "writeFile", "appendFile", "truncate"]);
 
+/**
+ * fs methods on a file descriptor (or opening one) with no `fs.promises` twin that takes a descriptor (the twins
+ * of `open` and `fstat` are FileHandle's): util.promisify's form, which none customises (checked on Node 20), and
+ * their success arity. `read` and `write` call back several values and are left out.
+ */
+export const FS_DESCRIPTOR_METHODS: Readonly<Record<string, number>> = {
+  open: 2,
+  close: 1,
+  fstat: 2,
+  futimes: 1,
+  fchmod: 1,
+  fchown: 1,
+  fsync: 1,
+  fdatasync: 1,
+  ftruncate: 1,
+};
+
 /** What the analysis knows of an fs call's first argument: a path, a file descriptor, or neither. @internal */
 export type PathEvidence = "path" | "descriptor" | "unknown";
 
@@ -553,6 +570,13 @@ export function nodeAwaitable(
     }
     return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity };
   }
+  if (mod === "fs" && Object.hasOwn(FS_DESCRIPTOR_METHODS, method))
+    return {
+      expr: `${imports.binding("node:util", "promisify")}(${obj}.${method})(${args})`,
+      maxValues: 1,
+      label,
+      arity: FS_DESCRIPTOR_METHODS[method],
+    };
   if (mod === "dns" && DNS_METHODS.has(method))
     return { expr: `${obj}.promises.${method}(${args})`, maxValues: 1, label, arity: 2 };
   if (mod === "stream" && STREAM_METHODS.has(method))
@@ -688,10 +712,14 @@ export class Imports {
     )
       directives++;
     const anchor = lastRequire ?? (directives > 0 ? statements[directives - 1] : undefined);
-    const lines = [...this.wanted.values()].map(
-      (w) =>
-        `const { ${w.name === w.local ? w.name : `${w.name}: ${w.local}`} } = require(${JSON.stringify(w.module)});`,
-    );
+    // One `const { a, b } = require(m)` per module.
+    const byModule = new Map<string, string[]>();
+    for (const w of this.wanted.values())
+      byModule.set(w.module, [
+        ...(byModule.get(w.module) ?? []),
+        w.name === w.local ? w.name : `${w.name}: ${w.local}`,
+      ]);
+    const lines = [...byModule].map(([m, names]) => `const { ${names.join(", ")} } = require(${JSON.stringify(m)});`);
     if (anchor) return [{ start: anchor.end, end: anchor.end, text: "\n" + lines.join("\n") }];
     const first = statements[0];
     const at = first ? first.getStart(this.sf) : 0;
