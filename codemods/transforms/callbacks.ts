@@ -18,6 +18,7 @@
  */
 import type { FileContext, PassResult } from "../core.js";
 import { asyncCollectionEdits } from "./callbacks/async-lib.js";
+import { dualModeSplit } from "./callbacks/dual-mode.js";
 import { callbacksPass as convertFunctions } from "./callbacks/pass.js";
 export { DUAL_HELPER, START_HELPER, dualApiShimText, dualHelperText, startHelperText } from "./callbacks/helpers.js";
 export { type FnLike, functionExportNames, isCallbackFunction } from "./callbacks/candidates.js";
@@ -29,6 +30,8 @@ export type { ModuleBindings } from "./node-table.js";
  * code that become `Promise.all` or loops (callbacks/async-lib.ts).
  */
 export function callbacksPass(ctx: FileContext): PassResult {
+  const split = dualModeSplit(ctx);
+  if (split) return split;
   const r = convertFunctions(ctx);
   if (r.edits.length > 0) return r;
   const edits = asyncCollectionEdits(ctx.sf, ctx.options);

@@ -49,6 +49,31 @@ export function isConvertedWrapper(fn: FnLike): boolean {
   );
 }
 
+/**
+ * The dispatcher a dual-mode split leaves (dual-mode.ts): `{ [shuffle;] return cb ? callbackify(fAsync)(…, cb) :
+ * fSync(…) }`. It is no site of its own: its two modes are the specialisations.
+ */
+export function isDualModeDispatcher(fn: FnLike): boolean {
+  const body = fn.body;
+  if (!body || !ts.isBlock(body)) return false;
+  const s = body.statements[body.statements.length - 1];
+  if (!s || !ts.isReturnStatement(s) || !s.expression || !ts.isConditionalExpression(s.expression)) return false;
+  const cb = fn.parameters[fn.parameters.length - 1]?.name;
+  const mode = s.expression.whenTrue;
+  if (
+    !cb ||
+    !ts.isIdentifier(cb) ||
+    !ts.isIdentifier(s.expression.condition) ||
+    s.expression.condition.text !== cb.text
+  )
+    return false;
+  if (!ts.isCallExpression(mode) || !ts.isCallExpression(mode.expression)) return false;
+  const wrap = mode.expression.expression;
+  const name = ts.isPropertyAccessExpression(wrap) ? wrap.name.text : ts.isIdentifier(wrap) ? wrap.text : "";
+  const last = mode.arguments[mode.arguments.length - 1];
+  return /^callbackify\d*$/.test(name) && !!last && ts.isIdentifier(last) && last.text === cb.text;
+}
+
 /** Name by which a function node is called in its file, if it has a single obvious one. */
 export function localNameOf(fn: FnLike): string | undefined {
   if (ts.isFunctionDeclaration(fn)) return fn.name?.text;

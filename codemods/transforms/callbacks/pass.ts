@@ -36,6 +36,7 @@ import {
   isCandidate,
   lastParamName,
   isConvertedWrapper,
+  isDualModeDispatcher,
   localNameOf,
   insideAddedHelper,
   calledLikeCallback,
@@ -118,7 +119,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
           isAsyncIterator(n, bindings, ctx.options) ||
           isParallelTask(n, bindings) ||
           isWhilstIterator(n, bindings)) &&
-        !isConvertedWrapper(n)
+        !isConvertedWrapper(n) &&
+        !isDualModeDispatcher(n)
       ) {
         const localName = localNameOf(n);
         cands.push({
