@@ -58,6 +58,9 @@ export const ASSUMPTIONS = {
   /** an optional argument the callback could take the place of gets the shuffle's value as a default parameter */
   OPTIONS_DEFAULTED:
     "an optional argument the callback could take the place of (`if (typeof options === 'function') { cb = options; options = {} }`) now gets that value as a default parameter (`options = {}`): an explicit `undefined` there gets it too, where it stayed undefined, and in a call passing a function there and a callback after it the callback is the last one",
+  /** a method bluebird promisified (`obj.mAsync`, `Promise.promisify(f)`) behaves as util.promisify's form */
+  BLUEBIRD_PROMISIFY_IS_UTIL:
+    "a method bluebird promisified (`obj.mAsync(…)` after `Promise.promisifyAll(obj)`, or `Promise.promisify(f)`) behaves as util.promisify's form of it: the rejection is the callback's error itself, not bluebird's OperationalError copy (with `cause` and `isOperational`; a string error stays a string; nothing in this file reads them), a method with its own util.promisify.custom form resolves as that form says, and no other module relies on this file's promisifyAll having added `…Async` methods to a shared object (it goes once this file calls none)",
 } as const;
 
 /**

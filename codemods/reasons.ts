@@ -152,9 +152,9 @@ export const REASONS = {
   /** the function is not `var d = defer(); …; return d.promise;` */
   DEFERRED_SHAPE:
     "the function holding the deferred is not `var d = Q.defer(); …statements that settle d…; return d.promise;` (a return or await in between, a declared return type, a generator, no settle at all)",
-  /** a Q node helper (nfcall, ninvoke, denodeify…) under `--assume none`, or in a shape that does not map */
+  /** a Q node helper (nfcall, ninvoke, denodeify…) or bluebird promisification under `--assume none`, or in a shape that does not map */
   LIBRARY_NODE_CALL:
-    "a Q node helper (`Q.nfcall`, `nfapply`, `ninvoke`, `npost`, `denodeify`, `nfbind`) that does not map onto util.promisify exactly: Q calls the function on a later tick (converted under the default profile, CALL_STARTS_AT_ONCE), or the call has bound or spread arguments, or a method name that is not a literal",
+    "a library's node-callback helper (Q's `nfcall`, `nfapply`, `ninvoke`, `npost`, `denodeify`, `nfbind`; bluebird's `promisify`, a `promisifyAll`'d `…Async` method) that does not map onto util.promisify exactly: Q calls the function on a later tick (converted under the default profile, CALL_STARTS_AT_ONCE), bluebird rejects with an OperationalError copy (converted under the default profile, BLUEBIRD_PROMISIFY_IS_UTIL), or the call has bound or spread arguments, options, or a method name that is not a literal",
   /** `events.once` rejects on 'error' while the original waited forever */
   ONCE_WITHOUT_ERROR_HANDLER: "`events.once` rejects on 'error' while the original waited forever",
 } as const;

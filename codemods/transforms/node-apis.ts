@@ -19,6 +19,12 @@ import { convertDeferred, type DeferredConversion, unusedLibraryImports } from "
 import { Refusal } from "../reasons.js";
 import { Imports, fsCompatibleAwaitable, isFsCompatibleMethod, moduleBindings, nodeAwaitable } from "./node-table.js";
 import { convertQNodeCall, type QNodeCallConversion } from "./q-node-calls.js";
+import {
+  type BluebirdConversion,
+  convertBluebirdCall,
+  promisifiedObjects,
+  promisifyAllRemovals,
+} from "./bluebird-calls.js";
 
 function bodyStatements(fn: ts.ArrowFunction | ts.FunctionExpression): readonly ts.Statement[] | ts.Expression {
   return ts.isBlock(fn.body) ? fn.body.statements : fn.body;
@@ -134,6 +140,8 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     });
   };
   const promiseRebound = bindsName(sf, "Promise");
+  const promisified = promisifiedObjects(sf, b);
+  const bluebirdConverted = new Set<ts.CallExpression>();
   /** The text ranges deferred conversions replace (a library binding used only there is dropped). */
   const replaced: Edit[] = [];
   /**
@@ -142,7 +150,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
    */
   const recordLibrarySite = (
     pos: number,
-    analysed: Refusal | DeferredConversion | QNodeCallConversion,
+    analysed: Refusal | DeferredConversion | QNodeCallConversion | BluebirdConversion,
     refusedName: string,
   ): boolean => {
     const vetoed = ctx.veto?.(pos, "node-apis");
@@ -184,6 +192,14 @@ export function nodeApisPass(ctx: FileContext): PassResult {
       const q = convertQNodeCall(sf, n, b, imports, isIdiomatic(ctx.options));
       imports = kept;
       if (q && recordLibrarySite(n.getStart(sf), q, "Q node call")) return;
+      // `fs.readFileAsync(…)` after bluebird's promisifyAll, `Promise.promisify(f)`: util.promisify's forms.
+      if (ctx.veto?.(n.getStart(sf), "node-apis")) imports = new Imports(sf, b);
+      const bb = convertBluebirdCall(sf, n, b, promisified, imports, isIdiomatic(ctx.options));
+      imports = kept;
+      if (bb && recordLibrarySite(n.getStart(sf), bb, "bluebird call")) {
+        bluebirdConverted.add(n);
+        return;
+      }
     }
     if (
       ts.isNewExpression(n) &&
@@ -321,6 +337,7 @@ export function nodeApisPass(ctx: FileContext): PassResult {
     return { expr, label: plan.label, ...(plan.assumes ? { assumptions: [plan.assumes] } : {}) };
   };
   visit(sf);
+  result.edits.push(...promisifyAllRemovals(sf, promisified, bluebirdConverted));
   const removals = replaced.length ? unusedLibraryImports(sf, b, replaced) : [];
   // An import added after the library's require, which goes: in its place instead.
   for (const e of imports.edits()) {

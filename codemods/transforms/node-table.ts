@@ -5,7 +5,7 @@
  */
 import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
-import { assignmentsTo, bindingOf, type Edit, identifierNames, mutationsOf, parameterOf, skipParens } from "../core.js";
+import { assignmentsTo, bindingOf, boundNamesUsed, type Edit, mutationsOf, parameterOf, skipParens } from "../core.js";
 
 /** One local binding of a module (or of a member of it). @internal */
 export interface RequireSpec {
@@ -31,7 +31,8 @@ function coreName(spec: string): string | undefined {
   return CORE.has(s) ? s : undefined;
 }
 
-function requireArg(e: ts.Expression | undefined): string | undefined {
+/** The module `require("m")` names, if `e` is that call. @internal */
+export function requireArg(e: ts.Expression | undefined): string | undefined {
   if (
     e &&
     ts.isCallExpression(e) &&
@@ -645,7 +646,8 @@ export class Imports {
     const key = `${module}#${name}`;
     const have = this.wanted.get(key);
     if (have) return have.local;
-    this.used ??= identifierNames(this.sf);
+    // Bindings only: a property named `promisify` (bluebird's `Promise.promisify`) is no clash.
+    this.used ??= boundNamesUsed(this.sf);
     let local = preferred;
     for (let i = 1; this.used.has(local); i++) local = `${preferred}${i}`;
     this.used.add(local);
@@ -668,7 +670,7 @@ export class Imports {
     const key = `cjs:${module}#${name}`;
     const have = this.wanted.get(key);
     if (have) return have.local;
-    this.used ??= identifierNames(this.sf);
+    this.used ??= boundNamesUsed(this.sf);
     let local = name;
     for (let i = 1; this.used.has(local); i++) local = `${name}${i}`;
     this.used.add(local);
