@@ -419,7 +419,18 @@ export function readsThisOrArguments(node: ts.Node): boolean {
  * True if `this` or `arguments` is used in node's own function scope (arrows see through); `new.target`, the
  * function's own too, counts as `this`. @internal
  */
+const thisOrArgumentsCache = new WeakMap<ts.Node, { usesThis: boolean; usesArguments: boolean }>();
 export function usesThisOrArguments(body: ts.Node): { usesThis: boolean; usesArguments: boolean } {
+  // Asked for the same bodies by many checks, in every round of a pass (trees are never edited in place).
+  let found = thisOrArgumentsCache.get(body);
+  if (!found) {
+    found = scanThisOrArguments(body);
+    thisOrArgumentsCache.set(body, found);
+  }
+  return found;
+}
+
+function scanThisOrArguments(body: ts.Node): { usesThis: boolean; usesArguments: boolean } {
   let usesThis = false;
   let usesArguments = false;
   const visit = (n: ts.Node): void => {

@@ -237,8 +237,13 @@ export function functionExportNames(sf: ts.SourceFile, fn: FnLike): string[] {
 }
 
 /** Counts declarations of each name in the file (to know whether a plain name call is unambiguous). */
+const declarationCountsCache = new WeakMap<ts.Node, Map<string, number>>();
 export function declarationCounts(sf: ts.SourceFile): Map<string, number> {
+  // The same tree is counted by every candidate of a pass (and the converter counts each body per round).
+  const known = declarationCountsCache.get(sf);
+  if (known) return known;
   const counts = new Map<string, number>();
+  declarationCountsCache.set(sf, counts);
   const add = (n: ts.BindingName | ts.Identifier | undefined): void => {
     if (!n) return;
     // Binding patterns are counted through their BindingElement nodes.
