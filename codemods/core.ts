@@ -620,9 +620,16 @@ export function isPropertyName(id: ts.Identifier): boolean {
 
 /** True when `root` declares `name` (a variable, destructured binding, import, function, class or parameter). @internal. */
 export function bindsName(root: ts.Node, name: string): boolean {
-  let found = false;
+  return namesBoundUnder(root).has(name);
+}
+
+/** The names bindsName finds under a node, collected once per node (trees are never edited in place). */
+const namesBoundCache = new WeakMap<ts.Node, Set<string>>();
+function namesBoundUnder(root: ts.Node): Set<string> {
+  let names = namesBoundCache.get(root);
+  if (names) return names;
+  const found = new Set<string>();
   const visit = (n: ts.Node): void => {
-    if (found) return;
     if (
       (ts.isVariableDeclaration(n) ||
         ts.isBindingElement(n) ||
@@ -634,14 +641,15 @@ export function bindsName(root: ts.Node, name: string): boolean {
         ts.isFunctionDeclaration(n) ||
         ts.isParameter(n)) &&
       n.name &&
-      ts.isIdentifier(n.name) &&
-      n.name.text === name
+      ts.isIdentifier(n.name)
     )
-      found = true;
+      found.add(n.name.text);
     ts.forEachChild(n, visit);
   };
   visit(root);
-  return found;
+  names = found;
+  namesBoundCache.set(root, names);
+  return names;
 }
 
 /** `null`, `undefined` or `void 0`. @internal */

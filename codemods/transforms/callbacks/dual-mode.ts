@@ -461,7 +461,8 @@ function indentUnitOf(text: string): string {
  */
 export function dualModeSplit(ctx: FileContext): PassResult | undefined {
   const { sf } = ctx;
-  if (!isIdiomatic(ctx.options) || !/\?/.test(sf.text)) return undefined;
+  // A factory returns its continuation, and a step tests the callback: both show in the text.
+  if (!isIdiomatic(ctx.options) || !/\breturn\s+function\b/.test(sf.text) || !/\?/.test(sf.text)) return undefined;
   const tops = sf.statements.filter(
     (s): s is ts.FunctionDeclaration =>
       ts.isFunctionDeclaration(s) && !!s.name && !!s.body && !s.modifiers?.length && !s.asteriskToken,
