@@ -208,6 +208,12 @@ function spliced(sf: ts.SourceFile, start: number, end: number, edits: Edit[], f
   return shiftIndent(out, from, to);
 }
 
+/** Where a statement starts with the comments above it (`// still not set.` before touch's first return). */
+function startWithComments(sf: ts.SourceFile, s: ts.Statement): number {
+  const comments = ts.getLeadingCommentRanges(sf.text, s.getFullStart());
+  return comments?.length ? comments[0]!.pos : s.getStart(sf);
+}
+
 /** The rewrite of one function's statements (or a factory's continuation) in one mode. */
 class Specialiser {
   constructor(
@@ -236,7 +242,7 @@ class Specialiser {
   statements(stmts: readonly ts.Statement[], to: string): string {
     if (stmts.length === 0) fail("nothing returned");
     const sf = this.g.sf;
-    const start = stmts[0]!.getStart(sf);
+    const start = startWithComments(sf, stmts[0]!);
     const end = stmts[stmts.length - 1]!.end;
     const edits: Edit[] = [];
     for (const s of stmts) this.statement(s, edits, to);
@@ -423,7 +429,7 @@ class Specialiser {
     if (stmts.length === 0) return "";
     for (const s of stmts) if (this.mentionsGroup(s)) fail("error branch names the group");
     const sf = this.g.sf;
-    const start = stmts[0]!.getStart(sf);
+    const start = startWithComments(sf, stmts[0]!);
     return spliced(sf, start, stmts[stmts.length - 1]!.end, [], indentAt(sf.text, start), indent);
   }
 
