@@ -17,39 +17,58 @@ import {
   successBranch,
 } from "./predicates.js";
 
+/**
+ * What replaces a callback call: its statements, one per line; `scoped` when they declare a name and need a block of
+ * their own. @internal
+ */
+export interface Replacement {
+  stmts: string[];
+  scoped?: boolean;
+}
+
+/**
+ * A replacement's text where a statement stood, at that statement's indentation: one line per statement, in braces
+ * when it is the body of an `if` or a loop without them (`needBraces`) or declares a name. @internal
+ */
+export function renderReplacement(r: Replacement, indent: string, unit: string, needBraces: boolean): string {
+  if (r.stmts.length === 1 && !r.scoped) return r.stmts[0]!;
+  if (!needBraces && !r.scoped) return r.stmts.join(`\n${indent}`);
+  return `{\n${indent}${unit}${r.stmts.join(`\n${indent}${unit}`)}\n${indent}}`;
+}
+
 /** The statement(s) replacing a callback call. `known` holds error names known to be null here. @internal */
 export function cbCallText(
   cx: Conversion,
   call: ts.CallExpression,
   known: ReadonlySet<string>,
   truthy: ReadonlySet<string>,
-): string {
+): Replacement {
   const args = call.arguments;
   if (args.some(ts.isSpreadElement)) throw new Refusal("CALLBACK_IN_EXPRESSION", "spread");
   if (args.length === 0) {
     cx.successArities.add(0);
-    return "return;";
+    return { stmts: ["return;"] };
   }
   const a0 = args[0];
   if (isSurelyNonError(a0)) throw new Refusal("NOT_ERR_FIRST", cx.text(a0));
   const nullish = isNullish(a0) || (ts.isIdentifier(a0) && known.has(a0.text));
   if (nullish) {
     cx.successArities.add(Math.min(args.length, 2));
-    if (args.length === 1) return "return;";
+    if (args.length === 1) return { stmts: ["return;"] };
     // `cb(er, er ? false : check(st))` where `er` is known null: the success branch.
     const value = ts.isIdentifier(a0) ? (successBranch(a0.text, args[1]!) ?? args[1]!) : args[1]!;
-    if (args.length === 2) return `return ${cx.text(value)};`;
+    if (args.length === 2) return { stmts: [`return ${cx.text(value)};`] };
     throw new Refusal("MULTIPLE_RESULTS");
   }
   // `catch (e) { return cb(e) }`: thrown values are errors in practice (`if (e) throw e; return;` otherwise).
   if (cx.idiomatic && ts.isIdentifier(a0) && isCaughtValue(a0)) {
     if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
     cx.assumptions.add("CAUGHT_VALUE_IS_ERROR");
-    return `throw ${a0.text};`;
+    return { stmts: [`throw ${a0.text};`] };
   }
   if (isSurelyTruthy(a0) || (ts.isIdentifier(a0) && truthy.has(a0.text))) {
     if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
-    return `throw ${cx.text(a0)};`;
+    return { stmts: [`throw ${cx.text(a0)};`] };
   }
   if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
   // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
@@ -70,11 +89,14 @@ export function cbCallText(
       throw new Refusal("CALLBACK_IN_EXPRESSION");
     const tmp = freshName("error", boundNamesUsed(cx.cand.fn));
     cx.successArities.add(args.length);
-    return `{ const ${tmp} = ${cx.text(a0)}; if (${tmp}) throw ${tmp}; return${valueText}; }`;
+    return {
+      stmts: [`const ${tmp} = ${cx.text(a0)};`, `if (${tmp}) throw ${tmp};`, `return${valueText};`],
+      scoped: true,
+    };
   }
   const e = cx.text(a0);
   cx.successArities.add(args.length);
-  return `if (${e}) throw ${e}; return${valueText};`;
+  return { stmts: [`if (${e}) throw ${e};`, `return${valueText};`] };
 }
 
 /** True when `cb(error, value)` passes the innermost continuation's own error (only) and its unchanged result. */

@@ -6,7 +6,7 @@ import { bindsName, indentAt, shiftIndent, skipParens } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { renameReferences } from "./rename.js";
 import type { Conversion, VirtualCall } from "./context.js";
-import { cbCallText, helperTailCallText, tailPassText } from "./callback-calls.js";
+import { type Replacement, cbCallText, renderReplacement, helperTailCallText, tailPassText } from "./callback-calls.js";
 import { retryText } from "./retry.js";
 import { counterInFlow } from "./counter-flow.js";
 import { type AfterJoin, afterJoinAwait, afterJoinRemovals, findAfterJoin, joinStatements } from "./after-join.js";
@@ -71,13 +71,9 @@ export function convertList(
       else cx.syncCalls++;
       const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
       const repl = cbCallText(cx, expr, known, truthy);
-      const braces =
-        !ts.isBlock(s.parent) &&
-        !ts.isSourceFile(s.parent) &&
-        !repl.startsWith("{") &&
-        repl.includes(";") &&
-        repl.indexOf(";") !== repl.length - 1;
-      cx.edits.push({ start: s.getStart(cx.sf), end, text: braces ? `{ ${repl} }` : repl });
+      const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
+      const text = renderReplacement(repl, indentAt(cx.sf.text, s.getStart(cx.sf)), cx.unit, braces);
+      cx.edits.push({ start: s.getStart(cx.sf), end, text });
       return true;
     }
     // (b) if statement
@@ -147,10 +143,10 @@ export function convertList(
     // (c') `return cond ? g(args, cb) : cb(err)`: each branch is a tail pass or a callback call.
     if (expr && ts.isReturnStatement(s) && ts.isConditionalExpression(skipParens(expr))) {
       const c = skipParens(expr) as ts.ConditionalExpression;
-      const branch = (b: ts.Expression): string | undefined => {
+      const branch = (b: ts.Expression): Replacement | undefined => {
         const x = skipParens(b);
-        if (isTailPassCall(cx, x)) return tailPassText(cx, x as ts.CallExpression, !inCont);
-        if (cx.isHelperTailCall(x)) return helperTailCallText(cx, x, inCont);
+        if (isTailPassCall(cx, x)) return { stmts: [tailPassText(cx, x as ts.CallExpression, !inCont)] };
+        if (cx.isHelperTailCall(x)) return { stmts: [helperTailCallText(cx, x, inCont)] };
         if (isCallTo(x, cx.cand.cbName)) {
           if (inCont) cx.asyncCalls++;
           else cx.syncCalls++;
@@ -162,9 +158,27 @@ export function convertList(
         const t = branch(c.whenTrue);
         const f = t === undefined ? undefined : branch(c.whenFalse);
         if (t !== undefined && f !== undefined) {
+          const indent = indentAt(cx.sf.text, s.getStart(cx.sf));
           const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
-          const text = `if (${cx.text(c.condition)}) { ${t} } ${f}`;
-          cx.edits.push({ start: s.getStart(cx.sf), end: s.end, text: braces ? `{ ${text} }` : text });
+          // `return c ? g(x, cb) : h(y, cb)` stays a conditional when both sides are one value.
+          const value = (r: Replacement) =>
+            r.stmts.length === 1 && !r.scoped ? /^return (.+);$/s.exec(r.stmts[0]!)?.[1] : undefined;
+          const [tv, fv] = [value(t), value(f)];
+          const text =
+            tv !== undefined && fv !== undefined
+              ? `return ${cx.text(c.condition)} ? ${tv} : ${fv};`
+              : renderReplacement(
+                  {
+                    stmts: [
+                      `if (${cx.text(c.condition)}) ${renderReplacement(t, indent, cx.unit, true)}`,
+                      ...(f.scoped ? [renderReplacement(f, indent, cx.unit, true)] : f.stmts),
+                    ],
+                  },
+                  indent,
+                  cx.unit,
+                  braces,
+                );
+          cx.edits.push({ start: s.getStart(cx.sf), end: s.end, text });
           return true;
         }
       }
