@@ -55,7 +55,56 @@ function enclosingIsAsync(n: ts.Node): boolean {
  */
 export function returnsAValue(sf: ts.SourceFile, name: string): boolean {
   const fn = topLevelFunction(sf, name);
-  if (!fn?.body) return false;
+  return !!fn && functionReturnsAValue(fn);
+}
+
+/**
+ * The same for a method of the caller's own class: `this.m(…)` inside `C.prototype.x = function …`, where the file
+ * assigns `C.prototype.m = function …` once and that function returns a value on some path (nconf's `_execute`,
+ * which without a callback returns the stores' answer).
+ */
+export function methodReturnsAValue(sf: ts.SourceFile, callee: ts.PropertyAccessExpression): boolean {
+  if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
+  let fn: ts.Node | undefined = callee.parent;
+  while (fn && !(ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn))) fn = fn.parent;
+  const cls = fn && prototypeOwner(fn.parent, fn);
+  if (!cls) return false;
+  const found = prototypeMethods(sf).get(`${cls}.${callee.name.text}`);
+  return found?.length === 1 && functionReturnsAValue(found[0]!);
+}
+
+/** `C` when `n` is `C.prototype.x = fn`. */
+function prototypeOwner(n: ts.Node | undefined, fn: ts.Node): string | undefined {
+  if (!n || !ts.isBinaryExpression(n) || n.right !== fn || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken)
+    return undefined;
+  const l = n.left;
+  if (!ts.isPropertyAccessExpression(l) || !ts.isPropertyAccessExpression(l.expression)) return undefined;
+  const proto = l.expression;
+  return proto.name.text === "prototype" && ts.isIdentifier(proto.expression) ? proto.expression.text : undefined;
+}
+
+const prototypeMethodsOf = new WeakMap<ts.SourceFile, Map<string, ts.FunctionExpression[]>>();
+/** The file's top-level `C.prototype.m = function …` by `C.m` (indexed once per parsed file). */
+function prototypeMethods(sf: ts.SourceFile): Map<string, ts.FunctionExpression[]> {
+  let index = prototypeMethodsOf.get(sf);
+  if (index) return index;
+  const found = new Map<string, ts.FunctionExpression[]>();
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression)) continue;
+    const { left, right } = st.expression;
+    const cls = ts.isFunctionExpression(right) ? prototypeOwner(st.expression, right) : undefined;
+    if (cls && ts.isPropertyAccessExpression(left)) {
+      const key = `${cls}.${left.name.text}`;
+      found.set(key, [...(found.get(key) ?? []), right as ts.FunctionExpression]);
+    }
+  }
+  index = found;
+  prototypeMethodsOf.set(sf, index);
+  return index;
+}
+
+function functionReturnsAValue(fn: ts.FunctionLikeDeclaration): boolean {
+  if (!fn.body || !ts.isBlock(fn.body)) return false;
   const cb = fn.parameters[fn.parameters.length - 1];
   const cbName = cb && ts.isIdentifier(cb.name) ? cb.name.text : undefined;
   let found = false;

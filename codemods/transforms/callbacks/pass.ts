@@ -56,7 +56,7 @@ import {
   plainAsyncRefs,
 } from "./module-form.js";
 import { isDirectWrapper } from "./callback-checks.js";
-import { callsWithoutCallbackUsed, returnsAValue } from "./evidence.js";
+import { callsWithoutCallbackUsed, methodReturnsAValue, returnsAValue } from "./evidence.js";
 import { injectedDefaults } from "./injected-defaults.js";
 import { parameterModuleCallee } from "./parameter-modules.js";
 
@@ -448,7 +448,8 @@ export function callbacksPass(ctx: FileContext): PassResult {
         if (against) throw new Refusal("CALLEE_REFUSED", against);
         // A same-file callee that returns a value (`return new FindUp(…)`): returning its result is not unused.
         const returnsValue =
-          ts.isIdentifier(callee) && (decls.get(callee.text) ?? 0) === 1 && returnsAValue(sf, callee.text);
+          (ts.isIdentifier(callee) && (decls.get(callee.text) ?? 0) === 1 && returnsAValue(sf, callee.text)) ||
+          (ts.isPropertyAccessExpression(callee) && methodReturnsAValue(sf, callee));
         // Assumed: calls its continuation once, asynchronously, with (err) or (null, value).
         if (values > 1) {
           return {
