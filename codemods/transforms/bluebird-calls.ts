@@ -11,7 +11,7 @@ import type { AssumptionName } from "../assumptions.js";
 import { type Edit, referencesTo, skipParens } from "../core.js";
 import { Refusal } from "../reasons.js";
 import { skipParensUp } from "./callbacks/predicates.js";
-import { calledName, type Fn, libraryMethodUsedOnResult } from "./deferreds.js";
+import { libraryMethodOnValue } from "./q-node-calls.js";
 import { type Imports, type ModuleBindings, nodeAwaitable, requireArg } from "./node-table.js";
 
 /** A converted bluebird call: its edit, a label for the report and what it relied on. @internal */
@@ -89,36 +89,8 @@ export function promisifiedObjects(sf: ts.SourceFile, b: ModuleBindings): Map<st
   return out;
 }
 
-/** A method used on the promise `value` makes, on it or its then/catch/finally chain, that a native promise lacks. */
-function bluebirdMethodOnValue(sf: ts.SourceFile, value: ts.Expression, isFunction: boolean): string | undefined {
-  let top: ts.Node = value;
-  for (;;) {
-    const p: ts.Node = top.parent;
-    if (ts.isParenthesizedExpression(p)) top = p;
-    else if (!isFunction && ts.isPropertyAccessExpression(p) && p.expression === top) {
-      if (!["then", "catch", "finally"].includes(p.name.text) || !ts.isCallExpression(p.parent)) return p.name.text;
-      top = p.parent;
-    } else break;
-  }
-  const p = top.parent;
-  const viaName = (name: string) => libraryMethodUsedOnResult(sf, name);
-  if (ts.isVariableDeclaration(p) && p.initializer === top && ts.isIdentifier(p.name)) {
-    if (isFunction) return viaName(p.name.text);
-    for (const id of referencesTo(sf, p.name.text)) {
-      const pa = id.parent;
-      if (
-        ts.isPropertyAccessExpression(pa) &&
-        pa.expression === id &&
-        !["then", "catch", "finally"].includes(pa.name.text)
-      )
-        return pa.name.text;
-    }
-    return undefined;
-  }
-  const fn = ts.isReturnStatement(p) ? (ts.findAncestor(p, (n) => ts.isFunctionLike(n)) as Fn | undefined) : undefined;
-  const name = fn ? calledName(fn) : undefined;
-  return name ? viaName(name) : undefined;
-}
+/** A native promise has these; bluebird's has more (`.spread`, `.tap`, `.map`, `.error`…). */
+const isBluebirdOnly = (m: string) => !["then", "catch", "finally"].includes(m);
 
 /** Evidence the file relies on bluebird's OperationalError: it names it, or reads `isOperational`. */
 function readsOperationalErrors(sf: ts.SourceFile): boolean {
@@ -159,7 +131,7 @@ export function convertBluebirdCall(
     return new Refusal("LIBRARY_NODE_CALL", `${label} with options (context, multiArgs)`);
   if (call.arguments.some(ts.isSpreadElement))
     return new Refusal("LIBRARY_NODE_CALL", `${label} with spread arguments`);
-  const other = bluebirdMethodOnValue(sf, call, promisify);
+  const other = libraryMethodOnValue(sf, call, promisify, isBluebirdOnly);
   if (other) return new Refusal("NON_NATIVE_PROMISE", `${label}(…) then .${other}`);
   if (readsOperationalErrors(sf))
     return new Refusal("NON_NATIVE_PROMISE", "the file reads bluebird's OperationalError (isOperational)");

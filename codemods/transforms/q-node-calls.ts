@@ -54,17 +54,22 @@ function plainChain(e: ts.Expression): boolean {
 }
 
 /**
- * A library-only method (`.fail`, `.done`, `.spread`…) used on the promise `value` makes: on it or on its
- * then/catch/finally chain, through the variable it initialises, or by a same-file caller of the function that
- * returns it. For a denodeified function: on the results of the name it is stored under.
+ * A library-only method (`.fail`, `.done`, `.spread`…; `isForeign` says which) used on the promise `value` makes: on
+ * it or on its then/catch/finally chain, through the variable it initialises, or by a same-file caller of the
+ * function that returns it. For a denodeified function: on the results of the name it is stored under. @internal
  */
-function libraryMethodOnValue(sf: ts.SourceFile, value: ts.Expression, isFunction: boolean): string | undefined {
+export function libraryMethodOnValue(
+  sf: ts.SourceFile,
+  value: ts.Expression,
+  isFunction: boolean,
+  isForeign: (method: string) => boolean = (m) => LIBRARY_ONLY_METHODS.has(m),
+): string | undefined {
   let top: ts.Node = value;
   for (;;) {
     const p: ts.Node = top.parent;
     if (ts.isParenthesizedExpression(p)) top = p;
     else if (!isFunction && ts.isPropertyAccessExpression(p) && p.expression === top) {
-      if (LIBRARY_ONLY_METHODS.has(p.name.text)) return p.name.text;
+      if (isForeign(p.name.text)) return p.name.text;
       if (!["then", "catch", "finally"].includes(p.name.text) || !ts.isCallExpression(p.parent)) return undefined;
       top = p.parent;
     } else break;
@@ -74,8 +79,7 @@ function libraryMethodOnValue(sf: ts.SourceFile, value: ts.Expression, isFunctio
     if (isFunction) return libraryMethodUsedOnResult(sf, p.name.text);
     for (const id of referencesTo(sf, p.name.text)) {
       const pa = id.parent;
-      if (ts.isPropertyAccessExpression(pa) && pa.expression === id && LIBRARY_ONLY_METHODS.has(pa.name.text))
-        return pa.name.text;
+      if (ts.isPropertyAccessExpression(pa) && pa.expression === id && isForeign(pa.name.text)) return pa.name.text;
     }
     return undefined;
   }
