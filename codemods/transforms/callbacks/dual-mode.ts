@@ -29,6 +29,7 @@ import {
 } from "../../core.js";
 import { type AssumptionName, isIdiomatic, sortedAssumptions } from "../../assumptions.js";
 import { type ModuleBindings, Imports, moduleBindings, nodeAwaitable } from "../node-table.js";
+import { optionsShuffle } from "./callback-checks.js";
 
 /** A continuation factory: `function k (p…, cb) { return function (er, v) { if (er) { …; return cb(er) } … } }`. */
 interface Factory {
@@ -138,48 +139,6 @@ function simpleParams(fn: ts.SignatureDeclaration): string[] | undefined {
     names.push(p.name.text);
   }
   return names;
-}
-
-/** `if (typeof options === 'function') cb = options, options = V` (or the block form), for callback `cb`. */
-function isShuffle(s: ts.Statement, cb: string): boolean {
-  if (!ts.isIfStatement(s) || s.elseStatement) return false;
-  const t = skipParens(s.expression);
-  if (
-    !ts.isBinaryExpression(t) ||
-    (t.operatorToken.kind !== ts.SyntaxKind.EqualsEqualsEqualsToken &&
-      t.operatorToken.kind !== ts.SyntaxKind.EqualsEqualsToken) ||
-    !ts.isTypeOfExpression(t.left) ||
-    !ts.isIdentifier(t.left.expression) ||
-    !ts.isStringLiteral(t.right) ||
-    t.right.text !== "function"
-  )
-    return false;
-  const opt = t.left.expression.text;
-  const parts: ts.Expression[] = [];
-  const collect = (e: ts.Expression): void => {
-    const x = skipParens(e);
-    if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.CommaToken) {
-      collect(x.left);
-      collect(x.right);
-    } else parts.push(x);
-  };
-  const body = ts.isBlock(s.thenStatement) ? s.thenStatement.statements : [s.thenStatement];
-  for (const st of body) {
-    if (!ts.isExpressionStatement(st)) return false;
-    collect(st.expression);
-  }
-  const assigns = parts.map((p) =>
-    ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)
-      ? { to: p.left.text, from: p.right }
-      : undefined,
-  );
-  return (
-    assigns.length === 2 &&
-    assigns[0]?.to === cb &&
-    isFn(assigns[0].from, opt) &&
-    assigns[1]?.to === opt &&
-    !boundNamesUsed(assigns[1].from).has(cb)
-  );
 }
 
 /** `cb ? A : B` with the callback itself as the test (or `!cb ? B : A`): the two branches, callback mode first. */
@@ -493,13 +452,12 @@ export function dualModeSplit(ctx: FileContext): PassResult | undefined {
     const cb = params[params.length - 1]!;
     if (referencesTo(fn.body!, cb).length === 0) continue;
     const name = fn.name!.text;
-    const first = fn.body!.statements[0];
     duals.set(name, {
       fn,
       name,
       cb,
       params: params.slice(0, -1),
-      shuffle: first && isShuffle(first, cb) ? first : undefined,
+      shuffle: optionsShuffle(fn, cb)?.statement,
       fnParams: new Set(),
       entry: false,
       asyncName: name,
