@@ -21,6 +21,7 @@ import {
   type FileContext,
   type PassResult,
   bindsName,
+  ownDeclarations,
   boundNamesUsed,
   declaredNames,
   isTsFile,
@@ -138,6 +139,34 @@ function functionNames(sf: ts.SourceFile): Map<string, number> {
   return out;
 }
 
+/**
+ * Built-ins whose result does not depend on `this` (ECMA-262 never reads it for these; Node's console methods are
+ * bound): a promise calling one as a handler (`this` undefined) and a plain call `JSON.parse(v)` do the same.
+ */
+const THIS_FREE_BUILTINS: Readonly<Record<string, ReadonlySet<string> | "all">> = {
+  JSON: new Set(["parse", "stringify"]),
+  Math: "all",
+  Object: new Set(["keys", "values", "entries", "freeze", "isFrozen", "getPrototypeOf"]),
+  Array: new Set(["isArray"]),
+  Number: new Set(["isInteger", "isFinite", "isNaN", "isSafeInteger", "parseFloat", "parseInt"]),
+  console: new Set(["log", "error", "warn", "info", "debug", "trace"]),
+};
+
+/** Whether a function around `n` (or the file) declares `name`: then `name` there is not the global. */
+function declaredAround(n: ts.Node, name: string): boolean {
+  for (let p: ts.Node | undefined = n.parent; p; p = p.parent)
+    if ((ts.isFunctionLike(p) || ts.isSourceFile(p)) && ownDeclarations(p).has(name)) return true;
+  return false;
+}
+
+function isThisFreeBuiltin(h: ts.PropertyAccessExpression): boolean {
+  if (!ts.isIdentifier(h.expression) || !ts.isIdentifier(h.name)) return false;
+  const members = Object.hasOwn(THIS_FREE_BUILTINS, h.expression.text)
+    ? THIS_FREE_BUILTINS[h.expression.text]
+    : undefined;
+  return members === "all" || members?.has(h.name.text) === true;
+}
+
 class ChainConverter {
   private used: Set<string>;
   private declared = new Set<string>();
@@ -175,8 +204,25 @@ class ChainConverter {
     link: Link,
     isLast: boolean,
     allowConditional = false,
-  ): { param?: string; stmts: ts.Statement[]; value?: string; ref?: string; block?: ts.Block; conditional?: ts.Block } {
+  ): {
+    param?: string;
+    stmts: ts.Statement[];
+    value?: string;
+    ref?: string;
+    /** `ref` is a built-in of THIS_FREE_BUILTINS: its value is no thenable, nothing to await. */
+    builtin?: boolean;
+    block?: ts.Block;
+    conditional?: ts.Block;
+  } {
     const h = skipParens(link.handler);
+    // `.then(JSON.parse)`: a built-in that ignores `this` (and the global it hangs on, unshadowed) is the same
+    // called as `JSON.parse(v)`, with the one argument the promise passes.
+    if (
+      ts.isPropertyAccessExpression(h) &&
+      isThisFreeBuiltin(h) &&
+      !declaredAround(h, (h.expression as ts.Identifier).text)
+    )
+      return { stmts: [], ref: h.getText(this.sf), builtin: true };
     if (ts.isPropertyAccessExpression(h) || ts.isElementAccessExpression(h))
       throw new Refusal("HANDLER_MEMBER_REFERENCE", h.getText(this.sf));
     if (ts.isIdentifier(h)) {
@@ -360,20 +406,25 @@ class ChainConverter {
     if (links.some((l) => l.onRejected)) throw new Refusal("TWO_HANDLER_THEN", "not the last link");
     let out = "";
     let value = receiver;
+    // The value is a built-in's result (`JSON.parse(value)`): used as it is, never awaited.
+    let plain = false;
     for (let i = 0; i < links.length; i++) {
       const isLast = i === links.length - 1;
       const h = this.handler(links[i], isLast && sink.kind === "return", true);
       let arg: string | undefined;
       if (h.ref) {
         arg = this.fresh("value");
-        out += `${indent}const ${arg} = await ${paren(value)};\n`;
+        out += `${indent}const ${arg} = ${plain ? value : `await ${paren(value)}`};\n`;
         value = `${h.ref}(${arg})`;
+        plain = h.builtin === true;
         continue;
       }
       if (h.param) {
         this.claim(h.param);
-        out += `${indent}const ${h.param} = ${awaited(value)};\n`;
-      } else if (!isSurelyPrimitive(value)) out += `${indent}await ${paren(value)};\n`;
+        out += `${indent}const ${h.param} = ${plain ? value : awaited(value)};\n`;
+      } else if (plain) out += `${indent}${value};\n`;
+      else if (!isSurelyPrimitive(value)) out += `${indent}await ${paren(value)};\n`;
+      plain = false;
       if (h.block) {
         for (const n of declaredNames([...h.block.statements])) this.claim(n);
         out += this.stmtsText([...h.block.statements], indent, sink.kind === "return" && sink.inTry === true);
@@ -397,7 +448,7 @@ class ChainConverter {
       out += this.stmtsText(h.stmts, indent, false);
       value = h.value ?? "undefined";
     }
-    return out + deliver(sink, value, indent);
+    return out + deliver(sink, value, indent, plain);
   }
 }
 
@@ -408,9 +459,10 @@ function awaited(value: string): string {
   return isSurelyPrimitive(value) ? value : `await ${paren(value)}`;
 }
 
-function deliver(sink: Sink, value: string, indent: string): string {
-  if (sink.kind === "assign") return `${indent}${sink.name} = ${awaited(value)};\n`;
-  return sink.inTry ? `${indent}return ${awaited(value)};\n` : `${indent}return ${value};\n`;
+function deliver(sink: Sink, value: string, indent: string, plain = false): string {
+  const v = plain ? value : awaited(value);
+  if (sink.kind === "assign") return `${indent}${sink.name} = ${v};\n`;
+  return sink.inTry ? `${indent}return ${v};\n` : `${indent}return ${value};\n`;
 }
 
 function ownReturnsOfStmt(s: ts.Statement): ts.ReturnStatement[] {
