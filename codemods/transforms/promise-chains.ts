@@ -558,7 +558,8 @@ export function promiseChainsPass(ctx: FileContext): PassResult {
       const fn = enclosingFunction(chain);
       if (!fn) throw new Refusal("NOT_RETURNED");
       if ((fn as ts.FunctionDeclaration).asteriskToken) throw new Refusal("NOT_RETURNED", "generator");
-      if (!isAsyncFunction(fn) && nonNative) throw new Refusal("NON_NATIVE_PROMISE");
+      if (!isAsyncFunction(fn) && nonNative && !surelyNative(split.receiver, bindings))
+        throw new Refusal("NON_NATIVE_PROMISE");
       const root = rootOf(split.receiver);
       // `this.then(…)`: code implementing a thenable (a promise library's own methods).
       if (root === "$" || root === "jQuery" || skipParens(split.receiver).kind === ts.SyntaxKind.ThisKeyword)
@@ -785,6 +786,41 @@ function chainTop(chain: ts.Node): ts.Node {
 
 function skipParensUp(chain: ts.Node): ts.Node {
   return chainTop(chain).parent;
+}
+
+/**
+ * A chain head that makes a native promise whatever the file's promise library: a call of core's promise APIs
+ * (`fs.promises.stat(…)`, `dns.promises.lookup(…)`) or of util.promisify's result (`promisify(fs.open)(…)`,
+ * `promisify(o.m).call(o, …)`), as node-apis and the bluebird rewrite write them. Its chain's promise is native too.
+ */
+function surelyNative(head: ts.Expression, b: ReturnType<typeof moduleBindings>): boolean {
+  const x = skipParens(head);
+  if (!ts.isCallExpression(x)) return false;
+  const callee = skipParens(x.expression);
+  // `fs.promises.m(…)`
+  if (
+    ts.isPropertyAccessExpression(callee) &&
+    ts.isPropertyAccessExpression(callee.expression) &&
+    callee.expression.name.text === "promises" &&
+    ts.isIdentifier(callee.expression.expression) &&
+    b.core.has(callee.expression.expression.text)
+  )
+    return true;
+  // `promisify(f)(…)` or `promisify(o.m).call(o, …)`, promisify util's.
+  const made = ts.isPropertyAccessExpression(callee) && callee.name.text === "call" ? callee.expression : callee;
+  if (!ts.isCallExpression(made)) return false;
+  const p = skipParens(made.expression);
+  const isUtil = (name: string, member?: string) => {
+    const spec = b.requires.get(name);
+    return spec?.module.replace(/^node:/, "") === "util" && spec.member === member;
+  };
+  return (
+    (ts.isIdentifier(p) && isUtil(p.text, "promisify")) ||
+    (ts.isPropertyAccessExpression(p) &&
+      p.name.text === "promisify" &&
+      ts.isIdentifier(p.expression) &&
+      isUtil(p.expression.text))
+  );
 }
 
 function rootOf(e: ts.Expression): string | undefined {
