@@ -20,6 +20,8 @@ import { ts } from "ts-morph";
 import {
   type FileContext,
   type PassResult,
+  assignmentsTo,
+  bindingOf,
   bindsName,
   ownDeclarations,
   boundNamesUsed,
@@ -797,6 +799,18 @@ function surelyNative(head: ts.Expression, b: ReturnType<typeof moduleBindings>)
   const x = skipParens(head);
   if (!ts.isCallExpression(x)) return false;
   const callee = skipParens(x.expression);
+  // `var stat = promisify(fs.stat)` declared once and never reassigned: `stat(…)` is `promisify(fs.stat)(…)`.
+  if (ts.isIdentifier(callee)) {
+    const found = bindingOf(callee);
+    const init = found?.decl.initializer && skipParens(found.decl.initializer);
+    return (
+      !!found &&
+      !!init &&
+      ts.isCallExpression(init) &&
+      assignmentsTo(found.scope, callee.text) === 0 &&
+      isUtilPromisify(skipParens(init.expression), b)
+    );
+  }
   // `fs.promises.m(…)`
   if (
     ts.isPropertyAccessExpression(callee) &&
@@ -808,8 +822,11 @@ function surelyNative(head: ts.Expression, b: ReturnType<typeof moduleBindings>)
     return true;
   // `promisify(f)(…)` or `promisify(o.m).call(o, …)`, promisify util's.
   const made = ts.isPropertyAccessExpression(callee) && callee.name.text === "call" ? callee.expression : callee;
-  if (!ts.isCallExpression(made)) return false;
-  const p = skipParens(made.expression);
+  return ts.isCallExpression(made) && isUtilPromisify(skipParens(made.expression), b);
+}
+
+/** `promisify` bound to util's (`const { promisify } = require('util')`), or `util.promisify`. */
+function isUtilPromisify(p: ts.Expression, b: ReturnType<typeof moduleBindings>): boolean {
   const isUtil = (name: string, member?: string) => {
     const spec = b.requires.get(name);
     return spec?.module.replace(/^node:/, "") === "util" && spec.member === member;
