@@ -415,11 +415,12 @@ export function readsThisOrArguments(node: ts.Node): boolean {
   return u.usesThis || u.usesArguments;
 }
 
+const thisOrArgumentsCache = new WeakMap<ts.Node, { usesThis: boolean; usesArguments: boolean }>();
+
 /**
  * True if `this` or `arguments` is used in node's own function scope (arrows see through); `new.target`, the
  * function's own too, counts as `this`. @internal
  */
-const thisOrArgumentsCache = new WeakMap<ts.Node, { usesThis: boolean; usesArguments: boolean }>();
 export function usesThisOrArguments(body: ts.Node): { usesThis: boolean; usesArguments: boolean } {
   // Asked for the same bodies by many checks, in every round of a pass (trees are never edited in place).
   let found = thisOrArgumentsCache.get(body);

@@ -236,8 +236,9 @@ export function functionExportNames(sf: ts.SourceFile, fn: FnLike): string[] {
   return exportNamesOf(sf, fn, localNameOf(fn));
 }
 
-/** Counts declarations of each name in the file (to know whether a plain name call is unambiguous). */
 const declarationCountsCache = new WeakMap<ts.Node, Map<string, number>>();
+
+/** Counts declarations of each name in the file (to know whether a plain name call is unambiguous). */
 export function declarationCounts(sf: ts.SourceFile): Map<string, number> {
   // The same tree is counted by every candidate of a pass (and the converter counts each body per round).
   const known = declarationCountsCache.get(sf);
