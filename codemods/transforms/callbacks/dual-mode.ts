@@ -537,17 +537,16 @@ function markEntriesAndParams(g: Group): void {
             (ts.isIdentifier(r.parent.expression) && g.factories.has(r.parent.expression.text))),
       );
       if (refs.length === 0 || !called) return;
-      const bound = referencesTo(g.sf, d.name)
-        .filter((r) => r !== d.fn.name)
-        .every((r) => {
-          const call = r.parent as ts.CallExpression;
-          const a = call.arguments[i];
-          return !!a && ts.isIdentifier(a) && g.duals.has(a.text);
-        });
+      // Every use of the function is a call (one passing it on as a value would bind the parameter unseen).
+      const calls = referencesTo(g.sf, d.name).filter((r) => r !== d.fn.name);
+      const bound = calls.every((r) => {
+        const call = r.parent;
+        const a = ts.isCallExpression(call) && call.expression === r ? call.arguments[i] : undefined;
+        return !!a && ts.isIdentifier(a) && g.duals.has(a.text);
+      });
       if (!bound) return;
       d.fnParams.add(i);
-      for (const r of referencesTo(g.sf, d.name))
-        if (r !== d.fn.name) g.passed.add(((r.parent as ts.CallExpression).arguments[i] as ts.Identifier).text);
+      for (const r of calls) g.passed.add(((r.parent as ts.CallExpression).arguments[i] as ts.Identifier).text);
     });
   }
 }
