@@ -336,8 +336,16 @@ export function continuationText(
   if (after.length) out = `${out}\n${sIndent}${after.join(`\n${sIndent}`)}`;
   // A retried continuation: every path of the converted statements returns, throws or retries (continue).
   if (p.retried) return `for (;;) {\n${sIndent}${u}${shiftIndent(out, sIndent, sIndent + u)}\n${sIndent}}`;
-  // A single-statement position (`else fs.stat(…)`) needs a block for the several statements.
+  // A single-statement position (`else fs.stat(…)`) needs a block for the several statements; on a line of its
+  // own under an `if` / `else`, the block opens on that line (the edit then starts where the statement's trivia
+  // does: bodyOnOwnLine).
   const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
+  if (single && bodyOnOwnLine(sf, s)) return ` {\n${sIndent}${out}\n${indentAt(sf.text, s.pos)}}`;
   if (single) out = `{\n${sIndent}${u}${shiftIndent(out, "", u)}\n${sIndent}}`;
   return out;
+}
+
+/** `s` is an `if`'s or `else`'s body written on a line of its own (`else` / `  fs.stat(…)`). @internal */
+export function bodyOnOwnLine(sf: ts.SourceFile, s: ts.Statement): boolean {
+  return ts.isIfStatement(s.parent) && /^[ \t]*\r?\n\s*$/.test(sf.text.slice(s.pos, s.getStart(sf)));
 }

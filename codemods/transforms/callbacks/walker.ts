@@ -10,7 +10,7 @@ import { type Replacement, cbCallText, renderReplacement, helperTailCallText, ta
 import { retryText } from "./retry.js";
 import { counterInFlow } from "./counter-flow.js";
 import { type AfterJoin, afterJoinAwait, afterJoinRemovals, findAfterJoin, joinStatements } from "./after-join.js";
-import { continuationText, errRefs, type GuardedCatch, planContinuation } from "./continuation.js";
+import { bodyOnOwnLine, continuationText, errRefs, type GuardedCatch, planContinuation } from "./continuation.js";
 import { containsNode, errGuardReturn, isAssigned, isBareReturn, isCallTo, leftmostConjunct } from "./predicates.js";
 
 /**
@@ -70,10 +70,7 @@ export function convertList(
       if (inCont) cx.asyncCalls++;
       else cx.syncCalls++;
       const end = ts.isExpressionStatement(s) && bareReturnNext ? stmts[i + 1].end : s.end;
-      const repl = cbCallText(cx, expr, known, truthy);
-      const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
-      const text = renderReplacement(repl, indentAt(cx.sf.text, s.getStart(cx.sf)), cx.unit, braces);
-      cx.edits.push({ start: s.getStart(cx.sf), end, text });
+      cx.edits.push(replacementEdit(cx, s, end, cbCallText(cx, expr, known, truthy)));
       return true;
     }
     // (b) if statement
@@ -159,26 +156,20 @@ export function convertList(
         const f = t === undefined ? undefined : branch(c.whenFalse);
         if (t !== undefined && f !== undefined) {
           const indent = indentAt(cx.sf.text, s.getStart(cx.sf));
-          const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
           // `return c ? g(x, cb) : h(y, cb)` stays a conditional when both sides are one value.
           const value = (r: Replacement) =>
             r.stmts.length === 1 && !r.scoped ? /^return (.+);$/s.exec(r.stmts[0]!)?.[1] : undefined;
           const [tv, fv] = [value(t), value(f)];
-          const text =
+          const repl: Replacement =
             tv !== undefined && fv !== undefined
-              ? `return ${cx.text(c.condition)} ? ${tv} : ${fv};`
-              : renderReplacement(
-                  {
-                    stmts: [
-                      `if (${cx.text(c.condition)}) ${renderReplacement(t, indent, cx.unit, true)}`,
-                      ...(f.scoped ? [renderReplacement(f, indent, cx.unit, true)] : f.stmts),
-                    ],
-                  },
-                  indent,
-                  cx.unit,
-                  braces,
-                );
-          cx.edits.push({ start: s.getStart(cx.sf), end: s.end, text });
+              ? { stmts: [`return ${cx.text(c.condition)} ? ${tv} : ${fv};`] }
+              : {
+                  stmts: [
+                    `if (${cx.text(c.condition)}) ${renderReplacement(t, indent, cx.unit, true)}`,
+                    ...(f.scoped ? [renderReplacement(f, indent, cx.unit, true)] : f.stmts),
+                  ],
+                };
+          cx.edits.push(replacementEdit(cx, s, s.end, repl));
           return true;
         }
       }
@@ -374,6 +365,30 @@ function convertContinuation(
     renames,
     cx.ctx.fileName,
   );
-  cx.edits.push({ start: s.getStart(cx.sf), end, text: continuationText(cx, s, p, rest, restText, guarded) });
+  const text = continuationText(cx, s, p, rest, restText, guarded);
+  // The block opened on the `if`'s line (continuationText) replaces the line break before the statement too.
+  const start = text.startsWith(" {\n") && bodyOnOwnLine(cx.sf, s) ? s.pos : s.getStart(cx.sf);
+  cx.edits.push({ start, end, text });
   return terminates;
+}
+
+/**
+ * The edit writing a replacement where statement `s` stood, up to `end`. As the body of an `if` or `else` on a line
+ * of its own (`if (strict)` / `  cb(err, st)`), several statements go in braces opened on the `if`'s line and
+ * closed at its indentation, as one would write them; elsewhere they go where the statement started.
+ */
+function replacementEdit(
+  cx: Conversion,
+  s: ts.Statement,
+  end: number,
+  r: Replacement,
+): { start: number; end: number; text: string } {
+  const start = s.getStart(cx.sf);
+  const indent = indentAt(cx.sf.text, start);
+  const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
+  if (braces && bodyOnOwnLine(cx.sf, s) && (r.stmts.length > 1 || r.scoped)) {
+    const outer = indentAt(cx.sf.text, s.pos);
+    return { start: s.pos, end, text: ` {\n${indent}${r.stmts.join(`\n${indent}`)}\n${outer}}` };
+  }
+  return { start, end, text: renderReplacement(r, indent, cx.unit, braces) };
 }
