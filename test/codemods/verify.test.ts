@@ -279,3 +279,46 @@ test("detectParser recognises TAP, mocha spec and vows, and nothing else", (t) =
   t.is(detectParser("♢ nconf\n  ✓ OK » 3 honored\n"), "vows-spec");
   t.is(detectParser("all good\n"), undefined);
 });
+
+// A dual-mode group (dual-mode.ts) converts as one: a test that pins one member's form makes --verify revert the
+// whole group, and the file comes back as it was.
+const DUAL = `var fs = require('fs')
+
+module.exports = size
+
+function size (p, cb) {
+  return cb
+       ? fs.stat(p, sizeOf(cb))
+       : sizeOf()(null, fs.statSync(p))
+}
+
+function sizeOf (cb) { return function (er, st) {
+  if (er) return cb(er)
+  return cb ? cb(null, st.size) : st.size
+}}
+`;
+
+test("--verify reverts a dual-mode group as one conversion", async (t) => {
+  const dir = pkg(`var fs = require('fs');
+var size = require('./lib/dual.js');
+var n = 0;
+function ok(c, name) { console.log((c ? 'ok ' : 'not ok ') + (++n) + ' - ' + name); }
+console.log('TAP version 13');
+ok(size(__filename) > 0, 'synchronous mode');
+ok(!/callbackify/.test(fs.readFileSync(__dirname + '/lib/dual.js', 'utf8')), 'size is written with callbacks');
+size(__filename, function (er, s) {
+  ok(!er && s > 0, 'callback mode');
+  console.log('1..' + n);
+});
+`);
+  fs.rmSync(path.join(dir, "lib/a.js"));
+  fs.rmSync(path.join(dir, "lib/b.js"));
+  fs.writeFileSync(path.join(dir, "lib/dual.js"), DUAL);
+  const r = await run(dir, "lib", "--write", "--verify", "node test.js", "--report", "r.json");
+  t.is(r.code, 0, r.stderr);
+  t.is(fs.readFileSync(path.join(dir, "lib/dual.js"), "utf8"), DUAL);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8"));
+  t.is(report.summary.converted, 0);
+  t.true(report.verify.reverted.length >= 1);
+  t.true(report.verify.reverted.every((s: { tests: string[] }) => s.tests.includes("size is written with callbacks")));
+});
