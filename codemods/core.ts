@@ -132,6 +132,11 @@ export interface Edit {
   start: number;
   end: number;
   text: string;
+  /**
+   * For an edit that starts before its statement (a block opened on the `if`'s line), the text replacing the
+   * statement alone, from its first token: what a rendering of the statement's own range uses.
+   */
+  atStatement?: { start: number; text: string };
 }
 
 /** Applies non-overlapping edits (any order) to text. @internal */

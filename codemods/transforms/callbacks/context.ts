@@ -128,11 +128,16 @@ export class Conversion {
     return plan;
   }
 
-  /** Text of [start, end) with the edits made inside it applied; those edits are consumed. */
+  /**
+   * Text of [start, end) with the edits made inside it applied; those edits are consumed. An edit that also takes
+   * the line break before `start` (a block opened on an `if`'s line: walker.ts replacementEdit) gives its text for
+   * the statement alone (`atStatement`): the range rendered starts at the statement.
+   */
   render(start: number, end: number, fromIndex: number): string {
-    const inner = this.edits
-      .splice(fromIndex)
-      .map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
+    const inner = this.edits.splice(fromIndex).map((e) => {
+      const own = e.start < start && e.atStatement ? e.atStatement : e;
+      return { start: own.start - start, end: e.end - start, text: own.text };
+    });
     return applyEdits(this.sf.text.slice(start, end), inner);
   }
 

@@ -285,6 +285,8 @@ export function continuationText(
   rest: readonly ts.Statement[],
   restText: string,
   guarded: GuardedCatch | undefined,
+  /** An `if`'s body on a line of its own may open its block on the `if`'s line (the caller's edit starts there). */
+  openOnIfLine = true,
 ): string {
   const { plan, form, errName, values } = p;
   const sf = cx.sf;
@@ -340,7 +342,7 @@ export function continuationText(
   // own under an `if` / `else`, the block opens on that line (the edit then starts where the statement's trivia
   // does: bodyOnOwnLine).
   const single = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent) && !ts.isCaseOrDefaultClause(s.parent);
-  if (single && bodyOnOwnLine(sf, s)) return ` {\n${sIndent}${out}\n${indentAt(sf.text, s.pos)}}`;
+  if (single && openOnIfLine && bodyOnOwnLine(sf, s)) return ` {\n${sIndent}${out}\n${indentAt(sf.text, s.pos)}}`;
   if (single) out = `{\n${sIndent}${u}${shiftIndent(out, "", u)}\n${sIndent}}`;
   return out;
 }

@@ -2,7 +2,7 @@
 // a continuation's, a helper's), each statement by what it is: a callback call, a branch, a try whose
 // catch calls back, a tail pass, a continuation (analysed and emitted by continuation.ts).
 import { ts } from "ts-morph";
-import { bindsName, indentAt, shiftIndent, skipParens } from "../../core.js";
+import { bindsName, type Edit, indentAt, shiftIndent, skipParens } from "../../core.js";
 import { Refusal, type ReasonCode } from "../../reasons.js";
 import { renameReferences } from "./rename.js";
 import type { Conversion, VirtualCall } from "./context.js";
@@ -367,8 +367,10 @@ function convertContinuation(
   );
   const text = continuationText(cx, s, p, rest, restText, guarded);
   // The block opened on the `if`'s line (continuationText) replaces the line break before the statement too.
-  const start = text.startsWith(" {\n") && bodyOnOwnLine(cx.sf, s) ? s.pos : s.getStart(cx.sf);
-  cx.edits.push({ start, end, text });
+  if (text.startsWith(" {\n") && bodyOnOwnLine(cx.sf, s)) {
+    const atStatement = continuationText(cx, s, p, rest, restText, guarded, false);
+    cx.edits.push({ start: s.pos, end, text, atStatement: { start: s.getStart(cx.sf), text: atStatement } });
+  } else cx.edits.push({ start: s.getStart(cx.sf), end, text });
   return terminates;
 }
 
@@ -377,18 +379,15 @@ function convertContinuation(
  * of its own (`if (strict)` / `  cb(err, st)`), several statements go in braces opened on the `if`'s line and
  * closed at its indentation, as one would write them; elsewhere they go where the statement started.
  */
-function replacementEdit(
-  cx: Conversion,
-  s: ts.Statement,
-  end: number,
-  r: Replacement,
-): { start: number; end: number; text: string } {
+function replacementEdit(cx: Conversion, s: ts.Statement, end: number, r: Replacement): Edit {
   const start = s.getStart(cx.sf);
   const indent = indentAt(cx.sf.text, start);
   const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
+  const text = renderReplacement(r, indent, cx.unit, braces);
   if (braces && bodyOnOwnLine(cx.sf, s) && (r.stmts.length > 1 || r.scoped)) {
     const outer = indentAt(cx.sf.text, s.pos);
-    return { start: s.pos, end, text: ` {\n${indent}${r.stmts.join(`\n${indent}`)}\n${outer}}` };
+    const own = ` {\n${indent}${r.stmts.join(`\n${indent}`)}\n${outer}}`;
+    return { start: s.pos, end, text: own, atStatement: { start, text } };
   }
-  return { start, end, text: renderReplacement(r, indent, cx.unit, braces) };
+  return { start, end, text };
 }
