@@ -2,7 +2,7 @@
 // (`cb(err, v)` → `throw` / `return`), the callback handed on (`g(args, cb)` → `return await g'(args)`),
 // or a tail call of an inner helper that calls it.
 import { ts } from "ts-morph";
-import { freshName, isNullish } from "../../core.js";
+import { freshName, isNullish, paren, skipParens } from "../../core.js";
 import { Refusal } from "../../reasons.js";
 import { START_HELPER } from "./helpers.js";
 import { boundNamesUsed } from "../../core.js";
@@ -70,6 +70,12 @@ export function cbCallText(
     if (args.length > 1) throw new Refusal("MULTIPLE_RESULTS", "error with values");
     return { stmts: [`throw ${cx.text(a0)};`] };
   }
+  // `cb(er.code === 'ENOENT' ? null : er)` with `er` known truthy: the test alone says which path it is.
+  const picked = args.length === 1 ? errorPickedByTest(cx, a0, truthy) : undefined;
+  if (picked) {
+    cx.successArities.add(1);
+    return { stmts: [`if (${picked.test}) throw ${picked.error};`, "return;"] };
+  }
   if (args.length > 2) throw new Refusal("MULTIPLE_RESULTS");
   // `cb(err, v)` with an error that may be set: the converted function reports the error alone, so `v`
   // must be what the original passed with an error too: the innermost continuation's own result,
@@ -97,6 +103,39 @@ export function cbCallText(
   const e = cx.text(a0);
   cx.successArities.add(args.length);
   return { stmts: [`if (${e}) throw ${e};`, `return${valueText};`] };
+}
+
+/**
+ * `c ? null : er` / `c ? er : null`, `er` a name known truthy here (the guard's error, a caught value under the
+ * default profile): the error is thrown exactly when the test says so — `c` negated for the first form
+ * (`a === b` → `a !== b`).
+ */
+function errorPickedByTest(
+  cx: Conversion,
+  e: ts.Expression,
+  truthy: ReadonlySet<string>,
+): { test: string; error: string } | undefined {
+  const x = skipParens(e);
+  if (!ts.isConditionalExpression(x)) return undefined;
+  const [t, f] = [skipParens(x.whenTrue), skipParens(x.whenFalse)];
+  const known = (n: ts.Expression) => ts.isIdentifier(n) && (truthy.has(n.text) || (cx.idiomatic && isCaughtValue(n)));
+  if (hasSideEffectSyntax(x.condition) || containsNode(x.condition, ts.isFunctionLike)) return undefined;
+  if (isNullish(t) && known(f)) return { test: negated(cx, x.condition), error: (f as ts.Identifier).text };
+  if (isNullish(f) && known(t)) return { test: cx.text(x.condition), error: (t as ts.Identifier).text };
+  return undefined;
+}
+
+function negated(cx: Conversion, c: ts.Expression): string {
+  const x = skipParens(c);
+  const flips: Partial<Record<ts.SyntaxKind, string>> = {
+    [ts.SyntaxKind.EqualsEqualsEqualsToken]: "!==",
+    [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "===",
+    [ts.SyntaxKind.EqualsEqualsToken]: "!=",
+    [ts.SyntaxKind.ExclamationEqualsToken]: "==",
+  };
+  if (ts.isBinaryExpression(x) && flips[x.operatorToken.kind])
+    return `${cx.text(x.left)} ${flips[x.operatorToken.kind]} ${cx.text(x.right)}`;
+  return `!${paren(cx.text(c))}`;
 }
 
 /** True when `cb(error, value)` passes the innermost continuation's own error (only) and its unchanged result. */

@@ -339,7 +339,19 @@ function convertContinuation(
         const then = guard.thenStatement;
         const inner = ts.isBlock(then) ? then.statements : [then];
         const text = cx.render(then.getStart(cx.sf), then.end, startIdx);
-        const body = ts.isBlock(then) ? text.slice(1, -1).trim() : text;
+        let body = ts.isBlock(then) ? text.slice(1, -1).trim() : text;
+        // A replacement braced to be the if's body (`{ if (c) throw er; return; }`) needs no braces in the catch.
+        if (!ts.isBlock(then) && text.startsWith("{\n") && text.endsWith("}")) {
+          const ind = indentAt(cx.sf.text, then.getStart(cx.sf));
+          body = shiftIndent(
+            text
+              .slice(2, -1)
+              .trimEnd()
+              .replace(/^[ \t]*/, ""),
+            ind + cx.unit,
+            ind,
+          );
+        }
         guarded = {
           // The catch binds the error under its own name: only the values keep their new names.
           body: renameReferences(body, new Map([...renames].filter(([from]) => from !== errName)), cx.ctx.fileName),
