@@ -137,6 +137,8 @@ export interface Edit {
    * statement alone, from its first token: what a rendering of the statement's own range uses.
    */
   atStatement?: { start: number; text: string };
+  /** For the replacement of a callback call: its statements, one per line, for a caller that places them itself. */
+  statements?: string[];
 }
 
 /** Applies non-overlapping edits (any order) to text. @internal */

@@ -30,8 +30,16 @@ export interface Replacement {
  * A replacement's text where a statement stood, at that statement's indentation: one line per statement, in braces
  * when it is the body of an `if` or a loop without them (`needBraces`) or declares a name. @internal
  */
-export function renderReplacement(r: Replacement, indent: string, unit: string, needBraces: boolean): string {
+export function renderReplacement(
+  r: Replacement,
+  indent: string,
+  unit: string,
+  needBraces: boolean,
+  inLine = false,
+): string {
   if (r.stmts.length === 1 && !r.scoped) return r.stmts[0]!;
+  // Where the statement shares its line with code before it (`catch (e) { return cb(e) }`), it stays on that line.
+  if (inLine) return needBraces || r.scoped ? `{ ${r.stmts.join(" ")} }` : r.stmts.join(" ");
   if (!needBraces && !r.scoped) return r.stmts.join(`\n${indent}`);
   return `{\n${indent}${unit}${r.stmts.join(`\n${indent}${unit}`)}\n${indent}}`;
 }
@@ -118,10 +126,17 @@ function errorPickedByTest(
   const x = skipParens(e);
   if (!ts.isConditionalExpression(x)) return undefined;
   const [t, f] = [skipParens(x.whenTrue), skipParens(x.whenFalse)];
-  const known = (n: ts.Expression) => ts.isIdentifier(n) && (truthy.has(n.text) || (cx.idiomatic && isCaughtValue(n)));
+  // A caught value is an error under the default profile's CAUGHT_VALUE_IS_ERROR, recorded when it is relied on.
+  const known = (n: ts.Expression): n is ts.Identifier => {
+    if (!ts.isIdentifier(n)) return false;
+    if (truthy.has(n.text)) return true;
+    if (!cx.idiomatic || !isCaughtValue(n)) return false;
+    cx.assumptions.add("CAUGHT_VALUE_IS_ERROR");
+    return true;
+  };
   if (hasSideEffectSyntax(x.condition) || containsNode(x.condition, ts.isFunctionLike)) return undefined;
-  if (isNullish(t) && known(f)) return { test: negated(cx, x.condition), error: (f as ts.Identifier).text };
-  if (isNullish(f) && known(t)) return { test: cx.text(x.condition), error: (t as ts.Identifier).text };
+  if (isNullish(t) && known(f)) return { test: negated(cx, x.condition), error: f.text };
+  if (isNullish(f) && known(t)) return { test: cx.text(x.condition), error: t.text };
   return undefined;
 }
 

@@ -338,20 +338,14 @@ function convertContinuation(
       if (form === "guarded") {
         const then = guard.thenStatement;
         const inner = ts.isBlock(then) ? then.statements : [then];
+        // A callback call's replacement, braced to be the if's body (`{ if (c) throw er; return; }`), goes into the
+        // catch as its statements, one per line.
+        const replaced = ts.isBlock(then)
+          ? undefined
+          : cx.edits.slice(startIdx).find((e) => e.statements && e.end === then.end)?.statements;
         const text = cx.render(then.getStart(cx.sf), then.end, startIdx);
-        let body = ts.isBlock(then) ? text.slice(1, -1).trim() : text;
-        // A replacement braced to be the if's body (`{ if (c) throw er; return; }`) needs no braces in the catch.
-        if (!ts.isBlock(then) && text.startsWith("{\n") && text.endsWith("}")) {
-          const ind = indentAt(cx.sf.text, then.getStart(cx.sf));
-          body = shiftIndent(
-            text
-              .slice(2, -1)
-              .trimEnd()
-              .replace(/^[ \t]*/, ""),
-            ind + cx.unit,
-            ind,
-          );
-        }
+        const ind = indentAt(cx.sf.text, then.getStart(cx.sf));
+        const body = ts.isBlock(then) ? text.slice(1, -1).trim() : replaced ? replaced.join(`\n${ind}`) : text;
         guarded = {
           // The catch binds the error under its own name: only the values keep their new names.
           body: renameReferences(body, new Map([...renames].filter(([from]) => from !== errName)), cx.ctx.fileName),
@@ -395,11 +389,17 @@ function replacementEdit(cx: Conversion, s: ts.Statement, end: number, r: Replac
   const start = s.getStart(cx.sf);
   const indent = indentAt(cx.sf.text, start);
   const braces = !ts.isBlock(s.parent) && !ts.isSourceFile(s.parent);
-  const text = renderReplacement(r, indent, cx.unit, braces);
+  // In a block written on one line (`catch (e) { return cb(e) }`) the statements stay on that line.
+  const p = s.parent;
+  const inLine =
+    ts.isBlock(p) &&
+    !cx.sf.text.slice(p.getStart(cx.sf), start).includes("\n") &&
+    !cx.sf.text.slice(s.end, p.end).includes("\n");
+  const text = renderReplacement(r, indent, cx.unit, braces, inLine);
   if (braces && bodyOnOwnLine(cx.sf, s) && (r.stmts.length > 1 || r.scoped)) {
     const outer = indentAt(cx.sf.text, s.pos);
     const own = ` {\n${indent}${r.stmts.join(`\n${indent}`)}\n${outer}}`;
-    return { start: s.pos, end, text: own, atStatement: { start, text } };
+    return { start: s.pos, end, text: own, atStatement: { start, text }, statements: r.stmts };
   }
-  return { start, end, text };
+  return { start, end, text, statements: r.stmts };
 }
