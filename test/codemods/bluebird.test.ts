@@ -46,6 +46,9 @@ test("…Async on an object no promisifyAll of bluebird's made is no site", (t) 
     src().replace("require('bluebird')", "require('q')"),
     src().replace("var fs = Promise.promisifyAll(require('fs'))", "var fs = require('fs')"),
     src().replace("Promise.promisifyAll(require('fs'))", "Promise.promisifyAll(require('fs'), { suffix: 'P' })"),
+    // A parameter of that name is not the promisified object; nor is a binding assigned again.
+    src().replace("function text (p) {", "function text (p, fs) {"),
+    src().replace("module.exports", "fs = {}\nmodule.exports"),
   ]) {
     const r = migrateSource(text, "lib.js", { assume: "idiomatic" });
     t.deepEqual(bluebirdSites(r), [], text);
