@@ -85,6 +85,14 @@ test("a call of the group outside a return (its promise would float) refuses the
   t.deepEqual(convertedNames(r), []);
 });
 
+test("a function of the group assigned again is no member (its calls may reach another function)", (t) => {
+  const r = migrateSource(stat("done = function (n, cb) { return cb ? cb(null, 0) : 0 }\n"), "lib.js", {
+    assume: "idiomatic",
+  });
+  t.false(r.output.includes("async function done"));
+  t.false(convertedNames(r).includes("done"));
+});
+
 test("a specialisation's name taken by another binding refuses the group", (t) => {
   const r = migrateSource(stat("var sizeSync = null\n"), "lib.js", { assume: "idiomatic" });
   t.deepEqual(convertedNames(r), []);

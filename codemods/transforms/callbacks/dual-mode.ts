@@ -19,6 +19,7 @@ import {
   type Edit,
   type FileContext,
   type PassResult,
+  assignmentsTo,
   boundNamesUsed,
   indentAt,
   ownDeclarations,
@@ -433,7 +434,8 @@ export function dualModeSplit(ctx: FileContext): PassResult | undefined {
       ts.isFunctionDeclaration(s) && !!s.name && !!s.body && !s.modifiers?.length && !s.asteriskToken,
   );
   const declared = ownDeclarations(sf);
-  const once = (name: string) => (declared.get(name)?.length ?? 0) === 1;
+  // Declared once and never assigned (`touch = wrap(touch)` would make the group's calls reach another function).
+  const once = (name: string) => (declared.get(name)?.length ?? 0) === 1 && assignmentsTo(sf, name) === 0;
   const factories = new Map<string, Factory>();
   const candidates: ts.FunctionDeclaration[] = [];
   for (const fn of tops) {
