@@ -327,20 +327,52 @@ export function unusedLibraryImports(sf: ts.SourceFile, b: ModuleBindings, repla
   return out;
 }
 
-/** The uses of a top-level require binding outside its own statement; undefined when no statement binds only it. @internal */
+/**
+ * The uses of a top-level require binding outside its own declaration; undefined when no statement binds it alone
+ * or as one declarator of a `var a = require('a'), b = require('b')` list. @internal
+ */
 export function usesOfRequire(sf: ts.SourceFile, local: string): ts.Identifier[] | undefined {
-  const binding = sf.statements.find((s) => bindsLocal(s, local));
+  const binding = bindingOfLocal(sf, local);
   if (!binding) return undefined;
   return referencesTo(sf, local).filter((id) => !(binding.pos <= id.pos && id.end <= binding.end));
 }
 
-/** The deletion of the statement binding only `local` (see {@link usesOfRequire}), with its line break. @internal */
+/**
+ * The deletion of `local`'s binding (see {@link usesOfRequire}): the statement with its line break, or, in a list
+ * of declarators, the declarator with the comma that separates it from its neighbour. @internal
+ */
 export function requireRemoval(sf: ts.SourceFile, local: string): Edit {
-  const binding = sf.statements.find((s) => bindsLocal(s, local))!;
+  const binding = bindingOfLocal(sf, local)!;
+  if (ts.isVariableDeclaration(binding)) {
+    const list = (binding.parent as ts.VariableDeclarationList).declarations;
+    const i = list.indexOf(binding);
+    // `, async = require('async')` after the first; `fs = require('fs'), ` when it is the first.
+    return i > 0
+      ? { start: list[i - 1]!.end, end: binding.end, text: "" }
+      : { start: binding.getStart(sf), end: list[1]!.getStart(sf), text: "" };
+  }
   let end = binding.end;
   if (sf.text[end] === "\r") end++;
   if (sf.text[end] === "\n") end++;
   return { start: binding.getStart(sf), end, text: "" };
+}
+
+/** The statement binding only `local`, or its declarator in a top-level list of requires. */
+function bindingOfLocal(sf: ts.SourceFile, local: string): ts.Statement | ts.VariableDeclaration | undefined {
+  const alone = sf.statements.find((s) => bindsLocal(s, local));
+  if (alone) return alone;
+  for (const s of sf.statements) {
+    if (!ts.isVariableStatement(s) || s.declarationList.declarations.length < 2) continue;
+    const d = s.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === local);
+    const init = skipParensOf(d?.initializer);
+    if (d && init && ts.isCallExpression(init)) return d;
+  }
+  return undefined;
+}
+
+function skipParensOf(e: ts.Expression | undefined): ts.Expression | undefined {
+  while (e && ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
 }
 
 /** `var Q = require('q');` (one declarator) or `import Q from 'q'` / `import * as Q from 'q'` binding only `local`. */
