@@ -743,6 +743,16 @@ export function ownDeclarations(scope: ts.Node): Map<string, ts.Node[]> {
   return found;
 }
 
+/**
+ * Whether a function around `n` declares `name` (a parameter, a local): then `name` at `n` is not the file's own
+ * binding (or global) of that name. @internal
+ */
+export function declaredInFunctionAround(n: ts.Node, name: string): boolean {
+  for (let p: ts.Node | undefined = n.parent; p && !ts.isSourceFile(p); p = p.parent)
+    if (ts.isFunctionLike(p) && ownDeclarations(p).has(name)) return true;
+  return false;
+}
+
 /** Identifiers in node that name bindings (not property names after a dot or in literals). @internal */
 export function boundNamesUsed(node: ts.Node, exclude?: ts.Node): Set<string> {
   const names = new Set<string>();

@@ -8,7 +8,7 @@
 // spot). Once every `…Async` call on an object is converted, its `promisifyAll` goes too.
 import { ts } from "ts-morph";
 import type { AssumptionName } from "../assumptions.js";
-import { assignmentsTo, type Edit, ownDeclarations, referencesTo, skipParens } from "../core.js";
+import { assignmentsTo, declaredInFunctionAround, type Edit, referencesTo, skipParens } from "../core.js";
 import { Refusal } from "../reasons.js";
 import { skipParensUp } from "./callbacks/predicates.js";
 import { libraryMethodOnValue } from "./q-node-calls.js";
@@ -123,7 +123,13 @@ export function convertBluebirdCall(
     target = promisified.get(callee.expression.text);
     const m = ASYNC_METHOD.exec(callee.name.text);
     // The file's binding itself: not a parameter or local of that name, and never assigned again.
-    if (!target || !m || shadowed(callee.expression) || assignmentsTo(sf, callee.expression.text) > 0) return undefined;
+    if (
+      !target ||
+      !m ||
+      declaredInFunctionAround(callee.expression, callee.expression.text) ||
+      assignmentsTo(sf, callee.expression.text) > 0
+    )
+      return undefined;
     obj = callee.expression.text;
     method = m[1]!;
   }
@@ -165,13 +171,6 @@ export function convertBluebirdCall(
     label,
     assumptions: [...assumptions].sort(),
   };
-}
-
-/** A function around `id` declares its name (a parameter, a local): `id` is not the file's binding. */
-function shadowed(id: ts.Identifier): boolean {
-  for (let p: ts.Node | undefined = id.parent; p && !ts.isSourceFile(p); p = p.parent)
-    if (ts.isFunctionLike(p) && ownDeclarations(p).has(id.text)) return true;
-  return false;
 }
 
 function edit(sf: ts.SourceFile, call: ts.CallExpression, text: string): Edit {

@@ -23,6 +23,7 @@ import {
   assignmentsTo,
   bindingOf,
   bindsName,
+  declaredInFunctionAround,
   ownDeclarations,
   boundNamesUsed,
   declaredNames,
@@ -154,12 +155,9 @@ const THIS_FREE_BUILTINS: Readonly<Record<string, ReadonlySet<string> | "all">> 
   console: new Set(["log", "error", "warn", "info", "debug", "trace"]),
 };
 
-/** Whether a function around `n` (or the file) declares `name`: then `name` there is not the global. */
-function declaredAround(n: ts.Node, name: string): boolean {
-  for (let p: ts.Node | undefined = n.parent; p; p = p.parent)
-    if ((ts.isFunctionLike(p) || ts.isSourceFile(p)) && ownDeclarations(p).has(name)) return true;
-  return false;
-}
+/** Whether a function around `n`, or the file, declares `name`: then `name` there is not the global. */
+const declaredAround = (n: ts.Node, name: string): boolean =>
+  declaredInFunctionAround(n, name) || ownDeclarations(n.getSourceFile()).has(name);
 
 function isThisFreeBuiltin(h: ts.PropertyAccessExpression): boolean {
   if (!ts.isIdentifier(h.expression) || !ts.isIdentifier(h.name)) return false;

@@ -5,7 +5,7 @@
 // by direct calls (no export or other escape, where a caller elsewhere could pass anything), and the parameter
 // never reassigned.
 import { ts } from "ts-morph";
-import { assignmentsTo, ownDeclarations, parameterOf, referencesTo } from "../../core.js";
+import { assignmentsTo, declaredInFunctionAround, ownDeclarations, parameterOf, referencesTo } from "../../core.js";
 import { FS_METHODS, fsArityOf, knownPackageCallee, type ModuleBindings } from "../node-table.js";
 
 /** What the modules' `m` share: their success arity (undefined when it varies), and how sure the rest is. */
@@ -29,11 +29,7 @@ function nameOf(fn: ts.SignatureDeclaration): ts.Identifier | undefined {
 }
 
 /** Whether `id` names the file's top-level binding (no function around it declares the same name). */
-function isTopLevel(id: ts.Identifier): boolean {
-  for (let p: ts.Node | undefined = id.parent; p && !ts.isSourceFile(p); p = p.parent)
-    if (ts.isFunctionLike(p) && ownDeclarations(p).has(id.text)) return false;
-  return true;
-}
+const isTopLevel = (id: ts.Identifier): boolean => !declaredInFunctionAround(id, id.text);
 
 /** The success arity of module `mod`'s `m` when it is a known err-first function; `null` when it is not one. */
 function moduleFunction(
