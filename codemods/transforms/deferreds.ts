@@ -364,15 +364,9 @@ function bindingOfLocal(sf: ts.SourceFile, local: string): ts.Statement | ts.Var
   for (const s of sf.statements) {
     if (!ts.isVariableStatement(s) || s.declarationList.declarations.length < 2) continue;
     const d = s.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === local);
-    const init = skipParensOf(d?.initializer);
-    if (d && init && ts.isCallExpression(init)) return d;
+    if (d?.initializer && ts.isCallExpression(skipParens(d.initializer))) return d;
   }
   return undefined;
-}
-
-function skipParensOf(e: ts.Expression | undefined): ts.Expression | undefined {
-  while (e && ts.isParenthesizedExpression(e)) e = e.expression;
-  return e;
 }
 
 /** `var Q = require('q');` (one declarator) or `import Q from 'q'` / `import * as Q from 'q'` binding only `local`. */

@@ -16,12 +16,14 @@
 // All or nothing: one shape the split does not know and the group is left to the rest of the pass, as it was.
 import { ts } from "ts-morph";
 import {
+  applyEdits,
   type Edit,
   type FileContext,
   type PassResult,
   assignmentsTo,
   boundNamesUsed,
   indentAt,
+  indentUnit,
   ownDeclarations,
   readsThisOrArguments,
   referencesTo,
@@ -158,14 +160,8 @@ function callbackTest(e: ts.Expression, cb: string): { whenCb: ts.Expression; wh
  * `from` to `to`.
  */
 function spliced(sf: ts.SourceFile, start: number, end: number, edits: Edit[], from: string, to: string): string {
-  let out = "";
-  let at = start;
-  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
-    out += sf.text.slice(at, e.start) + e.text;
-    at = e.end;
-  }
-  out += sf.text.slice(at, end);
-  return shiftIndent(out, from, to);
+  const inner = edits.map((e) => ({ start: e.start - start, end: e.end - start, text: e.text }));
+  return shiftIndent(applyEdits(sf.text.slice(start, end), inner), from, to);
 }
 
 /** Where a statement starts with the comments above it (`// still not set.` before touch's first return). */
@@ -358,7 +354,7 @@ class Specialiser {
     const { factory: k } = step;
     const sf = this.g.sf;
     this.checkNames(k);
-    const unit = indentUnitOf(sf.text);
+    const unit = indentUnit(sf.text);
     const rest = this.continuation().statements(k.rest, indent);
     const lines: string[] = [];
     if (this.mode === "sync") {
@@ -414,11 +410,6 @@ class Specialiser {
         return true;
     return false;
   }
-}
-
-function indentUnitOf(text: string): string {
-  const m = /\n(\t+| {2,})\S/.exec(text);
-  return m?.[1]?.startsWith("\t") ? "\t" : "  ";
 }
 
 /**
@@ -598,7 +589,7 @@ function factoryCallsCovered(g: Group, k: Factory): boolean {
 
 function emit(g: Group, inlined: Factory[]): PassResult {
   const { sf } = g;
-  const unit = indentUnitOf(sf.text);
+  const unit = indentUnit(sf.text);
   const edits: Edit[] = [];
   const sites: PassResult["sites"] = [];
   const callbackify = g.imports.binding("node:util", "callbackify");
